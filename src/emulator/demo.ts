@@ -1,0 +1,114 @@
+/**
+ * The built-in demo fleet: three organisation accounts plus the caller's, three regions and an
+ * opt-in region nobody enabled, a healthy majority, and at least one instance for every rule.
+ * Dates are relative to `now`, so the demo shows the same picture on any day.
+ */
+import type { Fleet, FleetInstance } from './fleet.js';
+import type { ImageMetadata } from '../model/types.js';
+import { zonePrefix } from './generate.js';
+
+const DAY = 86_400_000;
+
+export const DEMO_ACCOUNTS = {
+  security: '111111111111',
+  prod: '222222222222',
+  dev: '333333333333',
+  legacy: '444444444444',
+} as const;
+export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
+export const DEMO_OPT_IN_REGION = 'ap-east-1';
+/** An account the demo config trusts, whose private AMIs are shared into prod. */
+export const DEMO_TRUSTED_ACCOUNT = '555555555555';
+
+export function demoFleet(nowIso: string): Fleet {
+  const now = Date.parse(nowIso);
+  const at = (days: number): string => new Date(now + days * DAY).toISOString().replace('.000Z', 'Z');
+  const amazon = (id: string, name: string, createdDaysAgo: number, extra: Partial<ImageMetadata> = {}): ImageMetadata => ({
+    ImageId: id, Name: name, OwnerId: '137112412989', State: 'available', ImageOwnerAlias: 'amazon',
+    CreationDate: at(-createdDaysAgo), DeprecationTime: at(730 - createdDaysAgo), ImageAllowed: true, IsPublic: true, ...extra,
+  });
+  const img = {
+    current: amazon('ami-0c5a1e2b3d4f50001', 'al2023-ami-2023.9.20261101.0-kernel-6.1-x86_64', 25),
+    currentArm: amazon('ami-0c5a1e2b3d4f50002', 'al2023-ami-2023.9.20261101.0-kernel-6.1-arm64', 25),
+    windows: amazon('ami-0c5a1e2b3d4f50003', 'Windows_Server-2025-English-Full-Base-2026.10.15', 42),
+    deprecated: amazon('ami-0d1e2f3a4b5c60010', 'amzn2-ami-hvm-2.0.20231101.0-x86_64-gp2', 800),
+    soon: amazon('ami-0d1e2f3a4b5c60011', 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64', 718),
+    deregistered: { ImageId: 'ami-0d1e2f3a4b5c60012', Name: 'payments-api-2025-03-01', OwnerId: DEMO_ACCOUNTS.prod, State: 'deregistered', CreationDate: at(-300), IsPublic: false, ImageAllowed: true },
+    disabled: { ImageId: 'ami-0d1e2f3a4b5c60013', Name: 'batch-worker-2025-06', OwnerId: DEMO_ACCOUNTS.dev, State: 'disabled', CreationDate: at(-200), IsPublic: false, ImageAllowed: true },
+    unverifiable: { ImageId: 'ami-0d1e2f3a4b5c60014' },
+    foreignPrivate: { ImageId: 'ami-0d1e2f3a4b5c60015', Name: 'vendor-appliance-7.2', OwnerId: '666666666666', State: 'available', CreationDate: at(-150), IsPublic: false, ImageAllowed: true },
+    trustedPrivate: { ImageId: 'ami-0d1e2f3a4b5c60016', Name: 'golden-base-2026-09', OwnerId: DEMO_TRUSTED_ACCOUNT, State: 'available', CreationDate: at(-60), IsPublic: false, ImageAllowed: true },
+    notAllowed: amazon('ami-0d1e2f3a4b5c60017', 'suse-sles-15-sp5-v20250101-hvm-ssd-x86_64', 330, { OwnerId: '013907871322', ImageOwnerAlias: 'amazon', ImageAllowed: false }),
+    community: { ImageId: 'ami-0d1e2f3a4b5c60018', Name: 'super-fast-nginx <b>tuned</b>', OwnerId: '987654321098', State: 'available', CreationDate: at(-90), DeprecationTime: at(640), IsPublic: true, ImageAllowed: true },
+    stale: { ImageId: 'ami-0d1e2f3a4b5c60019', Name: 'legacy-monolith-2024-01', OwnerId: DEMO_ACCOUNTS.dev, State: 'available', CreationDate: at(-700), IsPublic: false, ImageAllowed: true },
+  } satisfies Record<string, ImageMetadata>;
+
+  let n = 0;
+  const inst = (region: string, image: ImageMetadata, owner: string, name: string, state: 'running' | 'stopped' | 'terminated' | 'shutting-down' = 'running', extraTags: { Key: string; Value: string }[] = []): FleetInstance => {
+    n += 1;
+    const az = 'abc'[n % 3]!;
+    const code = { running: 16, stopped: 80, terminated: 48, 'shutting-down': 32 }[state];
+    return {
+      InstanceId: `i-0de${n.toString(16).padStart(14, '0')}`,
+      InstanceType: ['t3.micro', 'm7i.large', 'c7g.xlarge'][n % 3]!,
+      LaunchTime: at(-(n * 3 + 1)),
+      AvailabilityZone: `${region}${az}`,
+      ZoneId: `${zonePrefix(region)}-az${'abc'.indexOf(az) + 1}`,
+      State: { Code: code, Name: state },
+      OwnerId: owner,
+      Tags: [{ Key: 'Name', Value: name }, { Key: 'team', Value: ['payments', 'platform', 'data'][n % 3]! }, ...extraTags],
+      ImageMetadata: image,
+      Operator: { Managed: false },
+    };
+  };
+  const healthy = (region: string, owner: string, count: number): FleetInstance[] =>
+    Array.from({ length: count }, (_, k) => inst(region, [img.current, img.currentArm, img.windows][k % 3]!, owner, `web-${region}-${k + 1}`));
+
+  const { security, prod, dev, legacy } = DEMO_ACCOUNTS;
+  return {
+    fleetVersion: 1,
+    caller: { accountId: security, arn: `arn:aws:iam::${security}:user/ami-auditor` },
+    regions: [...DEMO_REGIONS.map((name) => ({ name })), { name: DEMO_OPT_IN_REGION, optIn: true }],
+    accounts: [
+      {
+        accountId: security, name: 'security',
+        instances: { 'us-east-1': healthy('us-east-1', security, 3) },
+      },
+      {
+        accountId: prod, name: 'prod',
+        allowedImages: { 'us-east-1': 'enabled', 'eu-west-1': 'audit-mode' },
+        instances: {
+          'us-east-1': [
+            ...healthy('us-east-1', prod, 8),
+            inst('us-east-1', img.deprecated, prod, 'billing-worker-1'),
+            inst('us-east-1', img.soon, prod, 'api-gateway-proxy'),
+            inst('us-east-1', img.deregistered, prod, 'payments-api-1'),
+            inst('us-east-1', img.notAllowed, prod, 'sap-bridge'),
+            inst('us-east-1', img.trustedPrivate, prod, 'golden-service'),
+            inst('us-east-1', img.deprecated, prod, 'old-batch', 'terminated'),
+          ],
+          'eu-west-1': [
+            ...healthy('eu-west-1', prod, 6),
+            inst('eu-west-1', img.notAllowed, prod, 'sap-bridge-eu'),
+            inst('eu-west-1', img.foreignPrivate, prod, 'vendor-appliance'),
+            inst('eu-west-1', img.community, prod, '=HYPERLINK("http://evil.example","click")', 'running', [{ Key: 'owner', Value: '</script><script>alert(1)</script>' }]),
+          ],
+          'ap-southeast-2': [...healthy('ap-southeast-2', prod, 4), inst('ap-southeast-2', img.unverifiable, prod, 'mystery-box')],
+        },
+      },
+      {
+        accountId: dev, name: 'dev',
+        allowedImages: { 'eu-west-1': 'audit-mode' },
+        instances: {
+          'us-east-1': [...healthy('us-east-1', dev, 5), inst('us-east-1', img.disabled, dev, 'batch-worker-7', 'stopped'), inst('us-east-1', img.stale, dev, 'legacy-monolith')],
+          'eu-west-1': [...healthy('eu-west-1', dev, 4), inst('eu-west-1', img.deprecated, dev, 'ci-runner', 'shutting-down'), inst('eu-west-1', img.soon, dev, 'ci-cache')],
+          'ap-southeast-2': healthy('ap-southeast-2', dev, 2),
+        },
+      },
+      {
+        accountId: legacy, name: 'legacy (role not deployed)', assumable: false,
+        instances: { 'us-east-1': [inst('us-east-1', img.deprecated, legacy, 'forgotten-server')] },
+      },
+    ],
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The local EC2/STS endpoint: one HTTP server that speaks the AWS Query protocols (EC2 2016-11-15
+ * and STS 2011-06-15) for the calls ami-audit makes. Region and service come from the SigV4
+ * credential scope, so one URL serves every region and both services.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Fleet, FleetAccount } from './fleet.js';
+import { optInStatus } from './fleet.js';
+import { FaultState, statusFor, type FaultPlan, type CallContext } from './faults.js';
+import { ApiError, describeInstanceImageMetadata, describeInstances, describeRegions, getAllowedImagesSettings, type Ec2Call } from './ec2.js';
+import { ec2Error, ec2Response, el, stsError, stsResponse } from './xml.js';
+
+export interface EmulatorOptions {
+  fleet: Fleet;
+  faults?: FaultPlan;
+  host?: string;
+  port?: number;
+  /** Latency added to every call, on top of the plan's per-service latency. */
+  latencyMs?: number;
+}
+
+export interface EmulatorStats {
+  requests: number;
+  byAction: Record<string, number>;
+  errors: Record<string, number>;
+  throttled: number;
+}
+
+interface Session { accountId: string; roleArn: string; sessionName: string; token: string; expiresAt: number; roleName: string }
+
+const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings']);
+const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+export class Emulator {
+  readonly server: Server;
+  readonly faults: FaultState;
+  readonly stats: EmulatorStats = { requests: 0, byAction: {}, errors: {}, throttled: 0 };
+  private readonly sessions = new Map<string, Session>();
+  private readonly sockets = new Set<Socket>();
+  private counter = 0;
+  url = '';
+
+  constructor(private readonly opts: EmulatorOptions) {
+    this.faults = new FaultState(opts.faults ?? {});
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  get fleet(): Fleet {
+    return this.opts.fleet;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    this.url = `http://${host}:${a.port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private account(id: string): FleetAccount | undefined {
+    return this.opts.fleet.accounts.find((a) => a.accountId === id);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.method === 'GET' && req.url === '/_emulator/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.stats));
+      return;
+    }
+    const requestId = randomUUID();
+    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const action = params.get('Action') ?? '';
+    const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? '');
+    const service = scope?.[3] === 'sts' ? 'sts' : 'ec2';
+    const region = scope?.[2] ?? 'us-east-1';
+    const send = (status: number, body: string): void => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) }).end(body);
+    };
+    const fail = (code: string, message: string, status = statusFor(code)): void => {
+      this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+      send(status, service === 'sts' ? stsError(code, message, requestId, status >= 500 ? 'Receiver' : 'Sender') : ec2Error(code, message, requestId));
+    };
+    this.stats.requests += 1;
+    this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
+
+    if (!scope) {
+      if (service === 'sts') fail('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      else fail('AuthFailure', 'AWS was not able to validate the provided access credentials');
+      return;
+    }
+    const accessKey = scope[1]!;
+    const session = this.sessions.get(accessKey);
+    const accountId = session?.accountId ?? this.opts.fleet.caller.accountId;
+    const ctx: CallContext = { service, action, account: accountId, region };
+
+    const delay = (this.opts.latencyMs ?? 0) + this.faults.latency(ctx);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+
+    if (session) {
+      if (req.headers['x-amz-security-token'] !== session.token) {
+        fail(service === 'sts' ? 'InvalidClientTokenId' : 'AuthFailure', service === 'sts' ? 'The security token included in the request is invalid.' : 'AWS was not able to validate the provided access credentials');
+        return;
+      }
+      if (Date.now() >= session.expiresAt) {
+        if (service === 'sts') fail('ExpiredToken', 'The security token included in the request is expired');
+        else fail('RequestExpired', 'Request has expired.');
+        return;
+      }
+    }
+
+    const fault = this.faults.fault(ctx);
+    if (fault) {
+      const kind = fault.kind ?? 'error';
+      if (kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (kind === 'hang') return; // never answers; the client's read timeout ends it
+      if (kind === 'malformed') {
+        send(200, '<<<this is not XML>>>');
+        return;
+      }
+      if (kind === 'truncated') {
+        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId><instanceImageMetadataSet><item><instanceId>i-0`;
+        res.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(body) + 200 });
+        res.write(body);
+        setTimeout(() => req.socket.destroy(), 5);
+        return;
+      }
+      fail(fault.error!, fault.message ?? defaultMessage(fault.error!, ctx), fault.status ?? statusFor(fault.error!));
+      return;
+    }
+
+    try {
+      if (service === 'sts') send(200, stsResponse(action, requestId, this.sts(action, params, accountId, session)));
+      else {
+        if (!EC2_ACTIONS.has(action)) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+        if (params.get('Version') !== '2016-11-15') throw new ApiError('InvalidParameterValue', `Version ${params.get('Version') ?? '(none)'} is not supported; expected 2016-11-15`);
+        const account = this.account(accountId);
+        const status = optInStatus(this.opts.fleet, account, region);
+        if (status === null || status === 'not-opted-in') throw new ApiError('AuthFailure', 'AWS was not able to validate the provided access credentials');
+        if (!this.faults.take(ctx)) {
+          this.stats.throttled += 1;
+          throw new ApiError('RequestLimitExceeded', 'Request limit exceeded.');
+        }
+        if (params.get('DryRun') === 'true') throw new ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
+        const call: Ec2Call = { account, accountId, region, params, disruptedZones: this.faults.disruptedZones(accountId, region), flip: (this.counter++ & 1) === 1 };
+        let body: string;
+        if (action === 'DescribeInstanceImageMetadata') body = describeInstanceImageMetadata(call);
+        else if (action === 'DescribeInstances') body = describeInstances(call);
+        else if (action === 'DescribeRegions') body = describeRegions(this.opts.fleet, call);
+        else body = getAllowedImagesSettings(call);
+        send(200, ec2Response(action, requestId, body));
+      }
+    } catch (e) {
+      if (e instanceof ApiError) fail(e.code, e.message, e.status ?? statusFor(e.code));
+      else fail(service === 'sts' ? 'InternalFailure' : 'InternalError', 'An internal error has occurred', 500);
+    }
+  }
+
+  private sts(action: string, params: URLSearchParams, accountId: string, session: Session | undefined): string {
+    if (params.get('Version') !== '2011-06-15') throw new ApiError('InvalidAction', `Could not find operation ${action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+    const callerArn = session ? `arn:aws:sts::${session.accountId}:assumed-role/${session.roleName}/${session.sessionName}` : this.opts.fleet.caller.arn ?? `arn:aws:iam::${accountId}:user/ami-audit`;
+    if (action === 'GetCallerIdentity') {
+      const userId = session ? `AROA${session.accountId.slice(0, 8)}EXAMPLE:${session.sessionName}` : `AIDA${accountId}EXAMPLE`;
+      return `${el('Arn', callerArn)}${el('UserId', userId)}${el('Account', accountId)}`;
+    }
+    if (action !== 'AssumeRole') throw new ApiError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    const roleArn = params.get('RoleArn') ?? '';
+    const sessionName = params.get('RoleSessionName') ?? '';
+    const m = ROLE_ARN_RE.exec(roleArn);
+    if (!m) throw new ApiError('ValidationError', `${roleArn || 'RoleArn'} is invalid`);
+    if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) throw new ApiError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    const duration = params.has('DurationSeconds') ? Number(params.get('DurationSeconds')) : 3600;
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
+      throw new ApiError('ValidationError', `1 validation error detected: Value '${params.get('DurationSeconds')}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
+    }
+    const target = this.account(m[1]!);
+    const roleName = m[2]!;
+    const denied = `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+    if (!target || target.assumable === false) throw new ApiError('AccessDenied', denied);
+    if (target.roleNames && !target.roleNames.includes(roleName)) throw new ApiError('AccessDenied', denied);
+    if (target.externalId !== undefined && params.get('ExternalId') !== target.externalId) throw new ApiError('AccessDenied', denied);
+    const lifetime = Math.min(duration, this.faults.plan.credentialLifetimeSeconds ?? Infinity);
+    const accessKeyId = 'ASIA' + randomBytes(10).toString('hex').toUpperCase().slice(0, 16);
+    const secret = randomBytes(30).toString('base64');
+    const token = 'FwoGZXIvYXdzE' + randomBytes(48).toString('base64');
+    const expiresAt = Date.now() + lifetime * 1000;
+    this.sessions.set(accessKeyId, { accountId: m[1]!, roleArn, sessionName, token, expiresAt, roleName });
+    return `<AssumedRoleUser><Arn>arn:aws:sts::${m[1]}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROA${m[1]!.slice(0, 8)}EXAMPLE:${sessionName}</AssumedRoleId></AssumedRoleUser>`
+      + `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>`;
+  }
+}
+
+function defaultMessage(code: string, c: CallContext): string {
+  switch (code) {
+    case 'UnauthorizedOperation': return `You are not authorized to perform this operation. User is not authorized to perform: ec2:${c.action}`;
+    case 'AccessDenied': return `User is not authorized to perform: sts:${c.action}`;
+    case 'AuthFailure': return 'AWS was not able to validate the provided access credentials';
+    case 'RequestLimitExceeded': return 'Request limit exceeded.';
+    case 'Unavailable': case 'ServiceUnavailable': return 'The service is unavailable. Please try again shortly.';
+    default: return 'An internal error has occurred';
+  }
+}
+
+export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  const e = new Emulator(opts);
+  await e.listen();
+  return e;
+}

@@ -1,0 +1,212 @@
+/**
+ * The data that flows through ami-audit: the inventory the collector produces and the
+ * report model (schemaVersion 1) every renderer consumes. Field names inside `instances[]`
+ * are the EC2 API's own, as the AWS SDK names them, so dumps from `aws ec2
+ * describe-instance-image-metadata` and collected inventories read the same.
+ */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export interface Tag { Key?: string; Value?: string }
+
+export interface ImageWatermark {
+  WatermarkKey?: string;
+  SourceImageRegion?: string;
+  SourceImageId?: string;
+  SourceImageCreationTime?: string;
+  WatermarkCreationTime?: string;
+}
+
+export interface ImageMetadata {
+  ImageId?: string;
+  Name?: string;
+  OwnerId?: string;
+  State?: string;
+  ImageOwnerAlias?: string;
+  CreationDate?: string;
+  DeprecationTime?: string;
+  ImageAllowed?: boolean;
+  IsPublic?: boolean;
+  ImageWatermarks?: ImageWatermark[];
+}
+
+/** One instance as the collector saw it: the API's fields plus where it was found. */
+export interface InstanceRecord {
+  accountId: string;
+  region: string;
+  InstanceId?: string;
+  InstanceType?: string;
+  /** ISO 8601 (the SDK's Date, serialised). */
+  LaunchTime?: string;
+  AvailabilityZone?: string;
+  ZoneId?: string;
+  State?: { Code?: number; Name?: string };
+  OwnerId?: string;
+  Tags?: Tag[];
+  ImageMetadata?: ImageMetadata;
+  Operator?: { Managed?: boolean; Principal?: string; HiddenByDefault?: boolean };
+}
+
+export const SCOPE_STATUSES = ['ok', 'partial', 'error', 'skipped'] as const;
+export type ScopeStatus = (typeof SCOPE_STATUSES)[number];
+
+export type AllowedImagesState = 'enabled' | 'audit-mode' | 'disabled' | 'unknown';
+
+/** The outcome of one account x region. Every scope of a run has exactly one. */
+export interface CoverageEntry {
+  accountId: string;
+  region: string;
+  status: ScopeStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Why a scope was skipped (status `skipped`), e.g. `not-opted-in`. */
+  reason: string | null;
+  instanceCount: number;
+  pageCount: number;
+  apiCalls: number;
+  retries: number;
+  allowedImagesState: AllowedImagesState;
+  /** Availability Zones whose instances could not be described (status `partial`). */
+  disruptedZones: string[];
+  uncoveredInstanceCount: number;
+}
+
+export interface RunOptions {
+  roleName?: string;
+  roleArns?: Record<string, string>;
+  externalIdSet?: boolean;
+  roleSessionName?: string;
+  durationSeconds?: number;
+  allRegions?: boolean;
+  filters?: { Name: string; Values: string[] }[];
+  instanceIds?: string[];
+  pageSize?: number;
+  concurrency?: number;
+  accountConcurrency?: number;
+  maxAttempts?: number;
+  retryMode?: string;
+  endpointUrl?: string;
+  profile?: string;
+  [key: string]: unknown;
+}
+
+export interface Inventory {
+  run: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    caller: { accountId: string | null; arn: string | null };
+    accounts: string[];
+    regions: string[];
+    options: RunOptions;
+    interrupted: boolean;
+    source: 'scan' | 'aws-cli' | 'report';
+  };
+  coverage: CoverageEntry[];
+  instances: InstanceRecord[];
+  /** Instance ids asked for with --instance-ids that no scanned scope holds. */
+  notFoundInstanceIds: string[];
+}
+
+export interface WaiverSpec {
+  id: string;
+  ruleId?: string;
+  accountId?: string;
+  region?: string;
+  instanceId?: string;
+  imageId?: string;
+  tag?: string;
+  reason: string;
+  expires: string;
+  ticket?: string;
+  approvedBy?: string;
+}
+
+export interface WaiverRef {
+  id: string;
+  reason: string;
+  expires: string;
+  ticket: string | null;
+  approvedBy: string | null;
+}
+
+export interface Finding {
+  id: string;
+  ruleId: string;
+  severity: Severity;
+  accountId: string;
+  region: string;
+  instanceId: string;
+  imageId: string | null;
+  imageName: string | null;
+  imageOwnerId: string | null;
+  imageOwnerAlias: string | null;
+  instanceState: string | null;
+  message: string;
+  remediation: string;
+  waiver: WaiverRef | null;
+  /** Set when a waiver matched but had expired at as-of: it waives nothing. */
+  expiredWaiver: WaiverRef | null;
+}
+
+export interface WaiverStatus extends WaiverRef {
+  status: 'active' | 'expired';
+  matchedFindings: number;
+  match: Omit<WaiverSpec, 'id' | 'reason' | 'expires' | 'ticket' | 'approvedBy'>;
+}
+
+export interface RuleInfo {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity | 'off';
+  defaultSeverity: Severity;
+  remediation: string;
+  options: Record<string, unknown>;
+}
+
+export interface Summary {
+  instancesScanned: number;
+  instancesEvaluated: number;
+  instancesTerminatedSkipped: number;
+  findings: number;
+  findingsUnwaived: number;
+  findingsWaived: number;
+  bySeverity: Record<Severity, number>;
+  byRule: Record<string, number>;
+  byAccount: Record<string, number>;
+  byRegion: Record<string, number>;
+  scopes: { total: number; ok: number; partial: number; error: number; skipped: number };
+  waiversUnmatched: number;
+  waiversExpired: number;
+}
+
+export interface DiffEntry { id: string; ruleId: string; severity: Severity; accountId: string; region: string; instanceId: string; imageId: string | null; message: string }
+
+export interface ReportDiff {
+  baseline: { runId: string; startedAt: string; asOf: string };
+  counts: { new: number; resolved: number; unchanged: number };
+  new: DiffEntry[];
+  resolved: DiffEntry[];
+  unchanged: string[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  run: Inventory['run'] & { asOf: string; status: 'complete' | 'partial' };
+  coverage: CoverageEntry[];
+  instances: InstanceRecord[];
+  notFoundInstanceIds: string[];
+  findings: Finding[];
+  /** Every configured waiver with its status; those with matchedFindings 0 matched nothing. */
+  waivers: WaiverStatus[];
+  rules: RuleInfo[];
+  summary: Summary;
+  diff: ReportDiff | null;
+}
+
+export const REPORT_SCHEMA_VERSION = 1 as const;
