@@ -140,6 +140,8 @@ export interface Finding {
   accountId: string;
   region: string;
   instanceId: string;
+  /** The instance's Name tag, for people reading the report. */
+  instanceName: string | null;
   imageId: string | null;
   imageName: string | null;
   imageOwnerId: string | null;

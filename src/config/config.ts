@@ -1,0 +1,133 @@
+/**
+ * The config file: parse (with line and column on bad JSON), validate against the published
+ * schema (errors name the file, the JSON path and what is expected), then check what a schema
+ * cannot (real dates). Reading the file is the caller's job.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Severity, WaiverSpec } from '../model/types.js';
+import { ConfigError } from '../model/errors.js';
+import { configSchema } from '../schema/config.js';
+import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
+
+export interface AccountEntry { accountId: string; roleArn?: string; externalId?: string }
+
+export interface AuditConfig {
+  accounts?: (string | AccountEntry)[];
+  roleName?: string;
+  roleSessionName?: string;
+  externalId?: string;
+  durationSeconds?: number;
+  regions?: string[];
+  allRegions?: boolean;
+  trustedAccounts?: string[];
+  trustedOwnerAliases?: string[];
+  deprecationWindowDays?: number;
+  maxAmiAgeDays?: number;
+  rules?: Record<string, RuleSettings>;
+  waivers?: (Omit<WaiverSpec, 'id'> & { id?: string })[];
+  includeTerminated?: boolean;
+  failOn?: Severity;
+  concurrency?: number;
+  accountConcurrency?: number;
+  pageSize?: number;
+  maxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
+  formats?: ('html' | 'csv' | 'json' | 'md')[];
+  out?: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(configSchema);
+
+/** `/waivers/0/expires` -> `waivers[0].expires` */
+export function jsonPath(pointer: string): string {
+  return pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function describe(e: ErrorObject): { path: string; expected: string } {
+  const path = jsonPath(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = String(p.additionalProperty);
+      const where = path ? `${path}.${extra}` : extra;
+      if (path === 'rules') return { path: where, expected: `unknown rule id "${extra}"; rule ids are listed by \`ami-audit rules\`` };
+      return { path: where, expected: 'unknown field; see config.example.json for the fields there are' };
+    }
+    case 'required': return { path: path ? `${path}.${String(p.missingProperty)}` : String(p.missingProperty), expected: 'required field is missing' };
+    case 'enum': return { path, expected: `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'pattern': return { path, expected: `${e.message}${schemaDescription(e)}` };
+    case 'anyOf': return { path, expected: 'a waiver must match on at least one of ruleId, accountId, region, instanceId, imageId, tag' };
+    default: return { path, expected: `${e.message ?? 'invalid'}${schemaDescription(e)}` };
+  }
+}
+
+function schemaDescription(e: ErrorObject): string {
+  const d = (e.parentSchema as { description?: string } | undefined)?.description;
+  return d ? ` (${d})` : '';
+}
+
+/** Line and column of a character offset. */
+export function lineCol(text: string, pos: number): { line: number; column: number } {
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  return { line, column: pos - before.lastIndexOf('\n') };
+}
+
+export function parseJsonText(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /at position (\d+)/.exec(msg) ?? /line (\d+) column (\d+)/.exec(msg);
+    let where = '';
+    if (m && m.length === 2) {
+      const { line, column } = lineCol(text, Number(m[1]));
+      where = ` at line ${line}, column ${column}`;
+    } else if (m) where = ` at line ${m[1]}, column ${m[2]}`;
+    else if (/end of JSON input/.test(msg)) {
+      const { line, column } = lineCol(text, text.length);
+      where = ` at line ${line}, column ${column} (unexpected end)`;
+    }
+    throw new ConfigError(file, '', `invalid JSON${where}: ${msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '')}`);
+  }
+}
+
+/** Validates a parsed config document. */
+export function checkConfig(file: string, doc: unknown): AuditConfig {
+  if (!validate(doc)) {
+    const errs = validate.errors ?? [];
+    // anyOf errors come with one error per branch; report the anyOf itself.
+    const anyOf = errs.find((e) => e.keyword === 'anyOf');
+    const first = anyOf ?? errs.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'if') ?? errs[0]!;
+    const { path, expected } = describe(first);
+    const more = errs.length > 1 && !anyOf ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
+    throw new ConfigError(file, path, expected + more);
+  }
+  const cfg = doc as AuditConfig;
+  (cfg.waivers ?? []).forEach((w, i) => {
+    if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected YYYY-MM-DD or an ISO 8601 date-time`);
+  });
+  const ids = new Set<string>();
+  (cfg.waivers ?? []).forEach((w, i) => {
+    const id = waiverIdOf(w);
+    if (ids.has(id)) throw new ConfigError(file, `waivers[${i}].id`, `duplicate waiver id "${id}"`);
+    ids.add(id);
+  });
+  return cfg;
+}
+
+export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: boolean } = {}): EvalSettings {
+  const options: Record<string, unknown> = {};
+  if (cfg.deprecationWindowDays !== undefined) options.deprecationWindowDays = cfg.deprecationWindowDays;
+  if (cfg.maxAmiAgeDays !== undefined) options.maxAmiAgeDays = cfg.maxAmiAgeDays;
+  return {
+    trustedAccounts: cfg.trustedAccounts ?? [],
+    trustedOwnerAliases: cfg.trustedOwnerAliases ?? ['amazon', 'aws-marketplace'],
+    rules: cfg.rules ?? {},
+    options,
+    waivers: (cfg.waivers ?? []).map((w) => ({ ...w, id: waiverIdOf(w) })),
+    includeTerminated: overrides.includeTerminated ?? cfg.includeTerminated ?? false,
+  };
+}

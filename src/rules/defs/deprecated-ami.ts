@@ -1,0 +1,17 @@
+import { defineRule } from '../types.js';
+import { daysBetween, plural } from '../dates.js';
+
+export default defineRule({
+  meta: {
+    id: 'deprecated-ami',
+    title: 'Instance runs on a deprecated AMI',
+    description: 'The AMI has a DeprecationTime at or before the as-of time. Deprecated AMIs no longer receive updates from their publisher and disappear from searches; relaunches and autoscaling will drift to other images.',
+    severity: 'high',
+    remediation: 'Rebuild the workload on a current AMI from a trusted publisher and replace the instance; update launch templates that still name the deprecated AMI.',
+  },
+  evaluate(v, ctx) {
+    const d = v.deprecation;
+    if (!d?.at || d.at > ctx.asOf) return [];
+    return [{ message: `AMI ${v.imageId ?? '(unknown)'} was deprecated at ${ctx.fmt(d.at)}, ${plural(daysBetween(d.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)}.` }];
+  },
+});

@@ -1,0 +1,21 @@
+import { defineRule } from '../types.js';
+import { plural } from '../dates.js';
+
+export default defineRule({
+  meta: {
+    id: 'deprecation-soon',
+    title: 'Instance runs on an AMI that will be deprecated soon',
+    description: 'The AMI\'s DeprecationTime falls after the as-of time but within the deprecation window (deprecationWindowDays, default 30).',
+    severity: 'medium',
+    remediation: 'Plan the move to a current AMI before the deprecation date; update launch templates and image pipelines now.',
+    options: { deprecationWindowDays: { type: 'integer', default: 30, minimum: 0, description: 'How many days ahead of as-of a deprecation counts as soon.' } },
+  },
+  evaluate(v, ctx) {
+    const d = v.deprecation;
+    if (!d?.at || d.at <= ctx.asOf) return [];
+    const days = Number(ctx.options.deprecationWindowDays ?? 30);
+    if (d.at > ctx.asOf.plus({ days })) return [];
+    const left = Math.ceil(d.at.diff(ctx.asOf, 'days').days);
+    return [{ message: `AMI ${v.imageId ?? '(unknown)'} will be deprecated at ${ctx.fmt(d.at)}, in ${plural(left, 'day')} (window ${plural(days, 'day')}).` }];
+  },
+});

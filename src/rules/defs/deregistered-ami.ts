@@ -1,0 +1,14 @@
+import { defineRule } from '../types.js';
+
+export default defineRule({
+  meta: {
+    id: 'deregistered-ami',
+    title: 'Instance runs on a deregistered AMI',
+    description: 'The image State is deregistered: the AMI no longer exists, so the instance cannot be relaunched, replaced or scaled out from it.',
+    severity: 'high',
+    remediation: 'Create a new AMI from a current, patched build (or from this instance if it must be preserved) and replace the instance; fix launch templates that name the old AMI.',
+  },
+  evaluate(v) {
+    return v.state === 'deregistered' ? [{ message: `AMI ${v.imageId ?? '(unknown)'} is deregistered; the instance cannot be relaunched from it.` }] : [];
+  },
+});

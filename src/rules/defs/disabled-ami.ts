@@ -1,0 +1,14 @@
+import { defineRule } from '../types.js';
+
+export default defineRule({
+  meta: {
+    id: 'disabled-ami',
+    title: 'Instance runs on a disabled AMI',
+    description: 'The image State is disabled: the AMI cannot be used for new launches until its owner re-enables it.',
+    severity: 'high',
+    remediation: 'Ask the AMI owner whether the image was disabled on purpose (e.g. a vulnerability); move the workload to a current AMI.',
+  },
+  evaluate(v) {
+    return v.state === 'disabled' ? [{ message: `AMI ${v.imageId ?? '(unknown)'} is disabled; new launches from it fail.` }] : [];
+  },
+});

@@ -1,0 +1,27 @@
+import { defineRule } from '../types.js';
+
+const BROKEN_STATES = new Set(['failed', 'error', 'invalid']);
+
+export default defineRule({
+  meta: {
+    id: 'unverifiable-ami',
+    title: 'The AMI behind the instance cannot be assessed',
+    description: 'The API returned no ImageMetadata, only an ImageId, no image State, a State of failed, error or invalid, or dates that are not valid ISO 8601. Missing is not healthy: such an instance is reported rather than passed.',
+    severity: 'medium',
+    remediation: 'Look the AMI up with aws ec2 describe-images and in the instance\'s launch history; if its origin cannot be established, rebuild the instance on a known AMI.',
+  },
+  evaluate(v) {
+    const m = v.rec.ImageMetadata;
+    if (!m) return [{ message: 'The API returned no ImageMetadata for this instance; its AMI cannot be assessed.' }];
+    const present = Object.entries(m).filter(([, val]) => val !== undefined && val !== null && val !== '').map(([k]) => k);
+    if (present.length === 0) return [{ message: 'ImageMetadata is empty; the AMI cannot be assessed.' }];
+    if (present.length === 1 && present[0] === 'ImageId') return [{ message: `Only the ImageId ${v.imageId} is known; name, owner, state and dates are missing.` }];
+    const hits = [];
+    if (v.state === null) hits.push({ message: `AMI ${v.imageId ?? '(unknown)'} has no State; whether it is available, deregistered or disabled is unknown.` });
+    else if (BROKEN_STATES.has(v.state)) hits.push({ message: `AMI ${v.imageId ?? '(unknown)'} is in state ${v.state}.` });
+    for (const [field, d] of [['DeprecationTime', v.deprecation], ['CreationDate', v.creation]] as const) {
+      if (d && !d.at) hits.push({ message: `AMI ${v.imageId ?? '(unknown)'} has ${field} ${JSON.stringify(d.raw.slice(0, 64))}, which is not a valid ISO 8601 date.` });
+    }
+    return hits;
+  },
+});

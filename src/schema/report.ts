@@ -1,0 +1,145 @@
+/** JSON Schema of the report model, schemaVersion 1 (published as docs/schema/report.schema.json). */
+import { SCOPE_STATUSES, SEVERITIES } from '../model/types.js';
+
+const str = { type: 'string' };
+const nstr = { type: ['string', 'null'] };
+const int = { type: 'integer', minimum: 0 };
+const severity = { enum: [...SEVERITIES] };
+const counts = { type: 'object', additionalProperties: int };
+
+const waiverRef = {
+  type: 'object',
+  required: ['id', 'reason', 'expires', 'ticket', 'approvedBy'],
+  properties: { id: str, reason: str, expires: str, ticket: nstr, approvedBy: nstr },
+};
+
+const diffEntry = {
+  type: 'object',
+  required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'imageId', 'message'],
+  properties: { id: str, ruleId: str, severity, accountId: str, region: str, instanceId: str, imageId: nstr, message: str },
+};
+
+export const reportSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://ami-audit.dev/schema/report.schema.json',
+  title: 'ami-audit report, schemaVersion 1',
+  type: 'object',
+  required: ['schemaVersion', 'tool', 'run', 'coverage', 'instances', 'notFoundInstanceIds', 'findings', 'waivers', 'rules', 'summary', 'diff'],
+  properties: {
+    schemaVersion: { const: 1, description: 'Version of this model; readers refuse newer versions.' },
+    tool: { type: 'object', required: ['name', 'version'], properties: { name: str, version: str } },
+    run: {
+      type: 'object',
+      required: ['id', 'startedAt', 'finishedAt', 'asOf', 'status', 'caller', 'accounts', 'regions', 'options', 'interrupted', 'source'],
+      properties: {
+        id: { ...str, description: 'Unique id of the collection run.' },
+        startedAt: { ...str, format: 'date-time' },
+        finishedAt: { ...str, format: 'date-time' },
+        asOf: { ...str, format: 'date-time', description: 'The time the rules were evaluated at.' },
+        status: { enum: ['complete', 'partial'], description: 'partial when any scope is error or partial, or the run was interrupted.' },
+        caller: { type: 'object', required: ['accountId', 'arn'], properties: { accountId: nstr, arn: nstr } },
+        accounts: { type: 'array', items: str },
+        regions: { type: 'array', items: str },
+        options: { type: 'object', description: 'Options of the run, without secrets (externalIdSet says whether an external id was used).' },
+        interrupted: { type: 'boolean' },
+        source: { enum: ['scan', 'aws-cli', 'report'] },
+      },
+    },
+    coverage: {
+      type: 'array',
+      description: 'One entry per account x region, sorted by account then region. Region * stands for an account whose regions could not be discovered.',
+      items: {
+        type: 'object',
+        required: ['accountId', 'region', 'status', 'errorCode', 'errorMessage', 'reason', 'instanceCount', 'pageCount', 'apiCalls', 'retries', 'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount'],
+        properties: {
+          accountId: str, region: str, status: { enum: [...SCOPE_STATUSES] }, errorCode: nstr, errorMessage: nstr, reason: nstr,
+          instanceCount: int, pageCount: int, apiCalls: int, retries: int,
+          allowedImagesState: { enum: ['enabled', 'audit-mode', 'disabled', 'unknown'] },
+          disruptedZones: { type: 'array', items: str }, uncoveredInstanceCount: int,
+        },
+      },
+    },
+    instances: {
+      type: 'array',
+      description: 'Every instance collected, with the API\'s own field names, sorted by account, region, instance id.',
+      items: {
+        type: 'object',
+        required: ['accountId', 'region'],
+        properties: {
+          accountId: str, region: str, InstanceId: str, InstanceType: str, LaunchTime: str, AvailabilityZone: str, ZoneId: str,
+          State: { type: 'object', properties: { Code: { type: 'integer' }, Name: str } },
+          OwnerId: str,
+          Tags: { type: 'array', items: { type: 'object', properties: { Key: str, Value: str } } },
+          ImageMetadata: {
+            type: 'object',
+            properties: {
+              ImageId: str, Name: str, OwnerId: str, State: str, ImageOwnerAlias: str, CreationDate: str, DeprecationTime: str,
+              ImageAllowed: { type: 'boolean' }, IsPublic: { type: 'boolean' }, ImageWatermarks: { type: 'array', items: { type: 'object' } },
+            },
+          },
+          Operator: { type: 'object', properties: { Managed: { type: 'boolean' }, Principal: str, HiddenByDefault: { type: 'boolean' } } },
+        },
+      },
+    },
+    notFoundInstanceIds: { type: 'array', items: str, description: 'Ids given with --instance-ids that no scanned scope holds.' },
+    findings: {
+      type: 'array',
+      description: 'Sorted by severity (highest first), rule, account, region, instance.',
+      items: {
+        type: 'object',
+        required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'instanceName', 'imageId', 'imageName', 'imageOwnerId', 'imageOwnerAlias', 'instanceState', 'message', 'remediation', 'waiver', 'expiredWaiver'],
+        properties: {
+          id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id: a hash of rule id, account, region, instance id and image id.' },
+          ruleId: str, severity, accountId: str, region: str, instanceId: str, instanceName: nstr, imageId: nstr, imageName: nstr,
+          imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr, message: str, remediation: str,
+          waiver: { oneOf: [{ type: 'null' }, waiverRef] },
+          expiredWaiver: { oneOf: [{ type: 'null' }, waiverRef] },
+        },
+      },
+    },
+    waivers: {
+      type: 'array',
+      description: 'Every configured waiver with its status; matchedFindings 0 means it matched nothing.',
+      items: {
+        type: 'object',
+        required: ['id', 'reason', 'expires', 'ticket', 'approvedBy', 'status', 'matchedFindings', 'match'],
+        properties: { ...waiverRef.properties, status: { enum: ['active', 'expired'] }, matchedFindings: int, match: { type: 'object' } },
+      },
+    },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'description', 'severity', 'defaultSeverity', 'remediation', 'options'],
+        properties: { id: str, title: str, description: str, severity: { enum: [...SEVERITIES, 'off'] }, defaultSeverity: severity, remediation: str, options: { type: 'object' } },
+      },
+    },
+    summary: {
+      type: 'object',
+      required: ['instancesScanned', 'instancesEvaluated', 'instancesTerminatedSkipped', 'findings', 'findingsUnwaived', 'findingsWaived', 'bySeverity', 'byRule', 'byAccount', 'byRegion', 'scopes', 'waiversUnmatched', 'waiversExpired'],
+      properties: {
+        instancesScanned: int, instancesEvaluated: int, instancesTerminatedSkipped: int, findings: int, findingsUnwaived: int, findingsWaived: int,
+        bySeverity: { type: 'object', required: [...SEVERITIES], additionalProperties: int, description: 'Unwaived findings per severity.' },
+        byRule: counts, byAccount: counts, byRegion: counts,
+        scopes: { type: 'object', required: ['total', 'ok', 'partial', 'error', 'skipped'], additionalProperties: int },
+        waiversUnmatched: int, waiversExpired: int,
+      },
+    },
+    diff: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['baseline', 'counts', 'new', 'resolved', 'unchanged'],
+          properties: {
+            baseline: { type: 'object', required: ['runId', 'startedAt', 'asOf'], properties: { runId: str, startedAt: str, asOf: str } },
+            counts: { type: 'object', required: ['new', 'resolved', 'unchanged'], additionalProperties: int },
+            new: { type: 'array', items: diffEntry },
+            resolved: { type: 'array', items: diffEntry },
+            unchanged: { type: 'array', items: str },
+          },
+        },
+      ],
+    },
+  },
+} as const;
