@@ -249,7 +249,7 @@ export function toRecord(accountId: string, region: string, it: InstanceImageMet
       if (m[k] !== undefined) (im as Record<string, unknown>)[k] = m[k];
     }
     const wm = (m as { ImageWatermarks?: Record<string, unknown>[] }).ImageWatermarks;
-    if (wm !== undefined) im.ImageWatermarks = wm.map((w) => ({ ...w }));
+    if (wm !== undefined) im.ImageWatermarks = wm.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
     r.ImageMetadata = im;
   }
   if (it.Operator !== undefined) {
