@@ -124,6 +124,7 @@
   [['f-sev', 'sev'], ['f-rule', 'rule'], ['f-account', 'account'], ['f-region', 'region']].forEach(function (p) {
     $(p[0]).addEventListener('change', function (e) { filters[p[1]] = e.target.value; refresh(); });
   });
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
   $('f-text').addEventListener('input', function (e) { filters.text = e.target.value.trim().toLowerCase(); refresh(); });
   $('f-reset').addEventListener('click', function () {
     filters = { sev: '', rule: '', account: '', region: '', text: '' };

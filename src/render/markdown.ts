@@ -32,7 +32,7 @@ export function renderMarkdown(report: Report): string {
   else {
     out.push('| Severity | Rule | Account | Region | Instance | AMI | Message |');
     out.push('|---|---|---|---|---|---|---|');
-    for (const f of top) out.push(`| ${f.severity} | ${f.ruleId} | ${f.accountId} | ${f.region} | ${mdCell(f.instanceId)} | ${mdCell(f.imageId ?? '')} | ${mdCell(f.message)} |`);
+    for (const f of top) out.push(`| ${f.severity} | ${f.ruleId} | ${f.accountId} | ${f.region} | ${mdCell(f.instanceId)}${f.instanceName ? ` (${mdCell(f.instanceName, 60)})` : ''} | ${mdCell(f.imageId ?? '')} | ${mdCell(f.message)} |`);
   }
   const gaps = coverageGaps(report);
   out.push('');

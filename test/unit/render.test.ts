@@ -1,0 +1,134 @@
+/**
+ * Renderers against a fixed model. Golden files live in test/golden; after a deliberate change,
+ * regenerate them with `UPDATE_GOLDEN=1 npm test -- test/unit/render.test.ts` and review the diff.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse } from 'csv-parse/sync';
+import { renderFormat, FORMATS } from '../../src/render/index.js';
+import { renderFindingsCsv, renderCoverageCsv, FINDING_COLUMNS, COVERAGE_COLUMNS } from '../../src/render/csv.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { renderTextSummary } from '../../src/render/text.js';
+import { renderHtml } from '../../src/render/html.js';
+import { csvCell, jsonForScript, termSafe } from '../../src/render/sanitize.js';
+import { loadTemplates } from '../../src/io/files.js';
+import { reportSchema } from '../../src/schema/report.js';
+import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
+
+const report = fixtureReport();
+const templates = loadTemplates();
+const golden = (name: string, content: string) => {
+  const path = new URL(`../golden/${name}`, import.meta.url);
+  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, content);
+  expect(content).toBe(readFileSync(path, 'utf8'));
+};
+
+describe('golden files', () => {
+  test.each(FORMATS)('%s', (format) => {
+    for (const f of renderFormat(format, report, templates)) golden(`report${f.suffix}`, f.content);
+  });
+  test('terminal summary', () => golden('summary.txt', renderTextSummary(report, ['reports/ami-audit-20261126T000000Z.json'])));
+  test('rendering is deterministic: same model, same bytes', () => {
+    for (const format of FORMATS) {
+      const a = renderFormat(format, fixtureReport(), templates).map((f) => f.content);
+      const b = renderFormat(format, fixtureReport(), templates).map((f) => f.content);
+      expect(a).toEqual(b);
+    }
+  });
+});
+
+describe('JSON', () => {
+  test('validates against the published schema with a real validator', () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const validate = ajv.compile(reportSchema);
+    const doc = JSON.parse(renderFormat('json', report, templates)[0]!.content);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(validate(doc)).toBe(true);
+    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
+  });
+  test('the published schema file is the one the code holds', () => {
+    const published = JSON.parse(readFileSync(new URL('../../docs/schema/report.schema.json', import.meta.url), 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(reportSchema)));
+  });
+  test('findings are sorted by severity, then rule, account, region, instance', () => {
+    const rank = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+    for (let i = 1; i < report.findings.length; i++) {
+      const a = report.findings[i - 1]!, b = report.findings[i]!;
+      expect(rank[a.severity] >= rank[b.severity]).toBe(true);
+    }
+  });
+});
+
+describe('CSV', () => {
+  const rows = parse(renderFindingsCsv(report), { bom: true, relax_column_count: false }) as string[][];
+  test('frozen column order', () => {
+    expect(rows[0]).toEqual([...FINDING_COLUMNS]);
+    expect(FINDING_COLUMNS.slice(0, 6)).toEqual(['id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId']);
+    expect((parse(renderCoverageCsv(report)) as string[][])[0]).toEqual([...COVERAGE_COLUMNS]);
+  });
+  test('one row per finding, RFC 4180 CRLF records', () => {
+    expect(rows.length - 1).toBe(report.findings.length);
+    expect(renderFindingsCsv(report)).toContain('\r\n');
+  });
+  test('cells that start with = + - @ tab or CR are neutralised', () => {
+    for (const row of rows.slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    const hostile = rows.find((r) => r[6]?.includes('script'))!;
+    expect(hostile[6]).toBe(HOSTILE[0]);
+    expect(csvCell('=1+2')).toBe("'=1+2");
+    expect(csvCell('-2+3')).toBe("'-2+3");
+    expect(csvCell('@x')).toBe("'@x");
+    expect(csvCell('\tx')).toBe("'\tx");
+    expect(csvCell('\rx')).toBe("'\rx");
+    expect(csvCell('ok=1')).toBe('ok=1');
+  });
+  test('coverage CSV has every scope', () => {
+    expect((parse(renderCoverageCsv(report)) as string[][]).length - 1).toBe(report.coverage.length);
+  });
+});
+
+describe('HTML', () => {
+  const html = renderHtml(report, templates);
+  test('is one self-contained file: no external URLs, no remote resources', () => {
+    expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?\/\//i);
+    expect(html).toContain('Content-Security-Policy');
+    expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/);
+  });
+  test('templates never triple-stash', () => {
+    const all = [templates.main, ...Object.values(templates.partials)].join('\n');
+    expect(all).not.toContain('{{{');
+  });
+  test('hostile strings are escaped and cannot close the data script', () => {
+    // only the two script elements of the template
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('</script><script>alert');
+    expect(html).toContain('\\u003c/script\\u003e');
+    const data = /<script type="application\/json" id="ami-audit-data">(.*?)<\/script>/s.exec(html)![1]!;
+    expect(JSON.parse(data).rows.some((r: unknown[]) => r[5] === HOSTILE[0])).toBe(true);
+  });
+  test('jsonForScript escapes what could break out', () => {
+    expect(jsonForScript({ a: '</script><!--' })).toBe('{"a":"\\u003c/script\\u003e\\u003c!--"}');
+    expect(jsonForScript('\u2028')).toBe('"\\u2028"');
+  });
+  test('shows the partial banner, the coverage gaps and every rule', () => {
+    expect(html).toContain('id="partial-banner"');
+    expect(html).toContain('AccessDenied');
+    for (const r of report.rules) expect(html).toContain(`id="rule-${r.id}"`);
+  });
+});
+
+describe('Markdown and terminal', () => {
+  test('Markdown neutralises tables, HTML and emphasis', () => {
+    const md = renderMarkdown(report);
+    expect(md).not.toContain('<script>');
+    expect(md.split('\n').filter((l) => l.startsWith('|')).every((l) => !/[^\\]\|[^|]*\n/.test(l))).toBe(true);
+    expect(md).toContain('## Coverage gaps');
+  });
+  test('terminal output carries no escape sequences or control characters', () => {
+    expect(termSafe(HOSTILE[8])).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(termSafe('a\u202eb')).toBe('a b');
+    expect([...termSafe('x'.repeat(500), 50)]).toHaveLength(50);
+    expect(renderTextSummary(report)).not.toMatch(/\u001b/);
+  });
+});
