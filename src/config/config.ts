@@ -4,6 +4,7 @@
  * cannot (real dates). Reading the file is the caller's job.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Severity, WaiverSpec } from '../model/types.js';
 import { ConfigError } from '../model/errors.js';
 import { configSchema } from '../schema/config.js';
@@ -76,22 +77,24 @@ export function lineCol(text: string, pos: number): { line: number; column: numb
 }
 
 export function parseJsonText(file: string, text: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    return JSON.parse(body);
   } catch (e) {
-    const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg) ?? /line (\d+) column (\d+)/.exec(msg);
-    let where = '';
-    if (m && m.length === 2) {
-      const { line, column } = lineCol(text, Number(m[1]));
-      where = ` at line ${line}, column ${column}`;
-    } else if (m) where = ` at line ${m[1]}, column ${m[2]}`;
-    else if (/end of JSON input/.test(msg)) {
-      const { line, column } = lineCol(text, text.length);
-      where = ` at line ${line}, column ${column} (unexpected end)`;
+    // jsonc-parser (strict: no comments, no trailing commas) locates the first error precisely.
+    const errors: ParseError[] = [];
+    parseJsonc(body, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    if (first) {
+      const { line, column } = lineCol(body, first.offset);
+      throw new ConfigError(file, null, `invalid JSON at line ${line}, column ${column}: ${describeJsonError(printParseErrorCode(first.error))}`);
     }
-    throw new ConfigError(file, '', `invalid JSON${where}: ${msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '')}`);
+    throw new ConfigError(file, null, `invalid JSON: ${(e as Error).message.split('\n')[0]!.slice(0, 120)}`);
   }
+}
+
+function describeJsonError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 /** Validates a parsed config document. */

@@ -8,8 +8,8 @@ export class UserError extends Error {
 
 /** Bad configuration: names the file, the JSON path and what was expected. */
 export class ConfigError extends UserError {
-  constructor(file: string, path: string, expected: string) {
-    super(`${file}: ${path || '(root)'}: ${expected}`);
+  constructor(file: string, path: string | null, expected: string) {
+    super(path === null ? `${file}: ${expected}` : `${file}: ${path || '(root)'}: ${expected}`);
     this.name = 'ConfigError';
   }
 }

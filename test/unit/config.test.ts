@@ -1,0 +1,74 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { checkConfig, parseJsonText, settingsFrom } from '../../src/config/config.js';
+import { configSchema } from '../../src/schema/config.js';
+import { ConfigError } from '../../src/model/errors.js';
+import { prng } from '../../src/emulator/generate.js';
+
+const example = () => JSON.parse(readFileSync(new URL('../../config.example.json', import.meta.url), 'utf8'));
+const err = (doc: unknown): string => {
+  try {
+    checkConfig('cfg.json', doc);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a config error');
+};
+
+describe('config', () => {
+  test('config.example.json is valid and covers every field of the schema', () => {
+    const doc = example();
+    expect(() => checkConfig('config.example.json', doc)).not.toThrow();
+    for (const key of Object.keys(configSchema.properties)) expect(Object.keys(doc)).toContain(key);
+    const waiverFields = new Set(doc.waivers.flatMap((w: object) => Object.keys(w)));
+    for (const key of Object.keys(configSchema.properties.waivers.items.properties)) if (key !== 'id' || waiverFields.has('id')) expect(waiverFields).toContain(key);
+  });
+  test('the published schema file is the one the code holds', () => {
+    expect(JSON.parse(readFileSync(new URL('../../docs/schema/config.schema.json', import.meta.url), 'utf8'))).toEqual(JSON.parse(JSON.stringify(configSchema)));
+  });
+  test.each([
+    [{ waivers: [{ ruleId: 'stale-ami', reason: 'x' }] }, 'cfg.json: waivers[0].expires: required field is missing'],
+    [{ waivers: [{ ruleId: 'stale-ami', reason: 'x', expires: '2026-02-30' }] }, 'cfg.json: waivers[0].expires: "2026-02-30" is not a real date'],
+    [{ waivers: [{ ruleId: 'stale-ami', reason: 'x', expires: 'soon' }] }, 'cfg.json: waivers[0].expires:'],
+    [{ waivers: [{ reason: 'x', expires: '2027-01-01' }] }, 'waivers[0]: a waiver must match on at least one of'],
+    [{ waivers: [{ ruleId: 'no-such-rule', reason: 'x', expires: '2027-01-01' }] }, 'waivers[0].ruleId: expected one of'],
+    [{ rules: { 'no-such-rule': { severity: 'high' } } }, 'rules.no-such-rule: unknown rule id "no-such-rule"'],
+    [{ rules: { 'stale-ami': { severity: 'urgent' } } }, 'rules.stale-ami.severity: expected one of'],
+    [{ trustedAccounts: ['12345'] }, 'trustedAccounts[0]: must match pattern'],
+    [{ accounts: ['1234567890123'] }, 'accounts[0]'],
+    [{ regions: ['US-EAST-1'] }, 'regions[0]: must match pattern'],
+    [{ durationSeconds: 60 }, 'durationSeconds: must be >= 900'],
+    [{ pageSize: 5000 }, 'pageSize: must be <= 1000'],
+    [{ colour: 'red' }, 'colour: unknown field'],
+    [[], '(root): must be object'],
+  ])('%j -> %s', (doc, expected) => {
+    expect(err(doc)).toContain(expected);
+  });
+  test('invalid JSON is reported with line and column', () => {
+    expect(() => parseJsonText('cfg.json', '{\n  "a": 1,\n  "b": \n}')).toThrow(/cfg\.json: .*invalid JSON at line 4, column 1/);
+    expect(() => parseJsonText('cfg.json', '{"a": ')).toThrow(/line 1, column \d+/);
+  });
+  test('settings: defaults and overrides', () => {
+    const s = settingsFrom({});
+    expect(s.trustedOwnerAliases).toEqual(['amazon', 'aws-marketplace']);
+    expect(settingsFrom({ deprecationWindowDays: 10 }).options.deprecationWindowDays).toBe(10);
+    expect(settingsFrom({ waivers: [{ ruleId: 'stale-ami', reason: 'r', expires: '2027-01-01' }] }).waivers[0]!.id).toMatch(/^w-[0-9a-f]{10}$/);
+  });
+  test('garbage never crashes the loader: every input gives a ConfigError or a config', () => {
+    const rand = prng(42);
+    const pieces = ['{', '}', '[', ']', '"waivers"', '"rules"', ':', ',', '"x"', '1', 'null', 'true', '"2026-02-30"', '"expires"', '"ruleId"', '\u0000', '"\\u0000"', ' ', '\n'];
+    let errors = 0;
+    for (let n = 0; n < 500; n++) {
+      const text = Array.from({ length: 1 + Math.floor(rand() * 30) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      try {
+        checkConfig('fuzz.json', parseJsonText('fuzz.json', text));
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        expect((e as Error).message.split('\n')).toHaveLength(1);
+        errors += 1;
+      }
+    }
+    expect(errors).toBeGreaterThan(400);
+  });
+});
