@@ -8,6 +8,11 @@ import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
 import { emptyCoverage } from './coverage.js';
+import { Ajv } from 'ajv';
+import { reportSchema } from '../schema/report.js';
+import { jsonPath } from '../config/config.js';
+
+const validateReport = new Ajv({ allErrors: false, strict: false }).compile(reportSchema);
 
 export interface InputDoc { file: string; doc: unknown }
 
@@ -26,19 +31,11 @@ function checkReport(file: string, doc: Record<string, unknown>): Report {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`${file}: schemaVersion: expected an integer`);
   if (v > REPORT_SCHEMA_VERSION) throw new UserError(`${file}: schemaVersion ${v} is newer than this ami-audit reads (${REPORT_SCHEMA_VERSION}); upgrade ami-audit to re-render it`);
   if (v < 1) throw new UserError(`${file}: schemaVersion ${v} is not a version ami-audit ever wrote`);
-  for (const k of ['run', 'coverage', 'instances', 'findings'] as const) {
-    if (k === 'run' ? typeof doc.run !== 'object' || doc.run === null : !Array.isArray(doc[k])) {
-      throw new UserError(`${file}: ${k}: missing or malformed; this is not a complete ami-audit report`);
-    }
+  if (!validateReport(doc)) {
+    const e = validateReport.errors?.[0];
+    const path = jsonPath(e?.instancePath ?? '') || '(root)';
+    throw new UserError(`${file}: ${path}: ${e?.message ?? 'invalid'}; this is not a complete ami-audit report (schema ${REPORT_SCHEMA_VERSION})`);
   }
-  const run = doc.run as Record<string, unknown>;
-  if (typeof run.startedAt !== 'string' || typeof run.id !== 'string') throw new UserError(`${file}: run: missing id or startedAt`);
-  (doc.instances as unknown[]).forEach((i, n) => {
-    const r = i as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || typeof r.accountId !== 'string' || typeof r.region !== 'string') {
-      throw new UserError(`${file}: instances[${n}]: expected an object with accountId and region`);
-    }
-  });
   return doc as unknown as Report;
 }
 
