@@ -3,11 +3,11 @@
  * schema (errors name the file, the JSON path and what is expected), then check what a schema
  * cannot (real dates). Reading the file is the caller's job.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Severity, WaiverSpec } from '../model/types.js';
 import { ConfigError } from '../model/errors.js';
-import { configSchema } from '../schema/config.js';
+import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
 
 export interface AccountEntry { accountId: string; roleArn?: string; externalId?: string }
@@ -37,8 +37,6 @@ export interface AuditConfig {
   out?: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(configSchema);
 
 /** `/waivers/0/expires` -> `waivers[0].expires` */
 export function jsonPath(pointer: string): string {
@@ -99,6 +97,7 @@ function describeJsonError(code: string): string {
 
 /** Validates a parsed config document. */
 export function checkConfig(file: string, doc: unknown): AuditConfig {
+  const validate = configValidator();
   if (!validate(doc)) {
     const errs = validate.errors ?? [];
     // anyOf errors come with one error per branch; report the anyOf itself.

@@ -8,11 +8,8 @@ import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
 import { emptyCoverage } from './coverage.js';
-import { Ajv } from 'ajv';
-import { reportSchema } from '../schema/report.js';
+import { reportValidator } from '../schema/validate.js';
 import { jsonPath } from '../config/config.js';
-
-const validateReport = new Ajv({ allErrors: false, strict: false }).compile(reportSchema);
 
 export interface InputDoc { file: string; doc: unknown }
 
@@ -31,6 +28,7 @@ function checkReport(file: string, doc: Record<string, unknown>): Report {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new UserError(`${file}: schemaVersion: expected an integer`);
   if (v > REPORT_SCHEMA_VERSION) throw new UserError(`${file}: schemaVersion ${v} is newer than this ami-audit reads (${REPORT_SCHEMA_VERSION}); upgrade ami-audit to re-render it`);
   if (v < 1) throw new UserError(`${file}: schemaVersion ${v} is not a version ami-audit ever wrote`);
+  const validateReport = reportValidator();
   if (!validateReport(doc)) {
     const e = validateReport.errors?.[0];
     const path = jsonPath(e?.instancePath ?? '') || '(root)';
