@@ -314,8 +314,8 @@ async function runDemo(a: ScanArgs, io: CliIO, state: RunState): Promise<void> {
   }
 }
 
-export function buildParser(args: string[], io: CliIO, state: RunState): Argv {
-  return yargs(args)
+export function buildParser(io: CliIO, state: RunState): Argv {
+  return yargs()
     .scriptName('ami-audit')
     .usage('$0 <command> [options]\n\nFind EC2 instances running on deprecated, deregistered, disabled, non-public, disallowed or untrusted AMIs across accounts and regions.')
     .command('scan', 'Audit accounts and regions and write reports', (y) => scanOptions(y), (a) => runScan(a as unknown as ScanArgs, io, state))
@@ -367,7 +367,10 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   addEnvironmentSecrets(io.env);
   const state: RunState = { code: EXIT.ok };
   try {
-    await buildParser(args, io, state).parseAsync();
+    await buildParser(io, state).parseAsync(args, {}, (err, _argv, output) => {
+      // --help and --version text comes back here rather than going to the console.
+      if (!err && output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    });
     return state.code;
   } catch (e) {
     const err = e as Error;

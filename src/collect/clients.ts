@@ -66,13 +66,13 @@ export class ClientFactory {
   }
 
   /** STS client with the base credentials (or the given ones), cached per region. */
-  stsClient(region?: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider): STSClient {
+  stsClient(region?: string, credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider, cache = true): STSClient {
     const key = `${region ?? ''}|${credentials ? 'custom' : 'base'}`;
     let c = this.sts.get(key);
     if (!c) {
       c = new STSClient(this.common(region ?? this.opts.region, credentials ?? this.opts.credentials));
       this.observe(c, 'caller', region ?? this.opts.region ?? 'default');
-      if (!credentials) this.sts.set(key, c);
+      if (!credentials && cache) this.sts.set(key, c);
     }
     return c;
   }

@@ -60,9 +60,9 @@ const PARTITION_OF_REGION = (region: string): string => (region.startsWith('cn-'
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
 async function baseCredentials(factory: ClientFactory, opts: CollectOptions): Promise<void> {
   if (opts.client.credentials) return;
-  const sts = factory.stsClient();
+  const probe = factory.stsClient(undefined, undefined, false);
   try {
-    await sts.config.credentials();
+    await probe.config.credentials();
   } catch (e) {
     if (isLoopback(opts.client.endpointUrl)) {
       // A local endpoint does not check signatures; like awslocal, sign with placeholders.
