@@ -15,7 +15,7 @@ import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE
 import { inventoryFromInputs, readReportDoc } from '../report/input.js';
 import { diffReports, inventoryOf } from '../report/build.js';
 import { RULES } from '../rules/registry.js';
-import { ensureWritableDir, readJsonFile } from '../io/files.js';
+import { ensureWritableDir, readJsonFile, removePendingTempFiles } from '../io/files.js';
 import { toolVersion } from '../paths.js';
 import { startEmulator } from '../emulator/server.js';
 import { validateFleet, type Fleet } from '../emulator/fleet.js';
@@ -195,6 +195,7 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
     } else {
       io.stderr.write(`ami-audit: ${sig} received again; stopping now without a report\n`);
       state.code = 130;
+      removePendingTempFiles();
       process.exit(130);
     }
   });

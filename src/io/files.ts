@@ -1,5 +1,5 @@
 /** File output: atomic writes (temp file, fsync, rename) with a restrictive mode, and reading inputs. */
-import { constants, promises as fs, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, constants, openSync, promises as fs, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../model/errors.js';
@@ -7,10 +7,30 @@ import type { TemplateSet } from '../render/html.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { parseJsonText } from '../config/config.js';
 
+/** Temporary files being written, so that a hard stop can remove them. */
+const pending = new Set<string>();
+
+/** Removes temporary files still being written (before an immediate exit). */
+export function removePendingTempFiles(): void {
+  for (const p of pending) rmSync(p, { force: true });
+  pending.clear();
+}
+
 /** Writes a file so that readers see the old content or the new, never a part. */
 export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, 'wx', mode);
+  pending.add(tmp);
+  try {
+    await writeVia(tmp, path, content, mode);
+  } finally {
+    pending.delete(tmp);
+  }
+}
+
+async function writeVia(tmp: string, path: string, content: string, mode: number): Promise<void> {
+  // Created synchronously: a hard stop between two ticks then always finds it in `pending`.
+  closeSync(openSync(tmp, 'wx', mode));
+  const fh = await fs.open(tmp, 'r+');
   try {
     await fh.writeFile(content, 'utf8');
     await fh.sync();
