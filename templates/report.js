@@ -89,7 +89,7 @@
       cell(tr, data.regions[r[REGION]]);
       cell(tr, r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''));
       cell(tr, r[AMI] || '', '', r[ANAME] || '');
-      cell(tr, r[MSG], 'msg');
+      cell(tr, r[MSG], 'msg', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
         cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');

@@ -13,7 +13,7 @@ import { reportSchema } from '../schema/report.js';
 import { collect, type CollectOptions } from '../collect/collector.js';
 import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE_ARN_RE, ROLE_NAME_RE, splitList } from '../collect/filters.js';
 import { inventoryFromInputs, readReportDoc } from '../report/input.js';
-import { diffReports, inventoryOf } from '../report/build.js';
+import { diffReports } from '../report/build.js';
 import { RULES } from '../rules/registry.js';
 import { ensureWritableDir, readJsonFile, removePendingTempFiles } from '../io/files.js';
 import { toolVersion } from '../paths.js';

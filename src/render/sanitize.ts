@@ -13,7 +13,6 @@ export function csvCell(value: unknown): string {
 /** For terminals and logs: no ANSI escapes, no control characters, one line, bounded length. */
 export function termSafe(value: unknown, max = 120): string {
   if (value === null || value === undefined) return '';
-  // eslint-disable-next-line no-control-regex
   let s = String(value).replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, ' ');
   if ([...s].length > max) s = [...s].slice(0, max - 1).join('') + '…';
   return s;

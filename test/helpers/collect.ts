@@ -7,7 +7,6 @@ import { BASE_CREDS } from './emulator.js';
 
 export function collectOptions(e: Emulator, over: Partial<Omit<CollectOptions, 'client'>> & { client?: Partial<CollectOptions['client']> } = {}): CollectOptions {
   return {
-    client: { endpointUrl: e.url, region: 'us-east-1', maxAttempts: 3, retryMode: 'standard', verifySsl: true, credentials: BASE_CREDS, ...(over.client ?? {}) },
     accounts: [],
     roleName: 'AmiAuditReadOnly',
     roleSessionName: 'ami-audit',

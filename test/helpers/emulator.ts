@@ -10,7 +10,7 @@ export async function emulator(opts: Partial<EmulatorOptions> = {}): Promise<Emu
   return startEmulator({ fleet: demoFleet(NOW), ...opts });
 }
 
-export function ec2(e: Emulator, region = 'us-east-1', credentials: ConstructorParameters<typeof EC2Client>[0]['credentials'] = BASE_CREDS, extra: Partial<ConstructorParameters<typeof EC2Client>[0]> = {}): EC2Client {
+export function ec2(e: Emulator, region = 'us-east-1', credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = BASE_CREDS, extra: Partial<NonNullable<ConstructorParameters<typeof EC2Client>[0]>> = {}): EC2Client {
   return new EC2Client({ endpoint: e.url, region, credentials, maxAttempts: 1, ...extra });
 }
 

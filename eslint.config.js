@@ -1,0 +1,50 @@
+// ESLint with typescript-eslint. The import-boundary rule keeps the pure layers (rules, report,
+// render, model, schema) free of the AWS SDK, the file system and the process.
+import tseslint from 'typescript-eslint';
+
+const sideEffects = {
+  paths: [
+    { name: 'fs', message: 'Pure layers do no I/O: read files at the edge (src/io, src/cli).' },
+    { name: 'node:fs', message: 'Pure layers do no I/O: read files at the edge (src/io, src/cli).' },
+    { name: 'fs/promises', message: 'Pure layers do no I/O.' },
+    { name: 'node:fs/promises', message: 'Pure layers do no I/O.' },
+    { name: 'process', message: 'Pure layers take what they need as arguments.' },
+    { name: 'node:process', message: 'Pure layers take what they need as arguments.' },
+    { name: 'child_process', message: 'Pure layers run nothing.' },
+    { name: 'node:child_process', message: 'Pure layers run nothing.' },
+    { name: 'node:http', message: 'Pure layers do no network I/O.' },
+    { name: 'node:https', message: 'Pure layers do no network I/O.' },
+  ],
+  patterns: [
+    { group: ['@aws-sdk/*', '@smithy/*'], message: 'Pure layers never talk to AWS: the collector does (src/collect).' },
+    { group: ['**/collect/*', '**/cli/*', '**/io/*', '**/emulator/*', '**/paths.js'], message: 'Pure layers do not import the edges.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // the HTML report's own script: plain ES5 for any browser, run under a strict CSP
+    files: ['templates/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', window: 'readonly' } },
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
+  {
+    files: ['src/rules/**/*.ts', 'src/report/**/*.ts', 'src/render/**/*.ts', 'src/model/**/*.ts', 'src/schema/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', sideEffects],
+      'no-restricted-globals': ['error', { name: 'process', message: 'Pure layers take what they need as arguments.' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time is injected: no new Date() in pure layers.' },
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Time is injected: no Date.now() in pure layers.' },
+        { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name=/^(now|local|utc)$/][arguments.length=0]", message: 'Time is injected: no DateTime.now() in pure layers.' }],
+    },
+  },
+);
