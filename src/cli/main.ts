@@ -10,7 +10,8 @@ import { SEVERITIES, type Severity } from '../model/types.js';
 import { checkConfig, settingsFrom, type AuditConfig } from '../config/config.js';
 import { configSchema } from '../schema/config.js';
 import { reportSchema } from '../schema/report.js';
-import { collect, type CollectOptions } from '../collect/collector.js';
+import type { CollectOptions } from '../collect/collector.js';
+import { collectForCli } from '../collect/parallel.js';
 import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE_ARN_RE, ROLE_NAME_RE, splitList } from '../collect/filters.js';
 import { inventoryFromInputs, readReportDoc } from '../report/input.js';
 import { diffReports } from '../report/build.js';
@@ -81,7 +82,8 @@ function scanOptions<T>(y: Argv<T>) {
     .option('concurrency', { type: 'number', describe: 'API calls in flight at once (default 48)' })
     .option('account-concurrency', { type: 'number', describe: 'Regions of one account scanned at once (default 4)' })
     .option('max-attempts', { type: 'number', describe: 'Attempts per API call, the first included (default 8)' })
-    .option('retry-mode', { choices: ['standard', 'adaptive'] as const, describe: 'The SDK\'s retry mode (default standard)' });
+    .option('retry-mode', { choices: ['standard', 'adaptive'] as const, describe: 'The SDK\'s retry mode (default standard)' })
+    .option('workers', { type: 'number', describe: 'Threads that share the accounts and parse responses (default: one per core; 1: none)' });
 }
 
 function positiveInt(name: string, v: number | undefined, min: number, max: number): number | undefined {
@@ -100,7 +102,7 @@ type ScanArgs = Record<string, unknown> & {
   fileMode?: string; quiet?: boolean; debug?: boolean; accounts?: string[]; roleName?: string; externalId?: string; roleSessionName?: string;
   durationSeconds?: number; regions?: string[]; allRegions?: boolean; region?: string; profile?: string; filters?: string[]; instanceIds?: string[];
   pageSize?: number; endpointUrl?: string; verifySsl?: boolean; caBundle?: string; cliConnectTimeout?: number; cliReadTimeout?: number;
-  concurrency?: number; accountConcurrency?: number; maxAttempts?: number; retryMode?: 'standard' | 'adaptive';
+  concurrency?: number; accountConcurrency?: number; maxAttempts?: number; retryMode?: 'standard' | 'adaptive'; workers?: number;
 };
 
 /** Merges defaults, the config file and flags (flags win) into the collector's options. */
@@ -202,10 +204,11 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
   const progress = progressSink(io.stderr, a.quiet ?? false);
   let last: Parameters<typeof progress.update>[0] | undefined;
   try {
-    const inventory = await collect({
+    const inventory = await collectForCli({
       ...opts,
       signal: controller.signal,
       now: io.now,
+      workers: positiveInt('workers', a.workers, 1, 64),
       onProgress: (p) => {
         last = p;
         progress.update(p);
@@ -277,7 +280,10 @@ export function parseGenerateSpec(spec: string): Parameters<typeof generateFleet
     return n;
   };
   const [si, ss] = (out.skew ?? '0/0').split('/').map(Number);
-  return { accounts: num('accounts', 10), regions: num('regions', 3), instances: num('instances', 1000), seed: num('seed', 1), skewInstances: si ?? 0, skewScopes: ss ?? 0 };
+  return {
+    accounts: num('accounts', 10), regions: num('regions', 3), instances: num('instances', 1000), seed: num('seed', 1), skewInstances: si ?? 0, skewScopes: ss ?? 0,
+    singleScope: num('single', 0) > 0,
+  };
 }
 
 async function runEmulator(a: { port?: number; host?: string; fleet?: string; generate?: string; latencyMs?: number; throttle?: string; faults?: string }, io: CliIO): Promise<void> {

@@ -53,8 +53,30 @@ export class ClientFactory {
     });
   }
 
+  /** Settings every client would otherwise look up again in the environment and shared config. */
+  private shared: Record<string, unknown> = {};
+
+  /**
+   * Resolves, once, the settings the SDK reads from the environment and the shared config file
+   * for every new client (FIPS, dual-stack, app id, auth scheme preference), so that the
+   * thousands of clients of a large run do not each repeat those look-ups.
+   */
+  async resolveShared(): Promise<void> {
+    const probe = new EC2Client(this.common(this.opts.region ?? 'us-east-1', { accessKeyId: 'probe', secretAccessKey: 'probe' }));
+    const c = probe.config as unknown as Record<string, () => Promise<unknown>>;
+    const read = async (k: string): Promise<unknown> => (typeof c[k] === 'function' ? c[k]!() : undefined);
+    this.shared = {
+      useFipsEndpoint: await read('useFipsEndpoint'),
+      useDualstackEndpoint: await read('useDualstackEndpoint'),
+      userAgentAppId: await read('userAgentAppId'),
+      authSchemePreference: await read('authSchemePreference'),
+    };
+    for (const k of Object.keys(this.shared)) if (this.shared[k] === undefined) delete this.shared[k];
+  }
+
   private common(region: string | undefined, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined) {
     return {
+      ...this.shared,
       ...(region ? { region } : {}),
       ...(this.opts.endpointUrl ? { endpoint: this.opts.endpointUrl } : {}),
       ...(this.opts.profile ? { profile: this.opts.profile } : {}),

@@ -86,6 +86,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
   try {
     // Home region for STS and region discovery: as given, else the first audited region, else us-east-1.
     factory.opts.region = opts.client.region ?? opts.regions[0] ?? 'us-east-1';
+    await factory.resolveShared();
     await baseCredentials(factory, opts);
     const sts = factory.stsClient();
     let caller: { Account?: string; Arn?: string };

@@ -1,0 +1,81 @@
+// One benchmark client run, in its own process so that its CPU and peak RSS are its own.
+// argv[2]: JSON {url, accounts, regions, mode: 'tool'|'baseline', concurrency, render, workers}
+// Prints one JSON line with what it measured.
+import { performance } from 'node:perf_hooks';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const cfg = JSON.parse(process.argv[2]);
+const creds = { accessKeyId: 'AKIDBENCHBENCH000000', secretAccessKey: 'bench-secret' };
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+
+let inventory;
+let retries = 0;
+if (cfg.mode === 'baseline') {
+  // What a user without ami-audit would write: account after account, region after region,
+  // one paginator at a time, the same SDK.
+  const { EC2Client, paginateDescribeInstanceImageMetadata } = await import('@aws-sdk/client-ec2');
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient({ endpoint: cfg.url, region: 'us-east-1', credentials: creds });
+  const instances = [];
+  let errors = 0;
+  for (const account of cfg.accounts) {
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/AmiAuditReadOnly`, RoleSessionName: 'baseline' }));
+    const c = out.Credentials;
+    for (const region of cfg.regions) {
+      const ec2 = new EC2Client({ endpoint: cfg.url, region, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+      try {
+        for await (const page of paginateDescribeInstanceImageMetadata({ client: ec2, pageSize: 1000 }, {})) {
+          retries += (page.$metadata.attempts ?? 1) - 1;
+          for (const i of page.InstanceImageMetadata ?? []) instances.push({ accountId: account, region, ...i });
+        }
+      } catch {
+        errors += 1;
+      }
+    }
+  }
+  inventory = { instances, coverage: [], errors };
+} else {
+  const { collectForCli } = await import('../dist/collect/parallel.js');
+  inventory = await collectForCli({
+    client: { endpointUrl: cfg.url, region: 'us-east-1', maxAttempts: 10, retryMode: 'standard', verifySsl: true, credentials: creds },
+    accounts: cfg.accounts, roleName: 'AmiAuditReadOnly', roleSessionName: 'bench', regions: cfg.regions, allRegions: false, filters: [],
+    concurrency: cfg.concurrency, accountConcurrency: 4, assumeConcurrency: 16, workers: cfg.workers,
+  });
+  retries = inventory.coverage.reduce((s, c) => s + c.retries, 0);
+}
+const collectWall = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const result = {
+  wall: collectWall,
+  cpu: (cpu.user + cpu.system) / 1e6,
+  instances: inventory.instances.length,
+  retries,
+  scopesOk: inventory.coverage.filter((c) => c.status === 'ok').length,
+  scopesError: inventory.coverage.filter((c) => c.status !== 'ok' && c.status !== 'skipped').length + (inventory.errors ?? 0),
+  maxPages: Math.max(0, ...inventory.coverage.map((c) => c.pageCount)),
+  unique: new Set(inventory.instances.map((i) => `${i.accountId}|${i.region}|${i.InstanceId}`)).size,
+};
+if (cfg.render) {
+  const { DateTime } = await import('luxon');
+  const { buildReport } = await import('../dist/report/build.js');
+  const { DEFAULT_SETTINGS } = await import('../dist/rules/engine.js');
+  const { renderFormat, FORMATS } = await import('../dist/render/index.js');
+  const { loadTemplates } = await import('../dist/io/files.js');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const r0 = performance.now();
+  const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }), tool: { name: 'ami-audit', version: 'bench' } });
+  const sizes = {};
+  const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
+  for (const f of FORMATS) {
+    for (const file of renderFormat(f, report, loadTemplates())) {
+      sizes[file.suffix] = Buffer.byteLength(file.content);
+      writeFileSync(join(dir, `report${file.suffix}`), file.content);
+    }
+  }
+  result.render = { seconds: (performance.now() - r0) / 1000, findings: report.findings.length, bytes: sizes, dir };
+}
+result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(JSON.stringify(result) + '\n');

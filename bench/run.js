@@ -1,0 +1,108 @@
+// npm run bench: the collector against the local endpoint in its own process, scenario by scenario.
+// Prints one JSON line per scenario, then a table. Options:
+//   --only small,medium,...   scenarios to run (default all)
+//   --scale F                 multiply every scenario's accounts and instances by F (cost growth)
+//   --concurrency N           the tool's --concurrency (default 128)
+//   --workers N               the tool's --workers (default: one per core)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const scale = Number(opt('scale', '1'));
+const concurrency = Number(opt('concurrency', '128'));
+const workers = opt('workers') ? Number(opt('workers')) : availableParallelism();
+const EC2_MS = 50;
+const STS_MS = 100;
+const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
+
+const s = (n) => Math.max(1, Math.round(n * scale));
+const SCENARIOS = [
+  { name: 'small', accounts: s(5), regions: 3, instances: s(2000), skew: '0/0' },
+  { name: 'medium', accounts: s(40), regions: 17, instances: s(20000), skew: '0.5/0.05' },
+  { name: 'org', accounts: s(300), regions: 17, instances: s(150000), skew: '0.5/0.05', render: true },
+  { name: 'throttled', accounts: s(20), regions: 3, instances: s(10000), single: true, throttle: '10,2' },
+  { name: 'baseline', accounts: s(40), regions: 17, instances: s(20000), skew: '0.5/0.05', mode: 'baseline' },
+];
+const only = opt('only')?.split(',');
+
+function run(cmd, argv, { onLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (onLine) for (const l of String(d).split('\n')) if (l) onLine(l, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, child }));
+    if (onLine) resolve({ child, out: null });
+  });
+}
+
+async function startEmulator(sc) {
+  const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
+  const faults = join(dir, 'faults.json');
+  writeFileSync(faults, JSON.stringify({ latencyMs: { ec2: EC2_MS, sts: STS_MS } }));
+  const spec = sc.single
+    ? `accounts=${sc.accounts},regions=${sc.regions},instances=${sc.instances},seed=7,single=1`
+    : `accounts=${sc.accounts},regions=${sc.regions},instances=${sc.instances},seed=7,skew=${sc.skew}`;
+  const argv = ['dist/cli/bin.js', 'emulator', '--port', '0', '--generate', spec, '--faults', faults, ...(sc.throttle ? ['--throttle', sc.throttle] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', (d) => resolve({ url: String(d).split('\n')[0].trim(), child }));
+    child.on('error', reject);
+  });
+}
+
+const rows = [];
+for (const sc of SCENARIOS) {
+  if (only && !only.includes(sc.name)) continue;
+  const emu = await startEmulator(sc);
+  const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
+  const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
+  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render), workers };
+  const res = await run(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), 'bench/client.js', JSON.stringify(cfg)]);
+  const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
+  emu.child.kill();
+  const m = JSON.parse(res.out.trim().split('\n').pop());
+  const ec2Calls = stats.requests - (stats.byAction.AssumeRole ?? 0) - (stats.byAction.GetCallerIdentity ?? 0);
+  const stsCalls = (stats.byAction.AssumeRole ?? 0) + (stats.byAction.GetCallerIdentity ?? 0);
+  const conc = sc.mode === 'baseline' ? 1 : concurrency;
+  const callsBound = (ec2Calls * EC2_MS + stsCalls * STS_MS) / 1000 / conc;
+  const chainBound = (2 * STS_MS + Math.max(1, m.maxPages) * EC2_MS) / 1000;
+  // one scope's bucket: the pages it needs beyond the bucket's capacity arrive at the refill rate
+  const bucketBound = sc.throttle ? Math.max(0, m.maxPages - Number(sc.throttle.split(',')[0])) / Number(sc.throttle.split(',')[1]) + chainBound : 0;
+  const bound = Math.max(callsBound, chainBound, bucketBound);
+  const cpuFloor = m.cpu / 2;
+  const row = {
+    scenario: sc.name, accounts: sc.accounts, regions: regions.length, scopes: sc.accounts * regions.length, instances: m.instances, unique: m.unique,
+    wallS: +m.wall.toFixed(2), cpuS: +m.cpu.toFixed(2), cpuUsPerInstance: +(m.cpu * 1e6 / Math.max(1, m.instances)).toFixed(1), peakRssMb: +m.peakRssMb.toFixed(0),
+    apiCalls: stats.requests, throttled: stats.throttled, retries: m.retries, scopesOk: m.scopesOk, scopesError: m.scopesError,
+    boundS: +bound.toFixed(2), callsBoundS: +callsBound.toFixed(2), chainBoundS: +chainBound.toFixed(2), bucketBoundS: +bucketBound.toFixed(2),
+    cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
+    concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers,
+  };
+  if (m.render) row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes: m.render.bytes, dir: m.render.dir };
+  rows.push(row);
+  process.stdout.write(JSON.stringify(row) + '\n');
+}
+
+const by = Object.fromEntries(rows.map((r) => [r.scenario, r]));
+console.log('\n| scenario | scopes | instances | wall s | CPU s | CPU µs/inst | peak RSS MB | API calls | retries | ok/error | bound s | wall/bound |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
+for (const r of rows) console.log(`| ${r.scenario} | ${r.scopes} | ${r.instances} | ${r.wallS} | ${r.cpuS} | ${r.cpuUsPerInstance} | ${r.peakRssMb} | ${r.apiCalls} | ${r.retries} | ${r.scopesOk}/${r.scopesError} | ${r.boundS} | ${r.wallOverBound} |`);
+if (by.medium && by.baseline) console.log(`\nmedium vs baseline: ${(by.baseline.wallS / by.medium.wallS).toFixed(1)}x faster (target 25x)`);
+if (by.org) {
+  console.log(`org: wall ${by.org.wallS}s vs max(bound ${by.org.boundS}s, CPU floor ${by.org.cpuFloorS}s) = ${by.org.wallOverFloor}x (target 2x); ${by.org.cpuUsPerInstance} µs/instance (target 60); peak RSS ${by.org.peakRssMb} MB (target 512)`);
+  if (by.org.render) console.log(`org rendering: ${by.org.render.seconds}s for html, csv, json, md (target 5s); HTML ${by.org.render.htmlMb} MB (target 40)`);
+}
+if (by.medium && by.org) console.log(`growth medium -> org: CPU/instance x${(by.org.cpuUsPerInstance / by.medium.cpuUsPerInstance).toFixed(2)}, RSS/instance x${((by.org.peakRssMb / by.org.instances) / (by.medium.peakRssMb / by.medium.instances)).toFixed(2)} (target within 1.2)`);
+if (by.throttled) console.log(`throttled: ${by.throttled.scopesOk}/${by.throttled.scopes} scopes ok, wall/bucket bound ${by.throttled.wallOverBound} (target 1.3)`);

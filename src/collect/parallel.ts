@@ -1,0 +1,97 @@
+/**
+ * Collection across both cores: accounts are dealt out to worker threads, each running the
+ * collector (and so the SDK's response parsing) on its share; the main thread merges their
+ * inventories. With one worker, or where options cannot cross a thread boundary, it runs here.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { collect, type CallEvent, type CollectOptions, type Progress } from './collector.js';
+import type { Inventory } from '../model/types.js';
+import { UserError } from '../model/errors.js';
+
+export interface ParallelOptions extends CollectOptions {
+  /** Worker threads; default: one per core, at most one per account. 1 runs in this thread. */
+  workers?: number;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; progress: Progress }
+  | { type: 'call'; event: CallEvent }
+  | { type: 'done'; inventory: Inventory }
+  | { type: 'error'; message: string; name: string; user: boolean };
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Splits accounts round-robin so that each worker gets a similar share. */
+export function deal<T>(items: T[], n: number): T[][] {
+  const out: T[][] = Array.from({ length: n }, () => []);
+  items.forEach((x, i) => out[i % n]!.push(x));
+  return out.filter((s) => s.length > 0);
+}
+
+/** Merges the inventories of the shares of one run. */
+export function mergeInventories(parts: Inventory[], startedAt: string, finishedAt: string, requestedIds: string[] | undefined): Inventory {
+  const first = parts[0]!;
+  const notFound = requestedIds ? requestedIds.filter((id) => parts.every((p) => p.notFoundInstanceIds.includes(id))).sort() : [];
+  return {
+    run: {
+      ...first.run, startedAt, finishedAt,
+      accounts: parts.flatMap((p) => p.run.accounts).sort(),
+      regions: [...new Set(parts.flatMap((p) => p.run.regions))].sort(),
+      interrupted: parts.some((p) => p.run.interrupted),
+    },
+    coverage: parts.flatMap((p) => p.coverage),
+    instances: parts.flatMap((p) => p.instances),
+    notFoundInstanceIds: notFound,
+  };
+}
+
+export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
+  const cores = availableParallelism();
+  const wanted = opts.workers ?? cores;
+  const canCross = typeof opts.client.credentials !== 'function' && !import.meta.url.endsWith('.ts');
+  // Without accounts given, the caller's own account is the whole run.
+  const n = Math.min(wanted, opts.accounts.length);
+  if (n <= 1 || !canCross) return collect(opts);
+
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const shares = deal(opts.accounts, n);
+  const progress = shares.map(() => ({ scopesTotal: 0, scopesDone: 0, instances: 0, errors: 0, accountsResolved: 0, accountsTotal: 0 }));
+  const workers: Worker[] = [];
+  const onAbort = (): void => {
+    for (const w of workers) w.postMessage({ type: 'abort' });
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const { signal: _s, onProgress, onCall, now: _n, ...plain } = opts;
+  try {
+    const parts = await Promise.all(shares.map((accounts, k) => new Promise<Inventory>((resolve, reject) => {
+      const w = new Worker(WORKER_URL, {
+        workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall) },
+        // A larger young generation: the parser allocates many short-lived strings.
+        resourceLimits: { maxYoungGenerationSizeMb: 64 },
+      });
+      workers.push(w);
+      if (opts.signal?.aborted) w.postMessage({ type: 'abort' });
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          progress[k] = m.progress;
+          onProgress?.(progress.reduce((a, p) => ({
+            scopesTotal: a.scopesTotal + p.scopesTotal, scopesDone: a.scopesDone + p.scopesDone, instances: a.instances + p.instances,
+            errors: a.errors + p.errors, accountsResolved: a.accountsResolved + p.accountsResolved, accountsTotal: opts.accounts.length,
+          })));
+        } else if (m.type === 'call') onCall?.(m.event);
+        else if (m.type === 'done') resolve(m.inventory);
+        else reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`collector worker stopped with exit code ${code}`));
+      });
+    })));
+    return mergeInventories(parts, startedAt, now().toISOString(), opts.instanceIds);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,26 @@
+/** A collector worker thread: collects its share of the accounts and posts the inventory back. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { collect, type CollectOptions } from './collector.js';
+import { UserError } from '../model/errors.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const port = parentPort!;
+const controller = new AbortController();
+port.on('message', (m: { type: string }) => {
+  if (m.type === 'abort') controller.abort();
+});
+
+const { debug, ...opts } = workerData as CollectOptions & { debug: boolean };
+try {
+  const inventory = await collect({
+    ...opts,
+    signal: controller.signal,
+    onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+    onCall: debug ? (event) => port.postMessage({ type: 'call', event }) : undefined,
+  });
+  port.postMessage({ type: 'done', inventory });
+} catch (e) {
+  const err = e as Error;
+  port.postMessage({ type: 'error', message: err.message, name: err.name, user: e instanceof UserError });
+}
+port.close();
