@@ -2,7 +2,7 @@
 // Prints one JSON line per scenario, then a table. Options:
 //   --only small,medium,...   scenarios to run (default all)
 //   --scale F                 multiply every scenario's accounts and instances by F (cost growth)
-//   --concurrency N           the tool's --concurrency (default 128)
+//   --concurrency N           the tool's --concurrency (default: the tool's own, 64)
 //   --workers N               the tool's --workers (default: one per core)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const scale = Number(opt('scale', '1'));
-const concurrency = Number(opt('concurrency', '128'));
+const concurrency = Number(opt('concurrency', '64'));
 const workers = opt('workers') ? Number(opt('workers')) : availableParallelism();
 const EC2_MS = 50;
 const STS_MS = 100;

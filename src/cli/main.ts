@@ -69,7 +69,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('duration-seconds', { type: 'number', describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
     .option('regions', { type: 'string', array: true, describe: 'Regions to audit, space- or comma-separated' })
     .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions; others are recorded as skipped' })
-    .option('region', { type: 'string', describe: 'Home region for STS and region discovery (default: AWS_REGION, the profile, or us-east-1)' })
+    .option('region', { type: 'string', describe: 'Home region for STS and region discovery (default: AWS_REGION, else the first of --regions, else us-east-1)' })
     .option('profile', { type: 'string', describe: 'Named profile for the base credentials (default: the SDK\'s default chain)' })
     .option('filters', { type: 'string', array: true, describe: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON' })
     .option('instance-ids', { type: 'string', array: true, describe: 'Only these instances (any region; ids found nowhere are reported)' })
@@ -79,7 +79,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('ca-bundle', { type: 'string', describe: 'CA certificate bundle (PEM) for TLS verification' })
     .option('cli-connect-timeout', { type: 'number', describe: 'Socket connect timeout in seconds (0: none; default 60)' })
     .option('cli-read-timeout', { type: 'number', describe: 'Socket read timeout in seconds (0: none; default 60)' })
-    .option('concurrency', { type: 'number', describe: 'API calls in flight at once (default 48)' })
+    .option('concurrency', { type: 'number', describe: 'API calls in flight at once (default 64)' })
     .option('account-concurrency', { type: 'number', describe: 'Regions of one account scanned at once (default 4)' })
     .option('max-attempts', { type: 'number', describe: 'Attempts per API call, the first included (default 8)' })
     .option('retry-mode', { choices: ['standard', 'adaptive'] as const, describe: 'The SDK\'s retry mode (default standard)' })
@@ -151,7 +151,7 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   return {
     client: {
       endpointUrl: a.endpointUrl, profile: a.profile ?? undefined, region: home, maxAttempts: positiveInt('max-attempts', a.maxAttempts ?? cfg.maxAttempts, 1, 30) ?? 8,
-      retryMode: a.retryMode ?? cfg.retryMode ?? 'standard', connectTimeoutSeconds: connect || undefined, readTimeoutSeconds: read || undefined,
+      retryMode: a.retryMode ?? cfg.retryMode ?? 'standard', connectTimeoutSeconds: connect ?? 60, readTimeoutSeconds: read ?? 60,
       verifySsl: a.verifySsl ?? true, caBundle: a.caBundle,
     },
     accounts: [...new Set([...accountsFlag, ...(accountsFlag.length ? [] : cfgAccounts)])],
@@ -166,7 +166,7 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
     filters: parseFilters(a.filters ?? []),
     instanceIds: instanceIds?.length ? instanceIds : undefined,
     pageSize: positiveInt('page-size', a.pageSize ?? cfg.pageSize, 1, 1000),
-    concurrency: positiveInt('concurrency', a.concurrency ?? cfg.concurrency, 1, 1024) ?? 48,
+    concurrency: positiveInt('concurrency', a.concurrency ?? cfg.concurrency, 1, 1024) ?? 64,
     accountConcurrency: positiveInt('account-concurrency', a.accountConcurrency ?? cfg.accountConcurrency, 1, 64) ?? 4,
     assumeConcurrency: 8,
   };

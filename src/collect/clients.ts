@@ -18,7 +18,9 @@ export interface ClientOptions {
   region?: string;
   maxAttempts: number;
   retryMode: 'standard' | 'adaptive';
+  /** 0 or absent: no limit. */
   connectTimeoutSeconds?: number;
+  /** 0 or absent: no limit. */
   readTimeoutSeconds?: number;
   verifySsl: boolean;
   caBundle?: string;
