@@ -3,10 +3,11 @@
 //   --only small,medium,...   scenarios to run (default all)
 //   --scale F                 multiply every scenario's accounts and instances by F (cost growth)
 //   --concurrency N           the tool's --concurrency (default: the tool's own, 64)
-//   --workers N               the tool's --workers (default: one per core)
+//   --workers N               the tool's --workers (default: the tool's own, 1)
+//   --no-render               skip the rendering measurement of org
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir, availableParallelism } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +19,7 @@ const opt = (name, dflt) => {
 };
 const scale = Number(opt('scale', '1'));
 const concurrency = Number(opt('concurrency', '64'));
-const workers = opt('workers') ? Number(opt('workers')) : availableParallelism();
+const workers = opt('workers') ? Number(opt('workers')) : undefined;
 const EC2_MS = 50;
 const STS_MS = 100;
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
@@ -68,7 +69,7 @@ for (const sc of SCENARIOS) {
   const emu = await startEmulator(sc);
   const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
   const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
-  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render), workers };
+  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers };
   const res = await run(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), 'bench/client.js', JSON.stringify(cfg)]);
   const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
   emu.child.kill();
@@ -88,7 +89,7 @@ for (const sc of SCENARIOS) {
     apiCalls: stats.requests, throttled: stats.throttled, retries: m.retries, scopesOk: m.scopesOk, scopesError: m.scopesError,
     boundS: +bound.toFixed(2), callsBoundS: +callsBound.toFixed(2), chainBoundS: +chainBound.toFixed(2), bucketBoundS: +bucketBound.toFixed(2),
     cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
-    concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers,
+    concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers ?? 1,
   };
   if (m.render) row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes: m.render.bytes, dir: m.render.dir };
   rows.push(row);

@@ -83,7 +83,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('account-concurrency', { type: 'number', describe: 'Regions of one account scanned at once (default 4)' })
     .option('max-attempts', { type: 'number', describe: 'Attempts per API call, the first included (default 8)' })
     .option('retry-mode', { choices: ['standard', 'adaptive'] as const, describe: 'The SDK\'s retry mode (default standard)' })
-    .option('workers', { type: 'number', describe: 'Threads that share the accounts and parse responses (default: one per core; 1: none)' });
+    .option('workers', { type: 'number', describe: 'Worker threads that share the accounts and parse responses (default 1: none; 2 on a CPU-bound run with cores to spare)' });
 }
 
 function positiveInt(name: string, v: number | undefined, min: number, max: number): number | undefined {

@@ -50,7 +50,6 @@ export class ClientFactory {
       httpAgent: new HttpAgent(agentOpts),
       httpsAgent: new HttpsAgent({ ...agentOpts, rejectUnauthorized: opts.verifySsl, ...(ca ? { ca } : {}) }),
       connectionTimeout: opts.connectTimeoutSeconds ? opts.connectTimeoutSeconds * 1000 : undefined,
-      requestTimeout: opts.readTimeoutSeconds ? opts.readTimeoutSeconds * 1000 : undefined,
       socketTimeout: opts.readTimeoutSeconds ? opts.readTimeoutSeconds * 1000 : undefined,
     });
   }

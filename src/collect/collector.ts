@@ -15,6 +15,7 @@ import { AssumedCredentials } from './credentials.js';
 import { describeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { collectScope, emptyCoverage } from './scope.js';
+import { Interner } from './intern.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
@@ -38,6 +39,11 @@ export interface CollectOptions {
   assumeConcurrency: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /**
+   * Receives each scope's instances as it completes; they are then not kept in the returned
+   * inventory (the worker threads stream them to the main thread this way).
+   */
+  onScope?: (coverage: CoverageEntry, instances: InstanceRecord[]) => void;
   /** Called after every API call (for --debug): no payloads, no credentials. */
   onCall?: (e: CallEvent) => void;
   /** The clock, read at the start and the end of the run only. */
@@ -78,6 +84,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
   const startedAt = now().toISOString();
   const factory = new ClientFactory({ ...opts.client, maxSockets: Math.max(opts.concurrency, 8), onCall: opts.onCall });
   const callLimit = pLimit(opts.concurrency);
+  const interner = new Interner();
   const assumeLimit = pLimit(opts.assumeConcurrency);
   const progress: Progress = { scopesTotal: 0, scopesDone: 0, instances: 0, errors: 0, accountsResolved: 0, accountsTotal: 0 };
   const tick = (): void => opts.onProgress?.({ ...progress });
@@ -185,9 +192,10 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         }
         const res = await collectScope({
           accountId, region, client: factory.ec2Client(accountKey, region, provider), filters: opts.filters, pageSize: opts.pageSize,
-          instanceIds: opts.instanceIds, limit: (fn) => callLimit(fn), signal: opts.signal, onExpired: () => creds?.invalidate(),
+          instanceIds: opts.instanceIds, limit: (fn) => callLimit(fn), signal: opts.signal, onExpired: () => creds?.invalidate(), interner,
         });
-        for (const i of res.instances) instances.push(i);
+        if (opts.onScope) opts.onScope(res.coverage, res.instances);
+        else for (const i of res.instances) instances.push(i);
         for (const id of res.foundIds) found.add(id);
         progress.instances += res.instances.length;
         record(res.coverage);

@@ -1,22 +1,25 @@
 /**
- * Collection across both cores: accounts are dealt out to worker threads, each running the
- * collector (and so the SDK's response parsing) on its share; the main thread merges their
- * inventories. With one worker, or where options cannot cross a thread boundary, it runs here.
+ * Collection across cores: accounts are dealt out to worker threads, each running the collector
+ * (and so the SDK's response parsing) on its share, streaming each finished scope to the main
+ * thread. With one worker (the default: see the README's Performance section for why), or where
+ * options cannot cross a thread boundary, it runs in this thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { collect, type CallEvent, type CollectOptions, type Progress } from './collector.js';
+import type { CallEvent, CollectOptions, Progress } from './collector.js';
+import type { CoverageEntry, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 
 export interface ParallelOptions extends CollectOptions {
-  /** Worker threads; default: one per core, at most one per account. 1 runs in this thread. */
+  /** Worker threads (at most one per account); default 1, which runs in this thread. */
   workers?: number;
 }
 
 type WorkerMessage =
   | { type: 'progress'; progress: Progress }
   | { type: 'call'; event: CallEvent }
+  | { type: 'scope'; coverage: CoverageEntry; instances: InstanceRecord[] }
   | { type: 'done'; inventory: Inventory }
   | { type: 'error'; message: string; name: string; user: boolean };
 
@@ -47,12 +50,15 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
 }
 
 export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
-  const cores = availableParallelism();
-  const wanted = opts.workers ?? cores;
+  const wanted = Math.min(opts.workers ?? 1, availableParallelism() * 4);
   const canCross = typeof opts.client.credentials !== 'function' && !import.meta.url.endsWith('.ts');
   // Without accounts given, the caller's own account is the whole run.
   const n = Math.min(wanted, opts.accounts.length);
-  if (n <= 1 || !canCross) return collect(opts);
+  if (n <= 1 || !canCross) {
+    // The SDK is loaded only where it runs: here, or in the workers.
+    const { collect } = await import('./collector.js');
+    return collect(opts);
+  }
 
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
@@ -65,11 +71,10 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const { signal: _s, onProgress, onCall, now: _n, ...plain } = opts;
   try {
+    const instances: InstanceRecord[] = [];
     const parts = await Promise.all(shares.map((accounts, k) => new Promise<Inventory>((resolve, reject) => {
       const w = new Worker(WORKER_URL, {
         workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall) },
-        // A larger young generation: the parser allocates many short-lived strings.
-        resourceLimits: { maxYoungGenerationSizeMb: 64 },
       });
       workers.push(w);
       if (opts.signal?.aborted) w.postMessage({ type: 'abort' });
@@ -80,6 +85,8 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
             scopesTotal: a.scopesTotal + p.scopesTotal, scopesDone: a.scopesDone + p.scopesDone, instances: a.instances + p.instances,
             errors: a.errors + p.errors, accountsResolved: a.accountsResolved + p.accountsResolved, accountsTotal: opts.accounts.length,
           })));
+        } else if (m.type === 'scope') {
+          for (const i of m.instances) instances.push(i);
         } else if (m.type === 'call') onCall?.(m.event);
         else if (m.type === 'done') resolve(m.inventory);
         else reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
@@ -89,7 +96,9 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
         if (code !== 0) reject(new Error(`collector worker stopped with exit code ${code}`));
       });
     })));
-    return mergeInventories(parts, startedAt, now().toISOString(), opts.instanceIds);
+    const merged = mergeInventories(parts, startedAt, now().toISOString(), opts.instanceIds);
+    merged.instances = instances;
+    return merged;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));

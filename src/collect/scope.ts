@@ -14,6 +14,7 @@ import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../model
 import { describeError, EXPIRED_CODES, SERVER_CODES, type ScopeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { emptyCoverage } from '../report/coverage.js';
+import { flat, Interner } from './intern.js';
 
 export { emptyCoverage };
 
@@ -30,6 +31,8 @@ export interface ScopeRequest {
   signal?: AbortSignal;
   /** Called after credentials were refused as expired; the next call re-assumes. */
   onExpired?: () => void;
+  /** Shares repeated strings across the run's instances. */
+  interner?: Interner;
 }
 
 export interface ScopeResult {
@@ -222,7 +225,7 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
     const key = it.InstanceId ?? JSON.stringify(it);
     if (seen.has(key)) continue;
     seen.add(key);
-    instances.push(toRecord(req.accountId, req.region, it));
+    instances.push(toRecord(req.accountId, req.region, it, req.interner));
   }
   cov.instanceCount = instances.length;
   cov.pageCount = run.pages;
@@ -231,30 +234,55 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
   return { coverage: cov, instances, foundIds: instances.map((i) => i.InstanceId!).filter(Boolean) };
 }
 
-/** The SDK's shape, made serialisable with a fixed key order (dates as ISO strings). */
-export function toRecord(accountId: string, region: string, it: InstanceImageMetadata): InstanceRecord {
+/** The SDK's shape, made serialisable with a fixed key order (dates as ISO strings) and flat strings. */
+export function toRecord(accountId: string, region: string, it: InstanceImageMetadata, interner: Interner = new Interner()): InstanceRecord {
+  const i = (v: string | undefined): string | undefined => (v === undefined ? undefined : interner.intern(v));
   const r: InstanceRecord = { accountId, region };
-  if (it.InstanceId !== undefined) r.InstanceId = it.InstanceId;
-  if (it.InstanceType !== undefined) r.InstanceType = it.InstanceType;
-  if (it.LaunchTime !== undefined) r.LaunchTime = it.LaunchTime instanceof Date ? it.LaunchTime.toISOString() : String(it.LaunchTime);
-  if (it.AvailabilityZone !== undefined) r.AvailabilityZone = it.AvailabilityZone;
-  if (it.ZoneId !== undefined) r.ZoneId = it.ZoneId;
-  if (it.State !== undefined) r.State = { ...(it.State.Code !== undefined ? { Code: it.State.Code } : {}), ...(it.State.Name !== undefined ? { Name: it.State.Name } : {}) };
-  if (it.OwnerId !== undefined) r.OwnerId = it.OwnerId;
-  if (it.Tags !== undefined) r.Tags = it.Tags.map((t) => ({ ...(t.Key !== undefined ? { Key: t.Key } : {}), ...(t.Value !== undefined ? { Value: t.Value } : {}) }));
+  if (it.InstanceId !== undefined) r.InstanceId = flat(it.InstanceId);
+  if (it.InstanceType !== undefined) r.InstanceType = i(it.InstanceType);
+  if (it.LaunchTime !== undefined) r.LaunchTime = it.LaunchTime instanceof Date ? it.LaunchTime.toISOString() : flat(String(it.LaunchTime));
+  if (it.AvailabilityZone !== undefined) r.AvailabilityZone = i(it.AvailabilityZone);
+  if (it.ZoneId !== undefined) r.ZoneId = i(it.ZoneId);
+  if (it.State !== undefined) {
+    const st: NonNullable<InstanceRecord['State']> = {};
+    if (it.State.Code !== undefined) st.Code = it.State.Code;
+    if (it.State.Name !== undefined) st.Name = i(it.State.Name);
+    r.State = st;
+  }
+  if (it.OwnerId !== undefined) r.OwnerId = i(it.OwnerId);
+  if (it.Tags !== undefined) {
+    r.Tags = it.Tags.map((t) => {
+      const tag: { Key?: string; Value?: string } = {};
+      if (t.Key !== undefined) tag.Key = i(t.Key);
+      if (t.Value !== undefined) tag.Value = i(t.Value);
+      return tag;
+    });
+  }
   const m = it.ImageMetadata;
   if (m !== undefined) {
     const im: NonNullable<InstanceRecord['ImageMetadata']> = {};
-    for (const k of ['ImageId', 'Name', 'OwnerId', 'State', 'ImageOwnerAlias', 'CreationDate', 'DeprecationTime', 'ImageAllowed', 'IsPublic'] as const) {
-      if (m[k] !== undefined) (im as Record<string, unknown>)[k] = m[k];
-    }
+    if (m.ImageId !== undefined) im.ImageId = i(m.ImageId);
+    if (m.Name !== undefined) im.Name = i(m.Name);
+    if (m.OwnerId !== undefined) im.OwnerId = i(m.OwnerId);
+    if (m.State !== undefined) im.State = i(m.State);
+    if (m.ImageOwnerAlias !== undefined) im.ImageOwnerAlias = i(m.ImageOwnerAlias);
+    if (m.CreationDate !== undefined) im.CreationDate = i(m.CreationDate);
+    if (m.DeprecationTime !== undefined) im.DeprecationTime = i(m.DeprecationTime);
+    if (m.ImageAllowed !== undefined) im.ImageAllowed = m.ImageAllowed;
+    if (m.IsPublic !== undefined) im.IsPublic = m.IsPublic;
     const wm = (m as { ImageWatermarks?: Record<string, unknown>[] }).ImageWatermarks;
-    if (wm !== undefined) im.ImageWatermarks = wm.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])));
+    if (wm !== undefined) {
+      im.ImageWatermarks = wm.map((w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : typeof v === 'string' ? i(v) : v])));
+    }
     r.ImageMetadata = im;
   }
   if (it.Operator !== undefined) {
     const o = it.Operator as { Managed?: boolean; Principal?: string; HiddenByDefault?: boolean };
-    r.Operator = { ...(o.Managed !== undefined ? { Managed: o.Managed } : {}), ...(o.Principal !== undefined ? { Principal: o.Principal } : {}), ...(o.HiddenByDefault !== undefined ? { HiddenByDefault: o.HiddenByDefault } : {}) };
+    const op: NonNullable<InstanceRecord['Operator']> = {};
+    if (o.Managed !== undefined) op.Managed = o.Managed;
+    if (o.Principal !== undefined) op.Principal = i(o.Principal);
+    if (o.HiddenByDefault !== undefined) op.HiddenByDefault = o.HiddenByDefault;
+    r.Operator = op;
   }
   return r;
 }

@@ -16,6 +16,8 @@ try {
     ...opts,
     signal: controller.signal,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+    // Each scope's instances go to the main thread as soon as the scope is done.
+    onScope: (coverage, instances) => port.postMessage({ type: 'scope', coverage, instances }),
     onCall: debug ? (event) => port.postMessage({ type: 'call', event }) : undefined,
   });
   port.postMessage({ type: 'done', inventory });

@@ -52,18 +52,24 @@ function bars(entries: [string, number][], maxWidth: number, rowHeight = 22): { 
   return { bars: out, height: Math.max(rowHeight, entries.length * rowHeight) };
 }
 
+/** Epoch ms of an ISO 8601 string; a date-time without a zone is UTC (never the machine's zone). */
+function utcMs(raw: string): number {
+  return Date.parse(/T[^Zz+-]*$/.test(raw) ? `${raw}Z` : raw);
+}
+
 /** Deprecations ahead of as-of, per week, for the next 90 days (instances evaluated, unwaived or not). */
 function deprecationTimeline(report: Report): { weeks: { label: string; count: number; x: number; y: number; height: number }[]; total: number; chartHeight: number } {
   const asOf = DateTime.fromISO(report.run.asOf, { zone: 'utc' });
   const weeks = Array.from({ length: 13 }, (_, i) => ({ start: asOf.plus({ weeks: i }), count: 0 }));
   let total = 0;
-  const end = asOf.plus({ days: 90 });
+  const asOfMs = asOf.toMillis();
+  const endMs = asOf.plus({ days: 90 }).toMillis();
   for (const i of report.instances) {
     const raw = i.ImageMetadata?.DeprecationTime;
     if (!raw || i.State?.Name === 'terminated') continue;
-    const d = DateTime.fromISO(raw, { zone: 'utc' });
-    if (!d.isValid || d <= asOf || d > end) continue;
-    const w = Math.min(12, Math.floor(d.diff(asOf, 'weeks').weeks));
+    const ms = utcMs(raw);
+    if (Number.isNaN(ms) || ms <= asOfMs || ms > endMs) continue;
+    const w = Math.min(12, Math.floor((ms - asOfMs) / (7 * 86_400_000)));
     weeks[w]!.count += 1;
     total += 1;
   }

@@ -5,7 +5,7 @@ import type { ParsedDate } from './types.js';
 export function parseDate(raw: string | undefined | null): ParsedDate | null {
   if (raw === undefined || raw === null || raw === '') return null;
   const at = DateTime.fromISO(String(raw), { zone: 'utc', setZone: false });
-  return { raw: String(raw), at: at.isValid ? at.toUTC() : null };
+  return at.isValid ? { raw: String(raw), at: at.toUTC(), ms: at.toMillis() } : { raw: String(raw), at: null, ms: null };
 }
 
 export function fmtDate(d: DateTime): string {
@@ -16,6 +16,8 @@ export function fmtDate(d: DateTime): string {
 export function daysBetween(a: DateTime, b: DateTime): number {
   return Math.floor(b.diff(a, 'days').days);
 }
+
+export const DAY_MS = 86_400_000;
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -50,7 +50,21 @@ export function findingId(ruleId: string, accountId: string, region: string, ins
   return createHash('sha256').update([ruleId, accountId, region, instanceId, imageId ?? ''].join('\u0000')).digest('hex').slice(0, 20);
 }
 
-export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState): RecordView {
+/** Parses each distinct date string once: AMIs repeat across thousands of instances. */
+function cachedParser(): (raw: string | undefined) => ReturnType<typeof parseDate> {
+  const cache = new Map<string, ReturnType<typeof parseDate>>();
+  return (raw) => {
+    if (raw === undefined || raw === null) return null;
+    let v = cache.get(raw);
+    if (v === undefined) {
+      v = parseDate(raw);
+      cache.set(raw, v);
+    }
+    return v;
+  };
+}
+
+export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: (raw: string | undefined) => ReturnType<typeof parseDate> = parseDate): RecordView {
   const m = rec.ImageMetadata;
   const alias = m?.ImageOwnerAlias ?? null;
   const aliasIsAccount = alias !== null && ACCOUNT_RE.test(alias);
@@ -61,8 +75,8 @@ export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState): Record
     imageOwner: m?.OwnerId ?? (aliasIsAccount ? alias : null),
     ownerAlias: alias !== null && !aliasIsAccount ? alias : null,
     state: m?.State ?? null,
-    deprecation: parseDate(m?.DeprecationTime),
-    creation: parseDate(m?.CreationDate),
+    deprecation: parse(m?.DeprecationTime),
+    creation: parse(m?.CreationDate),
     allowedImagesState: allowed,
     bare: !m || Object.entries(m).every(([k, v]) => k === 'ImageId' || v === undefined || v === null || v === ''),
   };
@@ -131,7 +145,11 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
   const findings: Finding[] = [];
   let evaluated = 0;
   let skipped = 0;
-  const active = RULES.map((rule, i) => ({ rule, info: infos[i]! })).filter((x) => x.info.severity !== 'off');
+  const active = RULES.map((rule, i) => ({
+    rule, info: infos[i]!,
+    ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDate } satisfies RuleContext,
+  })).filter((x) => x.info.severity !== 'off');
+  const parse = cachedParser();
 
   for (const rec of instances) {
     if (!settings.includeTerminated && GONE_STATES.has(rec.State?.Name ?? '')) {
@@ -139,9 +157,8 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       continue;
     }
     evaluated += 1;
-    const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown');
-    for (const { rule, info } of active) {
-      const ctx: RuleContext = { asOf, options: info.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDate };
+    const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown', parse);
+    for (const { rule, ctx } of active) {
       for (const hit of rule.evaluate(view, ctx)) {
         const overridden = settings.rules[rule.meta.id]?.severity;
         const severity = (overridden && overridden !== 'off' ? overridden : hit.severity ?? rule.meta.severity) as Severity;

@@ -6,6 +6,8 @@ export interface ParsedDate {
   raw: string;
   /** null when the raw value is not a valid ISO 8601 date. */
   at: DateTime | null;
+  /** The same instant in epoch milliseconds, for cheap comparisons. */
+  ms: number | null;
 }
 
 /** An instance record with its image facts normalised once for every rule. */
@@ -28,6 +30,8 @@ export interface RecordView {
 
 export interface RuleContext {
   asOf: DateTime;
+  /** asOf in epoch milliseconds. */
+  asOfMs: number;
   options: Record<string, unknown>;
   trustedAccounts: ReadonlySet<string>;
   trustedOwnerAliases: ReadonlySet<string>;

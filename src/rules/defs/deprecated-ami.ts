@@ -11,7 +11,7 @@ export default defineRule({
   },
   evaluate(v, ctx) {
     const d = v.deprecation;
-    if (!d?.at || d.at > ctx.asOf) return [];
+    if (!d?.at || d.ms! > ctx.asOfMs) return [];
     return [{ message: `AMI ${v.imageId ?? '(unknown)'} was deprecated at ${ctx.fmt(d.at)}, ${plural(daysBetween(d.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)}.` }];
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { plural } from '../dates.js';
+import { DAY_MS, plural } from '../dates.js';
 
 export default defineRule({
   meta: {
@@ -12,9 +12,9 @@ export default defineRule({
   },
   evaluate(v, ctx) {
     const d = v.deprecation;
-    if (!d?.at || d.at <= ctx.asOf) return [];
+    if (!d?.at || d.ms! <= ctx.asOfMs) return [];
     const days = Number(ctx.options.deprecationWindowDays ?? 30);
-    if (d.at > ctx.asOf.plus({ days })) return [];
+    if (d.ms! > ctx.asOfMs + days * DAY_MS) return [];
     const left = Math.ceil(d.at.diff(ctx.asOf, 'days').days);
     return [{ message: `AMI ${v.imageId ?? '(unknown)'} will be deprecated at ${ctx.fmt(d.at)}, in ${plural(left, 'day')} (window ${plural(days, 'day')}).` }];
   },

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { daysBetween, plural } from '../dates.js';
+import { DAY_MS, daysBetween, plural } from '../dates.js';
 
 export default defineRule({
   meta: {
@@ -16,7 +16,7 @@ export default defineRule({
     const c = v.creation;
     if (!c) return [{ message: `AMI ${v.imageId ?? '(unknown)'} has no CreationDate; its age cannot be verified.` }];
     if (!c.at) return [];
-    if (c.at >= ctx.asOf.minus({ days: max })) return [];
+    if (c.ms! >= ctx.asOfMs - max * DAY_MS) return [];
     return [{ message: `AMI ${v.imageId ?? '(unknown)'} was created at ${ctx.fmt(c.at)}, ${plural(daysBetween(c.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)} (limit ${plural(max, 'day')}).` }];
   },
 });
