@@ -45,6 +45,7 @@ if (cfg.mode === 'baseline') {
   retries = inventory.coverage.reduce((s, c) => s + c.retries, 0);
 }
 const collectWall = (performance.now() - t0) / 1000;
+const collectPeakRssMb = process.resourceUsage().maxRSS / 1024;
 const cpu = process.cpuUsage(cpu0);
 const result = {
   wall: collectWall,
@@ -54,6 +55,7 @@ const result = {
   scopesOk: inventory.coverage.filter((c) => c.status === 'ok').length,
   scopesError: inventory.coverage.filter((c) => c.status !== 'ok' && c.status !== 'skipped').length + (inventory.errors ?? 0),
   maxPages: Math.max(0, ...inventory.coverage.map((c) => c.pageCount)),
+  collectPeakRssMb,
   unique: new Set(inventory.instances.map((i) => `${i.accountId}|${i.region}|${i.InstanceId}`)).size,
 };
 if (cfg.render) {
@@ -61,8 +63,8 @@ if (cfg.render) {
   const { buildReport } = await import('../dist/report/build.js');
   const { DEFAULT_SETTINGS } = await import('../dist/rules/engine.js');
   const { renderFormat, FORMATS } = await import('../dist/render/index.js');
-  const { loadTemplates } = await import('../dist/io/files.js');
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { loadTemplates, writeAtomic } = await import('../dist/io/files.js');
+  const { statSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const r0 = performance.now();
@@ -71,11 +73,13 @@ if (cfg.render) {
   const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
   for (const f of FORMATS) {
     for (const file of renderFormat(f, report, loadTemplates())) {
-      sizes[file.suffix] = Buffer.byteLength(file.content);
-      writeFileSync(join(dir, `report${file.suffix}`), file.content);
+      const path = join(dir, `report${file.suffix}`);
+      await writeAtomic(path, file.content, 0o600);
+      sizes[file.suffix] = statSync(path).size;
     }
   }
   result.render = { seconds: (performance.now() - r0) / 1000, findings: report.findings.length, bytes: sizes, dir };
 }
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+if (cfg.render) result.render.peakRssMb = result.peakRssMb;
 process.stdout.write(JSON.stringify(result) + '\n');

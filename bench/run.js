@@ -6,7 +6,7 @@
 //   --workers N               the tool's --workers (default: the tool's own, 1)
 //   --no-render               skip the rendering measurement of org
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,28 @@ async function startEmulator(sc) {
   });
 }
 
+/** Seconds until the HTML report is interactive in headless Chromium, and to apply a filter. */
+async function browserTiming(file) {
+  const exe = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(exe)) return { skipped: `no browser at ${exe}` };
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: exe, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    const t0 = performance.now();
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: 60_000 });
+    const interactive = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    await page.selectOption('#f-sev', { label: 'high' });
+    await page.fill('#f-text', 'ami-');
+    await page.waitForFunction(() => document.querySelectorAll('#t-open tbody tr').length > 0);
+    return { interactiveS: +interactive.toFixed(2), filterS: +((performance.now() - t1) / 1000).toFixed(2) };
+  } finally {
+    await browser.close();
+  }
+}
+
 const rows = [];
 for (const sc of SCENARIOS) {
   if (only && !only.includes(sc.name)) continue;
@@ -85,13 +107,16 @@ for (const sc of SCENARIOS) {
   const cpuFloor = m.cpu / 2;
   const row = {
     scenario: sc.name, accounts: sc.accounts, regions: regions.length, scopes: sc.accounts * regions.length, instances: m.instances, unique: m.unique,
-    wallS: +m.wall.toFixed(2), cpuS: +m.cpu.toFixed(2), cpuUsPerInstance: +(m.cpu * 1e6 / Math.max(1, m.instances)).toFixed(1), peakRssMb: +m.peakRssMb.toFixed(0),
+    wallS: +m.wall.toFixed(2), cpuS: +m.cpu.toFixed(2), cpuUsPerInstance: +(m.cpu * 1e6 / Math.max(1, m.instances)).toFixed(1), peakRssMb: +m.collectPeakRssMb.toFixed(0),
     apiCalls: stats.requests, throttled: stats.throttled, retries: m.retries, scopesOk: m.scopesOk, scopesError: m.scopesError,
     boundS: +bound.toFixed(2), callsBoundS: +callsBound.toFixed(2), chainBoundS: +chainBound.toFixed(2), bucketBoundS: +bucketBound.toFixed(2),
     cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
     concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers ?? 1,
   };
-  if (m.render) row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes: m.render.bytes, dir: m.render.dir };
+  if (m.render) {
+    row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes: m.render.bytes, peakRssMb: +m.render.peakRssMb.toFixed(0) };
+    row.render.browser = await browserTiming(join(m.render.dir, 'report.html'));
+  }
   rows.push(row);
   process.stdout.write(JSON.stringify(row) + '\n');
 }
@@ -103,7 +128,11 @@ for (const r of rows) console.log(`| ${r.scenario} | ${r.scopes} | ${r.instances
 if (by.medium && by.baseline) console.log(`\nmedium vs baseline: ${(by.baseline.wallS / by.medium.wallS).toFixed(1)}x faster (target 25x)`);
 if (by.org) {
   console.log(`org: wall ${by.org.wallS}s vs max(bound ${by.org.boundS}s, CPU floor ${by.org.cpuFloorS}s) = ${by.org.wallOverFloor}x (target 2x); ${by.org.cpuUsPerInstance} µs/instance (target 60); peak RSS ${by.org.peakRssMb} MB (target 512)`);
-  if (by.org.render) console.log(`org rendering: ${by.org.render.seconds}s for html, csv, json, md (target 5s); HTML ${by.org.render.htmlMb} MB (target 40)`);
+  if (by.org.render) {
+    const b = by.org.render.browser;
+    console.log(`org rendering: ${by.org.render.seconds}s for html, csv, json, md (target 5s); HTML ${by.org.render.htmlMb} MB (target 40); peak RSS with rendering ${by.org.render.peakRssMb} MB`);
+    console.log(b.skipped ? `org HTML in Chromium: ${b.skipped}` : `org HTML in Chromium: interactive in ${b.interactiveS}s (target 3s), a filter applied in ${b.filterS}s`);
+  }
 }
 if (by.medium && by.org) console.log(`growth medium -> org: CPU/instance x${(by.org.cpuUsPerInstance / by.medium.cpuUsPerInstance).toFixed(2)}, RSS/instance x${((by.org.peakRssMb / by.org.instances) / (by.medium.peakRssMb / by.medium.instances)).toFixed(2)} (target within 1.2)`);
 if (by.throttled) console.log(`throttled: ${by.throttled.scopesOk}/${by.throttled.scopes} scopes ok, wall/bucket bound ${by.throttled.wallOverBound} (target 1.3)`);

@@ -17,7 +17,7 @@ export function removePendingTempFiles(): void {
 }
 
 /** Writes a file so that readers see the old content or the new, never a part. */
-export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+export async function writeAtomic(path: string, content: string | Iterable<string>, mode: number): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   pending.add(tmp);
   try {
@@ -27,12 +27,27 @@ export async function writeAtomic(path: string, content: string, mode: number): 
   }
 }
 
-async function writeVia(tmp: string, path: string, content: string, mode: number): Promise<void> {
+async function writeVia(tmp: string, path: string, content: string | Iterable<string>, mode: number): Promise<void> {
   // Created synchronously: a hard stop between two ticks then always finds it in `pending`.
   closeSync(openSync(tmp, 'wx', mode));
   const fh = await fs.open(tmp, 'r+');
   try {
-    await fh.writeFile(content, 'utf8');
+    if (typeof content === 'string') await fh.writeFile(content, 'utf8');
+    else {
+      // pieces are gathered into writes of about a megabyte
+      let buf: string[] = [];
+      let size = 0;
+      for (const piece of content) {
+        buf.push(piece);
+        size += piece.length;
+        if (size >= 1 << 20) {
+          await fh.write(buf.join(''));
+          buf = [];
+          size = 0;
+        }
+      }
+      if (size > 0) await fh.write(buf.join(''));
+    }
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);

@@ -83,3 +83,30 @@ describe('HTML report in Chromium', () => {
     expect(dialogs).toEqual([]);
   });
 });
+
+describe('the demo, as a newcomer runs it', () => {
+  test('npx ami-audit demo exits 3 and its HTML shows findings for every rule, the coverage gaps and the waivers', async () => {
+    const { spawnCli } = await import('../helpers/cli.js');
+    const { RULES } = await import('../../src/rules/registry.js');
+    const { readdirSync } = await import('node:fs');
+    const out = mkdtempSync(join(tmpdir(), 'ami-audit-demo-'));
+    const r = await spawnCli(['demo', '--out', out]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('PARTIAL');
+    const html = readdirSync(out).find((f) => f.endsWith('.html'))!;
+    const p = await browser.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto(`file://${join(out, html)}`);
+    await p.waitForSelector('html[data-ready="true"]');
+    const ruleOptions = await p.locator('#f-rule option').allInnerTexts();
+    for (const rule of RULES) expect(ruleOptions).toContain(rule.meta.id);
+    expect(await p.locator('#partial-banner').innerText()).toContain('444444444444');
+    expect(await p.locator('#coverage td.cell.error').count()).toBeGreaterThanOrEqual(4);
+    expect(await p.locator('#waivers tbody tr').count()).toBe(3);
+    expect(await p.locator('#waivers tbody').innerText()).toMatch(/expired[\s\S]*nothing: remove or fix this waiver|nothing: remove or fix this waiver[\s\S]*expired/);
+    expect(await p.locator('#t-waived tbody tr').count()).toBeGreaterThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await p.close();
+  }, 60_000);
+});

@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { renderFormat, FORMATS } from '../../src/render/index.js';
+import { renderFormat, FORMATS, contentText } from '../../src/render/index.js';
 import { renderFindingsCsv, renderCoverageCsv, FINDING_COLUMNS, COVERAGE_COLUMNS } from '../../src/render/csv.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTextSummary } from '../../src/render/text.js';
@@ -26,13 +26,13 @@ const golden = (name: string, content: string) => {
 
 describe('golden files', () => {
   test.each(FORMATS)('%s', (format) => {
-    for (const f of renderFormat(format, report, templates)) golden(`report${f.suffix}`, f.content);
+    for (const f of renderFormat(format, report, templates)) golden(`report${f.suffix}`, contentText(f));
   });
   test('terminal summary', () => golden('summary.txt', renderTextSummary(report, ['reports/ami-audit-20261126T000000Z.json'])));
   test('rendering is deterministic: same model, same bytes', () => {
     for (const format of FORMATS) {
-      const a = renderFormat(format, fixtureReport(), templates).map((f) => f.content);
-      const b = renderFormat(format, fixtureReport(), templates).map((f) => f.content);
+      const a = renderFormat(format, fixtureReport(), templates).map(contentText);
+      const b = renderFormat(format, fixtureReport(), templates).map(contentText);
       expect(a).toEqual(b);
     }
   });
@@ -41,7 +41,7 @@ describe('golden files', () => {
 describe('JSON', () => {
   test('validates against the published schema with a real validator', () => {
     const validate = reportValidator();
-    const doc = JSON.parse(renderFormat('json', report, templates)[0]!.content);
+    const doc = JSON.parse(contentText(renderFormat('json', report, templates)[0]!));
     expect(validate(doc)).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
     expect(validate({ ...doc, run: { ...doc.run, startedAt: 'yesterday' } })).toBe(false);

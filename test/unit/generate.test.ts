@@ -1,0 +1,96 @@
+import { describe, expect, test } from '@jest/globals';
+import { generateFleet, zonePrefix, prng } from '../../src/emulator/generate.js';
+import { fleetSize, validateFleet } from '../../src/emulator/fleet.js';
+import { demoFleet } from '../../src/emulator/demo.js';
+import { validateFaults, parseThrottle } from '../../src/emulator/faults.js';
+import { UserError } from '../../src/model/errors.js';
+import { RULES } from '../../src/rules/registry.js';
+import { evaluate, DEFAULT_SETTINGS } from '../../src/rules/engine.js';
+import { settingsFrom } from '../../src/config/config.js';
+import { demoConfig } from '../../src/cli/demo-config.js';
+import { emptyCoverage } from '../../src/report/coverage.js';
+import { DateTime } from 'luxon';
+
+describe('fleet generator', () => {
+  const opts = { accounts: 7, regions: 4, instances: 3000, seed: 5, skewInstances: 0.5, skewScopes: 0.1 };
+  test('the same seed gives the same fleet, byte for byte', () => {
+    expect(JSON.stringify(generateFleet(opts))).toBe(JSON.stringify(generateFleet(opts)));
+  });
+  test('another seed gives another fleet of the same size', () => {
+    const a = generateFleet(opts);
+    const b = generateFleet({ ...opts, seed: 6 });
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
+    expect(fleetSize(b)).toBe(3000);
+  });
+  test('sizes, unique instance ids, valid documents', () => {
+    const f = generateFleet(opts);
+    expect(f.accounts).toHaveLength(7);
+    expect(f.regions).toHaveLength(4);
+    expect(fleetSize(f)).toBe(3000);
+    const ids = f.accounts.flatMap((a) => Object.values(a.instances ?? {}).flat().map((i) => i.InstanceId));
+    expect(new Set(ids).size).toBe(3000);
+    for (const id of ids) expect(id).toMatch(/^i-[0-9a-f]{17}$/);
+    expect(() => validateFleet(JSON.parse(JSON.stringify(f)))).not.toThrow();
+  });
+  test('skew puts the share of instances into the share of scopes', () => {
+    const f = generateFleet({ accounts: 20, regions: 10, instances: 20000, seed: 1, skewInstances: 0.5, skewScopes: 0.05 });
+    const counts = f.accounts.flatMap((a) => Object.values(a.instances ?? {}).map((l) => l.length)).sort((x, y) => y - x);
+    const top = counts.slice(0, 10).reduce((s, n) => s + n, 0);
+    expect(top).toBeGreaterThanOrEqual(10000);
+    const single = generateFleet({ accounts: 3, regions: 2, instances: 500, singleScope: true });
+    expect(single.accounts[0]!.instances!['us-east-1']).toHaveLength(500);
+    expect(fleetSize(single)).toBe(500);
+  });
+  test('zone ids and the PRNG', () => {
+    expect(zonePrefix('us-east-1')).toBe('use1');
+    expect(zonePrefix('ap-southeast-2')).toBe('apse2');
+    expect(zonePrefix('eu-central-1')).toBe('euc1');
+    const r = prng(1);
+    const xs = Array.from({ length: 1000 }, r);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(prng(1)()).toBe(prng(1)());
+  });
+});
+
+describe('demo fleet', () => {
+  test('exercises every rule and the required scenarios', () => {
+    const now = '2026-11-26T00:00:00Z';
+    const f = demoFleet(now);
+    expect(f.accounts.length).toBeGreaterThanOrEqual(3);
+    expect(f.accounts.some((a) => a.assumable === false)).toBe(true);
+    expect(f.regions.filter((r) => !r.optIn).length).toBeGreaterThanOrEqual(3);
+    expect(f.regions.some((r) => r.optIn && !f.accounts.some((a) => a.optedInRegions?.includes(r.name)))).toBe(true);
+    const instances = f.accounts.filter((a) => a.assumable !== false).flatMap((a) => Object.entries(a.instances ?? {}).flatMap(([region, l]) => l.map((i) => ({ accountId: a.accountId, region, ...i }))));
+    const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...emptyCoverage(a.accountId, r), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
+    const asOf = DateTime.fromISO(now, { zone: 'utc' });
+    const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf);
+    for (const r of RULES) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);
+    // not-allowed under enabled and under audit-mode
+    expect(ev.findings.filter((x) => x.ruleId === 'not-allowed-ami').map((x) => x.severity).sort()).toEqual(['high', 'medium']);
+    expect(ev.instancesTerminatedSkipped).toBeGreaterThanOrEqual(2);
+    // a healthy majority
+    const flagged = new Set(ev.findings.map((x) => x.instanceId));
+    expect(flagged.size).toBeLessThan(instances.length / 2);
+    expect(evaluate(instances, coverage, DEFAULT_SETTINGS, asOf).findings.length).toBeGreaterThan(0);
+  });
+});
+
+describe('fleet and fault documents', () => {
+  test.each([
+    [{}, 'fleetVersion'],
+    [{ fleetVersion: 1, caller: { accountId: '1' }, regions: [{ name: 'us-east-1' }], accounts: [] }, 'caller.accountId'],
+    [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [], accounts: [] }, 'regions'],
+    [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222', instances: { 'eu-west-1': [] } }] }, 'accounts[0].instances.eu-west-1'],
+    [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222' }, { accountId: '222222222222' }] }, 'duplicate account'],
+  ])('bad fleet %j', (doc, msg) => {
+    expect(() => validateFleet(doc, 'f.json')).toThrow(UserError);
+    expect(() => validateFleet(doc, 'f.json')).toThrow(msg);
+  });
+  test('bad faults and throttle settings', () => {
+    expect(() => validateFaults({ rules: [{ kind: 'explode' }] })).toThrow('rules[0].kind');
+    expect(() => validateFaults({ rules: [{ account: '1' }] })).toThrow('rules[0]');
+    expect(() => parseThrottle('ten')).toThrow(UserError);
+    expect(parseThrottle('10,2')).toEqual({ capacity: 10, refillPerSecond: 2 });
+    expect(parseThrottle('off')).toBeNull();
+  });
+});
