@@ -151,15 +151,21 @@ export class ScopeRun {
       }
       token = page.NextToken || undefined;
     } while (token);
-    const items: InstanceImageMetadata[] = [];
-    const disrupted = new Map<string, { count: number; error: ScopeError }>();
-    for (const [zone, ids] of [...zones].sort((a, b) => a[0].localeCompare(b[0]))) {
+    // Zones are asked at once (each under the run's concurrency limit), and merged in zone order.
+    const sorted = [...zones].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const results = await Promise.all(sorted.map(async ([zone, ids]) => {
       try {
-        items.push(...(await this.byIds(ids)));
+        return { zone, ids, items: await this.byIds(ids), error: null };
       } catch (e) {
         if (this.req.signal?.aborted) throw e;
-        disrupted.set(zone, { count: ids.length, error: describeError(e) });
+        return { zone, ids, items: [], error: describeError(e) };
       }
+    }));
+    const items: InstanceImageMetadata[] = [];
+    const disrupted = new Map<string, { count: number; error: ScopeError }>();
+    for (const r of results) {
+      if (r.error) disrupted.set(r.zone, { count: r.ids.length, error: r.error });
+      else items.push(...r.items);
     }
     return { items, disrupted };
   }
@@ -190,14 +196,18 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
         if (fb.disrupted.size > 0) {
           const uncovered = [...fb.disrupted.values()].reduce((s, d) => s + d.count, 0);
           const firstErr = [...fb.disrupted.values()][0]!.error;
+          const n = `${uncovered} instance${uncovered === 1 ? '' : 's'}`;
           if (items.length === 0) {
+            // Every zone failed too: this is the region failing, not one zone.
             cov.status = 'error';
+            cov.errorCode = first.code;
+            cov.errorMessage = `${first.message} (asked zone by zone after that, every zone failed as well; ${n} not covered)`;
           } else {
             cov.status = 'partial';
+            cov.errorCode = firstErr.code;
+            cov.errorMessage = `Availability Zone${fb.disrupted.size > 1 ? 's' : ''} ${[...fb.disrupted.keys()].join(', ')} could not be described (${n} not covered): ${firstErr.message}`;
+            cov.disruptedZones = [...fb.disrupted.keys()];
           }
-          cov.errorCode = firstErr.code;
-          cov.errorMessage = `Availability Zone${fb.disrupted.size > 1 ? 's' : ''} ${[...fb.disrupted.keys()].join(', ')} could not be described (${uncovered} instance${uncovered === 1 ? '' : 's'} not covered): ${firstErr.message}`;
-          cov.disruptedZones = [...fb.disrupted.keys()];
           cov.uncoveredInstanceCount = uncovered;
         } else if (items.length === 0) {
           // Nothing listed to fall back on: the unfiltered failure stands.

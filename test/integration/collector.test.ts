@@ -100,12 +100,25 @@ describe('collect', () => {
     const inv = await collect(collectOptions(e, { accounts, regions }));
     const st = statusOf(inv);
     expect(st[`${a0!.accountId}|eu-west-1`]).toBe('error:InternalError');
+    const failed = inv.coverage.find((c) => c.accountId === a0!.accountId && c.region === 'eu-west-1')!;
+    // the zone-by-zone fallback failed everywhere too: a region failure, with what it left uncovered
+    expect(failed.disruptedZones).toEqual([]);
+    expect(failed.uncoveredInstanceCount).toBe(a0!.instances!['eu-west-1']!.length);
     expect(st[`${a1!.accountId}|us-east-1`]).toBe('error:UnauthorizedOperation');
     expect(st[`${a2!.accountId}|us-east-1`]).toBe('ok');
     expect(inv.coverage.find((c) => c.accountId === a2!.accountId && c.region === 'us-east-1')!.allowedImagesState).toBe('unknown');
     const expected = reachable(fleet, accounts, regions).filter((k) => !k.startsWith(`${a0!.accountId}|eu-west-1|`) && !k.startsWith(`${a1!.accountId}|us-east-1|`));
     expect(keys(inv)).toEqual(expected);
   });
+
+  test('a throttling storm on many scopes at once is absorbed by the retries', async () => {
+    const fleet = generateFleet({ accounts: 10, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], instances: 600, seed: 12 });
+    e = await emulator({ fleet, faults: { throttle: { capacity: 2, refillPerSecond: 20 } } });
+    const inv = await collect(collectOptions(e, { accounts: ids(fleet), regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], pageSize: 10, concurrency: 64, client: { maxAttempts: 10 } }));
+    expect(e.stats.throttled).toBeGreaterThan(5);
+    expect(inv.coverage.filter((c) => c.status !== 'ok')).toEqual([]);
+    expect(keys(inv)).toEqual(reachable(fleet, ids(fleet), 'all'));
+  }, 60_000);
 
   test('transient server errors for a few calls are retried away', async () => {
     const fleet = orgFleet();
