@@ -293,7 +293,10 @@ async function runEmulator(a: { port?: number; host?: string; fleet?: string; ge
   else if (a.generate) fleet = generateFleet(parseGenerateSpec(a.generate));
   else fleet = demoFleet(io.now().toISOString());
   let faults: FaultPlan = a.faults ? validateFaults(readJsonFile(a.faults, '--faults'), a.faults) : {};
-  if (a.throttle !== undefined) faults = { ...faults, throttle: parseThrottle(a.throttle) };
+  if (a.throttle !== undefined) {
+    const t = parseThrottle(a.throttle);
+    faults = { ...faults, throttle: t && { ...t, overrides: faults.throttle?.overrides } };
+  }
   const port = positiveInt('port', a.port ?? 4566, 0, 65535);
   const emu = await startEmulator({ fleet, faults, host: a.host ?? '127.0.0.1', port, latencyMs: a.latencyMs });
   io.stdout.write(`${emu.url}\n`);

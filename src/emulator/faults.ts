@@ -33,6 +33,8 @@ export interface FaultRule {
 export interface ThrottleSettings {
   capacity: number;
   refillPerSecond: number;
+  /** Other buckets for some accounts, regions or actions (the first that matches wins). */
+  overrides?: (Pick<FaultRule, 'account' | 'region' | 'action'> & { capacity: number; refillPerSecond: number })[];
 }
 
 export interface FaultPlan {
@@ -104,7 +106,8 @@ export class FaultState {
     if (!this.throttle || c.service !== 'ec2') return true;
     const key = `${c.account}|${c.region}|${c.action}`;
     const now = this.clock();
-    const { capacity, refillPerSecond } = this.throttle;
+    const o = this.throttle.overrides?.find((x) => (!x.account || x.account === c.account) && (!x.region || x.region === c.region) && (!x.action || x.action === c.action));
+    const { capacity, refillPerSecond } = o ?? this.throttle;
     const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
     b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
     b.at = now;
@@ -139,5 +142,8 @@ export function validateFaults(doc: unknown, file = 'faults'): FaultPlan {
     if (!r.error && !r.kind && !r.latencyMs && !r.disruptedZone) fail(`rules[${i}]`, 'expected one of error, kind, latencyMs or disruptedZone');
   });
   if (p.throttle && !(p.throttle.capacity >= 1 && p.throttle.refillPerSecond > 0)) fail('throttle', 'expected {capacity >= 1, refillPerSecond > 0} or null');
+  (p.throttle?.overrides ?? []).forEach((o, i) => {
+    if (!(o.capacity >= 1 && o.refillPerSecond > 0)) fail(`throttle.overrides[${i}]`, 'expected {account?, region?, action?, capacity >= 1, refillPerSecond > 0}');
+  });
   return p;
 }

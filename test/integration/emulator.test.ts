@@ -243,6 +243,18 @@ describe('errors as the collector sees them', () => {
       await e2.close();
     }
   });
+  test('token buckets can differ per account, region and action', async () => {
+    const e2 = await emulator({ fleet, faults: { throttle: { capacity: 100, refillPerSecond: 20, overrides: [{ region: 'eu-west-1', action: 'GetAllowedImagesSettings', capacity: 1, refillPerSecond: 0.5 }] } } });
+    try {
+      const eu = ec2(e2, 'eu-west-1');
+      await eu.send(new GetAllowedImagesSettingsCommand({}));
+      expect((await rejection(() => eu.send(new GetAllowedImagesSettingsCommand({})))).name).toBe('RequestLimitExceeded');
+      for (let i = 0; i < 5; i++) await ec2(e2, 'us-east-1').send(new GetAllowedImagesSettingsCommand({}));
+      for (let i = 0; i < 5; i++) await eu.send(new DescribeInstanceImageMetadataCommand({ MaxResults: 1 }));
+    } finally {
+      await e2.close();
+    }
+  });
   test('malformed, truncated and reset responses surface as SDK errors', async () => {
     const e2 = await emulator({ fleet, faults: { rules: [
       { region: 'us-east-1', action: 'DescribeInstanceImageMetadata', kind: 'malformed' },
