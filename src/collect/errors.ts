@@ -23,4 +23,13 @@ export function describeError(e: unknown): ScopeError {
 
 export const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'EC2ThrottledException', 'RequestThrottled', 'TooManyRequestsException']);
 export const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'ServerInternal', 'Unavailable', 'ServiceUnavailable']);
+
+/** A 5xx answer that is not throttling: the service failed, not the request. */
+export function isServerFailure(e: unknown): boolean {
+  const d = describeError(e);
+  if (THROTTLING_CODES.has(d.code)) return false;
+  if (SERVER_CODES.has(d.code)) return true;
+  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
 export const EXPIRED_CODES = new Set(['RequestExpired', 'ExpiredToken', 'ExpiredTokenException']);

@@ -11,7 +11,7 @@ import {
   type InstanceImageMetadata,
 } from '@aws-sdk/client-ec2';
 import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../model/types.js';
-import { describeError, EXPIRED_CODES, SERVER_CODES, type ScopeError } from './errors.js';
+import { describeError, EXPIRED_CODES, isServerFailure, type ScopeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { emptyCoverage } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
@@ -185,7 +185,7 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
         items = await run.pagesFor(undefined);
       } catch (e) {
         const first = describeError(e);
-        if (!SERVER_CODES.has(first.code) || req.signal?.aborted) throw e;
+        if (!isServerFailure(e) || req.signal?.aborted) throw e;
         let fb: Awaited<ReturnType<ScopeRun['byZone']>>;
         try {
           fb = await run.byZone();
