@@ -69,7 +69,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('duration-seconds', { type: 'number', describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
     .option('regions', { type: 'string', array: true, describe: 'Regions to audit, space- or comma-separated' })
     .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions; others are recorded as skipped' })
-    .option('region', { type: 'string', describe: 'Home region for STS and region discovery (default: AWS_REGION, else the first of --regions, else us-east-1)' })
+    .option('region', { type: 'string', describe: 'Home region for STS and region discovery, and the region audited when neither --regions nor --all-regions is given (default: AWS_REGION, else the first of --regions, else us-east-1)' })
     .option('profile', { type: 'string', describe: 'Named profile for the base credentials (default: the SDK\'s default chain)' })
     .option('filters', { type: 'string', array: true, describe: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON' })
     .option('instance-ids', { type: 'string', array: true, describe: 'Only these instances (any region; ids found nowhere are reported)' })
@@ -122,13 +122,15 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   const roleName = a.roleName ?? cfg.roleName;
   if (roleName !== undefined && !ROLE_NAME_RE.test(roleName)) throw new UserError(`--role-name: "${roleName}" is not a role name (1-64 of letters, digits and +=,.@_-); give a name, not an ARN`);
   for (const [acct, arn] of Object.entries(roleArns)) if (!ROLE_ARN_RE.test(arn)) throw new UserError(`config accounts: role ARN for ${acct} is not an IAM role ARN: ${arn}`);
-  const regions = checkList('--regions', splitList(a.regions ?? cfg.regions), REGION_RE, 'a region name such as us-east-1');
+  const listed = checkList('--regions', splitList(a.regions ?? cfg.regions), REGION_RE, 'a region name such as us-east-1');
   const allRegions = a.allRegions ?? cfg.allRegions ?? false;
   const home = a.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (home !== undefined && !REGION_RE.test(home)) throw new UserError(`--region: "${home}" is not a region name such as us-east-1`);
-  if (!allRegions && regions.length === 0 && !home) {
+  if (!allRegions && listed.length === 0 && !home) {
     throw new UserError('no regions to audit: give --regions us-east-1 eu-west-1 ..., --all-regions, or --region / AWS_REGION for one region');
   }
+  // Without --regions or --all-regions, the one region of --region / AWS_REGION is audited.
+  const regions = listed.length || allRegions ? listed : [home!];
   const instanceIds = a.instanceIds ? checkList('--instance-ids', splitList(a.instanceIds), INSTANCE_ID_RE, 'an instance id such as i-0123456789abcdef0') : undefined;
   const externalId = a.externalId ?? cfg.externalId;
   addSecret(externalId);

@@ -92,6 +92,8 @@ describe('scan', () => {
     expect(r.code).toBe(0);
     const rep = jsonReport(out);
     expect(rep.run.accounts).toEqual(['111111111111']);
+    expect(rep.coverage.map((c) => `${c.accountId}|${c.region}|${c.status}`)).toEqual(['111111111111|us-east-1|ok']);
+    expect(rep.instances).toHaveLength(3);
     expect(rep.summary.findings).toBe(0);
     expect(rep.run.status).toBe('complete');
   });
