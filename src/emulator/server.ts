@@ -11,6 +11,7 @@ import { optInStatus } from './fleet.js';
 import { FaultState, statusFor, type FaultPlan, type CallContext } from './faults.js';
 import { ApiError, describeInstanceImageMetadata, describeInstances, describeRegions, getAllowedImagesSettings, type Ec2Call } from './ec2.js';
 import { ec2Error, ec2Response, el, stsError, stsResponse } from './xml.js';
+import { UserError } from '../model/errors.js';
 
 export interface EmulatorOptions {
   fleet: Fleet;
@@ -58,7 +59,12 @@ export class Emulator {
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (e: NodeJS.ErrnoException) => {
+        const where = `${this.opts.host ?? '127.0.0.1'}:${this.opts.port ?? 0}`;
+        if (e.code === 'EADDRINUSE') reject(new UserError(`--port: ${where} is already in use; stop what listens there or choose another port (0 picks a free one)`));
+        else if (e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') reject(new UserError(`--host/--port: cannot listen on ${where} (${e.code})`));
+        else reject(e);
+      });
       this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     const a = this.server.address() as AddressInfo;
