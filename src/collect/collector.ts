@@ -115,6 +115,25 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const found = new Set<string>();
     const regionsSeen = new Set<string>(opts.regions);
 
+    // Where an account's own regions cannot be learned (its role cannot be assumed, or it may not
+    // call DescribeRegions), its failure is recorded against every region the caller's account
+    // has enabled, so that each account x region still has its entry; '*' only if that fails too.
+    let callerRegionList: Promise<string[]> | null = null;
+    const regionsForFailure = async (): Promise<string[]> => {
+      if (!opts.allRegions) return opts.regions;
+      callerRegionList ??= (async () => {
+        try {
+          const client = factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined);
+          const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
+          const list = (out.Regions ?? []).filter((r) => r.RegionName && r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName!).sort();
+          return list.length ? list : ['*'];
+        } catch {
+          return ['*'];
+        }
+      })();
+      return callerRegionList;
+    };
+
     const accountWork = accounts.map(async (accountId) => {
       const record = (c: CoverageEntry): void => {
         coverage.push(c);
@@ -133,7 +152,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           limit: (fn) => assumeLimit(fn),
         });
       } else if (accountId !== callerAccount) {
-        const regions = opts.allRegions ? ['*'] : opts.regions;
+        const regions = await regionsForFailure();
         progress.scopesTotal += regions.length;
         progress.accountsResolved += 1;
         for (const r of regions) record(scopeError(r, 'NoRoleConfigured', `No role to assume in ${accountId}: give --role-name or a roleArn for it in the config.`));
@@ -148,7 +167,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           await creds.provider();
         } catch (e) {
           const d = describeError(e);
-          const regions = opts.allRegions ? ['*'] : opts.regions;
+          const regions = await regionsForFailure();
           progress.scopesTotal += regions.length;
           progress.accountsResolved += 1;
           for (const r of regions) record(scopeError(r, d.code, `AssumeRole ${roleArn}: ${d.message}`));
@@ -171,9 +190,10 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           regions.sort();
         } catch (e) {
           const d = describeError(e);
-          progress.scopesTotal += 1;
+          const failed = await regionsForFailure();
+          progress.scopesTotal += failed.length;
           progress.accountsResolved += 1;
-          record(scopeError('*', d.code, `DescribeRegions in ${homeRegion}: ${d.message}`));
+          for (const r of failed) record(scopeError(r, d.code, `DescribeRegions in ${homeRegion}: ${d.message}`));
           return;
         }
       }

@@ -47,7 +47,7 @@ export const reportSchema = {
     },
     coverage: {
       type: 'array',
-      description: 'One entry per account x region, sorted by account then region. Region * stands for an account whose regions could not be discovered.',
+      description: 'One entry per account x region, sorted by account then region. With --all-regions, an account whose own regions cannot be learned (its role cannot be assumed, or DescribeRegions is refused) has its failure recorded for each region the caller account has enabled; region * only when those cannot be learned either.',
       items: {
         type: 'object',
         required: ['accountId', 'region', 'status', 'errorCode', 'errorMessage', 'reason', 'instanceCount', 'pageCount', 'apiCalls', 'retries', 'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount'],

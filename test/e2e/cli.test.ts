@@ -54,7 +54,9 @@ describe('scan', () => {
     expect(rep.coverage.filter((c) => c.status === 'skipped').map((c) => `${c.accountId}|${c.region}|${c.reason}`)).toEqual(
       ['111111111111', '222222222222', '333333333333'].map((a) => `${a}|ap-east-1|not-opted-in`),
     );
-    expect(rep.coverage.filter((c) => c.status === 'error').map((c) => `${c.accountId}|${c.region}|${c.errorCode}`)).toEqual(['444444444444|*|AccessDenied']);
+    expect(rep.coverage.filter((c) => c.status === 'error').map((c) => `${c.accountId}|${c.region}|${c.errorCode}`)).toEqual(
+      ['ap-southeast-2', 'eu-west-1', 'us-east-1'].map((r) => `444444444444|${r}|AccessDenied`),
+    );
     expect(rep.run.status).toBe('partial');
     expect(r.stdout).toContain('PARTIAL');
     expect(r.stdout).toContain('444444444444');
