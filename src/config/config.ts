@@ -24,7 +24,7 @@ export interface AuditConfig {
   trustedOwnerAliases?: string[];
   deprecationWindowDays?: number;
   maxAmiAgeDays?: number;
-  rules?: Record<string, RuleSettings>;
+  rules?: Record<string, RuleSettings | Severity | 'off'>;
   waivers?: (Omit<WaiverSpec, 'id'> & { id?: string })[];
   includeTerminated?: boolean;
   failOn?: Severity;
@@ -102,7 +102,11 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
     const errs = validate.errors ?? [];
     // anyOf errors come with one error per branch; report the anyOf itself.
     const anyOf = errs.find((e) => e.keyword === 'anyOf');
-    const first = anyOf ?? errs.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'if') ?? errs[0]!;
+    // The most specific problem: the deepest path, and there a real constraint before "wrong type"
+    // (which only says that another branch of a oneOf did not fit either).
+    const rank = (e: ErrorObject): number => (e.keyword === 'oneOf' || e.keyword === 'if' ? 2 : e.keyword === 'type' ? 1 : 0);
+    const depth = (e: ErrorObject): number => e.instancePath.split('/').length;
+    const first = anyOf ?? [...errs].sort((a, b) => depth(b) - depth(a) || rank(a) - rank(b))[0]!;
     const { path, expected } = describe(first);
     const more = errs.length > 1 && !anyOf ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
     throw new ConfigError(file, path, expected + more);
@@ -127,7 +131,7 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
   return {
     trustedAccounts: cfg.trustedAccounts ?? [],
     trustedOwnerAliases: cfg.trustedOwnerAliases ?? ['amazon', 'aws-marketplace'],
-    rules: cfg.rules ?? {},
+    rules: Object.fromEntries(Object.entries(cfg.rules ?? {}).map(([id, v]) => [id, typeof v === 'string' ? { severity: v } : v])),
     options,
     waivers: (cfg.waivers ?? []).map((w) => ({ ...w, id: waiverIdOf(w) })),
     includeTerminated: overrides.includeTerminated ?? cfg.includeTerminated ?? false,

@@ -7,13 +7,18 @@ const region = { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$', descr
 const severity = { enum: [...SEVERITIES], description: 'Severity' };
 
 const ruleSettings = Object.fromEntries(RULES.map((r) => [r.meta.id, {
-  type: 'object',
-  description: `Settings of ${r.meta.id}: ${r.meta.title}`,
-  additionalProperties: false,
-  properties: {
-    severity: { enum: [...SEVERITIES, 'off'], description: `Severity of its findings, or off (default ${r.meta.severity})` },
-    ...Object.fromEntries(Object.entries(r.meta.options ?? {}).map(([k, o]) => [k, { type: 'integer', minimum: o.minimum, description: `${o.description} Default ${o.default}.` }])),
-  },
+  description: `Settings of ${r.meta.id}: ${r.meta.title}. A severity alone (or off) is shorthand for {"severity": ...}.`,
+  oneOf: [
+    { enum: [...SEVERITIES, 'off'] },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        severity: { enum: [...SEVERITIES, 'off'], description: `Severity of its findings, or off (default ${r.meta.severity})` },
+        ...Object.fromEntries(Object.entries(r.meta.options ?? {}).map(([k, o]) => [k, { type: 'integer', minimum: o.minimum, description: `${o.description} Default ${o.default}.` }])),
+      },
+    },
+  ],
 }]));
 
 export const configSchema = {

@@ -35,6 +35,8 @@ describe('config', () => {
     [{ waivers: [{ ruleId: 'no-such-rule', reason: 'x', expires: '2027-01-01' }] }, 'waivers[0].ruleId: expected one of'],
     [{ rules: { 'no-such-rule': { severity: 'high' } } }, 'rules.no-such-rule: unknown rule id "no-such-rule"'],
     [{ rules: { 'stale-ami': { severity: 'urgent' } } }, 'rules.stale-ami.severity: expected one of'],
+    [{ rules: { 'stale-ami': 'urgent' } }, 'rules.stale-ami: expected one of'],
+    [{ rules: { 'stale-ami': { maxAmiAgeDays: 0 } } }, 'rules.stale-ami.maxAmiAgeDays: must be >= 1'],
     [{ trustedAccounts: ['12345'] }, 'trustedAccounts[0]: must match pattern'],
     [{ accounts: ['1234567890123'] }, 'accounts[0]'],
     [{ regions: ['US-EAST-1'] }, 'regions[0]: must match pattern'],
@@ -48,6 +50,9 @@ describe('config', () => {
   test('invalid JSON is reported with line and column', () => {
     expect(() => parseJsonText('cfg.json', '{\n  "a": 1,\n  "b": \n}')).toThrow(/cfg\.json: .*invalid JSON at line 4, column 1/);
     expect(() => parseJsonText('cfg.json', '{"a": ')).toThrow(/line 1, column \d+/);
+  });
+  test('a severity alone is shorthand for a rule\'s settings', () => {
+    expect(settingsFrom(checkConfig('c.json', { rules: { 'stale-ami': 'off', 'deprecated-ami': 'critical' } })).rules).toEqual({ 'stale-ami': { severity: 'off' }, 'deprecated-ami': { severity: 'critical' } });
   });
   test('settings: defaults and overrides', () => {
     const s = settingsFrom({});
