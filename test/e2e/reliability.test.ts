@@ -54,7 +54,14 @@ describe('interruption', () => {
 
   test('SIGINT writes a report marked partial with the scopes completed so far, then exits 3', async () => {
     const out = tmp();
-    const r = await spawnCli(args(out), { onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 1500) });
+    // once the first scope is done (its progress line is out), interrupt
+    let sent = false;
+    const r = await spawnCli(args(out), { onStderr: (text, pid) => {
+      if (!sent && text.includes(' scopes (')) {
+        sent = true;
+        process.kill(pid, 'SIGINT');
+      }
+    } });
     expect(r.stderr).toContain('SIGINT received');
     expect(r.code).toBe(3);
     const names = readdirSync(out);
@@ -69,7 +76,14 @@ describe('interruption', () => {
 
   test('a second signal stops at once, without a report', async () => {
     const out = tmp();
-    const r = await spawnCli(args(out), { onStart: (pid) => setTimeout(() => { process.kill(pid, 'SIGTERM'); setTimeout(() => process.kill(pid, 'SIGTERM'), 30); }, 1200) });
+    let sent = false;
+    const r = await spawnCli(args(out), { onStderr: (text, pid) => {
+      if (!sent && text.includes(' scopes (')) {
+        sent = true;
+        process.kill(pid, 'SIGTERM');
+        setTimeout(() => process.kill(pid, 'SIGINT'), 5);
+      }
+    } });
     expect(r.code).toBe(130);
     // no temporary file is left; a report already renamed into place is complete
     const names = readdirSync(out);

@@ -28,13 +28,16 @@ export async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; now?:
 }
 
 /** Runs the built binary in a child process. */
-export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStart?: (pid: number) => void } = {}): Promise<CliResult> {
+export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStart?: (pid: number) => void; onStderr?: (text: string, pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr, child.pid!);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     opts.onStart?.(child.pid!);
