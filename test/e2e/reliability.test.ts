@@ -42,6 +42,17 @@ describe('nothing leaked', () => {
   });
 });
 
+/** Calls act once the scan's first scope is done (its first progress line is out). */
+function afterFirstScope(act: (pid: number) => void): (stderr: string, pid: number) => void {
+  let done = false;
+  return (stderr, pid) => {
+    if (!done && stderr.includes(' scopes (')) {
+      done = true;
+      act(pid);
+    }
+  };
+}
+
 describe('interruption', () => {
   let e: Emulator;
   beforeAll(async () => {
@@ -54,14 +65,7 @@ describe('interruption', () => {
 
   test('SIGINT writes a report marked partial with the scopes completed so far, then exits 3', async () => {
     const out = tmp();
-    // once the first scope is done (its progress line is out), interrupt
-    let sent = false;
-    const r = await spawnCli(args(out), { onStderr: (text, pid) => {
-      if (!sent && text.includes(' scopes (')) {
-        sent = true;
-        process.kill(pid, 'SIGINT');
-      }
-    } });
+    const r = await spawnCli(args(out), { onStderr: afterFirstScope((pid) => process.kill(pid, 'SIGINT')) });
     expect(r.stderr).toContain('SIGINT received');
     expect(r.code).toBe(3);
     const names = readdirSync(out);
@@ -76,14 +80,10 @@ describe('interruption', () => {
 
   test('a second signal stops at once, without a report', async () => {
     const out = tmp();
-    let sent = false;
-    const r = await spawnCli(args(out), { onStderr: (text, pid) => {
-      if (!sent && text.includes(' scopes (')) {
-        sent = true;
-        process.kill(pid, 'SIGTERM');
-        setTimeout(() => process.kill(pid, 'SIGINT'), 5);
-      }
-    } });
+    const r = await spawnCli(args(out), { onStderr: afterFirstScope((pid) => {
+      process.kill(pid, 'SIGTERM');
+      setTimeout(() => process.kill(pid, 'SIGINT'), 5);
+    }) });
     expect(r.code).toBe(130);
     // no temporary file is left; a report already renamed into place is complete
     const names = readdirSync(out);
