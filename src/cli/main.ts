@@ -51,7 +51,7 @@ function outputOptions<T>(y: Argv<T>) {
     .option('config', { type: 'string', describe: 'JSON config file (see config.example.json)' })
     .option('format', { type: 'string', array: true, describe: `Report formats, comma- or space-separated: ${FORMATS.join(', ')} (default all)` })
     .option('out', { type: 'string', describe: 'Folder for the report files (default reports)' })
-    .option('as-of', { type: 'string', describe: 'Evaluate the rules as of this ISO 8601 time (default: the run\'s start)' })
+    .option('as-of', { type: 'string', describe: 'Evaluate the rules as of this ISO 8601 time (default: for scan the run\'s start, for report the present)' })
     .option('fail-on', { choices: SEVERITIES, describe: 'Exit 1 when an unwaived finding is at or above this severity (default: never)' })
     .option('baseline', { type: 'string', describe: 'A previous JSON report: mark findings new, resolved and unchanged' })
     .option('include-terminated', { type: 'boolean', describe: 'Evaluate terminated and shutting-down instances too' })
@@ -184,7 +184,7 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
   const failOn = a.failOn ?? cfg.failOn;
   const baseline = loadBaseline(a.baseline);
   const asOfText = a.asOf;
-  if (asOfText !== undefined) parseAsOf(asOfText, DateTime.utc());
+  if (asOfText !== undefined) parseAsOf(asOfText, DateTime.fromMillis(0)); // checked now, used after collection
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
   if (preset) opts.client.credentials = preset.credentials;
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
