@@ -1,5 +1,5 @@
 // One benchmark client run, in its own process so that its CPU and peak RSS are its own.
-// argv[2]: JSON {url, accounts, regions, mode: 'tool'|'baseline', concurrency, render, workers}
+// argv[2]: JSON {url, accounts, regions, mode: 'tool'|'baseline', concurrency, render, workers, pageSize}
 // Prints one JSON line with what it measured.
 import { performance } from 'node:perf_hooks';
 
@@ -40,7 +40,7 @@ if (cfg.mode === 'baseline') {
   inventory = await collectForCli({
     client: { endpointUrl: cfg.url, region: 'us-east-1', maxAttempts: 10, retryMode: 'standard', verifySsl: true, credentials: creds },
     accounts: cfg.accounts, roleName: 'AmiAuditReadOnly', roleSessionName: 'bench', regions: cfg.regions, allRegions: false, filters: [],
-    concurrency: cfg.concurrency, accountConcurrency: 4, assumeConcurrency: 16, workers: cfg.workers,
+    concurrency: cfg.concurrency, accountConcurrency: 4, assumeConcurrency: 16, workers: cfg.workers, pageSize: cfg.pageSize,
   });
   retries = inventory.coverage.reduce((s, c) => s + c.retries, 0);
 }
