@@ -104,8 +104,10 @@ for (const sc of SCENARIOS) {
   const conc = sc.mode === 'baseline' ? 1 : concurrency;
   const callsBound = (ec2Calls * EC2_MS + stsCalls * STS_MS) / 1000 / conc;
   const chainBound = (2 * STS_MS + Math.max(1, m.maxPages) * EC2_MS) / 1000;
-  // one scope's bucket: the pages it needs beyond the bucket's capacity arrive at the refill rate
-  const bucketBound = sc.throttle ? Math.max(0, m.maxPages - Number(sc.throttle.split(',')[0])) / Number(sc.throttle.split(',')[1]) + chainBound : 0;
+  // One scope's bucket: the pages it needs beyond the bucket's capacity come at the refill rate,
+  // and after the last token the last page still takes its latency (after AssumeRole and the caller check).
+  const [capacity, refill] = (sc.throttle ?? '0,1').split(',').map(Number);
+  const bucketBound = sc.throttle ? Math.max(0, m.maxPages - capacity) / refill + (2 * STS_MS + EC2_MS) / 1000 : 0;
   const bound = Math.max(callsBound, chainBound, bucketBound);
   const cpuFloor = m.cpu / 2;
   const row = {
