@@ -90,9 +90,13 @@ export class Emulator {
       return;
     }
     const requestId = randomUUID();
-    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    // The Query protocols take parameters in a form-encoded POST body or in the query string.
+    const query = new URL(req.url ?? '/', 'http://local').searchParams;
+    const params = req.method === 'GET' ? query : new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const action = params.get('Action') ?? '';
-    const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? '');
+    // SigV4 from the Authorization header, or from a presigned request's X-Amz-Credential.
+    const credential = req.headers.authorization ?? (query.get('X-Amz-Credential') ? `Credential=${query.get('X-Amz-Credential')}` : '');
+    const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(credential);
     const service = scope?.[3] === 'sts' ? 'sts' : 'ec2';
     const region = scope?.[2] ?? 'us-east-1';
     const send = (status: number, body: string): void => {
@@ -120,7 +124,7 @@ export class Emulator {
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
     if (session) {
-      if (req.headers['x-amz-security-token'] !== session.token) {
+      if ((req.headers['x-amz-security-token'] ?? query.get('X-Amz-Security-Token')) !== session.token) {
         fail(service === 'sts' ? 'InvalidClientTokenId' : 'AuthFailure', service === 'sts' ? 'The security token included in the request is invalid.' : 'AWS was not able to validate the provided access credentials');
         return;
       }

@@ -171,6 +171,13 @@ describe('DescribeInstanceImageMetadata', () => {
     expect(denied.$metadata?.httpStatusCode).toBe(403);
   });
 
+  test('the query string works as well as a form body (GET, presigned credential)', async () => {
+    const url = `${e.url}/?Action=GetAllowedImagesSettings&Version=2016-11-15&X-Amz-Credential=${encodeURIComponent('AKIDTEST/20261126/eu-west-1/ec2/aws4_request')}`;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<state>audit-mode</state>');
+  });
+
   test('element order varies between calls, the content does not', async () => {
     const body = 'Action=DescribeInstanceImageMetadata&Version=2016-11-15&InstanceId.1=' + FULL.InstanceId;
     const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20261126/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00' };
