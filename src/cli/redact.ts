@@ -15,7 +15,8 @@ export function addEnvironmentSecrets(env: NodeJS.ProcessEnv): void {
 const KEY_ID = /\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g;
 
 export function redact(text: string): string {
-  let out = text;
+  // user:password@ in URLs
+  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1[REDACTED]@');
   for (const s of secrets) out = out.split(s).join('[REDACTED]');
   return out.replace(KEY_ID, (m) => `${m.slice(0, 4)}****`);
 }

@@ -61,6 +61,19 @@ export interface Progress {
   accountsTotal: number;
 }
 
+/** An endpoint URL as it may be written down: without a user name or password in it. */
+function withoutUserinfo(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 const PARTITION_OF_REGION = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
@@ -228,7 +241,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       roleName: opts.roleName, roleArns: opts.roleArns, externalIdSet: opts.externalId || opts.externalIds ? true : undefined, roleSessionName: opts.roleSessionName,
       durationSeconds: opts.durationSeconds, allRegions: opts.allRegions, filters: opts.filters.length ? opts.filters : undefined,
       instanceIds: opts.instanceIds, pageSize: opts.pageSize, concurrency: opts.concurrency, accountConcurrency: opts.accountConcurrency,
-      maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: opts.client.endpointUrl, profile: opts.client.profile,
+      maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: withoutUserinfo(opts.client.endpointUrl), profile: opts.client.profile,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     return {

@@ -26,13 +26,13 @@ describe('nothing leaked', () => {
   test('no access key, secret, session token or external id in any output, --debug included', async () => {
     const out = tmp();
     const env = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7LEAKME1', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYLEAKMEKEY', AWS_SESSION_TOKEN: 'IQoJb3JpZ2luX2VjEJr//////////LEAKMETOKEN' };
-    const r = await spawnCli(['scan', '--endpoint-url', e.url, '--accounts', '222222222222', '333333333333', '444444444444', '--role-name', 'AmiAuditReadOnly',
+    const r = await spawnCli(['scan', '--endpoint-url', e.url.replace('http://', 'http://proxyuser:proxy-PASS-1@'), '--accounts', '222222222222', '333333333333', '444444444444', '--role-name', 'AmiAuditReadOnly',
       '--external-id', 'ext-SECRET-7f3a9c', '--regions', 'us-east-1', 'eu-west-1', '--debug', '--out', out], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('debug: DescribeInstanceImageMetadata');
     expect(r.stderr).toContain('debug: AssumeRole');
     const everything = [r.stdout, r.stderr, allText(out)].join('\n');
-    for (const secret of [...Object.values(env), 'ext-SECRET-7f3a9c']) expect(everything).not.toContain(secret);
+    for (const secret of [...Object.values(env), 'ext-SECRET-7f3a9c', 'proxy-PASS-1']) expect(everything).not.toContain(secret);
     // credentials the endpoint issued through AssumeRole
     expect(everything).not.toMatch(/ASIA[A-Z0-9]{16}/);
     expect(everything).not.toContain('FwoGZXIvYXdzE');
