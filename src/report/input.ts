@@ -19,6 +19,16 @@ export function regionOfZone(zone: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+const DIRECTIONS: Record<string, string> = { e: 'east', w: 'west', n: 'north', s: 'south', c: 'central', ne: 'northeast', nw: 'northwest', se: 'southeast', sw: 'southwest' };
+
+/** The region of a zone id (use1-az4 -> us-east-1, apse2-az1 -> ap-southeast-2, usw2-lax1-az1 -> us-west-2). */
+export function regionOfZoneId(zoneId: string | undefined): string | null {
+  const m = /^([a-z]{2}|usg)(ne|nw|se|sw|[ewnsc])(\d+)-/.exec(zoneId ?? '');
+  if (!m) return null;
+  const head = m[1] === 'usg' ? 'us-gov' : m[1]!;
+  return `${head}-${DIRECTIONS[m[2]!]}-${m[3]}`;
+}
+
 function isReport(doc: Record<string, unknown>): boolean {
   return 'schemaVersion' in doc;
 }
@@ -50,9 +60,10 @@ function fromCliDump(file: string, list: unknown[], hasMore: boolean, into: Map<
     const it = item as Record<string, unknown>;
     if (typeof it !== 'object' || it === null || Array.isArray(it)) throw new UserError(`${file}: InstanceImageMetadata[${n}]: expected an object`);
     const account = typeof it.OwnerId === 'string' ? it.OwnerId : null;
-    const region = regionOfZone(typeof it.AvailabilityZone === 'string' ? it.AvailabilityZone : undefined);
+    const region = regionOfZone(typeof it.AvailabilityZone === 'string' ? it.AvailabilityZone : undefined)
+      ?? regionOfZoneId(typeof it.ZoneId === 'string' ? it.ZoneId : undefined);
     if (!account) throw new UserError(`${file}: InstanceImageMetadata[${n}].OwnerId: missing; the account of the instance cannot be told`);
-    if (!region) throw new UserError(`${file}: InstanceImageMetadata[${n}].AvailabilityZone: missing or not a zone name; the region cannot be told`);
+    if (!region) throw new UserError(`${file}: InstanceImageMetadata[${n}].AvailabilityZone: missing or not a zone name (and no ZoneId); the region cannot be told`);
     const key = `${account}|${region}`;
     const scope = into.get(key) ?? { cov: emptyCoverage(account, region), recs: new Map<string, InstanceRecord>() };
     into.set(key, scope);
@@ -62,7 +73,10 @@ function fromCliDump(file: string, list: unknown[], hasMore: boolean, into: Map<
   });
   // A dump that still carries a NextToken stops before the last page.
   if (hasMore) {
-    const scopes = new Set(list.map((it) => `${(it as Record<string, string>).OwnerId}|${regionOfZone((it as Record<string, string>).AvailabilityZone)}`));
+    const scopes = new Set(list.map((it) => {
+      const r = it as Record<string, string>;
+      return `${r.OwnerId}|${regionOfZone(r.AvailabilityZone) ?? regionOfZoneId(r.ZoneId)}`;
+    }));
     for (const key of scopes) {
       const c = into.get(key)!.cov;
       c.status = 'partial';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import { inventoryFromInputs, regionOfZone, readReportDoc } from '../../src/report/input.js';
+import { inventoryFromInputs, regionOfZone, regionOfZoneId, readReportDoc } from '../../src/report/input.js';
 import { buildReport, inventoryOf } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
 import { UserError } from '../../src/model/errors.js';
@@ -22,6 +22,19 @@ describe('regions from zone names', () => {
     ['ap-southeast-4b', 'ap-southeast-4'],
     ['nonsense', null],
   ])('%s -> %s', (zone, region) => expect(regionOfZone(zone)).toBe(region));
+  test.each([
+    ['use1-az4', 'us-east-1'],
+    ['apse2-az1', 'ap-southeast-2'],
+    ['usw2-lax1-az1', 'us-west-2'],
+    ['euc1-az2', 'eu-central-1'],
+    ['apne1-az4', 'ap-northeast-1'],
+    ['usgw1-az1', 'us-gov-west-1'],
+    ['x', null],
+  ])('zone id %s -> %s', (zoneId, region) => expect(regionOfZoneId(zoneId)).toBe(region));
+  test('a dump without AvailabilityZone falls back to ZoneId', () => {
+    const inv = inventoryFromInputs([{ file: 'd.json', doc: { InstanceImageMetadata: [{ InstanceId: 'i-1', OwnerId: '123412341234', ZoneId: 'euw1-az2' }] } }], '2026-11-26T00:00:00Z');
+    expect(inv.instances[0]!.region).toBe('eu-west-1');
+  });
 });
 
 describe('the three example outputs of the AWS CLI page, as of 2026-11-26', () => {
