@@ -68,7 +68,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('role-session-name', { type: 'string', describe: 'RoleSessionName for AssumeRole (default ami-audit)' })
     .option('duration-seconds', { type: 'number', describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
     .option('regions', { type: 'string', array: true, describe: 'Regions to audit, space- or comma-separated' })
-    .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions; others are recorded as skipped' })
+    .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions (only among --regions, if given); others are recorded as skipped' })
     .option('region', { type: 'string', describe: 'Home region for STS and region discovery, and the region audited when neither --regions nor --all-regions is given (default: AWS_REGION, else the first of --regions, else us-east-1)' })
     .option('profile', { type: 'string', describe: 'Named profile for the base credentials (default: the SDK\'s default chain)' })
     .option('filters', { type: 'string', array: true, describe: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON' })

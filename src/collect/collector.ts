@@ -138,7 +138,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         try {
           const client = factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined);
           const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
-          const list = (out.Regions ?? []).filter((r) => r.RegionName && r.OptInStatus !== 'not-opted-in').map((r) => r.RegionName!).sort();
+          const list = (out.Regions ?? []).filter((r) => r.RegionName && r.OptInStatus !== 'not-opted-in' && (!opts.regions.length || opts.regions.includes(r.RegionName))).map((r) => r.RegionName!).sort();
           return list.length ? list : ['*'];
         } catch {
           return ['*'];
@@ -195,8 +195,10 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           const client = factory.ec2Client(accountKey, homeRegion, provider);
           const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
           regions = [];
+          // --regions with --all-regions: discovery, narrowed to the listed regions
+          const only = opts.regions.length ? new Set(opts.regions) : null;
           for (const r of out.Regions ?? []) {
-            if (!r.RegionName) continue;
+            if (!r.RegionName || (only && !only.has(r.RegionName))) continue;
             if (r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in' || r.OptInStatus === undefined) regions.push(r.RegionName);
             else skipped.push({ ...emptyCoverage(accountId, r.RegionName), status: 'skipped', reason: r.OptInStatus ?? 'not-opted-in' });
           }

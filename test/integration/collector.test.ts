@@ -61,6 +61,16 @@ describe('collect', () => {
     expect(inv.run.regions).toEqual(['ap-east-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1']);
   });
 
+  test('--all-regions with --regions discovers, then keeps only the listed regions', async () => {
+    const fleet = orgFleet();
+    e = await emulator({ fleet });
+    const inv = await collect(collectOptions(e, { accounts: ids(fleet).slice(0, 2), allRegions: true, regions: ['eu-west-1', 'ap-east-1'] }));
+    expect(statusOf(inv)).toEqual({
+      [`${fleet.accounts[0]!.accountId}|eu-west-1`]: 'ok', [`${fleet.accounts[0]!.accountId}|ap-east-1`]: 'skipped',
+      [`${fleet.accounts[1]!.accountId}|eu-west-1`]: 'ok', [`${fleet.accounts[1]!.accountId}|ap-east-1`]: 'ok',
+    });
+  });
+
   test('no accounts given: the caller\'s own account with base credentials', async () => {
     const fleet = orgFleet();
     fleet.caller.accountId = fleet.accounts[2]!.accountId;
