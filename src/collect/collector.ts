@@ -14,7 +14,8 @@ import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
 import { AssumedCredentials } from './credentials.js';
 import { describeError } from './errors.js';
 import type { Filter } from './filters.js';
-import { collectScope, emptyCoverage } from './scope.js';
+import { collectScope } from './scope.js';
+import { emptyCoverage } from '../report/coverage.js';
 import { Interner } from './intern.js';
 
 export interface CollectOptions {
@@ -136,15 +137,27 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       if (!opts.allRegions) return opts.regions;
       callerRegionList ??= (async () => {
         try {
-          const client = factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined);
-          const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
-          const list = (out.Regions ?? []).filter((r) => r.RegionName && r.OptInStatus !== 'not-opted-in' && (!opts.regions.length || opts.regions.includes(r.RegionName))).map((r) => r.RegionName!).sort();
-          return list.length ? list : ['*'];
+          const { enabled } = await discoverRegions(factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined));
+          return enabled.length ? enabled : ['*'];
         } catch {
           return ['*'];
         }
       })();
       return callerRegionList;
+    };
+
+    /** An account's enabled regions by DescribeRegions (among --regions, if given), and the others with their opt-in status. */
+    const discoverRegions = async (client: ReturnType<ClientFactory['ec2Client']>): Promise<{ enabled: string[]; other: { region: string; status: string }[] }> => {
+      const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
+      const only = opts.regions.length ? new Set(opts.regions) : null;
+      const enabled: string[] = [];
+      const other: { region: string; status: string }[] = [];
+      for (const r of out.Regions ?? []) {
+        if (!r.RegionName || (only && !only.has(r.RegionName))) continue;
+        if (r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in' || r.OptInStatus === undefined) enabled.push(r.RegionName);
+        else other.push({ region: r.RegionName, status: r.OptInStatus });
+      }
+      return { enabled: enabled.sort(), other };
     };
 
     const accountWork = accounts.map(async (accountId) => {
@@ -155,6 +168,13 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         tick();
       };
       const scopeError = (region: string, code: string, message: string): CoverageEntry => ({ ...emptyCoverage(accountId, region), status: 'error', errorCode: code, errorMessage: message });
+      /** The account cannot be audited at all: one error entry for each region it would have had. */
+      const failAccount = async (code: string, message: string): Promise<void> => {
+        const regions = await regionsForFailure();
+        progress.scopesTotal += regions.length;
+        progress.accountsResolved += 1;
+        for (const r of regions) record(scopeError(r, code, message));
+      };
 
       // Credentials: the base ones for the caller's own account when no role is given for it.
       const roleArn = opts.roleArns?.[accountId] ?? (opts.roleName ? `arn:${partition}:iam::${accountId}:role/${opts.roleName}` : undefined);
@@ -165,10 +185,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           limit: (fn) => assumeLimit(fn),
         });
       } else if (accountId !== callerAccount) {
-        const regions = await regionsForFailure();
-        progress.scopesTotal += regions.length;
-        progress.accountsResolved += 1;
-        for (const r of regions) record(scopeError(r, 'NoRoleConfigured', `No role to assume in ${accountId}: give --role-name or a roleArn for it in the config.`));
+        await failAccount('NoRoleConfigured', `No role to assume in ${accountId}: give --role-name or a roleArn for it in the config.`);
         return;
       }
       const provider = creds?.provider;
@@ -180,10 +197,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           await creds.provider();
         } catch (e) {
           const d = describeError(e);
-          const regions = await regionsForFailure();
-          progress.scopesTotal += regions.length;
-          progress.accountsResolved += 1;
-          for (const r of regions) record(scopeError(r, d.code, `AssumeRole ${roleArn}: ${d.message}`));
+          await failAccount(d.code, `AssumeRole ${roleArn}: ${d.message}`);
           return;
         }
       }
@@ -192,23 +206,12 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       const skipped: CoverageEntry[] = [];
       if (opts.allRegions) {
         try {
-          const client = factory.ec2Client(accountKey, homeRegion, provider);
-          const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
-          regions = [];
-          // --regions with --all-regions: discovery, narrowed to the listed regions
-          const only = opts.regions.length ? new Set(opts.regions) : null;
-          for (const r of out.Regions ?? []) {
-            if (!r.RegionName || (only && !only.has(r.RegionName))) continue;
-            if (r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in' || r.OptInStatus === undefined) regions.push(r.RegionName);
-            else skipped.push({ ...emptyCoverage(accountId, r.RegionName), status: 'skipped', reason: r.OptInStatus ?? 'not-opted-in' });
-          }
-          regions.sort();
+          const found = await discoverRegions(factory.ec2Client(accountKey, homeRegion, provider));
+          regions = found.enabled;
+          for (const o of found.other) skipped.push({ ...emptyCoverage(accountId, o.region), status: 'skipped', reason: o.status });
         } catch (e) {
           const d = describeError(e);
-          const failed = await regionsForFailure();
-          progress.scopesTotal += failed.length;
-          progress.accountsResolved += 1;
-          for (const r of failed) record(scopeError(r, d.code, `DescribeRegions in ${homeRegion}: ${d.message}`));
+          await failAccount(d.code, `DescribeRegions in ${homeRegion}: ${d.message}`);
           return;
         }
       }

@@ -16,8 +16,6 @@ import type { Filter } from './filters.js';
 import { emptyCoverage } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
 
-export { emptyCoverage };
-
 export interface ScopeRequest {
   accountId: string;
   region: string;
