@@ -22,7 +22,6 @@ const REFRESH_MAX_MS = 5 * 60_000;
 export class AssumedCredentials {
   private current: (AwsCredentialIdentity & { issuedAt: number }) | null = null;
   private pending: Promise<AwsCredentialIdentity> | null = null;
-  assumeCalls = 0;
 
   constructor(private readonly sts: STSClient, private readonly opts: AssumeOptions) {}
 
@@ -52,7 +51,6 @@ export class AssumedCredentials {
   }
 
   private async assume(): Promise<AwsCredentialIdentity> {
-    this.assumeCalls += 1;
     const issuedAt = (this.opts.now ?? Date.now)();
     const out = await this.opts.limit(() =>
       this.sts.send(new AssumeRoleCommand({

@@ -21,7 +21,3 @@ export function* renderJsonChunks(report: Report): Generator<string> {
   }
   yield '}\n';
 }
-
-export function renderJson(report: Report): string {
-  return [...renderJsonChunks(report)].join('');
-}
