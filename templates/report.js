@@ -3,7 +3,7 @@
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('ami-audit-data').textContent);
-  var SEV = 0, RULE = 1, ACCT = 2, REGION = 3, INST = 4, INAME = 5, AMI = 6, ANAME = 7, MSG = 8, WAIVER = 9, EXPIRED = 10, DIFF = 11;
+  var SEV = 0, RULE = 1, ACCT = 2, REGION = 3, INST = 4, INAME = 5, AMI = 6, ANAME = 7, MSG = 8, WAIVER = 9, EXPIRED = 10, DIFF = 11, CHANGE = 12;
   var PAGE = 100, PRINT_MAX = 20000;
   var $ = function (id) { return document.getElementById(id); };
   var filters = { sev: '', rule: '', account: '', region: '', text: '' };
@@ -82,7 +82,7 @@
     var frag = document.createDocumentFragment(), end = Math.min(this.rows.length, start + count);
     for (var i = start; i < end; i++) {
       var r = this.rows[i], tr = document.createElement('tr'), sev = data.sev[r[SEV]];
-      if (r[DIFF] === 'new') tr.className = 'new';
+      if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
       cell(tr, data.rules[r[RULE]]);
       cell(tr, data.accounts[r[ACCT]]);
@@ -94,7 +94,7 @@
         var w = data.waivers[r[WAIVER]] || {};
         cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');
       } else if (this.table.tHead.rows[0].cells.length > 7) {
-        cell(tr, r[DIFF] || '');
+        cell(tr, r[DIFF] ? r[DIFF] + (r[CHANGE] ? ': ' + r[CHANGE] : '') : '');
       }
       frag.appendChild(tr);
     }

@@ -6,17 +6,17 @@
 import yargs, { type Argv } from 'yargs';
 import { DateTime } from 'luxon';
 import { EXIT, UserError } from '../model/errors.js';
-import { SEVERITIES, type Severity } from '../model/types.js';
+import { SEVERITIES, type DiffEntry, type Severity } from '../model/types.js';
 import { checkConfig, settingsFrom, type AuditConfig } from '../config/config.js';
 import { configSchema } from '../schema/config.js';
 import { reportSchema } from '../schema/report.js';
 import type { CollectOptions } from '../collect/collector.js';
 import { collectForCli } from '../collect/parallel.js';
 import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE_ARN_RE, ROLE_NAME_RE, splitList } from '../collect/filters.js';
-import { inventoryFromInputs, readReportDoc } from '../report/input.js';
+import { mergeInputs } from '../report/input.js';
 import { diffReports } from '../report/build.js';
 import { RULES } from '../rules/registry.js';
-import { ensureWritableDir, readJsonFile, removePendingTempFiles } from '../io/files.js';
+import { CONFIG_MAX_BYTES, ensureWritableDir, readInputFile, readJsonFile, removePendingTempFiles } from '../io/files.js';
 import { toolVersion } from '../paths.js';
 import { startEmulator } from '../emulator/server.js';
 import { validateFleet, type Fleet } from '../emulator/fleet.js';
@@ -24,7 +24,8 @@ import { validateFaults, parseThrottle, type FaultPlan } from '../emulator/fault
 import { generateFleet } from '../emulator/generate.js';
 import { demoFleet } from '../emulator/demo.js';
 import { FORMATS } from '../render/index.js';
-import { termSafe } from '../render/sanitize.js';
+import { termJson, termSafe } from '../render/sanitize.js';
+import { changeText, unverifiedWhy } from '../render/summary.js';
 import { addEnvironmentSecrets, addSecret, redact } from './redact.js';
 import { progressSink } from './progress.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, parseFormats, produce } from './pipeline.js';
@@ -51,9 +52,9 @@ function outputOptions<T>(y: Argv<T>) {
     .option('config', { type: 'string', describe: 'JSON config file (see config.example.json)' })
     .option('format', { type: 'string', array: true, describe: `Report formats, comma- or space-separated: ${FORMATS.join(', ')} (default all)` })
     .option('out', { type: 'string', describe: 'Folder for the report files (default reports)' })
-    .option('as-of', { type: 'string', describe: 'Evaluate the rules as of this ISO 8601 time (default: for scan the run\'s start, for report the present)' })
+    .option('as-of', { type: 'string', describe: 'Evaluate the rules as of this RFC 3339 date-time or date (default: for scan the run\'s start; for report the as-of stored in the saved report, else the present)' })
     .option('fail-on', { choices: SEVERITIES, describe: 'Exit 1 when an unwaived finding is at or above this severity (default: never)' })
-    .option('baseline', { type: 'string', describe: 'A previous JSON report: mark findings new, resolved and unchanged' })
+    .option('baseline', { type: 'string', describe: 'A previous JSON report: mark findings new, changed, unchanged, resolved (scope ok in both runs) and unverified (scope not ok now)' })
     .option('include-terminated', { type: 'boolean', describe: 'Evaluate terminated and shutting-down instances too' })
     .option('file-mode', { type: 'string', describe: 'Octal mode of the report files (default 600)' })
     .option('quiet', { type: 'boolean', describe: 'No progress output on stderr' })
@@ -66,66 +67,125 @@ function scanOptions<T>(y: Argv<T>) {
     .option('role-name', { type: 'string', describe: 'Role to assume in every account; the ARN is built per account' })
     .option('external-id', { type: 'string', describe: 'ExternalId for AssumeRole (never written anywhere)' })
     .option('role-session-name', { type: 'string', describe: 'RoleSessionName for AssumeRole (default ami-audit)' })
-    .option('duration-seconds', { type: 'number', describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
+    .option('duration-seconds', { type: 'string', requiresArg: true, describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
     .option('regions', { type: 'string', array: true, describe: 'Regions to audit, space- or comma-separated' })
     .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions (only among --regions, if given); others are recorded as skipped' })
     .option('region', { type: 'string', describe: 'Home region for STS and region discovery, and the region audited when neither --regions nor --all-regions is given (default: AWS_REGION, else the first of --regions, else us-east-1)' })
     .option('profile', { type: 'string', describe: 'Named profile for the base credentials (default: the SDK\'s default chain)' })
     .option('filters', { type: 'string', array: true, describe: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON' })
     .option('instance-ids', { type: 'string', array: true, describe: 'Only these instances (any region; ids found nowhere are reported)' })
-    .option('page-size', { type: 'number', describe: 'MaxResults per call, 1 to 1000 (default 1000)' })
+    .option('page-size', { type: 'string', requiresArg: true, describe: 'MaxResults per call, 1 to 1000 (default 1000)' })
     .option('endpoint-url', { type: 'string', describe: 'Send every EC2 and STS call to this URL (the local endpoint, or a proxy)' })
     .option('verify-ssl', { type: 'boolean', describe: 'Verify TLS certificates; --no-verify-ssl turns it off' })
     .option('ca-bundle', { type: 'string', describe: 'CA certificate bundle (PEM) for TLS verification' })
-    .option('cli-connect-timeout', { type: 'number', describe: 'Socket connect timeout in seconds (0: none; default 60)' })
-    .option('cli-read-timeout', { type: 'number', describe: 'Socket read timeout in seconds (0: none; default 60)' })
-    .option('concurrency', { type: 'number', describe: 'API calls in flight at once (default 64)' })
-    .option('account-concurrency', { type: 'number', describe: 'Regions of one account scanned at once (default 4)' })
-    .option('max-attempts', { type: 'number', describe: 'Attempts per API call, the first included (default 8)' })
+    .option('cli-connect-timeout', { type: 'string', requiresArg: true, describe: 'Socket connect timeout in seconds (0: none; default 60)' })
+    .option('cli-read-timeout', { type: 'string', requiresArg: true, describe: 'Socket read timeout in seconds (0: none; default 60)' })
+    .option('call-timeout', { type: 'string', requiresArg: true, describe: 'Total time one attempt of an API call may take, response body included, in seconds; a slower attempt is retried (0: none; default 120)' })
+    .option('deadline', { type: 'string', describe: 'Time limit for the whole run, e.g. 90s, 30m, 2h: then unfinished scopes are recorded as DeadlineExceeded and the report is written (default: none)' })
+    .option('concurrency', { type: 'string', requiresArg: true, describe: 'API calls in flight at once (default 64)' })
+    .option('account-concurrency', { type: 'string', requiresArg: true, describe: 'Regions of one account scanned at once (default 4)' })
+    .option('max-attempts', { type: 'string', requiresArg: true, describe: 'Attempts per API call, the first included (default 8)' })
     .option('retry-mode', { choices: ['standard', 'adaptive'] as const, describe: 'The SDK\'s retry mode (default standard)' })
-    .option('workers', { type: 'number', describe: 'Worker threads that share the accounts and parse responses (default 1: none; 2 on a CPU-bound run with cores to spare)' });
+    .option('workers', { type: 'string', requiresArg: true, describe: 'Worker threads that share the accounts and parse responses (default 1: none; 2 on a CPU-bound run with cores to spare)' });
 }
 
-function positiveInt(name: string, v: number | undefined, min: number, max: number): number | undefined {
+/**
+ * A whole-number flag. Takes the flag's text (options declared as strings) or yargs' number, whose
+ * NaN stands for text that was not a number.
+ */
+function positiveInt(name: string, v: number | string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < min || v > max) throw new UserError(`--${name}: ${v} is out of range; expected a whole number from ${min} to ${max}`);
+  const expected = `expected a whole number from ${min} to ${max}`;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (!/^[+]?\d+$/.test(t)) throw new UserError(`--${name}: ${JSON.stringify(termSafe(v, 40))} is not a whole number; ${expected}`);
+    v = Number(t);
+  }
+  if (Number.isNaN(v)) throw new UserError(`--${name}: the value given is not a number; ${expected}`);
+  if (!Number.isInteger(v)) throw new UserError(`--${name}: ${v} is not a whole number; ${expected}`);
+  if (v < min || v > max) throw new UserError(`--${name}: ${v} is out of range; ${expected}`);
   return v;
+}
+
+/** Seconds: 0 or more, fractions allowed. */
+function seconds(name: string, v: number | string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' ? (/^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN) : v;
+  if (!(Number.isFinite(n) && n >= 0)) {
+    const given = typeof v === 'string' ? JSON.stringify(termSafe(v, 40)) : Number.isNaN(v) ? 'the value given' : String(v);
+    throw new UserError(`--${name}: ${given} is not a number of seconds; expected seconds, 0 or more`);
+  }
+  return n;
 }
 
 function loadConfig(path: string | undefined): AuditConfig {
   if (!path) return {};
-  return checkConfig(path, readJsonFile(path, '--config'));
+  return checkConfig(path, readJsonFile(path, '--config', CONFIG_MAX_BYTES));
 }
+
+/** A numeric option as given: taken as text so that a bad value can be quoted back. */
+type NumArg = number | string;
 
 type ScanArgs = Record<string, unknown> & {
   config?: string; format?: string[]; out?: string; asOf?: string; failOn?: Severity; baseline?: string; includeTerminated?: boolean;
   fileMode?: string; quiet?: boolean; debug?: boolean; accounts?: string[]; roleName?: string; externalId?: string; roleSessionName?: string;
-  durationSeconds?: number; regions?: string[]; allRegions?: boolean; region?: string; profile?: string; filters?: string[]; instanceIds?: string[];
-  pageSize?: number; endpointUrl?: string; verifySsl?: boolean; caBundle?: string; cliConnectTimeout?: number; cliReadTimeout?: number;
-  concurrency?: number; accountConcurrency?: number; maxAttempts?: number; retryMode?: 'standard' | 'adaptive'; workers?: number;
+  durationSeconds?: NumArg; regions?: string[]; allRegions?: boolean; region?: string; profile?: string; filters?: string[]; instanceIds?: string[];
+  pageSize?: NumArg; endpointUrl?: string; verifySsl?: boolean; caBundle?: string; cliConnectTimeout?: NumArg; cliReadTimeout?: NumArg;
+  concurrency?: NumArg; accountConcurrency?: NumArg; maxAttempts?: NumArg; retryMode?: 'standard' | 'adaptive'; workers?: NumArg;
+  callTimeout?: NumArg; deadline?: string;
 };
+
+/** --deadline: `90s`, `30m`, `2h` or plain seconds. */
+export function parseDeadline(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(String(text));
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new UserError(`--deadline: "${text}" is not a duration from 1s to 7 days such as 90s, 30m or 2h`);
+  return ms;
+}
+
+/** Region names no partition knows are usage errors, before anything is called. */
+async function checkRegions(opts: { client: { region?: string }; regions: string[] }, a: ScanArgs, env: NodeJS.ProcessEnv): Promise<void> {
+  // The SDK's partition data is loaded only by commands that call AWS.
+  const { checkRegionNames } = await import('../collect/regions.js');
+  if (opts.client.region !== undefined) checkRegionNames(a.region !== undefined ? '--region' : env.AWS_REGION !== undefined ? 'AWS_REGION' : 'AWS_DEFAULT_REGION', [opts.client.region]);
+  checkRegionNames('--regions', opts.regions);
+}
 
 /** Merges defaults, the config file and flags (flags win) into the collector's options. */
 export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.ProcessEnv): Omit<CollectOptions, 'signal' | 'onProgress' | 'now'> {
   const accountsFlag = checkList('--accounts', splitList(a.accounts), ACCOUNT_ID_RE, 'a 12-digit account id');
-  const roleArns: Record<string, string> = {};
+  // Keyed by account ids (validated by the config schema); Maps until handed to the collector.
+  const roleArns = new Map<string, string>();
   const cfgAccounts: string[] = [];
-  let externalIdFor: Record<string, string> = {};
+  const externalIdFor = new Map<string, string>();
   for (const e of cfg.accounts ?? []) {
     if (typeof e === 'string') cfgAccounts.push(e);
     else {
       cfgAccounts.push(e.accountId);
-      if (e.roleArn) roleArns[e.accountId] = e.roleArn;
-      if (e.externalId) externalIdFor = { ...externalIdFor, [e.accountId]: e.externalId };
+      if (e.roleArn) roleArns.set(e.accountId, e.roleArn);
+      if (e.externalId) externalIdFor.set(e.accountId, e.externalId);
     }
   }
   const roleName = a.roleName ?? cfg.roleName;
   if (roleName !== undefined && !ROLE_NAME_RE.test(roleName)) throw new UserError(`--role-name: "${roleName}" is not a role name (1-64 of letters, digits and +=,.@_-); give a name, not an ARN`);
-  for (const [acct, arn] of Object.entries(roleArns)) if (!ROLE_ARN_RE.test(arn)) throw new UserError(`config accounts: role ARN for ${acct} is not an IAM role ARN: ${arn}`);
+  for (const [acct, arn] of roleArns) {
+    if (!ROLE_ARN_RE.test(arn)) throw new UserError(`config accounts: role ARN for ${acct} is not an IAM role ARN: ${arn}`);
+    const inArn = ROLE_ARN_RE.exec(arn)?.[1];
+    if (inArn !== acct) throw new UserError(`config accounts: the role ARN listed for ${acct} belongs to account ${inArn}; give a role in ${acct}`);
+  }
   const listed = checkList('--regions', splitList(a.regions ?? cfg.regions), REGION_RE, 'a region name such as us-east-1');
   const allRegions = a.allRegions ?? cfg.allRegions ?? false;
-  const home = a.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (home !== undefined && !REGION_RE.test(home)) throw new UserError(`--region: "${home}" is not a region name such as us-east-1`);
+  // The home region and where it came from: an empty variable counts as unset, as in the AWS CLI.
+  const [homeFrom, home] = a.region !== undefined ? ['--region', a.region] as const
+    : env.AWS_REGION ? ['AWS_REGION', env.AWS_REGION] as const
+      : env.AWS_DEFAULT_REGION ? ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION] as const
+        : ['', undefined] as const;
+  if (home !== undefined && !REGION_RE.test(home)) {
+    const spaces = home.trim() !== home ? ' (it has leading or trailing spaces)' : '';
+    const fix = homeFrom === '--region' ? 'give a region such as us-east-1' : `set ${homeFrom} to a region such as us-east-1, or give --region`;
+    throw new UserError(`${homeFrom}: ${JSON.stringify(termSafe(home, 60))} is not a region name${spaces}; ${fix}`);
+  }
   if (!allRegions && listed.length === 0 && !home) {
     throw new UserError('no regions to audit: give --regions us-east-1 eu-west-1 ..., --all-regions, or --region / AWS_REGION for one region');
   }
@@ -134,14 +194,11 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   const instanceIds = a.instanceIds ? checkList('--instance-ids', splitList(a.instanceIds), INSTANCE_ID_RE, 'an instance id such as i-0123456789abcdef0') : undefined;
   const externalId = a.externalId ?? cfg.externalId;
   addSecret(externalId);
-  for (const x of Object.values(externalIdFor)) addSecret(x);
+  for (const x of externalIdFor.values()) addSecret(x);
   const sessionName = a.roleSessionName ?? cfg.roleSessionName ?? 'ami-audit';
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) throw new UserError(`--role-session-name: "${sessionName}" must be 2-64 of letters, digits and +=,.@_-`);
-  const connect = a.cliConnectTimeout;
-  const read = a.cliReadTimeout;
-  for (const [n, v] of [['cli-connect-timeout', connect], ['cli-read-timeout', read]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UserError(`--${n}: expected seconds (0 or more), got ${v}`);
-  }
+  const connect = seconds('cli-connect-timeout', a.cliConnectTimeout);
+  const read = seconds('cli-read-timeout', a.cliReadTimeout);
   if (a.endpointUrl !== undefined) {
     try {
       const u = new URL(a.endpointUrl);
@@ -158,9 +215,9 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
     },
     accounts: [...new Set([...accountsFlag, ...(accountsFlag.length ? [] : cfgAccounts)])],
     roleName,
-    roleArns: Object.keys(roleArns).length ? roleArns : undefined,
+    roleArns: roleArns.size ? Object.fromEntries(roleArns) : undefined,
     externalId,
-    externalIds: Object.keys(externalIdFor).length ? externalIdFor : undefined,
+    externalIds: externalIdFor.size ? Object.fromEntries(externalIdFor) : undefined,
     roleSessionName: sessionName,
     durationSeconds: positiveInt('duration-seconds', a.durationSeconds ?? cfg.durationSeconds, 900, 43200),
     regions,
@@ -186,7 +243,11 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
   const asOfText = a.asOf;
   if (asOfText !== undefined) parseAsOf(asOfText, DateTime.fromMillis(0)); // checked now, used after collection
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
+  await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
+  opts.client.callTimeoutSeconds = seconds('call-timeout', a.callTimeout) ?? 120;
+  opts.client.env = io.env;
+  const deadlineMs = parseDeadline(a.deadline);
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
 
   const controller = new AbortController();
@@ -209,6 +270,7 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
     const inventory = await collectForCli({
       ...opts,
       signal: controller.signal,
+      deadlineMs,
       now: io.now,
       workers: positiveInt('workers', a.workers, 1, 64),
       onProgress: (p) => {
@@ -227,35 +289,74 @@ async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { confi
   }
 }
 
+/**
+ * `report --input`: re-evaluates saved reports and AWS CLI output. A saved report keeps its as-of
+ * and the waivers, rule settings and trust settings it was evaluated with, unless --as-of or
+ * --config say otherwise; the summary and run.warnings say which were used.
+ */
 async function runReport(a: ScanArgs & { input?: string[] }, io: CliIO, state: RunState): Promise<void> {
   const cfg = loadConfig(a.config);
-  const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated });
   const formats = parseFormats(a.format, cfg.formats ?? DEFAULT_FORMATS);
   const fileMode = parseFileMode(a.fileMode);
+  if (a.asOf !== undefined) parseAsOf(a.asOf, DateTime.fromMillis(0)); // checked before the inputs are read
   const baseline = loadBaseline(a.baseline);
-  const inputs = (a.input ?? []).map((file) => ({ file, doc: readJsonFile(file, '--input') }));
-  if (inputs.length === 0) throw new UserError('--input: give at least one saved JSON report or AWS CLI output file');
+  const files = a.input ?? [];
+  if (files.length === 0) throw new UserError('--input: give at least one saved JSON report or AWS CLI output file');
+  const parsed = files.map((file) => readInputFile(file, '--input', { instances: true, findings: false }));
   const now = io.now();
   const startedAt = now.toISOString();
-  const inventory = inventoryFromInputs(inputs, startedAt);
-  const asOf = parseAsOf(a.asOf, DateTime.fromJSDate(now, { zone: 'utc' }));
+  const { inventory, stored } = mergeInputs(parsed, startedAt, { storedSettings: a.config === undefined });
+  const notes = [...stored.notes];
+  const list = (names: string[]): string => (names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', '));
+  let asOf: DateTime;
+  if (a.asOf !== undefined) {
+    asOf = parseAsOf(a.asOf, DateTime.fromMillis(0));
+    if (stored.asOf) notes.push(`Evaluated as of ${asOf.toISO({ suppressMilliseconds: true })} (--as-of), not as of ${stored.asOf} stored in ${list(stored.asOfFrom)}.`);
+  } else if (stored.asOf) {
+    asOf = parseAsOf(stored.asOf, DateTime.fromMillis(0));
+    notes.push(`Evaluated as of ${stored.asOf}, the as-of stored in ${list(stored.asOfFrom)}${parsed.filter((p) => p.kind === 'report').length > 1 ? ' (the latest of the inputs)' : ''}; --as-of changes it.`);
+  } else {
+    asOf = DateTime.fromJSDate(now, { zone: 'utc' });
+  }
+  let settingsCfg: AuditConfig = cfg;
+  if (a.config !== undefined) {
+    if (parsed.some((p) => p.kind === 'report')) notes.push(`Waivers and rule settings from --config ${a.config}, not the ones stored in the input report(s).`);
+  } else if (stored.config) {
+    settingsCfg = stored.config;
+    const w = stored.config.waivers?.length ?? 0;
+    notes.push(`Waivers (${w}) and rule settings are the ones stored in ${list(stored.configFrom)}; --config replaces them.`);
+  }
+  const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt) }, io.stdout);
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes }, io.stdout);
   state.code = res.code;
 }
 
 function runDiff(a: { old: string; new: string; format?: string }, io: CliIO): void {
-  const before = readReportDoc(a.old, readJsonFile(a.old, 'diff'));
-  const after = readReportDoc(a.new, readJsonFile(a.new, 'diff'));
-  const d = diffReports(before, after.findings);
+  // Saved reports are untrusted: every string printed below goes through termSafe (text) or termJson (json).
+  const before = loadBaseline(a.old, 'diff')!;
+  const after = loadBaseline(a.new, 'diff')!;
+  const d = diffReports(before, after);
   if (a.format === 'json') {
-    io.stdout.write(JSON.stringify(d, null, 2) + '\n');
+    io.stdout.write(termJson(d) + '\n');
     return;
   }
-  const lines = [`ami-audit diff: ${d.counts.new} new, ${d.counts.resolved} resolved, ${d.counts.unchanged} unchanged`, `  old  run ${before.run.id} started ${before.run.startedAt}`, `  new  run ${after.run.id} started ${after.run.startedAt}`];
-  for (const [label, list] of [['new', d.new], ['resolved', d.resolved]] as const) {
-    for (const f of list) lines.push(`  ${label.padEnd(9)}${f.severity.padEnd(8)}${f.ruleId.padEnd(18)}${f.accountId} ${f.region.padEnd(15)}${termSafe(f.instanceId, 25).padEnd(21)}${termSafe(f.imageId ?? '', 25)}`);
-  }
+  const t = (v: unknown, max = 40): string => termSafe(v, max);
+  const row = (label: string, f: DiffEntry, extra = ''): string =>
+    `  ${label.padEnd(11)}${t(f.severity, 8).padEnd(9)}${t(f.ruleId, 18).padEnd(19)}${t(f.accountId, 20)} ${t(f.region, 30).padEnd(15)} ${t(f.instanceId, 40).padEnd(20)} ${t(f.imageId ?? '', 40)}${extra ? `  (${extra})` : ''}`;
+  const c = d.counts;
+  const lines = [
+    `ami-audit diff: ${c.new} new, ${c.resolved} resolved, ${c.unverified} unverified, ${c.changed} changed, ${c.unchanged} unchanged`,
+    `  old  run ${t(before.run.id, 80)} started ${t(before.run.startedAt)}`,
+    `  new  run ${t(after.run.id, 80)} started ${t(after.run.startedAt)}`,
+  ];
+  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but their scope was not ok in both runs, so they are not resolved (the reason is on each line)`);
+  for (const f of d.new) lines.push(row('new', f));
+  for (const f of d.changed) lines.push(row('changed', f, changeText(f)));
+  for (const f of d.resolved) lines.push(row('resolved', f));
+  for (const f of d.unverified) lines.push(row('unverified', f, unverifiedWhy(f, 'the new run')));
+  for (const s of d.scopes.added) lines.push(`  scope added    ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the new report)`);
+  for (const s of d.scopes.removed) lines.push(`  scope removed  ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the old report: its findings are unverified)`);
   io.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -288,7 +389,7 @@ export function parseGenerateSpec(spec: string): Parameters<typeof generateFleet
   };
 }
 
-async function runEmulator(a: { port?: number; host?: string; fleet?: string; generate?: string; latencyMs?: number; throttle?: string; faults?: string }, io: CliIO): Promise<void> {
+async function runEmulator(a: { port?: NumArg; host?: string; fleet?: string; generate?: string; latencyMs?: NumArg; throttle?: string; faults?: string }, io: CliIO): Promise<void> {
   let fleet: Fleet;
   if (a.fleet && a.generate) throw new UserError('--fleet and --generate: give one of them');
   if (a.fleet) fleet = validateFleet(readJsonFile(a.fleet, '--fleet'), a.fleet);
@@ -300,7 +401,7 @@ async function runEmulator(a: { port?: number; host?: string; fleet?: string; ge
     faults = { ...faults, throttle: t && { ...t, overrides: faults.throttle?.overrides } };
   }
   const port = positiveInt('port', a.port ?? 4566, 0, 65535);
-  const emu = await startEmulator({ fleet, faults, host: a.host ?? '127.0.0.1', port, latencyMs: a.latencyMs });
+  const emu = await startEmulator({ fleet, faults, host: a.host ?? '127.0.0.1', port, latencyMs: positiveInt('latency-ms', a.latencyMs, 0, 600_000) });
   io.stdout.write(`${emu.url}\n`);
   io.stdout.write(`ami-audit emulator: EC2 and STS for ${fleet.accounts.length} accounts, ${fleet.regions.length} regions; caller account ${fleet.caller.accountId}. Stop with Ctrl-C.\n`);
   io.stdout.write(`  try: npx ami-audit scan --endpoint-url ${emu.url} --accounts ${fleet.accounts.slice(0, 3).map((x) => x.accountId).join(' ')} --role-name AmiAuditReadOnly --all-regions\n`);
@@ -334,7 +435,7 @@ export function buildParser(io: CliIO, state: RunState): Argv {
     .command('report', 'Re-evaluate and re-render saved reports or AWS CLI output offline', (y) => outputOptions(y)
       .option('input', { type: 'string', array: true, demandOption: true, describe: 'Saved ami-audit JSON reports and/or `aws ec2 describe-instance-image-metadata` output files' }),
     (a) => runReport(a as unknown as ScanArgs & { input?: string[] }, io, state))
-    .command('diff <old> <new>', 'Compare two JSON reports: findings new, resolved and unchanged', (y) => y
+    .command('diff <old> <new>', 'Compare two JSON reports: findings new, changed, unchanged, resolved and unverified', (y) => y
       .positional('old', { type: 'string', demandOption: true, describe: 'The earlier JSON report' })
       .positional('new', { type: 'string', demandOption: true, describe: 'The later JSON report' })
       .option('format', { choices: ['text', 'json'] as const, describe: 'Output format (default text)' }),
@@ -347,11 +448,11 @@ export function buildParser(io: CliIO, state: RunState): Argv {
       .option('quiet', { type: 'boolean', describe: 'No progress output' }),
     (a) => runDemo(a as unknown as ScanArgs, io, state))
     .command('emulator', 'Serve the local EC2/STS endpoint until stopped', (y) => y
-      .option('port', { type: 'number', describe: 'Port (0 picks a free one; default 4566)' })
+      .option('port', { type: 'string', requiresArg: true, describe: 'Port (0 picks a free one; default 4566)' })
       .option('host', { type: 'string', describe: 'Address to bind (default 127.0.0.1)' })
       .option('fleet', { type: 'string', describe: 'Fleet JSON file (docs/emulator.md); default the demo fleet' })
       .option('generate', { type: 'string', describe: 'Generate a fleet: accounts=N,regions=N,instances=N,seed=N,skew=SHARE/SCOPES' })
-      .option('latency-ms', { type: 'number', describe: 'Latency added to every call' })
+      .option('latency-ms', { type: 'string', requiresArg: true, describe: 'Latency added to every call' })
       .option('throttle', { type: 'string', describe: 'Token buckets per account x region x action: CAPACITY,REFILL_PER_S (default 100,20; off)' })
       .option('faults', { type: 'string', describe: 'Fault plan JSON file (docs/emulator.md)' }),
     (a) => runEmulator(a as never, io))
@@ -371,7 +472,10 @@ export function buildParser(io: CliIO, state: RunState): Argv {
     .alias('h', 'help')
     .wrap(Math.min(120, (io.stdout as NodeJS.WriteStream).columns ?? 100))
     .exitProcess(false)
-    .fail(false);
+    // A usage error yargs finds (unknown option, missing value) is one; errors of the commands pass through.
+    .fail((msg, err) => {
+      throw err ?? Object.assign(new Error(msg), { name: 'YError' });
+    });
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
@@ -390,6 +494,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       io.stderr.write(redact(`ami-audit: ${err.message}\nRun "ami-audit ${args[0] && !args[0].startsWith('-') ? args[0] + ' ' : ''}--help" for the options.\n`));
     } else if (e instanceof UserError) {
       io.stderr.write(redact(`ami-audit: ${err.message}\n`));
+      return e.exitCode;
     } else {
       const debug = args.includes('--debug');
       io.stderr.write(redact(`ami-audit: unexpected error: ${err?.message ?? String(e)}${debug && err?.stack ? `\n${err.stack}` : ' (run with --debug for details)'}\n`));

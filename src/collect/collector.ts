@@ -6,17 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { CoverageEntry, InstanceRecord, Inventory, RunOptions } from '../model/types.js';
+import type { CoverageEntry, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
 import { AssumedCredentials } from './credentials.js';
 import { describeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { collectScope } from './scope.js';
-import { emptyCoverage } from '../report/coverage.js';
 import { Interner } from './intern.js';
+import { CoverageLedger } from './ledger.js';
+import { discoverRegions, planAccount } from './plan.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
@@ -39,6 +39,8 @@ export interface CollectOptions {
   accountConcurrency: number;
   assumeConcurrency: number;
   signal?: AbortSignal;
+  /** The run's own time limit in ms from its start: then unfinished scopes end with DeadlineExceeded. */
+  deadlineMs?: number;
   onProgress?: (p: Progress) => void;
   /**
    * Receives each scope's instances as it completes; they are then not kept in the returned
@@ -79,31 +81,68 @@ const PARTITION_OF_REGION = (region: string): string => (region.startsWith('cn-'
 
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
 async function baseCredentials(factory: ClientFactory, opts: CollectOptions): Promise<void> {
-  if (opts.client.credentials) return;
-  const probe = factory.stsClient(undefined, undefined, false);
+  if (opts.client.credentials && typeof opts.client.credentials !== 'function') {
+    // given as values: resolved already (and registered as secrets by the factory)
+    return;
+  }
   try {
-    await probe.config.credentials();
+    await factory.resolveBaseCredentials();
   } catch (e) {
-    if (isLoopback(opts.client.endpointUrl)) {
+    if (!opts.client.credentials && isLoopback(opts.client.endpointUrl)) {
       // A local endpoint does not check signatures; like awslocal, sign with placeholders.
       factory.opts.credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
       return;
     }
-    throw new UserError(`no AWS credentials found (${(e as Error).message.split('\n')[0]}); set AWS_PROFILE or --profile, environment keys, SSO or an instance role`);
+    throw e;
   }
+}
+
+/** Why the run stopped early, as the coverage of every unfinished scope records it. */
+function stopCause(signal: AbortSignal, deadlineMs: number | undefined): ScopeFailure {
+  if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') {
+    return { action: 'Run', code: 'DeadlineExceeded', message: `The run's deadline (${formatMs(deadlineMs ?? 0)}) passed before this scope finished.` };
+  }
+  return { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('The run was stopped'), { name: 'AbortError' });
 }
 
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
+  // The run's own signal: the caller's (an interrupt) or the deadline, whichever comes first.
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every in-flight call listens on it
+  const onOuterAbort = (): void => stop.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const deadline = opts.deadlineMs !== undefined ? setTimeout(() => stop.abort(Object.assign(new Error('deadline'), { name: 'DeadlineExceeded' })), opts.deadlineMs) : null;
+  deadline?.unref();
+  const signal = stop.signal;
+  const cause = (): ScopeFailure => stopCause(signal, opts.deadlineMs);
+
   const factory = new ClientFactory({ ...opts.client, maxSockets: Math.max(opts.concurrency, 8), onCall: opts.onCall });
-  const callLimit = pLimit(opts.concurrency);
+  // Queued work is dropped at once when the run stops: a queued call starts, sees the signal and fails.
+  const guard = <T>(fn: () => Promise<T>) => () => (signal.aborted ? Promise.reject(abortError()) : fn());
+  const callQueue = pLimit(opts.concurrency);
+  const callLimit = <T>(fn: () => Promise<T>): Promise<T> => callQueue(guard(fn));
+  const assumeQueue = pLimit(opts.assumeConcurrency);
+  const assumeLimit = <T>(fn: () => Promise<T>): Promise<T> => assumeQueue(guard(fn));
   const interner = new Interner();
-  const assumeLimit = pLimit(opts.assumeConcurrency);
   const progress: Progress = { scopesTotal: 0, scopesDone: 0, instances: 0, errors: 0, accountsResolved: 0, accountsTotal: 0 };
   const tick = (): void => opts.onProgress?.({ ...progress });
-  // Every in-flight call listens on the run's abort signal.
-  if (opts.signal) setMaxListeners(0, opts.signal);
+  const ledger = new CoverageLedger((c) => {
+    progress.scopesTotal = c.total;
+    progress.scopesDone = c.settled;
+    progress.errors = c.failed;
+    tick();
+  });
   try {
     // Home region for STS and region discovery: as given, else the first audited region, else us-east-1.
     factory.opts.region = opts.client.region ?? opts.regions[0] ?? 'us-east-1';
@@ -112,7 +151,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const sts = factory.stsClient();
     let caller: { Account?: string; Arn?: string };
     try {
-      caller = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: opts.signal });
+      caller = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
     } catch (e) {
       const d = describeError(e);
       throw new UserError(`cannot establish the caller's identity with sts:GetCallerIdentity: ${d.code}: ${d.message}`);
@@ -124,141 +163,104 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const homeRegion = factory.opts.region;
     const partition = PARTITION_OF_REGION(homeRegion);
 
-    const coverage: CoverageEntry[] = [];
     const instances: InstanceRecord[] = [];
     const found = new Set<string>();
-    const regionsSeen = new Set<string>(opts.regions);
+    let listingIncomplete = false;
+    const credentials: AssumedCredentials[] = [];
 
-    // Where an account's own regions cannot be learned (its role cannot be assumed, or it may not
-    // call DescribeRegions), its failure is recorded against every region the caller's account
-    // has enabled, so that each account x region still has its entry; '*' only if that fails too.
+    // Where an account cannot be planned (its role cannot be assumed, or it may not call
+    // DescribeRegions), its failure is recorded against every region it would have had: the
+    // regions named, else every region the caller's account has enabled; '*' only if that fails too.
     let callerRegionList: Promise<string[]> | null = null;
-    const regionsForFailure = async (): Promise<string[]> => {
-      if (!opts.allRegions) return opts.regions;
-      callerRegionList ??= (async () => {
-        try {
-          const { enabled } = await discoverRegions(factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined));
-          return enabled.length ? enabled : ['*'];
-        } catch {
-          return ['*'];
-        }
-      })();
+    const regionsForFailure = (): Promise<string[]> => {
+      if (!opts.allRegions || opts.regions.length) return Promise.resolve(opts.regions);
+      callerRegionList ??= discoverRegions(factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined), [], callLimit, signal)
+        .then((p) => (p.scan.length ? p.scan : ['*']), () => ['*']);
       return callerRegionList;
     };
 
-    /** An account's enabled regions by DescribeRegions (among --regions, if given), and the others with their opt-in status. */
-    const discoverRegions = async (client: ReturnType<ClientFactory['ec2Client']>): Promise<{ enabled: string[]; other: { region: string; status: string }[] }> => {
-      const out = await callLimit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: opts.signal }));
-      const only = opts.regions.length ? new Set(opts.regions) : null;
-      const enabled: string[] = [];
-      const other: { region: string; status: string }[] = [];
-      for (const r of out.Regions ?? []) {
-        if (!r.RegionName || (only && !only.has(r.RegionName))) continue;
-        if (r.OptInStatus === 'opt-in-not-required' || r.OptInStatus === 'opted-in' || r.OptInStatus === undefined) enabled.push(r.RegionName);
-        else other.push({ region: r.RegionName, status: r.OptInStatus });
-      }
-      return { enabled: enabled.sort(), other };
-    };
-
-    const accountWork = accounts.map(async (accountId) => {
-      const record = (c: CoverageEntry): void => {
-        coverage.push(c);
-        progress.scopesDone += 1;
-        if (c.status === 'error' || c.status === 'partial') progress.errors += 1;
-        tick();
-      };
-      const scopeError = (region: string, code: string, message: string): CoverageEntry => ({ ...emptyCoverage(accountId, region), status: 'error', errorCode: code, errorMessage: message });
-      /** The account cannot be audited at all: one error entry for each region it would have had. */
-      const failAccount = async (code: string, message: string): Promise<void> => {
-        const regions = await regionsForFailure();
-        progress.scopesTotal += regions.length;
+    const auditAccount = async (accountId: string): Promise<void> => {
+      const failAccount = async (failure: ScopeFailure): Promise<void> => {
+        listingIncomplete = true;
         progress.accountsResolved += 1;
-        for (const r of regions) record(scopeError(r, code, message));
+        for (const r of await regionsForFailure()) if (ledger.open(accountId, r)) ledger.fail(accountId, r, failure);
       };
-
       // Credentials: the base ones for the caller's own account when no role is given for it.
       const roleArn = opts.roleArns?.[accountId] ?? (opts.roleName ? `arn:${partition}:iam::${accountId}:role/${opts.roleName}` : undefined);
       let creds: AssumedCredentials | null = null;
       if (roleArn) {
         creds = new AssumedCredentials(sts, {
           roleArn, sessionName: opts.roleSessionName, externalId: opts.externalIds?.[accountId] ?? opts.externalId, durationSeconds: opts.durationSeconds,
-          limit: (fn) => assumeLimit(fn),
+          limit: assumeLimit, signal,
         });
+        credentials.push(creds);
       } else if (accountId !== callerAccount) {
-        await failAccount('NoRoleConfigured', `No role to assume in ${accountId}: give --role-name or a roleArn for it in the config.`);
+        await failAccount({ action: 'AssumeRole', code: 'NoRoleConfigured', message: `No role to assume in ${accountId}: give --role-name or a roleArn for it in the config.` });
         return;
       }
-      const provider = creds?.provider;
-      const accountKey = `${accountId}|${roleArn ?? 'base'}`;
-
-      // Reaching the account first: an AssumeRole that fails fails every region of the account.
-      if (creds) {
-        try {
-          await creds.provider();
-        } catch (e) {
-          const d = describeError(e);
-          await failAccount(d.code, `AssumeRole ${roleArn}: ${d.message}`);
-          return;
-        }
+      const plan = await planAccount({
+        accountId, homeRegion, allRegions: opts.allRegions, named: opts.regions, limit: callLimit, signal, stopCause: cause,
+        creds: creds && roleArn ? { provider: creds.provider, roleArn, assumedArn: () => creds.assumedRoleArn } : null,
+        discoveryClient: (provider) => factory.ec2Client(`${accountId}|${roleArn ?? 'base'}`, homeRegion, provider),
+      });
+      if (!plan.ok) {
+        await failAccount(plan.failure);
+        return;
       }
-
-      let regions = opts.regions;
-      const skipped: CoverageEntry[] = [];
-      if (opts.allRegions) {
-        try {
-          const found = await discoverRegions(factory.ec2Client(accountKey, homeRegion, provider));
-          regions = found.enabled;
-          for (const o of found.other) skipped.push({ ...emptyCoverage(accountId, o.region), status: 'skipped', reason: o.status });
-        } catch (e) {
-          const d = describeError(e);
-          await failAccount(d.code, `DescribeRegions in ${homeRegion}: ${d.message}`);
-          return;
-        }
-      }
-      progress.scopesTotal += regions.length + skipped.length;
       progress.accountsResolved += 1;
-      for (const s of skipped) {
-        regionsSeen.add(s.region);
-        record(s);
-      }
+      const scan = plan.regions.scan.filter((r) => ledger.open(accountId, r));
+      for (const s of plan.regions.skipped) if (ledger.open(accountId, s.region)) ledger.skip(accountId, s.region, s.reason, s.message);
       const accountLimit = pLimit(opts.accountConcurrency);
-      await Promise.all(regions.map((region) => accountLimit(async () => {
-        regionsSeen.add(region);
-        if (opts.signal?.aborted) {
-          record(scopeError(region, 'Interrupted', 'The scan was interrupted before this scope started.'));
-          return;
-        }
+      await Promise.all(scan.map((region) => accountLimit(async () => {
+        if (signal.aborted) return; // settled by the ledger's close
+        const client = factory.ec2Client(plan.accountKey, region, plan.provider);
         const res = await collectScope({
-          accountId, region, client: factory.ec2Client(accountKey, region, provider), filters: opts.filters, pageSize: opts.pageSize,
-          instanceIds: opts.instanceIds, limit: (fn) => callLimit(fn), signal: opts.signal, onExpired: () => creds?.invalidate(), interner,
+          accountId, region, client, filters: opts.filters, pageSize: opts.pageSize, instanceIds: opts.instanceIds,
+          limit: callLimit, signal, stopCause: cause, interner, renew: creds ? (c) => creds.renew(c) : undefined,
         });
         if (opts.onScope) opts.onScope(res.coverage, res.instances);
         else for (const i of res.instances) instances.push(i);
         for (const id of res.foundIds) found.add(id);
+        if (!res.listedCompletely) listingIncomplete = true;
         progress.instances += res.instances.length;
-        record(res.coverage);
+        ledger.settle(res.coverage);
       })));
-    });
-    await Promise.all(accountWork);
+    };
+    await Promise.all(accounts.map(auditAccount));
 
-    const regionsList = [...regionsSeen].filter((r) => r !== '*').sort();
+    const coverage = ledger.close(signal.aborted ? cause() : { action: 'Run', code: 'NotSettled', message: 'The run ended without an outcome for this scope.' });
+    if (coverage.some((c) => c.status !== 'ok' && c.status !== 'skipped')) listingIncomplete = true;
+    const regionsList = [...new Set(coverage.map((c) => c.region))].filter((r) => r !== '*').sort();
     const options: RunOptions = {
       roleName: opts.roleName, roleArns: opts.roleArns, externalIdSet: opts.externalId || opts.externalIds ? true : undefined, roleSessionName: opts.roleSessionName,
       durationSeconds: opts.durationSeconds, allRegions: opts.allRegions, filters: opts.filters.length ? opts.filters : undefined,
       instanceIds: opts.instanceIds, pageSize: opts.pageSize, concurrency: opts.concurrency, accountConcurrency: opts.accountConcurrency,
       maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: withoutUserinfo(opts.client.endpointUrl), profile: opts.client.profile,
+      callTimeoutSeconds: opts.client.callTimeoutSeconds, deadlineSeconds: opts.deadlineMs === undefined ? undefined : opts.deadlineMs / 1000,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
+    const warnings: string[] = [];
+    const skews = credentials.map((c) => c.clockSkewSeconds).filter((s): s is number => s !== null);
+    if (skews.length) {
+      warnings.push(`The local clock looks about ${Math.round(Math.max(...skews))} s ahead of AWS: credentials from AssumeRole arrived already expired or about to expire by this clock (${skews.length} account${skews.length === 1 ? '' : 's'}). They were used for their requested lifetime instead; set the clock right (NTP).`);
+    }
+    if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') warnings.push(`The run's deadline (${formatMs(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
+    const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();
     return {
       run: {
         id: randomUUID(), startedAt, finishedAt: now().toISOString(), caller: { accountId: callerAccount, arn: caller.Arn ?? null },
-        accounts: [...accounts].sort(), regions: regionsList, options, interrupted: opts.signal?.aborted ?? false, source: 'scan',
+        accounts: [...accounts].sort(), regions: regionsList, options, interrupted: signal.aborted, source: 'scan',
+        ...(warnings.length ? { warnings } : {}),
       },
       coverage,
       instances,
-      notFoundInstanceIds: (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort(),
+      // An id that was not found is only "not found" when every scope was listed completely.
+      notFoundInstanceIds: listingIncomplete ? [] : missing,
+      ...(opts.instanceIds ? { uncheckedInstanceIds: listingIncomplete ? missing : [] } : {}),
     };
   } finally {
+    if (deadline) clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
     factory.destroy();
   }
 }

@@ -35,17 +35,24 @@ export function deal<T>(items: T[], n: number): T[][] {
 /** Merges the inventories of the shares of one run. */
 export function mergeInventories(parts: Inventory[], startedAt: string, finishedAt: string, requestedIds: string[] | undefined): Inventory {
   const first = parts[0]!;
-  const notFound = requestedIds ? requestedIds.filter((id) => parts.every((p) => p.notFoundInstanceIds.includes(id))).sort() : [];
+  // An id is found when a share found it; unchecked when a share could not list every scope; else not found.
+  const missed = (p: Inventory): Set<string> => new Set([...p.notFoundInstanceIds, ...(p.uncheckedInstanceIds ?? [])]);
+  const missedBy = parts.map(missed);
+  const anyUnchecked = parts.some((p) => (p.uncheckedInstanceIds ?? []).length > 0);
+  const missing = (requestedIds ?? []).filter((id) => missedBy.every((m) => m.has(id))).sort();
+  const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []))];
   return {
     run: {
       ...first.run, startedAt, finishedAt,
       accounts: parts.flatMap((p) => p.run.accounts).sort(),
       regions: [...new Set(parts.flatMap((p) => p.run.regions))].sort(),
       interrupted: parts.some((p) => p.run.interrupted),
+      ...(warnings.length ? { warnings } : {}),
     },
     coverage: parts.flatMap((p) => p.coverage),
     instances: parts.flatMap((p) => p.instances),
-    notFoundInstanceIds: notFound,
+    notFoundInstanceIds: anyUnchecked ? [] : missing,
+    ...(requestedIds ? { uncheckedInstanceIds: anyUnchecked ? missing : [] } : {}),
   };
 }
 

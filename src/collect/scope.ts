@@ -1,7 +1,9 @@
 /**
  * Collection of one account x region: the Allowed AMIs state, every page of
- * DescribeInstanceImageMetadata, instance ids narrowed to the region, and the Availability Zone
- * fallback when the region's unfiltered call fails.
+ * DescribeInstanceImageMetadata (converted to records as each page arrives), instance ids narrowed
+ * to the region, and the Availability Zone fallback when the region's unfiltered call fails.
+ * The scope's outcome names every part that failed: a scope whose instances were all listed but
+ * whose Allowed AMIs state could not be read is partial, not ok.
  */
 import {
   DescribeInstanceImageMetadataCommand,
@@ -10,11 +12,13 @@ import {
   type EC2Client,
   type InstanceImageMetadata,
 } from '@aws-sdk/client-ec2';
-import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../model/types.js';
-import { describeError, EXPIRED_CODES, isServerFailure, type ScopeError } from './errors.js';
+import type { AllowedImagesState, CoverageEntry, InstanceRecord, ScopeFailure } from '../model/types.js';
+import { describeError, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
 import { emptyCoverage } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
+import { paginate, type PaginateResult } from './paginate.js';
+import { byZone } from './zones.js';
 
 export interface ScopeRequest {
   accountId: string;
@@ -27,8 +31,10 @@ export interface ScopeRequest {
   /** Runs one API call under the run's concurrency limit. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   signal?: AbortSignal;
-  /** Called after credentials were refused as expired; the next call re-assumes. */
-  onExpired?: () => void;
+  /** After the service refused the credentials as expired: get fresh ones into this client. */
+  renew?: (client: EC2Client) => Promise<void>;
+  /** Why the run is stopping, once its signal is aborted (Interrupted or DeadlineExceeded). */
+  stopCause?: () => ScopeFailure;
   /** Shares repeated strings across the run's instances. */
   interner?: Interner;
 }
@@ -38,9 +44,15 @@ export interface ScopeResult {
   instances: InstanceRecord[];
   /** Instance ids (of those asked for) that live in this scope. */
   foundIds: string[];
+  /** Every instance of the scope (or of the ids asked for) was listed. */
+  listedCompletely: boolean;
 }
 
 const IDS_PER_CALL = 200;
+const DEFAULT_PAGE_SIZE = 1000;
+const DIIM = 'DescribeInstanceImageMetadata';
+
+type Out<T> = T & { $metadata: { attempts?: number } };
 
 export class ScopeRun {
   calls = 0;
@@ -49,7 +61,7 @@ export class ScopeRun {
 
   constructor(private readonly req: ScopeRequest) {}
 
-  /** Sends one command, counting calls and retries; retries once after expired credentials. */
+  /** Sends one command, counting calls and retries; once after expired credentials, with fresh ones. */
   async send<T extends { $metadata: { attempts?: number } }>(make: () => object): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       this.calls += 1;
@@ -60,8 +72,8 @@ export class ScopeRun {
       } catch (e) {
         const d = describeError(e);
         this.retries += d.retries;
-        if (attempt === 0 && EXPIRED_CODES.has(d.code) && this.req.onExpired) {
-          this.req.onExpired();
+        if (attempt === 0 && EXPIRED_CODES.has(d.code) && this.req.renew && !this.req.signal?.aborted) {
+          await this.req.renew(this.req.client);
           continue;
         }
         throw e;
@@ -69,180 +81,192 @@ export class ScopeRun {
     }
   }
 
-  async allowedImagesState(): Promise<AllowedImagesState> {
+  /** The region's Allowed AMIs state, or the failure that kept it unknown. */
+  async allowedImagesState(): Promise<{ state: AllowedImagesState; failure: ScopeFailure | null }> {
+    const action = 'GetAllowedImagesSettings';
     try {
-      const out = await this.send<{ State?: string; $metadata: { attempts?: number } }>(() => new GetAllowedImagesSettingsCommand({}));
+      const out = await this.send<Out<{ State?: string }>>(() => new GetAllowedImagesSettingsCommand({}));
       const s = out.State;
-      return s === 'enabled' || s === 'audit-mode' || s === 'disabled' ? s : 'unknown';
+      if (s === 'enabled' || s === 'audit-mode' || s === 'disabled') return { state: s, failure: null };
+      return { state: 'unknown', failure: { action, code: 'UnexpectedResponse', message: `${action} answered with state ${JSON.stringify(String(s ?? '(none)').slice(0, 40))}, not enabled, audit-mode or disabled` } };
     } catch (e) {
-      if (this.req.signal?.aborted) throw e;
-      return 'unknown';
+      if (this.req.signal?.aborted) return { state: 'unknown', failure: this.stopped() };
+      const d = describeError(e);
+      return { state: 'unknown', failure: { action, code: d.code, message: `${action}: ${d.message}` } };
     }
   }
 
-  /** Every page for the given ids (or all instances), in order. */
-  async pagesFor(ids: string[] | undefined): Promise<InstanceImageMetadata[]> {
-    const out: InstanceImageMetadata[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.send<{ InstanceImageMetadata?: InstanceImageMetadata[]; NextToken?: string; $metadata: { attempts?: number } }>(
-        () => new DescribeInstanceImageMetadataCommand({
+  stopped(): ScopeFailure {
+    return this.req.stopCause?.() ?? { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
+  }
+
+  /** Every page for the given ids (or all instances), through the one pagination loop. */
+  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<PaginateResult> {
+    const pageSize = ids ? IDS_PER_CALL : this.req.pageSize ?? DEFAULT_PAGE_SIZE;
+    const res = await paginate<InstanceImageMetadata>({
+      action: DIIM,
+      pageSize,
+      onItems,
+      fetch: async (token) => {
+        const page = await this.send<Out<{ InstanceImageMetadata?: InstanceImageMetadata[]; NextToken?: string }>>(() => new DescribeInstanceImageMetadataCommand({
           ...(this.req.filters.length ? { Filters: this.req.filters } : {}),
           // The API does not document MaxResults together with InstanceIds; send ids alone.
-          ...(ids ? { InstanceIds: ids } : { MaxResults: this.req.pageSize ?? 1000 }),
+          ...(ids ? { InstanceIds: ids } : { MaxResults: pageSize }),
           ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      this.pages += 1;
-      for (const item of page.InstanceImageMetadata ?? []) out.push(item);
-      const next = page.NextToken || undefined;
-      if (next && next === token) break; // a token that does not advance would loop forever
-      token = next;
-    } while (token);
-    return out;
+        }));
+        return { items: page.InstanceImageMetadata, nextToken: page.NextToken };
+      },
+    });
+    this.pages += res.pages;
+    return res;
   }
 
   /**
    * Asks for ids that may live in other regions. The API refuses the whole call with
    * InvalidInstanceID.NotFound when any id is not here, so ids it names are dropped and the
    * rest asked again; a message that names none splits the list in halves.
+   * Returns the first paging failure, if any batch's paging did not end cleanly.
    */
-  async byIds(ids: string[]): Promise<InstanceImageMetadata[]> {
-    const out: InstanceImageMetadata[] = [];
+  async byIds(ids: string[], onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<ScopeFailure | null> {
+    let failure: ScopeFailure | null = null;
     const queue: string[][] = [];
-    for (let i = 0; i < ids.length; i += IDS_PER_CALL) queue.push(ids.slice(i, i + IDS_PER_CALL));
+    for (let i = ids.length; i > 0; i -= IDS_PER_CALL) queue.push(ids.slice(Math.max(0, i - IDS_PER_CALL), i));
+    // a stack: the last batch pushed is asked next, so splitting never shifts a long array
     while (queue.length) {
-      const batch = queue.shift()!;
+      const batch = queue.pop()!;
       if (batch.length === 0) continue;
+      const got: (readonly InstanceImageMetadata[])[] = [];
       try {
-        out.push(...(await this.pagesFor(batch)));
+        const res = await this.pagesFor(batch, (items) => got.push(items));
+        for (const g of got) onItems(g);
+        failure ??= res.failure;
       } catch (e) {
         const d = describeError(e);
         if (d.code !== 'InvalidInstanceID.NotFound') throw e;
         const named = new Set(d.message.match(/i-[0-9a-f]{8,17}/g) ?? []);
         const rest = batch.filter((id) => !named.has(id));
-        if (named.size > 0 && rest.length < batch.length) queue.unshift(rest);
-        else if (batch.length > 1) queue.unshift(batch.slice(0, batch.length >> 1), batch.slice(batch.length >> 1));
+        if (named.size > 0 && rest.length < batch.length) queue.push(rest);
+        else if (batch.length > 1) queue.push(batch.slice(batch.length >> 1), batch.slice(0, batch.length >> 1));
         // a single id the service does not know here: it lives elsewhere (or nowhere)
       }
     }
-    return out;
+    return failure;
   }
 
-  /**
-   * The fallback for a region whose unfiltered call fails (an Availability Zone disruption):
-   * list the instances with DescribeInstances, then ask by instance id one zone at a time.
-   */
-  async byZone(): Promise<{ items: InstanceImageMetadata[]; disrupted: Map<string, { count: number; error: ScopeError }> }> {
-    const zones = new Map<string, string[]>();
-    let token: string | undefined;
-    do {
-      const page = await this.send<{ Reservations?: { Instances?: { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[] }[]; NextToken?: string; $metadata: { attempts?: number } }>(
-        () => new DescribeInstancesCommand({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) }),
-      );
-      for (const r of page.Reservations ?? []) {
-        for (const i of r.Instances ?? []) {
-          if (!i.InstanceId) continue;
-          const z = i.Placement?.AvailabilityZone ?? 'unknown';
-          zones.set(z, [...(zones.get(z) ?? []), i.InstanceId]);
-        }
-      }
-      token = page.NextToken || undefined;
-    } while (token);
-    // Zones are asked at once (each under the run's concurrency limit), and merged in zone order.
-    const sorted = [...zones].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    const results = await Promise.all(sorted.map(async ([zone, ids]) => {
-      try {
-        return { zone, ids, items: await this.byIds(ids), error: null };
-      } catch (e) {
-        if (this.req.signal?.aborted) throw e;
-        return { zone, ids, items: [], error: describeError(e) };
-      }
-    }));
-    const items: InstanceImageMetadata[] = [];
-    const disrupted = new Map<string, { count: number; error: ScopeError }>();
-    for (const r of results) {
-      if (r.error) disrupted.set(r.zone, { count: r.ids.length, error: r.error });
-      else items.push(...r.items);
-    }
-    return { items, disrupted };
+  listInstances(onInstances: (list: readonly { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[]) => void): Promise<PaginateResult> {
+    type Res = Out<{ Reservations?: { Instances?: { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[] }[]; NextToken?: string }>;
+    return paginate<{ InstanceId?: string; Placement?: { AvailabilityZone?: string } }>({
+      action: 'DescribeInstances',
+      pageSize: DEFAULT_PAGE_SIZE,
+      onItems: onInstances,
+      fetch: async (token) => {
+        const page = await this.send<Res>(() => new DescribeInstancesCommand({ MaxResults: DEFAULT_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }));
+        this.pages += 1;
+        return { items: (page.Reservations ?? []).flatMap((r) => r.Instances ?? []), nextToken: page.NextToken };
+      },
+    });
   }
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
-/** Collects one scope; never throws (but for interruption): failures become its coverage entry. */
+/** Collects one scope; never throws: every failure, an interruption included, becomes its coverage entry. */
 export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
   const run = new ScopeRun(req);
   const cov = emptyCoverage(req.accountId, req.region);
-  let items: InstanceImageMetadata[] = [];
+  const failures: ScopeFailure[] = [];
+  let failed = false; // nothing could be listed
+  let uncovered = 0;
+  const seen = new Set<string>();
+  const instances: InstanceRecord[] = [];
+  const interner = req.interner ?? new Interner();
+  const keep = (items: readonly InstanceImageMetadata[]): void => {
+    for (const it of items) {
+      const key = it.InstanceId ?? `#${instances.length}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      instances.push(toRecord(req.accountId, req.region, it, interner));
+    }
+  };
   const allowed = run.allowedImagesState();
   try {
-    if (req.instanceIds) items = await run.byIds(req.instanceIds);
-    else {
+    if (req.instanceIds) {
+      const f = await run.byIds(req.instanceIds, keep);
+      if (f) failures.push(f);
+    } else {
+      // Each page becomes records as it arrives. A server failure part-way drops them and falls
+      // back to asking zone by zone for every instance of the region.
       try {
-        items = await run.pagesFor(undefined);
+        const res = await run.pagesFor(undefined, keep);
+        if (res.failure) failures.push(res.failure);
       } catch (e) {
-        const first = describeError(e);
         if (!isServerFailure(e) || req.signal?.aborted) throw e;
-        let fb: Awaited<ReturnType<ScopeRun['byZone']>>;
+        instances.length = 0;
+        seen.clear();
+        const first = describeError(e);
+        let fb: Awaited<ReturnType<typeof byZone>>;
         try {
-          fb = await run.byZone();
+          fb = await byZone({ listInstances: (cb) => run.listInstances(cb), byIds: (ids, cb) => run.byIds(ids, cb), signal: req.signal }, keep);
         } catch {
           throw e;
         }
-        items = fb.items;
+        if (fb.pagingFailure) failures.push(fb.pagingFailure);
         if (fb.disrupted.size > 0) {
-          const uncovered = [...fb.disrupted.values()].reduce((s, d) => s + d.count, 0);
+          uncovered = [...fb.disrupted.values()].reduce((s, d) => s + d.count, 0);
           const firstErr = [...fb.disrupted.values()][0]!.error;
-          const n = `${uncovered} instance${uncovered === 1 ? '' : 's'}`;
-          if (items.length === 0) {
+          const n = plural(uncovered, 'instance');
+          if (instances.length === 0) {
             // Every zone failed too: this is the region failing, not one zone.
-            cov.status = 'error';
-            cov.errorCode = first.code;
-            cov.errorMessage = `${first.message} (asked zone by zone after that, every zone failed as well; ${n} not covered)`;
+            failed = true;
+            failures.unshift({ action: DIIM, code: first.code, message: `${first.message} (asked zone by zone after that, every zone failed as well; ${n} not covered)` });
           } else {
-            cov.status = 'partial';
-            cov.errorCode = firstErr.code;
-            cov.errorMessage = `Availability Zone${fb.disrupted.size > 1 ? 's' : ''} ${[...fb.disrupted.keys()].join(', ')} could not be described (${n} not covered): ${firstErr.message}`;
+            failures.unshift({ action: DIIM, code: firstErr.code, message: `Availability Zone${fb.disrupted.size > 1 ? 's' : ''} ${[...fb.disrupted.keys()].join(', ')} could not be described (${n} not covered): ${firstErr.message}` });
             cov.disruptedZones = [...fb.disrupted.keys()];
           }
-          cov.uncoveredInstanceCount = uncovered;
-        } else if (items.length === 0) {
+        } else if (instances.length === 0 && !fb.pagingFailure) {
           // Nothing listed to fall back on: the unfiltered failure stands.
           throw e;
         }
       }
     }
   } catch (e) {
-    if (req.signal?.aborted) {
-      cov.status = 'error';
-      cov.errorCode = 'Interrupted';
-      cov.errorMessage = 'The scan was interrupted before this scope finished.';
-    } else {
+    if (req.signal?.aborted) failures.unshift(run.stopped());
+    else {
       const d = describeError(e);
-      cov.status = 'error';
-      cov.errorCode = d.code;
-      cov.errorMessage = d.message;
+      failures.unshift({ action: DIIM, code: d.code, message: d.message });
     }
-    items = [];
+    failed = instances.length === 0;
   }
-  cov.allowedImagesState = await allowed.catch(() => 'unknown' as const);
-  const seen = new Set<string>();
-  const instances: InstanceRecord[] = [];
-  for (const it of items) {
-    const key = it.InstanceId ?? JSON.stringify(it);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    instances.push(toRecord(req.accountId, req.region, it, req.interner));
-  }
+  const a = await allowed;
+  cov.allowedImagesState = a.state;
+  if (a.failure) failures.push(a.failure);
+  if (failures.length) {
+    cov.status = failed ? 'error' : 'partial';
+    cov.errorCode = failures[0]!.code;
+    cov.errorMessage = failures[0]!.message + failures.slice(1).map((f) => `; also ${f.action}: ${f.code}`).join('');
+    cov.failures = failures;
+  } else cov.status = 'ok';
+  cov.uncoveredInstanceCount = uncovered;
   cov.instanceCount = instances.length;
   cov.pageCount = run.pages;
   cov.apiCalls = run.calls;
   cov.retries = run.retries;
-  return { coverage: cov, instances, foundIds: instances.map((i) => i.InstanceId!).filter(Boolean) };
+  // Listing is complete when only the Allowed AMIs read failed (or nothing did).
+  const listedCompletely = failures.every((f) => f.action === 'GetAllowedImagesSettings');
+  const foundIds: string[] = [];
+  for (const i of instances) if (i.InstanceId) foundIds.push(i.InstanceId);
+  return { coverage: cov, instances, foundIds, listedCompletely };
 }
 
-/** The SDK's shape, made serialisable with a fixed key order (dates as ISO strings) and flat strings. */
+function byKey(a: { Key?: string }, b: { Key?: string }): number {
+  const x = a.Key ?? '';
+  const y = b.Key ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The SDK's shape, made serialisable with a fixed key order (dates as ISO strings, tags sorted by key) and flat strings. */
 export function toRecord(accountId: string, region: string, it: InstanceImageMetadata, interner: Interner = new Interner()): InstanceRecord {
   const i = (v: string | undefined): string | undefined => (v === undefined ? undefined : interner.intern(v));
   const r: InstanceRecord = { accountId, region };
@@ -264,7 +288,7 @@ export function toRecord(accountId: string, region: string, it: InstanceImageMet
       if (t.Key !== undefined) tag.Key = i(t.Key);
       if (t.Value !== undefined) tag.Value = i(t.Value);
       return tag;
-    });
+    }).sort(byKey);
   }
   const m = it.ImageMetadata;
   if (m !== undefined) {

@@ -74,8 +74,37 @@ export function lineCol(text: string, pos: number): { line: number; column: numb
   return { line, column: pos - before.lastIndexOf('\n') };
 }
 
+/** Nesting deeper than this is refused before parsing: no config, fleet or fault plan nests past a few levels. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Where JSON text first nests deeper than `max` (an offset), or -1. Iterative, so that a document
+ * of 50,000 nested brackets is an input error and not a stack overflow in a recursive parser.
+ */
+export function tooDeepAt(text: string, max = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return -1;
+}
+
 export function parseJsonText(file: string, text: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
+  const deep = tooDeepAt(body);
+  if (deep >= 0) {
+    const { line, column } = lineCol(body, deep);
+    throw new ConfigError(file, null, `JSON nested deeper than ${MAX_JSON_DEPTH} levels at line ${line}, column ${column}; no ami-audit input nests this deep`);
+  }
   try {
     return JSON.parse(body);
   } catch (e) {
@@ -112,6 +141,8 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
     throw new ConfigError(file, path, expected + more);
   }
   const cfg = doc as AuditConfig;
+  cfg.accounts = checkAccounts(file, cfg.accounts);
+  if (cfg.accounts === undefined) delete cfg.accounts;
   (cfg.waivers ?? []).forEach((w, i) => {
     if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected YYYY-MM-DD or an ISO 8601 date-time`);
   });
@@ -122,6 +153,38 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
     ids.add(id);
   });
   return cfg;
+}
+
+const ROLE_ARN_ACCOUNT = /^arn:aws[a-z-]*:iam::(\d{12}):role\//;
+
+/**
+ * The accounts of a config: a role ARN must belong to the account it is listed for, and an account
+ * listed twice is merged when both entries say the same, refused when they differ.
+ */
+function checkAccounts(file: string, accounts: AuditConfig['accounts']): AuditConfig['accounts'] {
+  if (accounts === undefined) return undefined;
+  const seen = new Map<string, { at: number; entry: string }>();
+  const out: NonNullable<AuditConfig['accounts']> = [];
+  accounts.forEach((e, i) => {
+    const entry: AccountEntry = typeof e === 'string' ? { accountId: e } : e;
+    if (entry.roleArn !== undefined) {
+      const inArn = ROLE_ARN_ACCOUNT.exec(entry.roleArn)?.[1];
+      if (inArn !== entry.accountId) {
+        throw new ConfigError(file, `accounts[${i}].roleArn`, `the role belongs to account ${inArn ?? '(none)'}, not to ${entry.accountId} it is listed for; give a role in ${entry.accountId} (arn:aws:iam::${entry.accountId}:role/NAME), or list it under "accountId": "${inArn ?? ''}"`);
+      }
+    }
+    const canonical = JSON.stringify([entry.accountId, entry.roleArn ?? null, entry.externalId ?? null]);
+    const prev = seen.get(entry.accountId);
+    if (prev) {
+      if (prev.entry !== canonical) {
+        throw new ConfigError(file, `accounts[${i}]`, `account ${entry.accountId} is listed twice with different settings (also at accounts[${prev.at}]); keep one entry for it`);
+      }
+      return; // the same entry twice: listed once
+    }
+    seen.set(entry.accountId, { at: i, entry: canonical });
+    out.push(e);
+  });
+  return out;
 }
 
 export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: boolean } = {}): EvalSettings {

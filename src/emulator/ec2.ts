@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Fleet, FleetAccount, FleetInstance } from './fleet.js';
 import { optInStatus } from './fleet.js';
 import { el, esc } from './xml.js';
+import type { FaultRule, PagingFault } from './faults.js';
 
 export class ApiError extends Error {
   constructor(readonly code: string, message: string, readonly status?: number) {
@@ -18,6 +19,21 @@ export interface Ec2Call {
   disruptedZones: Set<string>;
   /** Varies element order between responses, as the API warns it may. */
   flip: boolean;
+  /** A `paging` fault that breaks this call's pagination. */
+  paging?: BrokenPaging;
+  /** A `regions` fault that breaks this DescribeRegions answer. */
+  regionsFault?: FaultRule;
+}
+
+/** Where a broken paginator is, per account|region|action. */
+export interface PagingCursor { offset: number; pages: number }
+
+export interface BrokenPaging {
+  mode: PagingFault;
+  /** Server-side cursors, keyed by account|region|action (the broken tokens carry no position). */
+  cursors: Map<string, PagingCursor>;
+  /** Numbers the tokens of `empty-forever`, so none repeats. */
+  serial: { n: number };
 }
 
 const INSTANCE_ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -108,7 +124,38 @@ function fingerprint(call: Ec2Call, action: string): string {
   return createHash('sha256').update(`${action}|${call.accountId}|${call.region}|${[...p].sort().join('&')}`).digest('base64url').slice(0, 16);
 }
 
+function tokenFor(what: string): string {
+  return createHash('sha256').update(what).digest('base64url');
+}
+
+/**
+ * A broken paginator: `same-token` gives every page that has a successor one fixed token,
+ * `cycle` alternates two tokens and never ends, `empty-forever` answers empty pages with fresh
+ * tokens. Tokens carry no position; a cursor per account|region|action does. A token this fault
+ * did not issue goes to the normal paginator (which refuses foreign tokens).
+ */
+function brokenPage<T>(call: Ec2Call, paging: BrokenPaging, action: string, items: T[], max: number): { items: T[]; next: string | null } | null {
+  const key = `${call.accountId}|${call.region}|${action}`;
+  const token = call.params.get('NextToken');
+  if (paging.mode === 'empty-forever') {
+    const prefix = tokenFor(`empty-forever|${key}`).slice(0, 32);
+    if (token && !token.startsWith(prefix)) return null;
+    paging.serial.n += 1;
+    return { items: [], next: prefix + paging.serial.n.toString(36).padStart(8, '0') };
+  }
+  const own = paging.mode === 'same-token' ? [tokenFor(`same-token|${key}`)] : [tokenFor(`cycle-a|${key}`), tokenFor(`cycle-b|${key}`)];
+  if (token && !own.includes(token)) return null;
+  const cursor = (token && paging.cursors.get(`${paging.mode}|${key}`)) || { offset: 0, pages: 0 };
+  const end = Math.min(items.length, cursor.offset + max);
+  const out = items.slice(cursor.offset, end);
+  paging.cursors.set(`${paging.mode}|${key}`, { offset: end, pages: cursor.pages + 1 });
+  if (paging.mode === 'same-token') return { items: out, next: end < items.length ? own[0]! : null };
+  return { items: out, next: own[cursor.pages % 2]! };
+}
+
 function page<T>(call: Ec2Call, action: string, items: T[], max: number): { items: T[]; next: string | null } {
+  const broken = call.paging ? brokenPage(call, call.paging, action, items, max) : null;
+  if (broken) return broken;
   const token = call.params.get('NextToken');
   const fp = fingerprint(call, action);
   let offset = 0;
@@ -219,10 +266,12 @@ export function describeInstances(call: Ec2Call): string {
   return (reservations.length ? `<reservationSet>${reservations.join('')}</reservationSet>` : '<reservationSet/>') + el('nextToken', p.next);
 }
 
+type RegionItem = { name: string; status: string };
+
 export function describeRegions(fleet: Fleet, call: Ec2Call): string {
   const all = call.params.get('AllRegions') === 'true';
   const names = listParam(call.params, 'RegionName');
-  let regions = fleet.regions.map((r) => ({ name: r.name, status: optInStatus(fleet, call.account, r.name)! }));
+  let regions: RegionItem[] = fleet.regions.map((r) => ({ name: r.name, status: optInStatus(fleet, call.account, r.name)! }));
   for (const n of names) if (!regions.some((r) => r.name === n)) throw new ApiError('InvalidParameterValue', `Invalid region: ${n}`);
   if (names.length) regions = regions.filter((r) => names.includes(r.name));
   else if (!all) regions = regions.filter((r) => r.status !== 'not-opted-in');
@@ -232,8 +281,25 @@ export function describeRegions(fleet: Fleet, call: Ec2Call): string {
     if (!get) throw new ApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
     regions = regions.filter((r) => res.some((re) => re.test(get(r as { status: string; name: string }))));
   }
-  const items = regions.map((r) => `<item><regionName>${r.name}</regionName><regionEndpoint>ec2.${r.name}.amazonaws.com</regionEndpoint><optInStatus>${r.status}</optInStatus></item>`);
+  regions = breakRegions(fleet, regions, call.regionsFault);
+  const items = regions.map((r) => `<item>${el('regionName', r.name)}${el('regionEndpoint', `ec2.${r.name}.amazonaws.com`)}${el('optInStatus', r.status)}</item>`);
   return items.length ? `<regionInfo>${items.join('')}</regionInfo>` : '<regionInfo/>';
+}
+
+/** Applies a `regions` fault to the regions a DescribeRegions call would answer. */
+function breakRegions(fleet: Fleet, regions: RegionItem[], fault: FaultRule | undefined): RegionItem[] {
+  switch (fault?.regions) {
+    case undefined: return regions;
+    case 'empty': return [];
+    case 'duplicate': return [...regions, ...regions];
+    case 'inject': return [...regions, { name: fault.regionName ?? '', status: 'opt-in-not-required' }];
+    case 'conflict': {
+      const target = fleet.regions.find((r) => r.optIn) ?? fleet.regions[0]!;
+      const both = [{ name: target.name, status: 'opted-in' }, { name: target.name, status: 'not-opted-in' }];
+      const at = regions.findIndex((r) => r.name === target.name);
+      return at < 0 ? [...regions, ...both] : [...regions.slice(0, at), ...both, ...regions.slice(at + 1)];
+    }
+  }
 }
 
 export function getAllowedImagesSettings(call: Ec2Call): string {

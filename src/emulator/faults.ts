@@ -1,10 +1,23 @@
 /**
  * Fault injection for the local endpoint: added latency, per account x region x action token
- * buckets, and error rules (see docs/emulator.md for the file format).
+ * buckets, error rules, broken responses, broken paginators, broken DescribeRegions answers and
+ * clock skew (see docs/emulator.md for the file format).
  */
 import { UserError } from '../model/errors.js';
 
-export type FaultKind = 'error' | 'malformed' | 'truncated' | 'reset' | 'hang';
+export const FAULT_KINDS = ['error', 'malformed', 'truncated', 'reset', 'hang', 'raw', 'empty', 'wrong-root', 'error-200', 'trickle', 'echo-auth'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How a `paging` rule breaks DescribeInstanceImageMetadata / DescribeInstances pagination. */
+export const PAGING_FAULTS = ['same-token', 'cycle', 'empty-forever'] as const;
+export type PagingFault = (typeof PAGING_FAULTS)[number];
+
+/** How a `regions` rule breaks DescribeRegions answers. */
+export const REGIONS_FAULTS = ['empty', 'duplicate', 'conflict', 'inject'] as const;
+export type RegionsFault = (typeof REGIONS_FAULTS)[number];
+
+/** Actions a `paging` rule applies to. */
+export const PAGED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances']);
 
 export interface FaultRule {
   /** `ec2` or `sts`; any when absent. */
@@ -17,11 +30,23 @@ export interface FaultRule {
   region?: string;
   /** What happens: an AWS error (default when `error` is set), or a broken response. */
   kind?: FaultKind;
-  /** Error code to answer, e.g. InternalError, UnauthorizedOperation, AccessDenied. */
+  /** Error code to answer, e.g. InternalError, UnauthorizedOperation, AccessDenied (also the code of `error-200` and `echo-auth`). */
   error?: string;
   message?: string;
-  /** HTTP status; the code's usual status when absent. */
+  /** HTTP status; the code's usual status when absent (`raw`: 200, `echo-auth`: 403). */
   status?: number;
+  /** `raw`: the body, sent verbatim except for the placeholders `{action}` and `{requestId}`. */
+  body?: string;
+  /** `raw`: the content-type header; `text/xml;charset=UTF-8` when absent. */
+  contentType?: string;
+  /** `trickle`: milliseconds between two bytes; 1000 when absent. */
+  intervalMs?: number;
+  /** Breaks the pagination of DescribeInstanceImageMetadata and DescribeInstances calls that match. */
+  paging?: PagingFault;
+  /** Breaks the answer of DescribeRegions calls that match. */
+  regions?: RegionsFault;
+  /** `regions: inject`: the name of the region item added. */
+  regionName?: string;
   /** Only the first N matching calls fail; every matching call when absent. */
   count?: number;
   /** Added latency for matching calls, in ms. */
@@ -45,6 +70,11 @@ export interface FaultPlan {
   latencyMs?: { ec2?: number; sts?: number };
   /** Caps the lifetime of credentials AssumeRole issues (to test refresh on long runs). */
   credentialLifetimeSeconds?: number;
+  /**
+   * AssumeRole answers an Expiration this many seconds earlier than the expiry the endpoint
+   * enforces, as if the client's clock were ahead of the service's.
+   */
+  clockSkewSeconds?: number;
 }
 
 export const DEFAULT_THROTTLE: ThrottleSettings = { capacity: 100, refillPerSecond: 20 };
@@ -83,16 +113,33 @@ export class FaultState {
     return ms;
   }
 
-  /** The fault rule that fires for this call, counting it against the rule's `count`. */
-  fault(c: CallContext): FaultRule | null {
+  /** The first rule that `applies` and matches this call and has calls left, counting this call against its `count`. */
+  private fire(c: CallContext, applies: (r: FaultRule) => boolean): FaultRule | null {
     for (const r of this.rules) {
-      if (r.disruptedZone || (!r.error && !r.kind) || !this.matches(r, c)) continue;
+      if (r.disruptedZone || !applies(r) || !this.matches(r, c)) continue;
       const n = this.hits.get(r) ?? 0;
       if (r.count !== undefined && n >= r.count) continue;
       this.hits.set(r, n + 1);
       return r;
     }
     return null;
+  }
+
+  /** The fault rule that fires for this call, counting it against the rule's `count`. */
+  fault(c: CallContext): FaultRule | null {
+    return this.fire(c, (r) => Boolean(r.error || r.kind));
+  }
+
+  /** The `paging` rule that breaks this call's pagination, if any (DescribeInstanceImageMetadata and DescribeInstances only). */
+  paging(c: CallContext): FaultRule | null {
+    if (c.service !== 'ec2' || !PAGED_ACTIONS.has(c.action)) return null;
+    return this.fire(c, (r) => r.paging !== undefined && !r.error && !r.kind);
+  }
+
+  /** The `regions` rule that breaks this DescribeRegions answer, if any. */
+  regions(c: CallContext): FaultRule | null {
+    if (c.service !== 'ec2' || c.action !== 'DescribeRegions') return null;
+    return this.fire(c, (r) => r.regions !== undefined && !r.error && !r.kind);
   }
 
   disruptedZones(account: string, region: string): Set<string> {
@@ -134,13 +181,29 @@ export function validateFaults(doc: unknown, file = 'faults'): FaultPlan {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(root)', 'expected a JSON object');
   const p = doc as FaultPlan;
   if (p.rules !== undefined && !Array.isArray(p.rules)) fail('rules', 'expected an array');
+  const list = (xs: readonly string[]): string => `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
   (p.rules ?? []).forEach((r, i) => {
-    if (typeof r !== 'object' || r === null) fail(`rules[${i}]`, 'expected an object');
-    if (r.kind && !['error', 'malformed', 'truncated', 'reset', 'hang'].includes(r.kind)) fail(`rules[${i}].kind`, 'expected error, malformed, truncated, reset or hang');
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) fail(`rules[${i}]`, 'expected an object');
+    for (const k of ['service', 'action', 'account', 'region', 'error', 'message', 'body', 'contentType', 'regionName', 'disruptedZone'] as const) {
+      if (r[k] !== undefined && typeof r[k] !== 'string') fail(`rules[${i}].${k}`, 'expected a string');
+    }
+    if (r.service !== undefined && r.service !== 'ec2' && r.service !== 'sts') fail(`rules[${i}].service`, 'expected ec2 or sts');
+    if (r.kind !== undefined && !(FAULT_KINDS as readonly string[]).includes(r.kind)) fail(`rules[${i}].kind`, `expected ${list(FAULT_KINDS)}`);
     if (r.kind === 'error' && !r.error) fail(`rules[${i}].error`, 'an error rule needs an error code');
+    if (r.kind === 'raw' && typeof r.body !== 'string') fail(`rules[${i}].body`, 'a raw rule needs a body (a string)');
+    if (r.status !== undefined && !(Number.isInteger(r.status) && r.status >= 100 && r.status <= 599)) fail(`rules[${i}].status`, 'expected an HTTP status (100-599)');
+    if (r.intervalMs !== undefined && !(typeof r.intervalMs === 'number' && Number.isFinite(r.intervalMs) && r.intervalMs >= 1)) fail(`rules[${i}].intervalMs`, 'expected a number of milliseconds >= 1');
     if (r.count !== undefined && !(Number.isInteger(r.count) && r.count >= 0)) fail(`rules[${i}].count`, 'expected a whole number');
-    if (!r.error && !r.kind && !r.latencyMs && !r.disruptedZone) fail(`rules[${i}]`, 'expected one of error, kind, latencyMs or disruptedZone');
+    if (r.latencyMs !== undefined && !(typeof r.latencyMs === 'number' && r.latencyMs >= 0)) fail(`rules[${i}].latencyMs`, 'expected a number of milliseconds');
+    if (r.paging !== undefined && !(PAGING_FAULTS as readonly string[]).includes(r.paging)) fail(`rules[${i}].paging`, `expected ${list(PAGING_FAULTS)}`);
+    if (r.regions !== undefined && !(REGIONS_FAULTS as readonly string[]).includes(r.regions)) fail(`rules[${i}].regions`, `expected ${list(REGIONS_FAULTS)}`);
+    if (r.regions === 'inject' && !r.regionName) fail(`rules[${i}].regionName`, 'a regions: inject rule needs a regionName');
+    const effects = [r.error || r.kind ? 'error/kind' : '', r.paging ? 'paging' : '', r.regions ? 'regions' : '', r.disruptedZone ? 'disruptedZone' : ''].filter(Boolean);
+    if (effects.length > 1) fail(`rules[${i}]`, `a rule has one effect; this one has ${effects.join(' and ')} (write one rule for each)`);
+    if (effects.length === 0 && !r.latencyMs) fail(`rules[${i}]`, 'expected one of error, kind, paging, regions, latencyMs or disruptedZone');
   });
+  if (p.clockSkewSeconds !== undefined && !(typeof p.clockSkewSeconds === 'number' && Number.isFinite(p.clockSkewSeconds))) fail('clockSkewSeconds', 'expected a number of seconds');
+  if (p.credentialLifetimeSeconds !== undefined && !(typeof p.credentialLifetimeSeconds === 'number' && p.credentialLifetimeSeconds > 0)) fail('credentialLifetimeSeconds', 'expected a number of seconds > 0');
   if (p.throttle && !(p.throttle.capacity >= 1 && p.throttle.refillPerSecond > 0)) fail('throttle', 'expected {capacity >= 1, refillPerSecond > 0} or null');
   (p.throttle?.overrides ?? []).forEach((o, i) => {
     if (!(o.capacity >= 1 && o.refillPerSecond > 0)) fail(`throttle.overrides[${i}]`, 'expected {account?, region?, action?, capacity >= 1, refillPerSecond > 0}');

@@ -4,13 +4,13 @@
  * credential scope, so one URL serves every region and both services.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Fleet, FleetAccount } from './fleet.js';
 import { optInStatus } from './fleet.js';
-import { FaultState, statusFor, type FaultPlan, type CallContext } from './faults.js';
-import { ApiError, describeInstanceImageMetadata, describeInstances, describeRegions, getAllowedImagesSettings, type Ec2Call } from './ec2.js';
-import { ec2Error, ec2Response, el, stsError, stsResponse } from './xml.js';
+import { FaultState, statusFor, type FaultPlan, type FaultRule, type CallContext } from './faults.js';
+import { ApiError, describeInstanceImageMetadata, describeInstances, describeRegions, getAllowedImagesSettings, type Ec2Call, type PagingCursor } from './ec2.js';
+import { ec2Error, ec2Response, el, EC2_NS, stsError, stsResponse, XML_DECL } from './xml.js';
 import { UserError } from '../model/errors.js';
 
 export interface EmulatorOptions {
@@ -33,6 +33,9 @@ interface Session { accountId: string; roleArn: string; sessionName: string; tok
 
 const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings']);
 const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+const XML_TYPE = 'text/xml;charset=UTF-8';
+/** A `trickle` answer stops by itself (the connection is dropped) after this long. */
+const TRICKLE_MAX_MS = 10 * 60 * 1000;
 
 export class Emulator {
   readonly server: Server;
@@ -40,6 +43,10 @@ export class Emulator {
   readonly stats: EmulatorStats = { requests: 0, byAction: {}, errors: {}, throttled: 0 };
   private readonly sessions = new Map<string, Session>();
   private readonly sockets = new Set<Socket>();
+  /** Timers of `trickle` answers in progress (cleared when the client leaves and on close()). */
+  private readonly trickles = new Set<NodeJS.Timeout>();
+  private readonly pagingCursors = new Map<string, PagingCursor>();
+  private readonly pagingSerial = { n: 0 };
   private counter = 0;
   url = '';
 
@@ -73,7 +80,14 @@ export class Emulator {
     return this.url;
   }
 
+  /** How many `trickle` answers are still sending. */
+  get trickling(): number {
+    return this.trickles.size;
+  }
+
   async close(): Promise<void> {
+    for (const t of this.trickles) clearInterval(t);
+    this.trickles.clear();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -99,9 +113,9 @@ export class Emulator {
     const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(credential);
     const service = scope?.[3] === 'sts' ? 'sts' : 'ec2';
     const region = scope?.[2] ?? 'us-east-1';
-    const send = (status: number, body: string): void => {
+    const send = (status: number, body: string, contentType = XML_TYPE): void => {
       if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) }).end(body);
+      res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) }).end(body);
     };
     const fail = (code: string, message: string, status = statusFor(code)): void => {
       this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
@@ -121,7 +135,7 @@ export class Emulator {
     const ctx: CallContext = { service, action, account: accountId, region };
 
     const delay = (this.opts.latencyMs ?? 0) + this.faults.latency(ctx);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay).unref());
 
     if (session) {
       if ((req.headers['x-amz-security-token'] ?? query.get('X-Amz-Security-Token')) !== session.token) {
@@ -145,6 +159,33 @@ export class Emulator {
       if (kind === 'hang') return; // never answers; the client's read timeout ends it
       if (kind === 'malformed') {
         send(200, '<<<this is not XML>>>');
+        return;
+      }
+      if (kind === 'raw') {
+        send(fault.status ?? 200, String(fault.body ?? '').replaceAll('{action}', action).replaceAll('{requestId}', requestId), fault.contentType ?? XML_TYPE);
+        return;
+      }
+      if (kind === 'empty') {
+        send(200, '');
+        return;
+      }
+      if (kind === 'wrong-root') {
+        send(200, wrongRoot(service, action, requestId));
+        return;
+      }
+      if (kind === 'error-200') {
+        const code = fault.error ?? 'InternalError';
+        this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+        const message = fault.message ?? defaultMessage(code, ctx);
+        send(200, service === 'sts' ? stsError(code, message, requestId, statusFor(code) >= 500 ? 'Receiver' : 'Sender') : ec2Error(code, message, requestId));
+        return;
+      }
+      if (kind === 'echo-auth') {
+        fail(fault.error ?? 'SignatureDoesNotMatch', signatureMessage(req, Buffer.concat(chunks), region, service, fault), fault.status ?? 403);
+        return;
+      }
+      if (kind === 'trickle') {
+        this.trickle(req, res, fault, service, action, requestId);
         return;
       }
       if (kind === 'truncated') {
@@ -171,7 +212,12 @@ export class Emulator {
           throw new ApiError('RequestLimitExceeded', 'Request limit exceeded.');
         }
         if (params.get('DryRun') === 'true') throw new ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
-        const call: Ec2Call = { account, accountId, region, params, disruptedZones: this.faults.disruptedZones(accountId, region), flip: (this.counter++ & 1) === 1 };
+        const paging = this.faults.paging(ctx)?.paging;
+        const call: Ec2Call = {
+          account, accountId, region, params, disruptedZones: this.faults.disruptedZones(accountId, region), flip: (this.counter++ & 1) === 1,
+          paging: paging ? { mode: paging, cursors: this.pagingCursors, serial: this.pagingSerial } : undefined,
+          regionsFault: this.faults.regions(ctx) ?? undefined,
+        };
         let body: string;
         if (action === 'DescribeInstanceImageMetadata') body = describeInstanceImageMetadata(call);
         else if (action === 'DescribeInstances') body = describeInstances(call);
@@ -183,6 +229,38 @@ export class Emulator {
       if (e instanceof ApiError) fail(e.code, e.message, e.status ?? statusFor(e.code));
       else fail(service === 'sts' ? 'InternalFailure' : 'InternalError', 'An internal error has occurred', 500);
     }
+  }
+
+  /**
+   * Sends status 200 and the headers of a plausible answer, then one byte of it every
+   * `intervalMs` until the client leaves; drops the connection after TRICKLE_MAX_MS at the latest.
+   * The body is long enough never to complete within that time.
+   */
+  private trickle(req: IncomingMessage, res: ServerResponse, fault: FaultRule, service: 'ec2' | 'sts', action: string, requestId: string): void {
+    const interval = Math.max(1, fault.intervalMs ?? 1000);
+    const padding = ' '.repeat(Math.max(4096, Math.ceil(TRICKLE_MAX_MS / interval) + 2));
+    const body = Buffer.from(service === 'sts' ? stsResponse(action, requestId, padding) : ec2Response(action, requestId, padding), 'utf8');
+    res.writeHead(200, { 'content-type': XML_TYPE, 'x-amzn-requestid': requestId, 'content-length': body.length });
+    res.flushHeaders();
+    const started = performance.now();
+    let sent = 0;
+    const stop = (): void => {
+      clearInterval(timer);
+      this.trickles.delete(timer);
+    };
+    const timer = setInterval(() => {
+      if (res.destroyed || res.writableEnded) return stop();
+      if (performance.now() - started >= TRICKLE_MAX_MS || sent >= body.length - 1) {
+        stop();
+        req.socket.destroy();
+        return;
+      }
+      res.write(body.subarray(sent, sent + 1));
+      sent += 1;
+    }, interval);
+    timer.unref();
+    this.trickles.add(timer);
+    res.once('close', stop);
   }
 
   private sts(action: string, params: URLSearchParams, accountId: string, session: Session | undefined): string {
@@ -215,7 +293,7 @@ export class Emulator {
     const expiresAt = Date.now() + lifetime * 1000;
     this.sessions.set(accessKeyId, { accountId: m[1]!, roleArn, sessionName, token, expiresAt, roleName });
     return `<AssumedRoleUser><Arn>arn:aws:sts::${m[1]}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROA${m[1]!.slice(0, 8)}EXAMPLE:${sessionName}</AssumedRoleId></AssumedRoleUser>`
-      + `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials>`;
+      + `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(expiresAt - (this.faults.plan.clockSkewSeconds ?? 0) * 1000).toISOString()}</Expiration></Credentials>`;
   }
 }
 
@@ -228,6 +306,30 @@ function defaultMessage(code: string, c: CallContext): string {
     case 'Unavailable': case 'ServiceUnavailable': return 'The service is unavailable. Please try again shortly.';
     default: return 'An internal error has occurred';
   }
+}
+
+/** A well-formed answer of another action (a `wrong-root` fault). */
+function wrongRoot(service: 'ec2' | 'sts', action: string, requestId: string): string {
+  if (service === 'sts') return stsResponse(action === 'GetSessionToken' ? 'GetCallerIdentity' : 'GetSessionToken', requestId, '');
+  if (action === 'DescribeInstances') return ec2Response('DescribeInstanceImageMetadata', requestId, '<instanceImageMetadataSet/>');
+  return `${XML_DECL}<DescribeInstancesResponse xmlns="${EC2_NS}"><requestId>${requestId}</requestId><reservationSet/></DescribeInstancesResponse>`;
+}
+
+/**
+ * The message of an `echo-auth` fault: like AWS's signature errors, it quotes the canonical
+ * request, here with every header received, Authorization and X-Amz-Security-Token included.
+ */
+function signatureMessage(req: IncomingMessage, body: Buffer, region: string, service: string, fault: FaultRule): string {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers = Object.entries(req.headers)
+    .map(([k, v]) => [k.toLowerCase(), (Array.isArray(v) ? v.join(',') : v ?? '').trim().replace(/\s+/g, ' ')] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const query = [...url.searchParams].sort().map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  const canonical = [req.method ?? 'POST', url.pathname, query, ...headers.map(([k, v]) => `${k}:${v}`), '', headers.map(([k]) => k).join(';'), createHash('sha256').update(body).digest('hex')].join('\n');
+  const date = String(req.headers['x-amz-date'] ?? '');
+  const stringToSign = ['AWS4-HMAC-SHA256', date, `${date.slice(0, 8)}/${region}/${service}/aws4_request`, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const intro = fault.message ?? 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+  return `${intro}\n\nThe Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`;
 }
 
 export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {

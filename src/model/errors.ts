@@ -1,5 +1,7 @@
 /** Errors the CLI maps to exit code 2 with a one-line message and no stack trace. */
 export class UserError extends Error {
+  /** The process exit status this error ends the run with. */
+  readonly exitCode: number = 2;
   constructor(message: string) {
     super(message);
     this.name = 'UserError';
@@ -14,9 +16,23 @@ export class ConfigError extends UserError {
   }
 }
 
+/**
+ * A report file could not be written completely (disk full, quota, file too large, I/O error).
+ * No report file of the run is left in place: the run publishes all its files or none.
+ */
+export class WriteError extends UserError {
+  override readonly exitCode: number = 4;
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+    this.name = 'WriteError';
+  }
+}
+
 export const EXIT = {
   ok: 0,
   findings: 1,
   error: 2,
   partial: 3,
+  /** Reports could not be written (ENOSPC, EDQUOT, EFBIG, EIO): none of the run's files were kept. */
+  writeFailed: 4,
 } as const;

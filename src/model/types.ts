@@ -62,7 +62,7 @@ export interface CoverageEntry {
   status: ScopeStatus;
   errorCode: string | null;
   errorMessage: string | null;
-  /** Why a scope was skipped (status `skipped`), e.g. `not-opted-in`. */
+  /** Why a scope was skipped (status `skipped`): `not-enabled` (an opt-in region the account has not enabled) or `not-offered` (DescribeRegions does not list it). */
   reason: string | null;
   instanceCount: number;
   pageCount: number;
@@ -72,6 +72,21 @@ export interface CoverageEntry {
   /** Availability Zones whose instances could not be described (status `partial`). */
   disruptedZones: string[];
   uncoveredInstanceCount: number;
+  /**
+   * Every part of the scope that failed, in the order it failed: the API action (or `Pagination`,
+   * `Deadline`) with its error code and message. A `partial` scope names what is missing here; an
+   * `error` scope names why nothing could be listed. Empty for `ok` and `skipped` scopes.
+   * Absent in reports written before this field existed (read as empty).
+   */
+  failures: ScopeFailure[];
+}
+
+/** One part of a scope that failed. */
+export interface ScopeFailure {
+  /** The API action that failed (e.g. GetAllowedImagesSettings), or Pagination / Deadline / AssumeRole. */
+  action: string;
+  code: string;
+  message: string;
 }
 
 export interface RunOptions {
@@ -104,11 +119,21 @@ export interface Inventory {
     options: RunOptions;
     interrupted: boolean;
     source: 'scan' | 'aws-cli' | 'report';
+    /**
+     * Things about the run itself a reader must know (a clock that looks skewed, a deadline that
+     * passed). Absent in reports written before this field existed.
+     */
+    warnings?: string[];
   };
   coverage: CoverageEntry[];
   instances: InstanceRecord[];
-  /** Instance ids asked for with --instance-ids that no scanned scope holds. */
+  /** Instance ids asked for with --instance-ids that no scanned scope holds (every scope was checked). */
   notFoundInstanceIds: string[];
+  /**
+   * Instance ids asked for with --instance-ids that were not found, while some scope could not be
+   * checked (error or partial): they may live there. Absent in reports written before this field existed.
+   */
+  uncheckedInstanceIds?: string[];
 }
 
 export interface WaiverSpec {
@@ -188,12 +213,38 @@ export interface Summary {
 
 export interface DiffEntry { id: string; ruleId: string; severity: Severity; accountId: string; region: string; instanceId: string; imageId: string | null; message: string }
 
+/** A finding present in both runs whose severity or waiver status differs. */
+export interface DiffChange extends DiffEntry {
+  before: { severity: Severity; waived: boolean };
+  after: { severity: Severity; waived: boolean };
+}
+
+export interface DiffScope { accountId: string; region: string; status: ScopeStatus }
+
+/**
+ * A baseline finding the newer run does not have, while its scope was not `ok` in both runs: it
+ * may still be there. `scope` says why: the scope's status in each run (`absent`: no coverage
+ * entry for it in that run).
+ */
+export interface DiffUnverified extends DiffEntry {
+  scope: { baseline: ScopeStatus | 'absent'; current: ScopeStatus | 'absent' };
+}
+
+/**
+ * The newer run against a baseline. A baseline finding that is gone counts as `resolved` only
+ * where its scope was `ok` in both runs; otherwise it is `unverified` (the newer run could not
+ * look). Present in both: `changed` when severity or waiver status differs, else `unchanged`.
+ */
 export interface ReportDiff {
   baseline: { runId: string; startedAt: string; asOf: string };
-  counts: { new: number; resolved: number; unchanged: number };
+  counts: { new: number; resolved: number; unverified: number; changed: number; unchanged: number };
   new: DiffEntry[];
   resolved: DiffEntry[];
+  unverified: DiffUnverified[];
+  changed: DiffChange[];
   unchanged: string[];
+  /** Scopes (account x region) only in the newer run (`added`) or only in the baseline (`removed`). */
+  scopes: { added: DiffScope[]; removed: DiffScope[] };
 }
 
 export interface Report {
@@ -203,6 +254,7 @@ export interface Report {
   coverage: CoverageEntry[];
   instances: InstanceRecord[];
   notFoundInstanceIds: string[];
+  uncheckedInstanceIds?: string[];
   findings: Finding[];
   /** Every configured waiver with its status; those with matchedFindings 0 matched nothing. */
   waivers: WaiverStatus[];

@@ -5,11 +5,12 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding, Report } from '../model/types.js';
 import { csvCell } from './sanitize.js';
+import { changeText, unverifiedWhy } from './summary.js';
 
 export const FINDING_COLUMNS = [
   'id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId', 'instanceName', 'instanceState', 'imageId', 'imageName',
   'imageOwnerId', 'imageOwnerAlias', 'message', 'remediation', 'waived', 'waiverId', 'waiverReason', 'waiverExpires', 'waiverTicket',
-  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus',
+  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail',
 ] as const;
 
 export const COVERAGE_COLUMNS = [
@@ -19,20 +20,31 @@ export const COVERAGE_COLUMNS = [
 
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
 
-function findingRow(f: Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>, diffStatus: string): string[] {
+function findingRow(f: Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>, diffStatus: string, diffDetail = ''): string[] {
   return [
     f.id, f.severity, f.ruleId, f.accountId, f.region, f.instanceId, f.instanceName, f.instanceState, f.imageId, f.imageName,
     f.imageOwnerId, f.imageOwnerAlias, f.message, f.remediation, f.waiver ? 'true' : 'false', f.waiver?.id, f.waiver?.reason,
-    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus,
+    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail,
   ].map(csvCell);
 }
 
-/** One row per finding; with a baseline, findings it had that are gone follow as `resolved`. */
+/**
+ * One row per finding; with a baseline, `diffStatus` is new, changed (`diffDetail` says how) or
+ * unchanged, and the baseline's findings that are gone follow: `resolved` where their scope was ok
+ * in both runs, `unverified` otherwise (`diffDetail` says which scope status kept it unverified).
+ */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
   const newIds = new Set(diff?.new.map((d) => d.id) ?? []);
-  const rows = report.findings.map((f) => findingRow(f, diff ? (newIds.has(f.id) ? 'new' : 'unchanged') : ''));
+  const changed = new Map((diff?.changed ?? []).map((c) => [c.id, changeText(c)]));
+  const rows = report.findings.map((f) => {
+    if (!diff) return findingRow(f, '');
+    if (newIds.has(f.id)) return findingRow(f, 'new');
+    const how = changed.get(f.id);
+    return how === undefined ? findingRow(f, 'unchanged') : findingRow(f, 'changed', how);
+  });
   for (const r of diff?.resolved ?? []) rows.push(findingRow(r, 'resolved'));
+  for (const r of diff?.unverified ?? []) rows.push(findingRow(r, 'unverified', unverifiedWhy(r)));
   return stringify([[...FINDING_COLUMNS], ...rows], OPTIONS);
 }
 

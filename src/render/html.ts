@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
-import type { CoverageEntry, Finding, Report, Severity } from '../model/types.js';
+import type { CoverageEntry, Finding, Report, ReportDiff, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { jsonForScript } from './sanitize.js';
-import { coverageGaps, gapText, SEVERITIES_DESC } from './summary.js';
+import { DAY_MS, parseInstantMs } from '../model/time.js';
+import { changeText, coverageGaps, gapText, SEVERITIES_DESC, unverifiedByScope, unverifiedWhy } from './summary.js';
 
 export interface TemplateSet {
   /** templates/report.hbs */
@@ -52,24 +53,25 @@ function bars(entries: [string, number][], maxWidth: number, rowHeight = 22): { 
   return { bars: out, height: Math.max(rowHeight, entries.length * rowHeight) };
 }
 
-/** Epoch ms of an ISO 8601 string; a date-time without a zone is UTC (never the machine's zone). */
-function utcMs(raw: string): number {
-  return Date.parse(/T[^Zz+-]*$/.test(raw) ? `${raw}Z` : raw);
-}
-
-/** Deprecations ahead of as-of, per week, for the next 90 days (instances evaluated, unwaived or not). */
+/**
+ * Deprecations ahead of as-of, per week, for the next 90 days (instances evaluated, unwaived or
+ * not). Computed here, from the one strict parser the rules use (src/model/time.ts), so the chart
+ * counts exactly the dates the rules accept; the page's script draws nothing from raw strings.
+ */
 function deprecationTimeline(report: Report): { weeks: { label: string; count: number; x: number; y: number; height: number }[]; total: number; chartHeight: number } {
-  const asOf = DateTime.fromISO(report.run.asOf, { zone: 'utc' });
+  const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
+  const asOf = DateTime.fromMillis(asOfMs, { zone: 'utc' }).setLocale('en-US');
   const weeks = Array.from({ length: 13 }, (_, i) => ({ start: asOf.plus({ weeks: i }), count: 0 }));
   let total = 0;
-  const asOfMs = asOf.toMillis();
-  const endMs = asOf.plus({ days: 90 }).toMillis();
+  const endMs = asOfMs + 90 * DAY_MS;
+  const parsed = new Map<string, number | null>();
   for (const i of report.instances) {
     const raw = i.ImageMetadata?.DeprecationTime;
     if (!raw || i.State?.Name === 'terminated') continue;
-    const ms = utcMs(raw);
-    if (Number.isNaN(ms) || ms <= asOfMs || ms > endMs) continue;
-    const w = Math.min(12, Math.floor((ms - asOfMs) / (7 * 86_400_000)));
+    let ms = parsed.get(raw);
+    if (ms === undefined) parsed.set(raw, (ms = parseInstantMs(raw)));
+    if (ms === null || ms <= asOfMs || ms > endMs) continue;
+    const w = Math.min(12, Math.floor((ms - asOfMs) / (7 * DAY_MS)));
     weeks[w]!.count += 1;
     total += 1;
   }
@@ -111,7 +113,9 @@ function matrix(coverage: CoverageEntry[], regions: string[]) {
 }
 
 /** The findings table's data: dictionaries for repeated values, one array per finding. */
-export function tableData(findings: Finding[], diffNew: Set<string> | null) {
+export function tableData(findings: Finding[], diff: ReportDiff | null) {
+  const diffNew = diff ? new Set(diff.new.map((d) => d.id)) : null;
+  const changed = new Map((diff?.changed ?? []).map((c) => [c.id, changeText(c)]));
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
   const rules = dict(findings.map((f) => f.ruleId));
@@ -119,16 +123,31 @@ export function tableData(findings: Finding[], diffNew: Set<string> | null) {
   const regions = dict(findings.map((f) => f.region));
   const idx = (list: readonly string[]) => new Map(list.map((v, i) => [v, i]));
   const si = idx(sev), ri = idx(rules), ai = idx(accounts), gi = idx(regions);
-  const waivers: Record<string, { reason: string; expires: string; ticket: string | null }> = {};
+  // Keyed by waiver ids, which come from config files and saved reports: a Map, so that an id such
+  // as __proto__ is a key like any other, turned into own properties of the page's JSON.
+  const waiverMap = new Map<string, { reason: string; expires: string; ticket: string | null }>();
   for (const f of findings) {
-    for (const w of [f.waiver, f.expiredWaiver]) if (w) waivers[w.id] = { reason: w.reason, expires: w.expires, ticket: w.ticket };
+    for (const w of [f.waiver, f.expiredWaiver]) if (w) waiverMap.set(w.id, { reason: w.reason, expires: w.expires, ticket: w.ticket });
   }
+  const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   return {
     sev, rules, accounts, regions, waivers,
     rows: findings.map((f) => [
       si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
-      f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null, diffNew ? (diffNew.has(f.id) ? 'new' : 'unchanged') : null,
+      f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null,
+      diffNew ? (diffNew.has(f.id) ? 'new' : changed.has(f.id) ? 'changed' : 'unchanged') : null,
+      changed.get(f.id) ?? null,
     ]),
+  };
+}
+
+/** The diff section's view: every bucket, with why each unverified finding is not resolved. */
+function diffView(d: ReportDiff) {
+  return {
+    ...d,
+    changed: d.changed.map((c) => ({ ...c, change: changeText(c) })),
+    unverified: d.unverified.map((u) => ({ ...u, why: unverifiedWhy(u) })),
+    unverifiedScopes: unverifiedByScope(d),
   };
 }
 
@@ -169,11 +188,13 @@ export function htmlView(report: Report) {
     matrixRegions: regionsInMatrix,
     matrix: matrix(report.coverage, regionsInMatrix),
     waivers: report.waivers,
-    diff: report.diff,
+    diff: report.diff ? diffView(report.diff) : null,
     rules: report.rules,
     notFound: report.notFoundInstanceIds,
+    unchecked: report.uncheckedInstanceIds ?? [],
+    warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: tableData(report.findings, report.diff ? new Set(report.diff.new.map((d) => d.id)) : null),
+    data: tableData(report.findings, report.diff),
   };
 }
 

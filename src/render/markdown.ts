@@ -1,7 +1,7 @@
 /** A Markdown summary short enough to paste into a ticket: counts, top findings, coverage gaps. */
-import type { Report } from '../model/types.js';
+import type { DiffScope, Report } from '../model/types.js';
 import { mdCell } from './sanitize.js';
-import { coverageGaps, gapText, SEVERITIES_DESC } from './summary.js';
+import { changeText, coverageGaps, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy } from './summary.js';
 
 const TOP = 20;
 const GAPS = 30;
@@ -16,13 +16,21 @@ export function renderMarkdown(report: Report): string {
   out.push(`- Scope: ${r.accounts.length} account(s) x ${r.regions.length} region(s); ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
   out.push(`- Instances: ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated, ${s.instancesTerminatedSkipped} terminated or shutting down not evaluated`);
   out.push(`- Waived: ${s.findingsWaived}; waivers that matched nothing: ${s.waiversUnmatched}; expired waivers: ${s.waiversExpired}`);
+  for (const w of r.warnings ?? []) out.push(`- Warning: ${mdCell(w, 400)}`);
   out.push('');
   out.push('| Severity | Unwaived findings |');
   out.push('|---|---:|');
   for (const sev of SEVERITIES_DESC) out.push(`| ${sev} | ${s.bySeverity[sev]} |`);
-  if (report.diff) {
+  const d = report.diff;
+  if (d) {
+    const c = d.counts;
     out.push('');
-    out.push(`Compared with run ${mdCell(report.diff.baseline.runId)} (${report.diff.baseline.startedAt}): ${report.diff.counts.new} new, ${report.diff.counts.resolved} resolved, ${report.diff.counts.unchanged} unchanged.`);
+    out.push(`Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt)}): ${c.new} new, ${c.resolved} resolved, ${c.unverified} unverified (${UNVERIFIED_MEANS}), ${c.changed} changed, ${c.unchanged} unchanged.`);
+    if (d.scopes.added.length || d.scopes.removed.length) {
+      const list = (xs: DiffScope[]) => xs.slice(0, GAPS).map((x) => `${mdCell(x.accountId)} / ${mdCell(x.region)} (${x.status})`).join(', ') + (xs.length > GAPS ? `, ... and ${xs.length - GAPS} more` : '');
+      if (d.scopes.added.length) out.push(`Scopes not in the baseline: ${list(d.scopes.added)}.`);
+      if (d.scopes.removed.length) out.push(`Scopes of the baseline not in this run: ${list(d.scopes.removed)}.`);
+    }
   }
   const top = report.findings.filter((f) => !f.waiver).slice(0, TOP);
   out.push('');
@@ -32,7 +40,7 @@ export function renderMarkdown(report: Report): string {
   else {
     out.push('| Severity | Rule | Account | Region | Instance | AMI | Message |');
     out.push('|---|---|---|---|---|---|---|');
-    for (const f of top) out.push(`| ${f.severity} | ${f.ruleId} | ${f.accountId} | ${f.region} | ${mdCell(f.instanceId)}${f.instanceName ? ` (${mdCell(f.instanceName, 60)})` : ''} | ${mdCell(f.imageId ?? '')} | ${mdCell(f.message)} |`);
+    for (const f of top) out.push(`| ${f.severity} | ${mdCell(f.ruleId)} | ${mdCell(f.accountId)} | ${mdCell(f.region)} | ${mdCell(f.instanceId)}${f.instanceName ? ` (${mdCell(f.instanceName, 60)})` : ''} | ${mdCell(f.imageId ?? '')} | ${mdCell(f.message)} |`);
   }
   const gaps = coverageGaps(report);
   out.push('');
@@ -40,12 +48,44 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   if (gaps.length === 0) out.push('Every account and region was covered.');
   else {
-    for (const g of gaps.slice(0, GAPS)) out.push(`- ${g.accountId} / ${g.region}: ${mdCell(gapText(g), 300)}`);
+    for (const g of gaps.slice(0, GAPS)) out.push(`- ${mdCell(g.accountId)} / ${mdCell(g.region)}: ${mdCell(gapText(g), 300)}`);
     if (gaps.length > GAPS) out.push(`- ... and ${gaps.length - GAPS} more (see the coverage CSV)`);
+  }
+  if (d?.changed.length) {
+    out.push('');
+    out.push(`## Changed findings${d.changed.length > TOP ? ` (${TOP} of ${d.changed.length})` : ''}`);
+    out.push('');
+    out.push('| Change | Severity | Rule | Account | Region | Instance | AMI |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const x of d.changed.slice(0, TOP)) out.push(`| ${mdCell(changeText(x))} | ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
+  }
+  if (d?.unverified.length) {
+    out.push('');
+    out.push(`## Unverified findings${d.unverified.length > TOP ? ` (${TOP} of ${d.unverified.length})` : ''}`);
+    out.push('');
+    out.push('Gone from this run, but not resolved: their scope was not ok in both runs, so this run could not confirm they are gone.');
+    out.push('');
+    out.push('| Why | Severity | Rule | Account | Region | Instance | AMI |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const x of d.unverified.slice(0, TOP)) out.push(`| ${unverifiedWhy(x)} | ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
+  }
+  if (d?.resolved.length) {
+    out.push('');
+    out.push(`## Resolved findings${d.resolved.length > TOP ? ` (${TOP} of ${d.resolved.length})` : ''}`);
+    out.push('');
+    out.push('Gone from this run, and their scope was ok in both runs.');
+    out.push('');
+    out.push('| Severity | Rule | Account | Region | Instance | AMI |');
+    out.push('|---|---|---|---|---|---|');
+    for (const x of d.resolved.slice(0, TOP)) out.push(`| ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
   }
   if (report.notFoundInstanceIds.length) {
     out.push('');
-    out.push(`Instance ids asked for but found in no scanned scope: ${report.notFoundInstanceIds.map(mdCell).join(', ')}`);
+    out.push(`Instance ids asked for but found in no scanned scope: ${report.notFoundInstanceIds.map((i) => mdCell(i)).join(', ')}`);
+  }
+  if (report.uncheckedInstanceIds?.length) {
+    out.push('');
+    out.push(`Instance ids asked for, not found, and not checked everywhere (some scopes could not be checked): ${report.uncheckedInstanceIds.map((i) => mdCell(i)).join(', ')}`);
   }
   return out.join('\n') + '\n';
 }

@@ -30,3 +30,13 @@ export function mdCell(value: unknown, max = 200): string {
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * JSON printed on a terminal: the data stays intact (it is still valid JSON that parses to the same
+ * values), but no character a terminal would act on is written raw: JSON.stringify escapes C0
+ * controls and ESC; C1 controls, DEL, zero-width and bidirectional controls and the line
+ * separators are written as \u escapes too.
+ */
+export function termJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,27 +1,52 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
-import type { Report } from '../model/types.js';
+import type { Report, Severity } from '../model/types.js';
+import { failingFindings } from '../report/build.js';
 import { termSafe } from './sanitize.js';
-import { coverageGaps, gapText, SEVERITIES_DESC } from './summary.js';
+import { coverageGaps, diffCounts, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope } from './summary.js';
 
-export function renderTextSummary(report: Report, files: string[] = [], maxGaps = 10): string {
+export interface SummaryOptions {
+  /** Coverage gaps and unverified scopes listed before "... more" (default 10). */
+  maxGaps?: number;
+  /** --fail-on: the headline states how many unwaived findings are at or above it, beside the run status. */
+  failOn?: Severity;
+  /** Print run.warnings (clock skew, deadline, how a re-evaluation was made) as `warning` lines. */
+  warnings?: boolean;
+}
+
+export function renderTextSummary(report: Report, files: string[] = [], opts: SummaryOptions = {}): string {
   const s = report.summary;
+  const maxGaps = opts.maxGaps ?? 10;
   const lines: string[] = [];
-  lines.push(`ami-audit ${report.tool.version}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}`);
+  // Both facts on one line: a partial run (exit 3) with findings at or above --fail-on says so.
+  const failing = opts.failOn ? `; ${failingFindings(report, opts.failOn).length} unwaived findings at or above ${opts.failOn}` : '';
+  lines.push(`ami-audit ${termSafe(report.tool.version, 40)}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}${failing}`);
   lines.push(`  scopes  ${s.scopes.total} total: ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
   lines.push(`  instances  ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated`);
   lines.push('  findings (unwaived)');
   for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${String(s.bySeverity[sev]).padStart(7)}`);
   lines.push(`    ${'waived'.padEnd(9)}${String(s.findingsWaived).padStart(7)}`);
-  if (report.diff) lines.push(`  vs baseline  ${report.diff.counts.new} new, ${report.diff.counts.resolved} resolved, ${report.diff.counts.unchanged} unchanged`);
+  const d = report.diff;
+  if (d) {
+    lines.push(`  vs baseline  ${diffCounts(d)}`);
+    if (d.counts.unverified) {
+      lines.push(`    unverified  ${d.counts.unverified} ${UNVERIFIED_MEANS}`);
+      const groups = unverifiedByScope(d);
+      for (const g of groups.slice(0, maxGaps)) lines.push(`      ${termSafe(g.accountId, 20)} ${termSafe(g.region, 30).padEnd(15)} ${String(g.count).padStart(5)}  ${g.why}`);
+      if (groups.length > maxGaps) lines.push(`      ... ${groups.length - maxGaps} more scopes in the report`);
+    }
+    if (d.scopes.added.length || d.scopes.removed.length) lines.push(`    scopes  ${d.scopes.added.length} added, ${d.scopes.removed.length} removed since the baseline`);
+  }
   const gaps = coverageGaps(report).filter((g) => g.status !== 'skipped');
   if (gaps.length) {
     lines.push(`  coverage gaps (${gaps.length})`);
-    for (const g of gaps.slice(0, maxGaps)) lines.push(`    ${g.accountId} ${g.region.padEnd(15)} ${termSafe(gapText(g), 100)}`);
+    for (const g of gaps.slice(0, maxGaps)) lines.push(`    ${termSafe(g.accountId, 20)} ${termSafe(g.region, 30).padEnd(15)} ${termSafe(gapText(g), 100)}`);
     if (gaps.length > maxGaps) lines.push(`    ... ${gaps.length - maxGaps} more in the coverage report`);
   }
   const skipped = s.scopes.skipped;
-  if (skipped) lines.push(`  skipped  ${skipped} scope(s) (regions not enabled for the account)`);
+  if (skipped) lines.push(`  skipped  ${skipped} scope(s) (regions not enabled in, or not offered to, the account)`);
   if (report.notFoundInstanceIds.length) lines.push(`  not found  ${report.notFoundInstanceIds.map((i) => termSafe(i, 40)).join(' ')}`);
+  if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${report.uncheckedInstanceIds.map((i) => termSafe(i, 40)).join(' ')} (not found, but some scopes could not be checked)`);
+  if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);
   if (s.waiversUnmatched) lines.push(`  waivers  ${s.waiversUnmatched} matched nothing (clean them up)`);
   for (const f of files) lines.push(`  wrote  ${termSafe(f, 400)}`);
   return lines.join('\n') + '\n';

@@ -3,9 +3,9 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { CoverageEntry, DiffEntry, Finding, Inventory, InstanceRecord, Report, ReportDiff, Severity, Summary } from '../model/types.js';
+import type { CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, ScopeStatus, Severity, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
-import { cmp, evaluate, type EvalSettings } from '../rules/engine.js';
+import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 
 export interface BuildInput {
@@ -35,19 +35,83 @@ export function diffEntry(f: Finding): DiffEntry {
   return { id: f.id, ruleId: f.ruleId, severity: f.severity, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, message: f.message };
 }
 
-/** Findings new, resolved and unchanged against a baseline, by stable finding id. */
-export function diffReports(baseline: Pick<Report, 'run' | 'findings'>, current: Finding[]): ReportDiff {
+/** One side of a diff: the findings of a run and the coverage that says where it could look. */
+export interface DiffSide {
+  findings: readonly Finding[];
+  coverage: readonly CoverageEntry[];
+}
+
+const STATUS_RANK: Record<ScopeStatus, number> = { ok: 0, skipped: 1, partial: 2, error: 3 };
+
+/** Scope status by account|region; an entry for region `*` speaks for every region of its account. Two entries for one scope: the worse counts. */
+function scopeStatuses(coverage: readonly CoverageEntry[]): (accountId: string, region: string) => ScopeStatus | 'absent' {
+  const exact = new Map<string, ScopeStatus>();
+  const wildcard = new Map<string, ScopeStatus>();
+  for (const c of coverage) {
+    const map = c.region === '*' ? wildcard : exact;
+    const key = c.region === '*' ? c.accountId : `${c.accountId}|${c.region}`;
+    const had = map.get(key);
+    if (had === undefined || STATUS_RANK[c.status] > STATUS_RANK[had]) map.set(key, c.status);
+  }
+  return (accountId, region) => exact.get(`${accountId}|${region}`) ?? wildcard.get(accountId) ?? 'absent';
+}
+
+function scopeList(coverage: readonly CoverageEntry[], without: readonly CoverageEntry[]): DiffScope[] {
+  const other = new Set(without.map((c) => `${c.accountId}|${c.region}`));
+  const out = new Map<string, DiffScope>();
+  for (const c of coverage) {
+    const key = `${c.accountId}|${c.region}`;
+    if (other.has(key)) continue;
+    const had = out.get(key);
+    if (!had || STATUS_RANK[c.status] > STATUS_RANK[had.status]) out.set(key, { accountId: c.accountId, region: c.region, status: c.status });
+  }
+  return [...out.values()].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region));
+}
+
+/**
+ * The newer run against a baseline, by stable finding id, reading both runs' coverage: a baseline
+ * finding that is gone is `resolved` only where its scope (account x region) was `ok` in both runs,
+ * else `unverified` (the newer run could not look, or the baseline could not see all of it);
+ * a finding in both is `changed` when its severity or waiver status differs, else `unchanged`.
+ */
+export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverage'>, current: DiffSide): ReportDiff {
   const before = new Map(baseline.findings.map((f) => [f.id, f]));
-  const now = new Set(current.map((f) => f.id));
-  const added = current.filter((f) => !before.has(f.id)).map(diffEntry);
-  const resolved = baseline.findings.filter((f) => !now.has(f.id)).map(diffEntry).sort((a, b) => cmp(a.id, b.id));
-  const unchanged = current.filter((f) => before.has(f.id)).map((f) => f.id).sort();
+  const now = new Set(current.findings.map((f) => f.id));
+  const statusBefore = scopeStatuses(baseline.coverage);
+  const statusNow = scopeStatuses(current.coverage);
+  const added: DiffEntry[] = [];
+  const changed: DiffChange[] = [];
+  const unchanged: string[] = [];
+  for (const f of current.findings) {
+    const b = before.get(f.id);
+    if (!b) {
+      added.push(diffEntry(f));
+      continue;
+    }
+    const was = { severity: b.severity, waived: b.waiver !== null && b.waiver !== undefined };
+    const is = { severity: f.severity, waived: f.waiver !== null && f.waiver !== undefined };
+    if (was.severity !== is.severity || was.waived !== is.waived) changed.push({ ...diffEntry(f), before: was, after: is });
+    else unchanged.push(f.id);
+  }
+  const resolved: DiffEntry[] = [];
+  const unverified: DiffUnverified[] = [];
+  for (const f of baseline.findings) {
+    if (now.has(f.id)) continue;
+    const scope = { baseline: statusBefore(f.accountId, f.region), current: statusNow(f.accountId, f.region) };
+    if (scope.baseline === 'ok' && scope.current === 'ok') resolved.push(diffEntry(f));
+    else unverified.push({ ...diffEntry(f), scope });
+  }
+  for (const list of [added, changed, resolved, unverified]) list.sort(compareFindings);
+  unchanged.sort(cmp);
   return {
     baseline: { runId: baseline.run.id, startedAt: baseline.run.startedAt, asOf: baseline.run.asOf },
-    counts: { new: added.length, resolved: resolved.length, unchanged: unchanged.length },
+    counts: { new: added.length, resolved: resolved.length, unverified: unverified.length, changed: changed.length, unchanged: unchanged.length },
     new: added,
     resolved,
+    unverified,
+    changed,
     unchanged,
+    scopes: { added: scopeList(current.coverage, baseline.coverage), removed: scopeList(baseline.coverage, current.coverage) },
   };
 }
 
@@ -84,18 +148,22 @@ export function buildReport(input: BuildInput): Report {
     coverage,
     instances,
     notFoundInstanceIds: inventory.notFoundInstanceIds,
+    ...(inventory.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: inventory.uncheckedInstanceIds } : {}),
     findings: ev.findings,
     waivers: ev.waivers,
     rules: ev.rules,
     summary,
-    diff: input.baseline ? diffReports(input.baseline, ev.findings) : null,
+    diff: input.baseline ? diffReports(input.baseline, { findings: ev.findings, coverage }) : null,
   };
 }
 
 /** The inventory a report was built from, for re-evaluation offline. */
 export function inventoryOf(report: Report): Inventory {
   const { asOf: _a, status: _s, ...run } = report.run;
-  return { run, coverage: report.coverage, instances: report.instances, notFoundInstanceIds: report.notFoundInstanceIds ?? [] };
+  return {
+    run, coverage: report.coverage, instances: report.instances, notFoundInstanceIds: report.notFoundInstanceIds ?? [],
+    ...(report.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: report.uncheckedInstanceIds } : {}),
+  };
 }
 
 /** Unwaived findings at or above a severity. */

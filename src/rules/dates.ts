@@ -1,11 +1,19 @@
-/** Date handling for rules: ISO 8601 with or without milliseconds, always UTC. */
+/**
+ * Date handling for rules. Every date goes through the one strict parser (src/model/time.ts):
+ * an RFC 3339 date-time with a zone designator, or a date only (its start, UTC); anything else
+ * is not a date, and unverifiable-ami reports it. Nothing here reads the clock.
+ */
 import { DateTime } from 'luxon';
+import { DAY_MS, parseInstant } from '../model/time.js';
 import type { ParsedDate } from './types.js';
+
+export { DAY_MS };
 
 export function parseDate(raw: string | undefined | null): ParsedDate | null {
   if (raw === undefined || raw === null || raw === '') return null;
-  const at = DateTime.fromISO(String(raw), { zone: 'utc', setZone: false });
-  return at.isValid ? { raw: String(raw), at: at.toUTC(), ms: at.toMillis() } : { raw: String(raw), at: null, ms: null };
+  const text = String(raw);
+  const i = parseInstant(text);
+  return i ? { raw: text, at: DateTime.fromMillis(i.ms, { zone: 'utc' }), ms: i.ms } : { raw: text, at: null, ms: null };
 }
 
 export function fmtDate(d: DateTime): string {
@@ -16,8 +24,6 @@ export function fmtDate(d: DateTime): string {
 export function daysBetween(a: DateTime, b: DateTime): number {
   return Math.floor(b.diff(a, 'days').days);
 }
-
-export const DAY_MS = 86_400_000;
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

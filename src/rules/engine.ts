@@ -8,10 +8,14 @@ import type { AllowedImagesState, CoverageEntry, Finding, InstanceRecord, RuleIn
 import { SEVERITY_RANK } from '../model/types.js';
 import { RULES } from './registry.js';
 import { fmtDate, parseDate } from './dates.js';
+import { expiryMs } from '../model/time.js';
 import type { RecordView, RuleContext } from './types.js';
 
 export interface RuleSettings {
+  /** The rule's base severity, or off. State-dependent severities (RuleMeta.severityStates other than `base`) keep theirs. */
   severity?: Severity | 'off';
+  /** Severity by state name, for rules with RuleMeta.severityStates (not-allowed-ami: enabled, audit-mode, disabled, unknown). */
+  severityByState?: Partial<Record<string, Severity>>;
   [option: string]: unknown;
 }
 
@@ -46,8 +50,52 @@ export interface Evaluation {
 const ACCOUNT_RE = /^\d{12}$/;
 const GONE_STATES = new Set(['terminated', 'shutting-down']);
 
-export function findingId(ruleId: string, accountId: string, region: string, instanceId: string, imageId: string | null): string {
-  return createHash('sha256').update([ruleId, accountId, region, instanceId, imageId ?? ''].join('\u0000')).digest('hex').slice(0, 20);
+/**
+ * A finding's stable id: a hash of rule, account, region, instance key, image and, when the hit
+ * has one, its reason key. Without a reason key the formula is the one of earlier versions, so
+ * findings of old baselines keep their ids.
+ */
+export function findingId(ruleId: string, accountId: string, region: string, instanceId: string, imageId: string | null, reason?: string): string {
+  const parts = [ruleId, accountId, region, instanceId, imageId ?? ''];
+  if (reason !== undefined) parts.push(reason);
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 20);
+}
+
+/** JSON with every object's keys sorted: the same record gives the same text whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    : v));
+}
+
+/**
+ * What identifies a record in finding ids and in the report: its InstanceId, or for a record
+ * without one a key from its content (a hash of its canonical JSON) plus an occurrence index for
+ * identical records of one scope, so two such records never collapse into one finding.
+ */
+function recordKeys(): (rec: InstanceRecord) => { key: string; label: string } {
+  const seen = new Map<string, number>();
+  return (rec) => {
+    if (typeof rec.InstanceId === 'string' && rec.InstanceId !== '') return { key: rec.InstanceId, label: rec.InstanceId };
+    const hash = createHash('sha256').update(canonicalJson(rec)).digest('hex').slice(0, 16);
+    const scoped = `${rec.accountId}|${rec.region}|${hash}`;
+    const n = seen.get(scoped) ?? 0;
+    seen.set(scoped, n + 1);
+    const suffix = n === 0 ? '' : `#${n}`;
+    return { key: `(record ${hash}${suffix})`, label: `(unknown: record ${hash.slice(0, 8)}${suffix})` };
+  };
+}
+
+/** The engine's last check: no two findings share an id (a rule that can hit twice must give reason keys). */
+export function checkUniqueIds(findings: readonly Finding[]): void {
+  const seen = new Map<string, Finding>();
+  for (const f of findings) {
+    const other = seen.get(f.id);
+    if (other) {
+      throw new Error(`internal error: two findings share the id ${f.id} (${other.ruleId} and ${f.ruleId} on ${f.accountId}/${f.region}/${f.instanceId}); a rule that can hit one record twice must give each hit a reason key`);
+    }
+    seen.set(f.id, f);
+  }
 }
 
 /** Parses each distinct date string once: AMIs repeat across thousands of instances. */
@@ -79,15 +127,17 @@ export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: 
     creation: parse(m?.CreationDate),
     allowedImagesState: allowed,
     bare: !m || Object.entries(m).every(([k, v]) => k === 'ImageId' || v === undefined || v === null || v === ''),
+    stateExplainsGaps: m?.State === 'deregistered' || m?.State === 'disabled',
   };
 }
 
-/** When a waiver stops applying: a bare date means through the end of that day, UTC. */
+/**
+ * When a waiver stops applying (the strict parser of src/model/time.ts): a bare date means through
+ * the end of that day, UTC; a date-time needs a zone designator. Null for anything else.
+ */
 export function waiverExpiry(expires: string): DateTime | null {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(expires);
-  const d = DateTime.fromISO(expires, { zone: 'utc' });
-  if (!d.isValid) return null;
-  return dateOnly ? d.plus({ days: 1 }) : d.toUTC();
+  const ms = expiryMs(expires);
+  return ms === null ? null : DateTime.fromMillis(ms, { zone: 'utc' });
 }
 
 export function waiverIdOf(w: Omit<WaiverSpec, 'id'> & { id?: string }): string {
@@ -96,19 +146,89 @@ export function waiverIdOf(w: Omit<WaiverSpec, 'id'> & { id?: string }): string 
   return 'w-' + createHash('sha256').update(key).digest('hex').slice(0, 10);
 }
 
-function waiverMatches(w: WaiverSpec, f: Finding, rec: InstanceRecord): boolean {
-  if (w.ruleId !== undefined && w.ruleId !== f.ruleId) return false;
-  if (w.accountId !== undefined && w.accountId !== f.accountId) return false;
-  if (w.region !== undefined && w.region !== f.region) return false;
-  if (w.instanceId !== undefined && w.instanceId !== f.instanceId) return false;
-  if (w.imageId !== undefined && w.imageId !== f.imageId) return false;
-  if (w.tag !== undefined) {
-    const eq = w.tag.indexOf('=');
-    const key = eq < 0 ? w.tag : w.tag.slice(0, eq);
-    const value = eq < 0 ? null : w.tag.slice(eq + 1);
-    if (!(rec.Tags ?? []).some((t) => t.Key === key && (value === null || t.Value === value))) return false;
-  }
+interface WaiverEntry { spec: WaiverSpec; order: number; expiry: DateTime | null; tagKey: string | null; tagValue: string | null; matched: number }
+
+function waiverMatches(w: WaiverEntry, f: Finding, rec: InstanceRecord): boolean {
+  const s = w.spec;
+  if (s.ruleId !== undefined && s.ruleId !== f.ruleId) return false;
+  if (s.accountId !== undefined && s.accountId !== f.accountId) return false;
+  if (s.region !== undefined && s.region !== f.region) return false;
+  if (s.instanceId !== undefined && s.instanceId !== f.instanceId) return false;
+  if (s.imageId !== undefined && s.imageId !== f.imageId) return false;
+  if (w.tagKey !== null && !(rec.Tags ?? []).some((t) => t.Key === w.tagKey && (w.tagValue === null || t.Value === w.tagValue))) return false;
   return true;
+}
+
+/**
+ * Waivers indexed by their most selective match key (instance, image, tag with value, account,
+ * region, tag key alone, rule; waivers with none match everything), so a finding is checked only
+ * against the waivers that could match it: each waiver sits in one bucket, and a finding's
+ * candidates are the buckets of its own values, checked in configured order (the first active
+ * waiver wins, the first expired one is reported, every match is counted, as before).
+ */
+class WaiverIndex {
+  private readonly buckets = {
+    instanceId: new Map<string, WaiverEntry[]>(), imageId: new Map<string, WaiverEntry[]>(), tagValue: new Map<string, WaiverEntry[]>(),
+    accountId: new Map<string, WaiverEntry[]>(), region: new Map<string, WaiverEntry[]>(), tagKey: new Map<string, WaiverEntry[]>(), ruleId: new Map<string, WaiverEntry[]>(),
+  };
+  private readonly anything: WaiverEntry[] = [];
+
+  constructor(readonly entries: WaiverEntry[]) {
+    for (const w of entries) {
+      const s = w.spec;
+      const [field, value] = s.instanceId !== undefined ? ['instanceId', s.instanceId] as const
+        : s.imageId !== undefined ? ['imageId', s.imageId] as const
+          : w.tagKey !== null && w.tagValue !== null ? ['tagValue', `${w.tagKey}\u0000${w.tagValue}`] as const
+            : s.accountId !== undefined ? ['accountId', s.accountId] as const
+              : s.region !== undefined ? ['region', s.region] as const
+                : w.tagKey !== null ? ['tagKey', w.tagKey] as const
+                  : s.ruleId !== undefined ? ['ruleId', s.ruleId] as const : [null, null];
+      if (field === null) {
+        this.anything.push(w);
+        continue;
+      }
+      const map = this.buckets[field];
+      const list = map.get(value);
+      if (list) list.push(w);
+      else map.set(value, [w]);
+    }
+  }
+
+  /** The waivers that could match, in configured order. */
+  candidates(f: Finding, rec: InstanceRecord): WaiverEntry[] {
+    const lists: WaiverEntry[][] = [];
+    const add = (list: WaiverEntry[] | undefined): void => {
+      if (list) lists.push(list);
+    };
+    const b = this.buckets;
+    add(b.instanceId.get(f.instanceId));
+    if (f.imageId !== null) add(b.imageId.get(f.imageId));
+    if ((b.tagValue.size > 0 || b.tagKey.size > 0) && rec.Tags) {
+      // a record may carry one key twice (AWS does not, a hand-made dump might): each bucket once
+      const keys = new Set<string>();
+      const pairs = new Set<string>();
+      for (const t of rec.Tags) {
+        if (typeof t.Key !== 'string') continue;
+        if (!keys.has(t.Key)) {
+          keys.add(t.Key);
+          add(b.tagKey.get(t.Key));
+        }
+        if (typeof t.Value !== 'string') continue;
+        const kv = `${t.Key}\u0000${t.Value}`;
+        if (!pairs.has(kv)) {
+          pairs.add(kv);
+          add(b.tagValue.get(kv));
+        }
+      }
+    }
+    add(b.accountId.get(f.accountId));
+    add(b.region.get(f.region));
+    add(b.ruleId.get(f.ruleId));
+    if (this.anything.length) lists.push(this.anything);
+    if (lists.length === 0) return [];
+    if (lists.length === 1) return lists[0]!;
+    return lists.flat().sort((x, y) => x.order - y.order);
+  }
 }
 
 function ref(w: WaiverSpec): WaiverRef {
@@ -127,10 +247,13 @@ export function ruleInfos(settings: EvalSettings): RuleInfo[] {
   });
 }
 
-export function compareFindings(a: Finding, b: Finding): number {
+/** Severity (highest first), rule, account, region, instance, id: the order of findings and of every diff bucket. */
+export function compareFindings(a: FindingOrderKeys, b: FindingOrderKeys): number {
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]
     || cmp(a.ruleId, b.ruleId) || cmp(a.accountId, b.accountId) || cmp(a.region, b.region) || cmp(a.instanceId, b.instanceId) || cmp(a.id, b.id);
 }
+
+export type FindingOrderKeys = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId'>;
 
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -141,38 +264,57 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
   const allowed = new Map(coverage.map((c) => [`${c.accountId}|${c.region}`, c.allowedImagesState]));
   const trustedAccounts = new Set(settings.trustedAccounts);
   const trustedOwnerAliases = new Set(settings.trustedOwnerAliases);
-  const waivers = settings.waivers.map((w) => ({ spec: w, expiry: waiverExpiry(w.expires), matched: 0 }));
+  const waivers = new WaiverIndex(settings.waivers.map((w, order) => {
+    const eq = w.tag === undefined ? -1 : w.tag.indexOf('=');
+    return {
+      spec: w, order, expiry: waiverExpiry(w.expires), matched: 0,
+      tagKey: w.tag === undefined ? null : eq < 0 ? w.tag : w.tag.slice(0, eq), tagValue: w.tag === undefined || eq < 0 ? null : w.tag.slice(eq + 1),
+    };
+  }));
   const findings: Finding[] = [];
   let evaluated = 0;
   let skipped = 0;
-  const active = RULES.map((rule, i) => ({
-    rule, info: infos[i]!,
-    ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDate } satisfies RuleContext,
-  })).filter((x) => x.info.severity !== 'off');
+  const active = RULES.map((rule, i) => {
+    const s = settings.rules[rule.meta.id] ?? {};
+    return {
+      rule, info: infos[i]!,
+      base: (s.severity && s.severity !== 'off' ? s.severity : rule.meta.severity) as Severity,
+      byState: s.severityByState ?? {},
+      ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDate } satisfies RuleContext,
+    };
+  }).filter((x) => x.info.severity !== 'off');
   const parse = cachedParser();
+  const keyOf = recordKeys();
+  const seenInstances = new Set<string>();
 
   for (const rec of instances) {
+    // Two records of one instance (overlapping dumps, a page served twice): the first counts.
+    if (typeof rec.InstanceId === 'string' && rec.InstanceId !== '') {
+      const k = `${rec.accountId}|${rec.region}|${rec.InstanceId}`;
+      if (seenInstances.has(k)) continue;
+      seenInstances.add(k);
+    }
     if (!settings.includeTerminated && GONE_STATES.has(rec.State?.Name ?? '')) {
       skipped += 1;
       continue;
     }
     evaluated += 1;
     const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown', parse);
-    for (const { rule, ctx } of active) {
+    const { key: recKey, label } = keyOf(rec);
+    for (const { rule, ctx, base, byState } of active) {
       for (const hit of rule.evaluate(view, ctx)) {
-        const overridden = settings.rules[rule.meta.id]?.severity;
-        const severity = (overridden && overridden !== 'off' ? overridden : hit.severity ?? rule.meta.severity) as Severity;
-        const instanceId = rec.InstanceId ?? '(unknown)';
+        const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
+        const severity = stated ?? hit.severity ?? base;
         const f: Finding = {
-          id: findingId(rule.meta.id, rec.accountId, rec.region, instanceId, view.imageId),
-          ruleId: rule.meta.id, severity, accountId: rec.accountId, region: rec.region, instanceId,
+          id: findingId(rule.meta.id, rec.accountId, rec.region, recKey, view.imageId, hit.key),
+          ruleId: rule.meta.id, severity, accountId: rec.accountId, region: rec.region, instanceId: label,
           instanceName: rec.Tags?.find((t) => t.Key === 'Name')?.Value ?? null, imageId: view.imageId,
           imageName: rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
           instanceState: rec.State?.Name ?? null, message: hit.message, remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
         };
-        let expired: (typeof waivers)[number] | null = null;
-        for (const w of waivers) {
-          if (!waiverMatches(w.spec, f, rec)) continue;
+        let expired: WaiverEntry | null = null;
+        for (const w of waivers.candidates(f, rec)) {
+          if (!waiverMatches(w, f, rec)) continue;
           w.matched += 1;
           if (w.expiry && asOf < w.expiry) {
             if (!f.waiver) f.waiver = ref(w.spec);
@@ -186,13 +328,10 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       }
     }
   }
-  // Two records of one instance (e.g. overlapping dumps) must not give two findings with one id.
-  const byId = new Map<string, Finding>();
-  for (const f of findings) if (!byId.has(f.id) || cmpMessage(f, byId.get(f.id)!) < 0) byId.set(f.id, f);
-  const unique = [...byId.values()].sort(compareFindings);
+  checkUniqueIds(findings);
   return {
-    findings: unique,
-    waivers: waivers.map((w) => {
+    findings: findings.sort(compareFindings),
+    waivers: waivers.entries.map((w) => {
       const { id, reason, expires, ticket, approvedBy, ...match } = w.spec;
       return {
         id, reason, expires, ticket: ticket ?? null, approvedBy: approvedBy ?? null,
@@ -203,8 +342,4 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     instancesEvaluated: evaluated,
     instancesTerminatedSkipped: skipped,
   };
-}
-
-function cmpMessage(a: Finding, b: Finding): number {
-  return cmp(a.message, b.message);
 }

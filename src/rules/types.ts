@@ -4,7 +4,7 @@ import type { AllowedImagesState, InstanceRecord, Severity } from '../model/type
 
 export interface ParsedDate {
   raw: string;
-  /** null when the raw value is not a valid ISO 8601 date. */
+  /** null when the raw value is not a date by the strict parser (src/model/time.ts). */
   at: DateTime | null;
   /** The same instant in epoch milliseconds, for cheap comparisons. */
   ms: number | null;
@@ -26,6 +26,12 @@ export interface RecordView {
   allowedImagesState: AllowedImagesState;
   /** No ImageMetadata, or nothing in it but the ImageId: unverifiable-ami speaks for it alone. */
   bare: boolean;
+  /**
+   * The image State is deregistered or disabled: deregistered-ami or disabled-ami reports it, and
+   * metadata the image no longer carries (CreationDate, owner, IsPublic) is explained by that state,
+   * so rules do not report its absence as a second finding. Values it does report still count.
+   */
+  stateExplainsGaps: boolean;
 }
 
 export interface RuleContext {
@@ -41,8 +47,20 @@ export interface RuleContext {
 
 export interface RuleHit {
   message: string;
-  /** Overrides the rule's default severity for this hit (e.g. not-allowed under audit-mode). */
+  /**
+   * A state-dependent severity for this hit, different from the rule's base severity (e.g.
+   * not-allowed under audit-mode). Absent: the base severity, which a config `severity` overrides.
+   * Present: only `severityByState` for this hit's `state` overrides it.
+   */
   severity?: Severity;
+  /** The state this hit's severity depends on (a key of the rule's `severityStates`). */
+  state?: string;
+  /**
+   * Why this hit fired, as a stable key (e.g. `deprecation-time`). Required on every hit of a rule
+   * that can return more than one hit for one record, so each gets its own finding id; a hit
+   * without one keeps the id formula of earlier versions (old baselines still match).
+   */
+  key?: string;
 }
 
 export interface RuleOption {
@@ -59,6 +77,12 @@ export interface RuleMeta {
   severity: Severity;
   remediation: string;
   options?: Record<string, RuleOption>;
+  /**
+   * For a rule whose severity depends on a state: each state's default severity, `base` for the
+   * states that take the rule's (overridable) base severity. The config may override each state
+   * by name (`severityByState`).
+   */
+  severityStates?: Readonly<Record<string, Severity | 'base'>>;
 }
 
 export interface Rule {

@@ -14,7 +14,15 @@ const ruleSettings = Object.fromEntries(RULES.map((r) => [r.meta.id, {
       type: 'object',
       additionalProperties: false,
       properties: {
-        severity: { enum: [...SEVERITIES, 'off'], description: `Severity of its findings, or off (default ${r.meta.severity})` },
+        severity: { enum: [...SEVERITIES, 'off'], description: `Severity of its findings, or off (default ${r.meta.severity})${r.meta.severityStates ? '; the base severity only: the severities that depend on a state keep theirs unless named in severityByState' : ''}` },
+        ...(r.meta.severityStates ? {
+          severityByState: {
+            type: 'object',
+            additionalProperties: false,
+            description: `Severity per state, overriding each one named (${Object.entries(r.meta.severityStates).map(([k, v]) => `${k}: ${v === 'base' ? r.meta.severity : v}`).join(', ')}).`,
+            properties: Object.fromEntries(Object.keys(r.meta.severityStates).map((k) => [k, severity])),
+          },
+        } : {}),
         ...Object.fromEntries(Object.entries(r.meta.options ?? {}).map(([k, o]) => [k, { type: 'integer', minimum: o.minimum, description: `${o.description} Default ${o.default}.` }])),
       },
     },
@@ -31,7 +39,7 @@ export const configSchema = {
     $schema: { type: 'string', description: 'Path or URL of this schema, for editors.' },
     accounts: {
       type: 'array',
-      description: 'Accounts to audit: ids, or objects naming a role ARN (and external id) for that account. Empty: the caller\'s own account.',
+      description: 'Accounts to audit: ids, or objects naming a role ARN (and external id) for that account. A role ARN must be a role in that account; an account listed twice must be listed the same way both times (it is then audited once). Empty: the caller\'s own account.',
       items: {
         oneOf: [
           accountId,

@@ -19,6 +19,11 @@ const diffEntry = {
   properties: { id: str, ruleId: str, severity, accountId: str, region: str, instanceId: str, imageId: nstr, message: str },
 };
 
+const scopeStatus = { enum: [...SCOPE_STATUSES] };
+const diffSide = { type: 'object', required: ['severity', 'waived'], properties: { severity, waived: { type: 'boolean' } } };
+const diffScope = { type: 'object', required: ['accountId', 'region', 'status'], properties: { accountId: str, region: str, status: scopeStatus } };
+const scopeInRun = { enum: [...SCOPE_STATUSES, 'absent'] };
+
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
@@ -43,6 +48,7 @@ export const reportSchema = {
         options: { type: 'object', description: 'Options of the run, without secrets (externalIdSet says whether an external id was used).' },
         interrupted: { type: 'boolean' },
         source: { enum: ['scan', 'aws-cli', 'report'] },
+        warnings: { type: 'array', items: str, description: 'What a reader must know about the run itself (a clock that looks skewed, a deadline that passed). Absent in reports written before it existed.' },
       },
     },
     coverage: {
@@ -52,10 +58,15 @@ export const reportSchema = {
         type: 'object',
         required: ['accountId', 'region', 'status', 'errorCode', 'errorMessage', 'reason', 'instanceCount', 'pageCount', 'apiCalls', 'retries', 'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount'],
         properties: {
-          accountId: str, region: str, status: { enum: [...SCOPE_STATUSES] }, errorCode: nstr, errorMessage: nstr, reason: nstr,
+          accountId: str, region: str, status: scopeStatus, errorCode: nstr, errorMessage: nstr, reason: nstr,
           instanceCount: int, pageCount: int, apiCalls: int, retries: int,
           allowedImagesState: { enum: ['enabled', 'audit-mode', 'disabled', 'unknown'] },
           disruptedZones: { type: 'array', items: str }, uncoveredInstanceCount: int,
+          failures: {
+            type: 'array',
+            description: 'Every part of the scope that failed, in order: the API action (or Pagination, Deadline, AssumeRole), its error code and message. Absent in reports written before it existed (read as empty).',
+            items: { type: 'object', required: ['action', 'code', 'message'], properties: { action: str, code: str, message: str } },
+          },
         },
       },
     },
@@ -82,6 +93,7 @@ export const reportSchema = {
       },
     },
     notFoundInstanceIds: { type: 'array', items: str, description: 'Ids given with --instance-ids that no scanned scope holds.' },
+    uncheckedInstanceIds: { type: 'array', items: str, description: 'Ids given with --instance-ids that were not found while some scope could not be checked: they may live there. Absent in reports written before it existed.' },
     findings: {
       type: 'array',
       description: 'Sorted by severity (highest first), rule, account, region, instance.',
@@ -89,7 +101,7 @@ export const reportSchema = {
         type: 'object',
         required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'instanceName', 'imageId', 'imageName', 'imageOwnerId', 'imageOwnerAlias', 'instanceState', 'message', 'remediation', 'waiver', 'expiredWaiver'],
         properties: {
-          id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id: a hash of rule id, account, region, instance id and image id.' },
+          id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id, unique in the report: a hash of rule id, account, region, instance id (for a record without one, a key from its content), image id and, for a rule that can hit one instance for several reasons, the reason.' },
           ruleId: str, severity, accountId: str, region: str, instanceId: str, instanceName: nstr, imageId: nstr, imageName: nstr,
           imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr, message: str, remediation: str,
           waiver: { oneOf: [{ type: 'null' }, waiverRef] },
@@ -130,13 +142,26 @@ export const reportSchema = {
         { type: 'null' },
         {
           type: 'object',
+          description: 'The run against a --baseline. resolved: gone, and its scope was ok in both runs; unverified: gone, but its scope was not ok in both runs (or is absent from one), so not resolved; changed: in both, severity or waiver status differs. unverified, changed and scopes are absent in reports written before they existed.',
           required: ['baseline', 'counts', 'new', 'resolved', 'unchanged'],
           properties: {
             baseline: { type: 'object', required: ['runId', 'startedAt', 'asOf'], properties: { runId: str, startedAt: str, asOf: str } },
-            counts: { type: 'object', required: ['new', 'resolved', 'unchanged'], additionalProperties: int },
+            counts: { type: 'object', required: ['new', 'resolved', 'unchanged'], properties: { unverified: int, changed: int }, additionalProperties: int },
             new: { type: 'array', items: diffEntry },
             resolved: { type: 'array', items: diffEntry },
+            unverified: {
+              type: 'array',
+              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } } } },
+            },
+            changed: {
+              type: 'array',
+              items: { ...diffEntry, required: [...diffEntry.required, 'before', 'after'], properties: { ...diffEntry.properties, before: diffSide, after: diffSide } },
+            },
             unchanged: { type: 'array', items: str },
+            scopes: {
+              type: 'object', required: ['added', 'removed'],
+              properties: { added: { type: 'array', items: diffScope }, removed: { type: 'array', items: diffScope } },
+            },
           },
         },
       ],

@@ -52,7 +52,7 @@ describe('scan', () => {
     const fleet = demoFleet(NOW);
     expect(rep.instances.map((i) => `${i.accountId}|${i.region}|${i.InstanceId}`).sort()).toEqual(reachable(fleet, ALL, 'all'));
     expect(rep.coverage.filter((c) => c.status === 'skipped').map((c) => `${c.accountId}|${c.region}|${c.reason}`)).toEqual(
-      ['111111111111', '222222222222', '333333333333'].map((a) => `${a}|ap-east-1|not-opted-in`),
+      ['111111111111', '222222222222', '333333333333'].map((a) => `${a}|ap-east-1|not-enabled`),
     );
     expect(rep.coverage.filter((c) => c.status === 'error').map((c) => `${c.accountId}|${c.region}|${c.errorCode}`)).toEqual(
       ['ap-southeast-2', 'eu-west-1', 'us-east-1'].map((r) => `444444444444|${r}|AccessDenied`),
@@ -77,11 +77,15 @@ describe('scan', () => {
     expect(statSync(join(out, 'ami-audit-20261127T000000Z.json')).mode & 0o777).toBe(0o640);
   });
 
-  test('--fail-on sets exit 1 over partial coverage; waived findings do not count', async () => {
+  test('partial coverage exits 3 even with findings at or above --fail-on; waived findings do not count', async () => {
     const out = tmp();
     const base = ['scan', '--endpoint-url', e.url, '--accounts', '222222222222', '444444444444', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--out', out, '--format', 'json'];
-    expect((await cli([...base, '--fail-on', 'high'])).code).toBe(1);
+    const high = await cli([...base, '--fail-on', 'high']);
+    expect(high.code).toBe(3);
+    expect(high.stdout).toMatch(/run PARTIAL .*; [1-9]\d* unwaived findings at or above high/);
     expect((await cli([...base, '--fail-on', 'critical'])).code).toBe(3);
+    // complete coverage with findings at or above --fail-on: 1
+    expect((await cli([...base.filter((a) => a !== '444444444444'), '--fail-on', 'high'])).code).toBe(1);
     const cfg = join(out, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ waivers: [{ accountId: '222222222222', reason: 'accepted for the test', expires: '2027-01-01' }] }));
     const waived = await cli([...base.filter((a) => a !== '444444444444'), '--fail-on', 'low', '--config', cfg]);

@@ -109,7 +109,7 @@ describe('hostile strings from AWS', () => {
       // every value arrives intact in the model...
       HOSTILE.forEach((h, n) => {
         // XML parsers normalise a carriage return to a line feed; everything else arrives as sent
-        if (!h.includes('\r')) expect(inst.Tags![n]!.Value).toBe(h);
+        if (!h.includes('\r')) expect(inst.Tags!.find((t) => t.Key === (n === 0 ? 'Name' : `k${n}`))!.Value).toBe(h);
       });
       expect(inst.Tags).toHaveLength(HOSTILE.length);
       // ...and is neutralised in every rendering

@@ -53,7 +53,7 @@ describe('collect', () => {
     expect(keys(inv)).toEqual(reachable(fleet, ids(fleet), 'all'));
     const st = statusOf(inv);
     expect(st[`${fleet.accounts[0]!.accountId}|ap-east-1`]).toBe('skipped');
-    expect(inv.coverage.find((c) => c.status === 'skipped')!.reason).toBe('not-opted-in');
+    expect(inv.coverage.find((c) => c.status === 'skipped')!.reason).toBe('not-enabled');
     expect(st[`${fleet.accounts[1]!.accountId}|ap-east-1`]).toBe('ok');
     // the unassumable account's regions cannot be learned: its failure stands for each region the caller has
     for (const r of ['ap-southeast-2', 'eu-west-1', 'us-east-1']) expect(st[`${fleet.accounts[5]!.accountId}|${r}`]).toBe('error:AccessDenied');
@@ -117,7 +117,8 @@ describe('collect', () => {
     expect(failed.disruptedZones).toEqual([]);
     expect(failed.uncoveredInstanceCount).toBe(a0!.instances!['eu-west-1']!.length);
     expect(st[`${a1!.accountId}|us-east-1`]).toBe('error:UnauthorizedOperation');
-    expect(st[`${a2!.accountId}|us-east-1`]).toBe('ok');
+    // the instances were all listed, but the Allowed AMIs state was not read: partial, never ok
+    expect(st[`${a2!.accountId}|us-east-1`]).toBe('partial:UnauthorizedOperation');
     expect(inv.coverage.find((c) => c.accountId === a2!.accountId && c.region === 'us-east-1')!.allowedImagesState).toBe('unknown');
     const expected = reachable(fleet, accounts, regions).filter((k) => !k.startsWith(`${a0!.accountId}|eu-west-1|`) && !k.startsWith(`${a1!.accountId}|us-east-1|`));
     expect(keys(inv)).toEqual(expected);

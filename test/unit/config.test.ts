@@ -77,3 +77,31 @@ describe('config', () => {
     expect(errors).toBeGreaterThan(400);
   });
 });
+
+describe('accounts in the config (cases 2 and 26)', () => {
+  test('a role ARN of another account than the one it is listed for is refused, naming the JSON path and the fix', () => {
+    expect(err({ accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::333333333333:role/R' }] })).toBe(
+      'cfg.json: accounts[0].roleArn: the role belongs to account 333333333333, not to 222222222222 it is listed for; give a role in 222222222222 (arn:aws:iam::222222222222:role/NAME), or list it under "accountId": "333333333333"',
+    );
+    expect(() => checkConfig('cfg.json', { accounts: [{ accountId: '222222222222', roleArn: 'arn:aws-us-gov:iam::222222222222:role/path/R' }] })).not.toThrow();
+  });
+  test('the same account twice with different settings is refused, naming both entries', () => {
+    expect(err({ accounts: ['111111111111', { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/A' }, { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/B' }] }))
+      .toBe('cfg.json: accounts[2]: account 222222222222 is listed twice with different settings (also at accounts[1]); keep one entry for it');
+    expect(err({ accounts: ['222222222222', { accountId: '222222222222', externalId: 'xyz-secret' }] })).toContain('accounts[1]: account 222222222222 is listed twice');
+    expect(err({ accounts: ['222222222222', { accountId: '222222222222', externalId: 'xyz-secret' }] })).not.toContain('xyz-secret');
+  });
+  test('the same account twice, identical, is listed once', () => {
+    const cfg = checkConfig('cfg.json', { accounts: ['111111111111', { accountId: '111111111111' }, { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/A' }, { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/A' }] });
+    expect(cfg.accounts).toEqual(['111111111111', { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/A' }]);
+  });
+});
+
+describe('severity per state', () => {
+  test('severityByState reaches the engine; an unknown state is a config error naming the path', () => {
+    const cfg = checkConfig('cfg.json', { rules: { 'not-allowed-ami': { severity: 'critical', severityByState: { 'audit-mode': 'high' } } } });
+    expect(settingsFrom(cfg, {}).rules['not-allowed-ami']).toEqual({ severity: 'critical', severityByState: { 'audit-mode': 'high' } });
+    expect(err({ rules: { 'not-allowed-ami': { severityByState: { enforcing: 'high' } } } })).toContain('rules.not-allowed-ami');
+    expect(err({ rules: { 'deprecated-ami': { severityByState: { enabled: 'high' } } } })).toContain('rules.deprecated-ami');
+  });
+});

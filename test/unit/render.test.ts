@@ -15,6 +15,7 @@ import { loadTemplates } from '../../src/io/files.js';
 import { reportSchema } from '../../src/schema/report.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
+import type { Finding, Report } from '../../src/model/types.js';
 
 const report = fixtureReport();
 const templates = loadTemplates();
@@ -35,6 +36,54 @@ describe('golden files', () => {
       const b = renderFormat(format, fixtureReport(), templates).map(contentText);
       expect(a).toEqual(b);
     }
+  });
+});
+
+/**
+ * A baseline that differs from the fixture in every way a diff can: a finding the fixture lacks in
+ * an ok scope (resolved), findings of scopes that are error now or gone (unverified), a severity
+ * and a waiver status that differ (changed), a finding it lacks (new), a scope only in one run.
+ */
+function baselineOf(report: Report): Report {
+  const findings = report.findings.slice(1).map((f) => {
+    if (f.ruleId === 'not-allowed-ami' && f.region === 'eu-west-1') return { ...f, severity: 'high' as const };
+    if (f.waiver) return { ...f, waiver: null };
+    return f;
+  });
+  const gone = (over: Partial<Finding>): Finding => ({ ...report.findings[1]!, ...over });
+  findings.push(
+    gone({ id: 'aaaaaaaaaaaaaaaaaaa1', ruleId: 'stale-ami', severity: 'low', instanceId: 'i-0gone00000000000001' }),
+    gone({ id: 'aaaaaaaaaaaaaaaaaaa2', accountId: '444444444444', region: 'us-east-1', instanceId: 'i-0gone00000000000002' }),
+    gone({ id: 'aaaaaaaaaaaaaaaaaaa3', accountId: '555555555555', region: 'us-east-1', instanceId: 'i-0gone00000000000003' }),
+  );
+  const coverage = report.coverage.filter((c) => !(c.accountId === '111111111111' && c.region === 'eu-west-1'))
+    .map((c) => (c.accountId === '444444444444' ? { ...c, status: 'ok' as const, errorCode: null, errorMessage: null } : c));
+  coverage.push({ ...report.coverage[0]!, accountId: '555555555555', region: 'us-east-1', status: 'ok', errorCode: null, errorMessage: null });
+  return { ...report, run: { ...report.run, id: 'run-baseline-0001', startedAt: '2026-11-19T00:00:00Z', asOf: '2026-11-19T00:00:00Z' }, findings, coverage };
+}
+
+describe('golden files with a baseline', () => {
+  const withDiff = fixtureReport(baselineOf(report));
+  test('the diff has every bucket', () => {
+    expect(withDiff.diff!.counts).toEqual({ new: 1, resolved: 1, unverified: 2, changed: 2, unchanged: 12 });
+  });
+  test('terminal summary', () => golden('summary-diff.txt', renderTextSummary(withDiff, [], { failOn: 'high' })));
+  test('Markdown', () => golden('report-diff.md', renderMarkdown(withDiff)));
+  test('CSV', () => golden('report-diff.csv', renderFindingsCsv(withDiff)));
+  test('HTML diff section', () => golden('report-diff.html', /<section id="diff".*?<\/section>/s.exec(renderHtml(withDiff, templates))![0]));
+});
+
+describe('ids asked for and run warnings', () => {
+  const r: Report = { ...report, notFoundInstanceIds: ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'], uncheckedInstanceIds: ['i-0bbbbbbbbbbbbbbb1'], run: { ...report.run, warnings: ['The local clock looks about 600 s ahead of AWS'] } };
+  test('every output lists not-found and unchecked ids whole, and the run warnings', () => {
+    const md = renderMarkdown(r);
+    const html = renderHtml(r, templates);
+    const text = renderTextSummary(r, [], { warnings: true });
+    for (const out of [md, html, text]) {
+      for (const id of ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2', 'i-0bbbbbbbbbbbbbbb1']) expect(out).toContain(id);
+      expect(out).toContain('clock looks about 600 s ahead');
+    }
+    expect(renderTextSummary(r)).not.toContain('clock looks');
   });
 });
 

@@ -1,7 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { readFileSync, existsSync } from 'node:fs';
-import { evaluate, DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
+import { createHash } from 'node:crypto';
+import { evaluate, checkUniqueIds, DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
+import type { Finding, WaiverSpec } from '../../src/model/types.js';
+import { inventoryFromInputs } from '../../src/report/input.js';
+import { buildReport } from '../../src/report/build.js';
 import { RULES, RULE_IDS } from '../../src/rules/registry.js';
 import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../../src/model/types.js';
 import { emptyCoverage } from '../../src/report/coverage.js';
@@ -189,6 +193,42 @@ describe('severity overrides', () => {
     expect(run(rec, { settings: { rules: { 'stale-ami': { severity: 'off' } } } })).toEqual([]);
     expect(run(rec, { settings: { rules: { 'stale-ami': { severity: 'high' } } } })[0]!.severity).toBe('high');
   });
+  const notAllowed = record({ ImageAllowed: false });
+  const sev = (allowed: AllowedImagesState, rules: EvalSettings['rules']) => run(notAllowed, { allowed, settings: { rules } })[0]!.severity;
+  test('an override changes the base severity only: not-allowed-ami under audit-mode, disabled or unknown stays medium', () => {
+    const rules = { 'not-allowed-ami': { severity: 'critical' as const } };
+    expect(sev('enabled', rules)).toBe('critical');
+    expect(sev('audit-mode', rules)).toBe('medium');
+    expect(sev('disabled', rules)).toBe('medium');
+    expect(sev('unknown', rules)).toBe('medium');
+  });
+  test('severityByState overrides a state-dependent severity by name', () => {
+    const rules = { 'not-allowed-ami': { severity: 'critical' as const, severityByState: { 'audit-mode': 'high' as const, unknown: 'low' as const } } };
+    expect(sev('enabled', rules)).toBe('critical');
+    expect(sev('audit-mode', rules)).toBe('high');
+    expect(sev('disabled', rules)).toBe('medium');
+    expect(sev('unknown', rules)).toBe('low');
+    expect(sev('enabled', { 'not-allowed-ami': { severityByState: { enabled: 'low' } } })).toBe('low');
+    expect(run(notAllowed, { allowed: 'audit-mode', settings: { rules: { 'not-allowed-ami': { severity: 'off', severityByState: { 'audit-mode': 'high' } } } } })).toEqual([]);
+  });
+  test('the rule names its states for the config', () => {
+    expect(RULES.find((r) => r.meta.id === 'not-allowed-ami')!.meta.severityStates).toEqual({ enabled: 'base', 'audit-mode': 'medium', disabled: 'medium', unknown: 'medium' });
+  });
+});
+
+describe('a deregistered or disabled image: its state explains missing metadata', () => {
+  const gone = { CreationDate: undefined, OwnerId: undefined, ImageOwnerAlias: undefined, IsPublic: undefined, Name: undefined, DeprecationTime: undefined };
+  test.each(['deregistered', 'disabled'])('%s reports that, not also an unverifiable age or owner', (state) => {
+    expect(ids(record({ ...gone, State: state }))).toEqual([`${state}-ami`]);
+  });
+  test('what the image does report still counts', () => {
+    expect(ids(record({ ...gone, State: 'deregistered', OwnerId: '987654321098', IsPublic: false }))).toEqual(['deregistered-ami', 'non-public-ami', 'untrusted-owner']);
+    expect(ids(record({ State: 'deregistered', CreationDate: '2020-01-01T00:00:00Z' }))).toEqual(['deregistered-ami', 'stale-ami']);
+    expect(ids(record({ State: 'disabled', CreationDate: 'garbage' }))).toEqual(['disabled-ami', 'unverifiable-ami']);
+  });
+  test('an available image with the same gaps is still reported for each', () => {
+    expect(ids(record({ ...gone, State: 'available' }))).toEqual(['stale-ami', 'untrusted-owner']);
+  });
 });
 
 describe('finding ids', () => {
@@ -199,6 +239,131 @@ describe('finding ids', () => {
     expect(a.id).toMatch(/^[0-9a-f]{20}$/);
     const c = run(record({ State: 'deregistered' }, { region: 'eu-west-1' }))[0]!;
     expect(c.id).not.toBe(a.id);
+  });
+});
+
+describe('finding ids: one per (instance or record, rule, reason), stable, never shared', () => {
+  const legacyId = (rule: string, acct: string, region: string, inst: string, image: string | null) =>
+    createHash('sha256').update([rule, acct, region, inst, image ?? ''].join('\u0000')).digest('hex').slice(0, 20);
+  test('a hit without a reason key keeps the id of earlier versions, so old baselines still match', () => {
+    const [f] = run(record({ State: 'deregistered' }));
+    expect(f!.id).toBe(legacyId('deregistered-ami', '123412341234', 'us-east-1', 'i-1234567890abcdef0', 'ami-0b752bf1df193a6c4'));
+  });
+  test('unverifiable-ami with three reasons gives three findings with three ids', () => {
+    const f = run(record({ State: undefined, DeprecationTime: 'soon', CreationDate: '2026-13-45' }));
+    expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami', 'unverifiable-ami', 'unverifiable-ami']);
+    expect(new Set(f.map((x) => x.id)).size).toBe(3);
+    const text = f.map((x) => x.message).join(' ');
+    for (const words of ['has no State', 'DeprecationTime "soon"', 'CreationDate "2026-13-45"']) expect(text).toContain(words);
+    // stable: the same record gives the same ids again, in any order of evaluation
+    expect(run(record({ State: undefined, DeprecationTime: 'soon', CreationDate: '2026-13-45' })).map((x) => x.id)).toEqual(f.map((x) => x.id));
+  });
+  test('records without an InstanceId do not collapse into one', () => {
+    const a = record({ State: 'deregistered' }, { InstanceId: undefined, InstanceType: 't3.micro' });
+    const b = record({ State: 'deregistered' }, { InstanceId: undefined, InstanceType: 'm7i.large' });
+    const one = evaluate([a, b], [], DEFAULT_SETTINGS, AS_OF).findings;
+    expect(one).toHaveLength(2);
+    expect(new Set(one.map((f) => f.id)).size).toBe(2);
+    const two = evaluate([b, a], [], DEFAULT_SETTINGS, AS_OF).findings;
+    expect(two.map((f) => f.id).sort()).toEqual(one.map((f) => f.id).sort());
+    // two identical id-less records of one scope are two instances (an occurrence index tells them apart)
+    const same = evaluate([a, { ...a }], [], DEFAULT_SETTINGS, AS_OF).findings;
+    expect(same).toHaveLength(2);
+    expect(new Set(same.map((f) => f.id)).size).toBe(2);
+    expect(same.map((f) => f.instanceId).every((i) => i.startsWith('(unknown'))).toBe(true);
+  });
+  test('an AWS CLI dump of two instances without InstanceId gives two findings', () => {
+    const item = (type: string) => ({ InstanceType: type, OwnerId: '123412341234', AvailabilityZone: 'us-east-1a', State: { Name: 'running' }, ImageMetadata: { ImageId: 'ami-1', State: 'deregistered', OwnerId: '123412341234', CreationDate: '2026-11-01T00:00:00Z', IsPublic: false } });
+    const inv = inventoryFromInputs([{ file: 'dump.json', doc: { InstanceImageMetadata: [item('t3.micro'), item('t3.nano')] } }], '2026-11-26T00:00:00Z');
+    const r = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 't' } });
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['deregistered-ami', 'deregistered-ami']);
+    expect(new Set(r.findings.map((f) => f.id)).size).toBe(2);
+  });
+  test('an exact duplicate record (same account, region, InstanceId) is evaluated once, the first kept', () => {
+    const first = record({ State: 'deregistered' });
+    const again = record({ State: 'disabled' });
+    const ev = evaluate([first, again], [], DEFAULT_SETTINGS, AS_OF);
+    expect(ev.findings.map((f) => f.ruleId)).toEqual(['deregistered-ami']);
+    expect(ev.instancesEvaluated).toBe(1);
+  });
+  test('the engine refuses two findings with one id', () => {
+    const [f] = run(record({ State: 'deregistered' }));
+    expect(() => checkUniqueIds([f!, { ...f!, message: 'other' } as Finding])).toThrow(/share the id/);
+    expect(() => checkUniqueIds(run(record({ State: undefined, DeprecationTime: 'x', CreationDate: 'y' })))).not.toThrow();
+  });
+});
+
+describe('waivers at scale', () => {
+  /** The plain reading of the waiver semantics: every waiver checked in order against every finding. */
+  function reference(findings: Finding[], recs: Map<string, InstanceRecord>, waivers: WaiverSpec[], activeIds: Set<string>) {
+    // one shape for every waiver, so the 80 million checks below stay cheap
+    const ws = waivers.map((w) => {
+      const eq = w.tag?.indexOf('=') ?? -1;
+      return {
+        id: w.id, rule: w.ruleId ?? null, acct: w.accountId ?? null, region: w.region ?? null, inst: w.instanceId ?? null, image: w.imageId ?? null,
+        tagKey: w.tag === undefined ? null : eq < 0 ? w.tag : w.tag.slice(0, eq), tagValue: w.tag === undefined || eq < 0 ? null : w.tag.slice(eq + 1),
+        active: activeIds.has(w.id), matched: 0,
+      };
+    });
+    const out = new Map<string, { waiver: string | null; expired: string | null }>();
+    for (const f of findings) {
+      const tags = recs.get(f.instanceId)!.Tags ?? [];
+      let waiver: string | null = null, expired: string | null = null;
+      for (const w of ws) {
+        if (w.rule !== null && w.rule !== f.ruleId) continue;
+        if (w.acct !== null && w.acct !== f.accountId) continue;
+        if (w.region !== null && w.region !== f.region) continue;
+        if (w.inst !== null && w.inst !== f.instanceId) continue;
+        if (w.image !== null && w.image !== f.imageId) continue;
+        if (w.tagKey !== null && !tags.some((x) => x.Key === w.tagKey && (w.tagValue === null || x.Value === w.tagValue))) continue;
+        w.matched += 1;
+        if (w.active) waiver ??= w.id;
+        else expired ??= w.id;
+      }
+      out.set(f.id, { waiver, expired: waiver ? null : expired });
+    }
+    return { matched: new Map(ws.map((w) => [w.id, w.matched])), out };
+  }
+
+  test('2,000 waivers over 40,000 findings: the same waivers, expired waivers and counts as checking each waiver in turn', () => {
+    const accounts = ['111111111111', '222222222222', '333333333333', '444444444444'];
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const recs: InstanceRecord[] = [];
+    for (let n = 0; n < 40_000; n++) {
+      recs.push(record({ ImageId: `ami-${String(n % 500).padStart(17, '0')}`, State: 'deregistered' }, {
+        accountId: accounts[n % 4]!, region: regions[n % 3]!, OwnerId: accounts[n % 4]!, InstanceId: `i-${String(n).padStart(17, '0')}`,
+        Tags: [{ Key: 'Name', Value: `web-${n}` }, { Key: 'team', Value: `t${n % 40}` }, { Key: 'env', Value: n % 2 ? 'prod' : 'dev' }],
+      }));
+    }
+    const waivers: WaiverSpec[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const base = { id: `w-${String(i).padStart(4, '0')}`, reason: 'test', expires: i % 7 === 0 ? '2026-01-01' : '2027-01-01' };
+      switch (i % 10) {
+        case 0: waivers.push({ ...base, instanceId: `i-${String(i * 19).padStart(17, '0')}` }); break;
+        case 1: waivers.push({ ...base, imageId: `ami-${String(i % 600).padStart(17, '0')}`, accountId: accounts[i % 4] }); break;
+        case 2: waivers.push({ ...base, tag: `team=t${i % 50}`, region: regions[i % 3] }); break;
+        case 3: waivers.push({ ...base, tag: i % 3 ? 'env=prod' : 'env', ruleId: 'deregistered-ami', instanceId: `i-${String(i * 7).padStart(17, '0')}` }); break;
+        case 4: waivers.push({ ...base, accountId: accounts[i % 4], region: regions[i % 3], imageId: `ami-${String(i).padStart(17, '0')}` }); break;
+        case 5: waivers.push({ ...base, ruleId: i % 20 === 5 ? 'stale-ami' : 'deregistered-ami', tag: `Name=web-${i * 13}` }); break;
+        case 6: waivers.push({ ...base, instanceId: `i-${String(i * 3).padStart(17, '0')}`, region: regions[(i + 1) % 3] }); break;
+        case 7: waivers.push({ ...base, tag: `nokey${i}` }); break;
+        case 8: waivers.push({ ...base, imageId: `ami-${String(i % 500).padStart(17, '0')}` }); break;
+        default: waivers.push({ ...base, accountId: '999999999999' });
+      }
+    }
+    waivers.push({ id: 'w-all', reason: 'matches every finding', expires: '2026-01-01' }, { id: 'w-account', reason: 'one account', expires: '2027-01-01', accountId: accounts[3] });
+    const ev = evaluate(recs, [], { ...DEFAULT_SETTINGS, waivers }, AS_OF);
+    expect(ev.findings).toHaveLength(40_000);
+    const active = new Set(ev.waivers.filter((w) => w.status === 'active').map((w) => w.id));
+    expect(active.size).toBeGreaterThan(1_000);
+    const ref = reference(ev.findings, new Map(recs.map((r) => [r.InstanceId!, r])), waivers, active);
+    const got = new Map(ev.findings.map((f) => [f.id, { waiver: f.waiver?.id ?? null, expired: f.expiredWaiver?.id ?? null }]));
+    expect(got).toEqual(ref.out);
+    expect(new Map(ev.waivers.map((w) => [w.id, w.matchedFindings]))).toEqual(ref.matched);
+    // the run exercises every path: waived, waived by a later waiver after an expired one, expired only, unmatched
+    expect(ev.findings.filter((f) => f.waiver).length).toBeGreaterThan(10_000);
+    expect(ev.findings.filter((f) => !f.waiver && f.expiredWaiver).length).toBeGreaterThan(100);
+    expect(ev.waivers.filter((w) => w.matchedFindings === 0).length).toBeGreaterThan(100);
   });
 });
 

@@ -4,18 +4,19 @@ export default defineRule({
   meta: {
     id: 'not-allowed-ami',
     title: 'Instance runs on an AMI outside the Allowed AMIs criteria',
-    description: 'ImageAllowed is false. Where the region\'s Allowed AMIs state is enabled the AMI can no longer be discovered or launched (high); under audit-mode, or where the state could not be read, it would be blocked once enforcement starts (medium).',
+    description: 'ImageAllowed is false. Where the region\'s Allowed AMIs state is enabled the AMI can no longer be discovered or launched (high); under audit-mode, or where the state could not be read, it would be blocked once enforcement starts (medium). A severity override changes the enabled case only; severityByState overrides each state by name.',
     severity: 'high',
+    severityStates: { enabled: 'base', 'audit-mode': 'medium', disabled: 'medium', unknown: 'medium' },
     remediation: 'Move the workload to an AMI that meets the Allowed AMIs criteria, or, if the AMI is legitimate, add its provider to the criteria (ec2 replace-image-criteria-in-allowed-images-settings).',
   },
   evaluate(v) {
     if (v.rec.ImageMetadata?.ImageAllowed !== false) return [];
     const id = v.imageId ?? '(unknown)';
     switch (v.allowedImagesState) {
-      case 'enabled': return [{ message: `AMI ${id} is not allowed and Allowed AMIs is enabled in ${v.rec.region}: it can no longer be launched.`, severity: 'high' }];
-      case 'audit-mode': return [{ message: `AMI ${id} is not allowed; Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.`, severity: 'medium' }];
-      case 'disabled': return [{ message: `AMI ${id} does not meet the Allowed AMIs criteria; Allowed AMIs is disabled in ${v.rec.region}.`, severity: 'medium' }];
-      default: return [{ message: `AMI ${id} is not allowed; the Allowed AMIs state of ${v.rec.region} could not be read, so enforcement is unknown.`, severity: 'medium' }];
+      case 'enabled': return [{ message: `AMI ${id} is not allowed and Allowed AMIs is enabled in ${v.rec.region}: it can no longer be launched.`, state: 'enabled' }];
+      case 'audit-mode': return [{ message: `AMI ${id} is not allowed; Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.`, severity: 'medium', state: 'audit-mode' }];
+      case 'disabled': return [{ message: `AMI ${id} does not meet the Allowed AMIs criteria; Allowed AMIs is disabled in ${v.rec.region}.`, severity: 'medium', state: 'disabled' }];
+      default: return [{ message: `AMI ${id} is not allowed; the Allowed AMIs state of ${v.rec.region} could not be read, so enforcement is unknown.`, severity: 'medium', state: 'unknown' }];
     }
   },
 });

@@ -5,7 +5,7 @@ export default defineRule({
   meta: {
     id: 'stale-ami',
     title: 'Instance runs on a very old AMI',
-    description: 'The AMI was created more than maxAmiAgeDays (default 365) before the as-of time, or its CreationDate is not reported. Old images miss years of patches even when nobody deprecated them.',
+    description: 'The AMI was created more than maxAmiAgeDays (default 365) before the as-of time, or its CreationDate is not reported (unless the image is deregistered or disabled, which explains it and is reported on its own). Old images miss years of patches even when nobody deprecated them.',
     severity: 'low',
     remediation: 'Rebuild the image from a current base in your image pipeline and roll the instance; set a DeprecationTime on your own AMIs so age is tracked.',
     options: { maxAmiAgeDays: { type: 'integer', default: 365, minimum: 1, description: 'Age in days beyond which an AMI counts as stale.' } },
@@ -14,7 +14,7 @@ export default defineRule({
     if (v.bare) return [];
     const max = Number(ctx.options.maxAmiAgeDays ?? 365);
     const c = v.creation;
-    if (!c) return [{ message: `AMI ${v.imageId ?? '(unknown)'} has no CreationDate; its age cannot be verified.` }];
+    if (!c) return v.stateExplainsGaps ? [] : [{ message: `AMI ${v.imageId ?? '(unknown)'} has no CreationDate; its age cannot be verified.` }];
     if (!c.at) return [];
     if (c.ms! >= ctx.asOfMs - max * DAY_MS) return [];
     return [{ message: `AMI ${v.imageId ?? '(unknown)'} was created at ${ctx.fmt(c.at)}, ${plural(daysBetween(c.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)} (limit ${plural(max, 'day')}).` }];

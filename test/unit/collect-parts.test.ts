@@ -1,0 +1,128 @@
+/** The collector's pure parts: the pagination loop, the coverage ledger and region planning. */
+import { describe, expect, test } from '@jest/globals';
+import { paginate, maxPagesFor, MAX_EMPTY_PAGES_IN_A_ROW } from '../../src/collect/paginate.js';
+import { CoverageLedger } from '../../src/collect/ledger.js';
+import { accountOfArn, planRegions } from '../../src/collect/plan.js';
+import { emptyCoverage } from '../../src/report/coverage.js';
+
+/** A paginator over fixed pages: page i answers items[i] and tokens[i]. */
+function pages(items: number[][], tokens: (string | undefined)[]) {
+  const asked: (string | undefined)[] = [];
+  let i = 0;
+  return {
+    asked,
+    fetch: async (token: string | undefined) => {
+      asked.push(token);
+      const k = i++;
+      return { items: items[k] ?? [], nextToken: tokens[k] };
+    },
+  };
+}
+
+describe('paginate', () => {
+  test('follows tokens to the end and hands over every page once', async () => {
+    const p = pages([[1, 2], [3], [4]], ['a', 'b', undefined]);
+    const got: number[] = [];
+    const res = await paginate({ action: 'X', pageSize: 2, fetch: p.fetch, onItems: (i) => got.push(...i) });
+    expect(got).toEqual([1, 2, 3, 4]);
+    expect(res).toEqual({ pages: 3, failure: null });
+    expect(p.asked).toEqual([undefined, 'a', 'b']);
+  });
+
+  test('an empty string token ends the paging like an absent one', async () => {
+    const p = pages([[1]], ['']);
+    expect((await paginate({ action: 'X', pageSize: 2, fetch: p.fetch, onItems: () => undefined })).failure).toBeNull();
+  });
+
+  test('the same token on every page is a loop, not the end: the pages got are kept', async () => {
+    const p = pages([[1], [2], [3], [4]], ['T', 'T', 'T', undefined]);
+    const got: number[] = [];
+    const res = await paginate({ action: 'DescribeInstanceImageMetadata', pageSize: 1, fetch: p.fetch, onItems: (i) => got.push(...i) });
+    expect(got).toEqual([1, 2]);
+    expect(res.failure).toMatchObject({ action: 'DescribeInstanceImageMetadata', code: 'PaginationLoop' });
+    expect(res.failure!.message).toContain('already used');
+  });
+
+  test('a cycle A -> B -> A is caught', async () => {
+    const p = pages([[1], [2], [3], [4], [5]], ['A', 'B', 'A', 'B', undefined]);
+    const res = await paginate({ action: 'X', pageSize: 1, fetch: p.fetch, onItems: () => undefined });
+    expect(res.failure?.code).toBe('PaginationLoop');
+    expect(p.asked).toEqual([undefined, 'A', 'B']);
+  });
+
+  test('empty pages with fresh tokens forever end after a bounded run of them', async () => {
+    let n = 0;
+    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [], nextToken: `t${n++}` }), onItems: () => undefined });
+    expect(res.failure?.code).toBe('PaginationLoop');
+    expect(res.pages).toBe(MAX_EMPTY_PAGES_IN_A_ROW);
+  });
+
+  test('pages that keep coming past what the page size allows are capped', async () => {
+    let n = 0;
+    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [n], nextToken: `t${n++}` }), onItems: () => undefined });
+    expect(res.failure?.code).toBe('PaginationLoop');
+    expect(res.pages).toBe(maxPagesFor(1000));
+  });
+});
+
+describe('coverage ledger', () => {
+  test('entries start unsettled; what is still open at the end is an error, never ok', () => {
+    const l = new CoverageLedger();
+    expect(l.open('111111111111', 'us-east-1')).toBe(true);
+    expect(l.open('111111111111', 'eu-west-1')).toBe(true);
+    l.settle({ ...emptyCoverage('111111111111', 'us-east-1'), status: 'ok' });
+    const out = l.close({ action: 'Run', code: 'Interrupted', message: 'stopped' });
+    expect(out.map((c) => `${c.region}=${c.status}:${c.errorCode}`).sort()).toEqual(['eu-west-1=error:Interrupted', 'us-east-1=ok:null']);
+    expect(out.find((c) => c.region === 'eu-west-1')!.failures).toEqual([{ action: 'Run', code: 'Interrupted', message: 'stopped' }]);
+  });
+
+  test('a scope is opened once and settled once', () => {
+    const l = new CoverageLedger();
+    expect(l.open('111111111111', 'us-east-1')).toBe(true);
+    expect(l.open('111111111111', 'us-east-1')).toBe(false);
+    l.skip('111111111111', 'us-east-1', 'not-enabled');
+    expect(() => l.skip('111111111111', 'us-east-1', 'not-enabled')).toThrow(/settled twice/);
+    expect(l.counts()).toEqual({ total: 1, settled: 1, failed: 0 });
+  });
+});
+
+describe('region planning', () => {
+  const answer = [
+    { RegionName: 'us-east-1', OptInStatus: 'opt-in-not-required' },
+    { RegionName: 'ap-east-1', OptInStatus: 'not-opted-in' },
+    { RegionName: 'me-south-1', OptInStatus: 'opted-in' },
+  ];
+
+  test('every named region ends scanned or skipped with a reason', () => {
+    const p = planRegions(answer, ['us-east-1', 'us-west-2', 'ap-east-1']);
+    expect(p.scan).toEqual(['us-east-1']);
+    expect(p.skipped.map((s) => `${s.region}:${s.reason}`)).toEqual(['ap-east-1:not-enabled', 'us-west-2:not-offered']);
+  });
+
+  test('without named regions: the enabled ones are scanned, the others skipped', () => {
+    const p = planRegions(answer, []);
+    expect(p.scan).toEqual(['me-south-1', 'us-east-1']);
+    expect(p.skipped.map((s) => s.region)).toEqual(['ap-east-1']);
+  });
+
+  test('a region listed twice is one scope; listed both enabled and not, it is scanned', () => {
+    const p = planRegions([...answer, ...answer, { RegionName: 'ap-east-1', OptInStatus: 'opted-in' }], []);
+    expect(p.scan).toEqual(['ap-east-1', 'me-south-1', 'us-east-1']);
+    expect(p.skipped).toEqual([]);
+  });
+
+  test('an empty answer or a name that is not a region is not an answer', () => {
+    expect(() => planRegions([], [])).toThrow(/no regions/);
+    expect(() => planRegions(undefined, ['us-east-1'])).toThrow(/no regions/);
+    const bad = (() => { try { planRegions([{ RegionName: 'us-east-1\u001b[31m' }], []); } catch (e) { return e as Error; } return null; })();
+    expect(bad?.name).toBe('MalformedResponse');
+    expect(bad?.message).not.toContain('\u001b');
+  });
+
+  test('the account of an assumed-role ARN', () => {
+    expect(accountOfArn('arn:aws:sts::333333333333:assumed-role/R/s')).toBe('333333333333');
+    expect(accountOfArn('arn:aws-us-gov:sts::123456789012:assumed-role/R/s')).toBe('123456789012');
+    expect(accountOfArn('nonsense')).toBeNull();
+    expect(accountOfArn(null)).toBeNull();
+  });
+});
