@@ -44,6 +44,7 @@
   function Table(id, pagerId, waived) {
     this.table = $(id); this.body = this.table.tBodies[0]; this.pager = $(pagerId);
     this.waived = waived; this.page = 0; this.sortCol = -1; this.sortDir = 1; this.rows = [];
+    this.hasChange = this.table.querySelector('th[data-col="' + DIFF + '"]') !== null;
     var self = this;
     Array.prototype.forEach.call(this.table.tHead.rows[0].cells, function (th) {
       th.addEventListener('click', function () { self.sortBy(+th.getAttribute('data-col'), th); });
@@ -93,9 +94,8 @@
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
         cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');
-      } else if (this.table.tHead.rows[0].cells.length > 7) {
-        cell(tr, r[DIFF] ? r[DIFF] + (r[CHANGE] ? ': ' + r[CHANGE] : '') : '');
       }
+      if (this.hasChange) cell(tr, r[DIFF] ? r[DIFF] + (r[CHANGE] ? ': ' + r[CHANGE] : '') : '', 'change');
       frag.appendChild(tr);
     }
     this.body.textContent = '';
@@ -131,8 +131,28 @@
     ['f-sev', 'f-rule', 'f-account', 'f-region', 'f-text'].forEach(function (id) { $(id).value = ''; });
     refresh();
   });
-  window.addEventListener('beforeprint', function () { open.draw(0, PRINT_MAX); waived.draw(0, PRINT_MAX); });
-  window.addEventListener('afterprint', function () { open.draw(open.page * PAGE, PAGE); waived.draw(waived.page * PAGE, PAGE); });
+  // Printing shows every row (up to PRINT_MAX) and opens every closed <details> (the diff's lists);
+  // afterwards the pages and the details are as they were. Both the print events and the print
+  // media query start it, so print preview, "Save as PDF" and emulated print media all get it.
+  var printing = false, reopened = [];
+  function setPrinting(on) {
+    if (on === printing) return;
+    printing = on;
+    if (on) {
+      open.draw(0, PRINT_MAX); waived.draw(0, PRINT_MAX);
+      reopened = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
+      reopened.forEach(function (d) { d.open = true; });
+    } else {
+      open.draw(open.page * PAGE, PAGE); waived.draw(waived.page * PAGE, PAGE);
+      reopened.forEach(function (d) { d.open = false; });
+      reopened = [];
+    }
+  }
+  window.addEventListener('beforeprint', function () { setPrinting(true); });
+  window.addEventListener('afterprint', function () { setPrinting(false); });
+  var printMedia = window.matchMedia ? window.matchMedia('print') : null;
+  if (printMedia && printMedia.addEventListener) printMedia.addEventListener('change', function (e) { setPrinting(e.matches); });
   refresh();
+  if (printMedia && printMedia.matches) setPrinting(true);
   document.documentElement.setAttribute('data-ready', 'true');
 })();

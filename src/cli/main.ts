@@ -12,7 +12,7 @@ import { configSchema } from '../schema/config.js';
 import { reportSchema } from '../schema/report.js';
 import type { CollectOptions } from '../collect/collector.js';
 import { collectForCli } from '../collect/parallel.js';
-import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE_ARN_RE, ROLE_NAME_RE, splitList } from '../collect/filters.js';
+import { ACCOUNT_ID_RE, checkList, INSTANCE_ID_RE, parseFilters, REGION_RE, ROLE_NAME_RE, splitList } from '../collect/filters.js';
 import { mergeInputs } from '../report/input.js';
 import { diffReports } from '../report/build.js';
 import { RULES } from '../rules/registry.js';
@@ -25,7 +25,7 @@ import { generateFleet } from '../emulator/generate.js';
 import { demoFleet } from '../emulator/demo.js';
 import { FORMATS } from '../render/index.js';
 import { termJson, termSafe } from '../render/sanitize.js';
-import { changeText, unverifiedWhy } from '../render/summary.js';
+import { changeText, diffCounts, unverifiedWhy } from '../render/summary.js';
 import { addEnvironmentSecrets, addSecret, redact } from './redact.js';
 import { progressSink } from './progress.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, parseFormats, produce } from './pipeline.js';
@@ -169,11 +169,7 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   }
   const roleName = a.roleName ?? cfg.roleName;
   if (roleName !== undefined && !ROLE_NAME_RE.test(roleName)) throw new UserError(`--role-name: "${roleName}" is not a role name (1-64 of letters, digits and +=,.@_-); give a name, not an ARN`);
-  for (const [acct, arn] of roleArns) {
-    if (!ROLE_ARN_RE.test(arn)) throw new UserError(`config accounts: role ARN for ${acct} is not an IAM role ARN: ${arn}`);
-    const inArn = ROLE_ARN_RE.exec(arn)?.[1];
-    if (inArn !== acct) throw new UserError(`config accounts: the role ARN listed for ${acct} belongs to account ${inArn}; give a role in ${acct}`);
-  }
+  // role ARNs were checked with the config (shape, and that each belongs to its account)
   const listed = checkList('--regions', splitList(a.regions ?? cfg.regions), REGION_RE, 'a region name such as us-east-1');
   const allRegions = a.allRegions ?? cfg.allRegions ?? false;
   // The home region and where it came from: an empty variable counts as unset, as in the AWS CLI.
@@ -346,11 +342,11 @@ function runDiff(a: { old: string; new: string; format?: string }, io: CliIO): v
     `  ${label.padEnd(11)}${t(f.severity, 8).padEnd(9)}${t(f.ruleId, 18).padEnd(19)}${t(f.accountId, 20)} ${t(f.region, 30).padEnd(15)} ${t(f.instanceId, 40).padEnd(20)} ${t(f.imageId ?? '', 40)}${extra ? `  (${extra})` : ''}`;
   const c = d.counts;
   const lines = [
-    `ami-audit diff: ${c.new} new, ${c.resolved} resolved, ${c.unverified} unverified, ${c.changed} changed, ${c.unchanged} unchanged`,
+    `ami-audit diff: ${diffCounts(d)}`,
     `  old  run ${t(before.run.id, 80)} started ${t(before.run.startedAt)}`,
     `  new  run ${t(after.run.id, 80)} started ${t(after.run.startedAt)}`,
   ];
-  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but their scope was not ok in both runs, so they are not resolved (the reason is on each line)`);
+  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but the new run could not check them (their scope was not ok in both runs, or the run did not look), so they are not resolved (the reason is on each line)`);
   for (const f of d.new) lines.push(row('new', f));
   for (const f of d.changed) lines.push(row('changed', f, changeText(f)));
   for (const f of d.resolved) lines.push(row('resolved', f));

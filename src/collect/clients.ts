@@ -48,14 +48,11 @@ export interface ClientOptions {
  * is reported by resolveBaseCredentials in one line.
  */
 class CredentialChainLogger {
-  readonly warnings: string[] = [];
   debug(): void {}
   info(): void {}
   trace(): void {}
   error(): void {}
-  warn(...args: unknown[]): void {
-    if (this.warnings.length < 10) this.warnings.push(args.map(String).join(' '));
-  }
+  warn(): void {}
 }
 
 type AnyClient = EC2Client | STSClient;
@@ -194,11 +191,6 @@ export class ClientFactory {
         throw e;
       }
     }, { step: 'initialize', name: 'amiAuditObserve' });
-  }
-
-  /** Warnings the SDK's default credential chain gave (kept off the terminal). */
-  get credentialChainWarnings(): readonly string[] {
-    return this.chainLogger.warnings;
   }
 
   destroy(): void {

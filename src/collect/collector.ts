@@ -11,12 +11,16 @@ import type { CoverageEntry, InstanceRecord, Inventory, RunOptions, ScopeFailure
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
 import { AssumedCredentials } from './credentials.js';
-import { describeError } from './errors.js';
+import { abortError, describeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { collectScope } from './scope.js';
 import { Interner } from './intern.js';
 import { CoverageLedger } from './ledger.js';
-import { discoverRegions, planAccount } from './plan.js';
+import { partitionOf } from './regions.js';
+import { accountOfArn, DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount } from './plan.js';
+import { ACCOUNT_ID_RE } from '../model/ids.js';
+import { termSafe } from '../render/sanitize.js';
+import { listedCompletely } from '../report/coverage.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
@@ -77,7 +81,6 @@ function withoutUserinfo(url: string | undefined): string | undefined {
   }
 }
 
-const PARTITION_OF_REGION = (region: string): string => (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
 
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
 async function baseCredentials(factory: ClientFactory, opts: CollectOptions): Promise<void> {
@@ -105,13 +108,19 @@ function stopCause(signal: AbortSignal, deadlineMs: number | undefined): ScopeFa
   return { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
 }
 
+/** Seconds as a person reads them: 40 s, 12 min, 5 h, 3 days. */
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
 function formatMs(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
 
-function abortError(): Error {
-  return Object.assign(new Error('The run was stopped'), { name: 'AbortError' });
-}
 
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
@@ -156,16 +165,21 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       const d = describeError(e);
       throw new UserError(`cannot establish the caller's identity with sts:GetCallerIdentity: ${d.code}: ${d.message}`);
     }
+    // The caller's identity names the account audited when none is given: it must be an account id,
+    // and the one its ARN names.
     const callerAccount = caller.Account ?? null;
+    if (callerAccount !== null && (!ACCOUNT_ID_RE.test(callerAccount) || (caller.Arn !== undefined && accountOfArn(caller.Arn) !== callerAccount))) {
+      throw new UserError(`sts:GetCallerIdentity answered account ${JSON.stringify(termSafe(callerAccount, 40))} with ARN ${JSON.stringify(termSafe(caller.Arn ?? '(none)', 120))}: not a consistent identity; check --endpoint-url and the credentials`);
+    }
     const accounts = opts.accounts.length ? opts.accounts : callerAccount ? [callerAccount] : [];
     if (!accounts.length) throw new UserError('no account to audit: GetCallerIdentity named none and --accounts is empty');
     progress.accountsTotal = accounts.length;
     const homeRegion = factory.opts.region;
-    const partition = PARTITION_OF_REGION(homeRegion);
+    const partition = partitionOf(homeRegion);
+    const defaultEnabled = partition === 'aws' ? DEFAULT_ENABLED_REGIONS : new Set<string>();
 
     const instances: InstanceRecord[] = [];
     const found = new Set<string>();
-    let listingIncomplete = false;
     const credentials: AssumedCredentials[] = [];
 
     // Where an account cannot be planned (its role cannot be assumed, or it may not call
@@ -174,14 +188,13 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     let callerRegionList: Promise<string[]> | null = null;
     const regionsForFailure = (): Promise<string[]> => {
       if (!opts.allRegions || opts.regions.length) return Promise.resolve(opts.regions);
-      callerRegionList ??= discoverRegions(factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined), [], callLimit, signal)
+      callerRegionList ??= discoverRegions(factory.ec2Client(`${callerAccount ?? 'caller'}|base`, homeRegion, undefined), [], callLimit, signal, defaultEnabled)
         .then((p) => (p.scan.length ? p.scan : ['*']), () => ['*']);
       return callerRegionList;
     };
 
     const auditAccount = async (accountId: string): Promise<void> => {
       const failAccount = async (failure: ScopeFailure): Promise<void> => {
-        listingIncomplete = true;
         progress.accountsResolved += 1;
         for (const r of await regionsForFailure()) if (ledger.open(accountId, r)) ledger.fail(accountId, r, failure);
       };
@@ -199,7 +212,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         return;
       }
       const plan = await planAccount({
-        accountId, homeRegion, allRegions: opts.allRegions, named: opts.regions, limit: callLimit, signal, stopCause: cause,
+        accountId, homeRegion, defaultEnabled, allRegions: opts.allRegions, named: opts.regions, limit: callLimit, signal, stopCause: cause,
         creds: creds && roleArn ? { provider: creds.provider, roleArn, assumedArn: () => creds.assumedRoleArn } : null,
         discoveryClient: (provider) => factory.ec2Client(`${accountId}|${roleArn ?? 'base'}`, homeRegion, provider),
       });
@@ -210,6 +223,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       progress.accountsResolved += 1;
       const scan = plan.regions.scan.filter((r) => ledger.open(accountId, r));
       for (const s of plan.regions.skipped) if (ledger.open(accountId, s.region)) ledger.skip(accountId, s.region, s.reason, s.message);
+      for (const f of plan.regions.failed) if (ledger.open(accountId, f.region)) ledger.fail(accountId, f.region, f.failure);
       const accountLimit = pLimit(opts.accountConcurrency);
       await Promise.all(scan.map((region) => accountLimit(async () => {
         if (signal.aborted) return; // settled by the ledger's close
@@ -221,7 +235,6 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         if (opts.onScope) opts.onScope(res.coverage, res.instances);
         else for (const i of res.instances) instances.push(i);
         for (const id of res.foundIds) found.add(id);
-        if (!res.listedCompletely) listingIncomplete = true;
         progress.instances += res.instances.length;
         ledger.settle(res.coverage);
       })));
@@ -229,7 +242,8 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     await Promise.all(accounts.map(auditAccount));
 
     const coverage = ledger.close(signal.aborted ? cause() : { action: 'Run', code: 'NotSettled', message: 'The run ended without an outcome for this scope.' });
-    if (coverage.some((c) => c.status !== 'ok' && c.status !== 'skipped')) listingIncomplete = true;
+    // Instance ids are "not found" only where every scope was listed completely.
+    const listingIncomplete = coverage.some((c) => c.status !== 'skipped' && !listedCompletely(c));
     const regionsList = [...new Set(coverage.map((c) => c.region))].filter((r) => r !== '*').sort();
     const options: RunOptions = {
       roleName: opts.roleName, roleArns: opts.roleArns, externalIdSet: opts.externalId || opts.externalIds ? true : undefined, roleSessionName: opts.roleSessionName,
@@ -242,7 +256,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const warnings: string[] = [];
     const skews = credentials.map((c) => c.clockSkewSeconds).filter((s): s is number => s !== null);
     if (skews.length) {
-      warnings.push(`The local clock looks about ${Math.round(Math.max(...skews))} s ahead of AWS: credentials from AssumeRole arrived already expired or about to expire by this clock (${skews.length} account${skews.length === 1 ? '' : 's'}). They were used for their requested lifetime instead; set the clock right (NTP).`);
+      warnings.push(`Credentials from AssumeRole arrived already expired, or about to expire, by this machine's clock (${skews.length} account${skews.length === 1 ? '' : 's'}; off by about ${duration(Math.max(...skews))}): either this clock is ahead (set it right with NTP) or the endpoint's is wrong. They were used for their requested lifetime instead.`);
     }
     if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') warnings.push(`The run's deadline (${formatMs(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
     const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();

@@ -16,6 +16,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { registerCredentials } from './secrets.js';
+import { abortError } from './errors.js';
 
 export interface AssumeOptions {
   roleArn: string;
@@ -46,16 +47,14 @@ interface Held extends AwsCredentialIdentity {
   issuedAt: number;
 }
 
-function abortError(): Error {
-  return Object.assign(new Error('AssumeRole was not completed: the run was interrupted'), { name: 'AbortError' });
-}
+const NOT_ASSUMED = 'AssumeRole was not completed: the run was interrupted';
 
 /** `p`, or a rejection as soon as `signal` aborts. */
 function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortError());
+  if (signal.aborted) return Promise.reject(abortError(NOT_ASSUMED));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError());
+    const onAbort = (): void => reject(abortError(NOT_ASSUMED));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
@@ -120,11 +119,6 @@ export class AssumedCredentials {
     if (this.pending === p) this.pending = null;
   }
 
-  /** Drops the cached credentials (the SDK's memoized identity stays: prefer renew). */
-  invalidate(): void {
-    this.current = null;
-  }
-
   /**
    * After the service refused `client`'s credentials as expired: makes the client sign its next
    * request with fresh credentials. Assumes the role again only if the client's credentials are
@@ -145,10 +139,10 @@ export class AssumedCredentials {
 
   private async assume(): Promise<Held> {
     const signal = this.opts.signal;
-    if (signal?.aborted) throw abortError();
+    if (signal?.aborted) throw abortError(NOT_ASSUMED);
     const { out, issuedAt } = await this.opts.limit(async () => {
       // dropped at once if the run was interrupted while this waited for its turn
-      if (signal?.aborted) throw abortError();
+      if (signal?.aborted) throw abortError(NOT_ASSUMED);
       const issuedAt = this.now();
       this.assumeCount += 1;
       const out = await this.sts.send(new AssumeRoleCommand({

@@ -9,6 +9,8 @@ const PARSE_FAILURE = /Deserialization error|XML parse error|char '.*' is not ex
 const SDK_HINT = /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
 /** Messages longer than this are cut before they are redacted and shortened to one line. */
 const MAX_RAW_MESSAGE = 65_536;
+/** Control characters (ANSI escapes start with one) and the invisible and bidi ones. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 interface SdkErrorLike {
   name?: string;
@@ -44,7 +46,8 @@ export function errorCode(e: unknown): string {
 export function describeError(e: unknown): ScopeError {
   const err = e as SdkErrorLike | undefined;
   const retries = Math.max(0, (err?.$metadata?.attempts ?? 1) - 1);
-  const code = errorCode(e);
+  // Codes and messages come from the endpoint: no control or bidi characters reach a report.
+  const code = errorCode(e).replace(/[^\w.:-]+/g, '').slice(0, 100) || 'Error';
   let message = String(err?.message ?? e).replace(SDK_HINT, '');
   const status = err?.$metadata?.httpStatusCode;
   if (code.startsWith('HTTP') && status !== undefined && !/\bHTTP \d{3}\b/.test(message)) {
@@ -53,7 +56,7 @@ export function describeError(e: unknown): ScopeError {
   }
   if (message.length > MAX_RAW_MESSAGE) message = message.slice(0, MAX_RAW_MESSAGE);
   // One line and short: messages come from the service.
-  message = redact(message).replace(/\s+/g, ' ').trim().slice(0, 500);
+  message = redact(message).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim().slice(0, 500);
   return { code, message, retries };
 }
 
@@ -69,3 +72,10 @@ export function isServerFailure(e: unknown): boolean {
   return status !== undefined && status >= 500;
 }
 export const EXPIRED_CODES = new Set(['RequestExpired', 'ExpiredToken', 'ExpiredTokenException']);
+
+/** The error a stopped run gives its calls and queued work (describeError reads it as Interrupted). */
+export function abortError(message = 'The run was stopped before this call', cause?: unknown): Error {
+  const e = Object.assign(new Error(message), { name: 'AbortError' });
+  if (cause instanceof Error) (e as Error & { cause?: unknown }).cause = cause;
+  return e;
+}

@@ -67,10 +67,7 @@ export function parseFilters(args: string[]): Filter[] {
   return out;
 }
 
-export const INSTANCE_ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-export const ACCOUNT_ID_RE = /^\d{12}$/;
-export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-export const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+export { ACCOUNT_ID_RE, INSTANCE_ID_RE, REGION_RE } from '../model/ids.js';
 export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 
 /** Splits list options given AWS-CLI style (space-separated words) or comma-separated. */

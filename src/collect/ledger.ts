@@ -32,11 +32,6 @@ export class CoverageLedger {
     return true;
   }
 
-  has(accountId: string, region: string): boolean {
-    const k = CoverageLedger.key(accountId, region);
-    return this.pending.has(k) || this.settled.has(k);
-  }
-
   /** Settles an open entry (opening it first if needed). A scope is settled once; a second outcome is a bug. */
   settle(entry: CoverageEntry): void {
     const k = CoverageLedger.key(entry.accountId, entry.region);
@@ -48,7 +43,7 @@ export class CoverageLedger {
   }
 
   skip(accountId: string, region: string, reason: string, message: string | null = null): void {
-    this.settle({ ...emptyCoverage(accountId, region), status: 'skipped', reason, errorMessage: message });
+    this.settle({ ...emptyCoverage(accountId, region, 'skipped'), reason, errorMessage: message });
   }
 
   fail(accountId: string, region: string, failure: ScopeFailure): void {
@@ -71,5 +66,5 @@ export class CoverageLedger {
 }
 
 export function errorEntry(accountId: string, region: string, failure: ScopeFailure): CoverageEntry {
-  return { ...emptyCoverage(accountId, region), status: 'error', errorCode: failure.code, errorMessage: failure.message, failures: [failure] };
+  return { ...emptyCoverage(accountId, region, 'error'), errorCode: failure.code, errorMessage: failure.message, failures: [failure] };
 }

@@ -1,6 +1,7 @@
 /**
  * The one pagination loop of the collector. Every paged call goes through it, so that every one
- * has the same guards: a token seen before in the scope (an immediate repeat or a longer cycle),
+ * has the same guards: a token seen before in the scope (an immediate repeat or a longer cycle,
+ * remembered across all the scope's paged calls when the caller shares its set),
  * more pages than the page size allows for, or a long run of empty pages that keep handing out
  * tokens all end the loop. Paging that did not end cleanly is reported, never taken for the end
  * of the data: the caller keeps what it got and records the scope as partial.
@@ -9,7 +10,10 @@ import type { ScopeFailure } from '../model/types.js';
 
 /** More instances than this in one account x region is not an answer but a runaway paginator. */
 export const MAX_ITEMS_PER_SCOPE = 500_000;
-/** Empty pages in a row that still carry a NextToken before the paging is given up as endless. */
+/**
+ * Pages in a row that bring nothing new (empty, or only items already received) while still
+ * carrying a NextToken, before the paging is given up as endless.
+ */
 export const MAX_EMPTY_PAGES_IN_A_ROW = 100;
 
 export interface PageOf<T> {
@@ -24,8 +28,10 @@ export interface PaginateOptions<T> {
   pageSize: number;
   /** Fetches one page; `token` is undefined for the first. */
   fetch: (token: string | undefined) => Promise<PageOf<T>>;
-  /** Receives each page's items as it arrives. */
-  onItems: (items: readonly T[]) => void;
+  /** Receives each page's items as it arrives; may return how many of them were new. */
+  onItems: (items: readonly T[]) => number | void;
+  /** Tokens already handed out in this scope (shared by its paged calls); a new set when absent. */
+  seen?: Set<string>;
 }
 
 export interface PaginateResult {
@@ -44,7 +50,7 @@ function shown(token: string): string {
 }
 
 export async function paginate<T>(o: PaginateOptions<T>): Promise<PaginateResult> {
-  const seen = new Set<string>();
+  const seen = o.seen ?? new Set<string>();
   const maxPages = maxPagesFor(o.pageSize);
   let token: string | undefined;
   let pages = 0;
@@ -54,13 +60,13 @@ export async function paginate<T>(o: PaginateOptions<T>): Promise<PaginateResult
     const page = await o.fetch(token);
     pages += 1;
     const items = page.items ?? [];
-    if (items.length) o.onItems(items);
-    empties = items.length ? 0 : empties + 1;
+    const fresh = items.length ? o.onItems(items) : 0;
+    empties = (typeof fresh === 'number' ? fresh > 0 : items.length > 0) ? 0 : empties + 1;
     const next = page.nextToken || undefined;
     if (next === undefined) return { pages, failure: null };
     if (seen.has(next)) return loop(`NextToken ${JSON.stringify(shown(next))} came back after ${pages} pages, a token already used in this scope (the paging would repeat forever)`);
     if (pages >= maxPages) return loop(`still handing out NextToken after ${pages} pages of at most ${o.pageSize} (more than ${MAX_ITEMS_PER_SCOPE} items)`);
-    if (empties >= MAX_EMPTY_PAGES_IN_A_ROW) return loop(`${empties} empty pages in a row, each with a new NextToken`);
+    if (empties >= MAX_EMPTY_PAGES_IN_A_ROW) return loop(`${empties} pages in a row brought nothing new, each with a new NextToken`);
     seen.add(next);
     token = next;
   }

@@ -16,13 +16,25 @@ export interface RegionPlan {
   scan: string[];
   /** Regions recorded as skipped, with the reason (`not-enabled`, `not-offered`) and what DescribeRegions said. */
   skipped: { region: string; reason: string; message: string }[];
+  /** Regions the answer said something impossible about (an unknown opt-in status, a region every account has missing or not enabled). */
+  failed: { region: string; failure: ScopeFailure }[];
 }
+
+/**
+ * The commercial regions every account has without opting in (those launched before March 2019):
+ * DescribeRegions cannot truthfully leave one out or call it not enabled.
+ */
+export const DEFAULT_ENABLED_REGIONS: ReadonlySet<string> = new Set([
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1',
+  'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+]);
 
 export type AccountPlan =
   | { ok: true; accountKey: string; provider: AwsCredentialIdentityProvider | undefined; regions: RegionPlan }
   | { ok: false; failure: ScopeFailure };
 
 const ENABLED = new Set(['opt-in-not-required', 'opted-in']);
+const KNOWN_STATUSES = new Set([...ENABLED, 'not-opted-in']);
 
 class MalformedRegions extends Error {
   override name = 'MalformedResponse';
@@ -34,7 +46,7 @@ class MalformedRegions extends Error {
  * when its opt-in status is not enabled). An answer that lists no region, or a name that is not a
  * region, is not an answer: it throws (MalformedResponse).
  */
-export function planRegions(answer: { RegionName?: string; OptInStatus?: string }[] | undefined, named: readonly string[]): RegionPlan {
+export function planRegions(answer: { RegionName?: string; OptInStatus?: string }[] | undefined, named: readonly string[], defaultEnabled: ReadonlySet<string> = new Set()): RegionPlan {
   const status = new Map<string, string>();
   for (const r of answer ?? []) {
     const name = r.RegionName ?? '';
@@ -45,20 +57,27 @@ export function planRegions(answer: { RegionName?: string; OptInStatus?: string 
     if (prev === undefined || (!ENABLED.has(prev) && ENABLED.has(st))) status.set(name, st);
   }
   if (status.size === 0) throw new MalformedRegions('DescribeRegions listed no regions at all');
-  const plan: RegionPlan = { scan: [], skipped: [] };
+  const plan: RegionPlan = { scan: [], skipped: [], failed: [] };
+  const impossible = (region: string, what: string): void => {
+    plan.failed.push({ region, failure: { action: 'DescribeRegions', code: 'MalformedResponse', message: `DescribeRegions ${what}: the answer cannot be right, so the region was not audited` } });
+  };
   const wanted = named.length ? [...new Set(named)] : [...status.keys()];
   for (const region of wanted.sort()) {
     const st = status.get(region);
-    if (st === undefined) plan.skipped.push({ region, reason: 'not-offered', message: 'DescribeRegions does not list this region for the account: it is not offered to it.' });
+    if (st === undefined) {
+      if (defaultEnabled.has(region)) impossible(region, `does not list ${region}, a region every account has`);
+      else plan.skipped.push({ region, reason: 'not-offered', message: 'DescribeRegions does not list this region for the account: it is not offered to it.' });
+    } else if (!KNOWN_STATUSES.has(st)) impossible(region, `gives ${region} the opt-in status ${JSON.stringify(termSafe(st, 40))}, which is not one AWS uses`);
     else if (ENABLED.has(st)) plan.scan.push(region);
+    else if (defaultEnabled.has(region)) impossible(region, `calls ${region} not enabled, a region every account has without opting in`);
     else plan.skipped.push({ region, reason: 'not-enabled', message: `The region is not enabled in this account (opt-in status ${termSafe(st, 40)}).` });
   }
   return plan;
 }
 
-export async function discoverRegions(client: EC2Client, named: readonly string[], limit: <T>(fn: () => Promise<T>) => Promise<T>, signal: AbortSignal | undefined): Promise<RegionPlan> {
+export async function discoverRegions(client: EC2Client, named: readonly string[], limit: <T>(fn: () => Promise<T>) => Promise<T>, signal: AbortSignal | undefined, defaultEnabled?: ReadonlySet<string>): Promise<RegionPlan> {
   const out = await limit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: signal }));
-  return planRegions(out.Regions, named);
+  return planRegions(out.Regions, named, defaultEnabled);
 }
 
 /** The account id an assumed-role (or IAM) ARN belongs to. */
@@ -78,6 +97,8 @@ export interface PlanContext {
   /** EC2 client for region discovery in the home region with these credentials. */
   discoveryClient: (provider: AwsCredentialIdentityProvider | undefined) => EC2Client;
   homeRegion: string;
+  /** Regions every account of the home region's partition has (DEFAULT_ENABLED_REGIONS in aws). */
+  defaultEnabled: ReadonlySet<string>;
   allRegions: boolean;
   /** Regions the user named (--regions). */
   named: readonly string[];
@@ -113,9 +134,9 @@ export async function planAccount(ctx: PlanContext): Promise<AccountPlan> {
     }
   }
   const provider = ctx.creds?.provider;
-  if (!ctx.allRegions) return { ok: true, accountKey, provider, regions: { scan: [...ctx.named], skipped: [] } };
+  if (!ctx.allRegions) return { ok: true, accountKey, provider, regions: { scan: [...ctx.named], skipped: [], failed: [] } };
   try {
-    const regions = await discoverRegions(ctx.discoveryClient(provider), ctx.named, ctx.limit, ctx.signal);
+    const regions = await discoverRegions(ctx.discoveryClient(provider), ctx.named, ctx.limit, ctx.signal, ctx.defaultEnabled);
     return { ok: true, accountKey, provider, regions };
   } catch (e) {
     if (ctx.signal?.aborted) return stopped();

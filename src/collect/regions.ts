@@ -33,6 +33,11 @@ export function knownRegions(): string[] {
   return known;
 }
 
+/** The partition a region belongs to (aws, aws-cn, aws-us-gov, aws-iso, ...), for the ARNs built in it. */
+export function partitionOf(region: string): string {
+  return partition(region).name;
+}
+
 export function isKnownRegion(name: string): boolean {
   return REGION_RE.test(name) && 'description' in partition(name);
 }

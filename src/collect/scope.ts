@@ -13,12 +13,15 @@ import {
   type InstanceImageMetadata,
 } from '@aws-sdk/client-ec2';
 import type { AllowedImagesState, CoverageEntry, InstanceRecord, ScopeFailure } from '../model/types.js';
-import { describeError, EXPIRED_CODES, isServerFailure } from './errors.js';
+import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
-import { emptyCoverage } from '../report/coverage.js';
+import { ALLOWED_IMAGES_ACTION, emptyCoverage } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
 import { paginate, type PaginateResult } from './paginate.js';
 import { byZone } from './zones.js';
+import { plural } from '../rules/dates.js';
+import { regionOfZone } from '../model/ids.js';
+import { termSafe } from '../render/sanitize.js';
 
 export interface ScopeRequest {
   accountId: string;
@@ -34,7 +37,7 @@ export interface ScopeRequest {
   /** After the service refused the credentials as expired: get fresh ones into this client. */
   renew?: (client: EC2Client) => Promise<void>;
   /** Why the run is stopping, once its signal is aborted (Interrupted or DeadlineExceeded). */
-  stopCause?: () => ScopeFailure;
+  stopCause: () => ScopeFailure;
   /** Shares repeated strings across the run's instances. */
   interner?: Interner;
 }
@@ -42,10 +45,8 @@ export interface ScopeRequest {
 export interface ScopeResult {
   coverage: CoverageEntry;
   instances: InstanceRecord[];
-  /** Instance ids (of those asked for) that live in this scope. */
+  /** Instance ids (of those asked for with instanceIds) that live in this scope. */
   foundIds: string[];
-  /** Every instance of the scope (or of the ids asked for) was listed. */
-  listedCompletely: boolean;
 }
 
 const IDS_PER_CALL = 200;
@@ -58,6 +59,8 @@ export class ScopeRun {
   calls = 0;
   retries = 0;
   pages = 0;
+  /** Every NextToken this scope was handed, across all its paged calls: one seen again is a loop. */
+  private readonly tokens = new Set<string>();
 
   constructor(private readonly req: ScopeRequest) {}
 
@@ -70,9 +73,8 @@ export class ScopeRun {
         this.retries += Math.max(0, (out.$metadata.attempts ?? 1) - 1);
         return out;
       } catch (e) {
-        const d = describeError(e);
-        this.retries += d.retries;
-        if (attempt === 0 && EXPIRED_CODES.has(d.code) && this.req.renew && !this.req.signal?.aborted) {
+        this.retries += Math.max(0, ((e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
+        if (attempt === 0 && this.req.renew && !this.req.signal?.aborted && EXPIRED_CODES.has(errorCode(e))) {
           await this.req.renew(this.req.client);
           continue;
         }
@@ -83,10 +85,11 @@ export class ScopeRun {
 
   /** The region's Allowed AMIs state, or the failure that kept it unknown. */
   async allowedImagesState(): Promise<{ state: AllowedImagesState; failure: ScopeFailure | null }> {
-    const action = 'GetAllowedImagesSettings';
+    const action = ALLOWED_IMAGES_ACTION;
     try {
       const out = await this.send<Out<{ State?: string }>>(() => new GetAllowedImagesSettingsCommand({}));
-      const s = out.State;
+      // AWS leaves the state out where Allowed AMIs was never enabled: that is disabled.
+      const s = out.State ?? 'disabled';
       if (s === 'enabled' || s === 'audit-mode' || s === 'disabled') return { state: s, failure: null };
       return { state: 'unknown', failure: { action, code: 'UnexpectedResponse', message: `${action} answered with state ${JSON.stringify(String(s ?? '(none)').slice(0, 40))}, not enabled, audit-mode or disabled` } };
     } catch (e) {
@@ -97,15 +100,16 @@ export class ScopeRun {
   }
 
   stopped(): ScopeFailure {
-    return this.req.stopCause?.() ?? { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
+    return this.req.stopCause();
   }
 
   /** Every page for the given ids (or all instances), through the one pagination loop. */
-  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<PaginateResult> {
+  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceImageMetadata[]) => number | void): Promise<PaginateResult> {
     const pageSize = ids ? IDS_PER_CALL : this.req.pageSize ?? DEFAULT_PAGE_SIZE;
     const res = await paginate<InstanceImageMetadata>({
       action: DIIM,
       pageSize,
+      seen: this.tokens,
       onItems,
       fetch: async (token) => {
         const page = await this.send<Out<{ InstanceImageMetadata?: InstanceImageMetadata[]; NextToken?: string }>>(() => new DescribeInstanceImageMetadataCommand({
@@ -114,10 +118,10 @@ export class ScopeRun {
           ...(ids ? { InstanceIds: ids } : { MaxResults: pageSize }),
           ...(token ? { NextToken: token } : {}),
         }));
+        this.pages += 1; // counted as it comes: a failure part-way keeps the count
         return { items: page.InstanceImageMetadata, nextToken: page.NextToken };
       },
     });
-    this.pages += res.pages;
     return res;
   }
 
@@ -158,6 +162,7 @@ export class ScopeRun {
     return paginate<{ InstanceId?: string; Placement?: { AvailabilityZone?: string } }>({
       action: 'DescribeInstances',
       pageSize: DEFAULT_PAGE_SIZE,
+      seen: this.tokens,
       onItems: onInstances,
       fetch: async (token) => {
         const page = await this.send<Res>(() => new DescribeInstancesCommand({ MaxResults: DEFAULT_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }));
@@ -168,27 +173,44 @@ export class ScopeRun {
   }
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** Collects one scope; never throws: every failure, an interruption included, becomes its coverage entry. */
 export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
   const run = new ScopeRun(req);
-  const cov = emptyCoverage(req.accountId, req.region);
+  const cov = emptyCoverage(req.accountId, req.region, 'error');
   const failures: ScopeFailure[] = [];
   let failed = false; // nothing could be listed
   let uncovered = 0;
   const seen = new Set<string>();
   const instances: InstanceRecord[] = [];
   const interner = req.interner ?? new Interner();
-  const keep = (items: readonly InstanceImageMetadata[]): void => {
+  // An answer item that is not this scope's (another account's instance, another region's zone,
+  // an id not asked for: a proxy's cache, a misrouted call) is left out, and the scope says so.
+  const asked = req.instanceIds ? new Set(req.instanceIds) : null;
+  const foreign = { count: 0, example: '' };
+  const notHere = (it: InstanceImageMetadata): string | null => {
+    if (it.OwnerId !== undefined && it.OwnerId !== req.accountId) return `owned by account ${termSafe(it.OwnerId, 20)}`;
+    const zoneRegion = it.AvailabilityZone === undefined ? null : regionOfZone(it.AvailabilityZone);
+    if (zoneRegion !== null && zoneRegion !== req.region) return `in zone ${termSafe(it.AvailabilityZone, 30)}`;
+    if (asked && it.InstanceId !== undefined && !asked.has(it.InstanceId)) return `${termSafe(it.InstanceId, 30)}, not asked for`;
+    return null;
+  };
+  /** Keeps the page's instances of this scope; returns how many were new. */
+  const keep = (items: readonly InstanceImageMetadata[]): number => {
+    let added = 0;
     for (const it of items) {
+      const why = notHere(it);
+      if (why !== null) {
+        foreign.count += 1;
+        foreign.example ||= why;
+        continue;
+      }
       const key = it.InstanceId ?? `#${instances.length}`;
       if (seen.has(key)) continue;
       seen.add(key);
       instances.push(toRecord(req.accountId, req.region, it, interner));
+      added += 1;
     }
+    return added;
   };
   const allowed = run.allowedImagesState();
   try {
@@ -209,10 +231,18 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
         let fb: Awaited<ReturnType<typeof byZone>>;
         try {
           fb = await byZone({ listInstances: (cb) => run.listInstances(cb), byIds: (ids, cb) => run.byIds(ids, cb), signal: req.signal }, keep);
-        } catch {
+        } catch (fe) {
+          // the fallback's own listing failed too: both failures are named
+          if (!req.signal?.aborted) {
+            const d = describeError(fe);
+            failures.push({ action: 'DescribeInstances', code: d.code, message: `${d.message} (asked to list the region's instances zone by zone after the failure of ${DIIM})` });
+          }
           throw e;
         }
-        if (fb.pagingFailure) failures.push(fb.pagingFailure);
+        if (fb.pagingFailure) {
+          if (fb.disrupted.size === 0) failures.push({ action: DIIM, code: first.code, message: `${first.message} (listed zone by zone instead)` });
+          failures.push(fb.pagingFailure);
+        }
         if (fb.disrupted.size > 0) {
           uncovered = [...fb.disrupted.values()].reduce((s, d) => s + d.count, 0);
           const firstErr = [...fb.disrupted.values()][0]!.error;
@@ -232,16 +262,27 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
       }
     }
   } catch (e) {
-    if (req.signal?.aborted) failures.unshift(run.stopped());
-    else {
+    const kept = instances.length ? ` (after ${plural(run.pages, 'page')}: the ${plural(instances.length, 'instance')} listed before were kept)` : '';
+    if (req.signal?.aborted) {
+      const stop = run.stopped();
+      failures.unshift({ ...stop, message: stop.message + kept });
+    } else {
       const d = describeError(e);
-      failures.unshift({ action: DIIM, code: d.code, message: d.message });
+      failures.unshift({ action: DIIM, code: d.code, message: d.message + kept });
     }
     failed = instances.length === 0;
   }
+  if (foreign.count > 0) {
+    failures.unshift({
+      action: DIIM, code: 'MisattributedResponse',
+      message: `${plural(foreign.count, 'instance')} in the answers for ${req.accountId} ${req.region} ${foreign.count === 1 ? 'is' : 'are'} not this scope's (e.g. ${foreign.example}): left out; the answers for this scope cannot be trusted`,
+    });
+    if (instances.length === 0) failed = true;
+  }
   const a = await allowed;
   cov.allowedImagesState = a.state;
-  if (a.failure) failures.push(a.failure);
+  // an interruption is said once, however many parts it stopped
+  if (a.failure && !failures.some((f) => f.action === a.failure!.action && f.code === a.failure!.code)) failures.push(a.failure);
   if (failures.length) {
     cov.status = failed ? 'error' : 'partial';
     cov.errorCode = failures[0]!.code;
@@ -253,11 +294,9 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
   cov.pageCount = run.pages;
   cov.apiCalls = run.calls;
   cov.retries = run.retries;
-  // Listing is complete when only the Allowed AMIs read failed (or nothing did).
-  const listedCompletely = failures.every((f) => f.action === 'GetAllowedImagesSettings');
   const foundIds: string[] = [];
-  for (const i of instances) if (i.InstanceId) foundIds.push(i.InstanceId);
-  return { coverage: cov, instances, foundIds, listedCompletely };
+  if (req.instanceIds) for (const i of instances) if (i.InstanceId) foundIds.push(i.InstanceId);
+  return { coverage: cov, instances, foundIds };
 }
 
 function byKey(a: { Key?: string }, b: { Key?: string }): number {

@@ -57,11 +57,6 @@ export function registerCredentials(identity: { accessKeyId?: string; secretAcce
   addSecret(identity.sessionToken, 8);
 }
 
-/** How many values the registry holds (for tests). */
-export function secretCount(): number {
-  return secrets.size;
-}
-
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
 function registry(): RegExp | null {

@@ -17,6 +17,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { HttpsProxyAgent } from 'hpagent';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions, HttpResponse } from '@smithy/types';
+import { abortError } from './errors.js';
 
 export interface TransportOptions {
   maxSockets: number;
@@ -116,12 +117,8 @@ export function deadlineError(ms: number): Error {
   return Object.assign(new Error(`no complete answer within the per-call deadline of ${Number.isInteger(s) ? s : s.toFixed(1)} s (--call-timeout)`), { name: 'TimeoutError' });
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason as unknown;
-  const e = new Error('Request aborted: the run was interrupted');
-  e.name = 'AbortError';
-  if (reason instanceof Error) (e as Error & { cause?: unknown }).cause = reason;
-  return e;
+function stopped(signal: AbortSignal): Error {
+  return abortError('Request aborted: the run was interrupted', signal.reason);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +195,7 @@ class Attempt {
 
   /** The run's signal fired (an EventListener object: no closure per attempt). */
   handleEvent(): void {
-    this.stop(abortError(this.runSignal!));
+    this.stop(stopped(this.runSignal!));
   }
 
   stop(reason: Error): void {
@@ -208,7 +205,7 @@ class Attempt {
 
   async run(inner: NodeHttpHandler, request: HttpRequest, options: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
     const run = this.runSignal;
-    if (run?.aborted) throw abortError(run);
+    if (run?.aborted) throw stopped(run);
     if (this.deadlineMs > 0) this.timer = setTimeout(onDeadline, this.deadlineMs, this);
     run?.addEventListener('abort', this);
     try {
@@ -222,7 +219,7 @@ class Attempt {
       return out;
     } catch (e) {
       if (this.timedOut) throw deadlineError(this.deadlineMs);
-      if (run?.aborted) throw abortError(run);
+      if (run?.aborted) throw stopped(run);
       throw ownRealm(e);
     } finally {
       if (this.timer) clearTimeout(this.timer);

@@ -13,6 +13,7 @@
  * stream is read once. Only the first bytes are inspected.
  */
 import type { HttpResponse } from '@smithy/types';
+import { redact } from './secrets.js';
 
 /** How much of a body the checks look at. */
 const HEAD_BYTES = 512;
@@ -111,6 +112,18 @@ function quote(text: string, max: number): string {
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
+/** Opaque runs as long as a secret key or a token, and key ids, even cut short. */
+const OPAQUE = /[A-Za-z0-9+/=]{32,}|\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{4,}/g;
+
+/**
+ * Text an endpoint sent, for a message: credentials are masked before anything is cut (a secret
+ * cut in half no longer matches the registry), and what is left of an opaque run after the cut
+ * is masked too.
+ */
+function quoteSent(text: string, max: number): string {
+  return quote(redact(text), max).replace(OPAQUE, '[REDACTED]');
+}
+
 function errorCodeIn(bytes: Uint8Array): string | null {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, CODE_BYTES)).toString('utf8');
   const m = /<Code>\s*([^<]{1,100}?)\s*<\/Code>/.exec(text);
@@ -162,10 +175,10 @@ function checkErrorAnswer(res: HttpResponse, bytes: Uint8Array, commandName: str
   let what: string;
   if (root === '') what = 'an empty body';
   else if (root === null) {
-    const text = quote(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, HEAD_BYTES)).toString('utf8'), 120);
+    const text = quoteSent(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, HEAD_BYTES)).toString('utf8'), 120);
     what = `a body that is not an AWS error (${contentType(res)}): "${text}"`;
   } else what = `a body that is not an AWS error (root element <${quote(root, 64)}>, ${contentType(res)})`;
-  const reason = res.reason ? ` ${quote(res.reason, 60)}` : '';
+  const reason = res.reason ? ` ${quoteSent(res.reason, 60)}` : '';
   throw new HttpStatusError(status, `HTTP ${status}${reason} answer to ${action} with ${what}`, md, res);
 }
 

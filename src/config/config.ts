@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Severity, WaiverSpec } from '../model/types.js';
 import { ConfigError } from '../model/errors.js';
+import { INSTANT_FORMATS } from '../model/time.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
 
@@ -144,7 +145,7 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
   cfg.accounts = checkAccounts(file, cfg.accounts);
   if (cfg.accounts === undefined) delete cfg.accounts;
   (cfg.waivers ?? []).forEach((w, i) => {
-    if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected YYYY-MM-DD or an ISO 8601 date-time`);
+    if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
   });
   const ids = new Set<string>();
   (cfg.waivers ?? []).forEach((w, i) => {

@@ -424,19 +424,6 @@ export async function writeReportSet(dir: string, stem: string, files: ReportFil
   }
 }
 
-/** Writes a file so that readers see the old content or the new, never a part (replaces an existing file). */
-export async function writeAtomic(path: string, content: string | Iterable<string>, mode: number, layer: FileLayer = nodeFileLayer): Promise<void> {
-  const tmp = await writeTemp(path, content, mode, layer);
-  try {
-    await layer.rename(tmp, path);
-  } catch (e) {
-    await layer.unlink(tmp).catch(() => undefined);
-    throw writeError(path, e);
-  } finally {
-    pending.delete(tmp);
-  }
-}
-
 /**
  * Makes sure the output folder exists and is writable, before any long work starts, and removes
  * the temporary files killed runs of this tool left there.

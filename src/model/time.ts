@@ -83,7 +83,3 @@ export function expiryMs(raw: unknown): number | null {
 /** What the parser accepts, for error messages. */
 export const INSTANT_FORMATS = 'YYYY-MM-DD, or an RFC 3339 date-time with a zone such as 2026-11-26T12:00:00Z or 2026-11-26T13:00:00+01:00';
 
-/** An instant as RFC 3339 UTC to the second (milliseconds when it has them). */
-export function formatInstant(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}

@@ -73,8 +73,9 @@ export interface CoverageEntry {
   disruptedZones: string[];
   uncoveredInstanceCount: number;
   /**
-   * Every part of the scope that failed, in the order it failed: the API action (or `Pagination`,
-   * `Deadline`) with its error code and message. A `partial` scope names what is missing here; an
+   * Every part of the scope that failed: the API action with its error code and message (a paging
+   * loop is the paged action with code `PaginationLoop`), or action `Run` when the run stopped
+   * before the scope finished (`Interrupted`, `DeadlineExceeded`, `NotSettled`). A `partial` scope names what is missing here; an
    * `error` scope names why nothing could be listed. Empty for `ok` and `skipped` scopes.
    * Absent in reports written before this field existed (read as empty).
    */
@@ -83,7 +84,7 @@ export interface CoverageEntry {
 
 /** One part of a scope that failed. */
 export interface ScopeFailure {
-  /** The API action that failed (e.g. GetAllowedImagesSettings), or Pagination / Deadline / AssumeRole. */
+  /** The API action that failed (AssumeRole, DescribeRegions, DescribeInstanceImageMetadata, DescribeInstances, GetAllowedImagesSettings), or `Run` when the run stopped before the scope finished. */
   action: string;
   code: string;
   message: string;
@@ -228,6 +229,12 @@ export interface DiffScope { accountId: string; region: string; status: ScopeSta
  */
 export interface DiffUnverified extends DiffEntry {
   scope: { baseline: ScopeStatus | 'absent'; current: ScopeStatus | 'absent' };
+  /**
+   * Set when the newer run did not look for the finding whatever its scope's status: it was
+   * narrowed to other `instance-ids`, or by `filters` the baseline did not have, or the rule is
+   * switched off (`rule-off`).
+   */
+  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off';
 }
 
 /**

@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Finding, Report } from '../model/types.js';
 import { csvCell } from './sanitize.js';
-import { changeText, unverifiedWhy } from './summary.js';
+import { diffStatusOf, failureCodes, unverifiedWhy } from './summary.js';
 
 export const FINDING_COLUMNS = [
   'id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId', 'instanceName', 'instanceState', 'imageId', 'imageName',
@@ -15,7 +15,7 @@ export const FINDING_COLUMNS = [
 
 export const COVERAGE_COLUMNS = [
   'accountId', 'region', 'status', 'errorCode', 'errorMessage', 'reason', 'instanceCount', 'pageCount', 'apiCalls', 'retries',
-  'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount',
+  'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount', 'failures',
 ] as const;
 
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
@@ -35,23 +35,21 @@ function findingRow(f: Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' 
  */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
-  const newIds = new Set(diff?.new.map((d) => d.id) ?? []);
-  const changed = new Map((diff?.changed ?? []).map((c) => [c.id, changeText(c)]));
+  const statusOf = diff ? diffStatusOf(diff) : null;
   const rows = report.findings.map((f) => {
-    if (!diff) return findingRow(f, '');
-    if (newIds.has(f.id)) return findingRow(f, 'new');
-    const how = changed.get(f.id);
-    return how === undefined ? findingRow(f, 'unchanged') : findingRow(f, 'changed', how);
+    const d = statusOf?.(f.id);
+    return d ? findingRow(f, d.status, d.detail) : findingRow(f, '');
   });
   for (const r of diff?.resolved ?? []) rows.push(findingRow(r, 'resolved'));
   for (const r of diff?.unverified ?? []) rows.push(findingRow(r, 'unverified', unverifiedWhy(r)));
   return stringify([[...FINDING_COLUMNS], ...rows], OPTIONS);
 }
 
+/** One row per scope; `failures` lists every part that failed as `action:code`, separated by `; `. */
 export function renderCoverageCsv(report: Report): string {
   const rows = report.coverage.map((c) => [
     c.accountId, c.region, c.status, c.errorCode, c.errorMessage, c.reason, c.instanceCount, c.pageCount, c.apiCalls, c.retries,
-    c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount,
+    c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c),
   ].map(csvCell));
   return stringify([[...COVERAGE_COLUMNS], ...rows], OPTIONS);
 }

@@ -12,7 +12,10 @@ import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { jsonForScript } from './sanitize.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
-import { changeText, coverageGaps, gapText, SEVERITIES_DESC, unverifiedByScope, unverifiedWhy } from './summary.js';
+import {
+  changeText, coverageGaps, deadlinePassed, DIFF_BUCKETS, diffStatusOf, failureHead, failureMessage, failuresOf, gapCell, gapMeaning, gapText, SEVERITIES_DESC,
+  UNVERIFIED_MEANS, unverifiedByScope, unverifiedSeverities, unverifiedWhy,
+} from './summary.js';
 
 export interface TemplateSet {
   /** templates/report.hbs */
@@ -104,8 +107,8 @@ function matrix(coverage: CoverageEntry[], regions: string[]) {
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
         if (!c) return { cls: 'none', text: '', title: `${accountId} / ${region}: not scanned` };
-        const text = c.status === 'ok' ? String(c.instanceCount) : c.status === 'skipped' ? 'skip' : c.errorCode ?? c.status;
-        const title = `${accountId} / ${region}: ${c.status}${c.status === 'ok' ? `, ${c.instanceCount} instances, ${c.pageCount} pages` : ` (${gapText(c)})`}`;
+        const text = c.status === 'ok' ? String(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
+        const title = `${accountId} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}`;
         return { cls: c.status, text, title };
       }),
     };
@@ -114,8 +117,7 @@ function matrix(coverage: CoverageEntry[], regions: string[]) {
 
 /** The findings table's data: dictionaries for repeated values, one array per finding. */
 export function tableData(findings: Finding[], diff: ReportDiff | null) {
-  const diffNew = diff ? new Set(diff.new.map((d) => d.id)) : null;
-  const changed = new Map((diff?.changed ?? []).map((c) => [c.id, changeText(c)]));
+  const statusOf = diff ? diffStatusOf(diff) : null;
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
   const rules = dict(findings.map((f) => f.ruleId));
@@ -132,12 +134,13 @@ export function tableData(findings: Finding[], diff: ReportDiff | null) {
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   return {
     sev, rules, accounts, regions, waivers,
-    rows: findings.map((f) => [
-      si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
-      f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null,
-      diffNew ? (diffNew.has(f.id) ? 'new' : changed.has(f.id) ? 'changed' : 'unchanged') : null,
-      changed.get(f.id) ?? null,
-    ]),
+    rows: findings.map((f) => {
+      const d = statusOf?.(f.id);
+      return [
+        si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
+        f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null, d?.status ?? null, d?.detail || null,
+      ];
+    }),
   };
 }
 
@@ -145,9 +148,27 @@ export function tableData(findings: Finding[], diff: ReportDiff | null) {
 function diffView(d: ReportDiff) {
   return {
     ...d,
+    /** The counts in the order and words of every output; `emphasis` marks unverified findings, which are not resolved. */
+    buckets: DIFF_BUCKETS.map((name) => ({ name, count: d.counts[name], emphasis: name === 'unverified' && d.counts.unverified > 0 })),
+    unverifiedMeans: UNVERIFIED_MEANS,
+    unverifiedSeverities: unverifiedSeverities(d),
     changed: d.changed.map((c) => ({ ...c, change: changeText(c) })),
     unverified: d.unverified.map((u) => ({ ...u, why: unverifiedWhy(u) })),
     unverifiedScopes: unverifiedByScope(d),
+  };
+}
+
+/** Scopes listed with what failed under the coverage matrix; the coverage CSV has them all. */
+const GAP_DETAILS = 200;
+
+/** The partial banner's words: how many scopes of each status, what that means, and why the run stopped early. */
+function bannerView(report: Report, gaps: CoverageEntry[]) {
+  const errors = gaps.filter((g) => g.status === 'error').length;
+  const partials = gaps.filter((g) => g.status === 'partial').length;
+  const deadline = deadlinePassed(report);
+  return {
+    errors, partials,
+    stopped: deadline ? "the run's deadline passed before they finished" : report.run.interrupted ? 'the scan was interrupted' : null,
   };
 }
 
@@ -165,8 +186,14 @@ export function htmlView(report: Report) {
     run: r,
     partial: r.status === 'partial',
     gapCount: gaps.length,
-    gapsShown: gaps.slice(0, 8).map((g) => ({ accountId: g.accountId, region: g.region, text: gapText(g) })),
+    gapsShown: gaps.slice(0, 8).map((g) => ({ accountId: g.accountId, region: g.region, text: gapText(g), meaning: g.status === 'partial' ? gapMeaning(g) : '' })),
     gapsMore: Math.max(0, gaps.length - 8),
+    banner: bannerView(report, gaps),
+    gapDetails: gaps.slice(0, GAP_DETAILS).map((g) => ({
+      accountId: g.accountId, region: g.region, status: g.status, meaning: gapMeaning(g),
+      failures: failuresOf(g).length ? failuresOf(g).map((f) => ({ head: failureHead(f), message: failureMessage(f) })) : [{ head: g.errorCode ?? 'error', message: g.errorMessage ?? '' }],
+    })),
+    gapDetailsMore: Math.max(0, gaps.length - GAP_DETAILS),
     evidence: [
       ['Run id', r.id],
       ['Caller identity', r.caller.arn ?? 'unknown'],

@@ -1,10 +1,32 @@
 /** A Markdown summary short enough to paste into a ticket: counts, top findings, coverage gaps. */
-import type { DiffScope, Report } from '../model/types.js';
+import type { DiffEntry, DiffScope, Report } from '../model/types.js';
 import { mdCell } from './sanitize.js';
-import { changeText, coverageGaps, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy } from './summary.js';
+import { changeText, coverageGaps, diffCounts, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy } from './summary.js';
 
 const TOP = 20;
 const GAPS = 30;
+/** Characters of each failure's message in a gap line, and of the whole line. */
+const GAP_MESSAGE = 300;
+const GAP_LINE = 600;
+
+/**
+ * One table of baseline-diff findings (changed, unverified or resolved): at most TOP rows, with an
+ * optional first column saying how or why.
+ */
+function diffTable<T extends DiffEntry>(out: string[], title: string, intro: string | null, entries: T[], first?: { head: string; cell: (x: T) => string }): void {
+  if (entries.length === 0) return;
+  out.push('');
+  out.push(`## ${title}${entries.length > TOP ? ` (${TOP} of ${entries.length})` : ''}`);
+  out.push('');
+  if (intro) out.push(intro, '');
+  const heads = [...(first ? [first.head] : []), 'Severity', 'Rule', 'Account', 'Region', 'Instance', 'AMI'];
+  out.push(`| ${heads.join(' | ')} |`);
+  out.push(`|${heads.map(() => '---|').join('')}`);
+  for (const x of entries.slice(0, TOP)) {
+    const cells = [...(first ? [mdCell(first.cell(x))] : []), x.severity, mdCell(x.ruleId), mdCell(x.accountId), mdCell(x.region), mdCell(x.instanceId), mdCell(x.imageId ?? '')];
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+}
 
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
@@ -23,9 +45,8 @@ export function renderMarkdown(report: Report): string {
   for (const sev of SEVERITIES_DESC) out.push(`| ${sev} | ${s.bySeverity[sev]} |`);
   const d = report.diff;
   if (d) {
-    const c = d.counts;
     out.push('');
-    out.push(`Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt)}): ${c.new} new, ${c.resolved} resolved, ${c.unverified} unverified (${UNVERIFIED_MEANS}), ${c.changed} changed, ${c.unchanged} unchanged.`);
+    out.push(`Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt)}): ${diffCounts(d)}.${d.counts.unverified ? ` Unverified: ${UNVERIFIED_MEANS}.` : ''}`);
     if (d.scopes.added.length || d.scopes.removed.length) {
       const list = (xs: DiffScope[]) => xs.slice(0, GAPS).map((x) => `${mdCell(x.accountId)} / ${mdCell(x.region)} (${x.status})`).join(', ') + (xs.length > GAPS ? `, ... and ${xs.length - GAPS} more` : '');
       if (d.scopes.added.length) out.push(`Scopes not in the baseline: ${list(d.scopes.added)}.`);
@@ -48,36 +69,13 @@ export function renderMarkdown(report: Report): string {
   out.push('');
   if (gaps.length === 0) out.push('Every account and region was covered.');
   else {
-    for (const g of gaps.slice(0, GAPS)) out.push(`- ${mdCell(g.accountId)} / ${mdCell(g.region)}: ${mdCell(gapText(g), 300)}`);
+    for (const g of gaps.slice(0, GAPS)) out.push(`- ${mdCell(g.accountId)} / ${mdCell(g.region)}: ${mdCell(gapText(g, GAP_MESSAGE), GAP_LINE)}`);
     if (gaps.length > GAPS) out.push(`- ... and ${gaps.length - GAPS} more (see the coverage CSV)`);
   }
-  if (d?.changed.length) {
-    out.push('');
-    out.push(`## Changed findings${d.changed.length > TOP ? ` (${TOP} of ${d.changed.length})` : ''}`);
-    out.push('');
-    out.push('| Change | Severity | Rule | Account | Region | Instance | AMI |');
-    out.push('|---|---|---|---|---|---|---|');
-    for (const x of d.changed.slice(0, TOP)) out.push(`| ${mdCell(changeText(x))} | ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
-  }
-  if (d?.unverified.length) {
-    out.push('');
-    out.push(`## Unverified findings${d.unverified.length > TOP ? ` (${TOP} of ${d.unverified.length})` : ''}`);
-    out.push('');
-    out.push('Gone from this run, but not resolved: their scope was not ok in both runs, so this run could not confirm they are gone.');
-    out.push('');
-    out.push('| Why | Severity | Rule | Account | Region | Instance | AMI |');
-    out.push('|---|---|---|---|---|---|---|');
-    for (const x of d.unverified.slice(0, TOP)) out.push(`| ${unverifiedWhy(x)} | ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
-  }
-  if (d?.resolved.length) {
-    out.push('');
-    out.push(`## Resolved findings${d.resolved.length > TOP ? ` (${TOP} of ${d.resolved.length})` : ''}`);
-    out.push('');
-    out.push('Gone from this run, and their scope was ok in both runs.');
-    out.push('');
-    out.push('| Severity | Rule | Account | Region | Instance | AMI |');
-    out.push('|---|---|---|---|---|---|');
-    for (const x of d.resolved.slice(0, TOP)) out.push(`| ${x.severity} | ${mdCell(x.ruleId)} | ${mdCell(x.accountId)} | ${mdCell(x.region)} | ${mdCell(x.instanceId)} | ${mdCell(x.imageId ?? '')} |`);
+  if (d) {
+    diffTable(out, 'Changed findings', null, d.changed, { head: 'Change', cell: changeText });
+    diffTable(out, 'Unverified findings', 'Gone from this run, but not resolved: their scope was not ok in both runs, so this run could not confirm they are gone.', d.unverified, { head: 'Why', cell: (x) => unverifiedWhy(x) });
+    diffTable(out, 'Resolved findings', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
   }
   if (report.notFoundInstanceIds.length) {
     out.push('');

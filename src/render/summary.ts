@@ -1,5 +1,5 @@
 /** Shared views of a report for the text renderers: coverage gaps and headline counts. */
-import type { CoverageEntry, DiffChange, DiffUnverified, Report, ReportDiff } from '../model/types.js';
+import type { CoverageEntry, DiffChange, DiffUnverified, Report, ReportDiff, ScopeFailure } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 
@@ -7,15 +7,89 @@ export function coverageGaps(report: Report): CoverageEntry[] {
   return report.coverage.filter((c) => c.status !== 'ok');
 }
 
-export function gapText(c: CoverageEntry): string {
+/** The parts of a scope that failed (absent in reports written before the field existed). */
+export function failuresOf(c: CoverageEntry): ScopeFailure[] {
+  return c.failures ?? [];
+}
+
+/** What failed, without the message: the action (none for the run's own stop) and the code. */
+export function failureHead(f: ScopeFailure): string {
+  return f.action && f.action !== 'Run' ? `${f.action} ${f.code}` : f.code;
+}
+
+/** A failure's message without the action it often repeats at its start ("GetAllowedImagesSettings: ..."). */
+export function failureMessage(f: ScopeFailure): string {
+  const m = f.message ?? '';
+  for (const prefix of [`${f.action}: `, `${f.action} `]) if (f.action && m.startsWith(prefix)) return m.slice(prefix.length);
+  return m;
+}
+
+/** `action:code` of every failure, for one CSV cell. */
+export function failureCodes(c: CoverageEntry): string {
+  return failuresOf(c).map((f) => (f.action && f.action !== 'Run' ? `${f.action}:${f.code}` : f.code)).join('; ');
+}
+
+/**
+ * Keeps a long message readable within `max` characters by eliding its middle, not its end: the
+ * end of an AWS error ("... is not authorized to perform: sts:AssumeRole on resource: ...") says
+ * what was refused.
+ */
+export function elideMiddle(s: string, max: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  const head = Math.ceil((max - 1) * 0.4);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+}
+
+/** What a partial scope did read, beside what failed. */
+function readText(c: CoverageEntry): string {
+  return `${c.instanceCount} instance${c.instanceCount === 1 ? '' : 's'} read`;
+}
+
+/** The cell of the coverage matrix, short: an error's code; for a partial scope, that it is partial, what failed and what it read. */
+export function gapCell(c: CoverageEntry): string {
+  const heads = failuresOf(c).map(failureHead);
+  if (c.status === 'partial') return `partial: ${heads.length ? heads.join(', ') : c.errorCode ?? 'unknown'}; ${readText(c)}`;
+  return c.errorCode ?? failuresOf(c)[0]?.code ?? c.status;
+}
+
+/**
+ * One scope's gap in words, the useful part first: its status, then for every failure the action
+ * and code, then the message (each message at most `maxMessage` characters, elided in the middle).
+ */
+export function gapText(c: CoverageEntry, maxMessage = Infinity): string {
   if (c.status === 'skipped') return `skipped: ${c.reason ?? 'no reason given'}`;
-  return `${c.status}: ${c.errorCode ?? 'error'}${c.errorMessage ? ` (${c.errorMessage})` : ''}`;
+  const msg = (m: string) => (m ? ` (${elideMiddle(m, maxMessage)})` : '');
+  const failures = failuresOf(c);
+  const status = c.status === 'partial' ? `partial, ${readText(c)}` : c.status;
+  if (failures.length === 0) return `${status}: ${c.errorCode ?? 'error'}${msg(c.errorMessage ?? '')}`;
+  return `${status}: ${failures.map((f) => `${failureHead(f)}${msg(failureMessage(f))}`).join('; ')}`;
+}
+
+/** What a gap means for the findings: nothing checked (error), or what is missing (partial). */
+export function gapMeaning(c: CoverageEntry): string {
+  if (c.status === 'error') return 'nothing was checked';
+  if (c.status !== 'partial') return '';
+  const failures = failuresOf(c);
+  if (failures.length > 0 && failures.every((f) => f.action === 'GetAllowedImagesSettings')) {
+    return `all ${c.instanceCount} instances were listed and evaluated; only the Allowed AMIs state is unknown, so whether not-allowed AMIs are enforced there is unknown`;
+  }
+  return `${c.instanceCount} instances were read and evaluated; the rest could not be listed`;
+}
+
+/** The run stopped at its --deadline (the collector's warning, or a scope recorded DeadlineExceeded). */
+export function deadlinePassed(report: Report): boolean {
+  return (report.run.warnings ?? []).some((w) => w.startsWith("The run's deadline"))
+    || report.coverage.some((c) => c.errorCode === 'DeadlineExceeded' || failuresOf(c).some((f) => f.code === 'DeadlineExceeded'));
 }
 
 export const SEVERITIES_DESC = [...SEVERITIES].reverse();
 
 /** Why a baseline finding that is gone is unverified, not resolved: its scope's status in each run. */
 export function unverifiedWhy(u: DiffUnverified, thisRun = 'this run'): string {
+  if (u.notLookedAt === 'instance-ids') return `${thisRun} was narrowed to other instance ids`;
+  if (u.notLookedAt === 'filters') return `${thisRun} used other filters`;
+  if (u.notLookedAt === 'rule-off') return `the rule is off in ${thisRun}`;
   if (u.scope.current === 'absent') return `scope not in ${thisRun}`;
   if (u.scope.current !== 'ok') return `scope ${u.scope.current} in ${thisRun}`;
   return u.scope.baseline === 'absent' ? 'scope not in the baseline' : `scope ${u.scope.baseline} in the baseline`;
@@ -42,10 +116,34 @@ export function unverifiedByScope(d: ReportDiff, thisRun = 'this run'): { accoun
   return [...groups.values()].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region) || cmp(a.why, b.why));
 }
 
+/** The diff's buckets, in the order every output lists them. */
+export const DIFF_BUCKETS = ['new', 'resolved', 'unverified', 'changed', 'unchanged'] as const;
+
 /** The one-line count of a diff, every bucket, in the same words everywhere. */
 export function diffCounts(d: ReportDiff): string {
-  const c = d.counts;
-  return `${c.new} new, ${c.resolved} resolved, ${c.unverified} unverified, ${c.changed} changed, ${c.unchanged} unchanged`;
+  return DIFF_BUCKETS.map((b) => `${d.counts[b]} ${b}`).join(', ');
 }
 
-export const UNVERIFIED_MEANS = 'gone, but their scope was not fully checked in both runs: not resolved';
+export type DiffStatus = 'new' | 'changed' | 'unchanged';
+
+/**
+ * Where each finding of this run stands against the baseline: `new`, `changed` (with how) or
+ * `unchanged`. One place for the CSV's diffStatus column and the HTML's Change column.
+ */
+export function diffStatusOf(d: ReportDiff): (id: string) => { status: DiffStatus; detail: string } {
+  const newIds = new Set(d.new.map((x) => x.id));
+  const changed = new Map(d.changed.map((c) => [c.id, changeText(c)]));
+  return (id) => {
+    if (newIds.has(id)) return { status: 'new', detail: '' };
+    const how = changed.get(id);
+    return how === undefined ? { status: 'unchanged', detail: '' } : { status: 'changed', detail: how };
+  };
+}
+
+/** Unverified findings counted by severity, worst first: "5 high, 1 medium". */
+export function unverifiedSeverities(d: ReportDiff): string {
+  return SEVERITIES_DESC.map((sev) => [sev, d.unverified.filter((u) => u.severity === sev).length] as const)
+    .filter(([, n]) => n > 0).map(([sev, n]) => `${n} ${sev}`).join(', ');
+}
+
+export const UNVERIFIED_MEANS = 'gone, but the newer run could not check them (their scope was not ok in both runs, or the run did not look): not resolved';

@@ -4,6 +4,9 @@ import { failingFindings } from '../report/build.js';
 import { termSafe } from './sanitize.js';
 import { coverageGaps, diffCounts, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope } from './summary.js';
 
+/** Characters of each failure's message on a gap line (its middle is elided beyond that). */
+const GAP_MESSAGE = 240;
+
 export interface SummaryOptions {
   /** Coverage gaps and unverified scopes listed before "... more" (default 10). */
   maxGaps?: number;
@@ -39,11 +42,23 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   const gaps = coverageGaps(report).filter((g) => g.status !== 'skipped');
   if (gaps.length) {
     lines.push(`  coverage gaps (${gaps.length})`);
-    for (const g of gaps.slice(0, maxGaps)) lines.push(`    ${termSafe(g.accountId, 20)} ${termSafe(g.region, 30).padEnd(15)} ${termSafe(gapText(g), 100)}`);
+    for (const g of gaps.slice(0, maxGaps)) lines.push(`    ${termSafe(g.accountId, 20)} ${termSafe(g.region, 30).padEnd(15)} ${termSafe(gapText(g, GAP_MESSAGE), 400)}`);
     if (gaps.length > maxGaps) lines.push(`    ... ${gaps.length - maxGaps} more in the coverage report`);
   }
   const skipped = s.scopes.skipped;
-  if (skipped) lines.push(`  skipped  ${skipped} scope(s) (regions not enabled in, or not offered to, the account)`);
+  if (skipped) {
+    // grouped by region and reason, so that the skipped regions are named
+    const groups = new Map<string, { region: string; reason: string; accounts: number }>();
+    for (const c of report.coverage) {
+      if (c.status !== 'skipped') continue;
+      const key = `${c.region}\u0000${c.reason ?? ''}`;
+      const g = groups.get(key) ?? { region: c.region, reason: c.reason ?? 'no reason given', accounts: 0 };
+      g.accounts += 1;
+      groups.set(key, g);
+    }
+    const list = [...groups.values()];
+    lines.push(`  skipped  ${skipped} scope(s): ${list.slice(0, maxGaps).map((g) => `${termSafe(g.region, 30)} ${termSafe(g.reason, 30)} (${g.accounts} account${g.accounts === 1 ? '' : 's'})`).join(', ')}${list.length > maxGaps ? `, and ${list.length - maxGaps} more in the coverage report` : ''}`);
+  }
   if (report.notFoundInstanceIds.length) lines.push(`  not found  ${report.notFoundInstanceIds.map((i) => termSafe(i, 40)).join(' ')}`);
   if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${report.uncheckedInstanceIds.map((i) => termSafe(i, 40)).join(' ')} (not found, but some scopes could not be checked)`);
   if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);

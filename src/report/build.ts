@@ -3,10 +3,11 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, ScopeStatus, Severity, Summary } from '../model/types.js';
+import type { CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
+import { STATUS_RANK } from './coverage.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -39,9 +40,30 @@ export function diffEntry(f: Finding): DiffEntry {
 export interface DiffSide {
   findings: readonly Finding[];
   coverage: readonly CoverageEntry[];
+  /** The newer run's options: a run narrowed to instance ids or filters did not look at the rest. */
+  run?: { options?: RunOptions };
+  /** The newer run's rules: a finding of a rule switched off was not looked for. */
+  rules?: readonly Pick<RuleInfo, 'id' | 'severity'>[];
 }
 
-const STATUS_RANK: Record<ScopeStatus, number> = { ok: 0, skipped: 1, partial: 2, error: 3 };
+/**
+ * Why the newer run did not look for a baseline finding at all, whatever its scope's status:
+ * it was narrowed to other instance ids, or by filters the baseline did not have, or the finding's
+ * rule is switched off. Such a finding is unverified, never resolved.
+ */
+function notLookedAt(baseline: Pick<Report, 'run'>, current: DiffSide): (f: Finding) => DiffUnverified['notLookedAt'] {
+  const ids = current.run?.options?.instanceIds;
+  const wanted = ids ? new Set(ids) : null;
+  const sameFilters = JSON.stringify(current.run?.options?.filters ?? []) === JSON.stringify(baseline.run.options?.filters ?? []);
+  const off = new Set((current.rules ?? []).filter((r) => r.severity === 'off').map((r) => r.id));
+  return (f) => {
+    if (wanted && !wanted.has(f.instanceId)) return 'instance-ids';
+    if (!sameFilters) return 'filters';
+    if (off.has(f.ruleId)) return 'rule-off';
+    return undefined;
+  };
+}
+
 
 /** Scope status by account|region; an entry for region `*` speaks for every region of its account. Two entries for one scope: the worse counts. */
 function scopeStatuses(coverage: readonly CoverageEntry[]): (accountId: string, region: string) => ScopeStatus | 'absent' {
@@ -95,10 +117,13 @@ export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverag
   }
   const resolved: DiffEntry[] = [];
   const unverified: DiffUnverified[] = [];
+  const narrowed = notLookedAt(baseline, current);
   for (const f of baseline.findings) {
     if (now.has(f.id)) continue;
     const scope = { baseline: statusBefore(f.accountId, f.region), current: statusNow(f.accountId, f.region) };
-    if (scope.baseline === 'ok' && scope.current === 'ok') resolved.push(diffEntry(f));
+    const why = narrowed(f);
+    if (why) unverified.push({ ...diffEntry(f), scope, notLookedAt: why });
+    else if (scope.baseline === 'ok' && scope.current === 'ok') resolved.push(diffEntry(f));
     else unverified.push({ ...diffEntry(f), scope });
   }
   for (const list of [added, changed, resolved, unverified]) list.sort(compareFindings);
@@ -153,7 +178,7 @@ export function buildReport(input: BuildInput): Report {
     waivers: ev.waivers,
     rules: ev.rules,
     summary,
-    diff: input.baseline ? diffReports(input.baseline, { findings: ev.findings, coverage }) : null,
+    diff: input.baseline ? diffReports(input.baseline, { findings: ev.findings, coverage, run: inventory.run, rules: ev.rules }) : null,
   };
 }
 

@@ -17,17 +17,14 @@ import addFormatsModule from 'ajv-formats';
 import type { CoverageEntry, Finding, InstanceRecord, Inventory, Report, ScopeStatus, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
-import { cmp } from '../rules/engine.js';
+import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
-import { emptyCoverage } from './coverage.js';
+import { emptyCoverage, STATUS_RANK } from './coverage.js';
 import { reportSchema } from '../schema/report.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
 
-export const ACCOUNT_ID_RE = /^\d{12}$/;
-export const REGION_NAME_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-/** Instance ids as AWS writes them (i-0123456789abcdef0), and as its documentation's examples do (i-1234567890EXAMPLE). */
-export const INSTANCE_ID_RE = /^i-[0-9A-Za-z]{1,64}$/;
+import { ACCOUNT_ID_RE, RECORD_INSTANCE_ID_RE as INSTANCE_ID_RE, REGION_RE as REGION_NAME_RE, regionOfZone, regionOfZoneId } from '../model/ids.js';
 
 /** Bounds on what one input may make ami-audit build. */
 export interface InputLimits {
@@ -240,21 +237,7 @@ export function walkDocument(file: string, doc: unknown, handler: DocumentHandle
   }
 }
 
-/** The region of an Availability Zone, Local Zone or Wavelength Zone name. */
-export function regionOfZone(zone: string | undefined): string | null {
-  const m = /^([a-z]{2}(?:-[a-z]+)+-\d+)/.exec(zone ?? '');
-  return m ? m[1]! : null;
-}
-
-const DIRECTIONS = new Map(Object.entries({ e: 'east', w: 'west', n: 'north', s: 'south', c: 'central', ne: 'northeast', nw: 'northwest', se: 'southeast', sw: 'southwest' }));
-
-/** The region of a zone id (use1-az4 -> us-east-1, apse2-az1 -> ap-southeast-2, usw2-lax1-az1 -> us-west-2). */
-export function regionOfZoneId(zoneId: string | undefined): string | null {
-  const m = /^([a-z]{2}|usg)(ne|nw|se|sw|[ewnsc])(\d+)-/.exec(zoneId ?? '');
-  if (!m) return null;
-  const head = m[1] === 'usg' ? 'us-gov' : m[1]!;
-  return `${head}-${DIRECTIONS.get(m[2]!)}-${m[3]}`;
-}
+export { regionOfZone, regionOfZoneId };
 
 // ---------------------------------------------------------------------------------------------
 // Validation of report elements, against the published report schema (whatever it holds now).
@@ -467,7 +450,6 @@ export function reportOf(p: ParsedInput): Report {
 // ---------------------------------------------------------------------------------------------
 // Merging inputs. Nothing depends on the order the inputs are given in.
 
-const STATUS_RANK = new Map<ScopeStatus, number>([['ok', 0], ['skipped', 1], ['partial', 2], ['error', 3]]);
 
 export interface InputDoc { file: string; doc: unknown }
 
@@ -522,9 +504,8 @@ function storedConfig(file: string, r: Report, notes: Set<string>): AuditConfig 
   return checkConfig(`${file} (the evaluation settings stored in it)`, doc);
 }
 
-function canonical(v: unknown): string {
-  return JSON.stringify(v);
-}
+/** The same value gives the same text whatever the order of its keys. */
+const canonical = canonicalJson;
 
 function sameAll<T>(values: T[]): T | undefined {
   const first = values[0];
@@ -556,36 +537,38 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
     const seen = statuses.get(key) ?? new Map<string, ScopeStatus>();
     statuses.set(key, seen);
     const had = seen.get(file);
-    if (had === undefined || (STATUS_RANK.get(c.status) ?? 0) > (STATUS_RANK.get(had) ?? 0)) seen.set(file, c.status);
+    if (had === undefined || STATUS_RANK[c.status] > STATUS_RANK[had]) seen.set(file, c.status);
     const prev = coverage.get(key);
     if (!prev) {
       coverage.set(key, { c, file, fromReport });
       return;
     }
-    const a = STATUS_RANK.get(prev.c.status) ?? 0;
-    const b = STATUS_RANK.get(c.status) ?? 0;
+    const a = STATUS_RANK[prev.c.status];
+    const b = STATUS_RANK[c.status];
     const pick = b !== a ? b > a
       : prev.fromReport !== fromReport ? fromReport
       : cmp(canonical({ ...c, instanceCount: 0 }), canonical({ ...prev.c, instanceCount: 0 })) < 0;
     if (pick) coverage.set(key, { c, file, fromReport });
   };
-  const addInstance = (rec: InstanceRecord, rank: string): void => {
-    const key = `${rec.accountId}|${rec.region}|${rec.InstanceId ?? canonical(rec)}`;
+  // A record without an InstanceId is its own instance (two identical ones are two records): it is
+  // keyed by where it came from, never merged by its content.
+  const addInstance = (rec: InstanceRecord, rank: string, where: string): void => {
+    const key = `${rec.accountId}|${rec.region}|${rec.InstanceId ?? `#${where}`}`;
     const prev = instances.get(key);
     if (!prev || rank > prev.rank || (rank === prev.rank && cmp(canonical(rec), canonical(prev.rec)) < 0)) instances.set(key, { rec, rank });
   };
 
   for (const { file, report: r } of reports) {
     for (const c of r.coverage) addCoverage({ ...c }, file, true);
-    for (const i of r.instances) addInstance(i, `1${r.run.finishedAt}`);
+    r.instances.forEach((i, n) => addInstance(i, `1${r.run.finishedAt}`, `${file}#${n}`));
   }
   for (const d of dumps) {
     const scopes = new Map<string, CoverageEntry>();
-    for (const rec of d.records) {
+    d.records.forEach((rec, n) => {
       const key = `${rec.accountId}|${rec.region}`;
-      if (!scopes.has(key)) scopes.set(key, emptyCoverage(rec.accountId, rec.region));
-      addInstance(rec, '0');
-    }
+      if (!scopes.has(key)) scopes.set(key, emptyCoverage(rec.accountId, rec.region, 'ok'));
+      addInstance(rec, '0', `${d.file}#${n}`);
+    });
     // A dump that still carries a NextToken stops before the last page.
     if (d.hasMore) {
       for (const c of scopes.values()) {

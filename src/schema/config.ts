@@ -82,7 +82,7 @@ export const configSchema = {
           imageId: { type: 'string', pattern: '^ami-([0-9a-f]{8}|[0-9a-f]{17})$' },
           tag: { type: 'string', pattern: '^[^=]+(=.*)?$', description: 'Key=Value (or Key alone: any value)' },
           reason: { type: 'string', minLength: 1 },
-          expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}([T ].+)?$', description: 'YYYY-MM-DD (valid through that day, UTC) or an ISO 8601 date-time' },
+          expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T.+)?$', description: 'YYYY-MM-DD (valid through that day, UTC) or an RFC 3339 date-time with a zone (Z or +hh:mm)' },
           ticket: { type: 'string' },
           approvedBy: { type: 'string' },
         },

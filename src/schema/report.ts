@@ -64,7 +64,7 @@ export const reportSchema = {
           disruptedZones: { type: 'array', items: str }, uncoveredInstanceCount: int,
           failures: {
             type: 'array',
-            description: 'Every part of the scope that failed, in order: the API action (or Pagination, Deadline, AssumeRole), its error code and message. Absent in reports written before it existed (read as empty).',
+            description: 'Every part of the scope that failed: the API action (AssumeRole, DescribeRegions, DescribeInstanceImageMetadata, DescribeInstances, GetAllowedImagesSettings) with its error code and message (a paging loop is code PaginationLoop), or action Run when the run stopped before the scope finished (Interrupted, DeadlineExceeded, NotSettled). Absent in reports written before it existed (read as empty).',
             items: { type: 'object', required: ['action', 'code', 'message'], properties: { action: str, code: str, message: str } },
           },
         },
@@ -151,7 +151,7 @@ export const reportSchema = {
             resolved: { type: 'array', items: diffEntry },
             unverified: {
               type: 'array',
-              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } } } },
+              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, or the rule is off.' } } },
             },
             changed: {
               type: 'array',

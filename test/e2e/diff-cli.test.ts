@@ -44,8 +44,8 @@ function reportOf(id: string, coverage: CoverageEntry[], instances: InstanceReco
   });
 }
 
-const ok = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r), allowedImagesState: 'disabled' });
-const failed = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r), status: 'error', errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
+const ok = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r, 'ok'), allowedImagesState: 'disabled' });
+const failed = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r, 'ok'), status: 'error', errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
 const dereg = (a: string, n: number, r = 'us-east-1'): InstanceRecord => record({ State: 'deregistered' }, { accountId: a, region: r, OwnerId: a, InstanceId: `i-${a.slice(0, 3)}${String(n).padStart(14, '0')}` });
 
 describe('ami-audit diff reads coverage', () => {

@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderHtml } from '../../src/render/html.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
+import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -109,4 +110,106 @@ describe('the demo, as a newcomer runs it', () => {
     expect(errors).toEqual([]);
     await p.close();
   }, 60_000);
+});
+
+const ASSUME_MESSAGE = 'AssumeRole arn:aws:iam::444444444444:role/AmiAuditReadOnlyWithAVeryLongRoleNameThatDoesNotBreak: User: arn:aws:iam::111111111111:user/ami-auditor-with-a-long-user-name is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444444444444:role/AmiAuditReadOnlyWithAVeryLongRoleNameThatDoesNotBreak';
+const ALLOWED_MESSAGE = 'GetAllowedImagesSettings: You are not authorized to perform this operation. User is not authorized to perform: ec2:GetAllowedImagesSettings';
+
+/**
+ * The fixture as a real partial run with a baseline reports it: a partial scope (its Allowed AMIs
+ * state unreadable), AssumeRole refusals with long ARNs, and a baseline whose findings in the
+ * refused account are now unverified, one finding that became waived and one that is new.
+ */
+function runWithBaseline(): Report {
+  const current = fixtureReport();
+  const coverage = (r: Report) => r.coverage.map((c): CoverageEntry => {
+    if (c.accountId === '333333333333' && c.region === 'eu-west-1') {
+      return { ...c, status: 'partial', allowedImagesState: 'unknown', errorCode: 'UnauthorizedOperation', errorMessage: ALLOWED_MESSAGE, failures: [{ action: 'GetAllowedImagesSettings', code: 'UnauthorizedOperation', message: ALLOWED_MESSAGE }] };
+    }
+    if (c.accountId === '444444444444') return { ...c, errorMessage: ASSUME_MESSAGE, failures: [{ action: 'AssumeRole', code: 'AccessDenied', message: ASSUME_MESSAGE }] };
+    return c;
+  });
+  const gone = (n: number): Finding => ({ ...current.findings[0]!, id: `bbbbbbbbbbbbbbbbbbb${n}`, accountId: '444444444444', region: 'us-east-1', instanceId: `i-0gone0000000000000${n}` });
+  const baseline: Report = {
+    ...current,
+    run: { ...current.run, id: 'run-baseline-0001', startedAt: '2026-11-19T00:00:00Z' },
+    findings: [...current.findings.slice(1).map((f) => (f.waiver ? { ...f, waiver: null } : f)), gone(1), gone(2), gone(3), { ...gone(4), accountId: '222222222222', severity: 'low' }],
+    coverage: current.coverage.map((c) => (c.accountId === '444444444444' ? { ...c, status: 'ok' as const, errorCode: null, errorMessage: null } : c)),
+  };
+  const withBaseline = fixtureReport(baseline);
+  return { ...withBaseline, coverage: coverage(withBaseline) };
+}
+
+describe('a partial run with a baseline, on a phone and on paper', () => {
+  let p: Page;
+  const report = runWithBaseline();
+  beforeAll(async () => {
+    expect(report.diff!.counts.unverified).toBe(3);
+    const dir = mkdtempSync(join(tmpdir(), 'ami-audit-html-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderHtml(report, loadTemplates()));
+    p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await p.goto(`file://${file}`);
+    await p.waitForSelector('html[data-ready="true"]', { timeout: 10_000 });
+  }, 30_000);
+  afterAll(async () => p?.close());
+  /** Evaluated in the page (the test's own TypeScript has no DOM types). */
+  const js = <T>(expr: string) => p.evaluate(expr) as Promise<T>;
+  /** Polls an expression (waitForFunction would eval it inside the page, which the report's CSP forbids). */
+  const until = async (expr: string) => {
+    for (let i = 0; i < 50 && !(await js<boolean>(expr)); i++) await new Promise((r) => setTimeout(r, 50));
+    return js<boolean>(expr);
+  };
+  const ALL_OPEN = "[...document.querySelectorAll('#diff details')].every((d) => d.open)";
+  const ALL_CLOSED = "[...document.querySelectorAll('#diff details')].every((d) => !d.open)";
+
+  test('no horizontal overflow at 390 px, with every diff list open (charts included)', async () => {
+    const summaries = p.locator('#diff details > summary');
+    expect(await summaries.count()).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < await summaries.count(); i++) await summaries.nth(i).click();
+    expect(await js<boolean>(ALL_OPEN)).toBe(true);
+    const widths = await js<{ doc: number; banner: number }>("({ doc: document.documentElement.scrollWidth, banner: document.getElementById('partial-banner').scrollWidth })");
+    expect(widths.doc).toBeLessThanOrEqual(390);
+    expect(widths.banner).toBeLessThanOrEqual(390);
+    // the diff tables scroll inside their own box instead of squeezing a word per line
+    const whyCell = p.locator('#diff table.diff-table tbody tr').first().locator('td').first();
+    expect((await whyCell.boundingBox())!.height).toBeLessThan(30);
+    for (let i = 0; i < await summaries.count(); i++) await summaries.nth(i).click();
+  });
+  test('the summary says how many baseline findings are unverified and links to the diff, which comes before the findings', async () => {
+    const line = await p.locator('#diff-line').innerText();
+    expect(line).toContain('3 unverified');
+    expect(line).toContain('Unverified (3 high)');
+    expect(await p.locator('#diff-line a[href="#diff"]').count()).toBe(1);
+    const order = await js<number[]>("['diff-line', 'diff', 'findings'].map((id) => document.getElementById(id).getBoundingClientRect().top)");
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+  test('printing opens the diff lists and shows every row; afterwards they are closed again', async () => {
+    expect(await js<boolean>(ALL_CLOSED)).toBe(true);
+    await p.emulateMedia({ media: 'print' });
+    expect(await until(ALL_OPEN)).toBe(true);
+    for (const t of await p.locator('#diff table.diff-table').all()) expect(await t.isVisible()).toBe(true);
+    await p.emulateMedia({ media: 'screen' });
+    expect(await until(ALL_CLOSED)).toBe(true);
+    // the print events (print preview, Save as PDF) do the same
+    await js("window.dispatchEvent(new Event('beforeprint'))");
+    expect(await js<boolean>(ALL_OPEN)).toBe(true);
+    await js("window.dispatchEvent(new Event('afterprint'))");
+    expect(await js<boolean>(ALL_CLOSED)).toBe(true);
+  });
+  test('a partial cell says it is partial, what failed and what it read; the legend names the blank cell', async () => {
+    const partial = report.coverage.find((c) => c.status === 'partial')!;
+    const cell = p.locator('#coverage td.cell.partial');
+    expect(await cell.innerText()).toBe(`partial: GetAllowedImagesSettings UnauthorizedOperation; ${partial.instanceCount} instances read`);
+    expect(await cell.getAttribute('title')).not.toMatch(/partial \(partial/);
+    expect(await p.locator('#gap-details').innerText()).toContain('not authorized to perform: sts:AssumeRole');
+    expect(await p.locator('#coverage .legend').innerText()).toContain('not scanned');
+    const banner = await p.locator('#partial-banner').innerText();
+    expect(banner).toContain('1 partial');
+    expect(banner).toContain('only the Allowed AMIs state is unknown');
+  });
+  test('a finding that became waived is marked in the waived table', async () => {
+    expect(await p.locator('#t-waived thead th').last().innerText()).toContain('Change');
+    expect(await p.locator('#t-waived tbody').innerText()).toContain('changed: now waived');
+  });
 });

@@ -32,14 +32,14 @@ export function inventoryFromFleet(now = FIXED_NOW): Inventory {
   for (const a of fleet.accounts) {
     for (const r of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
       if (a.assumable === false) {
-        coverage.push({ ...emptyCoverage(a.accountId, r), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: 'AssumeRole refused' });
+        coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: 'AssumeRole refused' });
         continue;
       }
       const list = a.instances?.[r] ?? [];
-      coverage.push({ ...emptyCoverage(a.accountId, r), instanceCount: list.length, pageCount: 1, apiCalls: 2, allowedImagesState: a.allowedImages?.[r] ?? 'disabled' });
+      coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), instanceCount: list.length, pageCount: 1, apiCalls: 2, allowedImagesState: a.allowedImages?.[r] ?? 'disabled' });
       for (const i of list) instances.push({ accountId: a.accountId, region: r, ...i });
     }
-    if (a.assumable !== false) coverage.push({ ...emptyCoverage(a.accountId, 'ap-east-1'), status: 'error' as const, errorCode: 'AuthFailure', errorMessage: 'AWS was not able to validate the provided access credentials' });
+    if (a.assumable !== false) coverage.push({ ...emptyCoverage(a.accountId, 'ap-east-1', 'ok'), status: 'error' as const, errorCode: 'AuthFailure', errorMessage: 'AWS was not able to validate the provided access credentials' });
   }
   // hostile strings in tags and AMI names
   const target = instances.find((i) => i.ImageMetadata?.ImageId === 'ami-0d1e2f3a4b5c60018')!;

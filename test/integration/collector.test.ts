@@ -73,7 +73,7 @@ describe('collect', () => {
 
   test('no accounts given: the caller\'s own account with base credentials', async () => {
     const fleet = orgFleet();
-    fleet.caller.accountId = fleet.accounts[2]!.accountId;
+    fleet.caller = { accountId: fleet.accounts[2]!.accountId, arn: `arn:aws:iam::${fleet.accounts[2]!.accountId}:user/auditor` };
     e = await emulator({ fleet });
     const inv = await collect(collectOptions(e, { roleName: undefined, regions: ['us-east-1', 'eu-west-1'] }));
     expect(inv.run.accounts).toEqual([fleet.accounts[2]!.accountId]);

@@ -83,13 +83,13 @@ describe('regions the user named (cases 4, 14)', () => {
     return f;
   }
 
-  test('--regions with --all-regions: a region DescribeRegions does not list is skipped not-offered; an opt-in one not enabled, not-enabled', async () => {
+  test('--regions with --all-regions: an opt-in region DescribeRegions does not list is skipped not-offered; one not enabled, not-enabled', async () => {
     const fleet = withOptIn();
     e = await emulator({ fleet });
-    const inv = await collect(collectOptions(e, { accounts: ids(fleet), regions: ['us-east-1', 'us-west-2', 'ap-east-1'], allRegions: true }));
+    const inv = await collect(collectOptions(e, { accounts: ids(fleet), regions: ['us-east-1', 'me-south-1', 'ap-east-1'], allRegions: true }));
     for (const a of ids(fleet)) {
       expect(scope(inv, a, 'us-east-1')!.status).toBe('ok');
-      expect(scope(inv, a, 'us-west-2')).toMatchObject({ status: 'skipped', reason: 'not-offered' });
+      expect(scope(inv, a, 'me-south-1')).toMatchObject({ status: 'skipped', reason: 'not-offered' });
       expect(scope(inv, a, 'ap-east-1')).toMatchObject({ status: 'skipped', reason: 'not-enabled' });
     }
     expect(inv.coverage).toHaveLength(6);
@@ -257,6 +257,18 @@ describe('instance ids (case 9)', () => {
   });
 });
 
+describe('instance ids when only the Allowed AMIs read failed (case 9)', () => {
+  test('every instance was listed, so an id found nowhere is "not found", not unchecked', async () => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'eu-west-1', action: 'GetAllowedImagesSettings', error: 'UnauthorizedOperation' }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'], instanceIds: ['i-0123456789abcdef0'] }));
+    expect(scope(inv, a, 'eu-west-1')!.status).toBe('partial');
+    expect(inv.notFoundInstanceIds).toEqual(['i-0123456789abcdef0']);
+    expect(inv.uncheckedInstanceIds).toEqual([]);
+  });
+});
+
 describe('credentials in error messages (case 17)', () => {
   test('an error that quotes the Authorization and security-token headers is stored without them', async () => {
     const fleet = twoAccounts();
@@ -280,5 +292,80 @@ describe('clock skew (case 19)', () => {
     expect(inv.coverage.every((c) => c.status === 'ok')).toBe(true);
     expect(e.stats.byAction.AssumeRole).toBe(2);
     expect(inv.run.warnings?.join(' ')).toMatch(/clock/i);
+  });
+});
+
+describe('answers that belong to another scope, or say something impossible (independent review)', () => {
+  const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+  const diim = (items: string) => `<?xml version="1.0" encoding="UTF-8"?><DescribeInstanceImageMetadataResponse xmlns="${EC2_NS}"><requestId>{requestId}</requestId><instanceImageMetadataSet>${items}</instanceImageMetadataSet></DescribeInstanceImageMetadataResponse>`;
+  const item = (id: string, owner: string, zone: string) => `<item><instanceId>${id}</instanceId><instanceOwnerId>${owner}</instanceOwnerId><availabilityZone>${zone}</availabilityZone><imageMetadata><imageId>ami-0123456789abcdef0</imageId></imageMetadata></item>`;
+
+  test.each([
+    ['another account\'s instances (a proxy cache keyed on the request body)', (a: string) => item('i-0aaaaaaaaaaaaaaaa', '999999999999', 'us-east-1a').replace('999999999999', a === '999999999999' ? '888888888888' : '999999999999')],
+    ['another region\'s instances', (a: string) => item('i-0aaaaaaaaaaaaaaaa', a, 'eu-west-1a')],
+  ])('%s: the scope is an error (MisattributedResponse), the instances are not filed under it', async (_what, make) => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', kind: 'raw', body: diim(make(a)) }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'] }));
+    expect(scope(inv, a, 'us-east-1')).toMatchObject({ status: 'error', errorCode: 'MisattributedResponse', instanceCount: 0 });
+    expect(inv.instances.filter((i) => i.region === 'us-east-1')).toEqual([]);
+    expect(scope(inv, a, 'eu-west-1')!.status).toBe('ok');
+  });
+
+  test('an answer with instances not asked for (--instance-ids): those are left out and the scope says so', async () => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', kind: 'raw', body: diim(item('i-0aaaaaaaaaaaaaaaa', a, 'us-east-1a') + item('i-0bbbbbbbbbbbbbbbb', a, 'us-east-1b')) }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'], instanceIds: ['i-0aaaaaaaaaaaaaaaa'] }));
+    expect(inv.instances.map((i) => i.InstanceId)).toEqual(['i-0aaaaaaaaaaaaaaaa']);
+    expect(scope(inv, a, 'us-east-1')).toMatchObject({ status: 'partial', errorCode: 'MisattributedResponse' });
+  });
+
+  test('DescribeRegions calling a default region not enabled, leaving one out, or giving an unknown status: errors, not skipped', async () => {
+    const fleet = twoAccounts();
+    fleet.regions.push({ name: 'ap-east-1', optIn: true });
+    const [a] = ids(fleet) as [string];
+    const body = `<?xml version="1.0" encoding="UTF-8"?><DescribeRegionsResponse xmlns="${EC2_NS}"><requestId>{requestId}</requestId><regionInfo>`
+      + '<item><regionName>us-east-1</regionName><regionEndpoint>ec2.us-east-1.amazonaws.com</regionEndpoint><optInStatus>not-opted-in</optInStatus></item>'
+      + '<item><regionName>ap-east-1</regionName><regionEndpoint>ec2.ap-east-1.amazonaws.com</regionEndpoint><optInStatus>weird-status</optInStatus></item>'
+      + '</regionInfo></DescribeRegionsResponse>';
+    e = await emulator({ fleet, faults: { rules: [{ account: a, action: 'DescribeRegions', kind: 'raw', body }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'us-west-2', 'ap-east-1', 'me-south-1'], allRegions: true }));
+    expect(inv.coverage.map((c) => `${c.region}:${c.status}:${c.errorCode ?? c.reason}`).sort()).toEqual([
+      'ap-east-1:error:MalformedResponse', 'me-south-1:skipped:not-offered', 'us-east-1:error:MalformedResponse', 'us-west-2:error:MalformedResponse',
+    ]);
+  });
+
+  test('GetAllowedImagesSettings without a state means disabled (as AWS documents): the scope is ok', async () => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    const body = `<?xml version="1.0" encoding="UTF-8"?><GetAllowedImagesSettingsResponse xmlns="${EC2_NS}"><requestId>{requestId}</requestId></GetAllowedImagesSettingsResponse>`;
+    e = await emulator({ fleet, faults: { rules: [{ account: a, action: 'GetAllowedImagesSettings', kind: 'raw', body }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'] }));
+    expect(scope(inv, a, 'us-east-1')).toMatchObject({ status: 'ok', allowedImagesState: 'disabled' });
+  });
+
+  test('control characters in an error code and message never reach the coverage', async () => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', error: 'Bad\u001b[31mCode', message: 'boom \u001b]0;title\u0007 \u202e reversed', status: 400 }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'] }));
+    const c = scope(inv, a, 'us-east-1')!;
+    expect(c.status).toBe('error');
+    expect(JSON.stringify(c)).not.toMatch(/\\u001b|\\u0007|\\u202e/);
+    expect(c.errorCode).toMatch(/^[\w.:-]+$/);
+  });
+
+  test('a secret cut short by a message limit is not half-printed', async () => {
+    const fleet = twoAccounts();
+    const [a] = ids(fleet) as [string];
+    // the text body quotes the session token after 80 characters: a cut at 120 would keep a third of it
+    e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', kind: 'raw', status: 403, contentType: 'text/plain', body: `${'x'.repeat(80)} tok FwoGZXIvYXdzE3c48b4a55e7ad5030f9783abcdefabcdefabcdefabcdefabcdef0123456789 key ASIA847B8E8B13E4AAAA` }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'], client: { maxAttempts: 1 } }));
+    const text = JSON.stringify(inv.coverage);
+    expect(text).toContain('HTTP403');
+    expect(text).not.toMatch(/FwoGZXIvYXdzE3c/);
+    expect(text).not.toMatch(/ASIA847B/);
   });
 });

@@ -70,7 +70,7 @@ describe('coverage ledger', () => {
     const l = new CoverageLedger();
     expect(l.open('111111111111', 'us-east-1')).toBe(true);
     expect(l.open('111111111111', 'eu-west-1')).toBe(true);
-    l.settle({ ...emptyCoverage('111111111111', 'us-east-1'), status: 'ok' });
+    l.settle({ ...emptyCoverage('111111111111', 'us-east-1', 'ok'), status: 'ok' });
     const out = l.close({ action: 'Run', code: 'Interrupted', message: 'stopped' });
     expect(out.map((c) => `${c.region}=${c.status}:${c.errorCode}`).sort()).toEqual(['eu-west-1=error:Interrupted', 'us-east-1=ok:null']);
     expect(out.find((c) => c.region === 'eu-west-1')!.failures).toEqual([{ action: 'Run', code: 'Interrupted', message: 'stopped' }]);
@@ -125,4 +125,35 @@ describe('region planning', () => {
     expect(accountOfArn('nonsense')).toBeNull();
     expect(accountOfArn(null)).toBeNull();
   });
+});
+
+describe('the zone fallback', () => {
+  test('60,000 instances in 3 zones: every one asked for once, in time linear in instances', async () => {
+    const { collectScope } = await import('../../src/collect/scope.js');
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+    const all = Array.from({ length: 60_000 }, (_, n) => ({ InstanceId: `i-${n.toString(16).padStart(17, '0')}`, Placement: { AvailabilityZone: zones[n % 3]! } }));
+    let asked = 0;
+    const client = {
+      send: async (cmd: { constructor: { name: string }; input: { InstanceIds?: string[]; NextToken?: string } }) => {
+        const name = cmd.constructor.name;
+        const md = { $metadata: { attempts: 1 } };
+        if (name === 'GetAllowedImagesSettingsCommand') return { State: 'disabled', ...md };
+        if (name === 'DescribeInstancesCommand') {
+          const from = Number(cmd.input.NextToken ?? 0);
+          const page = all.slice(from, from + 1000);
+          return { Reservations: [{ Instances: page }], NextToken: from + 1000 < all.length ? String(from + 1000) : undefined, ...md };
+        }
+        const ids = cmd.input.InstanceIds;
+        if (!ids) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalError', $metadata: { httpStatusCode: 500, attempts: 1 } });
+        asked += ids.length;
+        return { InstanceImageMetadata: ids.map((InstanceId) => ({ InstanceId, ImageMetadata: { ImageId: 'ami-0123456789abcdef0' } })), ...md };
+      },
+    };
+    const t = Date.now();
+    const res = await collectScope({ accountId: '111111111111', region: 'us-east-1', client: client as never, filters: [], limit: (fn) => fn(), stopCause: () => ({ action: 'Run', code: 'Interrupted', message: 'stopped' }) });
+    expect(res.coverage.status).toBe('ok');
+    expect(res.instances).toHaveLength(60_000);
+    expect(asked).toBe(60_000);
+    expect(Date.now() - t).toBeLessThan(20_000);
+  }, 30_000);
 });

@@ -49,7 +49,7 @@ describe('parseInstant', () => {
 
 describe('the rules read dates strictly', () => {
   const run = (image: Parameters<typeof record>[0]) =>
-    evaluate([record(image)], [{ ...emptyCoverage('123412341234', 'us-east-1'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF).findings;
+    evaluate([record(image)], [{ ...emptyCoverage('123412341234', 'us-east-1', 'ok'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF).findings;
   test.each(['12:00', '2026', '2026-W01', '2026-11-26T12:00:00'])('DeprecationTime %j is not a date: unverifiable-ami quotes it', (raw) => {
     const f = run({ DeprecationTime: raw });
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami']);

@@ -26,7 +26,7 @@ const A = '111111111111', B = '222222222222', C = '333333333333', D = '444444444
 const R = 'us-east-1';
 
 function cov(accountId: string, region: string, status: ScopeStatus, allowed: CoverageEntry['allowedImagesState'] = 'disabled'): CoverageEntry {
-  const c = { ...emptyCoverage(accountId, region), status, allowedImagesState: allowed };
+  const c = { ...emptyCoverage(accountId, region, 'ok'), status, allowedImagesState: allowed };
   if (status === 'error') return { ...c, errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' };
   if (status === 'partial') return { ...c, errorCode: 'ZoneUnavailable', errorMessage: 'us-east-1c could not be described', disruptedZones: ['us-east-1c'] };
   return c;
@@ -117,7 +117,7 @@ describe('every output shows every bucket and never calls unverified findings re
   });
   test('Markdown', () => {
     const md = renderMarkdown(after);
-    expect(md).toContain('1 new, 1 resolved, 3 unverified (gone, but their scope was not fully checked in both runs: not resolved), 2 changed, 1 unchanged');
+    expect(md).toContain('1 new, 1 resolved, 3 unverified, 2 changed, 1 unchanged. Unverified: gone, but the newer run could not check them (their scope was not ok in both runs, or the run did not look): not resolved.');
     expect(md).toContain('## Unverified findings');
     expect(md).toContain('## Changed findings');
     expect(md).toMatch(/medium → high/);
@@ -172,5 +172,41 @@ describe('the report schema, still schemaVersion 1', () => {
     expect(validate(doc)).toBe(true);
     expect(validate({ ...doc, diff: { ...doc.diff, unverified: [{ id: 'x' }] } })).toBe(false);
     expect(validate({ ...doc, diff: { ...doc.diff, changed: [{ ...doc.diff.changed[0], before: { severity: 'huge', waived: false } }] } })).toBe(false);
+  });
+});
+
+describe('a newer run that did not look for a finding never resolves it', () => {
+  const base = report('run-full', [cov(A, R, 'ok')], [inst(A, 1, deregistered), inst(A, 2, deregistered)]);
+  const narrowed = (options: Inventory['run']['options'], settings = DEFAULT_SETTINGS): Report => {
+    const inventory: Inventory = {
+      run: { id: 'run-narrow', startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:00:01Z', caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options, interrupted: false, source: 'scan' },
+      coverage: [cov(A, R, 'ok')], instances: options.instanceIds || options.filters ? [] : [inst(A, 2, deregistered)], notFoundInstanceIds: [],
+    };
+    return buildReport({ inventory, settings, asOf: AS_OF, tool: TOOL, baseline: base });
+  };
+
+  test('narrowed to other instance ids: the findings of the others are unverified (instance-ids)', () => {
+    const d = narrowed({ instanceIds: [inst(A, 1, {}).InstanceId!] }).diff!;
+    // A1 was asked for and is gone from an ok scope: resolved; A2 was not asked for: unverified
+    expect(d.resolved.map((f) => f.instanceId)).toEqual([inst(A, 1, {}).InstanceId]);
+    expect(d.unverified.map((f) => [f.instanceId, f.notLookedAt])).toEqual([[inst(A, 2, {}).InstanceId, 'instance-ids']]);
+  });
+
+  test('filters the baseline did not have: gone findings are unverified (filters)', () => {
+    const d = narrowed({ filters: [{ Name: 'instance-state-name', Values: ['running'] }] }).diff!;
+    expect(d.counts.resolved).toBe(0);
+    expect(d.unverified.map((f) => f.notLookedAt)).toEqual(['filters', 'filters']);
+  });
+
+  test('a rule switched off: its findings are unverified (rule-off), not resolved', () => {
+    const d = narrowed({}, { ...DEFAULT_SETTINGS, rules: { 'deregistered-ami': { severity: 'off' } } }).diff!;
+    expect(d.counts.resolved).toBe(0);
+    expect(d.unverified.every((f) => f.notLookedAt === 'rule-off')).toBe(true);
+    expect(d.unverified.length).toBeGreaterThan(0);
+  });
+
+  test('diffReports without the newer run\'s options (old callers) keeps the scope rule', () => {
+    const d = diffReports(base, { findings: [], coverage: [cov(A, R, 'ok')] });
+    expect(d.counts.resolved).toBe(base.findings.length);
   });
 });

@@ -61,7 +61,7 @@ describe('demo fleet', () => {
     expect(f.regions.filter((r) => !r.optIn).length).toBeGreaterThanOrEqual(3);
     expect(f.regions.some((r) => r.optIn && !f.accounts.some((a) => a.optedInRegions?.includes(r.name)))).toBe(true);
     const instances = f.accounts.filter((a) => a.assumable !== false).flatMap((a) => Object.entries(a.instances ?? {}).flatMap(([region, l]) => l.map((i) => ({ accountId: a.accountId, region, ...i }))));
-    const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...emptyCoverage(a.accountId, r), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
+    const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...emptyCoverage(a.accountId, r, 'ok'), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
     const asOf = DateTime.fromISO(now, { zone: 'utc' });
     const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf);
     for (const r of RULES) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);

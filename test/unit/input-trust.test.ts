@@ -193,3 +193,19 @@ describe('several inputs merge alike in any order (case 10)', () => {
     expect(() => mergeInputs([parseInputDoc('b.json', b), parseInputDoc('a.json', a)], NOW, { storedSettings: false })).not.toThrow();
   });
 });
+
+describe('records without an InstanceId are never merged by their content (case 8)', () => {
+  test('a dump with two identical id-less items gives two instances and two findings; so does a saved report of them', async () => {
+    const { buildReport } = await import('../../src/report/build.js');
+    const { DEFAULT_SETTINGS } = await import('../../src/rules/engine.js');
+    const { DateTime } = await import('luxon');
+    const bare = { OwnerId: '123412341234', AvailabilityZone: 'us-east-1a', ImageMetadata: { ImageId: 'ami-0123456789abcdef0' } };
+    const inv = inventoryFromInputs([{ file: 'd.json', doc: dump(bare, { ...bare }) }], NOW);
+    expect(inv.instances).toHaveLength(2);
+    const asOf = DateTime.fromISO(NOW, { zone: 'utc' });
+    const rep = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf, tool: { name: 'ami-audit', version: 't' } });
+    expect(rep.findings).toHaveLength(2);
+    const again = inventoryFromInputs([{ file: 'r.json', doc: JSON.parse(JSON.stringify(rep)) }], NOW);
+    expect(again.instances).toHaveLength(2);
+  });
+});

@@ -11,11 +11,12 @@ import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { renderHtml } from '../../src/render/html.js';
 import { csvCell, jsonForScript, termSafe } from '../../src/render/sanitize.js';
+import { diffStatusOf, elideMiddle, gapText } from '../../src/render/summary.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { reportSchema } from '../../src/schema/report.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
-import type { Finding, Report } from '../../src/model/types.js';
+import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 
 const report = fixtureReport();
 const templates = loadTemplates();
@@ -71,6 +72,122 @@ describe('golden files with a baseline', () => {
   test('Markdown', () => golden('report-diff.md', renderMarkdown(withDiff)));
   test('CSV', () => golden('report-diff.csv', renderFindingsCsv(withDiff)));
   test('HTML diff section', () => golden('report-diff.html', /<section id="diff".*?<\/section>/s.exec(renderHtml(withDiff, templates))![0]));
+});
+
+describe('diff presentation', () => {
+  const withDiff = fixtureReport(baselineOf(report));
+  const d = withDiff.diff!;
+  test('diffStatusOf gives every current finding one status, the same in the CSV and the HTML', () => {
+    const statusOf = diffStatusOf(d);
+    const statuses = withDiff.findings.map((f) => statusOf(f.id).status);
+    expect(statuses.filter((x) => x === 'new')).toHaveLength(d.counts.new);
+    expect(statuses.filter((x) => x === 'changed')).toHaveLength(d.counts.changed);
+    expect(statuses.filter((x) => x === 'unchanged')).toHaveLength(d.counts.unchanged);
+    const csv = parse(renderFindingsCsv(withDiff), { bom: true, columns: true }) as Record<string, string>[];
+    const html = renderHtml(withDiff, templates);
+    const rows = JSON.parse(/<script type="application\/json" id="ami-audit-data">(.*?)<\/script>/s.exec(html)![1]!).rows as unknown[][];
+    withDiff.findings.forEach((f, i) => {
+      const row = csv.find((r) => r.id === f.id)!;
+      expect([row.diffStatus, row.diffDetail]).toEqual([statusOf(f.id).status, statusOf(f.id).detail]);
+      expect([rows[i]![11], rows[i]![12] ?? '']).toEqual([statusOf(f.id).status, statusOf(f.id).detail]);
+    });
+  });
+  test('the HTML puts a one-line diff summary by the cards, linking to the diff section, which comes before the findings', () => {
+    const html = renderHtml(withDiff, templates);
+    const line = /<p class="diff-line" id="diff-line">(.*?)<\/p>/s.exec(html)![1]!;
+    expect(line).toContain('<strong class="warn">2 unverified</strong>');
+    expect(line).toContain('Unverified (2 high): gone, but the newer run could not check them');
+    expect(line).toContain('href="#diff"');
+    expect(html.indexOf('id="diff-line"')).toBeLessThan(html.indexOf('id="charts"'));
+    expect(html.indexOf('<section id="diff"')).toBeLessThan(html.indexOf('<section id="findings"'));
+    expect(renderHtml(report, templates)).not.toContain('id="diff-line"');
+  });
+  test('the waived table has the Change column when there is a diff', () => {
+    const waivedHead = (html: string) => /<table class="findings" id="t-waived">.*?<\/thead>/s.exec(html)![0];
+    expect(waivedHead(renderHtml(withDiff, templates))).toContain('data-col="11"');
+    expect(waivedHead(renderHtml(report, templates))).not.toContain('data-col="11"');
+  });
+});
+
+const ASSUME_MESSAGE = 'AssumeRole arn:aws:iam::444444444444:role/AmiAuditReadOnly: User: arn:aws:iam::111111111111:user/ami-auditor is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444444444444:role/AmiAuditReadOnly';
+const ALLOWED_MESSAGE = 'GetAllowedImagesSettings: You are not authorized to perform this operation. User is not authorized to perform: ec2:GetAllowedImagesSettings';
+
+/** The fixture with the failures a real run records: a partial scope (Allowed AMIs unreadable) and AssumeRole refusals. */
+function withFailures(r: Report): Report {
+  const coverage = r.coverage.map((c): CoverageEntry => {
+    if (c.accountId === '333333333333' && c.region === 'eu-west-1') {
+      return { ...c, status: 'partial', allowedImagesState: 'unknown', errorCode: 'UnauthorizedOperation', errorMessage: ALLOWED_MESSAGE, failures: [{ action: 'GetAllowedImagesSettings', code: 'UnauthorizedOperation', message: ALLOWED_MESSAGE }] };
+    }
+    if (c.accountId === '444444444444') return { ...c, errorMessage: ASSUME_MESSAGE, failures: [{ action: 'AssumeRole', code: 'AccessDenied', message: ASSUME_MESSAGE }] };
+    return c;
+  });
+  return { ...r, coverage };
+}
+
+/** A run stopped by its --deadline, as the collector records it. */
+function pastDeadline(r: Report): Report {
+  const message = "The run's deadline (2s) passed before this scope finished.";
+  const coverage = r.coverage.map((c): CoverageEntry => (c.accountId === '222222222222' && c.region === 'us-east-1'
+    ? { ...c, status: 'error', errorCode: 'DeadlineExceeded', errorMessage: message, failures: [{ action: 'Run', code: 'DeadlineExceeded', message }] }
+    : c));
+  return { ...r, coverage, run: { ...r.run, interrupted: true, warnings: ["The run's deadline (2s) passed: scopes not finished by then are recorded with DeadlineExceeded."] } };
+}
+
+describe('coverage failures', () => {
+  const r = withFailures(report);
+  const partial = r.coverage.find((c) => c.status === 'partial')!;
+  const refused = r.coverage.find((c) => c.accountId === '444444444444')!;
+  test('a gap names the failing action and code first, and keeps what was refused', () => {
+    expect(gapText(partial)).toMatch(/^partial, \d+ instances? read: GetAllowedImagesSettings UnauthorizedOperation \(You are not authorized/);
+    expect(gapText(refused)).toMatch(/^error: AssumeRole AccessDenied \(arn:aws:iam::444444444444:role\/AmiAuditReadOnly: User: /);
+    const text = renderTextSummary(r);
+    expect(text).toContain('not authorized to perform: sts:AssumeRole');
+    expect(text).toContain('ec2:GetAllowedImagesSettings');
+    const md = renderMarkdown(r);
+    expect(md).toContain('not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444444444444:role/AmiAuditReadOnly)');
+    expect(md).toContain(`partial, ${partial.instanceCount} instances read: GetAllowedImagesSettings UnauthorizedOperation`);
+  });
+  test('a message too long for its room loses its middle, not its end', () => {
+    const long = `AssumeRole ${'arn:aws:iam::444444444444:role/'.repeat(20)}x is not authorized to perform: sts:AssumeRole`;
+    const short = elideMiddle(long, 120);
+    expect([...short]).toHaveLength(120);
+    expect(short).toMatch(/^AssumeRole arn/);
+    expect(short).toMatch(/not authorized to perform: sts:AssumeRole$/);
+    expect(elideMiddle('short', 120)).toBe('short');
+  });
+  test('the coverage CSV ends with a failures column of action:code', () => {
+    const rows = parse(renderCoverageCsv(r), { columns: true }) as Record<string, string>[];
+    expect(COVERAGE_COLUMNS.at(-1)).toBe('failures');
+    expect(rows.find((x) => x.accountId === partial.accountId && x.region === partial.region)!.failures).toBe('GetAllowedImagesSettings:UnauthorizedOperation');
+    expect(rows.find((x) => x.accountId === '444444444444')!.failures).toBe('AssumeRole:AccessDenied');
+    expect(rows.find((x) => x.status === 'ok')!.failures).toBe('');
+  });
+  test('the HTML matrix says a cell is partial and what failed; the detail lists every failure; the legend has "not scanned"', () => {
+    const html = renderHtml(r, templates);
+    const cell = new RegExp(`<td class="cell partial" title="([^"]*)">([^<]*)</td>`).exec(html)!;
+    expect(cell[2]).toBe(`partial: GetAllowedImagesSettings UnauthorizedOperation; ${partial.instanceCount} instances read`);
+    expect(cell[1]).toMatch(/^333333333333 \/ eu-west-1: partial, \d+ instances read: GetAllowedImagesSettings/);
+    expect(cell[1]).not.toMatch(/partial \(partial/);
+    const details = /<ul class="gaps" id="gap-details">(.*?)<\/ul>\s*<\/section>/s.exec(html)![1]!;
+    expect(details).toContain('<code>GetAllowedImagesSettings UnauthorizedOperation</code>: You are not authorized');
+    expect(details).toContain('<code>AssumeRole AccessDenied</code>');
+    expect(html).toContain('<span class="cell none">not scanned</span>');
+  });
+  test('the banner words each status: error means nothing was checked, partial names what is missing', () => {
+    const banner = /<div class="banner".*?<\/div>/s.exec(renderHtml(r, templates))![0];
+    expect(banner).toMatch(/\d+ with an error: nothing was checked there, so absence of findings there means nothing/);
+    expect(banner).toMatch(/1 partial: something there could not be listed or read/);
+    expect(banner).toContain('only the Allowed AMIs state is unknown');
+    expect(banner).not.toContain('interrupted');
+  });
+  test('a run past its --deadline says so, not that it was interrupted', () => {
+    const banner = /<div class="banner".*?<\/div>/s.exec(renderHtml(pastDeadline(r), templates))![0];
+    expect(banner).toContain("the run&#x27;s deadline passed before they finished");
+    expect(banner).not.toContain('interrupted');
+    expect(banner).toContain('DeadlineExceeded');
+    const interrupted = /<div class="banner".*?<\/div>/s.exec(renderHtml({ ...r, run: { ...r.run, interrupted: true } }, templates))![0];
+    expect(interrupted).toContain('the scan was interrupted');
+  });
 });
 
 describe('ids asked for and run warnings', () => {
