@@ -1,35 +1,85 @@
-/* The findings tables of an ami-audit report: filter, sort and page the embedded data.
+/* The interactive parts of an ami-audit report: filters shared by the plan, the charts and the
+   findings tables; sorting (mouse and keyboard); paging; the plan's instance lists; printing.
    Every value is written with textContent, never as markup. */
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('ami-audit-data').textContent);
-  var SEV = 0, RULE = 1, ACCT = 2, REGION = 3, INST = 4, INAME = 5, AMI = 6, ANAME = 7, MSG = 8, WAIVER = 9, EXPIRED = 10, DIFF = 11, CHANGE = 12;
-  var PAGE = 100, PRINT_MAX = 20000;
+  var SEV = 0, RULE = 1, ACCT = 2, REGION = 3, INST = 4, INAME = 5, AMI = 6, ANAME = 7, MSG = 8, WAIVER = 9, EXPIRED = 10, DIFF = 11, CHANGE = 12, STATE = 13, TAGS = 14, PLAN = 15;
+  /** Sort keys of the tag columns: TAG_COL + the column's index. */
+  var TAG_COL = 100;
+  var PAGE = 100, PRINT_MAX = 5000, PLAN_INSTANCES = 300, TOP_ACCOUNTS = 15;
+  /** The chart geometry of src/render/html.ts. */
+  var LABEL_W = 178, BAR_W = 360, ROW_H = 22;
+  var SVG_NS = 'http://www.w3.org/2000/svg';
   var $ = function (id) { return document.getElementById(id); };
-  var filters = { sev: '', rule: '', account: '', region: '', text: '' };
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+  var tagColumns = data.tagColumns || [];
+  var UNTAGGED = 'untagged';
 
-  function fill(select, values, labels) {
-    values.forEach(function (v, i) {
-      var o = document.createElement('option');
-      o.value = String(i);
-      o.textContent = labels ? labels[i] : v;
-      select.appendChild(o);
-    });
+  function blank() { return { sev: '', rule: '', account: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }) }; }
+  var filters = blank();
+  function active() {
+    return filters.sev !== '' || filters.rule !== '' || filters.account !== '' || filters.region !== '' || filters.terms.length > 0 ||
+      filters.tags.some(function (t) { return t !== ''; });
   }
-  fill($('f-sev'), data.sev); fill($('f-rule'), data.rules); fill($('f-account'), data.accounts); fill($('f-region'), data.regions);
 
-  var search = data.rows.map(function (r) {
-    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER]].join('\u0001').toLowerCase();
+  function option(select, value, label) {
+    var o = document.createElement('option');
+    o.value = value;
+    o.textContent = label;
+    select.appendChild(o);
+  }
+  function fill(select, values) { values.forEach(function (v, i) { option(select, String(i), v); }); }
+  fill($('f-sev'), data.sev); fill($('f-rule'), data.rules); fill($('f-account'), data.accounts); fill($('f-region'), data.regions);
+  var tagValues = tagColumns.map(function (_, t) {
+    var seen = {}, list = [];
+    data.rows.forEach(function (r) {
+      var v = r[TAGS] ? r[TAGS][t] : null;
+      if (v != null && !Object.prototype.hasOwnProperty.call(seen, v)) { seen[v] = true; list.push(v); }
+    });
+    return list.sort();
+  });
+  each(document.querySelectorAll('select.f-tag'), function (select) {
+    var t = +select.getAttribute('data-tag');
+    fill(select, tagValues[t]);
+    option(select, UNTAGGED, '(untagged)');
   });
 
+  var search = data.rows.map(function (r) {
+    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
+      .concat(r[TAGS] || []).join('\u0001').toLowerCase();
+  });
+
+  function tagOf(r, t) { return r[TAGS] ? r[TAGS][t] : null; }
   function matches(i) {
     var r = data.rows[i];
     if (filters.sev !== '' && r[SEV] !== +filters.sev) return false;
     if (filters.rule !== '' && r[RULE] !== +filters.rule) return false;
     if (filters.account !== '' && r[ACCT] !== +filters.account) return false;
     if (filters.region !== '' && r[REGION] !== +filters.region) return false;
-    if (filters.text && search[i].indexOf(filters.text) < 0) return false;
+    for (var t = 0; t < filters.tags.length; t++) {
+      var f = filters.tags[t];
+      if (f === '') continue;
+      var v = tagOf(r, t);
+      if (f === UNTAGGED ? v != null : v !== tagValues[t][+f]) return false;
+    }
+    for (var k = 0; k < filters.terms.length; k++) if (search[i].indexOf(filters.terms[k]) < 0) return false;
     return true;
+  }
+  /** Indexes of the rows that pass the filters, computed once per change. */
+  var matching = [];
+
+  function describe() {
+    var parts = [];
+    if (filters.sev !== '') parts.push('severity ' + data.sev[+filters.sev]);
+    if (filters.rule !== '') parts.push('rule ' + data.rules[+filters.rule]);
+    if (filters.account !== '') parts.push('account ' + data.accounts[+filters.account]);
+    if (filters.region !== '') parts.push('region ' + data.regions[+filters.region]);
+    filters.tags.forEach(function (f, t) {
+      if (f !== '') parts.push(tagColumns[t] + ' ' + (f === UNTAGGED ? '(untagged)' : tagValues[t][+f]));
+    });
+    if (filters.terms.length) parts.push('search "' + filters.terms.join(' ') + '"');
+    return parts.join(', ');
   }
 
   function cell(tr, text, cls, title) {
@@ -41,32 +91,41 @@
     return td;
   }
 
+  /* ---- the findings tables ---- */
   function Table(id, pagerId, waived) {
     this.table = $(id); this.body = this.table.tBodies[0]; this.pager = $(pagerId);
-    this.waived = waived; this.page = 0; this.sortCol = -1; this.sortDir = 1; this.rows = [];
+    this.waived = waived; this.page = 0; this.sortCol = -1; this.sortDir = 1; this.rows = []; this.limit = PAGE;
     this.hasChange = this.table.querySelector('th[data-col="' + DIFF + '"]') !== null;
     var self = this;
-    Array.prototype.forEach.call(this.table.tHead.rows[0].cells, function (th) {
-      th.addEventListener('click', function () { self.sortBy(+th.getAttribute('data-col'), th); });
+    each(this.table.tHead.rows[0].cells, function (th) {
+      var col = +th.getAttribute('data-col') + (th.hasAttribute('data-tag') ? TAG_COL : 0);
+      th.addEventListener('click', function () { self.sortBy(col, th); });
+      th.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ' || e.key === 'Spacebar') { e.preventDefault(); self.sortBy(col, th); }
+      });
     });
   }
   Table.prototype.sortBy = function (col, th) {
-    this.sortDir = this.sortCol === col ? -this.sortDir : 1;
+    // Severity sorts worst first on the first press; other columns A to Z.
+    this.sortDir = this.sortCol === col ? -this.sortDir : col === SEV ? -1 : 1;
     this.sortCol = col;
-    Array.prototype.forEach.call(this.table.tHead.rows[0].cells, function (c) { c.setAttribute('aria-sort', 'none'); });
+    each(this.table.tHead.rows[0].cells, function (c) { c.setAttribute('aria-sort', 'none'); });
     th.setAttribute('aria-sort', this.sortDir > 0 ? 'ascending' : 'descending');
     this.update();
   };
   Table.prototype.key = function (r, col) {
+    if (col === SEV) return data.sev.length - 1 - r[SEV];
     if (col === ACCT) return data.accounts[r[col]];
     if (col === REGION) return data.regions[r[col]];
     if (col === RULE) return data.rules[r[col]];
+    if (col >= TAG_COL) { var v = tagOf(r, col - TAG_COL); return v == null ? '' : v; }
     return r[col] == null ? '' : r[col];
   };
   Table.prototype.update = function () {
     var self = this, rows = [];
-    for (var i = 0; i < data.rows.length; i++) {
-      if ((data.rows[i][WAIVER] != null) === self.waived && matches(i)) rows.push(data.rows[i]);
+    for (var n = 0; n < matching.length; n++) {
+      var r = data.rows[matching[n]];
+      if ((r[WAIVER] != null) === self.waived) rows.push(r);
     }
     if (this.sortCol >= 0) {
       var col = this.sortCol, dir = this.sortDir;
@@ -77,7 +136,7 @@
     }
     this.rows = rows;
     this.page = Math.min(this.page, Math.max(0, Math.ceil(rows.length / PAGE) - 1));
-    this.draw(this.page * PAGE, PAGE);
+    this.draw(this.page * PAGE, this.limit);
   };
   Table.prototype.draw = function (start, count) {
     var frag = document.createDocumentFragment(), end = Math.min(this.rows.length, start + count);
@@ -86,10 +145,13 @@
       if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
       cell(tr, data.rules[r[RULE]]);
-      cell(tr, data.accounts[r[ACCT]]);
-      cell(tr, data.regions[r[REGION]]);
+      cell(tr, data.accounts[r[ACCT]], 'acctcell');
+      cell(tr, data.regions[r[REGION]], 'nowrap');
       cell(tr, r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''));
-      cell(tr, r[AMI] || '', '', r[ANAME] || '');
+      cell(tr, r[STATE] || '');
+      cell(tr, r[AMI] || '', 'nowrap');
+      cell(tr, r[ANAME] || '', 'msg');
+      for (var t = 0; t < tagColumns.length; t++) cell(tr, tagOf(r, t));
       cell(tr, r[MSG], 'msg', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
@@ -115,35 +177,267 @@
     this.pager.appendChild(prev); this.pager.appendChild(info); this.pager.appendChild(next);
   };
 
+  /* ---- the remediation plan ---- */
+  var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
+  var planOriginal = planBody ? Array.prototype.map.call(planBody.rows, function (tr) { return tr.cloneNode(true); }) : [];
+  var expanded = {};
+
+  function planAggregates() {
+    var agg = {};
+    for (var n = 0; n < matching.length; n++) {
+      var r = data.rows[matching[n]], p = r[PLAN];
+      if (p == null) continue;
+      var a = agg[p] || (agg[p] = { worst: 99, worstAll: 99, rules: {}, inst: {}, accts: {}, regs: {}, findings: 0, waived: 0 });
+      var waived = r[WAIVER] != null;
+      a.worstAll = Math.min(a.worstAll, r[SEV]);
+      a.inst[data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST]] = r[STATE] || '';
+      a.accts[data.accounts[r[ACCT]]] = true;
+      a.regs[data.regions[r[REGION]]] = true;
+      if (waived) { a.waived += 1; continue; }
+      a.findings += 1;
+      a.worst = Math.min(a.worst, r[SEV]);
+      var ru = a.rules[r[RULE]] || (a.rules[r[RULE]] = { sev: 99, n: 0 });
+      ru.sev = Math.min(ru.sev, r[SEV]); ru.n += 1;
+    }
+    return agg;
+  }
+  function few(list, n) { return list.length <= n ? list.join(', ') : list.slice(0, n).join(', ') + ' +' + (list.length - n); }
+  function filteredPlanRow(p, a) {
+    var tr = planOriginal[p].cloneNode(true), c = tr.cells;
+    var worst = data.sev[a.worst < 99 ? a.worst : a.worstAll];
+    c[4].className = 'sevcell sev-' + worst; c[4].textContent = worst;
+    c[5].textContent = '';
+    Object.keys(a.rules).map(Number).sort(function (x, y) { return a.rules[x].sev - a.rules[y].sev || a.rules[y].n - a.rules[x].n; }).forEach(function (ri) {
+      var chip = document.createElement('span');
+      chip.className = 'chip sevtext-' + data.sev[a.rules[ri].sev];
+      chip.textContent = data.rules[ri] + ' ' + a.rules[ri].n;
+      c[5].appendChild(chip); c[5].appendChild(document.createTextNode(' '));
+    });
+    var running = 0, stopped = 0, other = 0;
+    Object.keys(a.inst).forEach(function (k) { var s = a.inst[k]; if (s === 'running') running++; else if (s === 'stopped') stopped++; else other++; });
+    c[6].textContent = running + ' running, ' + stopped + ' stopped' + (other ? ', ' + other + ' other' : '');
+    var accts = Object.keys(a.accts).sort(), regs = Object.keys(a.regs).sort();
+    c[7].title = accts.join(', '); c[7].firstChild.textContent = few(accts, 3);
+    c[8].title = regs.join(', '); c[8].textContent = few(regs, 3);
+    c[9].textContent = a.findings + (a.waived ? ' (+' + a.waived + ' waived)' : '');
+    return tr;
+  }
+  function detailRow(p) {
+    var byInst = {}, order = [];
+    for (var n = 0; n < matching.length; n++) {
+      var r = data.rows[matching[n]];
+      if (r[PLAN] !== p) continue;
+      var k = data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST];
+      if (!byInst[k]) { byInst[k] = { r: r, rules: [], sev: r[SEV] }; order.push(k); }
+      byInst[k].rules.push(data.rules[r[RULE]] + (r[WAIVER] != null ? ' (waived)' : ''));
+      byInst[k].sev = Math.min(byInst[k].sev, r[SEV]);
+    }
+    var tr = document.createElement('tr'), td = document.createElement('td');
+    tr.className = 'plan-detail';
+    td.colSpan = 10;
+    var table = document.createElement('table'), head = document.createElement('tr');
+    ['Instance', 'State', 'Account', 'Region'].concat(tagColumns).concat(['Worst', 'Rules']).forEach(function (h) {
+      var th = document.createElement('th'); th.textContent = h; head.appendChild(th);
+    });
+    var thead = document.createElement('thead'), tbody = document.createElement('tbody');
+    thead.appendChild(head); table.appendChild(thead); table.appendChild(tbody);
+    order.slice(0, PLAN_INSTANCES).forEach(function (k) {
+      var x = byInst[k], r = x.r, row = document.createElement('tr');
+      cell(row, r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''));
+      cell(row, r[STATE] || '');
+      cell(row, data.accounts[r[ACCT]], 'acctcell');
+      cell(row, data.regions[r[REGION]], 'nowrap');
+      for (var t = 0; t < tagColumns.length; t++) cell(row, tagOf(r, t));
+      cell(row, data.sev[x.sev], 'sevcell sev-' + data.sev[x.sev]);
+      cell(row, x.rules.join(', '));
+      tbody.appendChild(row);
+    });
+    var wrap = document.createElement('div');
+    wrap.className = 'table-wrap';
+    wrap.appendChild(table);
+    var note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = order.length + ' instance' + (order.length === 1 ? '' : 's') + (active() ? ' matching the filter' : '') +
+      (order.length > PLAN_INSTANCES ? '; the first ' + PLAN_INSTANCES + ' are listed, the findings table and the CSV have them all.' : '.');
+    td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
+    return tr;
+  }
+  function drawPlan() {
+    if (!planBody) return;
+    var on = active(), agg = on ? planAggregates() : null, frag = document.createDocumentFragment(), shown = 0;
+    for (var p = 0; p < planOriginal.length; p++) {
+      var tr;
+      if (on) {
+        if (!agg[p]) continue;
+        tr = filteredPlanRow(p, agg[p]);
+      } else tr = planOriginal[p].cloneNode(true);
+      shown++;
+      var b = tr.querySelector('button.expand');
+      if (b) b.setAttribute('aria-expanded', expanded[p] ? 'true' : 'false');
+      frag.appendChild(tr);
+      if (expanded[p]) frag.appendChild(detailRow(p));
+    }
+    planBody.textContent = '';
+    planBody.appendChild(frag);
+    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + shown + ' of ' + planOriginal.length + ' AMIs have matching findings; their counts are of the matching findings.' : '';
+  }
+  if (planBody) {
+    planBody.addEventListener('click', function (e) {
+      var b = e.target.closest ? e.target.closest('button.expand') : null;
+      if (!b) return;
+      var p = +b.parentNode.parentNode.getAttribute('data-plan');
+      expanded[p] = !expanded[p];
+      drawPlan();
+      var again = planBody.querySelector('tr[data-plan="' + p + '"] button.expand');
+      if (again) again.focus();
+    });
+  }
+
+  /* ---- the charts ---- */
+  function svg(name, attrs, text) {
+    var el = document.createElementNS(SVG_NS, name);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) el.setAttribute(k, String(attrs[k]));
+    if (text != null) el.textContent = String(text);
+    return el;
+  }
+  var ruleOrder = [];
+  each(document.querySelectorAll('#chart-rule g.barg'), function (g) { ruleOrder.push({ key: g.getAttribute('data-key'), cls: g.getAttribute('class') }); });
+  function drawBars(el, kind, entries) {
+    if (!el) return;
+    var max = 1;
+    entries.forEach(function (e) { max = Math.max(max, e.total); });
+    el.textContent = '';
+    var height = Math.max(ROW_H, entries.length * ROW_H);
+    el.setAttribute('height', height); el.setAttribute('viewBox', '0 0 620 ' + height);
+    if (!entries.length) el.appendChild(svg('text', { x: 10, y: 15 }, 'No open findings match.'));
+    var current = kind === 'rule' ? (filters.rule !== '' ? data.rules[+filters.rule] : null) : (filters.account !== '' ? data.accounts[+filters.account] : null);
+    entries.forEach(function (e, i) {
+      var g = svg('g', { transform: 'translate(0,' + i * ROW_H + ')', 'class': (e.cls || 'barg') + (e.key === current ? ' active' : ''), 'data-kind': kind, 'data-key': e.key, tabindex: 0, role: 'button' });
+      g.appendChild(svg('title', {}, e.key + ': ' + e.total));
+      g.appendChild(svg('text', { x: 170, y: 15, 'text-anchor': 'end' }, e.key));
+      var x = 0;
+      e.bySev.forEach(function (n, s) {
+        if (!n) return;
+        var w = Math.max(2, Math.round(n / max * BAR_W));
+        g.appendChild(svg('rect', { x: LABEL_W + x, y: 3, width: w, height: 15, 'class': 'seg fill-' + data.sev[s] }));
+        x += w;
+      });
+      g.appendChild(svg('text', { x: LABEL_W + x + 6, y: 15 }, e.total));
+      el.appendChild(g);
+    });
+  }
+  function drawCharts() {
+    var byRule = {}, byAcct = {}, zero = function () { return data.sev.map(function () { return 0; }); };
+    for (var n = 0; n < matching.length; n++) {
+      var r = data.rows[matching[n]];
+      if (r[WAIVER] != null) continue;
+      var rk = data.rules[r[RULE]], ak = data.accounts[r[ACCT]];
+      (byRule[rk] || (byRule[rk] = zero()))[r[SEV]] += 1;
+      (byAcct[ak] || (byAcct[ak] = zero()))[r[SEV]] += 1;
+    }
+    var sum = function (a) { return a.reduce(function (x, y) { return x + y; }, 0); };
+    drawBars($('chart-rule'), 'rule', ruleOrder.map(function (o) { var c = byRule[o.key] || zero(); return { key: o.key, cls: o.cls, bySev: c, total: sum(c) }; }));
+    var accts = Object.keys(byAcct).map(function (k) { return { key: k, bySev: byAcct[k], total: sum(byAcct[k]) }; })
+      .sort(function (a, b) { return b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0); });
+    drawBars($('chart-account'), 'account', accts.slice(0, TOP_ACCOUNTS));
+    each(document.querySelectorAll('.chart-note'), function (el) { el.textContent = active() ? '(filtered: ' + describe() + ')' : ''; });
+  }
+  function chartPick(target) {
+    var g = target.closest ? target.closest('g.barg') : null;
+    if (!g) return;
+    var kind = g.getAttribute('data-kind'), key = g.getAttribute('data-key');
+    var list = kind === 'rule' ? data.rules : data.accounts, i = list.indexOf(key);
+    if (i < 0) return;
+    var name = kind === 'rule' ? 'rule' : 'account';
+    setFilter(name, filters[name] === String(i) ? '' : String(i));
+    var again = document.querySelector('g.barg[data-kind="' + kind + '"][data-key="' + key.replace(/["\\]/g, '\\$&') + '"]');
+    if (again && again.focus) again.focus();
+  }
+  each(document.querySelectorAll('#chart-rule, #chart-account'), function (el) {
+    el.addEventListener('click', function (e) { chartPick(e.target); });
+    el.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' || e.key === ' ' || e.key === 'Spacebar') { e.preventDefault(); chartPick(e.target); }
+    });
+  });
+
+  /* ---- filters ---- */
   var open = new Table('t-open', 'p-open', false), waived = new Table('t-waived', 'p-waived', true);
+  var SELECTS = { sev: 'f-sev', rule: 'f-rule', account: 'f-account', region: 'f-region' };
+  function setFilter(name, value) {
+    filters[name] = value;
+    $(SELECTS[name]).value = value;
+    refresh();
+  }
   function refresh() {
+    matching = [];
+    for (var i = 0; i < data.rows.length; i++) if (matches(i)) matching.push(i);
     open.page = 0; waived.page = 0;
     open.update(); waived.update();
     $('f-count').textContent = open.rows.length + ' open and ' + waived.rows.length + ' waived findings match (' + data.rows.length + ' in the report).';
+    var d = describe();
+    $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
+    each(document.querySelectorAll('button.card[data-sev]'), function (b) { b.setAttribute('aria-pressed', filters.sev === b.getAttribute('data-sev') ? 'true' : 'false'); });
+    drawPlan();
+    drawCharts();
+    if (printing) drawForPrint();
   }
-  [['f-sev', 'sev'], ['f-rule', 'rule'], ['f-account', 'account'], ['f-region', 'region']].forEach(function (p) {
-    $(p[0]).addEventListener('change', function (e) { filters[p[1]] = e.target.value; refresh(); });
+  Object.keys(SELECTS).forEach(function (name) {
+    $(SELECTS[name]).addEventListener('change', function (e) { filters[name] = e.target.value; refresh(); });
+  });
+  each(document.querySelectorAll('select.f-tag'), function (select) {
+    select.addEventListener('change', function () { filters.tags[+select.getAttribute('data-tag')] = select.value; refresh(); });
   });
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
-  $('f-text').addEventListener('input', function (e) { filters.text = e.target.value.trim().toLowerCase(); refresh(); });
-  $('f-reset').addEventListener('click', function () {
-    filters = { sev: '', rule: '', account: '', region: '', text: '' };
-    ['f-sev', 'f-rule', 'f-account', 'f-region', 'f-text'].forEach(function (id) { $(id).value = ''; });
+  $('f-text').addEventListener('input', function (e) {
+    filters.text = e.target.value;
+    filters.terms = e.target.value.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; });
     refresh();
   });
-  // Printing shows every row (up to PRINT_MAX) and opens every closed <details> (the diff's lists);
-  // afterwards the pages and the details are as they were. Both the print events and the print
-  // media query start it, so print preview, "Save as PDF" and emulated print media all get it.
+  $('f-reset').addEventListener('click', function () {
+    filters = blank();
+    ['f-sev', 'f-rule', 'f-account', 'f-region', 'f-text'].forEach(function (id) { $(id).value = ''; });
+    each(document.querySelectorAll('select.f-tag'), function (s) { s.value = ''; });
+    refresh();
+  });
+  each(document.querySelectorAll('button.card[data-sev]'), function (b) {
+    b.addEventListener('click', function () {
+      var v = b.getAttribute('data-sev');
+      setFilter('sev', filters.sev === v ? '' : v);
+      var plan = $('plan');
+      if (plan && plan.scrollIntoView && filters.sev !== '') plan.scrollIntoView();
+    });
+  });
+  $('f-print').addEventListener('change', function (e) {
+    document.body.className = e.target.checked ? 'print-findings' : '';
+    if (printing) drawForPrint();
+  });
+
+  /* ---- printing ---- */
+  // Printing opens every closed <details> (the diff's lists, the evidence) and, when "Print this
+  // table too" is ticked, draws up to PRINT_MAX rows of the findings tables as filtered; afterwards
+  // the pages and the details are as they were. Both the print events and the print media query
+  // start it, so print preview, "Save as PDF" and emulated print media all get it.
   var printing = false, reopened = [];
+  function drawForPrint() {
+    var all = $('f-print').checked;
+    [open, waived].forEach(function (t) { t.draw(all ? 0 : t.page * PAGE, all ? PRINT_MAX : PAGE); });
+    if (all) {
+      var d = describe(), cut = open.rows.length > PRINT_MAX || waived.rows.length > PRINT_MAX;
+      $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + open.rows.length + ' open and ' + waived.rows.length + ' waived findings' +
+        (cut ? '; the first ' + PRINT_MAX + ' of each are printed, the CSV report has them all.' : '.');
+    }
+  }
   function setPrinting(on) {
     if (on === printing) return;
     printing = on;
     if (on) {
-      open.draw(0, PRINT_MAX); waived.draw(0, PRINT_MAX);
+      drawForPrint();
       reopened = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
       reopened.forEach(function (d) { d.open = true; });
     } else {
       open.draw(open.page * PAGE, PAGE); waived.draw(waived.page * PAGE, PAGE);
+      var d = describe();
+      $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
       reopened.forEach(function (d) { d.open = false; });
       reopened = [];
     }

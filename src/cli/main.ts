@@ -7,7 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { DateTime } from 'luxon';
 import { EXIT, UserError } from '../model/errors.js';
 import { SEVERITIES, type DiffEntry, type Severity } from '../model/types.js';
-import { checkConfig, settingsFrom, type AuditConfig } from '../config/config.js';
+import { checkConfig, parseTagColumns, settingsFrom, type AuditConfig } from '../config/config.js';
 import { configSchema } from '../schema/config.js';
 import { reportSchema } from '../schema/report.js';
 import type { CollectOptions } from '../collect/collector.js';
@@ -23,7 +23,7 @@ import { validateFleet, type Fleet } from '../emulator/fleet.js';
 import { validateFaults, parseThrottle, type FaultPlan } from '../emulator/faults.js';
 import { generateFleet } from '../emulator/generate.js';
 import { demoFleet } from '../emulator/demo.js';
-import { FORMATS } from '../render/index.js';
+import { DEFAULT_FORMATS, formatsHelp } from '../render/index.js';
 import { termJson, termSafe } from '../render/sanitize.js';
 import { changeText, diffCounts, unverifiedWhy } from '../render/summary.js';
 import { addEnvironmentSecrets, addSecret, redact } from './redact.js';
@@ -44,18 +44,17 @@ export interface CliIO {
   onServe?: (stop: () => Promise<void>) => void;
 }
 
-const DEFAULT_FORMATS = ['html', 'csv', 'json', 'md'] as const;
-
 /** Options shared by scan and report. */
 function outputOptions<T>(y: Argv<T>) {
   return y
     .option('config', { type: 'string', describe: 'JSON config file (see config.example.json)' })
-    .option('format', { type: 'string', array: true, describe: `Report formats, comma- or space-separated: ${FORMATS.join(', ')} (default all)` })
+    .option('format', { type: 'string', array: true, describe: `Report formats, comma- or space-separated: ${formatsHelp()}` })
     .option('out', { type: 'string', describe: 'Folder for the report files (default reports)' })
     .option('as-of', { type: 'string', describe: 'Evaluate the rules as of this RFC 3339 date-time or date (default: for scan the run\'s start; for report the as-of stored in the saved report, else the present)' })
     .option('fail-on', { choices: SEVERITIES, describe: 'Exit 1 when an unwaived finding is at or above this severity (default: never)' })
     .option('baseline', { type: 'string', describe: 'A previous JSON report: mark findings new, changed, unchanged, resolved (scope ok in both runs) and unverified (scope not ok now)' })
     .option('include-terminated', { type: 'boolean', describe: 'Evaluate terminated and shutting-down instances too' })
+    .option('tag-columns', { type: 'string', array: true, describe: 'Instance tags to carry into findings, report columns and the by-owner rollup (by the first), space- or comma-separated, e.g. team,owner (default: config report.tagColumns, else none)' })
     .option('file-mode', { type: 'string', describe: 'Octal mode of the report files (default 600)' })
     .option('quiet', { type: 'boolean', describe: 'No progress output on stderr' })
     .option('debug', { type: 'boolean', describe: 'Log every API call (action, account, region, status, attempts; credentials redacted) on stderr' });
@@ -132,7 +131,7 @@ type ScanArgs = Record<string, unknown> & {
   durationSeconds?: NumArg; regions?: string[]; allRegions?: boolean; region?: string; profile?: string; filters?: string[]; instanceIds?: string[];
   pageSize?: NumArg; endpointUrl?: string; verifySsl?: boolean; caBundle?: string; cliConnectTimeout?: NumArg; cliReadTimeout?: NumArg;
   concurrency?: NumArg; accountConcurrency?: NumArg; maxAttempts?: NumArg; retryMode?: 'standard' | 'adaptive'; workers?: NumArg;
-  callTimeout?: NumArg; deadline?: string;
+  callTimeout?: NumArg; deadline?: string; tagColumns?: string[];
 };
 
 /** --deadline: `90s`, `30m`, `2h` or plain seconds. */
@@ -231,7 +230,7 @@ interface RunState { code: number }
 
 async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: { config: AuditConfig; endpointUrl: string; credentials: { accessKeyId: string; secretAccessKey: string } }): Promise<void> {
   const cfg = preset?.config ?? loadConfig(a.config);
-  const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated });
+  const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated, tagColumns: parseTagColumns(a.tagColumns) });
   const formats = parseFormats(a.format, cfg.formats ?? DEFAULT_FORMATS);
   const fileMode = parseFileMode(a.fileMode);
   const failOn = a.failOn ?? cfg.failOn;
@@ -322,7 +321,7 @@ async function runReport(a: ScanArgs & { input?: string[] }, io: CliIO, state: R
     const w = stored.config.waivers?.length ?? 0;
     notes.push(`Waivers (${w}) and rule settings are the ones stored in ${list(stored.configFrom)}; --config replaces them.`);
   }
-  const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated });
+  const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: parseTagColumns(a.tagColumns) });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes }, io.stdout);
   state.code = res.code;

@@ -6,7 +6,7 @@ import type { Inventory, Report, Severity } from '../model/types.js';
 import { EXIT, UserError } from '../model/errors.js';
 import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
-import { FORMATS, renderFormat, type Format } from '../render/index.js';
+import { FORMATS, needsTemplates, renderFormat, type Format } from '../render/index.js';
 import { renderTextSummary } from '../render/text.js';
 import { termSafe } from '../render/sanitize.js';
 import { INSTANT_FORMATS, parseInstantMs } from '../model/time.js';
@@ -87,9 +87,9 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   };
   if (notes.length) run.warnings = [...(inventory.run.warnings ?? []), ...notes];
   const report = buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline });
-  const templates = out.formats.includes('html') ? loadTemplates() : (null as never);
+  const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
-    for (const format of out.formats) yield* renderFormat(format, report, templates);
+    for (const format of out.formats) yield* renderFormat(format, report, ctx);
   }, out.fileMode);
   stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
   return { report, files, code: exitCodeFor(report, out.failOn) };

@@ -6,7 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Severity, WaiverSpec } from '../model/types.js';
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, UserError } from '../model/errors.js';
 import { INSTANT_FORMATS } from '../model/time.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
@@ -36,6 +36,44 @@ export interface AuditConfig {
   retryMode?: 'standard' | 'adaptive';
   formats?: ('html' | 'csv' | 'json' | 'md')[];
   out?: string;
+  report?: ReportConfig;
+}
+
+export interface ReportConfig {
+  /** Instance tag keys carried into findings, CSV and HTML columns, and the by-owner rollup (the first one). */
+  tagColumns?: string[];
+}
+
+/** Tag keys that are never tag columns: renderers may key objects by them. */
+const RESERVED_TAG_COLUMNS = new Set(['__proto__', 'constructor', 'prototype']);
+export const MAX_TAG_COLUMNS = 20;
+
+/**
+ * Why a tag column name cannot be one, or null when it can: an AWS tag key is 1 to 128
+ * characters, and `__proto__`, `constructor` and `prototype` are refused (whatever an estate's
+ * tags say, they are never property names).
+ */
+export function tagColumnProblem(key: string): string | null {
+  if (key.length < 1 || key.length > 128) return 'a tag key is 1 to 128 characters';
+  if (RESERVED_TAG_COLUMNS.has(key)) return `"${key}" cannot be a tag column`;
+  return null;
+}
+
+/**
+ * `--tag-columns team,owner` (spaces or commas; a key with a space goes in the config's
+ * report.tagColumns): the keys in order, each once. Undefined when the flag is not given; an empty
+ * value gives no tag columns.
+ */
+export function parseTagColumns(values: readonly (string | number)[] | string | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = (typeof values === 'string' ? [values] : values).flatMap((v) => String(v).split(/[\s,]+/)).filter(Boolean);
+  for (const k of list) {
+    const problem = tagColumnProblem(k);
+    if (problem) throw new UserError(`--tag-columns: ${JSON.stringify(k.slice(0, 140))}: ${problem}`);
+  }
+  const out = [...new Set(list)];
+  if (out.length > MAX_TAG_COLUMNS) throw new UserError(`--tag-columns: ${out.length} tag keys; at most ${MAX_TAG_COLUMNS}`);
+  return out;
 }
 
 
@@ -147,6 +185,10 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
   (cfg.waivers ?? []).forEach((w, i) => {
     if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
   });
+  (cfg.report?.tagColumns ?? []).forEach((k, i) => {
+    const problem = tagColumnProblem(k);
+    if (problem) throw new ConfigError(file, `report.tagColumns[${i}]`, problem);
+  });
   const ids = new Set<string>();
   (cfg.waivers ?? []).forEach((w, i) => {
     const id = waiverIdOf(w);
@@ -188,7 +230,8 @@ function checkAccounts(file: string, accounts: AuditConfig['accounts']): AuditCo
   return out;
 }
 
-export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: boolean } = {}): EvalSettings {
+/** The evaluation settings of a config; flags (overrides) win. */
+export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: boolean; tagColumns?: string[] } = {}): EvalSettings {
   const options: Record<string, unknown> = {};
   if (cfg.deprecationWindowDays !== undefined) options.deprecationWindowDays = cfg.deprecationWindowDays;
   if (cfg.maxAmiAgeDays !== undefined) options.maxAmiAgeDays = cfg.maxAmiAgeDays;
@@ -199,5 +242,6 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
     options,
     waivers: (cfg.waivers ?? []).map((w) => ({ ...w, id: waiverIdOf(w) })),
     includeTerminated: overrides.includeTerminated ?? cfg.includeTerminated ?? false,
+    tagColumns: [...(overrides.tagColumns ?? cfg.report?.tagColumns ?? [])],
   };
 }

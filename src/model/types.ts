@@ -173,6 +173,8 @@ export interface Finding {
   imageOwnerId: string | null;
   imageOwnerAlias: string | null;
   instanceState: string | null;
+  /** The values of the report's tagColumns for this instance, in that order (null: no such tag). Absent in version 1 reports. */
+  tags?: (string | null)[];
   message: string;
   remediation: string;
   waiver: WaiverRef | null;
@@ -254,8 +256,68 @@ export interface ReportDiff {
   scopes: { added: DiffScope[]; removed: DiffScope[] };
 }
 
+/**
+ * One AMI of the remediation plan (schema version 2): an AMI with findings, its blast radius and
+ * its place in the order of work. Fixing the first entry removes the most risk.
+ */
+export interface ImagePlanEntry {
+  /** 1-based position in the plan: worst severity, then affected running instances, then earliest deprecation, then image id. */
+  priority: number;
+  /** null groups the findings of instances whose AMI id is unknown. */
+  imageId: string | null;
+  name: string | null;
+  ownerId: string | null;
+  ownerAlias: string | null;
+  state: string | null;
+  deprecationTime: string | null;
+  creationDate: string | null;
+  /** The worst severity of its unwaived findings (of all findings when every one is waived). */
+  worstSeverity: Severity;
+  /** Each rule it trips, with that rule's worst severity and its count of unwaived findings. */
+  rules: { ruleId: string; severity: Severity; findings: number }[];
+  /** Instances with a finding on this AMI, by instance state. */
+  instances: { total: number; running: number; stopped: number; other: number };
+  accounts: string[];
+  regions: string[];
+  /** Unwaived findings and waived ones. */
+  findings: number;
+  waived: number;
+}
+
+/** The findings of one value of the first tag column (`value` null: instances without the tag). */
+export interface OwnerRollup {
+  tag: string;
+  value: string | null;
+  findings: number;
+  bySeverity: Record<Severity, number>;
+  /** The AMIs of its unwaived findings, in plan order. */
+  images: string[];
+}
+
+/** Failed or skipped scopes of one account with one cause, with what to do about it. */
+export interface CoverageGap {
+  accountId: string;
+  status: 'error' | 'partial' | 'skipped';
+  /** The error code, or the skip reason. */
+  cause: string;
+  /** The action that failed (from the coverage entries' failures), when one did. */
+  action: string | null;
+  regions: string[];
+  /** Plain-language next step, e.g. "the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy)". */
+  hint: string;
+  /** One representative message from the service. */
+  message: string | null;
+}
+
 export interface Report {
-  schemaVersion: 1;
+  schemaVersion: 2;
+  /** Instance tags carried into findings (--tag-columns, config report.tagColumns); [] when none. */
+  tagColumns: string[];
+  /** The remediation plan, in priority order. */
+  images: ImagePlanEntry[];
+  /** By value of the first tag column; [] without tag columns. */
+  owners: OwnerRollup[];
+  coverageGaps: CoverageGap[];
   tool: { name: string; version: string };
   run: Inventory['run'] & { asOf: string; status: 'complete' | 'partial' };
   coverage: CoverageEntry[];
@@ -270,4 +332,4 @@ export interface Report {
   diff: ReportDiff | null;
 }
 
-export const REPORT_SCHEMA_VERSION = 1 as const;
+export const REPORT_SCHEMA_VERSION = 2 as const;

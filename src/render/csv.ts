@@ -1,16 +1,22 @@
 /**
  * CSV renderers. The column order is frozen: new columns are added at the end, never reordered
- * (docs/report-format.md lists them).
+ * (docs/report-format.md lists them). Every file starts with a UTF-8 byte order mark, so that
+ * Excel reads non-ASCII names (AMI names, tags) as UTF-8 rather than the machine's code page;
+ * csv-parse (`bom: true`), pandas (`encoding="utf-8-sig"`) and LibreOffice skip it.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { Finding, Report } from '../model/types.js';
+import type { Finding, ImagePlanEntry, Report } from '../model/types.js';
 import { csvCell } from './sanitize.js';
 import { diffStatusOf, failureCodes, unverifiedWhy } from './summary.js';
 
+/** The UTF-8 byte order mark every CSV file starts with. */
+export const BOM = '\uFEFF';
+
+/** The fixed columns of the findings CSV; the report's tag columns follow them (see findingColumns). */
 export const FINDING_COLUMNS = [
   'id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId', 'instanceName', 'instanceState', 'imageId', 'imageName',
   'imageOwnerId', 'imageOwnerAlias', 'message', 'remediation', 'waived', 'waiverId', 'waiverReason', 'waiverExpires', 'waiverTicket',
-  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail',
+  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail', 'runId', 'asOf',
 ] as const;
 
 export const COVERAGE_COLUMNS = [
@@ -18,13 +24,42 @@ export const COVERAGE_COLUMNS = [
   'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount', 'failures',
 ] as const;
 
+/** The remediation plan (`-images.csv`): one row per AMI with findings, in priority order. */
+export const IMAGE_COLUMNS = [
+  'priority', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'state', 'deprecationTime', 'creationDate', 'worstSeverity', 'rules',
+  'instances', 'instancesRunning', 'instancesStopped', 'instancesOther', 'accounts', 'regions', 'findings', 'waived',
+] as const;
+
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
 
-function findingRow(f: Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>, diffStatus: string, diffDetail = ''): string[] {
+function csv(rows: unknown[][]): string {
+  return BOM + stringify(rows, OPTIONS);
+}
+
+/**
+ * The findings CSV's header: the fixed columns, then one per tag column named by its tag key
+ * (`tag:<key>` when the key is also the name of a fixed column, so no two columns share a name).
+ */
+export function findingColumns(report: Pick<Report, 'tagColumns'>): string[] {
+  const fixed = new Set<string>(FINDING_COLUMNS);
+  const seen = new Set<string>(FINDING_COLUMNS);
+  const tags = (report.tagColumns ?? []).map((k) => {
+    let name = fixed.has(k) ? `tag:${k}` : k;
+    for (let n = 2; seen.has(name); n++) name = `tag:${k}#${n}`;
+    seen.add(name);
+    return name;
+  });
+  return [...FINDING_COLUMNS, ...tags];
+}
+
+type RowSource = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>;
+
+function findingRow(f: RowSource, run: { id: string; asOf: string }, tagCount: number, diffStatus: string, diffDetail = ''): string[] {
+  const tags = Array.from({ length: tagCount }, (_, i) => f.tags?.[i] ?? null);
   return [
     f.id, f.severity, f.ruleId, f.accountId, f.region, f.instanceId, f.instanceName, f.instanceState, f.imageId, f.imageName,
     f.imageOwnerId, f.imageOwnerAlias, f.message, f.remediation, f.waiver ? 'true' : 'false', f.waiver?.id, f.waiver?.reason,
-    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail,
+    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail, run.id, run.asOf, ...tags,
   ].map(csvCell);
 }
 
@@ -32,17 +67,23 @@ function findingRow(f: Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' 
  * One row per finding; with a baseline, `diffStatus` is new, changed (`diffDetail` says how) or
  * unchanged, and the baseline's findings that are gone follow: `resolved` where their scope was ok
  * in both runs, `unverified` otherwise (`diffDetail` says which scope status kept it unverified).
+ * `runId` and `asOf` are this run's, or the baseline's on the rows that come from the baseline.
  */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
   const statusOf = diff ? diffStatusOf(diff) : null;
+  const tagCount = (report.tagColumns ?? []).length;
+  const run = { id: report.run.id, asOf: report.run.asOf };
   const rows = report.findings.map((f) => {
     const d = statusOf?.(f.id);
-    return d ? findingRow(f, d.status, d.detail) : findingRow(f, '');
+    return d ? findingRow(f, run, tagCount, d.status, d.detail) : findingRow(f, run, tagCount, '');
   });
-  for (const r of diff?.resolved ?? []) rows.push(findingRow(r, 'resolved'));
-  for (const r of diff?.unverified ?? []) rows.push(findingRow(r, 'unverified', unverifiedWhy(r)));
-  return stringify([[...FINDING_COLUMNS], ...rows], OPTIONS);
+  if (diff) {
+    const base = { id: diff.baseline.runId, asOf: diff.baseline.asOf };
+    for (const r of diff.resolved) rows.push(findingRow(r, base, tagCount, 'resolved'));
+    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, tagCount, 'unverified', unverifiedWhy(r)));
+  }
+  return csv([findingColumns(report).map(csvCell), ...rows]);
 }
 
 /** One row per scope; `failures` lists every part that failed as `action:code`, separated by `; `. */
@@ -51,5 +92,19 @@ export function renderCoverageCsv(report: Report): string {
     c.accountId, c.region, c.status, c.errorCode, c.errorMessage, c.reason, c.instanceCount, c.pageCount, c.apiCalls, c.retries,
     c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c),
   ].map(csvCell));
-  return stringify([[...COVERAGE_COLUMNS], ...rows], OPTIONS);
+  return csv([[...COVERAGE_COLUMNS], ...rows]);
+}
+
+/** `ruleId:severity:findings` of each rule an AMI trips, separated by `; `. */
+export function imageRules(e: ImagePlanEntry): string {
+  return e.rules.map((r) => `${r.ruleId}:${r.severity}:${r.findings}`).join('; ');
+}
+
+/** The remediation plan: one row per AMI with findings, in the plan's priority order. */
+export function renderImagesCsv(report: Report): string {
+  const rows = (report.images ?? []).map((e) => [
+    e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
+    e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, e.accounts.join(' '), e.regions.join(' '), e.findings, e.waived,
+  ].map(csvCell));
+  return csv([[...IMAGE_COLUMNS], ...rows]);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
-import type { CoverageEntry, Finding, Report, ReportDiff, Severity } from '../model/types.js';
+import type { CoverageEntry, Finding, ImagePlanEntry, Report, ReportDiff, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { jsonForScript } from './sanitize.js';
@@ -45,16 +45,49 @@ function compile(t: TemplateSet): Handlebars.TemplateDelegate {
 
 const SEV_COLOURS: Record<Severity, string> = { critical: '#7f1d1d', high: '#c62828', medium: '#ef6c00', low: '#9e9d24', info: '#546e7a' };
 
-interface Bar { label: string; count: number; y: number; width: number; textX: number }
+/** Severities worst first, as the page's data and filters index them. */
+const SEV_ORDER = SEVERITIES_DESC as readonly Severity[];
 
-function bars(entries: [string, number][], maxWidth: number, rowHeight = 22): { bars: Bar[]; height: number } {
-  const max = Math.max(1, ...entries.map((e) => e[1]));
-  const out = entries.map(([label, count], i) => {
-    const width = Math.max(count > 0 ? 2 : 0, Math.round((count / max) * maxWidth));
-    return { label, count, y: i * rowHeight, width, textX: width + 6 };
+interface Segment { sev: Severity; x: number; width: number; count: number }
+interface Bar { label: string; key: string; kind: string; count: number; y: number; width: number; textX: number; sev: Severity | 'off'; segments: Segment[] }
+
+/** The chart geometry the page's script draws too (templates/report.js: LABEL_W, BAR_W, ROW_H). */
+const LABEL_W = 178, BAR_W = 360, ROW_H = 22;
+
+/** Horizontal bars, each split into severity segments (worst first), scaled to the longest. */
+function bars(kind: string, entries: { label: string; sev?: Severity | 'off'; bySev: Partial<Record<Severity, number>> }[]): { bars: Bar[]; height: number } {
+  const totals = entries.map((e) => SEV_ORDER.reduce((n, sev) => n + (e.bySev[sev] ?? 0), 0));
+  const max = Math.max(1, ...totals);
+  const out = entries.map((e, i) => {
+    const count = totals[i]!;
+    let x = 0;
+    const segments: Segment[] = [];
+    for (const sev of SEV_ORDER) {
+      const n = e.bySev[sev] ?? 0;
+      if (n <= 0) continue;
+      const w = Math.max(2, Math.round((n / max) * BAR_W));
+      segments.push({ sev, x: LABEL_W + x, width: w, count: n });
+      x += w;
+    }
+    return { label: e.label, key: e.label, kind, count, y: i * ROW_H, width: x, textX: LABEL_W + x + 6, sev: e.sev ?? SEV_ORDER.find((s) => (e.bySev[s] ?? 0) > 0) ?? 'info', segments };
   });
-  return { bars: out, height: Math.max(rowHeight, entries.length * rowHeight) };
+  return { bars: out, height: Math.max(ROW_H, entries.length * ROW_H) };
 }
+
+/** Unwaived findings counted by a key and severity. */
+function countBy(findings: Finding[], key: (f: Finding) => string): Map<string, Partial<Record<Severity, number>>> {
+  const m = new Map<string, Partial<Record<Severity, number>>>();
+  for (const f of findings) {
+    if (f.waiver) continue;
+    const k = key(f);
+    const c = m.get(k) ?? {};
+    c[f.severity] = (c[f.severity] ?? 0) + 1;
+    m.set(k, c);
+  }
+  return m;
+}
+
+const SEV_RANK_OF = (s: Severity | 'off') => (s === 'off' ? -1 : SEVERITIES.indexOf(s));
 
 /**
  * Deprecations ahead of as-of, per week, for the next 90 days (instances evaluated, unwaived or
@@ -116,7 +149,7 @@ function matrix(coverage: CoverageEntry[], regions: string[]) {
 }
 
 /** The findings table's data: dictionaries for repeated values, one array per finding. */
-export function tableData(findings: Finding[], diff: ReportDiff | null) {
+export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = []) {
   const statusOf = diff ? diffStatusOf(diff) : null;
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
@@ -125,6 +158,8 @@ export function tableData(findings: Finding[], diff: ReportDiff | null) {
   const regions = dict(findings.map((f) => f.region));
   const idx = (list: readonly string[]) => new Map(list.map((v, i) => [v, i]));
   const si = idx(sev), ri = idx(rules), ai = idx(accounts), gi = idx(regions);
+  // The plan entry of each finding's AMI (null groups the findings whose AMI id is unknown).
+  const plan = new Map<string | null, number>(images.map((img, i) => [img.imageId, i]));
   // Keyed by waiver ids, which come from config files and saved reports: a Map, so that an id such
   // as __proto__ is a key like any other, turned into own properties of the page's JSON.
   const waiverMap = new Map<string, { reason: string; expires: string; ticket: string | null }>();
@@ -133,15 +168,77 @@ export function tableData(findings: Finding[], diff: ReportDiff | null) {
   }
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   return {
-    sev, rules, accounts, regions, waivers,
+    sev, rules, accounts, regions, waivers, tagColumns,
+    /** Per plan entry: its AMI id and name, for the plan's instance lists. */
+    images: images.map((img) => [img.imageId, img.name]),
     rows: findings.map((f) => {
       const d = statusOf?.(f.id);
       return [
         si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
         f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null, d?.status ?? null, d?.detail || null,
+        f.instanceState ?? null, tagColumns.length ? tagColumns.map((_, i) => f.tags?.[i] ?? null) : null, plan.get(f.imageId) ?? null,
       ];
     }),
   };
+}
+
+/** At most `n` values, then how many more: "a, b, c +4". */
+function few(values: string[], n: number): string {
+  return values.length <= n ? values.join(', ') : `${values.slice(0, n).join(', ')} +${values.length - n}`;
+}
+
+/** One AMI of the plan as the page shows it. */
+function planRow(img: ImagePlanEntry, i: number) {
+  return {
+    index: i,
+    priority: img.priority,
+    imageId: img.imageId ?? '(unknown AMI)',
+    name: img.name,
+    ownerAlias: img.ownerAlias,
+    ownerId: img.ownerId,
+    state: img.state ?? 'unknown',
+    deprecationTime: img.deprecationTime,
+    worst: img.worstSeverity,
+    rules: [...img.rules].sort((a, b) => SEV_RANK_OF(b.severity) - SEV_RANK_OF(a.severity) || b.findings - a.findings || cmp(a.ruleId, b.ruleId)),
+    instances: img.instances,
+    accounts: img.accounts.length,
+    accountsText: few(img.accounts, 3),
+    accountsTitle: img.accounts.join(', '),
+    regions: img.regions.length,
+    regionsText: few(img.regions, 3),
+    regionsTitle: img.regions.join(', '),
+    findings: img.findings,
+    waived: img.waived,
+  };
+}
+
+/** Coverage gaps grouped by account and cause, with their hint and, for a partial scope, what it means for the findings. */
+function gapGroups(report: Report) {
+  const groups = report.coverageGaps ?? [];
+  return groups.map((g) => {
+    const entry = report.coverage.find((c) => c.accountId === g.accountId && c.status === g.status && g.regions.includes(c.region));
+    return {
+      ...g,
+      regionsText: g.regions.length === 1 ? g.regions[0] : `${g.regions.length} regions (${few(g.regions, 4)})`,
+      what: g.status === 'skipped' ? `skipped: ${g.cause}` : `${g.action && g.action !== 'Run' ? `${g.action} ` : ''}${g.cause}`,
+      meaning: entry && g.status === 'partial' ? gapMeaning(entry) : '',
+    };
+  });
+}
+
+/** Run options as label and value, in words, for the evidence section. */
+function optionList(options: RunOptions): { label: string; value: string }[] {
+  const text = (v: unknown): string => {
+    if (v === true) return 'yes';
+    if (v === false) return 'no';
+    if (Array.isArray(v)) {
+      return v.map((x) => (x && typeof x === 'object' && 'Name' in x ? `${String((x as { Name: unknown }).Name)}=${((x as { Values?: unknown[] }).Values ?? []).join(',')}` : text(x))).join('; ');
+    }
+    if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}: ${text(x)}`).join('; ');
+    return String(v);
+  };
+  return Object.keys(options).sort(cmp).filter((k) => options[k] !== undefined && options[k] !== null)
+    .map((k) => ({ label: k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(), value: text(options[k]) }));
 }
 
 /** The diff section's view: every bucket, with why each unverified finding is not resolved. */
@@ -161,33 +258,69 @@ function diffView(d: ReportDiff) {
 /** Scopes listed with what failed under the coverage matrix; the coverage CSV has them all. */
 const GAP_DETAILS = 200;
 
-/** The partial banner's words: how many scopes of each status, what that means, and why the run stopped early. */
+/** How many scopes have each value, most first: "AccessDenied in 3, DeadlineExceeded in 1". */
+function tally(values: string[]): string {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0])).map(([v, n]) => `${v} in ${n}`).join(', ');
+}
+
+/**
+ * The partial banner's words, from the coverage entries themselves: how many scopes of each status
+ * with their causes, what that means, and why the run stopped early.
+ */
 function bannerView(report: Report, gaps: CoverageEntry[]) {
-  const errors = gaps.filter((g) => g.status === 'error').length;
-  const partials = gaps.filter((g) => g.status === 'partial').length;
+  const errors = gaps.filter((g) => g.status === 'error');
+  const partials = gaps.filter((g) => g.status === 'partial');
   const deadline = deadlinePassed(report);
   return {
-    errors, partials,
+    errors: errors.length,
+    errorCauses: tally(errors.map((g) => (failuresOf(g)[0] ? failureHead(failuresOf(g)[0]!) : g.errorCode ?? 'error'))),
+    partials: partials.length,
+    partialCauses: tally(partials.map((g) => failuresOf(g).map(failureHead).join(' and ') || (g.errorCode ?? 'unknown'))),
     stopped: deadline ? "the run's deadline passed before they finished" : report.run.interrupted ? 'the scan was interrupted' : null,
   };
 }
+
+/** AMIs of the plan on the first screen. */
+const TOP_IMAGES = 5;
+/** Coverage gap groups on the first screen; the coverage section has them all. */
+const TOP_GAPS = 6;
 
 export function htmlView(report: Report) {
   const s = report.summary;
   const r = report.run;
   const gaps = coverageGaps(report).filter((g) => g.status !== 'skipped');
-  const ruleBars = bars(report.rules.map((x) => [x.id, s.byRule[x.id] ?? 0] as [string, number]), 360);
-  const accountEntries = Object.entries(s.byAccount).sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
-  const accountBars = bars(accountEntries.slice(0, 15), 360);
+  const images = report.images ?? [];
+  const tagColumns = report.tagColumns ?? [];
+  const byRule = countBy(report.findings, (f) => f.ruleId);
+  const ruleEntries = [...report.rules]
+    .map((x) => ({ label: x.id, sev: x.severity, bySev: byRule.get(x.id) ?? {} }))
+    .sort((a, b) => SEV_RANK_OF(b.sev) - SEV_RANK_OF(a.sev) || cmp(a.label, b.label));
+  const byAccount = countBy(report.findings, (f) => f.accountId);
+  const accountEntries = [...byAccount.entries()].map(([label, bySev]) => ({ label, bySev, total: SEVERITIES.reduce((n, x) => n + (bySev[x] ?? 0), 0) }))
+    .sort((a, b) => b.total - a.total || cmp(a.label, b.label));
   const regionsInMatrix = [...new Set(report.coverage.map((c) => c.region).filter((x) => x !== '*'))].sort(cmp);
+  const groups = gapGroups(report);
+  const timeline = deprecationTimeline(report);
+  const plan = images.map(planRow);
+  const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
   return {
     title: `AMI audit ${r.startedAt}`,
     tool: report.tool,
     run: r,
     partial: r.status === 'partial',
+    verdict: {
+      gapScopes: gaps.length,
+      failedAccounts,
+      groups: groups.filter((g) => g.status !== 'skipped').length,
+      skipped: s.scopes.skipped,
+      images: images.length,
+      running: images.reduce((n, i) => n + i.instances.running, 0),
+    },
     gapCount: gaps.length,
-    gapsShown: gaps.slice(0, 8).map((g) => ({ accountId: g.accountId, region: g.region, text: gapText(g), meaning: g.status === 'partial' ? gapMeaning(g) : '' })),
-    gapsMore: Math.max(0, gaps.length - 8),
+    gapGroups: groups.slice(0, TOP_GAPS),
+    gapGroupsMore: Math.max(0, groups.length - TOP_GAPS),
     banner: bannerView(report, gaps),
     gapDetails: gaps.slice(0, GAP_DETAILS).map((g) => ({
       accountId: g.accountId, region: g.region, status: g.status, meaning: gapMeaning(g),
@@ -204,14 +337,19 @@ export function htmlView(report: Report) {
       ['Accounts', `${r.accounts.length}: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ', ...' : ''}`],
       ['Regions', `${r.regions.length}: ${r.regions.join(', ')}`],
       ['Source', r.source === 'scan' ? 'live scan' : r.source === 'report' ? 'saved ami-audit report, re-evaluated' : 'AWS CLI output'],
-      ['Options', JSON.stringify(r.options)],
+      ['Tag columns', tagColumns.length ? tagColumns.join(', ') : 'none'],
       ['Tool', `${report.tool.name} ${report.tool.version}, report schema ${report.schemaVersion}`],
     ].map(([label, value]) => ({ label, value })),
-    cards: SEVERITIES_DESC.filter((x) => x !== 'info' || s.bySeverity.info > 0).map((sev) => ({ sev, count: s.bySeverity[sev], colour: SEV_COLOURS[sev] })),
+    options: optionList(r.options),
+    cards: SEVERITIES_DESC.filter((x) => x !== 'info' || s.bySeverity.info > 0).map((sev) => ({ sev, index: SEV_ORDER.indexOf(sev), count: s.bySeverity[sev], colour: SEV_COLOURS[sev] })),
     summary: s,
-    ruleChart: ruleBars,
-    accountChart: { ...accountBars, more: Math.max(0, accountEntries.length - 15) },
-    timeline: deprecationTimeline(report),
+    topPlan: plan.slice(0, TOP_IMAGES),
+    topPlanMore: Math.max(0, plan.length - TOP_IMAGES),
+    plan,
+    tagColumns,
+    ruleChart: bars('rule', ruleEntries),
+    accountChart: { ...bars('account', accountEntries.slice(0, 15)), more: Math.max(0, accountEntries.length - 15) },
+    timeline: { ...timeline, viewHeight: timeline.chartHeight + 30, labelY: timeline.chartHeight + 13 },
     matrixRegions: regionsInMatrix,
     matrix: matrix(report.coverage, regionsInMatrix),
     waivers: report.waivers,
@@ -221,7 +359,7 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: tableData(report.findings, report.diff),
+    data: tableData(report.findings, report.diff, images, tagColumns),
   };
 }
 

@@ -1,26 +1,91 @@
-/** The renderers by format: each a pure function of the report model. */
+/**
+ * The renderers, in one registry: each a pure function of the report model and its context. The
+ * format names, the default formats, the CLI's `--format` help and the config schema's `formats`
+ * enum all derive from RENDERERS; adding a format is one entry here (and its golden file).
+ */
 import type { Report } from '../model/types.js';
-import { renderCoverageCsv, renderFindingsCsv } from './csv.js';
+import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv } from './csv.js';
 import { renderHtml, type TemplateSet } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
 
-export const FORMATS = ['html', 'csv', 'json', 'md'] as const;
-export type Format = (typeof FORMATS)[number];
-
 /** A rendered file: its name suffix and its text, whole or in pieces (large JSON). */
 export interface RenderedFile { suffix: string; content: string | Iterable<string> }
+
+/** What a renderer may use beside the model: the templates the edge loaded (src/io/files.ts). */
+export interface RenderContext {
+  templates: TemplateSet;
+}
+
+export interface Renderer<F extends string = string> {
+  /** The name `--format` and the config's `formats` take. */
+  format: F;
+  /** What its files are, for the help text. */
+  description: string;
+  /** Written when no format is asked for. */
+  byDefault: boolean;
+  /** It reads ctx.templates (the edge loads them only when a chosen format needs them). */
+  needsTemplates: boolean;
+  render(report: Report, ctx: RenderContext): RenderedFile[];
+}
+
+export const RENDERERS = [
+  {
+    format: 'html', description: 'one self-contained HTML report', byDefault: true, needsTemplates: true,
+    render: (report, ctx) => [{ suffix: '.html', content: renderHtml(report, ctx.templates) }],
+  },
+  {
+    format: 'csv', description: 'findings, AMI plan (-images) and coverage CSVs', byDefault: true, needsTemplates: false,
+    render: (report) => [
+      { suffix: '.csv', content: renderFindingsCsv(report) },
+      { suffix: '-images.csv', content: renderImagesCsv(report) },
+      { suffix: '-coverage.csv', content: renderCoverageCsv(report) },
+    ],
+  },
+  {
+    format: 'json', description: 'the report model', byDefault: true, needsTemplates: false,
+    render: (report) => [{ suffix: '.json', content: renderJsonChunks(report) }],
+  },
+  {
+    format: 'md', description: 'a Markdown summary for a ticket', byDefault: true, needsTemplates: false,
+    render: (report) => [{ suffix: '.md', content: renderMarkdown(report) }],
+  },
+] as const satisfies readonly Renderer<string>[];
+
+export type Format = (typeof RENDERERS)[number]['format'];
+
+/** Every format, in the registry's order. */
+export const FORMATS: readonly Format[] = RENDERERS.map((r) => r.format);
+
+/** The formats written when none is asked for. */
+export const DEFAULT_FORMATS: readonly Format[] = RENDERERS.filter((r) => r.byDefault).map((r) => r.format);
+
+export function rendererOf(format: Format): Renderer<Format> {
+  const r = RENDERERS.find((x) => x.format === format);
+  if (!r) throw new Error(`no renderer for format ${String(format)}`);
+  return r;
+}
+
+/** Whether any of these formats reads templates (so the edge loads them only then). */
+export function needsTemplates(formats: readonly Format[]): boolean {
+  return formats.some((f) => rendererOf(f).needsTemplates);
+}
+
+/** `html, csv, json, md (default all)`, for the help text. */
+export function formatsHelp(separator = ', '): string {
+  const all = DEFAULT_FORMATS.length === FORMATS.length;
+  return `${FORMATS.join(separator)} (default ${all ? 'all' : DEFAULT_FORMATS.join(',')})`;
+}
 
 export function contentText(f: RenderedFile): string {
   return typeof f.content === 'string' ? f.content : [...f.content].join('');
 }
 
-/** The files of one format: CSV gives the findings and the coverage file. */
-export function renderFormat(format: Format, report: Report, templates: TemplateSet): RenderedFile[] {
-  switch (format) {
-    case 'json': return [{ suffix: '.json', content: renderJsonChunks(report) }];
-    case 'csv': return [{ suffix: '.csv', content: renderFindingsCsv(report) }, { suffix: '-coverage.csv', content: renderCoverageCsv(report) }];
-    case 'md': return [{ suffix: '.md', content: renderMarkdown(report) }];
-    case 'html': return [{ suffix: '.html', content: renderHtml(report, templates) }];
-  }
+/**
+ * The files of one format (CSV gives the findings, the AMI plan and the coverage file). The
+ * templates are the context's: null is fine for a format that does not read them.
+ */
+export function renderFormat(format: Format, report: Report, templates: TemplateSet | RenderContext): RenderedFile[] {
+  const ctx: RenderContext = templates && 'templates' in templates ? templates : { templates };
+  return rendererOf(format).render(report, ctx);
 }

@@ -1,89 +1,214 @@
-/** A Markdown summary short enough to paste into a ticket: counts, top findings, coverage gaps. */
-import type { DiffEntry, DiffScope, Report } from '../model/types.js';
-import { mdCell } from './sanitize.js';
-import { changeText, coverageGaps, diffCounts, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy } from './summary.js';
-
-const TOP = 20;
-const GAPS = 30;
-/** Characters of each failure's message in a gap line, and of the whole line. */
-const GAP_MESSAGE = 300;
-const GAP_LINE = 600;
-
 /**
- * One table of baseline-diff findings (changed, unverified or resolved): at most TOP rows, with an
- * optional first column saying how or why.
+ * A Markdown summary to paste into a ticket (a GitHub or Jira comment): the verdict, the counts,
+ * the AMIs to fix first, the coverage gaps grouped by account and cause, the diff, and a link-free
+ * footer. It always fits in MAX_CHARS, whatever the estate's size: every list is capped, and when
+ * the capped document is still too long the caps shrink until it fits; whatever is left out is
+ * counted where it was left out and in the footer.
  */
-function diffTable<T extends DiffEntry>(out: string[], title: string, intro: string | null, entries: T[], first?: { head: string; cell: (x: T) => string }): void {
-  if (entries.length === 0) return;
-  out.push('');
-  out.push(`## ${title}${entries.length > TOP ? ` (${TOP} of ${entries.length})` : ''}`);
-  out.push('');
-  if (intro) out.push(intro, '');
-  const heads = [...(first ? [first.head] : []), 'Severity', 'Rule', 'Account', 'Region', 'Instance', 'AMI'];
-  out.push(`| ${heads.join(' | ')} |`);
-  out.push(`|${heads.map(() => '---|').join('')}`);
-  for (const x of entries.slice(0, TOP)) {
-    const cells = [...(first ? [mdCell(first.cell(x))] : []), x.severity, mdCell(x.ruleId), mdCell(x.accountId), mdCell(x.region), mdCell(x.instanceId), mdCell(x.imageId ?? '')];
-    out.push(`| ${cells.join(' | ')} |`);
+import type { CoverageGap, DiffEntry, DiffScope, ImagePlanEntry, Report } from '../model/types.js';
+import { mdCell } from './sanitize.js';
+import {
+  changeText, diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planFindings, planInstances, planOwner, planRules, plural,
+  SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy,
+} from './summary.js';
+
+/** GitHub comments take 65,536 characters, Jira's 32,767 by default; this leaves room for a note around it. */
+export const MAX_CHARS = 60_000;
+
+/** How many of each list one rendering shows. */
+interface Caps {
+  images: number;
+  gaps: number;
+  diffRows: number;
+  scopes: number;
+  ids: number;
+  warnings: number;
+  /** Account ids and regions named in one AMI row or gap line. */
+  names: number;
+}
+
+const CAPS: Caps = { images: 20, gaps: 30, diffRows: 20, scopes: 20, ids: 50, warnings: 10, names: 5 };
+
+/** Characters of a gap's service message (elided in the middle: its end says what was refused). */
+const GAP_MESSAGE = 300;
+
+/** One rendering: its lines and what it left out, by kind. */
+class Doc {
+  readonly lines: string[] = [];
+  readonly omitted = new Map<string, number>();
+  push(...l: string[]): void {
+    this.lines.push(...l);
+  }
+  omit(what: string, n: number): void {
+    if (n > 0) this.omitted.set(what, (this.omitted.get(what) ?? 0) + n);
   }
 }
 
-export function renderMarkdown(report: Report): string {
-  const s = report.summary;
-  const r = report.run;
-  const out: string[] = [];
-  out.push(`# AMI audit: ${s.findingsUnwaived} unwaived finding${s.findingsUnwaived === 1 ? '' : 's'}${r.status === 'partial' ? ' (PARTIAL COVERAGE)' : ''}`);
-  out.push('');
-  out.push(`- Run ${mdCell(r.id)} by ${mdCell(r.caller.arn ?? 'unknown caller')}, started ${r.startedAt}, as of ${r.asOf}; ${report.tool.name} ${report.tool.version}`);
-  out.push(`- Scope: ${r.accounts.length} account(s) x ${r.regions.length} region(s); ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
-  out.push(`- Instances: ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated, ${s.instancesTerminatedSkipped} terminated or shutting down not evaluated`);
-  out.push(`- Waived: ${s.findingsWaived}; waivers that matched nothing: ${s.waiversUnmatched}; expired waivers: ${s.waiversExpired}`);
-  for (const w of r.warnings ?? []) out.push(`- Warning: ${mdCell(w, 400)}`);
-  out.push('');
-  out.push('| Severity | Unwaived findings |');
-  out.push('|---|---:|');
-  for (const sev of SEVERITIES_DESC) out.push(`| ${sev} | ${s.bySeverity[sev]} |`);
-  const d = report.diff;
-  if (d) {
-    out.push('');
-    out.push(`Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt)}): ${diffCounts(d)}.${d.counts.unverified ? ` Unverified: ${UNVERIFIED_MEANS}.` : ''}`);
-    if (d.scopes.added.length || d.scopes.removed.length) {
-      const list = (xs: DiffScope[]) => xs.slice(0, GAPS).map((x) => `${mdCell(x.accountId)} / ${mdCell(x.region)} (${x.status})`).join(', ') + (xs.length > GAPS ? `, ... and ${xs.length - GAPS} more` : '');
-      if (d.scopes.added.length) out.push(`Scopes not in the baseline: ${list(d.scopes.added)}.`);
-      if (d.scopes.removed.length) out.push(`Scopes of the baseline not in this run: ${list(d.scopes.removed)}.`);
+/**
+ * Smaller caps for a rendering that was too long: the diff tables, id lists, scope lists and
+ * warnings give way first; the plan and the coverage gaps only once those are at their minimum.
+ */
+function shrink(c: Caps): Caps {
+  const half = (n: number, min: number) => Math.max(min, Math.floor(n / 2));
+  if (c.diffRows > 0 || c.ids > 0 || c.scopes > 0 || c.warnings > 1) {
+    return { ...c, diffRows: half(c.diffRows, 0), scopes: half(c.scopes, 0), ids: half(c.ids, 0), warnings: half(c.warnings, 1) };
+  }
+  return { ...c, images: half(c.images, 3), gaps: half(c.gaps, 3), names: half(c.names, 1) };
+}
+
+/** `111111111111, 222222222222 and 3 more` (escaped). */
+function names(xs: string[], max: number): string {
+  return mdCell(listSome(xs, max), 400);
+}
+
+/**
+ * One table of baseline-diff findings (changed, unverified or resolved): at most `top` rows, with an
+ * optional first column saying how or why.
+ */
+function diffTable<T extends DiffEntry>(doc: Doc, top: number, title: string, what: string, intro: string | null, entries: T[], first?: { head: string; cell: (x: T) => string }): void {
+  if (entries.length === 0) return;
+  const shown = entries.slice(0, top);
+  doc.push('', `## ${title}${entries.length > shown.length ? ` (${shown.length} of ${entries.length})` : ''}`, '');
+  if (intro) doc.push(intro, '');
+  if (shown.length) {
+    const heads = [...(first ? [first.head] : []), 'Severity', 'Rule', 'Account', 'Region', 'Instance', 'AMI'];
+    doc.push(`| ${heads.join(' | ')} |`, `|${heads.map(() => '---|').join('')}`);
+    for (const x of shown) {
+      const cells = [...(first ? [mdCell(first.cell(x), 120)] : []), x.severity, mdCell(x.ruleId, 40), mdCell(x.accountId, 40), mdCell(x.region, 40), mdCell(x.instanceId, 80), mdCell(x.imageId ?? '', 80)];
+      doc.push(`| ${cells.join(' | ')} |`);
     }
   }
-  const top = report.findings.filter((f) => !f.waiver).slice(0, TOP);
-  out.push('');
-  out.push(`## Top findings${top.length < s.findingsUnwaived ? ` (${top.length} of ${s.findingsUnwaived})` : ''}`);
-  out.push('');
-  if (top.length === 0) out.push('No unwaived findings.');
-  else {
-    out.push('| Severity | Rule | Account | Region | Instance | AMI | Message |');
-    out.push('|---|---|---|---|---|---|---|');
-    for (const f of top) out.push(`| ${f.severity} | ${mdCell(f.ruleId)} | ${mdCell(f.accountId)} | ${mdCell(f.region)} | ${mdCell(f.instanceId)}${f.instanceName ? ` (${mdCell(f.instanceName, 60)})` : ''} | ${mdCell(f.imageId ?? '')} | ${mdCell(f.message)} |`);
-  }
-  const gaps = coverageGaps(report);
-  out.push('');
-  out.push('## Coverage gaps');
-  out.push('');
-  if (gaps.length === 0) out.push('Every account and region was covered.');
-  else {
-    for (const g of gaps.slice(0, GAPS)) out.push(`- ${mdCell(g.accountId)} / ${mdCell(g.region)}: ${mdCell(gapText(g, GAP_MESSAGE), GAP_LINE)}`);
-    if (gaps.length > GAPS) out.push(`- ... and ${gaps.length - GAPS} more (see the coverage CSV)`);
-  }
+  if (entries.length > shown.length) doc.push('', `... and ${entries.length - shown.length} more ${what} findings (the CSV has them all).`);
+  doc.omit(`${what} findings`, entries.length - shown.length);
+}
+
+function verdict(report: Report, failures: CoverageGap[]): string {
+  const s = report.summary;
+  if (report.run.status === 'complete') return '**Verdict: complete.** Every account and region of the run was checked.';
+  const scopes = s.scopes.error + s.scopes.partial;
+  const gaps = failures.length
+    ? `${plural(failures.length, 'coverage gap')} (${plural(scopes, 'scope')} of ${s.scopes.total} not fully checked)`
+    : `${plural(scopes, 'scope')} of ${s.scopes.total} not fully checked`;
+  const interrupted = report.run.interrupted ? '; the run was stopped before it finished' : '';
+  return `**Verdict: PARTIAL.** ${gaps}${interrupted}: no findings there does not mean no problems there.`;
+}
+
+function imageRow(e: ImagePlanEntry, c: Caps): string {
+  const cells = [
+    String(e.priority), mdCell(e.imageId ?? '(unknown AMI)', 80), mdCell(e.name ?? '', 80), mdCell(planOwner(e), 80), e.worstSeverity,
+    mdCell(planRules(e), 400), mdCell(planInstances(e), 80), names(e.accounts, c.names), names(e.regions, c.names), planFindings(e),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function gapLine(g: CoverageGap, c: Caps): string {
+  const message = g.message ? ` (${mdCell(elideMiddle(g.message.replace(/\s+/g, ' '), GAP_MESSAGE), GAP_MESSAGE * 2)})` : '';
+  return `- ${mdCell(g.accountId, 40)}: ${mdCell(gapHead(g), 200)} ${mdCell(gapWhere(g, c.names), 400)} — ${mdCell(g.hint, 400)}${message}`;
+}
+
+function render(report: Report, c: Caps): Doc {
+  const s = report.summary;
+  const r = report.run;
+  const doc = new Doc();
+  const failures = groupedGaps(report, 'failures');
+  const images = report.images ?? [];
+  const withFindings = images.filter((e) => e.findings > 0).length;
+  doc.push(`# AMI audit: ${plural(s.findingsUnwaived, 'unwaived finding')} on ${plural(withFindings, 'AMI')}${r.status === 'partial' ? ' (PARTIAL COVERAGE)' : ''}`, '');
+  doc.push(verdict(report, failures), '');
+  doc.push(`- Run ${mdCell(r.id)} by ${mdCell(r.caller.arn ?? 'unknown caller')}, started ${mdCell(r.startedAt, 40)}, as of ${mdCell(r.asOf, 40)}; ${mdCell(report.tool.name, 40)} ${mdCell(report.tool.version, 40)}`);
+  doc.push(`- Scope: ${r.accounts.length} account(s) x ${r.regions.length} region(s); ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
+  doc.push(`- Instances: ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated, ${s.instancesTerminatedSkipped} terminated or shutting down not evaluated`);
+  doc.push(`- Waived: ${s.findingsWaived}; waivers that matched nothing: ${s.waiversUnmatched}; expired waivers: ${s.waiversExpired}`);
+  const warnings = r.warnings ?? [];
+  for (const w of warnings.slice(0, c.warnings)) doc.push(`- Warning: ${mdCell(w, 400)}`);
+  if (warnings.length > c.warnings) doc.push(`- ... and ${warnings.length - c.warnings} more warnings (in the JSON report's run.warnings)`);
+  doc.omit('warnings', warnings.length - c.warnings);
+  doc.push('', '| Severity | Unwaived findings |', '|---|---:|');
+  for (const sev of SEVERITIES_DESC) doc.push(`| ${sev} | ${s.bySeverity[sev]} |`);
+
+  const d = report.diff;
   if (d) {
-    diffTable(out, 'Changed findings', null, d.changed, { head: 'Change', cell: changeText });
-    diffTable(out, 'Unverified findings', 'Gone from this run, but not resolved: their scope was not ok in both runs, so this run could not confirm they are gone.', d.unverified, { head: 'Why', cell: (x) => unverifiedWhy(x) });
-    diffTable(out, 'Resolved findings', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
+    doc.push('', `Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt, 40)}): ${diffCounts(d)}.${d.counts.unverified ? ` Unverified: ${UNVERIFIED_MEANS}.` : ''}`);
+    const list = (xs: DiffScope[]) => {
+      doc.omit('diff scopes', xs.length - c.scopes);
+      const shown = xs.slice(0, c.scopes).map((x) => `${mdCell(x.accountId, 40)} / ${mdCell(x.region, 40)} (${x.status})`);
+      return xs.length > c.scopes ? `${shown.length ? `${shown.join(', ')}, ... and ` : ''}${xs.length - shown.length} ${shown.length ? 'more' : 'scopes'}` : shown.join(', ');
+    };
+    if (d.scopes.added.length) doc.push(`Scopes not in the baseline: ${list(d.scopes.added)}.`);
+    if (d.scopes.removed.length) doc.push(`Scopes of the baseline not in this run: ${list(d.scopes.removed)}.`);
   }
-  if (report.notFoundInstanceIds.length) {
-    out.push('');
-    out.push(`Instance ids asked for but found in no scanned scope: ${report.notFoundInstanceIds.map((i) => mdCell(i)).join(', ')}`);
+
+  const shownImages = images.slice(0, c.images);
+  doc.push('', `## AMIs to fix first${shownImages.length < images.length ? ` (${shownImages.length} of ${images.length})` : ''}`, '');
+  if (images.length === 0) doc.push('No AMI has findings.');
+  else {
+    doc.push('In priority order: worst severity, then running instances affected, then earliest deprecation. Fixing the first removes the most risk.', '');
+    doc.push('| # | AMI | Name | Owner | Worst | Rules (severity, findings) | Instances | Accounts | Regions | Findings |');
+    doc.push('|---:|---|---|---|---|---|---|---|---|---:|');
+    for (const e of shownImages) doc.push(imageRow(e, c));
+    const rest = images.slice(shownImages.length);
+    if (rest.length) {
+      const findings = rest.reduce((n, e) => n + e.findings, 0);
+      const instances = rest.reduce((n, e) => n + e.instances.total, 0);
+      doc.push('', `... and ${plural(rest.length, 'more AMI', 'more AMIs')} with ${plural(findings, 'unwaived finding')} on ${plural(instances, 'instance')} (the -images.csv has the whole plan).`);
+    }
+    doc.omit('AMIs', rest.length);
   }
-  if (report.uncheckedInstanceIds?.length) {
-    out.push('');
-    out.push(`Instance ids asked for, not found, and not checked everywhere (some scopes could not be checked): ${report.uncheckedInstanceIds.map((i) => mdCell(i)).join(', ')}`);
+
+  doc.push('', `## Coverage gaps${failures.length ? ` (${failures.length})` : ''}`, '');
+  const all = groupedGaps(report);
+  if (all.length === 0) doc.push('Every account and region was covered.');
+  else {
+    if (failures.length === 0) doc.push('Every account and region the run could reach was covered; the scopes below were skipped, not failed.', '');
+    const shown = all.slice(0, c.gaps);
+    for (const g of shown) doc.push(gapLine(g, c));
+    if (all.length > shown.length) {
+      const rest = all.slice(shown.length);
+      const scopes = rest.reduce((n, g) => n + Math.max(1, g.regions.length), 0);
+      doc.push(`- ... and ${plural(rest.length, 'more gap', 'more gaps')} (${plural(scopes, 'scope')}; the coverage CSV has every scope)`);
+    }
+    doc.omit('coverage gaps', all.length - shown.length);
   }
-  return out.join('\n') + '\n';
+
+  if (d) {
+    diffTable(doc, c.diffRows, 'Changed findings', 'changed', null, d.changed, { head: 'Change', cell: changeText });
+    diffTable(doc, c.diffRows, 'Unverified findings', 'unverified', 'Gone from this run, but not resolved: their scope was not ok in both runs, so this run could not confirm they are gone.', d.unverified ?? [], { head: 'Why', cell: (x) => unverifiedWhy(x) });
+    diffTable(doc, c.diffRows, 'Resolved findings', 'resolved', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
+  }
+  const ids = (label: string, what: string, xs: string[]) => {
+    if (!xs.length) return;
+    const shown = xs.slice(0, c.ids).map((i) => mdCell(i, 80));
+    doc.push('', `${label}: ${shown.join(', ')}${xs.length > shown.length ? `${shown.length ? ', ' : ''}... and ${xs.length - shown.length} more (in the JSON report)` : ''}`);
+    doc.omit(what, xs.length - shown.length);
+  };
+  ids('Instance ids asked for but found in no scanned scope', 'not-found instance ids', report.notFoundInstanceIds);
+  ids('Instance ids asked for, not found, and not checked everywhere (some scopes could not be checked)', 'unchecked instance ids', report.uncheckedInstanceIds ?? []);
+
+  doc.push('', '---', '');
+  const left = [...doc.omitted].map(([what, n]) => `${n} ${what}`);
+  doc.push(`${mdCell(report.tool.name, 40)} ${mdCell(report.tool.version, 40)} · run ${mdCell(r.id)} · as of ${mdCell(r.asOf, 40)} · coverage ${r.status}`);
+  if (left.length) doc.push('', `Left out to fit a ticket: ${left.join(', ')}. The CSV and JSON reports of this run have everything.`);
+  return doc;
+}
+
+export function renderMarkdown(report: Report): string {
+  let caps = CAPS;
+  for (let i = 0; i < 16; i++) {
+    const text = render(report, caps).lines.join('\n') + '\n';
+    if (text.length < MAX_CHARS) return text;
+    caps = shrink(caps);
+  }
+  // Not reached with the caps above (every line is bounded); kept so that the promise holds
+  // regardless: the body is cut at a line, the footer (from its rule on) is kept.
+  const lines = render(report, caps).lines;
+  const foot = lines.lastIndexOf('---') - 1;
+  const footer = [...lines.slice(foot), '', 'The rest of this summary was left out to fit a ticket: see the CSV and JSON reports of this run.'].join('\n');
+  const out: string[] = [];
+  let n = footer.length + 2;
+  for (const l of lines.slice(0, foot)) {
+    if (n + l.length + 1 >= MAX_CHARS) break;
+    out.push(l);
+    n += l.length + 1;
+  }
+  return `${out.join('\n')}\n${footer}\n`;
 }

@@ -1,5 +1,5 @@
 /** Shared views of a report for the text renderers: coverage gaps and headline counts. */
-import type { CoverageEntry, DiffChange, DiffUnverified, Report, ReportDiff, ScopeFailure } from '../model/types.js';
+import type { CoverageEntry, CoverageGap, DiffChange, DiffUnverified, ImagePlanEntry, Report, ReportDiff, ScopeFailure } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 
@@ -147,3 +147,57 @@ export function unverifiedSeverities(d: ReportDiff): string {
 }
 
 export const UNVERIFIED_MEANS = 'gone, but the newer run could not check them (their scope was not ok in both runs, or the run did not look): not resolved';
+
+/** The grouped coverage gaps of the model, failures (error, partial) before skipped scopes, each group keeping the model's order. */
+export function groupedGaps(report: Report, which: 'all' | 'failures' = 'all'): CoverageGap[] {
+  const gaps = report.coverageGaps ?? [];
+  const failures = gaps.filter((g) => g.status !== 'skipped');
+  return which === 'failures' ? failures : [...failures, ...gaps.filter((g) => g.status === 'skipped')];
+}
+
+/** What a grouped gap is, without the hint: `error: AssumeRole AccessDenied`, `skipped: not-enabled`. */
+export function gapHead(g: CoverageGap): string {
+  return `${g.status}: ${g.action && g.action !== 'Run' ? `${g.action} ` : ''}${g.cause}`;
+}
+
+/** At most `max` items, then how many more: `a, b, c and 4 more`. */
+export function listSome(items: string[], max: number): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** `1 region`, `3 regions`. */
+export function plural(n: number, what: string, many = `${what}s`): string {
+  return `${n} ${n === 1 ? what : many}`;
+}
+
+/** Where a grouped gap is: `in us-east-1`, `in 3 regions (a, b, c)`. */
+export function gapWhere(g: CoverageGap, maxRegions: number): string {
+  const regions = g.regions.length ? g.regions : [];
+  if (regions.length === 0) return 'in the account';
+  if (regions.length === 1) return `in ${regions[0]}`;
+  return `in ${regions.length} regions (${listSome(regions, maxRegions)})`;
+}
+
+/** The AMI's owner: alias and id, or either. */
+export function planOwner(e: ImagePlanEntry): string {
+  if (e.ownerAlias && e.ownerId) return `${e.ownerAlias} (${e.ownerId})`;
+  return e.ownerAlias ?? e.ownerId ?? 'unknown owner';
+}
+
+/** Affected instances by state: `3 instances (2 running, 1 stopped)`. */
+export function planInstances(e: ImagePlanEntry): string {
+  const i = e.instances;
+  const parts = [`${i.running} running`, ...(i.stopped ? [`${i.stopped} stopped`] : []), ...(i.other ? [`${i.other} other`] : [])];
+  return `${plural(i.total, 'instance')} (${parts.join(', ')})`;
+}
+
+/** The rules an AMI trips, worst first as the model lists them: `deprecated-ami (high, 3)`. */
+export function planRules(e: ImagePlanEntry): string {
+  return e.rules.map((r) => `${r.ruleId} (${r.severity}, ${r.findings})`).join(', ');
+}
+
+/** Unwaived findings of an AMI, with the waived ones when there are any: `3`, `3 (+1 waived)`. */
+export function planFindings(e: ImagePlanEntry): string {
+  return `${e.findings}${e.waived ? ` (+${e.waived} waived)` : ''}`;
+}

@@ -1,15 +1,43 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
-import type { Report, Severity } from '../model/types.js';
+import type { CoverageGap, ImagePlanEntry, Report, Severity } from '../model/types.js';
 import { failingFindings } from '../report/build.js';
 import { termSafe } from './sanitize.js';
-import { coverageGaps, diffCounts, gapText, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope } from './summary.js';
+import {
+  diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
+} from './summary.js';
 
-/** Characters of each failure's message on a gap line (its middle is elided beyond that). */
-const GAP_MESSAGE = 240;
+/** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
+const GAP_MESSAGE = 200;
+/** Instance ids listed on the not-found and unchecked lines. */
+const MAX_IDS = 20;
+/** Regions named on a gap line before "and N more". */
+const GAP_REGIONS = 4;
+
+/**
+ * One AMI of the plan on one line: its place, worst severity, id, blast radius and rules; its name
+ * (untrusted, of any length) last, so that cutting it loses nothing else.
+ */
+function imageLine(e: ImagePlanEntry): string {
+  const where = `${plural(e.accounts.length, 'account')}, ${plural(e.regions.length, 'region')}`;
+  const rules = e.rules.map((r) => termSafe(r.ruleId, 40)).join(', ');
+  const name = e.name ? `  ${termSafe(e.name, 60)}` : '';
+  return `    ${String(e.priority).padStart(3)}  ${e.worstSeverity.padEnd(8)} ${termSafe(e.imageId ?? '(unknown AMI)', 40).padEnd(21)}  ${planInstances(e)}, ${where}; ${rules}${name}`;
+}
+
+/**
+ * One grouped gap on one line, the useful part first: account, what failed, where, the hint; then
+ * the service's message, elided in its middle (never cut at its end, which says what was refused).
+ */
+function gapLine(g: CoverageGap): string {
+  const message = g.message ? `  (${elideMiddle(termSafe(g.message, Infinity).replace(/\s+/g, ' '), GAP_MESSAGE)})` : '';
+  return `    ${termSafe(g.accountId, 20)}  ${termSafe(gapHead(g), 120)} ${termSafe(gapWhere(g, GAP_REGIONS), 200)} — ${termSafe(g.hint, 300)}${message}`;
+}
 
 export interface SummaryOptions {
   /** Coverage gaps and unverified scopes listed before "... more" (default 10). */
   maxGaps?: number;
+  /** AMIs of the plan listed (default 5). */
+  maxImages?: number;
   /** --fail-on: the headline states how many unwaived findings are at or above it, beside the run status. */
   failOn?: Severity;
   /** Print run.warnings (clock skew, deadline, how a re-evaluation was made) as `warning` lines. */
@@ -19,6 +47,7 @@ export interface SummaryOptions {
 export function renderTextSummary(report: Report, files: string[] = [], opts: SummaryOptions = {}): string {
   const s = report.summary;
   const maxGaps = opts.maxGaps ?? 10;
+  const maxImages = opts.maxImages ?? 5;
   const lines: string[] = [];
   // Both facts on one line: a partial run (exit 3) with findings at or above --fail-on says so.
   const failing = opts.failOn ? `; ${failingFindings(report, opts.failOn).length} unwaived findings at or above ${opts.failOn}` : '';
@@ -28,6 +57,11 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   lines.push('  findings (unwaived)');
   for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${String(s.bySeverity[sev]).padStart(7)}`);
   lines.push(`    ${'waived'.padEnd(9)}${String(s.findingsWaived).padStart(7)}`);
+  const images = report.images ?? [];
+  if (images.length) {
+    lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
+    for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
+  }
   const d = report.diff;
   if (d) {
     lines.push(`  vs baseline  ${diffCounts(d)}`);
@@ -39,10 +73,10 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
     }
     if (d.scopes.added.length || d.scopes.removed.length) lines.push(`    scopes  ${d.scopes.added.length} added, ${d.scopes.removed.length} removed since the baseline`);
   }
-  const gaps = coverageGaps(report).filter((g) => g.status !== 'skipped');
+  const gaps = groupedGaps(report, 'failures');
   if (gaps.length) {
     lines.push(`  coverage gaps (${gaps.length})`);
-    for (const g of gaps.slice(0, maxGaps)) lines.push(`    ${termSafe(g.accountId, 20)} ${termSafe(g.region, 30).padEnd(15)} ${termSafe(gapText(g, GAP_MESSAGE), 400)}`);
+    for (const g of gaps.slice(0, maxGaps)) lines.push(gapLine(g));
     if (gaps.length > maxGaps) lines.push(`    ... ${gaps.length - maxGaps} more in the coverage report`);
   }
   const skipped = s.scopes.skipped;
@@ -59,8 +93,9 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
     const list = [...groups.values()];
     lines.push(`  skipped  ${skipped} scope(s): ${list.slice(0, maxGaps).map((g) => `${termSafe(g.region, 30)} ${termSafe(g.reason, 30)} (${g.accounts} account${g.accounts === 1 ? '' : 's'})`).join(', ')}${list.length > maxGaps ? `, and ${list.length - maxGaps} more in the coverage report` : ''}`);
   }
-  if (report.notFoundInstanceIds.length) lines.push(`  not found  ${report.notFoundInstanceIds.map((i) => termSafe(i, 40)).join(' ')}`);
-  if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${report.uncheckedInstanceIds.map((i) => termSafe(i, 40)).join(' ')} (not found, but some scopes could not be checked)`);
+  const ids = (xs: string[]) => `${xs.slice(0, MAX_IDS).map((i) => termSafe(i, 40)).join(' ')}${xs.length > MAX_IDS ? ` and ${xs.length - MAX_IDS} more in the report` : ''}`;
+  if (report.notFoundInstanceIds.length) lines.push(`  not found  ${ids(report.notFoundInstanceIds)}`);
+  if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${ids(report.uncheckedInstanceIds)} (not found, but some scopes could not be checked)`);
   if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);
   if (s.waiversUnmatched) lines.push(`  waivers  ${s.waiversUnmatched} matched nothing (clean them up)`);
   for (const f of files) lines.push(`  wrote  ${termSafe(f, 400)}`);

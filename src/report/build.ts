@@ -1,5 +1,6 @@
 /**
- * Inventory + evaluation -> the report model (schemaVersion 1). Pure: the as-of time and the
+ * Inventory + evaluation -> the report model (schemaVersion 2): findings, summary, diff, and the
+ * remediation plan (images, owners, coverage gaps; see plan.ts). Pure: the as-of time and the
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
@@ -8,6 +9,7 @@ import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 import { STATUS_RANK } from './coverage.js';
+import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -166,10 +168,17 @@ export function buildReport(input: BuildInput): Report {
     waiversExpired: ev.waivers.filter((w) => w.status === 'expired').length,
   };
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
+  const tagColumns = [...(settings.tagColumns ?? [])];
+  const images = imagePlan(ev.findings, instances);
+  // Key order is the JSON report's order: the plan comes before the long lists.
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool,
     run: { ...inventory.run, asOf: asOf.toUTC().toISO({ suppressMilliseconds: true })!, status: partial ? 'partial' : 'complete' },
+    tagColumns,
+    images,
+    owners: ownerRollup(ev.findings, tagColumns, images),
+    coverageGaps: coverageGaps(coverage),
     coverage,
     instances,
     notFoundInstanceIds: inventory.notFoundInstanceIds,

@@ -20,6 +20,7 @@ import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 import { emptyCoverage, STATUS_RANK } from './coverage.js';
+import { coverageGaps, imagePlan } from './plan.js';
 import { reportSchema } from '../schema/report.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
@@ -419,8 +420,7 @@ export class InputFileReader implements DocumentHandler {
           throw new UserError(`${file}: ${at}: account ${scope.replace('|', ', region ')} has no coverage entry; this is not a complete ami-audit report`);
         }
       }
-      const report = { ...(skeleton as unknown as Report), coverage: this.coverage, instances: this.instances, findings: this.findings };
-      return { file, kind: 'report', report };
+      return { file, kind: 'report', report: upgradeReport(skeleton, this.coverage, this.instances, this.findings) };
     }
     if (this.arrays.has('InstanceImageMetadata')) {
       const next = this.head.get('NextToken');
@@ -428,6 +428,36 @@ export class InputFileReader implements DocumentHandler {
     }
     throw new UserError(`${file}: neither an ami-audit report (schemaVersion) nor AWS CLI describe-instance-image-metadata output (InstanceImageMetadata list)`);
   }
+}
+
+/**
+ * A validated saved report as the current model. A version 1 report (no tag columns, no plan) is
+ * upgraded: tagColumns and owners are empty, images and coverageGaps are computed from what was
+ * kept of its findings, instances and coverage (re-rendering recomputes all of them anyway; a
+ * baseline or a diff reads only run, coverage and findings). Top-level keys in the model's order.
+ */
+export function upgradeReport(doc: Record<string, unknown>, coverage: CoverageEntry[], instances: InstanceRecord[], findings: Finding[]): Report {
+  const saved = doc as unknown as Report & { schemaVersion: number };
+  const v1 = saved.schemaVersion < 2;
+  const out: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: saved.tool,
+    run: saved.run,
+    tagColumns: v1 ? [] : saved.tagColumns,
+    images: v1 ? imagePlan(findings, instances) : saved.images,
+    owners: v1 ? [] : saved.owners,
+    coverageGaps: v1 ? coverageGaps(coverage) : saved.coverageGaps,
+    coverage,
+    instances,
+    notFoundInstanceIds: saved.notFoundInstanceIds,
+    ...(saved.uncheckedInstanceIds !== undefined ? { uncheckedInstanceIds: saved.uncheckedInstanceIds } : {}),
+    findings,
+    waivers: saved.waivers,
+    rules: saved.rules,
+    summary: saved.summary,
+    diff: saved.diff,
+  };
+  return out;
 }
 
 /** Reads an already parsed document (tests, and callers that hold one). */
@@ -652,6 +682,11 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
     }
     config = first.cfg;
     configFrom = configs.map((c) => c.file);
+    // The tag columns the reports were rendered with (version 1: none) carry over when they agree.
+    const columns = reports.map((p) => (Array.isArray(p.report.tagColumns) ? p.report.tagColumns : []));
+    const same = sameAll(columns);
+    if (same === undefined) notes.add('The input reports were written with different tag columns: none are used; give --tag-columns to choose.');
+    else if (same.length) config = checkConfig(`${first.file} (the evaluation settings stored in it)`, { ...config, report: { tagColumns: [...same] } });
   }
 
   const inventory: Inventory = { run, coverage: cov, instances: [...instances.values()].map((v) => v.rec), notFoundInstanceIds: notFound };

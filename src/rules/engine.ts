@@ -28,6 +28,11 @@ export interface EvalSettings {
   options: Record<string, unknown>;
   waivers: WaiverSpec[];
   includeTerminated: boolean;
+  /**
+   * Instance tag keys whose values every finding carries in `tags`, in this order (--tag-columns,
+   * config report.tagColumns). Absent or empty: findings carry no `tags`.
+   */
+  tagColumns?: string[];
 }
 
 export const DEFAULT_SETTINGS: EvalSettings = {
@@ -37,6 +42,7 @@ export const DEFAULT_SETTINGS: EvalSettings = {
   options: {},
   waivers: [],
   includeTerminated: false,
+  tagColumns: [],
 };
 
 export interface Evaluation {
@@ -259,6 +265,19 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The values of the named tags of a record, in the order named: null where the record has no such
+ * tag (or its value is not a string). A key the record carries twice gives its first value. Keys
+ * and values are data: compared as strings, never used as property names.
+ */
+export function tagValues(rec: InstanceRecord, keys: readonly string[]): (string | null)[] {
+  const tags = Array.isArray(rec.Tags) ? rec.Tags : [];
+  return keys.map((k) => {
+    for (const t of tags) if (t && t.Key === k) return typeof t.Value === 'string' ? t.Value : null;
+    return null;
+  });
+}
+
 export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime): Evaluation {
   const infos = ruleInfos(settings);
   const allowed = new Map(coverage.map((c) => [`${c.accountId}|${c.region}`, c.allowedImagesState]));
@@ -286,6 +305,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
   const parse = cachedParser();
   const keyOf = recordKeys();
   const seenInstances = new Set<string>();
+  const tagColumns = settings.tagColumns ?? [];
 
   for (const rec of instances) {
     // Two records of one instance (overlapping dumps, a page served twice): the first counts.
@@ -301,6 +321,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     evaluated += 1;
     const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown', parse);
     const { key: recKey, label } = keyOf(rec);
+    const tags = tagColumns.length ? tagValues(rec, tagColumns) : null;
     for (const { rule, ctx, base, byState } of active) {
       for (const hit of rule.evaluate(view, ctx)) {
         const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
@@ -310,7 +331,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           ruleId: rule.meta.id, severity, accountId: rec.accountId, region: rec.region, instanceId: label,
           instanceName: rec.Tags?.find((t) => t.Key === 'Name')?.Value ?? null, imageId: view.imageId,
           imageName: rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
-          instanceState: rec.State?.Name ?? null, message: hit.message, remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
+          instanceState: rec.State?.Name ?? null, ...(tags ? { tags: [...tags] } : {}), message: hit.message, remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
         };
         let expired: WaiverEntry | null = null;
         for (const w of waivers.candidates(f, rec)) {

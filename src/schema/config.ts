@@ -1,6 +1,7 @@
 /** JSON Schema of the ami-audit config file (published as docs/schema/config.schema.json). */
 import { SEVERITIES } from '../model/types.js';
 import { RULES } from '../rules/registry.js';
+import { FORMATS } from '../render/index.js';
 
 const accountId = { type: 'string', pattern: '^\\d{12}$', description: '12-digit AWS account id' };
 const region = { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$', description: 'AWS region name, e.g. us-east-1' };
@@ -95,7 +96,21 @@ export const configSchema = {
     pageSize: { type: 'integer', minimum: 1, maximum: 1000, description: 'MaxResults per DescribeInstanceImageMetadata call.' },
     maxAttempts: { type: 'integer', minimum: 1, maximum: 30, description: 'Attempts per API call, first included.' },
     retryMode: { enum: ['standard', 'adaptive'], description: 'The SDK\'s retry mode.' },
-    formats: { type: 'array', items: { enum: ['html', 'csv', 'json', 'md'] }, description: 'Report formats to write.' },
+    formats: { type: 'array', items: { enum: [...FORMATS] }, description: 'Report formats to write.' },
     out: { type: 'string', description: 'Folder for reports.' },
+    report: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'What the reports show beyond the findings.',
+      properties: {
+        tagColumns: {
+          type: 'array',
+          maxItems: 20,
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 128, not: { enum: ['__proto__', 'constructor', 'prototype'] }, description: 'An instance tag key (1 to 128 characters; not __proto__, constructor or prototype)' },
+          description: 'Instance tags carried into every finding, the CSV and HTML columns, and the by-owner rollup (by the first one, with an "(untagged)" group), e.g. ["team", "owner"]. --tag-columns wins.',
+        },
+      },
+    },
   },
 } as const;

@@ -1,4 +1,8 @@
-/** JSON Schema of the report model, schemaVersion 1 (published as docs/schema/report.schema.json). */
+/**
+ * JSON Schema of the report model, schemaVersion 2 (published as docs/schema/report.schema.json).
+ * Version 1 reports validate too (readers upgrade them): the fields version 2 added are required
+ * only when schemaVersion is 2.
+ */
 import { SCOPE_STATUSES, SEVERITIES } from '../model/types.js';
 
 const str = { type: 'string' };
@@ -23,15 +27,80 @@ const scopeStatus = { enum: [...SCOPE_STATUSES] };
 const diffSide = { type: 'object', required: ['severity', 'waived'], properties: { severity, waived: { type: 'boolean' } } };
 const diffScope = { type: 'object', required: ['accountId', 'region', 'status'], properties: { accountId: str, region: str, status: scopeStatus } };
 const scopeInRun = { enum: [...SCOPE_STATUSES, 'absent'] };
+const strs = { type: 'array', items: str };
+const bySeverity = { type: 'object', required: [...SEVERITIES], properties: Object.fromEntries(SEVERITIES.map((s) => [s, int])), additionalProperties: false };
+
+/** The top-level fields schema version 2 added (required in a version 2 report). */
+export const V2_FIELDS = ['tagColumns', 'images', 'owners', 'coverageGaps'] as const;
+
+const imagePlanEntry = {
+  type: 'object',
+  required: ['priority', 'imageId', 'name', 'ownerId', 'ownerAlias', 'state', 'deprecationTime', 'creationDate', 'worstSeverity', 'rules', 'instances', 'accounts', 'regions', 'findings', 'waived'],
+  properties: {
+    priority: { type: 'integer', minimum: 1, description: '1-based place in the plan.' },
+    imageId: { ...nstr, description: 'null groups the findings of instances whose AMI id is unknown.' },
+    name: nstr, ownerId: nstr, ownerAlias: nstr, state: nstr,
+    deprecationTime: { ...nstr, description: 'As the instance records give it (not reformatted).' },
+    creationDate: nstr,
+    worstSeverity: { ...severity, description: 'The worst severity of its unwaived findings (of all of them when every one is waived).' },
+    rules: {
+      type: 'array',
+      description: 'Each rule it trips: its worst severity and its unwaived findings (for an AMI whose findings are all waived: every rule, findings 0). Sorted by severity (highest first), then rule id.',
+      items: { type: 'object', required: ['ruleId', 'severity', 'findings'], properties: { ruleId: str, severity, findings: int } },
+    },
+    instances: {
+      type: 'object',
+      description: 'Distinct instances with an unwaived finding on this AMI (with any finding when all are waived), by state: running; stopped (stopped, stopping); other (pending, shutting-down, terminated, unknown).',
+      required: ['total', 'running', 'stopped', 'other'],
+      properties: { total: int, running: int, stopped: int, other: int },
+    },
+    accounts: { ...strs, description: 'Accounts of the counted findings, sorted.' },
+    regions: { ...strs, description: 'Regions of the counted findings, sorted.' },
+    findings: { ...int, description: 'Unwaived findings.' },
+    waived: { ...int, description: 'Waived findings.' },
+  },
+};
+
+const ownerRollup = {
+  type: 'object',
+  required: ['tag', 'value', 'findings', 'bySeverity', 'images'],
+  properties: {
+    tag: { ...str, description: 'The first tag column.' },
+    value: { ...nstr, description: 'The tag value; null for instances without the tag (shown as "(untagged)").' },
+    findings: { ...int, description: 'Unwaived findings.' },
+    bySeverity: { ...bySeverity, description: 'Unwaived findings per severity.' },
+    images: { ...strs, description: 'The AMIs of its unwaived findings, in plan order.' },
+  },
+};
+
+const coverageGap = {
+  type: 'object',
+  required: ['accountId', 'status', 'cause', 'action', 'regions', 'hint', 'message'],
+  properties: {
+    accountId: str,
+    status: { enum: ['error', 'partial', 'skipped'] },
+    cause: { ...str, description: 'The error code (of the first failure), or the skip reason (not-enabled, not-offered).' },
+    action: { ...nstr, description: 'The action that failed first (AssumeRole, DescribeRegions, DescribeInstanceImageMetadata, DescribeInstances, GetAllowedImagesSettings, Run); null for skipped scopes and reports without failures.' },
+    regions: { ...strs, description: 'The regions of the account with this status and cause, sorted.' },
+    hint: { ...str, description: 'What to do about it, in plain language.' },
+    message: { ...nstr, description: 'The message of the first of its scopes (account, region order); null for skipped scopes.' },
+  },
+};
 
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
-  title: 'ami-audit report, schemaVersion 1',
+  title: 'ami-audit report, schemaVersion 2',
   type: 'object',
   required: ['schemaVersion', 'tool', 'run', 'coverage', 'instances', 'notFoundInstanceIds', 'findings', 'waivers', 'rules', 'summary', 'diff'],
+  if: { properties: { schemaVersion: { const: 2 } } },
+  then: { required: [...V2_FIELDS] },
   properties: {
-    schemaVersion: { const: 1, description: 'Version of this model; readers refuse newer versions.' },
+    schemaVersion: { enum: [1, 2], description: 'Version of this model; readers refuse newer versions. Version 1 reports lack tagColumns, images, owners, coverageGaps and findings[].tags; readers upgrade them.' },
+    tagColumns: { ...strs, description: 'Instance tag keys carried into findings (--tag-columns, config report.tagColumns), in order; [] when none.' },
+    images: { type: 'array', items: imagePlanEntry, description: 'The remediation plan: one entry per AMI with findings, in priority order (AMIs with unwaived findings first, then worst severity, affected running instances (most first), earliest deprecation, image id).' },
+    owners: { type: 'array', items: ownerRollup, description: 'Findings by value of the first tag column, the untagged group (value null) included; [] without tag columns. Sorted by worst severity, unwaived findings (most first), value (untagged last).' },
+    coverageGaps: { type: 'array', items: coverageGap, description: 'Scopes not ok, grouped by account, status, cause and failing action, with a hint. Sorted by account, status (error, partial, skipped), cause, action.' },
     tool: { type: 'object', required: ['name', 'version'], properties: { name: str, version: str } },
     run: {
       type: 'object',
@@ -103,7 +172,9 @@ export const reportSchema = {
         properties: {
           id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id, unique in the report: a hash of rule id, account, region, instance id (for a record without one, a key from its content), image id and, for a rule that can hit one instance for several reasons, the reason.' },
           ruleId: str, severity, accountId: str, region: str, instanceId: str, instanceName: nstr, imageId: nstr, imageName: nstr,
-          imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr, message: str, remediation: str,
+          imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr,
+          tags: { type: 'array', items: nstr, description: 'The values of the report\'s tagColumns for this instance, in that order (null: no such tag). Absent when there are no tag columns, and in version 1 reports.' },
+          message: str, remediation: str,
           waiver: { oneOf: [{ type: 'null' }, waiverRef] },
           expiredWaiver: { oneOf: [{ type: 'null' }, waiverRef] },
         },

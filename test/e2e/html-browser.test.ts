@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderHtml } from '../../src/render/html.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
+import { coverageGaps } from '../../src/report/plan.js';
 import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -78,6 +79,55 @@ describe('HTML report in Chromium', () => {
     const desc = await regionCells();
     expect(desc).toEqual([...asc].sort().reverse());
   });
+  test('severity sorts worst first, by keyboard too: Enter and Space on a focusable header, with aria-sort', async () => {
+    const rank: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+    const sevs = async () => (await page.locator('#t-open tbody td.sevcell').allInnerTexts()).map((s) => rank[s.toLowerCase()]!);
+    const th = page.locator('#t-open th[data-col="0"]');
+    expect(await th.getAttribute('tabindex')).toBe('0');
+    await th.focus();
+    await page.keyboard.press('Enter');
+    expect(await th.getAttribute('aria-sort')).toBe('descending');
+    const desc = await sevs();
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    expect(desc[0]).toBe(Math.max(...desc));
+    await page.keyboard.press(' ');
+    expect(await th.getAttribute('aria-sort')).toBe('ascending');
+    const asc = await sevs();
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    expect(await page.locator('#t-open th[aria-sort="ascending"], #t-open th[aria-sort="descending"]').count()).toBe(1);
+  });
+  test('search takes several words, all of which must match', async () => {
+    const r = fixtureReport();
+    const open = r.findings.filter((f) => !f.waiver);
+    await page.fill('#f-text', 'eu-west-1 untrusted-owner');
+    expect(await openRows()).toBe(open.filter((f) => f.region === 'eu-west-1' && f.ruleId === 'untrusted-owner').length);
+    await page.fill('#f-text', '  333333333333   us-east-1 ');
+    expect(await openRows()).toBe(open.filter((f) => f.accountId === '333333333333' && f.region === 'us-east-1').length);
+    await page.fill('#f-text', 'untrusted-owner no-such-word');
+    expect(await openRows()).toBe(0);
+    await page.click('#f-reset');
+  });
+  test('severity cards filter when clicked, and clear on a second click', async () => {
+    const r = fixtureReport();
+    const high = r.findings.filter((f) => !f.waiver && f.severity === 'high').length;
+    const card = page.locator('button.card.sev-high');
+    await card.click();
+    expect(await card.getAttribute('aria-pressed')).toBe('true');
+    expect(await openRows()).toBe(high);
+    expect(await page.locator('#f-sev option:checked').innerText()).toBe('high');
+    expect(await page.locator('#f-active').innerText()).toBe('Filter: severity high.');
+    await card.click();
+    expect(await card.getAttribute('aria-pressed')).toBe('false');
+    expect(await openRows()).toBe(r.summary.findingsUnwaived);
+  });
+  test('the findings header sticks while the table scrolls', async () => {
+    await page.setViewportSize({ width: 1280, height: 500 });
+    const wrap = page.locator('#findings .table-wrap.scroll-y').first();
+    await wrap.evaluate((el) => { el.scrollIntoView(); el.scrollTop = 200; });
+    const [head, box] = await Promise.all([page.locator('#t-open thead th').first().boundingBox(), wrap.boundingBox()]);
+    expect(Math.abs(head!.y - box!.y)).toBeLessThan(3);
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
   test('hostile tags did not become markup', async () => {
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(2);
@@ -89,7 +139,7 @@ describe('the demo, as a newcomer runs it', () => {
   test('npx ami-audit demo exits 3 and its HTML shows findings for every rule, the coverage gaps and the waivers', async () => {
     const { spawnCli } = await import('../helpers/cli.js');
     const { RULES } = await import('../../src/rules/registry.js');
-    const { readdirSync } = await import('node:fs');
+    const { readdirSync, readFileSync } = await import('node:fs');
     const out = mkdtempSync(join(tmpdir(), 'ami-audit-demo-'));
     const r = await spawnCli(['demo', '--out', out]);
     expect(r.code).toBe(3);
@@ -107,6 +157,19 @@ describe('the demo, as a newcomer runs it', () => {
     expect(await p.locator('#waivers tbody tr').count()).toBe(3);
     expect(await p.locator('#waivers tbody').innerText()).toMatch(/expired[\s\S]*nothing: remove or fix this waiver|nothing: remove or fix this waiver[\s\S]*expired/);
     expect(await p.locator('#t-waived tbody tr').count()).toBeGreaterThanOrEqual(1);
+    // the first screen, 1440 x 900 without scrolling: the verdict, the cards, the top of the plan, the gaps
+    await p.setViewportSize({ width: 1440, height: 900 });
+    await p.evaluate('window.scrollTo(0, 0)');
+    const onScreen = async (selector: string) => {
+      const box = await p.locator(selector).first().boundingBox();
+      return box !== null && box.y >= 0 && box.y + box.height <= 900 && box.x >= 0 && box.x + box.width <= 1440;
+    };
+    expect(await p.locator('#verdict').innerText()).toMatch(/^Partial: \d+ of \d+ account\/region scopes .* See the \d+ gaps?\./);
+    expect(await p.locator('#verdict a[href="#gaps"]').count()).toBe(1);
+    for (const s of ['#verdict', 'button.card.sev-high', '#top-plan tbody tr', '#gaps']) expect([s, await onScreen(s)]).toEqual([s, true]);
+    const json = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+    expect(await p.locator('#top-plan tbody tr').first().locator('code').innerText()).toBe(json.images[0]!.imageId);
+    expect(await p.locator('#partial-banner').innerText()).toContain('the role is missing or does not trust the caller');
     expect(errors).toEqual([]);
     await p.close();
   }, 60_000);
@@ -137,7 +200,8 @@ function runWithBaseline(): Report {
     coverage: current.coverage.map((c) => (c.accountId === '444444444444' ? { ...c, status: 'ok' as const, errorCode: null, errorMessage: null } : c)),
   };
   const withBaseline = fixtureReport(baseline);
-  return { ...withBaseline, coverage: coverage(withBaseline) };
+  const edited = coverage(withBaseline);
+  return { ...withBaseline, coverage: edited, coverageGaps: coverageGaps(edited) };
 }
 
 describe('a partial run with a baseline, on a phone and on paper', () => {

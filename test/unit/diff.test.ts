@@ -149,7 +149,7 @@ describe('every output shows every bucket and never calls unverified findings re
   });
 });
 
-describe('the report schema, still schemaVersion 1', () => {
+describe('the report schema: the diff fields are optional, so earlier reports still validate', () => {
   const base = JSON.parse(contentText(renderFormat('json', fixtureReport(), loadTemplates())[0]!));
   const validate = reportValidator();
   test('accepts reports written before: the old diff shape, coverage without failures', () => {

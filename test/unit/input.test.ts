@@ -69,7 +69,15 @@ describe('saved reports', () => {
     expect(inventoryOf(r).coverage).toEqual(inv.coverage);
   });
   test('a newer schemaVersion is refused', () => {
-    expect(() => readReportDoc('new.json', { ...fixtureReport(), schemaVersion: 2 })).toThrow(/newer than this ami-audit reads/);
+    expect(() => readReportDoc('new.json', { ...fixtureReport(), schemaVersion: 3 })).toThrow(/newer than this ami-audit reads \(2\)/);
+  });
+  test('a version 1 report is read and upgraded to version 2; a version 2 report must have the plan', () => {
+    const { tagColumns: _t, images: _i, owners: _o, coverageGaps: _g, ...v1 } = JSON.parse(JSON.stringify(fixtureReport()));
+    const r = readReportDoc('old.json', { ...v1, schemaVersion: 1 });
+    expect(r.schemaVersion).toBe(2);
+    expect(r.images).toEqual(fixtureReport().images);
+    expect(r.coverageGaps).toEqual(fixtureReport().coverageGaps);
+    expect(() => readReportDoc('new.json', { ...v1, schemaVersion: 2 })).toThrow(/must have required property 'tagColumns'; this is not a complete ami-audit report/);
   });
   test.each([
     [{}, 'neither an ami-audit report'],

@@ -13,6 +13,7 @@ import { renderHtml } from '../../src/render/html.js';
 import { csvCell, jsonForScript, termSafe } from '../../src/render/sanitize.js';
 import { diffStatusOf, elideMiddle, gapText } from '../../src/render/summary.js';
 import { loadTemplates } from '../../src/io/files.js';
+import { coverageGaps } from '../../src/report/plan.js';
 import { reportSchema } from '../../src/schema/report.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
@@ -121,7 +122,7 @@ function withFailures(r: Report): Report {
     if (c.accountId === '444444444444') return { ...c, errorMessage: ASSUME_MESSAGE, failures: [{ action: 'AssumeRole', code: 'AccessDenied', message: ASSUME_MESSAGE }] };
     return c;
   });
-  return { ...r, coverage };
+  return { ...r, coverage, coverageGaps: coverageGaps(coverage) };
 }
 
 /** A run stopped by its --deadline, as the collector records it. */
@@ -145,7 +146,10 @@ describe('coverage failures', () => {
     expect(text).toContain('ec2:GetAllowedImagesSettings');
     const md = renderMarkdown(r);
     expect(md).toContain('not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444444444444:role/AmiAuditReadOnly)');
-    expect(md).toContain(`partial, ${partial.instanceCount} instances read: GetAllowedImagesSettings UnauthorizedOperation`);
+    // grouped by account and cause: the partial scope is one line, the failing action and code first, then where and the hint
+    expect(md).toContain('- 333333333333: partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
+    expect(md).toContain('- 444444444444: error: AssumeRole AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing');
+    expect(text).toContain('    333333333333  partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
   });
   test('a message too long for its room loses its middle, not its end', () => {
     const long = `AssumeRole ${'arn:aws:iam::444444444444:role/'.repeat(20)}x is not authorized to perform: sts:AssumeRole`;
@@ -156,7 +160,7 @@ describe('coverage failures', () => {
     expect(elideMiddle('short', 120)).toBe('short');
   });
   test('the coverage CSV ends with a failures column of action:code', () => {
-    const rows = parse(renderCoverageCsv(r), { columns: true }) as Record<string, string>[];
+    const rows = parse(renderCoverageCsv(r), { bom: true, columns: true }) as Record<string, string>[];
     expect(COVERAGE_COLUMNS.at(-1)).toBe('failures');
     expect(rows.find((x) => x.accountId === partial.accountId && x.region === partial.region)!.failures).toBe('GetAllowedImagesSettings:UnauthorizedOperation');
     expect(rows.find((x) => x.accountId === '444444444444')!.failures).toBe('AssumeRole:AccessDenied');
@@ -211,7 +215,7 @@ describe('JSON', () => {
     expect(validate(doc)).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
     expect(validate({ ...doc, run: { ...doc.run, startedAt: 'yesterday' } })).toBe(false);
-    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
+    expect(validate({ ...doc, schemaVersion: 3 })).toBe(false);
   });
   test('the published schema file is the one the code holds', () => {
     const published = JSON.parse(readFileSync(new URL('../../docs/schema/report.schema.json', import.meta.url), 'utf8'));
@@ -231,7 +235,7 @@ describe('CSV', () => {
   test('frozen column order', () => {
     expect(rows[0]).toEqual([...FINDING_COLUMNS]);
     expect(FINDING_COLUMNS.slice(0, 6)).toEqual(['id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId']);
-    expect((parse(renderCoverageCsv(report)) as string[][])[0]).toEqual([...COVERAGE_COLUMNS]);
+    expect((parse(renderCoverageCsv(report), { bom: true }) as string[][])[0]).toEqual([...COVERAGE_COLUMNS]);
   });
   test('one row per finding, RFC 4180 CRLF records', () => {
     expect(rows.length - 1).toBe(report.findings.length);
@@ -249,7 +253,7 @@ describe('CSV', () => {
     expect(csvCell('ok=1')).toBe('ok=1');
   });
   test('coverage CSV has every scope', () => {
-    expect((parse(renderCoverageCsv(report)) as string[][]).length - 1).toBe(report.coverage.length);
+    expect((parse(renderCoverageCsv(report), { bom: true }) as string[][]).length - 1).toBe(report.coverage.length);
   });
 });
 
