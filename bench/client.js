@@ -63,7 +63,7 @@ if (cfg.render) {
   const { buildReport } = await import('../dist/report/build.js');
   const { DEFAULT_SETTINGS } = await import('../dist/rules/engine.js');
   const { renderFormat, FORMATS } = await import('../dist/render/index.js');
-  const { loadTemplates, writeAtomic } = await import('../dist/io/files.js');
+  const { loadTemplates, writeReportSet } = await import('../dist/io/files.js');
   const { statSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
@@ -71,13 +71,9 @@ if (cfg.render) {
   const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }), tool: { name: 'ami-audit', version: 'bench' } });
   const sizes = {};
   const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
-  for (const f of FORMATS) {
-    for (const file of renderFormat(f, report, loadTemplates())) {
-      const path = join(dir, `report${file.suffix}`);
-      await writeAtomic(path, file.content, 0o600);
-      sizes[file.suffix] = statSync(path).size;
-    }
-  }
+  const templates = loadTemplates();
+  const paths = await writeReportSet(dir, 'report', () => FORMATS.flatMap((f) => renderFormat(f, report, templates)), 0o600);
+  for (const path of paths) sizes[path.slice(join(dir, 'report').length)] = statSync(path).size;
   result.render = { seconds: (performance.now() - r0) / 1000, findings: report.findings.length, bytes: sizes, dir };
 }
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import type { AllowedImagesState, CoverageEntry, Finding, InstanceRecord, RuleInfo, Severity, WaiverRef, WaiverSpec, WaiverStatus } from '../model/types.js';
 import { SEVERITY_RANK } from '../model/types.js';
 import { RULES } from './registry.js';
-import { fmtDate, parseDate } from './dates.js';
+import { fmtDay, parseDate } from './dates.js';
 import { expiryMs } from '../model/time.js';
 import type { RecordView, RuleContext } from './types.js';
 
@@ -299,7 +299,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       rule, info: infos[i]!,
       base: (s.severity && s.severity !== 'off' ? s.severity : rule.meta.severity) as Severity,
       byState: s.severityByState ?? {},
-      ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDate } satisfies RuleContext,
+      ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDay } satisfies RuleContext,
     };
   }).filter((x) => x.info.severity !== 'off');
   const parse = cachedParser();

@@ -41,7 +41,11 @@ export interface RuleContext {
   options: Record<string, unknown>;
   trustedAccounts: ReadonlySet<string>;
   trustedOwnerAliases: ReadonlySet<string>;
-  /** Formats a date for messages: ISO 8601 UTC to the second. */
+  /**
+   * Formats a date for messages: YYYY-MM-DD at the start of a day (UTC), else ISO 8601 UTC to the
+   * second. Messages say only what is specific to the finding: the image id and the as-of time are
+   * columns of their own, so no message repeats them.
+   */
   fmt: (d: DateTime) => string;
 }
 

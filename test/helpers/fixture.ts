@@ -1,11 +1,16 @@
-/** A fixed report model for renderer tests: the demo fleet as an inventory, with coverage gaps and hostile strings. */
+/**
+ * Fixed report models for renderer tests: the demo fleet as an inventory, with coverage gaps and
+ * hostile strings; and a small generated fleet with skew, a failing account and tag columns.
+ */
 import { DateTime } from 'luxon';
 import { demoFleet } from '../../src/emulator/demo.js';
-import type { Inventory, InstanceRecord, Report } from '../../src/model/types.js';
+import { generateFleet } from '../../src/emulator/generate.js';
+import type { AllowedImagesState, Inventory, InstanceRecord, Report } from '../../src/model/types.js';
 import { emptyCoverage } from '../../src/report/coverage.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
+import { DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
 
 export const FIXED_NOW = '2026-11-26T00:00:00Z';
 
@@ -60,4 +65,63 @@ export function inventoryFromFleet(now = FIXED_NOW): Inventory {
 export function fixtureReport(baseline: Report | null = null): Report {
   const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
   return buildReport({ inventory: inventoryFromFleet(), settings: settingsFrom(demoConfig(asOf)), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline });
+}
+
+/** The generated fleet of the generated-fleet goldens: 4 accounts, 3 regions, 300 instances, half of them in a tenth of the scopes. */
+export const GENERATED_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+export const GENERATED_TAG_COLUMNS = ['team', 'env'];
+
+/**
+ * The generated fleet as an inventory, the way inventoryFromFleet turns the demo into one: one
+ * account refuses AssumeRole (every region an error), Allowed AMIs is enforced in the heaviest scope
+ * and in audit-mode in another, and most instances carry a `team` tag (the rest are the "(untagged)" group).
+ */
+export function inventoryFromGenerated(now = FIXED_NOW): Inventory {
+  const fleet = generateFleet({ accounts: 4, regions: GENERATED_REGIONS, instances: 300, seed: 17, skewInstances: 0.5, skewScopes: 0.1, now });
+  const failing = fleet.accounts[2]!.accountId;
+  const allowed: Record<string, AllowedImagesState> = { [`${fleet.accounts[0]!.accountId}|us-east-1`]: 'enabled', [`${fleet.accounts[3]!.accountId}|ap-southeast-2`]: 'audit-mode' };
+  const teams = ['payments', 'search', 'platform'];
+  const instances: InstanceRecord[] = [];
+  const coverage = [];
+  let n = 0;
+  for (const a of fleet.accounts) {
+    for (const r of GENERATED_REGIONS) {
+      if (a.accountId === failing) {
+        coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: `User: ${fleet.caller.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${a.accountId}:role/AmiAuditReadOnly` });
+        continue;
+      }
+      const list = a.instances?.[r] ?? [];
+      coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), instanceCount: list.length, pageCount: Math.max(1, Math.ceil(list.length / 100)), apiCalls: 2 + Math.ceil(list.length / 100), allowedImagesState: allowed[`${a.accountId}|${r}`] ?? 'disabled' });
+      for (const i of list) {
+        const k = n++;
+        const tags = k % 5 === 0 ? i.Tags : [...(i.Tags ?? []), { Key: 'team', Value: teams[k % 3]! }];
+        instances.push({ accountId: a.accountId, region: r, ...i, Tags: tags });
+      }
+    }
+  }
+  return {
+    run: {
+      id: 'run-generated-0001', startedAt: now, finishedAt: '2026-11-26T00:00:09Z', caller: { accountId: fleet.caller.accountId, arn: fleet.caller.arn! },
+      accounts: fleet.accounts.map((a) => a.accountId), regions: [...GENERATED_REGIONS].sort(),
+      options: { roleName: 'AmiAuditReadOnly', allRegions: false, concurrency: 48 }, interrupted: false, source: 'scan',
+    },
+    coverage,
+    instances,
+    notFoundInstanceIds: [],
+  };
+}
+
+/** The report of the generated fleet at FIXED_NOW: the trusted image account, one active and one expired waiver, two tag columns. */
+export function generatedReport(): Report {
+  const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
+  const settings: EvalSettings = {
+    ...DEFAULT_SETTINGS,
+    trustedAccounts: ['555555555555'],
+    tagColumns: [...GENERATED_TAG_COLUMNS],
+    waivers: [
+      { id: 'dev-stale-ok', ruleId: 'stale-ami', tag: 'env=dev', reason: 'Dev images are rebuilt nightly', expires: '2027-03-01', ticket: 'SEC-2001' },
+      { id: 'search-freeze', ruleId: 'deprecated-ami', tag: 'team=search', reason: 'Search freeze', expires: '2026-11-01', ticket: 'SEC-1999' },
+    ],
+  };
+  return buildReport({ inventory: inventoryFromGenerated(), settings, asOf, tool: { name: 'ami-audit', version: '0.0.0-test' } });
 }

@@ -53,13 +53,12 @@ describe('the rules read dates strictly', () => {
   test.each(['12:00', '2026', '2026-W01', '2026-11-26T12:00:00'])('DeprecationTime %j is not a date: unverifiable-ami quotes it', (raw) => {
     const f = run({ DeprecationTime: raw });
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami']);
-    expect(f[0]!.message).toContain(JSON.stringify(raw));
-    expect(f[0]!.message).toContain('DeprecationTime');
+    expect(f[0]!.message.startsWith(`DeprecationTime ${JSON.stringify(raw)} is not a date`)).toBe(true);
   });
   test.each(['12:00', '2026', '2026-W01'])('CreationDate %j is not a date: unverifiable-ami quotes it, no stale-ami guess', (raw) => {
     const f = run({ CreationDate: raw });
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami']);
-    expect(f[0]!.message).toContain(JSON.stringify(raw));
+    expect(f[0]!.message.startsWith(`CreationDate ${JSON.stringify(raw)} is not a date`)).toBe(true);
   });
   test('a date only is the start of that day, UTC', () => {
     expect(run({ DeprecationTime: '2026-11-26' }).map((x) => x.ruleId)).toEqual(['deprecated-ami']);

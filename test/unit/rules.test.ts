@@ -50,9 +50,13 @@ describe('deprecated-ami and deprecation-soon boundaries', () => {
   });
   test('messages carry the dates', () => {
     const [f] = run(record({ DeprecationTime: '2025-01-25T17:20:40Z' }));
-    expect(f!.message).toContain('2025-01-25T17:20:40Z');
-    expect(f!.message).toContain('669 days');
+    expect(f!.message).toBe('Deprecated on 2025-01-25T17:20:40Z (669 days ago).');
     expect(f!.severity).toBe('high');
+    // the start of a day (UTC) is said as the day; under a day is said so, never "0 days"
+    expect(run(record({ DeprecationTime: '2026-09-17T00:00:00Z' }))[0]!.message).toBe('Deprecated on 2026-09-17 (70 days ago).');
+    expect(run(record({ DeprecationTime: '2026-11-25T23:59:59Z' }))[0]!.message).toBe('Deprecated on 2026-11-25T23:59:59Z (less than a day ago).');
+    expect(run(record({ DeprecationTime: '2026-12-08' }))[0]!.message).toBe('Will be deprecated on 2026-12-08 (in 12 days).');
+    expect(run(record({ CreationDate: '2024-12-31T00:00:00Z', DeprecationTime: undefined }))[0]!.message).toBe('Created on 2024-12-31 (695 days ago).');
   });
   test('a garbage date is reported as unverifiable, not a crash', () => {
     const f = run(record({ DeprecationTime: 'next tuesday' }));
@@ -254,7 +258,7 @@ describe('finding ids: one per (instance or record, rule, reason), stable, never
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami', 'unverifiable-ami', 'unverifiable-ami']);
     expect(new Set(f.map((x) => x.id)).size).toBe(3);
     const text = f.map((x) => x.message).join(' ');
-    for (const words of ['has no State', 'DeprecationTime "soon"', 'CreationDate "2026-13-45"']) expect(text).toContain(words);
+    for (const words of ['State not reported', 'DeprecationTime "soon"', 'CreationDate "2026-13-45"']) expect(text).toContain(words);
     // stable: the same record gives the same ids again, in any order of evaluation
     expect(run(record({ State: undefined, DeprecationTime: 'soon', CreationDate: '2026-13-45' })).map((x) => x.id)).toEqual(f.map((x) => x.id));
   });
@@ -373,6 +377,42 @@ describe('determinism', () => {
     const one = JSON.stringify(evaluate(recs, [], DEFAULT_SETTINGS, AS_OF));
     const two = JSON.stringify(evaluate([...recs].reverse(), [], DEFAULT_SETTINGS, AS_OF));
     expect(two).toBe(one);
+  });
+});
+
+describe('messages say what is specific to the finding', () => {
+  const ID = 'ami-0b752bf1df193a6c4';
+  const only = (rec: InstanceRecord, o?: Parameters<typeof run>[1]) => run(rec, o).map((f) => `${f.ruleId}: ${f.message}`).sort();
+  test('one message per case, none repeating the image id or the as-of time (they are columns)', () => {
+    const foreign = { OwnerId: '999988887777', ImageOwnerAlias: undefined };
+    const cases: [string[], string[]][] = [
+      [only(record({ DeprecationTime: '2026-09-17T00:00:00Z' })), ['deprecated-ami: Deprecated on 2026-09-17 (70 days ago).']],
+      [only(record({ State: 'deregistered' })), ['deregistered-ami: Deregistered.']],
+      [only(record({ State: 'disabled' })), ['disabled-ami: Disabled.']],
+      [only(record({ ...foreign, IsPublic: false })), ['non-public-ami: Not public; owned by account 999988887777, which is not trusted.', 'untrusted-owner: Owner account 999988887777 is not trusted.']],
+      [only(record({ ...foreign, IsPublic: undefined })), ['non-public-ami: Not reported as public; owned by account 999988887777, which is not trusted.', 'untrusted-owner: Owner account 999988887777 is not trusted.']],
+      [only(record({ ImageAllowed: false }), { allowed: 'enabled' }), ['not-allowed-ami: Not allowed: Allowed AMIs is enabled in us-east-1, so it can no longer be launched.']],
+      [only(record({ CreationDate: undefined })), ['stale-ami: CreationDate not reported; the age of the AMI cannot be verified.']],
+      [only(record({ OwnerId: '111122223333', ImageOwnerAlias: 'aws-backup-vault' })), ['untrusted-owner: Owner account 111122223333 (alias aws-backup-vault) is not trusted.']],
+      [only(record({ OwnerId: undefined, ImageOwnerAlias: 'someone' })), ['untrusted-owner: Owner alias someone is not trusted.']],
+      [only(record({ OwnerId: undefined, ImageOwnerAlias: undefined })), ['untrusted-owner: Owner not reported; it cannot be shown to be trusted.']],
+      [only(record(null)), ['unverifiable-ami: No ImageMetadata returned for this instance.']],
+      [only(record({ State: 'failed' })), ['unverifiable-ami: State is failed.']],
+      [only(record({ CreationDate: '2026-13-45' })), ['unverifiable-ami: CreationDate "2026-13-45" is not a date: expected an RFC 3339 date-time with a zone (e.g. 2026-11-26T12:00:00Z) or a date (YYYY-MM-DD).']],
+    ];
+    for (const [got, want] of cases) expect(got).toEqual(want);
+    for (const [got] of cases) {
+      for (const m of got) {
+        expect(m).not.toContain(ID);
+        expect(m).not.toContain('2026-11-26T00:00:00Z');
+        expect(m).not.toContain('2026-11-26 ');
+      }
+    }
+  });
+  test('an expired waiver is still said after the message', () => {
+    const waivers: WaiverSpec[] = [{ id: 'w-old', ruleId: 'deregistered-ami', reason: 'r', expires: '2026-01-01' }];
+    const [f] = run(record({ State: 'deregistered' }), { settings: { waivers } });
+    expect(f!.message).toBe('Deregistered. Waiver w-old expired 2026-01-01; it no longer applies.');
   });
 });
 

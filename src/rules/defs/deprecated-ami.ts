@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { daysBetween, plural } from '../dates.js';
+import { daysAgo, daysBetween } from '../dates.js';
 
 export default defineRule({
   meta: {
@@ -12,6 +12,6 @@ export default defineRule({
   evaluate(v, ctx) {
     const d = v.deprecation;
     if (!d?.at || d.ms! > ctx.asOfMs) return [];
-    return [{ message: `AMI ${v.imageId ?? '(unknown)'} was deprecated at ${ctx.fmt(d.at)}, ${plural(daysBetween(d.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)}.` }];
+    return [{ message: `Deprecated on ${ctx.fmt(d.at)} (${daysAgo(daysBetween(d.at, ctx.asOf))}).` }];
   },
 });

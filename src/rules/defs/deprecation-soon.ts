@@ -16,6 +16,6 @@ export default defineRule({
     const days = Number(ctx.options.deprecationWindowDays ?? 30);
     if (d.ms! > ctx.asOfMs + days * DAY_MS) return [];
     const left = Math.ceil(d.at.diff(ctx.asOf, 'days').days);
-    return [{ message: `AMI ${v.imageId ?? '(unknown)'} will be deprecated at ${ctx.fmt(d.at)}, in ${plural(left, 'day')} (window ${plural(days, 'day')}).` }];
+    return [{ message: `Will be deprecated on ${ctx.fmt(d.at)} (in ${plural(left, 'day')}).` }];
   },
 });

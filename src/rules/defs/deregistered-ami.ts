@@ -9,6 +9,6 @@ export default defineRule({
     remediation: 'Create a new AMI from a current, patched build (or from this instance if it must be preserved) and replace the instance; fix launch templates that name the old AMI.',
   },
   evaluate(v) {
-    return v.state === 'deregistered' ? [{ message: `AMI ${v.imageId ?? '(unknown)'} is deregistered; the instance cannot be relaunched from it.` }] : [];
+    return v.state === 'deregistered' ? [{ message: 'Deregistered.' }] : [];
   },
 });

@@ -9,6 +9,6 @@ export default defineRule({
     remediation: 'Ask the AMI owner whether the image was disabled on purpose (e.g. a vulnerability); move the workload to a current AMI.',
   },
   evaluate(v) {
-    return v.state === 'disabled' ? [{ message: `AMI ${v.imageId ?? '(unknown)'} is disabled; new launches from it fail.` }] : [];
+    return v.state === 'disabled' ? [{ message: 'Disabled.' }] : [];
   },
 });

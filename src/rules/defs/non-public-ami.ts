@@ -12,7 +12,7 @@ export default defineRule({
     const m = v.rec.ImageMetadata;
     if (v.bare || !m || m.IsPublic === true || !v.imageOwner) return [];
     if (v.imageOwner === v.instanceAccount || ctx.trustedAccounts.has(v.imageOwner)) return [];
-    if (m.IsPublic === undefined) return v.stateExplainsGaps ? [] : [{ message: `AMI ${v.imageId ?? '(unknown)'} of account ${v.imageOwner} does not say whether it is public; treat it as private to another account.` }];
-    return [{ message: `AMI ${v.imageId ?? '(unknown)'} is not public and belongs to account ${v.imageOwner}, which is neither this account (${v.instanceAccount}) nor trusted.` }];
+    if (m.IsPublic === undefined) return v.stateExplainsGaps ? [] : [{ message: `Not reported as public; owned by account ${v.imageOwner}, which is not trusted.` }];
+    return [{ message: `Not public; owned by account ${v.imageOwner}, which is not trusted.` }];
   },
 });

@@ -11,12 +11,11 @@ export default defineRule({
   },
   evaluate(v) {
     if (v.rec.ImageMetadata?.ImageAllowed !== false) return [];
-    const id = v.imageId ?? '(unknown)';
     switch (v.allowedImagesState) {
-      case 'enabled': return [{ message: `AMI ${id} is not allowed and Allowed AMIs is enabled in ${v.rec.region}: it can no longer be launched.`, state: 'enabled' }];
-      case 'audit-mode': return [{ message: `AMI ${id} is not allowed; Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.`, severity: 'medium', state: 'audit-mode' }];
-      case 'disabled': return [{ message: `AMI ${id} does not meet the Allowed AMIs criteria; Allowed AMIs is disabled in ${v.rec.region}.`, severity: 'medium', state: 'disabled' }];
-      default: return [{ message: `AMI ${id} is not allowed; the Allowed AMIs state of ${v.rec.region} could not be read, so enforcement is unknown.`, severity: 'medium', state: 'unknown' }];
+      case 'enabled': return [{ message: `Not allowed: Allowed AMIs is enabled in ${v.rec.region}, so it can no longer be launched.`, state: 'enabled' }];
+      case 'audit-mode': return [{ message: `Not allowed: Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.`, severity: 'medium', state: 'audit-mode' }];
+      case 'disabled': return [{ message: `Not allowed: Allowed AMIs is disabled in ${v.rec.region}, so nothing blocks it yet; enabling it would.`, severity: 'medium', state: 'disabled' }];
+      default: return [{ message: `Not allowed: the Allowed AMIs state of ${v.rec.region} could not be read, so whether it is blocked is unknown.`, severity: 'medium', state: 'unknown' }];
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { DAY_MS, daysBetween, plural } from '../dates.js';
+import { DAY_MS, daysAgo, daysBetween } from '../dates.js';
 
 export default defineRule({
   meta: {
@@ -14,9 +14,9 @@ export default defineRule({
     if (v.bare) return [];
     const max = Number(ctx.options.maxAmiAgeDays ?? 365);
     const c = v.creation;
-    if (!c) return v.stateExplainsGaps ? [] : [{ message: `AMI ${v.imageId ?? '(unknown)'} has no CreationDate; its age cannot be verified.` }];
+    if (!c) return v.stateExplainsGaps ? [] : [{ message: 'CreationDate not reported; the age of the AMI cannot be verified.' }];
     if (!c.at) return [];
     if (c.ms! >= ctx.asOfMs - max * DAY_MS) return [];
-    return [{ message: `AMI ${v.imageId ?? '(unknown)'} was created at ${ctx.fmt(c.at)}, ${plural(daysBetween(c.at, ctx.asOf), 'day')} before ${ctx.fmt(ctx.asOf)} (limit ${plural(max, 'day')}).` }];
+    return [{ message: `Created on ${ctx.fmt(c.at)} (${daysAgo(daysBetween(c.at, ctx.asOf))}).` }];
   },
 });

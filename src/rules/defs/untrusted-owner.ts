@@ -13,8 +13,8 @@ export default defineRule({
     if (v.ownerAlias && ctx.trustedOwnerAliases.has(v.ownerAlias)) return [];
     const owner = v.imageOwner;
     if (owner && (owner === v.instanceAccount || ctx.trustedAccounts.has(owner))) return [];
-    if (!owner && !v.ownerAlias) return v.stateExplainsGaps ? [] : [{ message: `The owner of AMI ${v.imageId ?? '(unknown)'} is not reported; it cannot be shown to be trusted.` }];
+    if (!owner && !v.ownerAlias) return v.stateExplainsGaps ? [] : [{ message: 'Owner not reported; it cannot be shown to be trusted.' }];
     const who = owner ? `account ${owner}${v.ownerAlias ? ` (alias ${v.ownerAlias})` : ''}` : `alias ${v.ownerAlias}`;
-    return [{ message: `AMI ${v.imageId ?? '(unknown)'} is owned by ${who}, which is not trusted.` }];
+    return [{ message: `Owner ${who} is not trusted.` }];
   },
 });

@@ -12,17 +12,17 @@ export default defineRule({
   },
   evaluate(v) {
     const m = v.rec.ImageMetadata;
-    if (!m) return [{ message: 'The API returned no ImageMetadata for this instance; its AMI cannot be assessed.' }];
+    if (!m) return [{ message: 'No ImageMetadata returned for this instance.' }];
     const present = Object.entries(m).filter(([, val]) => val !== undefined && val !== null && val !== '').map(([k]) => k);
-    if (present.length === 0) return [{ message: 'ImageMetadata is empty; the AMI cannot be assessed.' }];
-    if (present.length === 1 && present[0] === 'ImageId') return [{ message: `Only the ImageId ${v.imageId} is known; name, owner, state and dates are missing.` }];
+    if (present.length === 0) return [{ message: 'ImageMetadata is empty.' }];
+    if (present.length === 1 && present[0] === 'ImageId') return [{ message: 'Only the ImageId is known; name, owner, state and dates are missing.' }];
     const hits: RuleHit[] = [];
-    if (v.state === null) hits.push({ message: `AMI ${v.imageId ?? '(unknown)'} has no State; whether it is available, deregistered or disabled is unknown.` });
-    else if (BROKEN_STATES.has(v.state)) hits.push({ message: `AMI ${v.imageId ?? '(unknown)'} is in state ${v.state}.` });
+    if (v.state === null) hits.push({ message: 'State not reported; whether the AMI is available, deregistered or disabled is unknown.' });
+    else if (BROKEN_STATES.has(v.state)) hits.push({ message: `State is ${v.state}.` });
     // One finding per reason: the state hit is at most one (and keeps the id of earlier versions);
     // each date has its own reason key.
     for (const [field, key, d] of [['DeprecationTime', 'deprecation-time', v.deprecation], ['CreationDate', 'creation-date', v.creation]] as const) {
-      if (d && !d.at) hits.push({ key, message: `AMI ${v.imageId ?? '(unknown)'} has ${field} ${JSON.stringify(d.raw.slice(0, 64))}, which is not a date: expected an RFC 3339 date-time with a zone (e.g. 2026-11-26T12:00:00Z) or a date (YYYY-MM-DD).` });
+      if (d && !d.at) hits.push({ key, message: `${field} ${JSON.stringify(d.raw.slice(0, 64))} is not a date: expected an RFC 3339 date-time with a zone (e.g. 2026-11-26T12:00:00Z) or a date (YYYY-MM-DD).` });
     }
     return hits;
   },
