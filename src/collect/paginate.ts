@@ -7,6 +7,7 @@
  * of the data: the caller keeps what it got and records the scope as partial.
  */
 import type { ScopeFailure } from '../model/types.js';
+import { flat } from './intern.js';
 
 /** More instances than this in one account x region is not an answer but a runaway paginator. */
 export const MAX_ITEMS_PER_SCOPE = 500_000;
@@ -67,7 +68,9 @@ export async function paginate<T>(o: PaginateOptions<T>): Promise<PaginateResult
     if (seen.has(next)) return loop(`NextToken ${JSON.stringify(shown(next))} came back after ${pages} pages, a token already used in this scope (the paging would repeat forever)`);
     if (pages >= maxPages) return loop(`still handing out NextToken after ${pages} pages of at most ${o.pageSize} (more than ${MAX_ITEMS_PER_SCOPE} items)`);
     if (empties >= MAX_EMPTY_PAGES_IN_A_ROW) return loop(`${empties} pages in a row brought nothing new, each with a new NextToken`);
-    seen.add(next);
+    // a flat copy: the token the parser handed over is a slice of the whole page's text, which
+    // would otherwise stay in memory as long as the scope's set of tokens does
+    seen.add(flat(next));
     token = next;
   }
 }

@@ -188,7 +188,8 @@ function few(values: string[], n: number): string {
 }
 
 /** One AMI of the plan as the page shows it. */
-function planRow(img: ImagePlanEntry, i: number) {
+function planRow(img: ImagePlanEntry, i: number, asOfMs: number) {
+  const deprecatesMs = img.deprecationTime === null ? null : parseInstantMs(img.deprecationTime);
   return {
     index: i,
     priority: img.priority,
@@ -198,6 +199,8 @@ function planRow(img: ImagePlanEntry, i: number) {
     ownerId: img.ownerId,
     state: img.state ?? 'unknown',
     deprecationTime: img.deprecationTime,
+    /** "deprecated" once the date has passed at as-of, "deprecates" before it. */
+    deprecationVerb: deprecatesMs !== null && deprecatesMs > asOfMs ? 'deprecates' : 'deprecated',
     worst: img.worstSeverity,
     rules: [...img.rules].sort((a, b) => SEV_RANK_OF(b.severity) - SEV_RANK_OF(a.severity) || b.findings - a.findings || cmp(a.ruleId, b.ruleId)),
     instances: img.instances,
@@ -282,6 +285,9 @@ function bannerView(report: Report, gaps: CoverageEntry[]) {
   };
 }
 
+/** Values of the first tag column in the by-owner table. */
+const TOP_OWNERS = 50;
+
 /** AMIs of the plan on the first screen. */
 const TOP_IMAGES = 5;
 /** Coverage gap groups on the first screen; the coverage section has them all. */
@@ -303,7 +309,8 @@ export function htmlView(report: Report) {
   const regionsInMatrix = [...new Set(report.coverage.map((c) => c.region).filter((x) => x !== '*'))].sort(cmp);
   const groups = gapGroups(report);
   const timeline = deprecationTimeline(report);
-  const plan = images.map(planRow);
+  const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
+  const plan = images.map((img, i) => planRow(img, i, asOfMs));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
   return {
     title: `AMI audit ${r.startedAt}`,
@@ -315,8 +322,17 @@ export function htmlView(report: Report) {
       failedAccounts,
       groups: groups.filter((g) => g.status !== 'skipped').length,
       skipped: s.scopes.skipped,
-      images: images.length,
+      // AMIs with open findings, as the Markdown and terminal count them; fully waived ones apart
+      images: images.filter((i) => i.findings > 0).length,
+      waivedOnly: images.filter((i) => i.findings === 0).length,
       running: images.reduce((n, i) => n + i.instances.running, 0),
+    },
+    owners: {
+      tag: report.owners?.[0]?.tag ?? '',
+      rows: (report.owners ?? []).slice(0, TOP_OWNERS).map((o) => ({
+        value: o.value, untagged: o.value === null, findings: o.findings, bySeverity: o.bySeverity, imagesText: few(o.images, 4), imagesTitle: o.images.join(', '),
+      })),
+      more: Math.max(0, (report.owners ?? []).length - TOP_OWNERS),
     },
     gapCount: gaps.length,
     gapGroups: groups.slice(0, TOP_GAPS),

@@ -27,7 +27,7 @@ interface Caps {
   names: number;
 }
 
-const CAPS: Caps = { images: 20, gaps: 30, diffRows: 20, scopes: 20, ids: 50, warnings: 10, names: 5 };
+const CAPS: Caps = { images: 20, gaps: 60, diffRows: 20, scopes: 20, ids: 50, warnings: 10, names: 5 };
 
 /** Characters of a gap's service message (elided in the middle: its end says what was refused). */
 const GAP_MESSAGE = 300;
@@ -153,6 +153,19 @@ function render(report: Report, c: Caps): Doc {
       doc.push('', `... and ${plural(rest.length, 'more AMI', 'more AMIs')} with ${plural(findings, 'unwaived finding')} on ${plural(instances, 'instance')} (the -images.csv has the whole plan).`);
     }
     doc.omit('AMIs', rest.length);
+  }
+
+  const owners = report.owners ?? [];
+  if (owners.length) {
+    const tag = owners[0]!.tag;
+    const shownOwners = owners.slice(0, c.images);
+    doc.push('', `## By ${mdCell(tag, 60)}${shownOwners.length < owners.length ? ` (${shownOwners.length} of ${owners.length})` : ''}`, '');
+    doc.push(`| ${mdCell(tag, 60)} | Findings | Critical | High | Medium | Low | AMIs (plan order) |`, '|---|---:|---:|---:|---:|---:|---|');
+    for (const o of shownOwners) {
+      doc.push(`| ${o.value === null ? '(untagged)' : mdCell(o.value, 80)} | ${o.findings} | ${o.bySeverity.critical} | ${o.bySeverity.high} | ${o.bySeverity.medium} | ${o.bySeverity.low} | ${names(o.images, c.names)} |`);
+    }
+    if (owners.length > shownOwners.length) doc.push('', `... and ${owners.length - shownOwners.length} more values of ${mdCell(tag, 60)}.`);
+    doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
 
   doc.push('', `## Coverage gaps${failures.length ? ` (${failures.length})` : ''}`, '');

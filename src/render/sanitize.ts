@@ -6,9 +6,13 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 /** Neutralises spreadsheet formula injection: such cells get a leading apostrophe (OWASP). */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const s = String(value);
+  // control characters (an escape sequence would act on the terminal that prints the file) go;
+  // tabs and line breaks are kept: quoting makes them data
+  const s = String(value).replace(CSV_CONTROL, '');
   return FORMULA_START.test(s) ? `'${s}` : s;
 }
+
+const CSV_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** For terminals and logs: no ANSI escapes, no control characters, one line, bounded length. */
 export function termSafe(value: unknown, max = 120): string {

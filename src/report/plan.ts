@@ -250,8 +250,9 @@ export function gapHint(status: CoverageGap['status'], cause: string, action: st
  * The coverage entries that are not `ok`, grouped by account, status, cause (the error code, the
  * first failure's code, or the skip reason) and the failing action (the first failure's), so that
  * one account that could not be audited is one gap whatever its number of regions. Regions sorted;
- * `message` is the first entry's (in account, region order). Order: account, then error before
- * partial before skipped, then cause, then action.
+ * `message` is the first entry's (in account, region order). Order: errors, then partial, then
+ * skipped; within each, accounts that could not be reached at all first, then the gaps covering the
+ * most regions, then account, cause and action.
  */
 export function coverageGaps(coverage: readonly CoverageEntry[]): CoverageGap[] {
   const groups = new Map<string, { gap: Omit<CoverageGap, 'hint'>; regions: Set<string>; optIn: boolean }>();
@@ -278,5 +279,15 @@ export function coverageGaps(coverage: readonly CoverageEntry[]): CoverageGap[] 
       const hintAction = gap.action ?? (gap.status === 'error' && /\bAssumeRole\b/.test(gap.message ?? '') ? 'AssumeRole' : null);
       return { accountId: gap.accountId, status: gap.status, cause: gap.cause, action: gap.action, regions: list, hint: gapHint(gap.status, gap.cause, hintAction, optIn), message: gap.message };
     })
-    .sort((a, b) => cmp(a.accountId, b.accountId) || STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || cmp(a.cause, b.cause) || cmp(a.action ?? '', b.action ?? '') || cmp(a.regions[0] ?? '', b.regions[0] ?? ''));
+    // Worst first, so that a cut list never hides it: accounts that could not be audited at all,
+    // then errors, partial and skipped scopes, each covering the most regions first.
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || Number(wholeAccount(b)) - Number(wholeAccount(a))
+      || b.regions.length - a.regions.length || cmp(a.accountId, b.accountId) || cmp(a.cause, b.cause) || cmp(a.action ?? '', b.action ?? '') || cmp(a.regions[0] ?? '', b.regions[0] ?? ''));
+}
+
+/** A gap that means the account could not be reached at all (its credentials or its identity failed). */
+function wholeAccount(g: Pick<CoverageGap, 'status' | 'action' | 'cause' | 'message'>): boolean {
+  // reports written before coverage entries had failures name no action: AssumeRole shows in the message
+  const action = g.action ?? (/\bAssumeRole\b/.test(g.message ?? '') ? 'AssumeRole' : null);
+  return g.status === 'error' && (action === 'AssumeRole' || g.cause === 'NoRoleConfigured' || g.cause === 'IdentityMismatch');
 }

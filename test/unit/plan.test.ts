@@ -235,10 +235,10 @@ describe('coverage gaps', () => {
     const notEnabled = gaps.filter((g) => g.cause === 'not-enabled');
     expect(notEnabled).toHaveLength(1);
     expect(notEnabled[0]).toMatchObject({ status: 'skipped', action: null, regions: ['af-south-1', 'me-south-1'], message: null });
-    // sorted by account, then error, partial, skipped
-    expect(gaps.map((g) => g.accountId)).toEqual([...gaps.map((g) => g.accountId)].sort());
-    const statuses = gaps.filter((g) => g.accountId === A).map((g) => g.status);
+    // worst first: errors, then partial, then skipped; an account not reached at all leads its status
+    const statuses = gaps.map((g) => g.status);
     expect(statuses).toEqual([...statuses].sort((x, y) => ['error', 'partial', 'skipped'].indexOf(x) - ['error', 'partial', 'skipped'].indexOf(y)));
+    expect(gaps[0]!.action === 'AssumeRole' || gaps[0]!.cause === 'NoRoleConfigured' || gaps[0]!.cause === 'IdentityMismatch' || !gaps.some((g) => g.action === 'AssumeRole')).toBe(true);
   });
 
   test('a report written before failures existed still gets the deploy hint for AssumeRole', () => {
