@@ -341,6 +341,43 @@
       .sort(function (a, b) { return b.total - a.total || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0); });
     drawBars($('chart-account'), 'account', accts.slice(0, TOP_ACCOUNTS));
     each(document.querySelectorAll('.chart-note'), function (el) { el.textContent = active() ? '(filtered: ' + describe() + ')' : ''; });
+    drawTimeline();
+  }
+  /* The deprecation timeline: every instance of the report unfiltered; under a filter, the
+     instances of the matching findings whose AMI is deprecated in the next 90 days. */
+  var weeks = Array.prototype.slice.call(document.querySelectorAll('g.tl-week'));
+  var tlTotal = $('tl-total'), tlOriginal = weeks.map(function (g) {
+    var rect = g.querySelector('rect'), txt = g.querySelector('text');
+    return { y: rect.getAttribute('y'), h: rect.getAttribute('height'), t: txt.textContent, title: rect.firstChild ? rect.firstChild.textContent : '' };
+  }), tlTotalText = tlTotal ? tlTotal.textContent : '';
+  function drawTimeline() {
+    if (!weeks.length) return;
+    var rect, txt;
+    if (!active()) {
+      weeks.forEach(function (g, w) {
+        rect = g.querySelector('rect'); txt = g.querySelector('text');
+        rect.setAttribute('y', tlOriginal[w].y); rect.setAttribute('height', tlOriginal[w].h); txt.setAttribute('y', tlOriginal[w].y); txt.textContent = tlOriginal[w].t;
+        if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title;
+      });
+      if (tlTotal) tlTotal.textContent = tlTotalText;
+      return;
+    }
+    var counts = weeks.map(function () { return 0; }), seen = {}, total = 0;
+    for (var n = 0; n < matching.length; n++) {
+      var r = data.rows[matching[n]], w = r[PLAN] == null ? null : data.planWeeks[r[PLAN]];
+      if (w == null) continue;
+      var id = r[ACCT] + '/' + r[REGION] + '/' + r[INST];
+      if (Object.prototype.hasOwnProperty.call(seen, id)) continue;
+      seen[id] = true; counts[w] += 1; total += 1;
+    }
+    var max = Math.max.apply(null, [1].concat(counts)), top = data.timelineMax + 20;
+    weeks.forEach(function (g, w) {
+      var h = Math.round(counts[w] / max * data.timelineMax);
+      rect = g.querySelector('rect'); txt = g.querySelector('text');
+      rect.setAttribute('y', top - h); rect.setAttribute('height', h); txt.setAttribute('y', top - h); txt.textContent = counts[w] ? String(counts[w]) : '';
+      if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title.replace(/: \d+$/, ': ' + counts[w]);
+    });
+    if (tlTotal) tlTotal.textContent = total + ' instances with matching findings';
   }
   function chartPick(target) {
     var g = target.closest ? target.closest('g.barg') : null;

@@ -375,8 +375,20 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: tableData(report.findings, report.diff, images, tagColumns),
+    data: { ...tableData(report.findings, report.diff, images, tagColumns), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20 },
   };
+}
+
+/**
+ * For each plan entry, the week of the next 90 days in which its AMI is deprecated (0-12), or
+ * null: the deprecation timeline redraws from it under a filter.
+ */
+function planWeeks(images: readonly ImagePlanEntry[], asOfMs: number): (number | null)[] {
+  const endMs = asOfMs + 90 * DAY_MS;
+  return images.map((img) => {
+    const ms = img.deprecationTime === null ? null : parseInstantMs(img.deprecationTime);
+    return ms === null || ms <= asOfMs || ms > endMs ? null : Math.min(12, Math.floor((ms - asOfMs) / (7 * DAY_MS)));
+  });
 }
 
 /** Content-Security-Policy that lets only this report's own script run and forbids every fetch. */

@@ -95,6 +95,20 @@ describe('the plan, with tag columns', () => {
     expect(await first.locator('td.sevcell').innerText()).toMatch(new RegExp(report.images[0]!.worstSeverity, 'i'));
     expect(errors).toEqual([]);
   });
+  test('the deprecation timeline follows the filters and returns when they are cleared', async () => {
+    const total = () => page.locator('#tl-total').innerText();
+    const before = await total();
+    // filtered to a rule whose AMIs do not deprecate in the next 90 days: the timeline empties
+    const rule = report.findings.find((f) => f.ruleId === 'deregistered-ami' || f.ruleId === 'untrusted-owner')?.ruleId;
+    if (rule) {
+      await page.selectOption('#f-rule', { label: rule });
+      expect(await total()).toMatch(/^\d+ instances with matching findings$/);
+      await page.selectOption('#f-rule', { index: 0 });
+    }
+    await page.selectOption('#f-sev', { index: 0 });
+    expect(await total()).toBe(before);
+    expect(errors).toEqual([]);
+  });
   test('a plan row opens to its instances and closes again', async () => {
     const img = report.images[0]!;
     const button = planRows().first().locator('button.expand');
