@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Emulator } from '../../src/emulator/server.js';
 import type { Report } from '../../src/model/types.js';
 import { emulator, NOW } from '../helpers/emulator.js';
-import { cli, spawnCli } from '../helpers/cli.js';
+import { BIN, cli, spawnCli } from '../helpers/cli.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { demoFleet } from '../../src/emulator/demo.js';
 import { reachable } from '../helpers/collect.js';
@@ -32,6 +32,9 @@ describe('help and version', () => {
     const v = await cli([cmd, '--version']);
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+  test('the built binary is executable, so npx ami-audit runs it', () => {
+    expect(statSync(BIN).mode & 0o111).not.toBe(0);
   });
   test('the binary answers --version', async () => {
     const r = await spawnCli(['--version']);
