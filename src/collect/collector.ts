@@ -81,7 +81,6 @@ function withoutUserinfo(url: string | undefined): string | undefined {
   }
 }
 
-
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
 async function baseCredentials(factory: ClientFactory, opts: CollectOptions): Promise<void> {
   if (opts.client.credentials && typeof opts.client.credentials !== 'function') {
@@ -120,7 +119,6 @@ function duration(seconds: number): string {
 function formatMs(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
-
 
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
