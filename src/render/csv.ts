@@ -97,7 +97,7 @@ export function renderCoverageCsv(report: Report): string {
 
 /** `ruleId:severity:findings` of each rule an AMI trips, separated by `; `. */
 export function imageRules(e: ImagePlanEntry): string {
-  return e.rules.map((r) => `${r.ruleId}:${r.severity}:${r.findings}`).join('; ');
+  return e.rules.map((r) => `${r.ruleId}:${r.severity}:${e.findings === 0 ? 'waived' : r.findings}`).join('; ');
 }
 
 /** The remediation plan: one row per AMI with findings, in the plan's priority order. */

@@ -202,7 +202,9 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number) {
     /** "deprecated" once the date has passed at as-of, "deprecates" before it. */
     deprecationVerb: deprecatesMs !== null && deprecatesMs > asOfMs ? 'deprecates' : 'deprecated',
     worst: img.worstSeverity,
-    rules: [...img.rules].sort((a, b) => SEV_RANK_OF(b.severity) - SEV_RANK_OF(a.severity) || b.findings - a.findings || cmp(a.ruleId, b.ruleId)),
+    // an AMI whose findings are all waived counts them all: its rules carry no open finding
+    rules: [...img.rules].sort((a, b) => SEV_RANK_OF(b.severity) - SEV_RANK_OF(a.severity) || b.findings - a.findings || cmp(a.ruleId, b.ruleId))
+      .map((r) => ({ ...r, label: img.findings === 0 ? 'waived' : String(r.findings) })),
     instances: img.instances,
     accounts: img.accounts.length,
     accountsText: few(img.accounts, 3),

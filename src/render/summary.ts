@@ -194,7 +194,8 @@ export function planInstances(e: ImagePlanEntry): string {
 
 /** The rules an AMI trips, worst first as the model lists them: `deprecated-ami (high, 3)`. */
 export function planRules(e: ImagePlanEntry): string {
-  return e.rules.map((r) => `${r.ruleId} (${r.severity}, ${r.findings})`).join(', ');
+  // an AMI whose findings are all waived counts them all: its rules carry no open finding
+  return e.rules.map((r) => `${r.ruleId} (${r.severity}, ${e.findings === 0 ? 'waived' : r.findings})`).join(', ');
 }
 
 /** Unwaived findings of an AMI, with the waived ones when there are any: `3`, `3 (+1 waived)`. */
