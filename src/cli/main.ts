@@ -69,7 +69,7 @@ function scanOptions<T>(y: Argv<T>) {
     .option('duration-seconds', { type: 'string', requiresArg: true, describe: 'DurationSeconds for AssumeRole, 900 to 43200 (default 3600)' })
     .option('regions', { type: 'string', array: true, describe: 'Regions to audit, space- or comma-separated' })
     .option('all-regions', { type: 'boolean', describe: 'Discover each account\'s enabled regions with DescribeRegions (only among --regions, if given); others are recorded as skipped' })
-    .option('region', { type: 'string', describe: 'Home region for STS and region discovery, and the region audited when neither --regions nor --all-regions is given (default: AWS_REGION, else the first of --regions, else us-east-1)' })
+    .option('region', { type: 'string', describe: 'Home region for STS and region discovery (default: AWS_REGION or AWS_DEFAULT_REGION, else the first of --regions, else us-east-1); without --regions or --all-regions, the one region audited, and then it must be given here or by AWS_REGION / AWS_DEFAULT_REGION' })
     .option('profile', { type: 'string', describe: 'Named profile for the base credentials (default: the SDK\'s default chain)' })
     .option('filters', { type: 'string', array: true, describe: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON' })
     .option('instance-ids', { type: 'string', array: true, describe: 'Only these instances (any region; ids found nowhere are reported)' })
@@ -345,7 +345,7 @@ function runDiff(a: { old: string; new: string; format?: string }, io: CliIO): v
     `  old  run ${t(before.run.id, 80)} started ${t(before.run.startedAt)}`,
     `  new  run ${t(after.run.id, 80)} started ${t(after.run.startedAt)}`,
   ];
-  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but the new run could not check them (their scope was not ok in both runs, or the run did not look), so they are not resolved (the reason is on each line)`);
+  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but the new run could not check them (their scope was not ok in one of the two runs, or the run did not look), so they are not resolved (the reason is on each line)`);
   for (const f of d.new) lines.push(row('new', f));
   for (const f of d.changed) lines.push(row('changed', f, changeText(f)));
   for (const f of d.resolved) lines.push(row('resolved', f));

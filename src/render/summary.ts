@@ -146,7 +146,7 @@ export function unverifiedSeverities(d: ReportDiff): string {
     .filter(([, n]) => n > 0).map(([sev, n]) => `${n} ${sev}`).join(', ');
 }
 
-export const UNVERIFIED_MEANS = 'gone, but the newer run could not check them (their scope was not ok in both runs, or the run did not look): not resolved';
+export const UNVERIFIED_MEANS = 'gone, but the newer run could not check them (their scope was not ok in one of the two runs, or the run did not look): not resolved';
 
 /** The grouped coverage gaps of the model, failures (error, partial) before skipped scopes, each group keeping the model's order. */
 export function groupedGaps(report: Report, which: 'all' | 'failures' = 'all'): CoverageGap[] {

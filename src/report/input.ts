@@ -608,6 +608,21 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
         c.failures = [{ action: 'DescribeInstanceImageMetadata', code: 'IncompleteDump', message: c.errorMessage }];
       }
     }
+    // AWS CLI output does not carry the region's Allowed AMIs state. Where an instance's AMI is not
+    // allowed, that state decides the finding's severity: the scope cannot read as fully checked.
+    const notAllowedIn = new Set<string>();
+    for (const rec of d.records) if (rec.ImageMetadata?.ImageAllowed === false) notAllowedIn.add(`${rec.accountId}|${rec.region}`);
+    for (const [key, c] of scopes) {
+      if (!notAllowedIn.has(key)) continue;
+      const failure = {
+        action: 'GetAllowedImagesSettings', code: 'NotInDump',
+        message: `${d.file} is AWS CLI output, which does not carry the region's Allowed AMIs state: its not-allowed findings are rated as if the state were unknown (scan the account, or run aws ec2 get-allowed-images-settings, to know whether they are enforced)`,
+      };
+      c.status = 'partial';
+      c.errorCode ??= failure.code;
+      c.errorMessage ??= failure.message;
+      c.failures = [...c.failures, failure];
+    }
     for (const c of scopes.values()) addCoverage(c, d.file, false);
   }
 

@@ -213,6 +213,7 @@ export function gapHint(status: CoverageGap['status'], cause: string, action: st
     if (cause === 'not-offered') return 'the account is not offered this region (DescribeRegions does not list it): check the region name and the partition';
     return 'skipped: see the reason';
   }
+  if (cause === 'NotInDump') return 'AWS CLI output does not carry the Allowed AMIs state: scan the account (or read aws ec2 get-allowed-images-settings) to know whether its not-allowed AMIs are blocked';
   if (cause === 'NoRoleConfigured') return 'no role to assume in this account: give --role-name, or a roleArn for it in the config';
   if (cause === 'IdentityMismatch') return 'the credentials for this account belong to another account: check the role ARN configured for it; nothing was filed under it';
   if (action === 'AssumeRole') {

@@ -213,7 +213,7 @@ export const reportSchema = {
         { type: 'null' },
         {
           type: 'object',
-          description: 'The run against a --baseline. resolved: gone, and its scope was ok in both runs; unverified: gone, but its scope was not ok in both runs (or is absent from one), so not resolved; changed: in both, severity or waiver status differs. unverified, changed and scopes are absent in reports written before they existed.',
+          description: 'The run against a --baseline. resolved: gone, and its scope was ok in both runs; unverified: gone, but its scope was not ok in one of the two runs (or is absent from one), so not resolved; changed: in both, severity or waiver status differs. unverified, changed and scopes are absent in reports written before they existed.',
           required: ['baseline', 'counts', 'new', 'resolved', 'unchanged'],
           properties: {
             baseline: { type: 'object', required: ['runId', 'startedAt', 'asOf'], properties: { runId: str, startedAt: str, asOf: str } },

@@ -117,7 +117,7 @@ describe('every output shows every bucket and never calls unverified findings re
   });
   test('Markdown', () => {
     const md = renderMarkdown(after);
-    expect(md).toContain('1 new, 1 resolved, 3 unverified, 2 changed, 1 unchanged. Unverified: gone, but the newer run could not check them (their scope was not ok in both runs, or the run did not look): not resolved.');
+    expect(md).toContain('1 new, 1 resolved, 3 unverified, 2 changed, 1 unchanged. Unverified: gone, but the newer run could not check them (their scope was not ok in one of the two runs, or the run did not look): not resolved.');
     expect(md).toContain('## Unverified findings');
     expect(md).toContain('## Changed findings');
     expect(md).toMatch(/medium → high/);

@@ -209,3 +209,16 @@ describe('records without an InstanceId are never merged by their content (case 
     expect(again.instances).toHaveLength(2);
   });
 });
+
+describe('AWS CLI output carries no Allowed AMIs state (clean-clone review)', () => {
+  test('a dump scope with a not-allowed AMI is partial, naming the missing state; one without is ok', () => {
+    const inv = inventoryFromInputs([{ file: 'd.json', doc: dump(
+      item({ ImageMetadata: { ImageId: 'ami-0123456789abcdef0', ImageAllowed: false } }),
+      item({ InstanceId: 'i-0123456789abcdef1', AvailabilityZone: 'eu-west-1a', ImageMetadata: { ImageId: 'ami-0123456789abcdef0', ImageAllowed: true } }),
+    ) }], NOW);
+    const us = inv.coverage.find((c) => c.region === 'us-east-1')!;
+    expect(us).toMatchObject({ status: 'partial', errorCode: 'NotInDump' });
+    expect(us.failures).toEqual([expect.objectContaining({ action: 'GetAllowedImagesSettings', code: 'NotInDump' })]);
+    expect(inv.coverage.find((c) => c.region === 'eu-west-1')!.status).toBe('ok');
+  });
+});
