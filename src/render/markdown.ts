@@ -184,6 +184,7 @@ function render(report: Report, c: Caps): Doc {
   }
 
   if (d) {
+    diffTable(doc, c.diffRows, 'New findings', 'new', 'Not in the baseline.', d.new);
     diffTable(doc, c.diffRows, 'Changed findings', 'changed', null, d.changed, { head: 'Change', cell: changeText });
     diffTable(doc, c.diffRows, 'Unverified findings', 'unverified', 'Gone from this run, but not resolved: their scope was not ok in one of the two runs, so this run could not confirm they are gone.', d.unverified ?? [], { head: 'Why', cell: (x) => unverifiedWhy(x) });
     diffTable(doc, c.diffRows, 'Resolved findings', 'resolved', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
