@@ -17,8 +17,8 @@ import { collectScope } from './scope.js';
 import { Interner } from './intern.js';
 import { CoverageLedger } from './ledger.js';
 import { partitionOf } from './regions.js';
-import { accountOfArn, DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount } from './plan.js';
-import { ACCOUNT_ID_RE } from '../model/ids.js';
+import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount } from './plan.js';
+import { ACCOUNT_ID_RE, accountOfArn } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 import { listedCompletely } from '../report/coverage.js';
 

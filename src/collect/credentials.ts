@@ -17,6 +17,7 @@ import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { registerCredentials } from './secrets.js';
 import { abortError } from './errors.js';
+import { MalformedResponseError } from './wire.js';
 
 export interface AssumeOptions {
   roleArn: string;
@@ -155,7 +156,7 @@ export class AssumedCredentials {
     });
     const c = out.Credentials;
     registerCredentials({ accessKeyId: c?.AccessKeyId, secretAccessKey: c?.SecretAccessKey, sessionToken: c?.SessionToken });
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw Object.assign(new Error('AssumeRole returned no credentials'), { name: 'MalformedResponse' });
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new MalformedResponseError('AssumeRole returned no credentials');
     this.assumedRoleArn = out.AssumedRoleUser?.Arn ?? null;
     const held: Held = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: this.effectiveExpiration(c.Expiration, issuedAt), issuedAt };
     this.current = held;

@@ -8,7 +8,8 @@ import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ScopeFailure } from '../model/types.js';
 import { describeError } from './errors.js';
-import { REGION_RE } from './filters.js';
+import { accountOfArn, REGION_RE } from '../model/ids.js';
+import { MalformedResponseError } from './wire.js';
 import { termSafe } from '../render/sanitize.js';
 
 export interface RegionPlan {
@@ -36,10 +37,6 @@ export type AccountPlan =
 const ENABLED = new Set(['opt-in-not-required', 'opted-in']);
 const KNOWN_STATUSES = new Set([...ENABLED, 'not-opted-in']);
 
-class MalformedRegions extends Error {
-  override name = 'MalformedResponse';
-}
-
 /**
  * An account's regions by DescribeRegions(AllRegions). With regions named by the user, only those,
  * each ending scanned or skipped (`not-offered` when the answer does not list it, `not-enabled`
@@ -50,13 +47,13 @@ export function planRegions(answer: { RegionName?: string; OptInStatus?: string 
   const status = new Map<string, string>();
   for (const r of answer ?? []) {
     const name = r.RegionName ?? '';
-    if (!REGION_RE.test(name)) throw new MalformedRegions(`DescribeRegions listed ${JSON.stringify(termSafe(name, 40))}, which is not a region name`);
+    if (!REGION_RE.test(name)) throw new MalformedResponseError(`DescribeRegions listed ${JSON.stringify(termSafe(name, 40))}, which is not a region name`);
     const st = r.OptInStatus ?? 'opt-in-not-required';
     // A region listed twice with different statuses is scanned: the call itself then says whether it is enabled.
     const prev = status.get(name);
     if (prev === undefined || (!ENABLED.has(prev) && ENABLED.has(st))) status.set(name, st);
   }
-  if (status.size === 0) throw new MalformedRegions('DescribeRegions listed no regions at all');
+  if (status.size === 0) throw new MalformedResponseError('DescribeRegions listed no regions at all');
   const plan: RegionPlan = { scan: [], skipped: [], failed: [] };
   const impossible = (region: string, what: string): void => {
     plan.failed.push({ region, failure: { action: 'DescribeRegions', code: 'MalformedResponse', message: `DescribeRegions ${what}: the answer cannot be right, so the region was not audited` } });
@@ -78,11 +75,6 @@ export function planRegions(answer: { RegionName?: string; OptInStatus?: string 
 export async function discoverRegions(client: EC2Client, named: readonly string[], limit: <T>(fn: () => Promise<T>) => Promise<T>, signal: AbortSignal | undefined, defaultEnabled?: ReadonlySet<string>): Promise<RegionPlan> {
   const out = await limit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: signal }));
   return planRegions(out.Regions, named, defaultEnabled);
-}
-
-/** The account id an assumed-role (or IAM) ARN belongs to. */
-export function accountOfArn(arn: string | null | undefined): string | null {
-  return /^arn:aws[a-z-]*:(?:sts|iam)::(\d{12}):/.exec(arn ?? '')?.[1] ?? null;
 }
 
 export function failureOf(action: string, e: unknown, prefix = ''): ScopeFailure {

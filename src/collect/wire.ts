@@ -27,7 +27,7 @@ const ERROR_ROOTS = new Set(['Response', 'ErrorResponse']);
 export class MalformedResponseError extends Error {
   override readonly name = 'MalformedResponse';
   readonly $fault = 'server';
-  constructor(message: string, readonly $metadata: { httpStatusCode?: number; requestId?: string }, $response: unknown) {
+  constructor(message: string, readonly $metadata: { httpStatusCode?: number; requestId?: string } = {}, $response?: unknown) {
     super(message);
     Object.defineProperty(this, '$response', { value: $response, enumerable: false });
   }

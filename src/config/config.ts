@@ -8,6 +8,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { Severity, WaiverSpec } from '../model/types.js';
 import { ConfigError, UserError } from '../model/errors.js';
 import { INSTANT_FORMATS } from '../model/time.js';
+import { accountOfArn } from '../model/ids.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
 
@@ -198,8 +199,6 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
   return cfg;
 }
 
-const ROLE_ARN_ACCOUNT = /^arn:aws[a-z-]*:iam::(\d{12}):role\//;
-
 /**
  * The accounts of a config: a role ARN must belong to the account it is listed for, and an account
  * listed twice is merged when both entries say the same, refused when they differ.
@@ -211,7 +210,8 @@ function checkAccounts(file: string, accounts: AuditConfig['accounts']): AuditCo
   accounts.forEach((e, i) => {
     const entry: AccountEntry = typeof e === 'string' ? { accountId: e } : e;
     if (entry.roleArn !== undefined) {
-      const inArn = ROLE_ARN_ACCOUNT.exec(entry.roleArn)?.[1];
+      // the schema has checked that it is an IAM role ARN
+      const inArn = accountOfArn(entry.roleArn);
       if (inArn !== entry.accountId) {
         throw new ConfigError(file, `accounts[${i}].roleArn`, `the role belongs to account ${inArn ?? '(none)'}, not to ${entry.accountId} it is listed for; give a role in ${entry.accountId} (arn:aws:iam::${entry.accountId}:role/NAME), or list it under "accountId": "${inArn ?? ''}"`);
       }

@@ -10,6 +10,11 @@ export const INSTANCE_ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
  */
 export const RECORD_INSTANCE_ID_RE = /^i-[0-9A-Za-z]{1,64}$/;
 
+/** The account id an IAM or STS ARN (a role, an assumed role, a user) belongs to; null for anything else. */
+export function accountOfArn(arn: string | null | undefined): string | null {
+  return /^arn:aws[a-z-]*:(?:sts|iam)::(\d{12}):/.exec(arn ?? '')?.[1] ?? null;
+}
+
 /** The region of an Availability Zone, Local Zone or Wavelength Zone name. */
 export function regionOfZone(zone: string | undefined): string | null {
   const m = /^([a-z]{2}(?:-[a-z]+)+-\d+)/.exec(zone ?? '');

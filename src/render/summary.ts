@@ -2,6 +2,7 @@
 import type { CoverageEntry, CoverageGap, DiffChange, DiffUnverified, ImagePlanEntry, Report, ReportDiff, ScopeFailure } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
+import { plural } from '../rules/dates.js';
 
 export function coverageGaps(report: Report): CoverageEntry[] {
   return report.coverage.filter((c) => c.status !== 'ok');
@@ -166,10 +167,7 @@ export function listSome(items: string[], max: number): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-/** `1 region`, `3 regions`. */
-export function plural(n: number, what: string, many = `${what}s`): string {
-  return `${n} ${n === 1 ? what : many}`;
-}
+export { plural };
 
 /** Where a grouped gap is: `in us-east-1`, `in 3 regions (a, b, c)`. */
 export function gapWhere(g: CoverageGap, maxRegions: number): string {

@@ -39,6 +39,7 @@ export function daysBetween(a: DateTime, b: DateTime): number {
   return Math.floor(b.diff(a, 'days').days);
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 region`, `3 regions` (or the plural given). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }

@@ -2,7 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { paginate, maxPagesFor, MAX_EMPTY_PAGES_IN_A_ROW } from '../../src/collect/paginate.js';
 import { CoverageLedger } from '../../src/collect/ledger.js';
-import { accountOfArn, planRegions } from '../../src/collect/plan.js';
+import { planRegions } from '../../src/collect/plan.js';
+import { accountOfArn } from '../../src/model/ids.js';
 import { emptyCoverage } from '../../src/report/coverage.js';
 
 /** A paginator over fixed pages: page i answers items[i] and tokens[i]. */
