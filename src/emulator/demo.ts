@@ -1,9 +1,11 @@
 /**
  * The built-in demo fleet: three organisation accounts plus the caller's, three regions and an
- * opt-in region nobody enabled, a healthy majority, and at least one instance for every rule.
+ * opt-in region nobody enabled, a healthy majority, and at least one instance for every rule; and
+ * the AWS Organizations organisation they belong to, managed from the caller's account, with a
+ * suspended and a closed member that have no EC2 data.
  * Dates are relative to `now`, so the demo shows the same picture on any day.
  */
-import type { Fleet, FleetInstance } from './fleet.js';
+import type { Fleet, FleetAccount, FleetInstance, FleetOrganization, FleetOrgMember, OrgAccountState } from './fleet.js';
 import type { ImageMetadata } from '../model/types.js';
 import { zonePrefix } from './generate.js';
 
@@ -19,6 +21,95 @@ export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as cons
 export const DEMO_OPT_IN_REGION = 'ap-east-1';
 /** An account the demo config trusts, whose private AMIs are shared into prod. */
 export const DEMO_TRUSTED_ACCOUNT = '555555555555';
+
+/**
+ * What will launch a bad AMI next, in prod (DEMO_ACCOUNTS.prod) us-east-1: a launch template whose
+ * version 2 ($Latest) is the deprecated AMI billing-worker-1 runs and whose version 1 is an older
+ * AMI; an Auto Scaling group on $Latest and one pinned to version 1; an SSM parameter holding the
+ * deregistered AMI payments-api-1 runs; an Image Builder recipe built on sap-bridge's not-allowed AMI.
+ */
+export const DEMO_REFERENCES = {
+  region: 'us-east-1',
+  launchTemplateId: 'lt-0de0a1b2c3d4e5f01',
+  launchTemplateName: 'web-prod',
+  /** Version 2 of the template ($Latest, not the default): the deprecated amzn2 AMI. */
+  deprecatedImageId: 'ami-0d1e2f3a4b5c60010',
+  /** Version 1 of the template (the default): an older amzn2 build, no longer on any instance. */
+  olderImageId: 'ami-0d1e2f3a4b5c60020',
+  /** Uses the template at $Latest. */
+  latestGroup: 'web-prod',
+  /** Uses the template pinned to version 1 (through a MixedInstancesPolicy). */
+  pinnedGroup: 'web-prod-v1-pinned',
+  /** Its value is the deregistered AMI payments-api-1 runs. */
+  ssmParameter: '/golden/ami/web',
+  deregisteredImageId: 'ami-0d1e2f3a4b5c60012',
+  /** Its parent image is the not-allowed AMI sap-bridge runs. */
+  imageRecipe: { name: 'sap-bridge-base', version: '1.0.0' },
+  notAllowedImageId: 'ami-0d1e2f3a4b5c60017',
+} as const;
+
+/**
+ * The demo organisation, managed from the caller's account (DEMO_ACCOUNTS.security); names and
+ * OUs agree with the report fixtures (test/helpers/fixture.ts) where both have the account:
+ *
+ *   Root
+ *   ├── Security                           security-audit (111111111111, the management account)
+ *   ├── Workloads
+ *   │   ├── Prod
+ *   │   │   ├── Payments                   payments-prod (222222222222)
+ *   │   │   └── Legacy                     legacy (444444444444, role not deployed)
+ *   │   └── Dev
+ *   │       └── Data                       data-dev (333333333333)
+ *   └── Sandbox                            old-sandbox (777777777777, SUSPENDED, no EC2 data)
+ *                                          sandbox-alice (888888888888, CLOSED, no EC2 data)
+ */
+export const DEMO_ORGANIZATION = {
+  id: 'o-dm7q2x9k4p',
+  rootId: 'r-dm7q',
+  units: {
+    security: 'ou-dm7q-securt01',
+    workloads: 'ou-dm7q-wrkld001',
+    prod: 'ou-dm7q-prod0001',
+    payments: 'ou-dm7q-paymnt01',
+    legacy: 'ou-dm7q-legacy01',
+    dev: 'ou-dm7q-dev00001',
+    data: 'ou-dm7q-data0001',
+    sandbox: 'ou-dm7q-sandbx01',
+  },
+  /** A SUSPENDED member with no EC2 data. */
+  suspended: '777777777777',
+  /** A CLOSED member with no EC2 data. */
+  closed: '888888888888',
+} as const;
+
+function demoOrganization(at: (days: number) => string): FleetOrganization {
+  const { id, rootId, units: u, suspended, closed } = DEMO_ORGANIZATION;
+  const { security, prod, dev, legacy } = DEMO_ACCOUNTS;
+  const member = (accountId: string, name: string, parentId: string, joinedDaysAgo: number, state: OrgAccountState = 'ACTIVE', joinedMethod: 'CREATED' | 'INVITED' = 'CREATED'): FleetOrgMember => ({
+    accountId, name, email: `aws+${name}@example.com`, state, parentId, joinedTimestamp: at(-joinedDaysAgo), joinedMethod,
+  });
+  return {
+    id, managementAccountId: security, rootId,
+    units: [
+      { id: u.security, name: 'Security', parentId: rootId },
+      { id: u.workloads, name: 'Workloads', parentId: rootId },
+      { id: u.prod, name: 'Prod', parentId: u.workloads },
+      { id: u.payments, name: 'Payments', parentId: u.prod },
+      { id: u.legacy, name: 'Legacy', parentId: u.prod },
+      { id: u.dev, name: 'Dev', parentId: u.workloads },
+      { id: u.data, name: 'Data', parentId: u.dev },
+      { id: u.sandbox, name: 'Sandbox', parentId: rootId },
+    ],
+    members: [
+      member(security, 'security-audit', u.security, 1900, 'ACTIVE', 'INVITED'),
+      member(prod, 'payments-prod', u.payments, 1500),
+      member(dev, 'data-dev', u.data, 1200),
+      member(legacy, 'legacy', u.legacy, 1000, 'ACTIVE', 'INVITED'),
+      member(suspended, 'old-sandbox', u.sandbox, 700, 'SUSPENDED'),
+      member(closed, 'sandbox-alice', u.sandbox, 400, 'CLOSED'),
+    ],
+  };
+}
 
 export function demoFleet(nowIso: string): Fleet {
   const now = Date.parse(nowIso);
@@ -65,7 +156,7 @@ export function demoFleet(nowIso: string): Fleet {
     Array.from({ length: count }, (_, k) => inst(region, [img.current, img.currentArm, img.windows][k % 3]!, owner, `web-${region}-${k + 1}`));
 
   const { security, prod, dev, legacy } = DEMO_ACCOUNTS;
-  return {
+  const fleet: Fleet = {
     fleetVersion: 1,
     caller: { accountId: security, arn: `arn:aws:iam::${security}:user/ami-auditor` },
     regions: [...DEMO_REGIONS.map((name) => ({ name })), { name: DEMO_OPT_IN_REGION, optIn: true }],
@@ -110,5 +201,54 @@ export function demoFleet(nowIso: string): Fleet {
         instances: { 'us-east-1': [inst('us-east-1', img.deprecated, legacy, 'forgotten-server')] },
       },
     ],
+    organization: demoOrganization(at),
   };
+  addReferences(fleet.accounts.find((x) => x.accountId === prod)!, at, img);
+  return fleet;
+}
+
+/**
+ * What will launch a bad AMI next in prod us-east-1 (see DEMO_REFERENCES), and the Allowed AMIs
+ * criteria there. Added after the instances so that their ids stay as they were.
+ *
+ * The criteria explain sap-bridge's not-allowed SUSE AMI (owner 013907871322, alias amazon,
+ * 330 days old): the first criterion takes Amazon and verified providers (it is one) but only the
+ * al2023, amzn2 and Windows Server 2025 names (it has none of them); the second takes the trusted
+ * account's golden images of at most 300 days (neither its owner, nor its name, nor its age).
+ * Every other AMI there that the fleet marks allowed matches one of them, or is prod's own.
+ */
+function addReferences(account: FleetAccount, at: (days: number) => string, img: Record<'deprecated' | 'deregistered' | 'notAllowed', ImageMetadata>): void {
+  const R = DEMO_REFERENCES;
+  const east = R.region;
+  const billing = account.instances![east]!.find((i) => i.Tags?.some((t) => t.Key === 'Name' && t.Value === 'billing-worker-1'))!;
+  account.allowedImagesCriteria = {
+    [east]: [
+      { ImageProviders: ['amazon'], ImageNames: ['al2023-ami-*', 'amzn2-ami-hvm-*', 'Windows_Server-2025-*'] },
+      { ImageProviders: [DEMO_TRUSTED_ACCOUNT], ImageNames: ['golden-base-*'], CreationDateCondition: { MaximumDaysSinceCreated: 300 } },
+    ],
+  };
+  account.launchTemplates = {
+    [east]: [{
+      id: R.launchTemplateId, name: R.launchTemplateName, defaultVersion: 1,
+      versions: [
+        { number: 1, imageId: R.olderImageId, createTime: at(-900) },
+        { number: 2, imageId: img.deprecated.ImageId, createTime: at(-790) },
+      ],
+    }],
+  };
+  account.autoScalingGroups = {
+    [east]: [
+      {
+        name: R.latestGroup, launchTemplate: { id: R.launchTemplateId, name: R.launchTemplateName, version: '$Latest' },
+        minSize: 1, maxSize: 4, desiredCapacity: 1, instanceIds: [billing.InstanceId!], createdTime: at(-790),
+      },
+      {
+        name: R.pinnedGroup,
+        mixedInstancesPolicy: { launchTemplate: { id: R.launchTemplateId, version: '1' }, overrides: [{ instanceType: 't3.micro' }, { instanceType: 'm7i.large' }] },
+        minSize: 0, maxSize: 2, desiredCapacity: 0, createdTime: at(-900),
+      },
+    ],
+  };
+  account.ssmParameters = { [east]: [{ name: R.ssmParameter, value: img.deregistered.ImageId! }] };
+  account.imageRecipes = { [east]: [{ name: R.imageRecipe.name, version: R.imageRecipe.version, parentImage: img.notAllowed.ImageId! }] };
 }

@@ -1,6 +1,6 @@
 /** EC2 Query-protocol actions of the local endpoint, answered from the fleet. */
 import { createHash } from 'node:crypto';
-import type { Fleet, FleetAccount, FleetInstance } from './fleet.js';
+import type { Fleet, FleetAccount, FleetImageCriterion, FleetInstance, FleetLaunchTemplate, FleetLaunchTemplateVersion } from './fleet.js';
 import { optInStatus } from './fleet.js';
 import { el, esc } from './xml.js';
 import type { FaultRule, PagingFault } from './faults.js';
@@ -173,7 +173,7 @@ function maxResults(params: URLSearchParams, min: number, max: number, dflt: num
   if (raw === null) return dflt;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ApiError('InvalidParameterValue', `Value ( ${raw} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`);
+    throw new ApiError('InvalidParameterValue', `Value ( ${raw} ) for parameter maxResults is invalid. ${max === Infinity ? `Expecting a value greater than or equal to ${min}` : `Expecting a value between ${min} and ${max}`}.`);
   }
   return n;
 }
@@ -302,7 +302,249 @@ function breakRegions(fleet: Fleet, regions: RegionItem[], fault: FaultRule | un
   }
 }
 
+const stringSet = (name: string, values: string[] | undefined): string => (values ? `<${name}>${values.map((v) => el('item', v)).join('')}</${name}>` : '');
+
+function criterionXml(c: FleetImageCriterion): string {
+  return '<item>'
+    + stringSet('imageProviderSet', c.ImageProviders)
+    + stringSet('marketplaceProductCodeSet', c.MarketplaceProductCodes)
+    + stringSet('imageNameSet', c.ImageNames)
+    + (c.DeprecationTimeCondition ? `<deprecationTimeCondition>${el('maximumDaysSinceDeprecated', c.DeprecationTimeCondition.MaximumDaysSinceDeprecated)}</deprecationTimeCondition>` : '')
+    + (c.CreationDateCondition ? `<creationDateCondition>${el('maximumDaysSinceCreated', c.CreationDateCondition.MaximumDaysSinceCreated)}</creationDateCondition>` : '')
+    + '</item>';
+}
+
+/**
+ * The region's Allowed AMIs settings: the state, the fleet's criteria (sent whatever the state,
+ * as AWS keeps them while disabled; without any, a region that is not `disabled` answers
+ * `{ImageProviders: [amazon]}`) and who manages them (default `account`).
+ */
 export function getAllowedImagesSettings(call: Ec2Call): string {
   const state = call.account?.allowedImages?.[call.region] ?? 'disabled';
-  return `<state>${state}</state>${state === 'disabled' ? '' : '<imageCriterionSet><item><imageProviderSet><item>amazon</item></imageProviderSet></item></imageCriterionSet>'}<managedBy>account</managedBy>`;
+  const criteria = call.account?.allowedImagesCriteria?.[call.region] ?? (state === 'disabled' ? undefined : [{ ImageProviders: ['amazon'] }]);
+  const set = criteria === undefined ? '' : criteria.length ? `<imageCriterionSet>${criteria.map(criterionXml).join('')}</imageCriterionSet>` : '<imageCriterionSet/>';
+  return `<state>${state}</state>${set}${el('managedBy', call.account?.allowedImagesManagedBy?.[call.region] ?? 'account')}`;
+}
+
+// ---- DescribeImageReferences ---------------------------------------------------------------
+
+const AMI_ID_RE = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const REFERENCE_TYPES = ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter', 'imagebuilder:ImageRecipe', 'imagebuilder:ContainerRecipe'] as const;
+type ReferenceType = (typeof REFERENCE_TYPES)[number];
+const INSTANCE_STATES = ['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped'];
+const DEFAULT_VERSION_DEPTH = 10;
+/** DescribeImageReferences documents no default page size; the emulator uses this one. */
+const DEFAULT_REFERENCE_PAGE = 1000;
+
+/** The ARN partition of a region. */
+function partition(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** Reads `ResourceType.N.ResourceType` and `ResourceType.N.ResourceTypeOption.M.OptionName/OptionValue.K`. */
+function resourceTypeParams(params: URLSearchParams): { type: string; options: { name: string; values: string[] }[] }[] {
+  const byN = new Map<number, { type: string; options: Map<number, { name: string; values: [number, string][] }> }>();
+  for (const [k, v] of params) {
+    const m = /^ResourceType\.(\d+)\.(?:(ResourceType)|ResourceTypeOption\.(\d+)\.(?:(OptionName)|OptionValue\.(\d+)))$/.exec(k);
+    if (!m) continue;
+    const t = byN.get(Number(m[1])) ?? { type: '', options: new Map() };
+    byN.set(Number(m[1]), t);
+    if (m[2]) t.type = v;
+    else {
+      const o = t.options.get(Number(m[3])) ?? { name: '', values: [] };
+      t.options.set(Number(m[3]), o);
+      if (m[4]) o.name = v;
+      else o.values.push([Number(m[5]), v]);
+    }
+  }
+  return [...byN.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => ({
+    type: t.type,
+    options: [...t.options.entries()].sort((a, b) => a[0] - b[0]).map(([, o]) => ({ name: o.name, values: o.values.sort((a, b) => a[0] - b[0]).map((x) => x[1]) })),
+  }));
+}
+
+interface ReferenceScope { states: Set<string> | null; depth: number }
+
+/** Which resource types a call asks about, with their options (ResourceTypes' options take precedence over the defaults). */
+function referenceScopes(params: URLSearchParams): Map<ReferenceType, ReferenceScope> {
+  const all = params.get('IncludeAllResourceTypes') === 'true';
+  const asked = resourceTypeParams(params);
+  if (!all && asked.length === 0) throw new ApiError('MissingParameter', 'Either IncludeAllResourceTypes or ResourceTypes must be specified.');
+  const scopes = new Map<ReferenceType, ReferenceScope>();
+  if (all) for (const t of REFERENCE_TYPES) scopes.set(t, { states: null, depth: DEFAULT_VERSION_DEPTH });
+  for (const a of asked) {
+    if (!(REFERENCE_TYPES as readonly string[]).includes(a.type)) {
+      throw new ApiError('InvalidParameterValue', `Value (${a.type}) for parameter ResourceType is invalid. Valid values: ${REFERENCE_TYPES.join(', ')}.`);
+    }
+    const type = a.type as ReferenceType;
+    const scope: ReferenceScope = { states: null, depth: DEFAULT_VERSION_DEPTH };
+    for (const o of a.options) {
+      const allowed = type === 'ec2:Instance' ? 'state-name' : type === 'ec2:LaunchTemplate' ? 'version-depth' : null;
+      if (o.name !== allowed) {
+        throw new ApiError('InvalidParameterValue', allowed
+          ? `Value (${o.name}) for parameter OptionName is invalid. Valid value for ${type}: ${allowed}.`
+          : `ResourceTypeOptions are valid only for ec2:Instance and ec2:LaunchTemplate, not ${type}.`);
+      }
+      if (o.values.length === 0) throw new ApiError('MissingParameter', `The request must contain the parameter OptionValues for ${o.name}.`);
+      if (o.name === 'state-name') {
+        const bad = o.values.find((v) => !INSTANCE_STATES.includes(v));
+        if (bad !== undefined) throw new ApiError('InvalidParameterValue', `Value (${bad}) for option state-name is invalid. Valid values: ${INSTANCE_STATES.join(', ')}.`);
+        scope.states = new Set(o.values);
+      } else {
+        const n = Number(o.values[0]);
+        if (o.values.length !== 1 || !/^\d+$/.test(o.values[0]!) || n < 1 || n > 10000) {
+          throw new ApiError('InvalidParameterValue', `Value (${o.values.join(', ')}) for option version-depth is invalid. Expecting one integer between 1 and 10000.`);
+        }
+        scope.depth = n;
+      }
+    }
+    scopes.set(type, scope);
+  }
+  return new Map(REFERENCE_TYPES.filter((t) => scopes.has(t)).map((t) => [t, scopes.get(t)!]));
+}
+
+interface ImageReferenceItem { imageId: string; type: ReferenceType; arn: string }
+
+/**
+ * DescribeImageReferences: the resources of the caller's account and region that reference each
+ * image, per image in request order, then per type (instances, launch templates, SSM parameters,
+ * image recipes, container recipes), then in fleet order. A launch template appears once per
+ * image however many of its checked versions name it.
+ */
+export function describeImageReferences(call: Ec2Call): string {
+  const ids = [...new Set(listParam(call.params, 'ImageId'))];
+  if (ids.length === 0) throw new ApiError('MissingParameter', 'The request must contain the parameter ImageId');
+  if (ids.length > 10) throw new ApiError('InvalidParameterValue', `Value (${ids.length}) for parameter ImageIds is invalid. Specify between 1 and 10 image IDs.`);
+  const bad = ids.find((id) => !AMI_ID_RE.test(id));
+  if (bad !== undefined) throw new ApiError('InvalidAMIID.Malformed', `Invalid id: "${bad}" (expecting "ami-...")`);
+  const scopes = referenceScopes(call.params);
+  const max = maxResults(call.params, 5, Infinity, DEFAULT_REFERENCE_PAGE);
+  const a = call.account;
+  const r = call.region;
+  const base = partition(r);
+  const acct = call.accountId;
+  const items: ImageReferenceItem[] = [];
+  for (const id of ids) {
+    for (const [type, scope] of scopes) {
+      if (type === 'ec2:Instance') {
+        for (const i of a?.instances?.[r] ?? []) {
+          if (i.ImageMetadata?.ImageId !== id || !i.InstanceId) continue;
+          if (scope.states && !scope.states.has(i.State?.Name ?? '')) continue;
+          items.push({ imageId: id, type, arn: `arn:${base}:ec2:${r}:${acct}:instance/${i.InstanceId}` });
+        }
+      } else if (type === 'ec2:LaunchTemplate') {
+        for (const t of a?.launchTemplates?.[r] ?? []) {
+          const newest = [...t.versions].sort((x, y) => y.number - x.number).slice(0, scope.depth);
+          if (newest.some((v) => v.imageId === id)) items.push({ imageId: id, type, arn: `arn:${base}:ec2:${r}:${acct}:launch-template/${t.id}` });
+        }
+      } else if (type === 'ssm:Parameter') {
+        for (const p of a?.ssmParameters?.[r] ?? []) {
+          if (p.value === id) items.push({ imageId: id, type, arn: `arn:${base}:ssm:${r}:${acct}:parameter/${p.name.replace(/^\/+/, '')}` });
+        }
+      } else {
+        const image = type === 'imagebuilder:ImageRecipe';
+        for (const x of (image ? a?.imageRecipes : a?.containerRecipes)?.[r] ?? []) {
+          if (x.parentImage === id) items.push({ imageId: id, type, arn: `arn:${base}:imagebuilder:${r}:${acct}:${image ? 'image-recipe' : 'container-recipe'}/${x.name}/${x.version}` });
+        }
+      }
+    }
+  }
+  const p = page(call, 'DescribeImageReferences', items, max);
+  const set = p.items.length
+    ? `<imageReferenceSet>${p.items.map((x) => `<item>${el('imageId', x.imageId)}${el('resourceType', x.type)}${el('arn', x.arn)}</item>`).join('')}</imageReferenceSet>`
+    : '<imageReferenceSet/>';
+  return set + el('nextToken', p.next);
+}
+
+// ---- DescribeLaunchTemplateVersions ---------------------------------------------------------
+
+const LT_ID_RE = /^lt-[0-9a-f]{17}$/;
+const ALL_TEMPLATES_MESSAGE = 'To describe the launch template data for all your launch templates, for \u2018--versions\u2019 specify \u2018$Latest\u2019, \u2018$Default\u2019, or both, and omit \u2018--launch-template-id\u2019, \u2018--launch-template-name\u2019, and version numbers. To describe the launch template data for a specific launch template, specify \u2018--launch-template-id\u2019 or \u2018--launch-template-name\u2019, and for \u2018--versions\u2019 specify one or more of the following values: \u2018$Latest\u2019, \u2018$Default\u2019, or one or more version numbers.';
+
+type TemplateVersion = { t: FleetLaunchTemplate; v: FleetLaunchTemplateVersion };
+
+function versionOf(t: FleetLaunchTemplate, spec: string): FleetLaunchTemplateVersion {
+  const n = spec === '$Latest' ? Math.max(...t.versions.map((v) => v.number)) : spec === '$Default' ? t.defaultVersion : Number(spec);
+  const v = t.versions.find((x) => x.number === n);
+  if (!v) throw new ApiError('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${spec} for launch template ${t.id}.`);
+  return v;
+}
+
+const LTV_FILTERS: Record<string, (x: TemplateVersion) => (string | undefined)[]> = {
+  'image-id': (x) => [x.v.imageId],
+  'is-default-version': (x) => [String(x.v.number === x.t.defaultVersion)],
+  'create-time': (x) => launchTimeForms(x.v.createTime),
+};
+
+/**
+ * DescribeLaunchTemplateVersions for one template (by id or name: the versions asked for in
+ * request order, or every version newest first, within MinVersion..MaxVersion), or for every
+ * template of the account and region ($Latest and/or $Default only).
+ */
+export function describeLaunchTemplateVersions(call: Ec2Call): string {
+  const p = call.params;
+  const id = p.get('LaunchTemplateId');
+  const name = p.get('LaunchTemplateName');
+  const versions = listParam(p, 'LaunchTemplateVersion');
+  const max = maxResults(p, 1, 200, Infinity);
+  const templates = call.account?.launchTemplates?.[call.region] ?? [];
+  if (id !== null && name !== null) throw new ApiError('InvalidParameterCombination', 'Specify either the launch template ID or the launch template name, but not both.');
+  for (const v of versions) {
+    if (!/^(\$Latest|\$Default|[1-9]\d*)$/.test(v)) throw new ApiError('InvalidParameterValue', `Value (${v}) for parameter versions is invalid. Expecting $Latest, $Default or a version number.`);
+  }
+  let items: TemplateVersion[];
+  if (id === null && name === null) {
+    if (versions.length === 0) throw new ApiError('MissingParameter', ALL_TEMPLATES_MESSAGE);
+    if (versions.some((v) => v !== '$Latest' && v !== '$Default')) throw new ApiError('InvalidParameterValue', ALL_TEMPLATES_MESSAGE);
+    items = [];
+    for (const t of templates) {
+      const seen = new Set<number>();
+      for (const v of versions) {
+        const ver = versionOf(t, v);
+        if (!seen.has(ver.number)) items.push({ t, v: ver });
+        seen.add(ver.number);
+      }
+    }
+  } else {
+    let t: FleetLaunchTemplate | undefined;
+    if (id !== null) {
+      if (!LT_ID_RE.test(id)) throw new ApiError('InvalidLaunchTemplateId.Malformed', `The launch template ID '${id}' is malformed. Specify the launch template ID in the form lt-xxxxxxxxxxxxxxxxx.`);
+      t = templates.find((x) => x.id === id);
+      if (!t) throw new ApiError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${id}, does not exist.`);
+    } else {
+      t = templates.find((x) => x.name === name);
+      if (!t) throw new ApiError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${name}, does not exist.`);
+    }
+    const tpl = t;
+    if (versions.length) {
+      const seen = new Set<number>();
+      items = [];
+      for (const v of versions) {
+        const ver = versionOf(tpl, v);
+        if (!seen.has(ver.number)) items.push({ t: tpl, v: ver });
+        seen.add(ver.number);
+      }
+    } else {
+      const bound = (key: string): number | null => {
+        const raw = p.get(key);
+        if (raw === null) return null;
+        if (!/^\d+$/.test(raw)) throw new ApiError('InvalidParameterValue', `Value (${raw}) for parameter ${key} is invalid. Expecting a version number.`);
+        return Number(raw);
+      };
+      const lo = bound('MinVersion') ?? 1;
+      const hi = bound('MaxVersion') ?? Infinity;
+      items = [...tpl.versions].sort((x, y) => y.number - x.number).filter((v) => v.number >= lo && v.number <= hi).map((v) => ({ t: tpl, v }));
+    }
+  }
+  for (const f of filterParams(p)) {
+    const get = LTV_FILTERS[f.name];
+    if (!get) throw new ApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+    const res = f.values.map(glob);
+    items = items.filter((x) => get(x).some((v) => v !== undefined && res.some((re) => re.test(v))));
+  }
+  const pg = page(call, 'DescribeLaunchTemplateVersions', items, max);
+  const set = pg.items.length
+    ? `<launchTemplateVersionSet>${pg.items.map(({ t, v }) => `<item>${el('launchTemplateId', t.id)}${el('launchTemplateName', t.name)}${el('versionNumber', v.number)}${v.createTime ? el('createTime', new Date(v.createTime).toISOString()) : ''}${el('defaultVersion', v.number === t.defaultVersion)}<launchTemplateData>${el('imageId', v.imageId)}</launchTemplateData></item>`).join('')}</launchTemplateVersionSet>`
+    : '<launchTemplateVersionSet/>';
+  return set + el('nextToken', pg.next);
 }

@@ -1,7 +1,7 @@
 /**
  * Fault injection for the local endpoint: added latency, per account x region x action token
  * buckets, error rules, broken responses, broken paginators, broken DescribeRegions answers and
- * clock skew (see docs/emulator.md for the file format).
+ * clock skew, for EC2, STS and Organizations calls (see docs/emulator.md for the file format).
  */
 import { UserError } from '../model/errors.js';
 
@@ -19,10 +19,20 @@ export type RegionsFault = (typeof REGIONS_FAULTS)[number];
 /** Actions a `paging` rule applies to. */
 export const PAGED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances']);
 
+/** The services the endpoint serves. */
+export type Service = 'ec2' | 'sts' | 'organizations' | 'autoscaling';
+export const SERVICES: readonly Service[] = ['ec2', 'sts', 'organizations', 'autoscaling'];
+
+/** Services added after the fault format: a rule without `service` reaches them only by naming the call's `action`. */
+const NAMED_ONLY: ReadonlySet<Service> = new Set(['organizations', 'autoscaling']);
+
 export interface FaultRule {
-  /** `ec2` or `sts`; any when absent. */
-  service?: 'ec2' | 'sts';
-  /** API action, e.g. DescribeInstanceImageMetadata; any when absent. */
+  /**
+   * `ec2`, `sts`, `organizations` or `autoscaling`; when absent, EC2 and STS calls (Organizations
+   * and Auto Scaling calls only when the rule names their `action`).
+   */
+  service?: Service;
+  /** API action, e.g. DescribeInstanceImageMetadata, ListAccounts or DescribeAutoScalingGroups; any when absent. */
   action?: string;
   /** Account the call acts as; any when absent. */
   account?: string;
@@ -67,7 +77,7 @@ export interface FaultPlan {
   /** Token buckets per account x region x action; default 100 tokens, 20/s. */
   throttle?: ThrottleSettings | null;
   /** Added latency per service, in ms. */
-  latencyMs?: { ec2?: number; sts?: number };
+  latencyMs?: { ec2?: number; sts?: number; organizations?: number; autoscaling?: number };
   /** Caps the lifetime of credentials AssumeRole issues (to test refresh on long runs). */
   credentialLifetimeSeconds?: number;
   /**
@@ -82,13 +92,16 @@ export const DEFAULT_THROTTLE: ThrottleSettings = { capacity: 100, refillPerSeco
 const STATUS: Record<string, number> = {
   RequestLimitExceeded: 503, InternalError: 500, InternalFailure: 500, ServerInternal: 500, Unavailable: 503, ServiceUnavailable: 503,
   UnauthorizedOperation: 403, AccessDenied: 403, AuthFailure: 401, OptInRequired: 401, DryRunOperation: 412, RegionDisabledException: 403,
+  // Organizations (JSON 1.1): ServiceException is its only server fault; AccessDeniedException,
+  // TooManyRequestsException and the others are 400.
+  ServiceException: 500, MissingAuthenticationTokenException: 403,
 };
 
 export function statusFor(code: string): number {
   return STATUS[code] ?? 400;
 }
 
-export interface CallContext { service: 'ec2' | 'sts'; action: string; account: string; region: string }
+export interface CallContext { service: Service; action: string; account: string; region: string }
 
 /** Holds the plan's mutable state: rule hit counters and token buckets. */
 export class FaultState {
@@ -103,6 +116,8 @@ export class FaultState {
   }
 
   private matches(r: FaultRule, c: CallContext): boolean {
+    // Rules predate Organizations and Auto Scaling: one without `service` reaches their calls only by naming the action.
+    if (NAMED_ONLY.has(c.service) && r.service !== c.service && !r.action) return false;
     return (!r.service || r.service === c.service) && (!r.action || r.action === c.action) && (!r.account || r.account === c.account) && (!r.region || r.region === c.region);
   }
 
@@ -148,12 +163,19 @@ export class FaultState {
     return zones;
   }
 
-  /** Takes a token from the call's bucket; false when the bucket is empty. */
+  /**
+   * Takes a token from the call's bucket; false when the bucket is empty. EC2 and Auto Scaling
+   * calls all have buckets (per account, region and action); an Organizations call only when an
+   * override names its action (one bucket per account and action: the service is global); STS
+   * calls never.
+   */
   take(c: CallContext): boolean {
-    if (!this.throttle || c.service !== 'ec2') return true;
-    const key = `${c.account}|${c.region}|${c.action}`;
+    if (!this.throttle || c.service === 'sts') return true;
+    const org = c.service === 'organizations';
+    const key = org ? `${c.account}|global|${c.action}` : `${c.service}|${c.account}|${c.region}|${c.action}`;
     const now = this.clock();
-    const o = this.throttle.overrides?.find((x) => (!x.account || x.account === c.account) && (!x.region || x.region === c.region) && (!x.action || x.action === c.action));
+    const o = this.throttle.overrides?.find((x) => (!x.account || x.account === c.account) && (!x.region || x.region === c.region) && (org ? x.action === c.action : !x.action || x.action === c.action));
+    if (org && !o) return true;
     const { capacity, refillPerSecond } = o ?? this.throttle;
     const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
     b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
@@ -187,7 +209,7 @@ export function validateFaults(doc: unknown, file = 'faults'): FaultPlan {
     for (const k of ['service', 'action', 'account', 'region', 'error', 'message', 'body', 'contentType', 'regionName', 'disruptedZone'] as const) {
       if (r[k] !== undefined && typeof r[k] !== 'string') fail(`rules[${i}].${k}`, 'expected a string');
     }
-    if (r.service !== undefined && r.service !== 'ec2' && r.service !== 'sts') fail(`rules[${i}].service`, 'expected ec2 or sts');
+    if (r.service !== undefined && !(SERVICES as readonly string[]).includes(r.service)) fail(`rules[${i}].service`, `expected ${list(SERVICES)}`);
     if (r.kind !== undefined && !(FAULT_KINDS as readonly string[]).includes(r.kind)) fail(`rules[${i}].kind`, `expected ${list(FAULT_KINDS)}`);
     if (r.kind === 'error' && !r.error) fail(`rules[${i}].error`, 'an error rule needs an error code');
     if (r.kind === 'raw' && typeof r.body !== 'string') fail(`rules[${i}].body`, 'a raw rule needs a body (a string)');

@@ -1,9 +1,10 @@
 /**
  * The fleet the local endpoint serves: accounts -> regions -> instances, with the EC2 API's own
- * field names for instances (see docs/fleet-format.md).
+ * field names for instances, and optionally an AWS Organizations organisation (see docs/emulator.md).
  */
 import type { InstanceRecord } from '../model/types.js';
 import { UserError } from '../model/errors.js';
+import { checkOrganization } from './organizations.js';
 
 export type FleetInstance = Omit<InstanceRecord, 'accountId' | 'region'>;
 
@@ -27,8 +28,142 @@ export interface FleetAccount {
   optedInRegions?: string[];
   /** Allowed AMIs state per region (default `disabled`). */
   allowedImages?: Record<string, 'enabled' | 'audit-mode' | 'disabled'>;
+  /**
+   * Allowed AMIs image criteria per region, in the API's own field names (as
+   * `get-allowed-images-settings` prints them). Absent: a region whose state is not `disabled`
+   * answers one criterion, `{ ImageProviders: ['amazon'] }`.
+   */
+  allowedImagesCriteria?: Record<string, FleetImageCriterion[]>;
+  /** Who manages the Allowed AMIs settings, per region (default `account`). */
+  allowedImagesManagedBy?: Record<string, 'account' | 'declarative-policy'>;
   /** Instances per region. */
   instances?: Record<string, FleetInstance[]>;
+  /** EC2 launch templates per region (DescribeLaunchTemplateVersions, DescribeImageReferences). */
+  launchTemplates?: Record<string, FleetLaunchTemplate[]>;
+  /** Auto Scaling groups per region (DescribeAutoScalingGroups). */
+  autoScalingGroups?: Record<string, FleetAutoScalingGroup[]>;
+  /** SSM parameters per region; one references an image when its value is that AMI id. */
+  ssmParameters?: Record<string, FleetSsmParameter[]>;
+  /** EC2 Image Builder image recipes per region; one references its `parentImage`. */
+  imageRecipes?: Record<string, FleetRecipe[]>;
+  /** EC2 Image Builder container recipes per region; one references its `parentImage`. */
+  containerRecipes?: Record<string, FleetRecipe[]>;
+}
+
+/** One Allowed AMIs image criterion (the API's ImageCriterion; only the parameters given count). */
+export interface FleetImageCriterion {
+  /** `amazon`, `aws-marketplace`, `aws-backup-vault`, `none` or 12-digit account ids. */
+  ImageProviders?: string[];
+  MarketplaceProductCodes?: string[];
+  /** Exact names or patterns with `*` and `?`. */
+  ImageNames?: string[];
+  DeprecationTimeCondition?: { MaximumDaysSinceDeprecated: number };
+  CreationDateCondition?: { MaximumDaysSinceCreated: number };
+}
+
+export interface FleetLaunchTemplateVersion {
+  /** 1, 2, ... (unique within the template). */
+  number: number;
+  /** The AMI the version launches (`launchTemplateData.imageId`); may be absent. */
+  imageId?: string;
+  /** ISO 8601; not sent when absent. */
+  createTime?: string;
+}
+
+export interface FleetLaunchTemplate {
+  /** lt- and 17 hex digits. */
+  id: string;
+  /** 3-128 characters: letters, digits and ( ) . / - _ */
+  name: string;
+  /** The number of one of `versions`. */
+  defaultVersion: number;
+  versions: FleetLaunchTemplateVersion[];
+}
+
+/** A group's launch template: `id` or `name` (or both); `version` `$Latest`, `$Default` or a number (default `$Default`). */
+export interface FleetLaunchTemplateSpec {
+  id?: string;
+  name?: string;
+  version?: string;
+}
+
+export interface FleetAutoScalingGroup {
+  /** 1-255 characters, unique within the account and region. */
+  name: string;
+  /** The group launches from this template (at most one of launchTemplate and mixedInstancesPolicy; neither = a launch configuration). */
+  launchTemplate?: FleetLaunchTemplateSpec;
+  mixedInstancesPolicy?: {
+    launchTemplate: FleetLaunchTemplateSpec;
+    /** Per instance type; an override's launchTemplate replaces the policy's for that type, its imageId the template's AMI. */
+    overrides?: { instanceType?: string; launchTemplate?: FleetLaunchTemplateSpec; imageId?: string }[];
+  };
+  /** Defaults: desiredCapacity = instanceIds.length, minSize = desiredCapacity, maxSize = max(desiredCapacity, 1). */
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+  /** Instances of the same account and region that belong to the group. */
+  instanceIds?: string[];
+  /** ISO 8601; 2024-01-01T00:00:00Z when absent. */
+  createdTime?: string;
+  /** Group tags (DescribeAutoScalingGroups filters tag-key, tag-value, tag:<key>). */
+  tags?: { key: string; value: string }[];
+}
+
+export interface FleetSsmParameter {
+  /** As SSM spells it, e.g. `/golden/ami/web` or `golden-ami`. */
+  name: string;
+  value: string;
+}
+
+export interface FleetRecipe {
+  name: string;
+  /** Semantic version, e.g. 1.0.0. */
+  version: string;
+  /** An AMI id, or anything else (an Image Builder image ARN, ...) that references no AMI. */
+  parentImage: string;
+}
+
+/** An account's state in AWS Organizations (the API's `Account.State`). */
+export type OrgAccountState = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED' | 'PENDING_ACTIVATION';
+
+export interface FleetOrgUnit {
+  /** ou-[0-9a-z]{4,32}-[a-z0-9]{8,32} */
+  id: string;
+  name: string;
+  /** The root's id or another unit's id. */
+  parentId: string;
+}
+
+export interface FleetOrgMember {
+  accountId: string;
+  name: string;
+  email: string;
+  state: OrgAccountState;
+  /** The root's id or a unit's id. */
+  parentId: string;
+  /** ISO 8601; 2020-01-01T00:00:00Z when absent. */
+  joinedTimestamp?: string;
+  /** How the account joined; CREATED when absent. */
+  joinedMethod?: 'CREATED' | 'INVITED';
+}
+
+/** The AWS Organizations organisation the endpoint serves (see docs/emulator.md). */
+export interface FleetOrganization {
+  /** o-[a-z0-9]{10,32} */
+  id: string;
+  /** 12 digits; must be one of `members`. */
+  managementAccountId: string;
+  /** r-[0-9a-z]{4,32} */
+  rootId: string;
+  units: FleetOrgUnit[];
+  /** Members need not be in fleet.accounts (an org member with no EC2 data is fine). */
+  members: FleetOrgMember[];
+  /** Accounts besides the management account allowed to call Organizations. */
+  delegatedAdministrators?: string[];
+  /** Most items per page the endpoint returns (never more than the caller's MaxResults); default 20. */
+  pageSize?: number;
+  /** Every Nth page comes back with no items but a NextToken; default 0 = never. */
+  emptyPageEvery?: number;
 }
 
 export interface Fleet {
@@ -36,6 +171,8 @@ export interface Fleet {
   caller: { accountId: string; arn?: string };
   regions: FleetRegion[];
   accounts: FleetAccount[];
+  /** AWS Organizations: served only when present (otherwise AWSOrganizationsNotInUseException). */
+  organization?: FleetOrganization;
 }
 
 const ACCOUNT_RE = /^\d{12}$/;
@@ -75,8 +212,171 @@ export function validateFleet(doc: unknown, file = 'fleet'): Fleet {
     for (const [region, state] of Object.entries(acc.allowedImages ?? {})) {
       if (!['enabled', 'audit-mode', 'disabled'].includes(state)) fail(`accounts[${i}].allowedImages.${region}`, 'expected enabled, audit-mode or disabled');
     }
+    checkReferences(acc, `accounts[${i}]`, regionNames, fail);
   });
+  if (f.organization !== undefined) checkOrganization(f.organization, fail);
   return doc as Fleet;
+}
+
+type Fail = (path: string, what: string) => never;
+
+const LT_ID_RE = /^lt-[0-9a-f]{17}$/;
+const LT_NAME_RE = /^[a-zA-Z0-9().\/_-]{3,128}$/;
+const LT_VERSION_RE = /^(\$Latest|\$Default|[1-9]\d*)$/;
+const IMAGE_PROVIDER_RE = /^(amazon|aws-marketplace|aws-backup-vault|none|\d{12})$/;
+const PRODUCT_CODE_RE = /^[a-zA-Z0-9]{1,25}$/;
+const IMAGE_NAME_RE = /^[a-zA-Z0-9()[\].\/\-'@_*? ]{1,128}$/;
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
+
+/** The per-region maps of an account: each key a listed region, each value an array. */
+function perRegion(acc: Record<string, unknown>, key: string, at: string, regions: Set<string>, fail: Fail): [string, unknown[]][] {
+  const v = acc[key];
+  if (v === undefined) return [];
+  if (!isObject(v)) fail(`${at}.${key}`, 'expected an object keyed by region');
+  return Object.entries(v as Record<string, unknown>).map(([region, list]) => {
+    if (!regions.has(region)) fail(`${at}.${key}.${region}`, 'region is not listed in regions');
+    if (!Array.isArray(list)) fail(`${at}.${key}.${region}`, 'expected an array');
+    return [region, list as unknown[]];
+  });
+}
+
+function checkSpec(spec: unknown, at: string, fail: Fail): void {
+  if (!isObject(spec)) fail(at, 'expected {id?, name?, version?}');
+  const s = spec as Record<string, unknown>;
+  if (s.id === undefined && s.name === undefined) fail(at, 'expected an id or a name');
+  if (s.id !== undefined && (typeof s.id !== 'string' || !LT_ID_RE.test(s.id))) fail(`${at}.id`, 'expected a launch template id (lt- and 17 hex digits)');
+  if (s.name !== undefined && (typeof s.name !== 'string' || !LT_NAME_RE.test(s.name))) fail(`${at}.name`, 'expected a launch template name (3-128 letters, digits, ( ) . / - _)');
+  if (s.version !== undefined && (typeof s.version !== 'string' || !LT_VERSION_RE.test(s.version))) fail(`${at}.version`, 'expected $Latest, $Default or a version number');
+}
+
+/** Checks the launch templates, Auto Scaling groups, SSM parameters, recipes and Allowed AMIs criteria of one account. */
+function checkReferences(acc: FleetAccount, at: string, regions: Set<string>, fail: Fail): void {
+  const a = acc as unknown as Record<string, unknown>;
+  for (const [region, list] of perRegion(a, 'launchTemplates', at, regions, fail)) {
+    const ids = new Set<string>();
+    const names = new Set<string>();
+    list.forEach((t, j) => {
+      const p = `${at}.launchTemplates.${region}[${j}]`;
+      if (!isObject(t)) fail(p, 'expected {id, name, defaultVersion, versions}');
+      const lt = t as Record<string, unknown>;
+      if (typeof lt.id !== 'string' || !LT_ID_RE.test(lt.id)) fail(`${p}.id`, 'expected a launch template id (lt- and 17 hex digits)');
+      if (ids.has(lt.id as string)) fail(`${p}.id`, `duplicate launch template ${String(lt.id)}`);
+      ids.add(lt.id as string);
+      if (typeof lt.name !== 'string' || !LT_NAME_RE.test(lt.name)) fail(`${p}.name`, 'expected a launch template name (3-128 letters, digits, ( ) . / - _)');
+      if (names.has(lt.name as string)) fail(`${p}.name`, `duplicate launch template name ${String(lt.name)}`);
+      names.add(lt.name as string);
+      if (!Array.isArray(lt.versions) || lt.versions.length === 0) fail(`${p}.versions`, 'expected a non-empty array of {number, imageId?, createTime?}');
+      const numbers = new Set<number>();
+      (lt.versions as unknown[]).forEach((v, k) => {
+        const vp = `${p}.versions[${k}]`;
+        if (!isObject(v)) fail(vp, 'expected {number, imageId?, createTime?}');
+        const ver = v as Record<string, unknown>;
+        if (!Number.isInteger(ver.number) || (ver.number as number) < 1) fail(`${vp}.number`, 'expected a version number (1, 2, ...)');
+        if (numbers.has(ver.number as number)) fail(`${vp}.number`, `duplicate version ${String(ver.number)}`);
+        numbers.add(ver.number as number);
+        if (ver.imageId !== undefined && typeof ver.imageId !== 'string') fail(`${vp}.imageId`, 'expected a string');
+        if (ver.createTime !== undefined && (typeof ver.createTime !== 'string' || Number.isNaN(Date.parse(ver.createTime)))) fail(`${vp}.createTime`, 'expected an ISO 8601 time');
+      });
+      if (!numbers.has(lt.defaultVersion as number)) fail(`${p}.defaultVersion`, 'expected the number of one of versions');
+    });
+  }
+  for (const [region, list] of perRegion(a, 'autoScalingGroups', at, regions, fail)) {
+    const known = new Set((acc.instances?.[region] ?? []).map((x) => x.InstanceId));
+    const names = new Set<string>();
+    list.forEach((g, j) => {
+      const p = `${at}.autoScalingGroups.${region}[${j}]`;
+      if (!isObject(g)) fail(p, 'expected {name, launchTemplate?, mixedInstancesPolicy?, ...}');
+      const grp = g as Record<string, unknown>;
+      if (typeof grp.name !== 'string' || grp.name.length < 1 || grp.name.length > 255) fail(`${p}.name`, 'expected a group name (1-255 characters)');
+      if (names.has(grp.name as string)) fail(`${p}.name`, `duplicate group ${String(grp.name)}`);
+      names.add(grp.name as string);
+      if (grp.launchTemplate !== undefined && grp.mixedInstancesPolicy !== undefined) fail(p, 'a group has a launchTemplate or a mixedInstancesPolicy, not both');
+      if (grp.launchTemplate !== undefined) checkSpec(grp.launchTemplate, `${p}.launchTemplate`, fail);
+      if (grp.mixedInstancesPolicy !== undefined) {
+        const m = grp.mixedInstancesPolicy;
+        if (!isObject(m)) fail(`${p}.mixedInstancesPolicy`, 'expected {launchTemplate, overrides?}');
+        const mp = m as Record<string, unknown>;
+        checkSpec(mp.launchTemplate, `${p}.mixedInstancesPolicy.launchTemplate`, fail);
+        if (mp.overrides !== undefined && !Array.isArray(mp.overrides)) fail(`${p}.mixedInstancesPolicy.overrides`, 'expected an array');
+        ((mp.overrides ?? []) as unknown[]).forEach((o, k) => {
+          const op = `${p}.mixedInstancesPolicy.overrides[${k}]`;
+          if (!isObject(o)) fail(op, 'expected {instanceType?, launchTemplate?, imageId?}');
+          const ov = o as Record<string, unknown>;
+          if (ov.launchTemplate !== undefined) checkSpec(ov.launchTemplate, `${op}.launchTemplate`, fail);
+          if (ov.instanceType !== undefined && typeof ov.instanceType !== 'string') fail(`${op}.instanceType`, 'expected a string');
+          if (ov.imageId !== undefined && (typeof ov.imageId !== 'string' || !/^ami-[a-z0-9]{1,17}$/.test(ov.imageId))) fail(`${op}.imageId`, 'expected an AMI id');
+        });
+      }
+      for (const k of ['minSize', 'maxSize', 'desiredCapacity'] as const) if (grp[k] !== undefined && !isCount(grp[k])) fail(`${p}.${k}`, 'expected a whole number');
+      if (grp.instanceIds !== undefined && !Array.isArray(grp.instanceIds)) fail(`${p}.instanceIds`, 'expected an array of instance ids');
+      ((grp.instanceIds ?? []) as unknown[]).forEach((id, k) => {
+        if (typeof id !== 'string' || !known.has(id)) fail(`${p}.instanceIds[${k}]`, `expected an instance of this account and region, got ${String(id)}`);
+      });
+      const desired = (grp.desiredCapacity as number | undefined) ?? ((grp.instanceIds as unknown[] | undefined)?.length ?? 0);
+      const min = (grp.minSize as number | undefined) ?? desired;
+      const max = (grp.maxSize as number | undefined) ?? Math.max(desired, 1);
+      if (!(min <= desired && desired <= max)) fail(p, `expected minSize <= desiredCapacity <= maxSize, got ${min}, ${desired}, ${max}`);
+      if (grp.createdTime !== undefined && (typeof grp.createdTime !== 'string' || Number.isNaN(Date.parse(grp.createdTime)))) fail(`${p}.createdTime`, 'expected an ISO 8601 time');
+      if (grp.tags !== undefined && !(Array.isArray(grp.tags) && grp.tags.every((t) => isObject(t) && typeof t.key === 'string' && typeof t.value === 'string'))) fail(`${p}.tags`, 'expected an array of {key, value}');
+    });
+  }
+  for (const [region, list] of perRegion(a, 'ssmParameters', at, regions, fail)) {
+    list.forEach((x, j) => {
+      const p = `${at}.ssmParameters.${region}[${j}]`;
+      if (!isObject(x)) fail(p, 'expected {name, value}');
+      if (typeof x.name !== 'string' || x.name.length === 0) fail(`${p}.name`, 'expected a parameter name');
+      if (typeof x.value !== 'string') fail(`${p}.value`, 'expected a string');
+    });
+  }
+  for (const key of ['imageRecipes', 'containerRecipes'] as const) {
+    for (const [region, list] of perRegion(a, key, at, regions, fail)) {
+      list.forEach((x, j) => {
+        const p = `${at}.${key}.${region}[${j}]`;
+        if (!isObject(x)) fail(p, 'expected {name, version, parentImage}');
+        if (typeof x.name !== 'string' || x.name.length === 0) fail(`${p}.name`, 'expected a recipe name');
+        if (typeof x.version !== 'string' || !/^\d+\.\d+\.\d+$/.test(x.version)) fail(`${p}.version`, 'expected a semantic version such as 1.0.0');
+        if (typeof x.parentImage !== 'string') fail(`${p}.parentImage`, 'expected a string (an AMI id or an image ARN)');
+      });
+    }
+  }
+  for (const [region, list] of perRegion(a, 'allowedImagesCriteria', at, regions, fail)) {
+    if (list.length > 10) fail(`${at}.allowedImagesCriteria.${region}`, 'at most 10 image criteria');
+    list.forEach((x, j) => {
+      const p = `${at}.allowedImagesCriteria.${region}[${j}]`;
+      if (!isObject(x)) fail(p, 'expected {ImageProviders?, MarketplaceProductCodes?, ImageNames?, DeprecationTimeCondition?, CreationDateCondition?}');
+      const lists: [string, RegExp, number, string][] = [
+        ['ImageProviders', IMAGE_PROVIDER_RE, 200, 'amazon, aws-marketplace, aws-backup-vault, none or 12-digit account ids'],
+        ['MarketplaceProductCodes', PRODUCT_CODE_RE, 50, 'product codes (1-25 letters or digits)'],
+        ['ImageNames', IMAGE_NAME_RE, 50, 'names or patterns (1-128 letters, digits, spaces and ( ) [ ] . / - \' @ _ * ?)'],
+      ];
+      for (const [k, re, most, what] of lists) {
+        const v = x[k];
+        if (v === undefined) continue;
+        if (!Array.isArray(v) || v.length === 0 || v.length > most || !v.every((s) => typeof s === 'string' && re.test(s))) fail(`${p}.${k}`, `expected 1-${most} ${what}`);
+      }
+      const providers = x.ImageProviders as string[] | undefined;
+      if (providers?.includes('none') && (providers.length > 1 || Object.keys(x).length > 1)) fail(`${p}.ImageProviders`, 'none allows no other provider and no other criterion');
+      const conditions: [string, string][] = [['DeprecationTimeCondition', 'MaximumDaysSinceDeprecated'], ['CreationDateCondition', 'MaximumDaysSinceCreated']];
+      for (const [k, field] of conditions) {
+        const c = x[k];
+        if (c === undefined) continue;
+        if (!isObject(c)) fail(`${p}.${k}`, `expected {${field}}`);
+        const n = (c as Record<string, unknown>)[field];
+        if (!isCount(n) || n > 2147483647) fail(`${p}.${k}.${field}`, 'expected a whole number of days (0-2147483647)');
+      }
+      const unknown = Object.keys(x).find((k) => ![...lists.map((l) => l[0]), ...conditions.map((c) => c[0])].includes(k));
+      if (unknown !== undefined) fail(`${p}.${unknown}`, 'unknown criterion (expected ImageProviders, MarketplaceProductCodes, ImageNames, DeprecationTimeCondition or CreationDateCondition)');
+    });
+  }
+  if (a.allowedImagesManagedBy !== undefined) {
+    if (!isObject(a.allowedImagesManagedBy)) fail(`${at}.allowedImagesManagedBy`, 'expected an object keyed by region');
+    for (const [region, by] of Object.entries(a.allowedImagesManagedBy as Record<string, unknown>)) {
+      if (!regions.has(region)) fail(`${at}.allowedImagesManagedBy.${region}`, 'region is not listed in regions');
+      if (by !== 'account' && by !== 'declarative-policy') fail(`${at}.allowedImagesManagedBy.${region}`, 'expected account or declarative-policy');
+    }
+  }
 }
 
 /** Region facts for one account, as DescribeRegions reports them. */

@@ -1,16 +1,24 @@
 /**
- * The local EC2/STS endpoint: one HTTP server that speaks the AWS Query protocols (EC2 2016-11-15
- * and STS 2011-06-15) for the calls ami-audit makes. Region and service come from the SigV4
- * credential scope, so one URL serves every region and both services.
+ * The local EC2/STS/Organizations/Auto Scaling endpoint: one HTTP server that speaks the AWS Query
+ * protocols (EC2 2016-11-15, STS 2011-06-15, Auto Scaling 2011-01-01) and AWS JSON 1.1
+ * (Organizations 2016-11-28) for the calls ami-audit makes. Region and service come from the SigV4 credential scope, so one URL serves every
+ * region and every service.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Fleet, FleetAccount } from './fleet.js';
 import { optInStatus } from './fleet.js';
-import { FaultState, statusFor, type FaultPlan, type FaultRule, type CallContext } from './faults.js';
-import { ApiError, describeInstanceImageMetadata, describeInstances, describeRegions, getAllowedImagesSettings, type Ec2Call, type PagingCursor } from './ec2.js';
+import { FaultState, statusFor, type FaultPlan, type FaultRule, type CallContext, type Service } from './faults.js';
+import {
+  ApiError, describeImageReferences, describeInstanceImageMetadata, describeInstances, describeLaunchTemplateVersions, describeRegions, getAllowedImagesSettings,
+  type Ec2Call, type PagingCursor,
+} from './ec2.js';
+import { AUTOSCALING_NS, autoscalingCall, autoscalingError, autoscalingResponse } from './autoscaling.js';
 import { ec2Error, ec2Response, el, EC2_NS, stsError, stsResponse, XML_DECL } from './xml.js';
+import {
+  ORGANIZATIONS_ACTIONS, ORGANIZATIONS_CONTENT_TYPE, ORGANIZATIONS_TARGET_PREFIX, OrganizationsError, organizationsCall, organizationsMessage,
+} from './organizations.js';
 import { UserError } from '../model/errors.js';
 
 export interface EmulatorOptions {
@@ -31,7 +39,7 @@ export interface EmulatorStats {
 
 interface Session { accountId: string; roleArn: string; sessionName: string; token: string; expiresAt: number; roleName: string }
 
-const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings']);
+const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'DescribeImageReferences', 'DescribeLaunchTemplateVersions']);
 const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const XML_TYPE = 'text/xml;charset=UTF-8';
 /** A `trickle` answer stops by itself (the connection is dropped) after this long. */
@@ -47,6 +55,8 @@ export class Emulator {
   private readonly trickles = new Set<NodeJS.Timeout>();
   private readonly pagingCursors = new Map<string, PagingCursor>();
   private readonly pagingSerial = { n: 0 };
+  /** Signs the Organizations NextTokens this endpoint issues. */
+  private readonly tokenKey = randomBytes(32);
   private counter = 0;
   url = '';
 
@@ -104,28 +114,37 @@ export class Emulator {
       return;
     }
     const requestId = randomUUID();
-    // The Query protocols take parameters in a form-encoded POST body or in the query string.
+    // The Query protocols take parameters in a form-encoded POST body or in the query string;
+    // JSON 1.1 (Organizations) takes a JSON body and names the action in X-Amz-Target.
     const query = new URL(req.url ?? '/', 'http://local').searchParams;
-    const params = req.method === 'GET' ? query : new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-    const action = params.get('Action') ?? '';
     // SigV4 from the Authorization header, or from a presigned request's X-Amz-Credential.
     const credential = req.headers.authorization ?? (query.get('X-Amz-Credential') ? `Credential=${query.get('X-Amz-Credential')}` : '');
     const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(credential);
-    const service = scope?.[3] === 'sts' ? 'sts' : 'ec2';
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const service: Service = scope?.[3] === 'sts' ? 'sts'
+      : scope?.[3] === 'autoscaling' ? 'autoscaling'
+        : scope?.[3] === 'organizations' || (!scope && target.startsWith(ORGANIZATIONS_TARGET_PREFIX)) ? 'organizations' : 'ec2';
+    const json = service === 'organizations';
+    const params = json ? new URLSearchParams() : req.method === 'GET' ? query : new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const action = json ? (target.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? target.slice(ORGANIZATIONS_TARGET_PREFIX.length) : target) : params.get('Action') ?? '';
+    // Organizations is global (signed in us-east-1); any region in its scope is accepted.
     const region = scope?.[2] ?? 'us-east-1';
-    const send = (status: number, body: string, contentType = XML_TYPE): void => {
+    const contentTypeOf = json ? ORGANIZATIONS_CONTENT_TYPE : XML_TYPE;
+    const send = (status: number, body: string, contentType = contentTypeOf, headers: Record<string, string> = {}): void => {
       if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) }).end(body);
+      res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body), ...headers }).end(body);
     };
-    const fail = (code: string, message: string, status = statusFor(code)): void => {
+    const fail = (code: string, message: string, status = statusFor(code), extra: Record<string, string> = {}): void => {
       this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
-      send(status, service === 'sts' ? stsError(code, message, requestId, status >= 500 ? 'Receiver' : 'Sender') : ec2Error(code, message, requestId));
+      if (json) send(status, jsonError(code, message, extra), ORGANIZATIONS_CONTENT_TYPE, { 'x-amzn-ErrorType': code });
+      else send(status, queryError(service, code, message, requestId, status));
     };
     this.stats.requests += 1;
     this.stats.byAction[action] = (this.stats.byAction[action] ?? 0) + 1;
 
     if (!scope) {
       if (service === 'sts') fail('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      else if (json) fail('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
       else fail('AuthFailure', 'AWS was not able to validate the provided access credentials');
       return;
     }
@@ -139,11 +158,15 @@ export class Emulator {
 
     if (session) {
       if ((req.headers['x-amz-security-token'] ?? query.get('X-Amz-Security-Token')) !== session.token) {
-        fail(service === 'sts' ? 'InvalidClientTokenId' : 'AuthFailure', service === 'sts' ? 'The security token included in the request is invalid.' : 'AWS was not able to validate the provided access credentials');
+        if (json) fail('UnrecognizedClientException', 'The security token included in the request is invalid.');
+        else if (service === 'autoscaling') fail('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+        else fail(service === 'sts' ? 'InvalidClientTokenId' : 'AuthFailure', service === 'sts' ? 'The security token included in the request is invalid.' : 'AWS was not able to validate the provided access credentials');
         return;
       }
       if (Date.now() >= session.expiresAt) {
         if (service === 'sts') fail('ExpiredToken', 'The security token included in the request is expired');
+        else if (service === 'autoscaling') fail('ExpiredToken', 'The security token included in the request is expired', 403);
+        else if (json) fail('ExpiredTokenException', 'The security token included in the request is expired');
         else fail('RequestExpired', 'Request has expired.');
         return;
       }
@@ -158,11 +181,11 @@ export class Emulator {
       }
       if (kind === 'hang') return; // never answers; the client's read timeout ends it
       if (kind === 'malformed') {
-        send(200, '<<<this is not XML>>>');
+        send(200, json ? '<<<this is not JSON>>>' : '<<<this is not XML>>>');
         return;
       }
       if (kind === 'raw') {
-        send(fault.status ?? 200, String(fault.body ?? '').replaceAll('{action}', action).replaceAll('{requestId}', requestId), fault.contentType ?? XML_TYPE);
+        send(fault.status ?? 200, String(fault.body ?? '').replaceAll('{action}', action).replaceAll('{requestId}', requestId), fault.contentType ?? contentTypeOf);
         return;
       }
       if (kind === 'empty') {
@@ -174,10 +197,10 @@ export class Emulator {
         return;
       }
       if (kind === 'error-200') {
-        const code = fault.error ?? 'InternalError';
+        const code = fault.error ?? (json ? 'ServiceException' : service === 'autoscaling' ? 'InternalFailure' : 'InternalError');
         this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
         const message = fault.message ?? defaultMessage(code, ctx);
-        send(200, service === 'sts' ? stsError(code, message, requestId, statusFor(code) >= 500 ? 'Receiver' : 'Sender') : ec2Error(code, message, requestId));
+        send(200, json ? jsonError(code, message) : queryError(service, code, message, requestId, statusFor(code)));
         return;
       }
       if (kind === 'echo-auth') {
@@ -189,8 +212,10 @@ export class Emulator {
         return;
       }
       if (kind === 'truncated') {
-        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId><instanceImageMetadataSet><item><instanceId>i-0`;
-        res.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(body) + 200 });
+        const body = json ? '{"Accounts":[{"Id":"1'
+          : service === 'autoscaling' ? `${XML_DECL}<${action}Response xmlns="${AUTOSCALING_NS}"><${action}Result><AutoScalingGroups><member><AutoScalingGroupName>web-`
+            : `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId><instanceImageMetadataSet><item><instanceId>i-0`;
+        res.writeHead(200, { 'content-type': contentTypeOf, 'content-length': Buffer.byteLength(body) + 200 });
         res.write(body);
         setTimeout(() => req.socket.destroy(), 5);
         return;
@@ -201,7 +226,34 @@ export class Emulator {
 
     try {
       if (service === 'sts') send(200, stsResponse(action, requestId, this.sts(action, params, accountId, session)));
-      else {
+      else if (service === 'autoscaling') {
+        const account = this.account(accountId);
+        const status = optInStatus(this.opts.fleet, account, region);
+        if (status === null || status === 'not-opted-in') throw new ApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+        if (!this.faults.take(ctx)) {
+          this.stats.throttled += 1;
+          throw new ApiError('Throttling', 'Rate exceeded');
+        }
+        send(200, autoscalingResponse(action, requestId, autoscalingCall({ account, accountId, region, action, params })));
+      } else if (json) {
+        if (!target.startsWith(ORGANIZATIONS_TARGET_PREFIX) || !ORGANIZATIONS_ACTIONS.has(action)) {
+          throw new OrganizationsError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`);
+        }
+        if (!this.faults.take(ctx)) {
+          this.stats.throttled += 1;
+          throw new OrganizationsError('TooManyRequestsException', organizationsMessage('TooManyRequestsException')!);
+        }
+        let input: unknown;
+        try {
+          const text = Buffer.concat(chunks).toString('utf8').trim();
+          input = text ? JSON.parse(text) : {};
+        } catch {
+          throw new OrganizationsError('SerializationException', 'The request body is not valid JSON');
+        }
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new OrganizationsError('SerializationException', 'The request body must be a JSON object');
+        const out = organizationsCall({ fleet: this.opts.fleet, action, input: input as Record<string, unknown>, callerAccountId: accountId, tokenKey: this.tokenKey });
+        send(200, JSON.stringify(out));
+      } else {
         if (!EC2_ACTIONS.has(action)) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
         if (params.get('Version') !== '2016-11-15') throw new ApiError('InvalidParameterValue', `Version ${params.get('Version') ?? '(none)'} is not supported; expected 2016-11-15`);
         const account = this.account(accountId);
@@ -222,12 +274,15 @@ export class Emulator {
         if (action === 'DescribeInstanceImageMetadata') body = describeInstanceImageMetadata(call);
         else if (action === 'DescribeInstances') body = describeInstances(call);
         else if (action === 'DescribeRegions') body = describeRegions(this.opts.fleet, call);
+        else if (action === 'DescribeImageReferences') body = describeImageReferences(call);
+        else if (action === 'DescribeLaunchTemplateVersions') body = describeLaunchTemplateVersions(call);
         else body = getAllowedImagesSettings(call);
         send(200, ec2Response(action, requestId, body));
       }
     } catch (e) {
-      if (e instanceof ApiError) fail(e.code, e.message, e.status ?? statusFor(e.code));
-      else fail(service === 'sts' ? 'InternalFailure' : 'InternalError', 'An internal error has occurred', 500);
+      if (e instanceof OrganizationsError) fail(e.code, e.message, e.status ?? statusFor(e.code), e.extra);
+      else if (e instanceof ApiError) fail(e.code, e.message, e.status ?? statusFor(e.code));
+      else fail(service === 'sts' || service === 'autoscaling' ? 'InternalFailure' : json ? 'ServiceException' : 'InternalError', json ? organizationsMessage('ServiceException')! : 'An internal error has occurred', 500);
     }
   }
 
@@ -236,11 +291,13 @@ export class Emulator {
    * `intervalMs` until the client leaves; drops the connection after TRICKLE_MAX_MS at the latest.
    * The body is long enough never to complete within that time.
    */
-  private trickle(req: IncomingMessage, res: ServerResponse, fault: FaultRule, service: 'ec2' | 'sts', action: string, requestId: string): void {
+  private trickle(req: IncomingMessage, res: ServerResponse, fault: FaultRule, service: Service, action: string, requestId: string): void {
     const interval = Math.max(1, fault.intervalMs ?? 1000);
     const padding = ' '.repeat(Math.max(4096, Math.ceil(TRICKLE_MAX_MS / interval) + 2));
-    const body = Buffer.from(service === 'sts' ? stsResponse(action, requestId, padding) : ec2Response(action, requestId, padding), 'utf8');
-    res.writeHead(200, { 'content-type': XML_TYPE, 'x-amzn-requestid': requestId, 'content-length': body.length });
+    const text = service === 'organizations' ? `{${padding}}` : service === 'sts' ? stsResponse(action, requestId, padding)
+      : service === 'autoscaling' ? autoscalingResponse(action, requestId, padding) : ec2Response(action, requestId, padding);
+    const body = Buffer.from(text, 'utf8');
+    res.writeHead(200, { 'content-type': service === 'organizations' ? ORGANIZATIONS_CONTENT_TYPE : XML_TYPE, 'x-amzn-requestid': requestId, 'content-length': body.length });
     res.flushHeaders();
     const started = performance.now();
     let sent = 0;
@@ -298,9 +355,12 @@ export class Emulator {
 }
 
 function defaultMessage(code: string, c: CallContext): string {
+  const org = organizationsMessage(code);
+  if (org) return org;
   switch (code) {
     case 'UnauthorizedOperation': return `You are not authorized to perform this operation. User is not authorized to perform: ec2:${c.action}`;
-    case 'AccessDenied': return `User is not authorized to perform: sts:${c.action}`;
+    case 'AccessDenied': return `User is not authorized to perform: ${c.service === 'autoscaling' ? 'autoscaling' : 'sts'}:${c.action}`;
+    case 'Throttling': return 'Rate exceeded';
     case 'AuthFailure': return 'AWS was not able to validate the provided access credentials';
     case 'RequestLimitExceeded': return 'Request limit exceeded.';
     case 'Unavailable': case 'ServiceUnavailable': return 'The service is unavailable. Please try again shortly.';
@@ -308,9 +368,24 @@ function defaultMessage(code: string, c: CallContext): string {
   }
 }
 
+/** A Query-protocol error body in the service's format (EC2 `<Response><Errors>`, STS and Auto Scaling `<ErrorResponse>`). */
+function queryError(service: Service, code: string, message: string, requestId: string, status: number): string {
+  const type = status >= 500 ? 'Receiver' : 'Sender';
+  if (service === 'sts') return stsError(code, message, requestId, type);
+  if (service === 'autoscaling') return autoscalingError(code, message, requestId, type);
+  return ec2Error(code, message, requestId);
+}
+
+/** An Organizations (JSON 1.1) error body. */
+function jsonError(code: string, message: string, extra: Record<string, string> = {}): string {
+  return JSON.stringify({ __type: code, Message: message, ...extra });
+}
+
 /** A well-formed answer of another action (a `wrong-root` fault). */
-function wrongRoot(service: 'ec2' | 'sts', action: string, requestId: string): string {
+function wrongRoot(service: Service, action: string, requestId: string): string {
+  if (service === 'organizations') return action === 'ListRoots' ? '{"Accounts":[]}' : '{"Roots":[]}';
   if (service === 'sts') return stsResponse(action === 'GetSessionToken' ? 'GetCallerIdentity' : 'GetSessionToken', requestId, '');
+  if (service === 'autoscaling') return autoscalingResponse(action === 'DescribeLaunchConfigurations' ? 'DescribeAutoScalingGroups' : 'DescribeLaunchConfigurations', requestId, '');
   if (action === 'DescribeInstances') return ec2Response('DescribeInstanceImageMetadata', requestId, '<instanceImageMetadataSet/>');
   return `${XML_DECL}<DescribeInstancesResponse xmlns="${EC2_NS}"><requestId>${requestId}</requestId><reservationSet/></DescribeInstancesResponse>`;
 }
