@@ -5,11 +5,16 @@
 //   --concurrency N           the tool's --concurrency (default: the tool's own, 64)
 //   --workers N               the tool's --workers (default: the tool's own, 1)
 //   --no-render               skip the rendering measurement of org
+//   --no-profile              do not profile org's collection (by default it is sampled every 5 ms,
+//                             for the share of CPU in the SDK and in ami-audit)
+//   --style realistic|uniform the generated fleets (default realistic; see docs/performance.md)
+// BENCH_PROF=DIR: every client run under --cpu-prof at the default 1 ms interval, profiles in DIR.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summarize } from './profile.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -20,6 +25,9 @@ const opt = (name, dflt) => {
 const scale = Number(opt('scale', '1'));
 const concurrency = Number(opt('concurrency', '64'));
 const workers = opt('workers') ? Number(opt('workers')) : undefined;
+// realistic (the default): unique random ids and Name tags, 400 AMIs (docs/performance.md);
+// uniform: the generator's short repeated strings, as the bench used before.
+const style = opt('style', 'realistic');
 const EC2_MS = 50;
 const STS_MS = 100;
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
@@ -28,7 +36,7 @@ const s = (n) => Math.max(1, Math.round(n * scale));
 const SCENARIOS = [
   { name: 'small', accounts: s(5), regions: 3, instances: s(2000), skew: '0/0' },
   { name: 'medium', accounts: s(40), regions: 17, instances: s(20000), skew: '0.5/0.05' },
-  { name: 'org', accounts: s(300), regions: 17, instances: s(150000), skew: '0.5/0.05', render: true },
+  { name: 'org', accounts: s(300), regions: 17, instances: s(150000), skew: '0.5/0.05', render: true, profile: true },
   { name: 'throttled', accounts: s(20), regions: 3, instances: s(10000), single: true, throttle: '10,2' },
   // At the default page size the big scope needs 10 pages, which its 10 tokens cover; at 100 a page
   // it needs 100, so 90 of them wait for the bucket's refill: this is the run that is throttled.
@@ -52,18 +60,26 @@ function run(cmd, argv, { onLine } = {}) {
 }
 
 async function startEmulator(sc) {
-  const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
-  const faults = join(dir, 'faults.json');
-  writeFileSync(faults, JSON.stringify({ latencyMs: { ec2: EC2_MS, sts: STS_MS } }));
-  const spec = sc.single
-    ? `accounts=${sc.accounts},regions=${sc.regions},instances=${sc.instances},seed=7,single=1`
-    : `accounts=${sc.accounts},regions=${sc.regions},instances=${sc.instances},seed=7,skew=${sc.skew}`;
-  const argv = ['dist/cli/bin.js', 'emulator', '--port', '0', '--generate', spec, '--faults', faults, ...(sc.throttle ? ['--throttle', sc.throttle] : [])];
+  const cfg = {
+    accounts: sc.accounts, regions: sc.regions, instances: sc.instances, seed: 7, skew: sc.skew, single: sc.single, style,
+    throttle: sc.throttle, latency: { ec2: EC2_MS, sts: STS_MS },
+  };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.once('data', (d) => resolve({ url: String(d).split('\n')[0].trim(), child }));
+    const child = spawn(process.execPath, ['bench/emulator.js', JSON.stringify(cfg)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // the endpoint's CPU is counted from when it listens (building the fleet is not serving it)
+    child.stdout.once('data', (d) => resolve({ url: String(d).split('\n')[0].trim(), child, cpuAtStart: processCpuSeconds(child.pid) }));
     child.on('error', reject);
   });
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
 }
 
 /** Seconds until the HTML report is interactive in headless Chromium, and to apply a filter. */
@@ -95,8 +111,11 @@ for (const sc of SCENARIOS) {
   const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
   const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
   const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize };
-  const res = await run(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), 'bench/client.js', JSON.stringify(cfg)]);
+  if (sc.profile && !args.includes('--no-profile') && !process.env.BENCH_PROF) cfg.profileFile = join(mkdtempSync(join(tmpdir(), 'ami-audit-bench-prof-')), `${sc.name}.cpuprofile`);
+  const profFlags = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const res = await run(process.execPath, [...profFlags, 'bench/client.js', JSON.stringify(cfg)]);
   const stats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
+  const endpointCpuS = processCpuSeconds(emu.child.pid) - emu.cpuAtStart;
   emu.child.kill();
   const m = JSON.parse(res.out.trim().split('\n').pop());
   const ec2Calls = stats.requests - (stats.byAction.AssumeRole ?? 0) - (stats.byAction.GetCallerIdentity ?? 0);
@@ -117,9 +136,25 @@ for (const sc of SCENARIOS) {
     boundS: +bound.toFixed(2), callsBoundS: +callsBound.toFixed(2), chainBoundS: +chainBound.toFixed(2), bucketBoundS: +bucketBound.toFixed(2),
     cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
     concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers ?? 1,
+    endpointCpuS: +endpointCpuS.toFixed(2), allowedImagesCalls: stats.byAction.GetAllowedImagesSettings ?? 0,
   };
+  if (cfg.profileFile && existsSync(cfg.profileFile)) {
+    const p = summarize(JSON.parse(readFileSync(cfg.profileFile, 'utf8')));
+    const share = (ms) => +((100 * ms) / p.totalMs).toFixed(1);
+    row.profile = {
+      file: cfg.profileFile,
+      areasPct: Object.fromEntries(Object.entries(p.areas).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, share(v)])),
+      bucketsPct: Object.fromEntries(Object.entries(p.buckets).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, share(v)])),
+    };
+  }
   if (m.render) {
-    row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes: m.render.bytes, peakRssMb: +m.render.peakRssMb.toFixed(0) };
+    // files of one format numbered in parts (report.asff-0001.json, ...) count as one
+    const bytes = {};
+    for (const [suffix, n] of Object.entries(m.render.bytes)) {
+      const k = suffix.replace(/-\d+(\.[a-z]+)$/, '-*$1');
+      bytes[k] = (bytes[k] ?? 0) + n;
+    }
+    row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes, peakRssMb: +m.render.peakRssMb.toFixed(0) };
     row.render.browser = await browserTiming(join(m.render.dir, 'report.html'));
   }
   rows.push(row);
@@ -131,8 +166,14 @@ console.log('\n| scenario | scopes | instances | wall s | CPU s | CPU µs/inst |
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
 for (const r of rows) console.log(`| ${r.scenario} | ${r.scopes} | ${r.instances} | ${r.wallS} | ${r.cpuS} | ${r.cpuUsPerInstance} | ${r.peakRssMb} | ${r.apiCalls} | ${r.retries} | ${r.scopesOk}/${r.scopesError} | ${r.boundS} | ${r.wallOverBound} |`);
 if (by.medium && by.baseline) console.log(`\nmedium vs baseline: ${(by.baseline.wallS / by.medium.wallS).toFixed(1)}x faster (target 25x)`);
+for (const r of rows) if (r.allowedImagesCalls !== undefined && r.scenario !== 'baseline') console.log(`${r.scenario}: GetAllowedImagesSettings for ${r.allowedImagesCalls} of ${r.scopes} scopes; endpoint CPU ${r.endpointCpuS}s`);
 if (by.org) {
   console.log(`org: wall ${by.org.wallS}s vs max(bound ${by.org.boundS}s, CPU floor ${by.org.cpuFloorS}s) = ${by.org.wallOverFloor}x (target 2x); ${by.org.cpuUsPerInstance} µs/instance (target 60); peak RSS ${by.org.peakRssMb} MB (target 512)`);
+  if (by.org.profile) {
+    const a = by.org.profile.areasPct;
+    console.log(`org collection CPU (main thread, sampled every 5 ms): SDK ${a.sdk ?? 0}%, ami-audit ${a.own ?? 0}%, Node (HTTP, streams, module loading) ${a.node ?? 0}%, GC ${a.gc ?? 0}%, other ${((a.deps ?? 0) + (a.other ?? 0)).toFixed(1)}% (${by.org.profile.file})`);
+    console.log(`org CPU by kind of work: ${Object.entries(by.org.profile.bucketsPct).map(([k, v]) => `${k} ${v}%`).join('; ')}`);
+  }
   if (by.org.render) {
     const b = by.org.render.browser;
     console.log(`org rendering: ${by.org.render.seconds}s for html, csv, json, md (target 5s); HTML ${by.org.render.htmlMb} MB (target 40); peak RSS with rendering ${by.org.render.peakRssMb} MB`);

@@ -4,16 +4,52 @@
  * strategy with the run's attempts and mode, and the answer check on every client.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { STSClient } from '@aws-sdk/client-sts';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { join, sep } from 'node:path';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UserError } from '../model/errors.js';
 import { addProxySecret, redact, registerCredentials } from './secrets.js';
 import { AuditRequestHandler, ProxyConfigError } from './transport.js';
 import { addAnswerCheck } from './wire.js';
+
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+type StsSdk = typeof import('@aws-sdk/client-sts');
+type OrganizationsSdk = typeof import('@aws-sdk/client-organizations');
+type AutoScalingSdk = typeof import('@aws-sdk/client-auto-scaling');
+type ProviderSdk = typeof import('@aws-sdk/credential-provider-node');
+
+/**
+ * The SDK's packages, each loaded when first used, with require: they are CommonJS bundles, and
+ * an ES import of one parses it a second time to tell its format (for the 2 MB of EC2's, 0.4 s
+ * of CPU at every start; see docs/performance.md); a scan that needs neither Organizations nor
+ * Auto Scaling does not load them. Run from the TypeScript sources (the tests), they are ES
+ * imports, so that the tests and ami-audit share one copy of the SDK.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const loaded: Partial<Record<string, unknown>> = FROM_SOURCE
+  ? {
+    '@aws-sdk/client-ec2': await import('@aws-sdk/client-ec2'),
+    '@aws-sdk/client-sts': await import('@aws-sdk/client-sts'),
+    '@aws-sdk/client-organizations': await import('@aws-sdk/client-organizations'),
+    '@aws-sdk/client-auto-scaling': await import('@aws-sdk/client-auto-scaling'),
+    '@aws-sdk/credential-provider-node': await import('@aws-sdk/credential-provider-node'),
+  }
+  : {};
+const requireSdk = createRequire(import.meta.url);
+const sdkPackage = <T>(name: string): T => (loaded[name] ??= requireSdk(name)) as T;
+
+export const sdk = {
+  get ec2(): Ec2Sdk { return sdkPackage('@aws-sdk/client-ec2'); },
+  get sts(): StsSdk { return sdkPackage('@aws-sdk/client-sts'); },
+  get organizations(): OrganizationsSdk { return sdkPackage('@aws-sdk/client-organizations'); },
+  get autoScaling(): AutoScalingSdk { return sdkPackage('@aws-sdk/client-auto-scaling'); },
+  get credentialProvider(): ProviderSdk { return sdkPackage('@aws-sdk/credential-provider-node'); },
+};
 
 export interface ClientOptions {
   endpointUrl?: string;
@@ -55,16 +91,26 @@ class CredentialChainLogger {
   warn(): void {}
 }
 
-type AnyClient = EC2Client | STSClient;
+const noAppId = (): Promise<undefined> => Promise.resolve(undefined);
+
+type AnyClient = EC2Client | STSClient | OrganizationsClient | AutoScalingClient;
 
 export class ClientFactory {
   readonly handler: AuditRequestHandler;
-  private readonly ec2 = new Map<string, EC2Client>();
+  /**
+   * EC2 clients by account and region, held weakly: a client serves its scope (and, with
+   * --all-regions, the discovery in the home region before it) and is then let go, so that an
+   * organisation's thousands of scopes do not keep their clients (about 14 KB each) to the end.
+   */
+  private readonly ec2 = new Map<string, WeakRef<EC2Client>>();
+  private readonly ec2Gone = new FinalizationRegistry<string>((key) => {
+    if (this.ec2.get(key)?.deref() === undefined) this.ec2.delete(key);
+  });
   private readonly sts = new Map<string, STSClient>();
   private readonly chainLogger = new CredentialChainLogger();
   /** The SDK's default credential chain, its warnings kept away from the terminal. */
   private readonly quietDefaultProvider = (init: Record<string, unknown> = {}): AwsCredentialIdentityProvider =>
-    defaultProvider({ ...init, logger: this.chainLogger } as Parameters<typeof defaultProvider>[0]);
+    sdk.credentialProvider.defaultProvider({ ...init, logger: this.chainLogger } as Parameters<ProviderSdk['defaultProvider']>[0]);
 
   constructor(readonly opts: ClientOptions) {
     let ca: Buffer | undefined;
@@ -103,15 +149,19 @@ export class ClientFactory {
    * thousands of clients of a large run do not each repeat those look-ups.
    */
   async resolveShared(): Promise<void> {
-    const probe = new EC2Client(this.common(this.opts.region ?? 'us-east-1', { accessKeyId: 'probe', secretAccessKey: 'probe' }));
+    const probe = new sdk.ec2.EC2Client(this.common(this.opts.region ?? 'us-east-1', { accessKeyId: 'probe', secretAccessKey: 'probe' }));
     addAnswerCheck(probe);
     const c = probe.config as unknown as Record<string, () => Promise<unknown>>;
     const read = async (k: string): Promise<unknown> => (typeof c[k] === 'function' ? c[k]!() : undefined);
+    const appId = await read('userAgentAppId');
     this.shared = {
       useFipsEndpoint: await read('useFipsEndpoint'),
       useDualstackEndpoint: await read('useDualstackEndpoint'),
-      userAgentAppId: await read('userAgentAppId'),
+      // none set: a provider that says so (each client would otherwise look for one in the
+      // environment and the config file again, failing twice, on every call)
+      userAgentAppId: appId === undefined ? noAppId : appId,
       authSchemePreference: await read('authSchemePreference'),
+      defaultsMode: await read('defaultsMode'),
     };
     for (const k of Object.keys(this.shared)) if (this.shared[k] === undefined) delete this.shared[k];
   }
@@ -151,7 +201,7 @@ export class ClientFactory {
     const key = `${region ?? ''}|${credentials ? 'custom' : 'base'}`;
     let c = this.sts.get(key);
     if (!c) {
-      c = new STSClient(this.common(region ?? this.opts.region, credentials ?? this.opts.credentials));
+      c = new sdk.sts.STSClient(this.common(region ?? this.opts.region, credentials ?? this.opts.credentials));
       addAnswerCheck(c);
       this.observe(c, 'caller', region ?? this.opts.region ?? 'default');
       if (!credentials && cache) this.sts.set(key, c);
@@ -159,15 +209,35 @@ export class ClientFactory {
     return c;
   }
 
+  /**
+   * AWS Organizations client with the base credentials: discovery runs as the caller (the
+   * management account or a delegated administrator). Organizations is a global service; the SDK
+   * sends its calls to the partition's one endpoint whatever the home region.
+   */
+  organizationsClient(): OrganizationsClient {
+    const c = new sdk.organizations.OrganizationsClient(this.common(this.opts.region, this.opts.credentials));
+    this.observe(c, 'caller', this.opts.region ?? 'default');
+    return c;
+  }
+
+  /** Auto Scaling client for one account and region (--references: the groups that launch a flagged AMI). */
+  autoScalingClient(accountKey: string, region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined): AutoScalingClient {
+    const c = new sdk.autoScaling.AutoScalingClient(this.common(region, credentials ?? this.opts.credentials));
+    addAnswerCheck(c);
+    this.observe(c, accountKey.split('|')[0]!, region);
+    return c;
+  }
+
   /** EC2 client for one account (by its credentials key) and region. */
   ec2Client(accountKey: string, region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined): EC2Client {
     const key = `${accountKey}|${region}`;
-    let c = this.ec2.get(key);
+    let c = this.ec2.get(key)?.deref();
     if (!c) {
-      c = new EC2Client(this.common(region, credentials ?? this.opts.credentials));
+      c = new sdk.ec2.EC2Client(this.common(region, credentials ?? this.opts.credentials));
       addAnswerCheck(c);
       this.observe(c, accountKey.split('|')[0]!, region);
-      this.ec2.set(key, c);
+      this.ec2.set(key, new WeakRef(c));
+      this.ec2Gone.register(c, key);
     }
     return c;
   }
@@ -198,21 +268,43 @@ export class ClientFactory {
   }
 }
 
-/** Whether the shared config or credentials file defines a profile (null: cannot tell). */
+/**
+ * The shared config and credentials files as the SDK finds them: AWS_CONFIG_FILE and
+ * AWS_SHARED_CREDENTIALS_FILE when set (and not empty), else ~/.aws/config and ~/.aws/credentials
+ * (home from HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS), a leading ~/ expanded; `shown`
+ * is how a message names each one.
+ */
+function sharedFiles(env: NodeJS.ProcessEnv): { kind: 'config' | 'credentials'; path: string; shown: string }[] {
+  const home = env.HOME || env.USERPROFILE || (env.HOMEPATH ? `${env.HOMEDRIVE ?? `C:${sep}`}${env.HOMEPATH}` : homedir());
+  const file = (kind: 'config' | 'credentials', given: string | undefined) => {
+    const shown = given || `~/.aws/${kind}`;
+    return { kind, path: shown.startsWith('~/') ? join(home, shown.slice(2)) : shown, shown };
+  };
+  return [file('config', env.AWS_CONFIG_FILE), file('credentials', env.AWS_SHARED_CREDENTIALS_FILE)];
+}
+
+/**
+ * Whether the shared config or credentials file has a section for a profile, read as the SDK
+ * reads them: `[profile NAME]` (or `[default]`) in the config file, `[NAME]` in the credentials
+ * file. null: a file could not be read, so it cannot tell.
+ */
 function profileDefined(profile: string, env: NodeJS.ProcessEnv): boolean | null {
-  const home = env.HOME ?? env.USERPROFILE ?? homedir();
-  const files = [env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')];
-  const name = profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const section = new RegExp(`^\\s*\\[\\s*(?:profile\\s+)?${name}\\s*\\]`, 'm');
-  for (const f of files) {
+  const typed = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/; // the SDK's "<type> <name>" section
+  for (const f of sharedFiles(env)) {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
+      text = readFileSync(f.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return null;
     }
-    if (section.test(text)) return true;
+    for (const line of text.split(/\r?\n/)) {
+      const t = line.split(/(^|\s)[;#]/)[0]!.trim();
+      if (!t.startsWith('[') || !t.endsWith(']')) continue;
+      const section = t.slice(1, -1);
+      const m = typed.exec(section);
+      if (f.kind === 'config' ? (section === 'default' && profile === 'default') || (m?.[1] === 'profile' && m[3] === profile) : !m && section === profile) return true;
+    }
   }
   return false;
 }
@@ -226,7 +318,12 @@ export function noCredentialsMessage(e: unknown, profileOption: string | undefin
   if (!profile) return `no AWS credentials found (${cause}); ${hint}`;
   const defined = profileDefined(profile, env);
   const envKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? '; the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment are not used while a profile is named' : '';
-  if (defined === false) return `no AWS credentials found: the profile "${profile}" (${source}) is not defined in the shared config or credentials file${envKeys}; ${hint}`;
+  if (defined === false) {
+    // The SDK's chain ends on "Could not load credentials from any providers" whatever the profile
+    // lookup said, so whether the profile is there is read from the files themselves.
+    const files = sharedFiles(env).map((f) => f.shown).join(' and ');
+    return `${source}: the profile "${profile}" is not in the shared config or credentials file (${files}); run "aws configure list-profiles" to see the profiles${envKeys}`;
+  }
   return `no AWS credentials found for the profile "${profile}" (${source}): ${cause}${envKeys}; ${hint}`;
 }
 

@@ -1,10 +1,29 @@
 /**
- * Strings the SDK's parser returns are often slices of the whole response text, so one surviving
- * field keeps its page's entire response alive. The collector stores flat copies instead, and one
- * copy of each repeated value (AMI ids and names, owners, types, zones, tag keys and values).
+ * What a run's instance records share. Strings cut from a page's text are slices of it, so one
+ * surviving field would keep its page's entire text alive: the collector stores flat copies, one
+ * copy of each repeated value (AMI ids and names, owners, types, zones, tag keys), and one object
+ * for each repeated sub-record (an AMI's metadata, an instance state, an operator, a tag). Records
+ * are never modified once built, so sharing them is safe; only memory and time change.
  */
+import type { Tag } from '../model/types.js';
+
+/** Entries a cache of shared sub-records holds at most: past that, new values are not shared. */
+const MAX_SHARED = 65_536;
+/** Occurrences of a tag key after which its values are judged unique (a Name tag) or repeated (a team tag). */
+const TAG_SAMPLE = 256;
+
+interface TagValues {
+  /** Shared tags by value; null once the values proved mostly unique (then each record gets its own). */
+  byValue: Map<string, Tag> | null;
+  seen: number;
+}
+
 export class Interner {
   private readonly seen = new Map<string, string>();
+  private readonly objects = new Map<string, Map<string, unknown>>();
+  private sharedCount = 0;
+  private readonly tags = new Map<string, TagValues>();
+  private readonly keyless = new Map<string, Tag>();
 
   /** A flat copy, shared by every equal value. */
   intern(s: string): string {
@@ -14,6 +33,62 @@ export class Interner {
       this.seen.set(v, v);
     }
     return v;
+  }
+
+  /**
+   * The object built from `raw` (the text it was read from) of a kind: built once by `make` and
+   * shared by every later occurrence of the same text. `make` returns undefined when what it read
+   * may not be shared (then nothing is cached).
+   */
+  shared<T>(kind: string, raw: string, make: () => T | undefined, id = ''): T | undefined {
+    let cache = this.objects.get(kind) as Map<string, { raw: string; value: T }[]> | undefined;
+    if (!cache) this.objects.set(kind, (cache = new Map()));
+    // found by a short id when there is one (an AMI's), the whole text compared: hashing a long
+    // text costs more than comparing it
+    const key = id || raw;
+    const list = cache.get(key);
+    if (list !== undefined) for (const e of list) if (e.raw === raw) return e.value;
+    const v = make();
+    if (v !== undefined && this.sharedCount < MAX_SHARED) {
+      const entry = { raw: flat(raw), value: v };
+      if (list) list.push(entry);
+      else cache.set(id ? flat(id) : entry.raw, [entry]);
+      this.sharedCount += 1;
+    }
+    return v;
+  }
+
+  /**
+   * A tag. Tags whose values repeat (team, env) are shared objects; a key whose values prove
+   * mostly unique (Name) gets a new tag with a flat copy of the value each time, and no cache.
+   */
+  tag(key: string | undefined, value: string | undefined): Tag {
+    if (key === undefined) {
+      const k = value ?? '';
+      let t = this.keyless.get(k);
+      if (!t) {
+        t = value === undefined ? {} : { Value: this.intern(value) };
+        if (this.keyless.size < MAX_SHARED) this.keyless.set(flat(k), t);
+      }
+      return t;
+    }
+    let tv = this.tags.get(key);
+    if (!tv) {
+      tv = { byValue: new Map(), seen: 0 };
+      this.tags.set(this.intern(key), tv);
+    }
+    const k = this.intern(key);
+    if (value === undefined) return { Key: k };
+    if (tv.byValue === null) return { Key: k, Value: flat(value) };
+    let t = tv.byValue.get(value);
+    if (t === undefined) {
+      t = { Key: k, Value: flat(value) };
+      tv.byValue.set(t.Value!, t);
+    }
+    tv.seen += 1;
+    if (tv.seen >= TAG_SAMPLE && tv.byValue.size * 2 > tv.seen) tv.byValue = null;
+    else if (tv.byValue.size >= MAX_SHARED) tv.byValue = null;
+    return t;
   }
 }
 

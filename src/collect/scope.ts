@@ -1,27 +1,45 @@
 /**
- * Collection of one account x region: the Allowed AMIs state, every page of
- * DescribeInstanceImageMetadata (converted to records as each page arrives), instance ids narrowed
- * to the region, and the Availability Zone fallback when the region's unfiltered call fails.
+ * Collection of one account x region: every page of DescribeInstanceImageMetadata (each page read
+ * into records as it arrives, see parseItemSet), instance ids narrowed to the region, the
+ * Availability Zone fallback when the region's unfiltered call fails, and the Allowed AMIs state,
+ * asked for only once an instance is listed whose AMI is not allowed or does not say (the only
+ * instances whose findings depend on it; elsewhere the state is `not-needed`).
  * The scope's outcome names every part that failed: a scope whose instances were all listed but
- * whose Allowed AMIs state could not be read is partial, not ok.
+ * whose Allowed AMIs state was needed and could not be read is partial, not ok.
  */
-import {
-  DescribeInstanceImageMetadataCommand,
-  DescribeInstancesCommand,
-  GetAllowedImagesSettingsCommand,
-  type EC2Client,
-  type InstanceImageMetadata,
-} from '@aws-sdk/client-ec2';
-import type { AllowedImagesState, CoverageEntry, InstanceRecord, ScopeFailure } from '../model/types.js';
+import type { EC2Client, InstanceImageMetadata } from '@aws-sdk/client-ec2';
+import { sdk } from './clients.js';
+import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord, ScopeFailure } from '../model/types.js';
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
 import { ALLOWED_IMAGES_ACTION, emptyCoverage } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
+import { itemSetOf, parseItemSet } from './wire.js';
 import { paginate, type PaginateResult } from './paginate.js';
 import { byZone } from './zones.js';
+import { childSignal } from './transport.js';
 import { plural } from '../rules/dates.js';
 import { regionOfZone } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
+
+/** One criterion as the SDK parses GetAllowedImagesSettings. */
+interface RawCriterion {
+  ImageProviders?: string[];
+  MarketplaceProductCodes?: string[];
+  ImageNames?: string[];
+  DeprecationTimeCondition?: { MaximumDaysSinceDeprecated?: number };
+  CreationDateCondition?: { MaximumDaysSinceCreated?: number };
+}
+
+/** The criteria in the model's shape: strings only, bounded (they come from the service and reach reports). */
+function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
+  const texts = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 200).map((x) => x.slice(0, 256)) : []);
+  const days = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+  return (Array.isArray(raw) ? raw.slice(0, 10) : []).map((c) => ({
+    imageProviders: texts(c?.ImageProviders), marketplaceProductCodes: texts(c?.MarketplaceProductCodes), imageNames: texts(c?.ImageNames),
+    maximumDaysSinceDeprecated: days(c?.DeprecationTimeCondition?.MaximumDaysSinceDeprecated), maximumDaysSinceCreated: days(c?.CreationDateCondition?.MaximumDaysSinceCreated),
+  }));
+}
 
 export interface ScopeRequest {
   accountId: string;
@@ -62,14 +80,24 @@ export class ScopeRun {
   /** Every NextToken this scope was handed, across all its paged calls: one seen again is a loop. */
   private readonly tokens = new Set<string>();
 
-  constructor(private readonly req: ScopeRequest) {}
+  readonly interner: Interner;
+  /** The scope's own signal, aborted with the run's (see childSignal); released when the scope ends. */
+  private readonly signal: AbortSignal | undefined;
+  readonly release: () => void;
+
+  constructor(private readonly req: ScopeRequest) {
+    this.interner = req.interner ?? new Interner();
+    const link = req.signal ? childSignal(req.signal) : null;
+    this.signal = link?.signal;
+    this.release = link?.release ?? (() => {});
+  }
 
   /** Sends one command, counting calls and retries; once after expired credentials, with fresh ones. */
   async send<T extends { $metadata: { attempts?: number } }>(make: () => object): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       this.calls += 1;
       try {
-        const out = (await this.req.limit(() => this.req.client.send(make() as never, { abortSignal: this.req.signal }))) as unknown as T;
+        const out = (await this.req.limit(() => this.req.client.send(make() as never, { abortSignal: this.signal }))) as unknown as T;
         this.retries += Math.max(0, (out.$metadata.attempts ?? 1) - 1);
         return out;
       } catch (e) {
@@ -84,13 +112,13 @@ export class ScopeRun {
   }
 
   /** The region's Allowed AMIs state, or the failure that kept it unknown. */
-  async allowedImagesState(): Promise<{ state: AllowedImagesState; failure: ScopeFailure | null }> {
+  async allowedImagesState(): Promise<{ state: AllowedImagesState; failure: ScopeFailure | null; criteria?: ImageCriterion[]; managedBy?: string | null }> {
     const action = ALLOWED_IMAGES_ACTION;
     try {
-      const out = await this.send<Out<{ State?: string }>>(() => new GetAllowedImagesSettingsCommand({}));
+      const out = await this.send<Out<{ State?: string; ImageCriteria?: RawCriterion[]; ManagedBy?: string }>>(() => new sdk.ec2.GetAllowedImagesSettingsCommand({}));
       // AWS leaves the state out where Allowed AMIs was never enabled: that is disabled.
       const s = out.State ?? 'disabled';
-      if (s === 'enabled' || s === 'audit-mode' || s === 'disabled') return { state: s, failure: null };
+      if (s === 'enabled' || s === 'audit-mode' || s === 'disabled') return { state: s, failure: null, criteria: criteriaOf(out.ImageCriteria), managedBy: typeof out.ManagedBy === 'string' ? out.ManagedBy.slice(0, 64) : null };
       return { state: 'unknown', failure: { action, code: 'UnexpectedResponse', message: `${action} answered with state ${JSON.stringify(String(s ?? '(none)').slice(0, 40))}, not enabled, audit-mode or disabled` } };
     } catch (e) {
       if (this.req.signal?.aborted) return { state: 'unknown', failure: this.stopped() };
@@ -103,23 +131,27 @@ export class ScopeRun {
     return this.req.stopCause();
   }
 
-  /** Every page for the given ids (or all instances), through the one pagination loop. */
-  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceImageMetadata[]) => number | void): Promise<PaginateResult> {
+  /** Every page for the given ids (or all instances), through the one pagination loop, as records. */
+  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceRecord[]) => number | void): Promise<PaginateResult> {
     const pageSize = ids ? IDS_PER_CALL : this.req.pageSize ?? DEFAULT_PAGE_SIZE;
-    const res = await paginate<InstanceImageMetadata>({
+    const ctx = { accountId: this.req.accountId, region: this.req.region, interner: this.interner };
+    const res = await paginate<InstanceRecord>({
       action: DIIM,
       pageSize,
       seen: this.tokens,
       onItems,
       fetch: async (token) => {
-        const page = await this.send<Out<{ InstanceImageMetadata?: InstanceImageMetadata[]; NextToken?: string }>>(() => new DescribeInstanceImageMetadataCommand({
+        const page = await this.send<Out<{ InstanceImageMetadata?: InstanceImageMetadata[]; NextToken?: string }>>(() => new sdk.ec2.DescribeInstanceImageMetadataCommand({
           ...(this.req.filters.length ? { Filters: this.req.filters } : {}),
           // The API does not document MaxResults together with InstanceIds; send ids alone.
           ...(ids ? { InstanceIds: ids } : { MaxResults: pageSize }),
           ...(token ? { NextToken: token } : {}),
         }));
         this.pages += 1; // counted as it comes: a failure part-way keeps the count
-        return { items: page.InstanceImageMetadata, nextToken: page.NextToken };
+        // the item set as the answer check took it from the SDK; the SDK's items otherwise
+        const set = itemSetOf(page);
+        const items = set !== undefined ? parseItemSet(set, ctx) : page.InstanceImageMetadata?.map((it) => toRecord(ctx.accountId, ctx.region, it, ctx.interner));
+        return { items, nextToken: page.NextToken };
       },
     });
     return res;
@@ -131,7 +163,7 @@ export class ScopeRun {
    * rest asked again; a message that names none splits the list in halves.
    * Returns the first paging failure, if any batch's paging did not end cleanly.
    */
-  async byIds(ids: string[], onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<ScopeFailure | null> {
+  async byIds(ids: string[], onItems: (items: readonly InstanceRecord[]) => void): Promise<ScopeFailure | null> {
     let failure: ScopeFailure | null = null;
     const queue: string[][] = [];
     for (let i = ids.length; i > 0; i -= IDS_PER_CALL) queue.push(ids.slice(Math.max(0, i - IDS_PER_CALL), i));
@@ -139,7 +171,7 @@ export class ScopeRun {
     while (queue.length) {
       const batch = queue.pop()!;
       if (batch.length === 0) continue;
-      const got: (readonly InstanceImageMetadata[])[] = [];
+      const got: (readonly InstanceRecord[])[] = [];
       try {
         const res = await this.pagesFor(batch, (items) => got.push(items));
         for (const g of got) onItems(g);
@@ -165,7 +197,7 @@ export class ScopeRun {
       seen: this.tokens,
       onItems: onInstances,
       fetch: async (token) => {
-        const page = await this.send<Res>(() => new DescribeInstancesCommand({ MaxResults: DEFAULT_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }));
+        const page = await this.send<Res>(() => new sdk.ec2.DescribeInstancesCommand({ MaxResults: DEFAULT_PAGE_SIZE, ...(token ? { NextToken: token } : {}) }));
         this.pages += 1;
         return { items: (page.Reservations ?? []).flatMap((r) => r.Instances ?? []), nextToken: page.NextToken };
       },
@@ -176,18 +208,27 @@ export class ScopeRun {
 /** Collects one scope; never throws: every failure, an interruption included, becomes its coverage entry. */
 export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
   const run = new ScopeRun(req);
+  try {
+    return await collectWith(run, req);
+  } finally {
+    run.release();
+  }
+}
+
+async function collectWith(run: ScopeRun, req: ScopeRequest): Promise<ScopeResult> {
   const cov = emptyCoverage(req.accountId, req.region, 'error');
   const failures: ScopeFailure[] = [];
   let failed = false; // nothing could be listed
   let uncovered = 0;
   const seen = new Set<string>();
   const instances: InstanceRecord[] = [];
-  const interner = req.interner ?? new Interner();
+  // The Allowed AMIs state, asked for once the first instance that needs it is kept.
+  let allowed = null as ReturnType<ScopeRun['allowedImagesState']> | null;
   // An answer item that is not this scope's (another account's instance, another region's zone,
   // an id not asked for: a proxy's cache, a misrouted call) is left out, and the scope says so.
   const asked = req.instanceIds ? new Set(req.instanceIds) : null;
   const foreign = { count: 0, example: '' };
-  const notHere = (it: InstanceImageMetadata): string | null => {
+  const notHere = (it: InstanceRecord): string | null => {
     if (it.OwnerId !== undefined && it.OwnerId !== req.accountId) return `owned by account ${termSafe(it.OwnerId, 20)}`;
     const zoneRegion = it.AvailabilityZone === undefined ? null : regionOfZone(it.AvailabilityZone);
     if (zoneRegion !== null && zoneRegion !== req.region) return `in zone ${termSafe(it.AvailabilityZone, 30)}`;
@@ -195,7 +236,7 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
     return null;
   };
   /** Keeps the page's instances of this scope; returns how many were new. */
-  const keep = (items: readonly InstanceImageMetadata[]): number => {
+  const keep = (items: readonly InstanceRecord[]): number => {
     let added = 0;
     for (const it of items) {
       const why = notHere(it);
@@ -207,12 +248,12 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
       const key = it.InstanceId ?? `#${instances.length}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      instances.push(toRecord(req.accountId, req.region, it, interner));
+      instances.push(it);
+      if (allowed === null && it.ImageMetadata?.ImageAllowed !== true) allowed = run.allowedImagesState();
       added += 1;
     }
     return added;
   };
-  const allowed = run.allowedImagesState();
   try {
     if (req.instanceIds) {
       const f = await run.byIds(req.instanceIds, keep);
@@ -230,7 +271,10 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
         const first = describeError(e);
         let fb: Awaited<ReturnType<typeof byZone>>;
         try {
-          fb = await byZone({ listInstances: (cb) => run.listInstances(cb), byIds: (ids, cb) => run.byIds(ids, cb), signal: req.signal }, keep);
+          // byZone hands pages over without reading them: records, here
+          type ZonePage = Parameters<Parameters<typeof byZone>[1]>[0];
+          const byIds = (ids: string[], cb: (items: ZonePage) => void): Promise<ScopeFailure | null> => run.byIds(ids, cb as unknown as (items: readonly InstanceRecord[]) => void);
+          fb = await byZone({ listInstances: (cb) => run.listInstances(cb), byIds, signal: req.signal }, keep as unknown as (items: ZonePage) => void);
         } catch (fe) {
           // the fallback's own listing failed too: both failures are named
           if (!req.signal?.aborted) {
@@ -279,8 +323,13 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
     });
     if (instances.length === 0) failed = true;
   }
-  const a = await allowed;
+  // (asked for as soon as a kept instance needed it; not at all when none did)
+  const a = allowed === null ? { state: 'not-needed' as const, failure: null } : await allowed;
   cov.allowedImagesState = a.state;
+  if ('criteria' in a && a.criteria) {
+    cov.allowedImagesCriteria = a.criteria;
+    cov.allowedImagesManagedBy = a.managedBy ?? null;
+  }
   // an interruption is said once, however many parts it stopped
   if (a.failure && !failures.some((f) => f.action === a.failure!.action && f.code === a.failure!.code)) failures.push(a.failure);
   if (failures.length) {

@@ -12,6 +12,7 @@
  *   agent per proxy, with the run's TLS settings for the target); http targets are sent to the
  *   proxy in absolute form, as the AWS CLI does.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpsProxyAgent } from 'hpagent';
@@ -231,6 +232,40 @@ class Attempt {
 function onDeadline(a: Attempt): void {
   a.timedOut = true;
   a.stop(Object.assign(new Error('per-call deadline passed'), { name: 'TimeoutError' }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals
+
+/** A run's signal → the controllers of the signals handed out for it (see childSignal). */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * A signal that aborts, with the same reason, when `parent` does: for one scope's calls. Every
+ * call adds listeners to the signal it is given (the SDK's retry wait, the attempt here), and
+ * adding a listener costs time in proportion to the listeners already there: on the run's one
+ * signal, shared by every call in flight, that grows with the concurrency; on a scope's, it stays
+ * small. The run's signal gets one listener however many scopes run. `release` when done.
+ */
+export function childSignal(parent: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  if (parent.aborted) {
+    c.abort(parent.reason);
+    return { signal: c.signal, release: () => {} };
+  }
+  let set = children.get(parent);
+  if (!set) {
+    const all = (set = new Set());
+    children.set(parent, all);
+    parent.addEventListener('abort', () => {
+      for (const x of all) x.abort(parent.reason);
+      all.clear();
+    }, { once: true });
+  }
+  set.add(c);
+  const held = set;
+  return { signal: c.signal, release: () => void held.delete(c) };
 }
 
 // ---------------------------------------------------------------------------------------------

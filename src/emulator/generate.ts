@@ -64,10 +64,33 @@ export interface GenerateOptions {
   unhealthy?: number;
   /** Put every instance in one scope of this index (for throttling scenarios). */
   singleScope?: boolean;
+  /**
+   * `uniform` (the default): short repeated strings (ids from a counter, 97 names, 11 AMIs), as the
+   * golden files use. `realistic`: strings like a real estate's, for the benchmark: every instance
+   * id random, a unique Name tag and a team tag on every instance, 400 AMIs of many owners with
+   * varied creation and deprecation dates (see realisticFleet).
+   */
+  style?: 'uniform' | 'realistic';
+}
+
+/** How many instances each scope gets: the skewed share in evenly spaced heavy scopes, the rest at random. */
+function scopeCounts(opts: GenerateOptions, scopes: number, rand: () => number): number[] {
+  const counts = new Array<number>(scopes).fill(0);
+  if (opts.singleScope) counts[0] = opts.instances;
+  else {
+    const skewI = opts.skewInstances ?? 0;
+    const heavy = Math.max(1, Math.round(scopes * (opts.skewScopes ?? 0)));
+    const heavyTotal = Math.round(opts.instances * skewI);
+    const stride = scopes / heavy;
+    for (let k = 0; k < heavyTotal; k++) counts[Math.floor((k % heavy) * stride)]! += 1;
+    for (let k = heavyTotal; k < opts.instances; k++) counts[Math.floor(rand() * scopes)]! += 1;
+  }
+  return counts;
 }
 
 /** Builds a fleet deterministically from its options. */
 export function generateFleet(opts: GenerateOptions): Fleet {
+  if (opts.style === 'realistic') return realisticFleet(opts);
   const rand = prng(opts.seed ?? 1);
   const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
@@ -78,16 +101,7 @@ export function generateFleet(opts: GenerateOptions): Fleet {
   const unhealthy = opts.unhealthy ?? 0.15;
 
   const images = imageCatalogue(now);
-  const counts = new Array<number>(scopes.length).fill(0);
-  if (opts.singleScope) counts[0] = opts.instances;
-  else {
-    const skewI = opts.skewInstances ?? 0;
-    const heavy = Math.max(1, Math.round(scopes.length * (opts.skewScopes ?? 0)));
-    const heavyTotal = Math.round(opts.instances * skewI);
-    const stride = scopes.length / heavy;
-    for (let k = 0; k < heavyTotal; k++) counts[Math.floor((k % heavy) * stride)]! += 1;
-    for (let k = heavyTotal; k < opts.instances; k++) counts[Math.floor(rand() * scopes.length)]! += 1;
-  }
+  const counts = scopeCounts(opts, scopes.length, rand);
   let n = 0;
   scopes.forEach(([acc, region], s) => {
     const c = counts[s]!;
@@ -138,4 +152,186 @@ function imageCatalogue(now: number): { healthy: ImageMetadata[]; unhealthy: Ima
       { ImageId: 'ami-0b1b2c3d4e5f60017' },
     ],
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Realistic fleets (style: 'realistic')
+
+const TEAMS = [
+  'payments', 'checkout', 'search', 'catalog', 'identity', 'platform', 'data-eng', 'analytics', 'ml-infra', 'messaging',
+  'notifications', 'billing', 'fraud', 'risk', 'ledger', 'shipping', 'inventory', 'pricing', 'recommendations', 'ads',
+  'media', 'streaming', 'mobile-backend', 'web-frontend', 'growth', 'crm', 'support-tools', 'observability', 'sre', 'security',
+  'devex', 'ci-runners', 'edge', 'networking', 'storage', 'databases', 'kafka', 'etl', 'reporting', 'partner-api',
+  'loyalty', 'marketplace', 'onboarding', 'compliance', 'hr-systems', 'finance-it', 'geo', 'maps',
+];
+const SERVICES = [
+  'api', 'worker', 'web', 'batch', 'cron', 'gateway', 'consumer', 'producer', 'scheduler', 'indexer', 'cache', 'proxy',
+  'ingest', 'export', 'sync', 'auth', 'admin', 'render', 'transcoder', 'bastion', 'runner', 'collector', 'router', 'query',
+];
+const ENVS = ['prod', 'prod', 'prod', 'staging', 'dev', 'sandbox'];
+const INSTANCE_TYPES = [
+  't3.micro', 't3.small', 't3.medium', 't3.large', 't3a.medium', 't3a.large', 't4g.small', 't4g.medium', 't4g.large',
+  'm5.large', 'm5.xlarge', 'm5.2xlarge', 'm6i.large', 'm6i.xlarge', 'm6i.4xlarge', 'm6g.large', 'm6g.xlarge', 'm7i.large',
+  'm7i.2xlarge', 'm7g.large', 'm7g.xlarge', 'c5.large', 'c5.2xlarge', 'c6i.xlarge', 'c6g.2xlarge', 'c7g.xlarge', 'c7i.4xlarge',
+  'r5.large', 'r5.2xlarge', 'r6i.xlarge', 'r6g.4xlarge', 'r7i.2xlarge', 'i4i.2xlarge', 'g5.xlarge', 'p4d.24xlarge', 'x2idn.16xlarge',
+];
+const STATES: [number, string, number][] = [[16, 'running', 0.86], [80, 'stopped', 0.11], [48, 'terminated', 0.015], [0, 'pending', 0.005], [64, 'stopping', 0.005], [32, 'shutting-down', 0.005]];
+
+/** A date as EC2 writes image dates: milliseconds always present. */
+const isoMs = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+const ymd = (ms: number, sep = ''): string => new Date(ms).toISOString().slice(0, 10).replaceAll('-', sep);
+
+function hexOf(rand: () => number, n: number): string {
+  let s = '';
+  while (s.length < n) s += ((rand() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+/** Zipf-like popularity over n items (weight 1/(rank+1)): cumulative weights for sampling. */
+function zipf(n: number): Float64Array {
+  const cum = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) cum[k] = sum += 1 / (k + 1);
+  for (let k = 0; k < n; k++) cum[k]! /= sum;
+  return cum;
+}
+
+function pick(cum: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cum[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many distinct AMIs a realistic fleet's instances run on (at most). */
+export const REALISTIC_AMIS = 400;
+
+/**
+ * 400 AMIs of the owners a real estate runs: Amazon Linux 2023 and 2, Windows, EKS-optimised and
+ * Bottlerocket (amazon), Ubuntu (Canonical), RHEL (Red Hat), the organisation's own private golden
+ * images, Marketplace and community images; created over three years, most with the two-year
+ * deprecation AWS sets (so some already deprecated), some deregistered or disabled, some that the
+ * Allowed AMIs criteria exclude, and a few whose metadata the caller cannot see (only the id).
+ * In popularity order (most used first, roughly newest first): the AMIs with a problem of their
+ * own are in the tail.
+ */
+function realisticImages(rand: () => number, now: number): ImageMetadata[] {
+  const int = (n: number): number => Math.floor(rand() * n);
+  const created = (): number => now - (3 + int(1100)) * DAY - int(86_400) * 1000;
+  const arch = (): string => (rand() < 0.7 ? 'x86_64' : 'arm64');
+  const healthy: ImageMetadata[] = [];
+  const problem: ImageMetadata[] = [];
+  const base = (ImageId: string, Name: string, OwnerId: string, alias: string | undefined, c: number, deprecateDays: number | null, extra: Partial<ImageMetadata> = {}): ImageMetadata => ({
+    ImageId, Name, OwnerId, State: 'available', ...(alias ? { ImageOwnerAlias: alias } : {}), CreationDate: isoMs(c),
+    ...(deprecateDays === null ? {} : { DeprecationTime: isoMs(c + deprecateDays * DAY) }), ImageAllowed: true, IsPublic: OwnerId !== '555500000001', ...extra,
+  });
+  const id = (): string => `ami-0${hexOf(rand, 16)}`;
+  const families: [number, () => ImageMetadata][] = [
+    [80, () => { const c = created(); return base(id(), `al2023-ami-2023.${int(9) + 1}.${ymd(c)}.${int(3)}-kernel-6.${rand() < 0.7 ? 1 : 12}-${arch()}`, '137112412989', 'amazon', c, 730); }],
+    [50, () => { const c = created(); return base(id(), `amzn2-ami-kernel-5.10-hvm-2.0.${ymd(c)}.${int(2)}-${arch()}-gp2`, '137112412989', 'amazon', c, 730); }],
+    [30, () => { const c = created(); return base(id(), `Windows_Server-${rand() < 0.6 ? '2022' : '2019'}-English-Full-Base-${ymd(c, '.')}`, '801119661308', 'amazon', c, 730); }],
+    [40, () => { const c = created(); return base(id(), `amazon-eks-node-al2023-${arch()}-standard-1.${27 + int(6)}-v${ymd(c)}`, '602401143452', 'amazon', c, 730); }],
+    [20, () => { const c = created(); return base(id(), `bottlerocket-aws-k8s-1.${27 + int(6)}-${arch()}-v1.${20 + int(20)}.${int(5)}-${hexOf(rand, 8)}`, '092701018921', 'amazon', c, 730); }],
+    [50, () => { const c = created(); return base(id(), `ubuntu/images/hvm-ssd-gp3/ubuntu-${rand() < 0.6 ? 'noble-24.04' : 'jammy-22.04'}-${arch() === 'arm64' ? 'arm64' : 'amd64'}-server-${ymd(c)}`, '099720109477', undefined, c, 730); }],
+    [20, () => { const c = created(); return base(id(), `RHEL-9.${int(5)}.0_HVM-${ymd(c)}-x86_64-${int(90)}-Hourly2-GP3`, '309956199498', undefined, c, 730); }],
+    [66, () => { const c = created(); return base(id(), `golden-${TEAMS[int(TEAMS.length)]}-${rand() < 0.5 ? 'al2023' : 'ubuntu2404'}-${ymd(c, '-')}-build${int(900) + 100}`, '555500000001', undefined, c, rand() < 0.6 ? 365 : null); }],
+    [10, () => { const c = created(); return base(id(), `${['nginx-plus', 'f5-bigip', 'paloalto-vm', 'sophos-utm', 'tableau-server'][int(5)]}-${int(20)}.${int(10)}-${hexOf(rand, 8)}-${hexOf(rand, 4)}-${hexOf(rand, 4)}-${hexOf(rand, 12)}`, '679593333241', 'aws-marketplace', c, rand() < 0.5 ? 730 : null); }],
+  ];
+  for (const [n, make] of families) for (let k = 0; k < n; k++) healthy.push(make());
+  // The problems: deregistered and disabled images, images outside the Allowed AMIs criteria, and
+  // images whose metadata the caller cannot see.
+  for (let k = 0; k < 8; k++) { const c = created(); problem.push(base(id(), `golden-legacy-${hexOf(rand, 6)}-${ymd(c, '-')}`, '555500000001', undefined, c, 365, { State: 'deregistered' })); }
+  for (let k = 0; k < 4; k++) { const c = created(); problem.push(base(id(), `RHEL-8.${int(10)}.0_HVM-${ymd(c)}-x86_64-${int(90)}-Hourly2-GP2`, '309956199498', undefined, c, 730, { State: 'disabled' })); }
+  for (let k = 0; k < 10; k++) { const c = created(); problem.push(base(id(), `${['community-nginx', 'hardened-debian', 'cheap-k3s', 'free-vpn-server'][int(4)]}-${ymd(c)}-${hexOf(rand, 6)}`, String(200000000000 + int(700000000000)), undefined, c, null, { ImageAllowed: false })); }
+  for (let k = 0; k < 6; k++) { const c = created(); problem.push(base(id(), `${['openvpn-as', 'jenkins-bitnami', 'gitlab-ce'][int(3)]}-${int(10)}.${int(10)}-${hexOf(rand, 8)}-${hexOf(rand, 4)}-${hexOf(rand, 12)}`, '679593333241', 'aws-marketplace', c, null, { ImageAllowed: false })); }
+  for (let k = 0; k < 6; k++) problem.push({ ImageId: id() });
+  // Popularity follows recency, loosely: newest first, then each moved by up to 40 places (teams
+  // roll out new images, but not in lockstep); the problem ones take ranks in the tail.
+  healthy.sort((a, b) => (a.CreationDate! < b.CreationDate! ? 1 : a.CreationDate! > b.CreationDate! ? -1 : 0));
+  const order = healthy.map((img, k) => ({ img, key: k + rand() * 80 }));
+  order.sort((a, b) => a.key - b.key);
+  healthy.splice(0, healthy.length, ...order.map((o) => o.img));
+  const out = healthy.slice(0, 150);
+  const tail = healthy.slice(150);
+  for (const p of problem) tail.splice(int(tail.length + 1), 0, p);
+  return [...out, ...tail];
+}
+
+/**
+ * A fleet with the strings of a real estate (style: 'realistic'): random 17-digit instance ids;
+ * on every instance a unique Name tag (`<team>-<service>-<env>-<serial><random>`) and a `team`
+ * tag (48 teams, each account running one to three of them), in either order; 36 instance types;
+ * launch times over 900 days to the second; zones a-c (a-d in us-east-1) with account-specific
+ * zone ids; 86 % running, 11 % stopped, the rest terminated or in transition; 3 % managed by EKS;
+ * the 400 AMIs of realisticImages with Zipf-like popularity (about 2 % of instances on an AMI
+ * outside the Allowed AMIs criteria or with unreadable metadata); Allowed AMIs enabled in about
+ * 5 % of the scopes and in audit-mode in 10 %. Scope sizes follow `skewInstances`/`skewScopes`.
+ */
+function realisticFleet(opts: GenerateOptions): Fleet {
+  const rand = prng(opts.seed ?? 1);
+  const int = (n: number): number => Math.floor(rand() * n);
+  const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
+  const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
+  const images = realisticImages(rand, now);
+  const popularity = zipf(images.length);
+  const accounts: FleetAccount[] = [];
+  const teamsOf: string[][] = [];
+  const envOf: string[] = [];
+  for (let i = 0; i < opts.accounts; i++) {
+    const acc: FleetAccount = { accountId: accountIdFor(i), instances: {} };
+    for (const r of regions) {
+      const x = rand();
+      if (x < 0.05) (acc.allowedImages ??= {})[r] = 'enabled';
+      else if (x < 0.15) (acc.allowedImages ??= {})[r] = 'audit-mode';
+    }
+    accounts.push(acc);
+    teamsOf.push(Array.from({ length: 1 + int(3) }, () => TEAMS[int(TEAMS.length)]!));
+    envOf.push(ENVS[int(ENVS.length)]!);
+  }
+  const scopes: [number, string][] = [];
+  for (let a = 0; a < accounts.length; a++) for (const r of regions) scopes.push([a, r]);
+  const counts = scopeCounts(opts, scopes.length, rand);
+  const ids = new Set<string>();
+  const stateCum: number[] = [];
+  STATES.reduce((s, [, , p]) => (stateCum.push(s + p), s + p), 0);
+  let n = 0;
+  scopes.forEach(([a, region], s) => {
+    const c = counts[s]!;
+    if (c === 0) return;
+    const acc = accounts[a]!;
+    const prefix = zonePrefix(region);
+    const zones = region === 'us-east-1' ? 4 : 3;
+    const shift = a % zones;
+    const list: FleetInstance[] = [];
+    for (let k = 0; k < c; k++, n++) {
+      let id: string;
+      do id = `i-0${hexOf(rand, 16)}`; while (ids.has(id));
+      ids.add(id);
+      const team = teamsOf[a]![int(teamsOf[a]!.length)]!;
+      const name = `${team}-${SERVICES[int(SERVICES.length)]}-${envOf[a]}-${n.toString(36).padStart(4, '0')}${hexOf(rand, 4)}`;
+      const tags = rand() < 0.5 ? [{ Key: 'Name', Value: name }, { Key: 'team', Value: team }] : [{ Key: 'team', Value: team }, { Key: 'Name', Value: name }];
+      const z = int(zones);
+      const x = rand();
+      const [code, state] = STATES[Math.max(0, stateCum.findIndex((p) => x < p))]!;
+      const managed = rand() < 0.03;
+      list.push({
+        InstanceId: id,
+        InstanceType: INSTANCE_TYPES[int(INSTANCE_TYPES.length)]!,
+        LaunchTime: isoMs(now - int(900 * 86_400) * 1000),
+        AvailabilityZone: `${region}${'abcd'[z]}`,
+        ZoneId: `${prefix}-az${((z + shift) % zones) + 1}`,
+        State: { Code: code, Name: state },
+        OwnerId: acc.accountId,
+        Tags: tags,
+        ImageMetadata: images[pick(popularity, rand())]!,
+        Operator: managed ? { Managed: true, Principal: 'eks.amazonaws.com' } : { Managed: false },
+      });
+    }
+    acc.instances![region] = list;
+  });
+  return { fleetVersion: 1, caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
 }

@@ -3,7 +3,7 @@
  * deadline, interruption, renewal of expired credentials, clock skew, credentials kept out of
  * messages, proxies from the environment, and messages that say what happened.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
@@ -309,13 +309,81 @@ describe('a named profile that does not exist (case 26)', () => {
         expect(warn).not.toHaveBeenCalled();
         expect(stderr).not.toHaveBeenCalled();
         expect(err.message).toContain('"nope-not-configured"');
-        expect(err.message).toContain('set AWS_PROFILE');
+        expect(err.message).toContain(`AWS_PROFILE: the profile "nope-not-configured" is not in the shared config or credentials file (${join(dir, 'config')} and ${join(dir, 'credentials')}); run "aws configure list-profiles" to see the profiles`);
         expect(err.message).not.toContain('\n');
         expect(err.message).not.toContain('env-secret-env-secret');
       } finally {
         warn.mockRestore();
         stderr.mockRestore();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** The environment of an offline credential lookup: no keys, no container or web identity, no instance metadata. */
+  function offlineEnv(extra: Record<string, string>): void {
+    for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN']) delete process.env[k];
+    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: 'true', ...extra });
+  }
+
+  test('--profile naming a profile the files do not have: the files read and how to list the profiles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ami-audit-profile-'));
+    try {
+      writeFileSync(join(dir, 'config'), '[profile other]\nregion = eu-west-1\n');
+      writeFileSync(join(dir, 'credentials'), '[other]\naws_access_key_id = AKIAOTHEROTHER000000\naws_secret_access_key = other-secret\n');
+      offlineEnv({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+      // no endpoint: nothing is sent anywhere, the lookup fails before any call
+      factory = new ClientFactory({ region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', verifySsl: true, maxSockets: 2, env: {}, profile: 'nope' });
+      const err = await rejection(() => factory!.resolveBaseCredentials());
+      expect(err.name).toBe('UserError');
+      expect(err.message).toBe(`--profile: the profile "nope" is not in the shared config or credentials file (${join(dir, 'config')} and ${join(dir, 'credentials')}); run "aws configure list-profiles" to see the profiles`);
+      // the profile that is there does resolve, so the files are the ones the SDK reads
+      factory.destroy();
+      factory = new ClientFactory({ region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', verifySsl: true, maxSockets: 2, env: {}, profile: 'other' });
+      expect((await factory.resolveBaseCredentials()).accessKeyId).toBe('AKIAOTHEROTHER000000');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with neither AWS_CONFIG_FILE nor AWS_SHARED_CREDENTIALS_FILE, the message names the default files', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'ami-audit-home-'));
+    try {
+      offlineEnv({ HOME: home, AWS_PROFILE: 'nope-env' });
+      factory = new ClientFactory({ region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', verifySsl: true, maxSockets: 2, env: {} });
+      const err = await rejection(() => factory!.resolveBaseCredentials());
+      expect(err.message).toBe('AWS_PROFILE: the profile "nope-env" is not in the shared config or credentials file (~/.aws/config and ~/.aws/credentials); run "aws configure list-profiles" to see the profiles');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test('a profile named only in the wrong form for its file is not there, as the SDK reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ami-audit-profile-'));
+    try {
+      // the config file names profiles [profile x]; a bare [x] there is not a profile (only [default] is)
+      writeFileSync(join(dir, 'config'), '[bare]\nregion = eu-west-1\n');
+      writeFileSync(join(dir, 'credentials'), '');
+      offlineEnv({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+      factory = new ClientFactory({ region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', verifySsl: true, maxSockets: 2, env: {}, profile: 'bare' });
+      const err = await rejection(() => factory!.resolveBaseCredentials());
+      expect(err.message).toContain('--profile: the profile "bare" is not in the shared config or credentials file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a profile that is there but yields no credentials keeps the SDK\'s cause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ami-audit-profile-'));
+    try {
+      writeFileSync(join(dir, 'config'), '[profile regiononly]\nregion = eu-west-1\n');
+      offlineEnv({ AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+      factory = new ClientFactory({ region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', verifySsl: true, maxSockets: 2, env: {}, profile: 'regiononly' });
+      const err = await rejection(() => factory!.resolveBaseCredentials());
+      expect(err.message).toContain('no AWS credentials found for the profile "regiononly" (--profile)');
+      expect(err.message).not.toContain('is not in the shared config');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -261,9 +261,12 @@ describe('instance ids when only the Allowed AMIs read failed (case 9)', () => {
   test('every instance was listed, so an id found nowhere is "not found", not unchecked', async () => {
     const fleet = twoAccounts();
     const [a] = ids(fleet) as [string];
+    // the state is read only where it matters: ask for an instance whose AMI is not allowed
+    const notAllowed = fleet.accounts[0]!.instances!['eu-west-1']!.find((i) => i.ImageMetadata?.ImageAllowed !== true)!.InstanceId!;
     e = await emulator({ fleet, faults: { rules: [{ account: a, region: 'eu-west-1', action: 'GetAllowedImagesSettings', error: 'UnauthorizedOperation' }] } });
-    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'], instanceIds: ['i-0123456789abcdef0'] }));
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'], instanceIds: ['i-0123456789abcdef0', notAllowed] }));
     expect(scope(inv, a, 'eu-west-1')!.status).toBe('partial');
+    expect(inv.instances.map((i) => i.InstanceId)).toEqual([notAllowed]);
     expect(inv.notFoundInstanceIds).toEqual(['i-0123456789abcdef0']);
     expect(inv.uncheckedInstanceIds).toEqual([]);
   });
