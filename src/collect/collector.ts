@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { CoverageEntry, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
+import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
+import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
 import { AssumedCredentials } from './credentials.js';
@@ -24,8 +25,10 @@ import { listedCompletely } from '../report/coverage.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
-  /** Accounts to audit; empty: the caller's own account. */
+  /** Accounts to audit; empty: the caller's own account (unless accountsFixed). */
   accounts: string[];
+  /** The accounts are exactly `accounts`, even when empty (a shard of a sharded run). */
+  accountsFixed?: boolean;
   /** How to reach each account: a role name (ARN built per account) and/or full ARNs per account. */
   roleName?: string;
   roleArns?: Record<string, string>;
@@ -50,11 +53,16 @@ export interface CollectOptions {
    * Receives each scope's instances as it completes; they are then not kept in the returned
    * inventory (the worker threads stream them to the main thread this way).
    */
-  onScope?: (coverage: CoverageEntry, instances: InstanceRecord[]) => void;
+  onScope?: (coverage: CoverageEntry, instances: InstanceRecord[], references: ImageReference[]) => void;
   /** Called after every API call (for --debug): no payloads, no credentials. */
   onCall?: (e: CallEvent) => void;
   /** The clock, read at the start and the end of the run only. */
   now?: () => Date;
+  /**
+   * --references: look up what references each scope's flagged AMIs (flagged as of `asOfMs`, the
+   * run's start when absent), with `versionDepth` launch template versions.
+   */
+  references?: { versionDepth?: number; asOfMs?: number };
 }
 
 export interface CallEvent { action: string; accountId: string; region: string; status: number | string; attempts: number; ms: number; error?: string }
@@ -82,7 +90,7 @@ function withoutUserinfo(url: string | undefined): string | undefined {
 }
 
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
-async function baseCredentials(factory: ClientFactory, opts: CollectOptions): Promise<void> {
+export async function baseCredentials(factory: ClientFactory, opts: Pick<CollectOptions, 'client'>): Promise<void> {
   if (opts.client.credentials && typeof opts.client.credentials !== 'function') {
     // given as values: resolved already (and registered as secrets by the factory)
     return;
@@ -123,6 +131,7 @@ function formatMs(ms: number): string {
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
+  const startMs = Date.parse(startedAt);
   // The run's own signal: the caller's (an interrupt) or the deadline, whichever comes first.
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // every in-flight call listens on it
@@ -169,14 +178,16 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     if (callerAccount !== null && (!ACCOUNT_ID_RE.test(callerAccount) || (caller.Arn !== undefined && accountOfArn(caller.Arn) !== callerAccount))) {
       throw new UserError(`sts:GetCallerIdentity answered account ${JSON.stringify(termSafe(callerAccount, 40))} with ARN ${JSON.stringify(termSafe(caller.Arn ?? '(none)', 120))}: not a consistent identity; check --endpoint-url and the credentials`);
     }
-    const accounts = opts.accounts.length ? opts.accounts : callerAccount ? [callerAccount] : [];
-    if (!accounts.length) throw new UserError('no account to audit: GetCallerIdentity named none and --accounts is empty');
+    // A shard's list may be empty (more shards than accounts): then nothing is audited here.
+    const accounts = opts.accounts.length || opts.accountsFixed ? opts.accounts : callerAccount ? [callerAccount] : [];
+    if (!accounts.length && !opts.accountsFixed) throw new UserError('no account to audit: GetCallerIdentity named none and --accounts is empty');
     progress.accountsTotal = accounts.length;
     const homeRegion = factory.opts.region;
     const partition = partitionOf(homeRegion);
     const defaultEnabled = partition === 'aws' ? DEFAULT_ENABLED_REGIONS : new Set<string>();
 
     const instances: InstanceRecord[] = [];
+    const references: ImageReference[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
 
@@ -230,8 +241,35 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           accountId, region, client, filters: opts.filters, pageSize: opts.pageSize, instanceIds: opts.instanceIds,
           limit: callLimit, signal, stopCause: cause, interner, renew: creds ? (c) => creds.renew(c) : undefined,
         });
-        if (opts.onScope) opts.onScope(res.coverage, res.instances);
-        else for (const i of res.instances) instances.push(i);
+        let refs: ImageReference[] = [];
+        if (opts.references && res.coverage.status !== 'error' && !signal.aborted) {
+          const r = await collectReferences({
+            accountId, region, ec2: client, autoscaling: factory.autoScalingClient(plan.accountKey, region, plan.provider), instances: res.instances,
+            asOfMs: opts.references.asOfMs ?? startMs, versionDepth: opts.references.versionDepth, limit: callLimit, signal,
+          }).catch((e: unknown) => {
+            // stopped part-way (an interrupt, the deadline): the instances stand, the lookups are unfinished
+            if (!signal.aborted) throw e;
+            const failure = { ...cause(), action: 'DescribeImageReferences' };
+            return { references: [], coverage: { status: 'error' as const, code: failure.code, message: failure.message, images: 0, apiCalls: 0 }, failure, retries: 0 };
+          });
+          refs = r.references;
+          const c = res.coverage;
+          c.references = r.coverage;
+          c.apiCalls += r.coverage.apiCalls;
+          c.retries += r.retries;
+          if (r.failure) {
+            // the instances were all listed, but what relaunches their AMIs is not known: partial
+            if (c.status === 'ok') c.status = 'partial';
+            c.errorCode ??= r.failure.code;
+            c.errorMessage ??= r.failure.message;
+            c.failures = [...c.failures, r.failure];
+          }
+        }
+        if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);
+        else {
+          for (const i of res.instances) instances.push(i);
+          for (const r of refs) references.push(r);
+        }
         for (const id of res.foundIds) found.add(id);
         progress.instances += res.instances.length;
         ledger.settle(res.coverage);
@@ -249,6 +287,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       instanceIds: opts.instanceIds, pageSize: opts.pageSize, concurrency: opts.concurrency, accountConcurrency: opts.accountConcurrency,
       maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: withoutUserinfo(opts.client.endpointUrl), profile: opts.client.profile,
       callTimeoutSeconds: opts.client.callTimeoutSeconds, deadlineSeconds: opts.deadlineMs === undefined ? undefined : opts.deadlineMs / 1000,
+      references: opts.references ? { versionDepth: opts.references.versionDepth ?? DEFAULT_VERSION_DEPTH } : undefined,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     const warnings: string[] = [];
@@ -266,6 +305,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       },
       coverage,
       instances,
+      ...(opts.references ? { references } : {}),
       // An id that was not found is only "not found" when every scope was listed completely.
       notFoundInstanceIds: listingIncomplete ? [] : missing,
       ...(opts.instanceIds ? { uncheckedInstanceIds: listingIncomplete ? missing : [] } : {}),

@@ -1,13 +1,14 @@
 /**
  * Collection across cores: accounts are dealt out to worker threads, each running the collector
- * (and so the SDK's response parsing) on its share, streaming each finished scope to the main
- * thread. With one worker (the default: see the README's Performance section for why), or where
- * options cannot cross a thread boundary, it runs in this thread.
+ * (the SDK's calls and the reading of pages) on its share, streaming each finished scope to the
+ * main thread. With one worker (the default: each worker loads the SDK and warms it up anew, and
+ * on two cores shared with the endpoint two workers cost 60 % more CPU for a slower run; see
+ * docs/performance.md), or where options cannot cross a thread boundary, it runs in this thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CallEvent, CollectOptions, Progress } from './collector.js';
-import type { CoverageEntry, InstanceRecord } from '../model/types.js';
+import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 
@@ -19,7 +20,7 @@ export interface ParallelOptions extends CollectOptions {
 type WorkerMessage =
   | { type: 'progress'; progress: Progress }
   | { type: 'call'; event: CallEvent }
-  | { type: 'scope'; coverage: CoverageEntry; instances: InstanceRecord[] }
+  | { type: 'scope'; coverage: CoverageEntry; instances: InstanceRecord[]; references: ImageReference[] }
   | { type: 'done'; inventory: Inventory }
   | { type: 'error'; message: string; name: string; user: boolean };
 
@@ -51,6 +52,8 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
     },
     coverage: parts.flatMap((p) => p.coverage),
     instances: parts.flatMap((p) => p.instances),
+    // with --references every share has the list (maybe empty); without, none has it
+    ...(parts.some((p) => p.references) ? { references: parts.flatMap((p) => p.references ?? []) } : {}),
     notFoundInstanceIds: anyUnchecked ? [] : missing,
     ...(requestedIds ? { uncheckedInstanceIds: anyUnchecked ? missing : [] } : {}),
   };
@@ -79,6 +82,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
   const { signal: _s, onProgress, onCall, now: _n, ...plain } = opts;
   try {
     const instances: InstanceRecord[] = [];
+    const references: ImageReference[] = [];
     const parts = await Promise.all(shares.map((accounts, k) => new Promise<Inventory>((resolve, reject) => {
       const w = new Worker(WORKER_URL, {
         workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall) },
@@ -94,6 +98,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
           })));
         } else if (m.type === 'scope') {
           for (const i of m.instances) instances.push(i);
+          for (const r of m.references) references.push(r);
         } else if (m.type === 'call') onCall?.(m.event);
         else if (m.type === 'done') resolve(m.inventory);
         else reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
@@ -105,6 +110,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
     })));
     const merged = mergeInventories(parts, startedAt, now().toISOString(), opts.instanceIds);
     merged.instances = instances;
+    if (opts.references) merged.references = references;
     return merged;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

@@ -17,7 +17,7 @@ try {
     signal: controller.signal,
     onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
     // Each scope's instances go to the main thread as soon as the scope is done.
-    onScope: (coverage, instances) => port.postMessage({ type: 'scope', coverage, instances }),
+    onScope: (coverage, instances, references) => port.postMessage({ type: 'scope', coverage, instances, references }),
     onCall: debug ? (event) => port.postMessage({ type: 'call', event }) : undefined,
   });
   port.postMessage({ type: 'done', inventory });

@@ -1,6 +1,8 @@
 /** What AWS ids and names look like, and the region of a zone: one definition for every layer. */
 
 export const ACCOUNT_ID_RE = /^\d{12}$/;
+/** An AWS Organizations OU id, as the API documents its pattern. */
+export const OU_ID_RE = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 /** Instance ids as the API issues them: i- and 8 or 17 hexadecimal digits (what --instance-ids takes). */
 export const INSTANCE_ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;

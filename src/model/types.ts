@@ -53,7 +53,56 @@ export interface InstanceRecord {
 export const SCOPE_STATUSES = ['ok', 'partial', 'error', 'skipped'] as const;
 export type ScopeStatus = (typeof SCOPE_STATUSES)[number];
 
-export type AllowedImagesState = 'enabled' | 'audit-mode' | 'disabled' | 'unknown';
+/**
+ * The region's Allowed AMIs state as GetAllowedImagesSettings answered it; `unknown` when it could
+ * not be read; `not-needed` when it was not asked for because no instance of the scope has an AMI
+ * that is not allowed or does not say (ImageAllowed false or absent), so no finding depends on it.
+ */
+export type AllowedImagesState = 'enabled' | 'audit-mode' | 'disabled' | 'unknown' | 'not-needed';
+
+/** One Allowed AMIs image criterion, as GetAllowedImagesSettings returns it (empty lists: not specified). */
+export interface ImageCriterion {
+  imageProviders: string[];
+  marketplaceProductCodes: string[];
+  imageNames: string[];
+  maximumDaysSinceDeprecated: number | null;
+  maximumDaysSinceCreated: number | null;
+}
+
+/**
+ * A resource that will launch an AMI again (`--references`): a launch template, an SSM parameter,
+ * an Image Builder recipe, as DescribeImageReferences names it, with the Auto Scaling groups that
+ * launch from it.
+ */
+export interface ImageReference {
+  accountId: string;
+  region: string;
+  imageId: string;
+  /** ec2:LaunchTemplate, ssm:Parameter, imagebuilder:ImageRecipe, imagebuilder:ContainerRecipe */
+  resourceType: string;
+  arn: string;
+  /** The launch template's, parameter's or recipe's name, from its ARN (or DescribeLaunchTemplateVersions). */
+  name: string | null;
+  /** Launch templates: the versions the groups in usedBy launch that resolve to this AMI (e.g. "2"); recipes: the recipe version. */
+  version: string | null;
+  /** Auto Scaling groups whose launch template version resolves to this AMI: their next scale-out launches it. */
+  usedBy: string[];
+  /** Set when the groups could not be looked up (the scope is partial): usedBy is then not the whole answer. */
+  usedByUnknown?: true;
+}
+
+/** The outcome of the reference lookups of one scope (`--references`). */
+export interface ReferenceCoverage {
+  /** ok: every flagged AMI was looked up; error: a lookup failed (the scope is then partial); skipped: nothing to look up. */
+  status: 'ok' | 'error' | 'skipped';
+  /** The error code, or the reason it was skipped (`nothing-flagged`). */
+  code: string | null;
+  message: string | null;
+  /** Flagged AMIs looked up. */
+  images: number;
+  /** Calls made (DescribeImageReferences, DescribeAutoScalingGroups, DescribeLaunchTemplateVersions). */
+  apiCalls: number;
+}
 
 /** The outcome of one account x region. Every scope of a run has exactly one. */
 export interface CoverageEntry {
@@ -80,6 +129,12 @@ export interface CoverageEntry {
    * Absent in reports written before this field existed (read as empty).
    */
   failures: ScopeFailure[];
+  /** The region's Allowed AMIs criteria, when they were read; absent otherwise. */
+  allowedImagesCriteria?: ImageCriterion[];
+  /** Who manages the criteria: `account`, or `declarative-policy` (an organisation's declarative policy); absent when not read. */
+  allowedImagesManagedBy?: string | null;
+  /** With --references: the outcome of the reference lookups; absent without. */
+  references?: ReferenceCoverage;
 }
 
 /** One part of a scope that failed. */
@@ -109,6 +164,33 @@ export interface RunOptions {
   [key: string]: unknown;
 }
 
+/**
+ * An account of the run as the organisation names it (`--org`) or the config does
+ * (`accounts[].name`). The e-mail address is never kept.
+ */
+export interface AccountInfo {
+  accountId: string;
+  name: string | null;
+  /** The OUs above the account, from the root: `Root/Workloads/Prod`; null when not discovered with --org. */
+  ouPath: string | null;
+  /** AWS Organizations `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION); null when not discovered. Accounts not ACTIVE are skipped, never audited. */
+  state: string | null;
+}
+
+/** Which slice of a sharded run a report holds (`scan --shard K/N`). */
+export interface ShardInfo {
+  /** K of K/N, from 1. */
+  index: number;
+  /** N of K/N. */
+  count: number;
+  /** Accounts of the whole sharded run (every shard), after discovery and filters. */
+  accountsTotal: number;
+  /** Those accounts, sorted: the merge names the accounts of a missing shard from them. */
+  allAccounts: string[];
+  /** sha256 of the inputs that defined the slices (all accounts, N, regions, filters, role, discovery): equal in every part of one run. */
+  fingerprint: string;
+}
+
 export interface Inventory {
   run: {
     id: string;
@@ -125,8 +207,14 @@ export interface Inventory {
      * passed). Absent in reports written before this field existed.
      */
     warnings?: string[];
+    /** Set on the report of one shard of a sharded run; absent otherwise (and on a merged report). */
+    shard?: ShardInfo;
   };
   coverage: CoverageEntry[];
+  /** Names, OU paths and states of the run's accounts, where known (--org, or names in the config). */
+  accounts?: AccountInfo[];
+  /** With --references: every resource that references a flagged AMI. */
+  references?: ImageReference[];
   instances: InstanceRecord[];
   /** Instance ids asked for with --instance-ids that no scanned scope holds (every scope was checked). */
   notFoundInstanceIds: string[];
@@ -175,11 +263,28 @@ export interface Finding {
   instanceState: string | null;
   /** The values of the report's tagColumns for this instance, in that order (null: no such tag). Absent in version 1 reports. */
   tags?: (string | null)[];
+  /**
+   * Set when the finding's subject is a resource, not an instance (`launchable-bad-ami`: a launch
+   * template, SSM parameter or recipe that references the AMI); instanceId is then "". Absent on
+   * instance findings.
+   */
+  resource?: FindingResource;
   message: string;
   remediation: string;
   waiver: WaiverRef | null;
   /** Set when a waiver matched but had expired at as-of: it waives nothing. */
   expiredWaiver: WaiverRef | null;
+}
+
+export interface FindingResource {
+  type: string;
+  arn: string;
+  name: string | null;
+  version: string | null;
+  /** Auto Scaling groups that launch the AMI from it. */
+  usedBy: string[];
+  /** Set when the groups could not be looked up. */
+  usedByUnknown?: true;
 }
 
 export interface WaiverStatus extends WaiverRef {
@@ -214,7 +319,11 @@ export interface Summary {
   waiversExpired: number;
 }
 
-export interface DiffEntry { id: string; ruleId: string; severity: Severity; accountId: string; region: string; instanceId: string; imageId: string | null; message: string }
+export interface DiffEntry {
+  id: string; ruleId: string; severity: Severity; accountId: string; region: string; instanceId: string; imageId: string | null; message: string;
+  /** The finding's resource when its subject is one (launchable-bad-ami); absent for instance findings. */
+  resource?: FindingResource;
+}
 
 /** A finding present in both runs whose severity or waiver status differs. */
 export interface DiffChange extends DiffEntry {
@@ -234,9 +343,10 @@ export interface DiffUnverified extends DiffEntry {
   /**
    * Set when the newer run did not look for the finding whatever its scope's status: it was
    * narrowed to other `instance-ids`, or by `filters` the baseline did not have, or the rule is
-   * switched off (`rule-off`).
+   * switched off (`rule-off`), or, for a finding about a resource, the newer run did not look up
+   * what references its AMI there (`references`).
    */
-  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off';
+  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off' | 'references';
 }
 
 /**
@@ -282,6 +392,8 @@ export interface ImagePlanEntry {
   /** Unwaived findings and waived ones. */
   findings: number;
   waived: number;
+  /** With --references: the resources that reference the AMI (all accounts and regions), Auto Scaling groups first. Absent without. */
+  references?: ImageReference[];
 }
 
 /** The findings of one value of the first tag column (`value` null: instances without the tag). */
@@ -318,6 +430,11 @@ export interface Report {
   /** By value of the first tag column; [] without tag columns. */
   owners: OwnerRollup[];
   coverageGaps: CoverageGap[];
+  /**
+   * Every account of the run (audited, skipped or failed), sorted by id, with its name, OU path and
+   * state where known (null otherwise). Absent in reports written before this field existed.
+   */
+  accounts: AccountInfo[];
   tool: { name: string; version: string };
   run: Inventory['run'] & { asOf: string; status: 'complete' | 'partial' };
   coverage: CoverageEntry[];

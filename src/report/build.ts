@@ -4,7 +4,7 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, Summary } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
@@ -35,7 +35,10 @@ function count<T>(items: T[], key: (t: T) => string, seed: string[] = []): Recor
 }
 
 export function diffEntry(f: Finding): DiffEntry {
-  return { id: f.id, ruleId: f.ruleId, severity: f.severity, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, message: f.message };
+  return {
+    id: f.id, ruleId: f.ruleId, severity: f.severity, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, message: f.message,
+    ...(f.resource ? { resource: f.resource } : {}),
+  };
 }
 
 /** One side of a diff: the findings of a run and the coverage that says where it could look. */
@@ -58,13 +61,22 @@ function notLookedAt(baseline: Pick<Report, 'run'>, current: DiffSide): (f: Find
   const wanted = ids ? new Set(ids) : null;
   const sameFilters = JSON.stringify(current.run?.options?.filters ?? []) === JSON.stringify(baseline.run.options?.filters ?? []);
   const off = new Set((current.rules ?? []).filter((r) => r.severity === 'off').map((r) => r.id));
+  // A finding about a resource (a launch template...) is looked for only where the newer run looked
+  // up references, and only for AMIs it flagged there: those with an instance finding that flags them.
+  const referencesOk = new Set(current.coverage.filter((c) => c.references?.status === 'ok').map((c) => `${c.accountId}|${c.region}`));
+  const flagged = new Set(current.findings.filter((x) => !x.resource && REFERENCE_TRIGGERS.has(x.ruleId)).map((x) => `${x.accountId}|${x.region}|${x.imageId}`));
   return (f) => {
-    if (wanted && !wanted.has(f.instanceId)) return 'instance-ids';
+    if (f.resource) {
+      if (!current.run?.options?.references || !referencesOk.has(`${f.accountId}|${f.region}`) || !flagged.has(`${f.accountId}|${f.region}|${f.imageId}`)) return 'references';
+    } else if (wanted && !wanted.has(f.instanceId)) return 'instance-ids';
     if (!sameFilters) return 'filters';
     if (off.has(f.ruleId)) return 'rule-off';
     return undefined;
   };
 }
+
+/** The instance rules whose findings make an AMI one whose references are looked up (--references). */
+const REFERENCE_TRIGGERS: ReadonlySet<string> = new Set(['deprecated-ami', 'deregistered-ami', 'disabled-ami', 'not-allowed-ami']);
 
 
 /** Scope status by account|region; an entry for region `*` speaks for every region of its account. Two entries for one scope: the worse counts. */
@@ -142,11 +154,24 @@ export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverag
   };
 }
 
+/**
+ * Every account of the run, sorted by id: the ones it was asked to audit, the ones with coverage,
+ * and the ones the inventory names (discovered or configured), with what is known of each.
+ */
+export function accountDirectory(inventory: Pick<Inventory, 'run' | 'coverage' | 'accounts'>): AccountInfo[] {
+  const out = new Map<string, AccountInfo>();
+  const blank = (accountId: string): AccountInfo => ({ accountId, name: null, ouPath: null, state: null });
+  for (const a of inventory.accounts ?? []) out.set(a.accountId, { accountId: a.accountId, name: a.name ?? null, ouPath: a.ouPath ?? null, state: a.state ?? null });
+  for (const id of inventory.run.accounts) if (!out.has(id)) out.set(id, blank(id));
+  for (const c of inventory.coverage) if (!out.has(c.accountId)) out.set(c.accountId, blank(c.accountId));
+  return [...out.values()].sort((a, b) => cmp(a.accountId, b.accountId));
+}
+
 export function buildReport(input: BuildInput): Report {
   const { inventory, settings, asOf, tool } = input;
   const coverage = sortCoverage(inventory.coverage);
   const instances = sortInstances(inventory.instances);
-  const ev = evaluate(instances, coverage, settings, asOf);
+  const ev = evaluate(instances, coverage, settings, asOf, inventory.references ?? []);
   const unwaived = ev.findings.filter((f) => !f.waiver);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of unwaived) bySeverity[f.severity] += 1;
@@ -169,7 +194,7 @@ export function buildReport(input: BuildInput): Report {
   };
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
   const tagColumns = [...(settings.tagColumns ?? [])];
-  const images = imagePlan(ev.findings, instances);
+  const images = imagePlan(ev.findings, instances, inventory.references);
   // Key order is the JSON report's order: the plan comes before the long lists.
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -179,6 +204,7 @@ export function buildReport(input: BuildInput): Report {
     images,
     owners: ownerRollup(ev.findings, tagColumns, images),
     coverageGaps: coverageGaps(coverage),
+    accounts: accountDirectory(inventory),
     coverage,
     instances,
     notFoundInstanceIds: inventory.notFoundInstanceIds,
@@ -195,7 +221,8 @@ export function buildReport(input: BuildInput): Report {
 export function inventoryOf(report: Report): Inventory {
   const { asOf: _a, status: _s, ...run } = report.run;
   return {
-    run, coverage: report.coverage, instances: report.instances, notFoundInstanceIds: report.notFoundInstanceIds ?? [],
+    run, coverage: report.coverage, accounts: report.accounts ?? [], instances: report.instances, notFoundInstanceIds: report.notFoundInstanceIds ?? [],
+    ...(report.images.some((i) => i.references) ? { references: report.images.flatMap((i) => i.references ?? []) } : {}),
     ...(report.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: report.uncheckedInstanceIds } : {}),
   };
 }

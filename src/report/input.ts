@@ -14,13 +14,14 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { CoverageEntry, Finding, InstanceRecord, Inventory, Report, ScopeStatus, Tag } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeStatus, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 import { emptyCoverage, STATUS_RANK } from './coverage.js';
 import { coverageGaps, imagePlan } from './plan.js';
+import { accountDirectory } from './build.js';
 import { reportSchema } from '../schema/report.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
@@ -447,6 +448,7 @@ export function upgradeReport(doc: Record<string, unknown>, coverage: CoverageEn
     images: v1 ? imagePlan(findings, instances) : saved.images,
     owners: v1 ? [] : saved.owners,
     coverageGaps: v1 ? coverageGaps(coverage) : saved.coverageGaps,
+    accounts: saved.accounts ?? accountDirectory({ run: saved.run, coverage }),
     coverage,
     instances,
     notFoundInstanceIds: saved.notFoundInstanceIds,
@@ -554,11 +556,17 @@ function sameAll<T>(values: T[]): T | undefined {
  *   ids>` that started at the earliest start and finished at the latest finish;
  * - the as-of and the settings stored in the reports: see StoredEvaluation.
  */
-export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { storedSettings?: boolean } = {}): MergedInputs {
+export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { storedSettings?: boolean; shards?: boolean } = {}): MergedInputs {
   const notes = new Set<string>();
   const coverage = new Map<string, { c: CoverageEntry; file: string; fromReport: boolean }>();
   const instances = new Map<string, { rec: InstanceRecord; rank: string }>();
   const reports = inputs.filter((p): p is Extract<ParsedInput, { kind: 'report' }> => p.kind === 'report');
+  // Shard reports combine only through merge, which knows a missing shard from a smaller estate.
+  const shard = inputs.length > 1 && !opts.shards ? reports.find((p) => p.report.run.shard) : undefined;
+  if (shard) {
+    const s = shard.report.run.shard!;
+    throw new UserError(`--input: ${shard.file} is the report of shard ${s.index}/${s.count} of a sharded run: combine shard reports with "ami-audit merge", which records a missing shard's accounts as gaps`);
+  }
   const dumps = inputs.filter((p): p is Extract<ParsedInput, { kind: 'dump' }> => p.kind === 'dump');
 
   const statuses = new Map<string, Map<string, ScopeStatus>>();
@@ -704,7 +712,32 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
     else if (same.length) config = checkConfig(`${first.file} (the evaluation settings stored in it)`, { ...config, report: { tagColumns: [...same] } });
   }
 
+  // Account names: per account, the entry that knows the most, then the one that sorts first.
+  const known = (a: AccountInfo): number => [a.name, a.ouPath, a.state].filter((v) => v !== null && v !== undefined).length;
+  const names = new Map<string, AccountInfo>();
+  for (const { report: r } of reports) {
+    for (const a of r.accounts ?? []) {
+      const prev = names.get(a.accountId);
+      if (!prev || known(a) > known(prev) || (known(a) === known(prev) && cmp(canonical(a), canonical(prev)) < 0)) names.set(a.accountId, a);
+    }
+  }
+  // References (--references) from the saved plans: each resource once per AMI, the record that sorts first.
+  const refs = new Map<string, ImageReference>();
+  let anyReferences = false;
+  for (const { report: r } of reports) {
+    for (const img of Array.isArray(r.images) ? r.images : []) {
+      if (!Array.isArray(img.references)) continue;
+      anyReferences = true;
+      for (const x of img.references) {
+        const k = `${x.accountId}|${x.region}|${x.imageId}|${x.arn}`;
+        const prev = refs.get(k);
+        if (!prev || cmp(canonical(x), canonical(prev)) < 0) refs.set(k, x);
+      }
+    }
+  }
   const inventory: Inventory = { run, coverage: cov, instances: [...instances.values()].map((v) => v.rec), notFoundInstanceIds: notFound };
+  if (names.size) inventory.accounts = [...names.values()].sort((a, b) => cmp(a.accountId, b.accountId));
+  if (anyReferences) inventory.references = [...refs.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);
   if (unchecked.length) inventory.uncheckedInstanceIds = unchecked;
   return { inventory, stored: { asOf, asOfFrom, config, configFrom, notes: [...notes].sort(cmp) } };
 }

@@ -5,7 +5,7 @@
  * total order, and one pass over the findings and the coverage builds each, with Maps keyed by
  * the AWS strings (which are untrusted data, never property names).
  */
-import type { CoverageEntry, CoverageGap, Finding, ImagePlanEntry, InstanceRecord, OwnerRollup, Severity } from '../model/types.js';
+import type { CoverageEntry, CoverageGap, Finding, ImagePlanEntry, ImageReference, InstanceRecord, OwnerRollup, Severity } from '../model/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { cmp } from '../rules/engine.js';
@@ -66,7 +66,7 @@ function byState(instances: Map<string, string | null>): ImagePlanEntry['instanc
  * earliest deprecation (an AMI without a readable one after those with one), then the image id
  * (null last). `priority` numbers the result 1..n.
  */
-export function imagePlan(findings: readonly Finding[], instances: readonly InstanceRecord[]): ImagePlanEntry[] {
+export function imagePlan(findings: readonly Finding[], instances: readonly InstanceRecord[], references?: readonly ImageReference[]): ImagePlanEntry[] {
   const acc = new Map<string | null, ImageAcc>();
   for (const f of findings) {
     const id = f.imageId ?? null;
@@ -84,7 +84,8 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
     const state = f.instanceState ?? null;
     a.worstAll = Math.max(a.worstAll, rank);
     tally(a.waivedRules, f);
-    if (!a.allInstances.has(instanceKey)) a.allInstances.set(instanceKey, state);
+    // a finding about a resource (a launch template...) counts toward the AMI, not as an instance
+    if (!f.resource && !a.allInstances.has(instanceKey)) a.allInstances.set(instanceKey, state);
     a.allAccounts.add(f.accountId);
     a.allRegions.add(f.region);
     if (f.waiver) {
@@ -94,7 +95,7 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
     a.findings += 1;
     a.worstUnwaived = Math.max(a.worstUnwaived, rank);
     tally(a.rules, f);
-    if (!a.instances.has(instanceKey)) a.instances.set(instanceKey, state);
+    if (!f.resource && !a.instances.has(instanceKey)) a.instances.set(instanceKey, state);
     a.accounts.add(f.accountId);
     a.regions.add(f.region);
     a.facts.name ??= f.imageName ?? null;
@@ -118,6 +119,16 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
       x.creationDate ??= str(m.CreationDate);
     }
   }
+  // Each AMI's references: those an Auto Scaling group launches from first, then by account, region, ARN.
+  const referencesOf = new Map<string, ImageReference[]>();
+  for (const r of references ?? []) {
+    const list = referencesOf.get(r.imageId) ?? [];
+    list.push(r);
+    referencesOf.set(r.imageId, list);
+  }
+  for (const list of referencesOf.values()) {
+    list.sort((x, y) => Number(y.usedBy.length > 0) - Number(x.usedBy.length > 0) || cmp(x.accountId, y.accountId) || cmp(x.region, y.region) || cmp(x.arn, y.arn));
+  }
   const entries = [...acc.values()].map((a) => {
     const allWaived = a.findings === 0;
     const rules = [...(allWaived ? a.waivedRules : a.rules).entries()]
@@ -136,6 +147,7 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
       findings: a.findings,
       waived: a.waived,
     };
+    if (references) entry.references = a.imageId === null ? [] : referencesOf.get(a.imageId) ?? [];
     const deprecation = a.facts.deprecationTime === null ? null : parseInstantMs(a.facts.deprecationTime);
     return { entry, allWaived, deprecation };
   });
@@ -201,7 +213,7 @@ const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EH
 const CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AuthFailure']);
 
 /** The service prefix of an action, for "the role lacks <service>:<action>". */
-const serviceOf = (action: string): string => (action === 'AssumeRole' || action === 'GetCallerIdentity' ? 'sts' : 'ec2');
+const serviceOf = (action: string): string => (action === 'AssumeRole' || action === 'GetCallerIdentity' ? 'sts' : action === 'DescribeAutoScalingGroups' ? 'autoscaling' : 'ec2');
 
 /**
  * What to do about one gap, in plain language. `optIn`: every region of the gap is an opt-in
@@ -211,6 +223,8 @@ export function gapHint(status: CoverageGap['status'], cause: string, action: st
   if (status === 'skipped') {
     if (cause === 'not-enabled') return 'opt-in region not enabled in this account: nothing runs there; enable it (Account settings) if it should be audited';
     if (cause === 'not-offered') return 'the account is not offered this region (DescribeRegions does not list it): check the region name and the partition';
+    if (cause === 'SUSPENDED' || cause === 'CLOSED' || cause === 'PENDING_CLOSURE') return `AWS Organizations lists the account as ${cause}: AWS refuses access to it, so it was not audited; remove it from the organisation once closed, or reinstate it to audit it`;
+    if (cause === 'PENDING_ACTIVATION') return 'AWS Organizations lists the account as PENDING_ACTIVATION: it is not ready yet; the next run audits it once it is ACTIVE';
     return 'skipped: see the reason';
   }
   if (cause === 'NotInDump') return 'AWS CLI output does not carry the Allowed AMIs state: scan the account (or read aws ec2 get-allowed-images-settings) to know whether its not-allowed AMIs are blocked';
@@ -242,6 +256,13 @@ export function gapHint(status: CoverageGap['status'], cause: string, action: st
   if (THROTTLING.has(cause)) return 'throttled past every retry: lower --concurrency or --account-concurrency, raise --max-attempts, or use --retry-mode adaptive';
   if (SERVER.has(cause)) return 'the service failed after every retry: run again later';
   if (NETWORK.has(cause)) return `the network failed (${cause}): check the connection, DNS and HTTPS_PROXY`;
+  if (cause === 'ShardMissing') return 'the report of this account\'s shard was not among the merged parts: run that shard again (scan --shard K/N with the same options) and merge again';
+  if (cause === 'ShardDuplicated') return 'two different runs reported this account\'s shard: merge the reports of one run only';
+  if (action === 'DescribeImageReferences' || action === 'DescribeAutoScalingGroups' || action === 'DescribeLaunchTemplateVersions') {
+    return cause === 'UnauthorizedOperation' || cause === 'AccessDenied' || cause === 'AccessDeniedException'
+      ? `every instance was listed, but the references to its flagged AMIs could not be read: the role lacks ${serviceOf(action)}:${action} (see ami-audit iam-policy --references)`
+      : `every instance was listed, but the references to its flagged AMIs could not be read (${action} ${cause}): run again`;
+  }
   if (cause === 'IncompleteDump') return 'the AWS CLI output ends with a NextToken: dump every page (without --max-items) and give all of it';
   if (cause === 'InvalidZone.NotFound' || action === 'DescribeInstances') return 'some Availability Zones could not be listed: their instances are missing; run again';
   return action ? `${action} failed (${cause}): see the message` : `failed (${cause}): see the message`;

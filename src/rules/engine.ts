@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { AllowedImagesState, CoverageEntry, Finding, InstanceRecord, RuleInfo, Severity, WaiverRef, WaiverSpec, WaiverStatus } from '../model/types.js';
+import type { AllowedImagesState, CoverageEntry, Finding, ImageCriterion, ImageReference, InstanceRecord, RuleInfo, Severity, WaiverRef, WaiverSpec, WaiverStatus } from '../model/types.js';
 import { SEVERITY_RANK } from '../model/types.js';
 import { RULES } from './registry.js';
 import { fmtDay, parseDate } from './dates.js';
@@ -104,6 +104,8 @@ export function checkUniqueIds(findings: readonly Finding[]): void {
   }
 }
 
+const NO_CRITERIA = { list: null, managedBy: null };
+
 /** Parses each distinct date string once: AMIs repeat across thousands of instances. */
 function cachedParser(): (raw: string | undefined) => ReturnType<typeof parseDate> {
   const cache = new Map<string, ReturnType<typeof parseDate>>();
@@ -118,7 +120,7 @@ function cachedParser(): (raw: string | undefined) => ReturnType<typeof parseDat
   };
 }
 
-export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: (raw: string | undefined) => ReturnType<typeof parseDate> = parseDate): RecordView {
+export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: (raw: string | undefined) => ReturnType<typeof parseDate> = parseDate, criteria: { list: readonly ImageCriterion[] | null; managedBy: string | null } = NO_CRITERIA): RecordView {
   const m = rec.ImageMetadata;
   const alias = m?.ImageOwnerAlias ?? null;
   const aliasIsAccount = alias !== null && ACCOUNT_RE.test(alias);
@@ -132,6 +134,8 @@ export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: 
     deprecation: parse(m?.DeprecationTime),
     creation: parse(m?.CreationDate),
     allowedImagesState: allowed,
+    allowedImagesCriteria: criteria.list,
+    allowedImagesManagedBy: criteria.managedBy,
     bare: !m || Object.entries(m).every(([k, v]) => k === 'ImageId' || v === undefined || v === null || v === ''),
     stateExplainsGaps: m?.State === 'deregistered' || m?.State === 'disabled',
   };
@@ -278,9 +282,10 @@ export function tagValues(rec: InstanceRecord, keys: readonly string[]): (string
   });
 }
 
-export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime): Evaluation {
+export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime, references: readonly ImageReference[] = []): Evaluation {
   const infos = ruleInfos(settings);
   const allowed = new Map(coverage.map((c) => [`${c.accountId}|${c.region}`, c.allowedImagesState]));
+  const criteria = new Map(coverage.filter((c) => Array.isArray(c.allowedImagesCriteria)).map((c) => [`${c.accountId}|${c.region}`, { list: c.allowedImagesCriteria!, managedBy: c.allowedImagesManagedBy ?? null }]));
   const trustedAccounts = new Set(settings.trustedAccounts);
   const trustedOwnerAliases = new Set(settings.trustedOwnerAliases);
   const waivers = new WaiverIndex(settings.waivers.map((w, order) => {
@@ -306,6 +311,24 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
   const keyOf = recordKeys();
   const seenInstances = new Set<string>();
   const tagColumns = settings.tagColumns ?? [];
+  // The first record of each AMI in each scope: the AMI's metadata for the rules about references.
+  const imageViews = new Map<string, RecordView>();
+
+  /** Waivers for a new finding: the first active one waives it; an expired one is noted. */
+  const applyWaivers = (f: Finding, rec: InstanceRecord): void => {
+    let expired: WaiverEntry | null = null;
+    for (const w of waivers.candidates(f, rec)) {
+      if (!waiverMatches(w, f, rec)) continue;
+      w.matched += 1;
+      if (w.expiry && asOf < w.expiry) {
+        if (!f.waiver) f.waiver = ref(w.spec);
+      } else if (!expired) expired = w;
+    }
+    if (!f.waiver && expired) {
+      f.expiredWaiver = ref(expired.spec);
+      f.message += ` Waiver ${expired.spec.id} expired ${expired.spec.expires}; it no longer applies.`;
+    }
+  };
 
   for (const rec of instances) {
     // Two records of one instance (overlapping dumps, a page served twice): the first counts.
@@ -314,12 +337,22 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       if (seenInstances.has(k)) continue;
       seenInstances.add(k);
     }
-    if (!settings.includeTerminated && GONE_STATES.has(rec.State?.Name ?? '')) {
+    const gone = !settings.includeTerminated && GONE_STATES.has(rec.State?.Name ?? '');
+    if (gone && !references.length) {
+      skipped += 1;
+      continue;
+    }
+    const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown', parse, criteria.get(`${rec.accountId}|${rec.region}`));
+    // a terminated instance still tells what its AMI is: a launch template may launch it again
+    if (references.length && view.imageId !== null) {
+      const k = `${rec.accountId}|${rec.region}|${view.imageId}`;
+      if (!imageViews.has(k)) imageViews.set(k, view);
+    }
+    if (gone) {
       skipped += 1;
       continue;
     }
     evaluated += 1;
-    const view = viewOf(rec, allowed.get(`${rec.accountId}|${rec.region}`) ?? 'unknown', parse);
     const { key: recKey, label } = keyOf(rec);
     const tags = tagColumns.length ? tagValues(rec, tagColumns) : null;
     for (const { rule, ctx, base, byState } of active) {
@@ -333,18 +366,29 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           imageName: rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
           instanceState: rec.State?.Name ?? null, ...(tags ? { tags: [...tags] } : {}), message: hit.message, remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
         };
-        let expired: WaiverEntry | null = null;
-        for (const w of waivers.candidates(f, rec)) {
-          if (!waiverMatches(w, f, rec)) continue;
-          w.matched += 1;
-          if (w.expiry && asOf < w.expiry) {
-            if (!f.waiver) f.waiver = ref(w.spec);
-          } else if (!expired) expired = w;
-        }
-        if (!f.waiver && expired) {
-          f.expiredWaiver = ref(expired.spec);
-          f.message += ` Waiver ${expired.spec.id} expired ${expired.spec.expires}; it no longer applies.`;
-        }
+        applyWaivers(f, rec);
+        findings.push(f);
+      }
+    }
+  }
+  // Resources that will launch a flagged AMI again: findings whose subject is the resource.
+  const byReference = active.filter((a) => a.rule.evaluateReference);
+  for (const r of byReference.length ? references : []) {
+    const view = imageViews.get(`${r.accountId}|${r.region}|${r.imageId}`);
+    if (!view) continue; // no instance of the scope carries the AMI's metadata: nothing to judge it by
+    const holder = { accountId: r.accountId, region: r.region, Tags: [] } as unknown as InstanceRecord;
+    for (const { rule, ctx, base, byState } of byReference) {
+      for (const hit of rule.evaluateReference!(r, view, ctx)) {
+        const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
+        const f: Finding = {
+          id: findingId(rule.meta.id, r.accountId, r.region, r.arn, r.imageId, hit.key),
+          ruleId: rule.meta.id, severity: stated ?? hit.severity ?? base, accountId: r.accountId, region: r.region, instanceId: '',
+          instanceName: null, imageId: r.imageId, imageName: view.rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
+          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
+          waiver: null, expiredWaiver: null,
+          resource: { type: r.resourceType, arn: r.arn, name: r.name, version: r.version, usedBy: [...r.usedBy], ...(r.usedByUnknown ? { usedByUnknown: true as const } : {}) },
+        };
+        applyWaivers(f, holder);
         findings.push(f);
       }
     }

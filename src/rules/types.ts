@@ -1,6 +1,6 @@
 /** What a rule is: metadata beside one pure function of an instance record and the context. */
 import type { DateTime } from 'luxon';
-import type { AllowedImagesState, InstanceRecord, Severity } from '../model/types.js';
+import type { AllowedImagesState, ImageCriterion, ImageReference, InstanceRecord, Severity } from '../model/types.js';
 
 export interface ParsedDate {
   raw: string;
@@ -24,6 +24,10 @@ export interface RecordView {
   deprecation: ParsedDate | null;
   creation: ParsedDate | null;
   allowedImagesState: AllowedImagesState;
+  /** The region's Allowed AMIs criteria when they were read, else null. */
+  allowedImagesCriteria: readonly ImageCriterion[] | null;
+  /** Who manages them: account, declarative-policy; null when not read. */
+  allowedImagesManagedBy: string | null;
   /** No ImageMetadata, or nothing in it but the ImageId: unverifiable-ami speaks for it alone. */
   bare: boolean;
   /**
@@ -92,6 +96,11 @@ export interface RuleMeta {
 export interface Rule {
   meta: RuleMeta;
   evaluate(view: RecordView, ctx: RuleContext): RuleHit[];
+  /**
+   * For a rule whose subject is a resource that references an AMI (--references): the hits of one
+   * reference, given the view of an instance record that carries the AMI's metadata.
+   */
+  evaluateReference?(ref: ImageReference, image: RecordView, ctx: RuleContext): RuleHit[];
 }
 
 export function defineRule(rule: Rule): Rule {

@@ -20,7 +20,10 @@ const waiverRef = {
 const diffEntry = {
   type: 'object',
   required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'imageId', 'message'],
-  properties: { id: str, ruleId: str, severity, accountId: str, region: str, instanceId: str, imageId: nstr, message: str },
+  properties: {
+    id: str, ruleId: str, severity, accountId: str, region: str, instanceId: str, imageId: nstr, message: str,
+    resource: { type: 'object', description: 'The finding\'s resource when its subject is one (launchable-bad-ami); absent for instance findings.', required: ['type', 'arn'], properties: { type: str, arn: str } },
+  },
 };
 
 const scopeStatus = { enum: [...SCOPE_STATUSES] };
@@ -32,6 +35,29 @@ const bySeverity = { type: 'object', required: [...SEVERITIES], properties: Obje
 
 /** The top-level fields schema version 2 added (required in a version 2 report). */
 export const V2_FIELDS = ['tagColumns', 'images', 'owners', 'coverageGaps'] as const;
+
+const imageReference = {
+  type: 'object',
+  required: ['accountId', 'region', 'imageId', 'resourceType', 'arn', 'name', 'version', 'usedBy'],
+  properties: {
+    accountId: str, region: str, imageId: str,
+    resourceType: { ...str, description: 'ec2:LaunchTemplate, ssm:Parameter, imagebuilder:ImageRecipe or imagebuilder:ContainerRecipe (as DescribeImageReferences names it).' },
+    arn: { ...str, description: 'The referencing resource (a launch template ARN carries no version).' },
+    name: { ...nstr, description: 'The launch template name, parameter name or recipe name.' },
+    version: { ...nstr, description: 'Launch templates: the versions Auto Scaling groups launch that resolve to this AMI, comma-separated; recipes: the recipe version; else null.' },
+    usedBy: { ...strs, description: 'Auto Scaling groups whose launch template version ($Latest, $Default or a number) resolves to this AMI: their next scale-out launches it. Sorted.' },
+    usedByUnknown: { const: true, description: 'Set when the Auto Scaling groups could not be looked up (the scope is partial): usedBy is then not the whole answer.' },
+  },
+};
+
+const imageCriterion = {
+  type: 'object',
+  required: ['imageProviders', 'marketplaceProductCodes', 'imageNames', 'maximumDaysSinceDeprecated', 'maximumDaysSinceCreated'],
+  properties: {
+    imageProviders: strs, marketplaceProductCodes: strs, imageNames: strs,
+    maximumDaysSinceDeprecated: { oneOf: [{ type: 'null' }, int] }, maximumDaysSinceCreated: { oneOf: [{ type: 'null' }, int] },
+  },
+};
 
 const imagePlanEntry = {
   type: 'object',
@@ -58,6 +84,7 @@ const imagePlanEntry = {
     regions: { ...strs, description: 'Regions of the counted findings, sorted.' },
     findings: { ...int, description: 'Unwaived findings.' },
     waived: { ...int, description: 'Waived findings.' },
+    references: { type: 'array', items: imageReference, description: 'With --references: the resources that reference this AMI (launch templates, SSM parameters, Image Builder recipes) in every account and region, those an Auto Scaling group launches from first. Absent without --references.' },
   },
 };
 
@@ -87,6 +114,18 @@ const coverageGap = {
   },
 };
 
+const accountInfo = {
+  type: 'object',
+  required: ['accountId', 'name', 'ouPath', 'state'],
+  additionalProperties: false,
+  properties: {
+    accountId: str,
+    name: { ...nstr, description: 'The account name from AWS Organizations (--org) or the config (accounts[].name); null when unknown.' },
+    ouPath: { ...nstr, description: 'The OUs above the account from the root, joined with "/", e.g. "Root/Workloads/Prod"; null when not discovered with --org.' },
+    state: { ...nstr, description: 'AWS Organizations State: ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED or PENDING_ACTIVATION; null when not discovered. Accounts not ACTIVE are skipped (coverage reason = the state), never audited.' },
+  },
+};
+
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
@@ -101,6 +140,7 @@ export const reportSchema = {
     images: { type: 'array', items: imagePlanEntry, description: 'The remediation plan: one entry per AMI with findings, in priority order (AMIs with unwaived findings first, then worst severity, affected running instances (most first), earliest deprecation, image id).' },
     owners: { type: 'array', items: ownerRollup, description: 'Findings by value of the first tag column, the untagged group (value null) included; [] without tag columns. Sorted by worst severity, unwaived findings (most first), value (untagged last).' },
     coverageGaps: { type: 'array', items: coverageGap, description: 'Scopes not ok, grouped by account, status, cause and failing action, with a hint. Sorted by account, status (error, partial, skipped), cause, action.' },
+    accounts: { type: 'array', items: accountInfo, description: 'Every account of the run (audited, skipped or failed) with its name, OU path and state where known; sorted by account id. Absent in reports written before this field existed.' },
     tool: { type: 'object', required: ['name', 'version'], properties: { name: str, version: str } },
     run: {
       type: 'object',
@@ -118,6 +158,19 @@ export const reportSchema = {
         interrupted: { type: 'boolean' },
         source: { enum: ['scan', 'aws-cli', 'report'] },
         warnings: { type: 'array', items: str, description: 'What a reader must know about the run itself (a clock that looks skewed, a deadline that passed). Absent in reports written before it existed.' },
+        shard: {
+          type: 'object',
+          description: 'Set on the report of one shard of a sharded run (scan --shard K/N); absent otherwise and on merged reports.',
+          required: ['index', 'count', 'accountsTotal', 'allAccounts', 'fingerprint'],
+          additionalProperties: false,
+          properties: {
+            index: { type: 'integer', minimum: 1, description: 'K of K/N.' },
+            count: { type: 'integer', minimum: 1, description: 'N of K/N.' },
+            accountsTotal: { ...int, description: 'Accounts of the whole sharded run.' },
+            allAccounts: { ...strs, description: 'Those accounts, sorted: the merge names the accounts of a missing shard from them.' },
+            fingerprint: { ...str, description: 'sha256 of the inputs that defined the slices; equal in every part of one run.' },
+          },
+        },
       },
     },
     coverage: {
@@ -129,11 +182,19 @@ export const reportSchema = {
         properties: {
           accountId: str, region: str, status: scopeStatus, errorCode: nstr, errorMessage: nstr, reason: nstr,
           instanceCount: int, pageCount: int, apiCalls: int, retries: int,
-          allowedImagesState: { enum: ['enabled', 'audit-mode', 'disabled', 'unknown'] },
+          allowedImagesState: { enum: ['enabled', 'audit-mode', 'disabled', 'unknown', 'not-needed'] },
           disruptedZones: { type: 'array', items: str }, uncoveredInstanceCount: int,
+          allowedImagesCriteria: { type: 'array', items: imageCriterion, description: 'The region\'s Allowed AMIs image criteria, when GetAllowedImagesSettings was read; absent otherwise.' },
+          allowedImagesManagedBy: { ...nstr, description: 'account, or declarative-policy when an organisation\'s declarative policy sets the criteria; absent when not read.' },
+          references: {
+            type: 'object',
+            description: 'With --references: the reference lookups of this scope. error makes the scope partial (the failure is in failures); skipped (code nothing-flagged) when no AMI of the scope is deprecated, deregistered, disabled or not allowed. Absent without --references.',
+            required: ['status', 'code', 'message', 'images', 'apiCalls'],
+            properties: { status: { enum: ['ok', 'error', 'skipped'] }, code: nstr, message: nstr, images: int, apiCalls: int },
+          },
           failures: {
             type: 'array',
-            description: 'Every part of the scope that failed: the API action (AssumeRole, DescribeRegions, DescribeInstanceImageMetadata, DescribeInstances, GetAllowedImagesSettings) with its error code and message (a paging loop is code PaginationLoop), or action Run when the run stopped before the scope finished (Interrupted, DeadlineExceeded, NotSettled). Absent in reports written before it existed (read as empty).',
+            description: 'Every part of the scope that failed: the API action (AssumeRole, DescribeRegions, DescribeInstanceImageMetadata, DescribeInstances, GetAllowedImagesSettings, DescribeImageReferences, DescribeAutoScalingGroups, DescribeLaunchTemplateVersions) with its error code and message (a paging loop is code PaginationLoop), or action Run when the run stopped before the scope finished (Interrupted, DeadlineExceeded, NotSettled). Absent in reports written before it existed (read as empty).',
             items: { type: 'object', required: ['action', 'code', 'message'], properties: { action: str, code: str, message: str } },
           },
         },
@@ -174,6 +235,12 @@ export const reportSchema = {
           ruleId: str, severity, accountId: str, region: str, instanceId: str, instanceName: nstr, imageId: nstr, imageName: nstr,
           imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr,
           tags: { type: 'array', items: nstr, description: 'The values of the report\'s tagColumns for this instance, in that order (null: no such tag). Absent when there are no tag columns, and in version 1 reports.' },
+          resource: {
+            type: 'object',
+            description: 'Set when the subject of the finding is a resource, not an instance (launchable-bad-ami: the launch template, SSM parameter or recipe that references the AMI); instanceId is then "". Absent on instance findings.',
+            required: ['type', 'arn', 'name', 'version', 'usedBy'],
+            properties: { type: str, arn: str, name: nstr, version: nstr, usedBy: strs, usedByUnknown: { const: true } },
+          },
           message: str, remediation: str,
           waiver: { oneOf: [{ type: 'null' }, waiverRef] },
           expiredWaiver: { oneOf: [{ type: 'null' }, waiverRef] },
@@ -222,7 +289,7 @@ export const reportSchema = {
             resolved: { type: 'array', items: diffEntry },
             unverified: {
               type: 'array',
-              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, or the rule is off.' } } },
+              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off', 'references'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, the rule is off, or (a finding about a resource) it did not look up what references the AMI: no --references, a failed lookup, or no instance of the scope runs the AMI any more.' } } },
             },
             changed: {
               type: 'array',

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { generateFleet, zonePrefix, prng } from '../../src/emulator/generate.js';
+import { generateFleet, instanceIdFor, REALISTIC_AMIS, zonePrefix, prng } from '../../src/emulator/generate.js';
 import { fleetSize, validateFleet } from '../../src/emulator/fleet.js';
-import { demoFleet } from '../../src/emulator/demo.js';
+import { demoFleet, DEMO_REFERENCES } from '../../src/emulator/demo.js';
 import { validateFaults, parseThrottle } from '../../src/emulator/faults.js';
 import { UserError } from '../../src/model/errors.js';
 import { RULES } from '../../src/rules/registry.js';
@@ -52,6 +52,61 @@ describe('fleet generator', () => {
   });
 });
 
+describe('realistic fleets (the benchmark\'s)', () => {
+  const opts = { accounts: 60, regions: 17, instances: 30000, seed: 7, skewInstances: 0.5, skewScopes: 0.05, style: 'realistic' as const };
+  const f = generateFleet(opts);
+  const all = f.accounts.flatMap((a) => Object.entries(a.instances ?? {}).flatMap(([region, l]) => l.map((i) => ({ accountId: a.accountId, region, ...i }))));
+  test('deterministic, the size asked for, a valid document', () => {
+    expect(JSON.stringify(generateFleet(opts))).toBe(JSON.stringify(f));
+    expect(fleetSize(f)).toBe(30000);
+    expect(() => validateFleet(JSON.parse(JSON.stringify(f)))).not.toThrow();
+  });
+  test('every instance id unique and random-looking; a unique Name tag and a team tag on every instance', () => {
+    const ids = all.map((i) => i.InstanceId!);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^i-0[0-9a-f]{16}$/);
+    // not a counter: neighbours share no long prefix
+    const shared = ids.slice(1).filter((id, k) => id.slice(0, 10) === ids[k]!.slice(0, 10)).length;
+    expect(shared).toBeLessThan(ids.length / 100);
+    const names = all.map((i) => i.Tags!.find((t) => t.Key === 'Name')?.Value);
+    expect(names.every((n) => typeof n === 'string' && n.length >= 15)).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+    const teams = all.map((i) => i.Tags!.find((t) => t.Key === 'team')?.Value);
+    expect(teams.every((t) => typeof t === 'string')).toBe(true);
+    expect(new Set(teams).size).toBeGreaterThan(30);
+    expect(all.every((i) => i.Tags!.length === 2)).toBe(true);
+    // tags come in either order, as the API gives them
+    expect(new Set(all.map((i) => i.Tags![0]!.Key))).toEqual(new Set(['Name', 'team']));
+  });
+  test('400 AMIs of many owners, varied creation and deprecation dates, some not allowed or unreadable', () => {
+    const images = new Map(all.map((i) => [i.ImageMetadata!.ImageId, i.ImageMetadata!]));
+    expect(images.size).toBe(REALISTIC_AMIS);
+    const meta = [...images.values()];
+    expect(new Set(meta.map((m) => m.OwnerId)).size).toBeGreaterThanOrEqual(10);
+    expect(new Set(meta.map((m) => m.DeprecationTime)).size).toBeGreaterThan(250);
+    expect(new Set(meta.map((m) => m.CreationDate?.slice(0, 7))).size).toBeGreaterThan(30);
+    expect(meta.some((m) => m.State === 'deregistered') && meta.some((m) => m.State === 'disabled')).toBe(true);
+    expect(meta.some((m) => m.ImageAllowed === false) && meta.some((m) => m.Name === undefined)).toBe(true);
+    // the problem AMIs are the rarely used ones: a small share of the instances needs the Allowed AMIs state
+    const needy = all.filter((i) => i.ImageMetadata?.ImageAllowed !== true).length / all.length;
+    expect(needy).toBeGreaterThan(0.005);
+    expect(needy).toBeLessThan(0.04);
+  });
+  test('skew: half the instances in 5% of the scopes; Allowed AMIs on in some scopes', () => {
+    const counts = f.accounts.flatMap((a) => Object.values(a.instances ?? {}).map((l) => l.length)).sort((x, y) => y - x);
+    const heavy = Math.round(60 * 17 * 0.05);
+    expect(counts.slice(0, heavy).reduce((s, n) => s + n, 0)).toBeGreaterThanOrEqual(15000);
+    const states = f.accounts.flatMap((a) => Object.values(a.allowedImages ?? {}));
+    expect(states).toContain('enabled');
+    expect(states).toContain('audit-mode');
+  });
+  test('the default style is unchanged by the realistic one', () => {
+    const uniform = generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3 });
+    expect(uniform.accounts[0]!.instances!['us-east-1']![0]!.InstanceId).toBe(instanceIdFor(0, 3));
+    expect(generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3, style: 'uniform' })).toEqual(uniform);
+  });
+});
+
 describe('demo fleet', () => {
   test('exercises every rule and the required scenarios', () => {
     const now = '2026-11-26T00:00:00Z';
@@ -63,13 +118,19 @@ describe('demo fleet', () => {
     const instances = f.accounts.filter((a) => a.assumable !== false).flatMap((a) => Object.entries(a.instances ?? {}).flatMap(([region, l]) => l.map((i) => ({ accountId: a.accountId, region, ...i }))));
     const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...emptyCoverage(a.accountId, r, 'ok'), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
     const asOf = DateTime.fromISO(now, { zone: 'utc' });
-    const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf);
+    // what --references finds in the demo: the launch template an Auto Scaling group launches the deprecated AMI from
+    const prod = f.accounts.find((a) => a.launchTemplates?.[DEMO_REFERENCES.region])!;
+    const references = [{
+      accountId: prod.accountId, region: DEMO_REFERENCES.region, imageId: DEMO_REFERENCES.deprecatedImageId, resourceType: 'ec2:LaunchTemplate',
+      arn: `arn:aws:ec2:${DEMO_REFERENCES.region}:${prod.accountId}:launch-template/${DEMO_REFERENCES.launchTemplateId}`, name: DEMO_REFERENCES.launchTemplateName, version: '2', usedBy: [DEMO_REFERENCES.latestGroup],
+    }];
+    const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf, references);
     for (const r of RULES) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);
     // not-allowed under enabled and under audit-mode
     expect(ev.findings.filter((x) => x.ruleId === 'not-allowed-ami').map((x) => x.severity).sort()).toEqual(['high', 'medium']);
     expect(ev.instancesTerminatedSkipped).toBeGreaterThanOrEqual(2);
     // a healthy majority
-    const flagged = new Set(ev.findings.map((x) => x.instanceId));
+    const flagged = new Set(ev.findings.filter((x) => !x.resource).map((x) => x.instanceId));
     expect(flagged.size).toBeLessThan(instances.length / 2);
     expect(evaluate(instances, coverage, DEFAULT_SETTINGS, asOf).findings.length).toBeGreaterThan(0);
   });

@@ -417,6 +417,13 @@ describe('messages say what is specific to the finding', () => {
 });
 
 describe('rule registry', () => {
+  test('\'launchable-bad-ami\' judges references, never an instance record (its tests: test/unit/references.test.ts)', () => {
+    const rule = RULES.find((r) => r.meta.id === 'launchable-bad-ami')!;
+    expect(typeof rule.evaluateReference).toBe('function');
+    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', ImageAllowed: false })], [], DEFAULT_SETTINGS, DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }));
+    expect(ev.findings.filter((f) => f.ruleId === 'launchable-bad-ami')).toEqual([]);
+    expect(RULES.filter((r) => r.evaluateReference).map((r) => r.meta.id)).toEqual(['launchable-bad-ami']);
+  });
   test('ids are unique and every rule has docs and a test here', () => {
     expect(new Set(RULE_IDS).size).toBe(RULES.length);
     const thisFile = readFileSync(new URL(import.meta.url), 'utf8');
@@ -429,6 +436,6 @@ describe('rule registry', () => {
     }
   });
   test('the public rule ids', () => {
-    expect([...RULE_IDS].sort()).toEqual(['deprecated-ami', 'deprecation-soon', 'deregistered-ami', 'disabled-ami', 'non-public-ami', 'not-allowed-ami', 'stale-ami', 'untrusted-owner', 'unverifiable-ami']);
+    expect([...RULE_IDS].sort()).toEqual(['deprecated-ami', 'deprecation-soon', 'deregistered-ami', 'disabled-ami', 'launchable-bad-ami', 'non-public-ami', 'not-allowed-ami', 'stale-ami', 'untrusted-owner', 'unverifiable-ami']);
   });
 });

@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { explainNotAllowed } from '../criteria.js';
 
 export default defineRule({
   meta: {
@@ -9,13 +10,16 @@ export default defineRule({
     severityStates: { enabled: 'base', 'audit-mode': 'medium', disabled: 'medium', unknown: 'medium' },
     remediation: 'Move the workload to an AMI that meets the Allowed AMIs criteria, or, if the AMI is legitimate, add its provider to the criteria (ec2 replace-image-criteria-in-allowed-images-settings).',
   },
-  evaluate(v) {
+  evaluate(v, ctx) {
     if (v.rec.ImageMetadata?.ImageAllowed !== false) return [];
+    // why: the criteria it fails, when the region's criteria were read
+    const why = explainNotAllowed(v.allowedImagesCriteria, v.allowedImagesManagedBy, v, ctx.asOfMs);
+    const also = why ? ` ${why}` : '';
     switch (v.allowedImagesState) {
-      case 'enabled': return [{ message: `Not allowed: Allowed AMIs is enabled in ${v.rec.region}, so it can no longer be launched.`, state: 'enabled' }];
-      case 'audit-mode': return [{ message: `Not allowed: Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.`, severity: 'medium', state: 'audit-mode' }];
-      case 'disabled': return [{ message: `Not allowed: Allowed AMIs is disabled in ${v.rec.region}, so nothing blocks it yet; enabling it would.`, severity: 'medium', state: 'disabled' }];
-      default: return [{ message: `Not allowed: the Allowed AMIs state of ${v.rec.region} could not be read, so whether it is blocked is unknown.`, severity: 'medium', state: 'unknown' }];
+      case 'enabled': return [{ message: `Not allowed: Allowed AMIs is enabled in ${v.rec.region}, so it can no longer be launched.${also}`, state: 'enabled' }];
+      case 'audit-mode': return [{ message: `Not allowed: Allowed AMIs is in audit-mode in ${v.rec.region}, so it would be blocked once enforcement is enabled.${also}`, severity: 'medium', state: 'audit-mode' }];
+      case 'disabled': return [{ message: `Not allowed: Allowed AMIs is disabled in ${v.rec.region}, so nothing blocks it yet; enabling it would.${also}`, severity: 'medium', state: 'disabled' }];
+      default: return [{ message: `Not allowed: the Allowed AMIs state of ${v.rec.region} could not be read, so whether it is blocked is unknown.${also}`, severity: 'medium', state: 'unknown' }];
     }
   },
 });

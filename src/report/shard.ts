@@ -1,0 +1,48 @@
+/**
+ * Sharding: a deterministic slice of a run's accounts for `scan --shard K/N`, and the fingerprint
+ * of the inputs that defined the slices, so that `ami-audit merge` can tell the parts of one
+ * sharded run from parts of different runs. Pure: the same inputs give the same slices and the
+ * same fingerprint on every machine.
+ */
+import { createHash } from 'node:crypto';
+import type { ShardInfo } from '../model/types.js';
+import { UserError } from '../model/errors.js';
+import { canonicalJson, cmp } from '../rules/engine.js';
+
+export const MAX_SHARDS = 1000;
+
+/** `--shard 2/4` -> { index: 2, count: 4 } (1-based, as Kubernetes' completion index + 1 and a CI matrix give it). */
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(String(text));
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1 && count <= MAX_SHARDS && index >= 1 && index <= count)) {
+    throw new UserError(`--shard: "${String(text).slice(0, 40)}" is not K/N with 1 <= K <= N <= ${MAX_SHARDS}, e.g. --shard 1/4 (shard K of N, counted from 1)`);
+  }
+  return { index, count };
+}
+
+/**
+ * The accounts of shard `index` of `count`: the accounts sorted by id, dealt round-robin, so every
+ * account lands in exactly one shard and shard sizes differ by at most one.
+ */
+export function shardAccounts(accounts: readonly string[], index: number, count: number): string[] {
+  const sorted = [...new Set(accounts)].sort(cmp);
+  return sorted.filter((_a, i) => i % count === index - 1);
+}
+
+/**
+ * The fingerprint of what defines the slices and what each shard looks at: the whole sorted account
+ * set, the shard count, and the options that shape every shard's scan alike (regions, filters,
+ * instance ids, role, discovery). Parts with different fingerprints are parts of different runs.
+ */
+export function shardFingerprint(allAccounts: readonly string[], count: number, scope: Record<string, unknown>): string {
+  const defined = { accounts: [...new Set(allAccounts)].sort(cmp), count, scope };
+  return `sha256:${createHash('sha256').update(canonicalJson(defined)).digest('hex')}`;
+}
+
+export function shardInfo(allAccounts: readonly string[], index: number, count: number, scope: Record<string, unknown>): ShardInfo {
+  const all = [...new Set(allAccounts)].sort(cmp);
+  return { index, count, accountsTotal: all.length, allAccounts: all, fingerprint: shardFingerprint(all, count, scope) };
+}
