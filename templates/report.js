@@ -5,6 +5,8 @@
   'use strict';
   var data = JSON.parse(document.getElementById('ami-audit-data').textContent);
   var SEV = 0, RULE = 1, ACCT = 2, REGION = 3, INST = 4, INAME = 5, AMI = 6, ANAME = 7, MSG = 8, WAIVER = 9, EXPIRED = 10, DIFF = 11, CHANGE = 12, STATE = 13, TAGS = 14, PLAN = 15;
+  /** Only on a finding about a resource (a launch template, SSM parameter or recipe): [label, ARN, Auto Scaling groups]. */
+  var SUBJECT = 16;
   /** Sort keys of the tag columns: TAG_COL + the column's index. */
   var TAG_COL = 100;
   var PAGE = 100, PRINT_MAX = 5000, PLAN_INSTANCES = 300, TOP_ACCOUNTS = 15;
@@ -15,12 +17,26 @@
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var tagColumns = data.tagColumns || [];
   var UNTAGGED = 'untagged';
+  /** Account names and OU paths beside data.accounts (null when unknown); the OU filter's choices. */
+  var accountNames = data.accountNames || [], accountOus = data.accountOus || [], ous = data.ous || [];
+  var NO_OU = 'none';
 
-  function blank() { return { sev: '', rule: '', account: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }) }; }
+  function blank() { return { sev: '', rule: '', account: '', ou: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }) }; }
   var filters = blank();
   function active() {
-    return filters.sev !== '' || filters.rule !== '' || filters.account !== '' || filters.region !== '' || filters.terms.length > 0 ||
+    return filters.sev !== '' || filters.rule !== '' || filters.account !== '' || filters.ou !== '' || filters.region !== '' || filters.terms.length > 0 ||
       filters.tags.some(function (t) { return t !== ''; });
+  }
+  /** `123456789012 (payments-prod)`, or the id alone. */
+  function accountLabel(i) { return data.accounts[i] + (accountNames[i] ? ' (' + accountNames[i] + ')' : ''); }
+  var labelOf = {};
+  data.accounts.forEach(function (id, i) { labelOf[id] = accountLabel(i); });
+  function labelOfId(id) { return Object.prototype.hasOwnProperty.call(labelOf, id) ? labelOf[id] : id; }
+  /** Whether an OU path is in the chosen OU: the OU itself or one below it; NO_OU: accounts without one. */
+  function inOu(path, choice) {
+    if (choice === NO_OU) return path == null;
+    var ou = ous[+choice];
+    return path != null && (path === ou || path.slice(0, ou.length + 1) === ou + '/');
   }
 
   function option(select, value, label) {
@@ -30,7 +46,12 @@
     select.appendChild(o);
   }
   function fill(select, values) { values.forEach(function (v, i) { option(select, String(i), v); }); }
-  fill($('f-sev'), data.sev); fill($('f-rule'), data.rules); fill($('f-account'), data.accounts); fill($('f-region'), data.regions);
+  fill($('f-sev'), data.sev); fill($('f-rule'), data.rules); fill($('f-region'), data.regions);
+  data.accounts.forEach(function (_, i) { option($('f-account'), String(i), accountLabel(i)); });
+  if ($('f-ou')) {
+    fill($('f-ou'), ous);
+    if (data.noOu) option($('f-ou'), NO_OU, '(no OU)');
+  }
   var tagValues = tagColumns.map(function (_, t) {
     var seen = {}, list = [];
     data.rows.forEach(function (r) {
@@ -46,9 +67,14 @@
   });
 
   var search = data.rows.map(function (r) {
-    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
-      .concat(r[TAGS] || []).join('\u0001').toLowerCase();
+    var res = r[SUBJECT] ? [r[SUBJECT][0], r[SUBJECT][1]].concat(r[SUBJECT][2]) : [];
+    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOus[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
+      .concat(r[TAGS] || []).concat(res).join('\u0001').toLowerCase();
   });
+  /** The subject of a finding as the tables show it: the instance (with its name), or the resource's label. */
+  function subjectText(r) { return r[SUBJECT] ? r[SUBJECT][0] : r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''); }
+  /** A cell for the subject: a resource's ARN is its title. */
+  function subjectCell(tr, r) { return r[SUBJECT] ? cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]) : cell(tr, subjectText(r)); }
 
   function tagOf(r, t) { return r[TAGS] ? r[TAGS][t] : null; }
   function matches(i) {
@@ -56,6 +82,7 @@
     if (filters.sev !== '' && r[SEV] !== +filters.sev) return false;
     if (filters.rule !== '' && r[RULE] !== +filters.rule) return false;
     if (filters.account !== '' && r[ACCT] !== +filters.account) return false;
+    if (filters.ou !== '' && !inOu(accountOus[r[ACCT]], filters.ou)) return false;
     if (filters.region !== '' && r[REGION] !== +filters.region) return false;
     for (var t = 0; t < filters.tags.length; t++) {
       var f = filters.tags[t];
@@ -73,7 +100,8 @@
     var parts = [];
     if (filters.sev !== '') parts.push('severity ' + data.sev[+filters.sev]);
     if (filters.rule !== '') parts.push('rule ' + data.rules[+filters.rule]);
-    if (filters.account !== '') parts.push('account ' + data.accounts[+filters.account]);
+    if (filters.account !== '') parts.push('account ' + accountLabel(+filters.account));
+    if (filters.ou !== '') parts.push(filters.ou === NO_OU ? 'no OU' : 'OU ' + ous[+filters.ou]);
     if (filters.region !== '') parts.push('region ' + data.regions[+filters.region]);
     filters.tags.forEach(function (f, t) {
       if (f !== '') parts.push(tagColumns[t] + ' ' + (f === UNTAGGED ? '(untagged)' : tagValues[t][+f]));
@@ -88,6 +116,17 @@
     if (cls) td.className = cls;
     if (title) td.title = title;
     tr.appendChild(td);
+    return td;
+  }
+  /** An account's cell: its id, its name below it, its OU path as the title. */
+  function accountCell(tr, i) {
+    var td = cell(tr, data.accounts[i], 'acctcell', accountOus[i] ? 'OU: ' + accountOus[i] : '');
+    if (accountNames[i]) {
+      var name = document.createElement('span');
+      name.className = 'acct-name';
+      name.textContent = accountNames[i];
+      td.appendChild(name);
+    }
     return td;
   }
 
@@ -119,6 +158,7 @@
     if (col === REGION) return data.regions[r[col]];
     if (col === RULE) return data.rules[r[col]];
     if (col >= TAG_COL) { var v = tagOf(r, col - TAG_COL); return v == null ? '' : v; }
+    if (col === INST) return r[SUBJECT] ? r[SUBJECT][0] : r[INST];
     return r[col] == null ? '' : r[col];
   };
   Table.prototype.update = function () {
@@ -145,9 +185,9 @@
       if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
       cell(tr, data.rules[r[RULE]]);
-      cell(tr, data.accounts[r[ACCT]], 'acctcell');
+      accountCell(tr, r[ACCT]);
       cell(tr, data.regions[r[REGION]], 'nowrap');
-      cell(tr, r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''));
+      subjectCell(tr, r);
       cell(tr, r[STATE] || '');
       cell(tr, r[AMI] || '', 'nowrap');
       cell(tr, r[ANAME] || '', 'msg');
@@ -179,7 +219,14 @@
 
   /* ---- the remediation plan ---- */
   var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
-  var planOriginal = planBody ? Array.prototype.map.call(planBody.rows, function (tr) { return tr.cloneNode(true); }) : [];
+  var planOriginal = [], planRefs = {};
+  if (planBody) {
+    each(planBody.rows, function (tr) {
+      // an AMI's row, and under it, when something references it, the list of what does
+      if (tr.className === 'plan-refs') planRefs[+tr.getAttribute('data-plan')] = tr.cloneNode(true);
+      else planOriginal.push(tr.cloneNode(true));
+    });
+  }
   var expanded = {};
 
   function planAggregates() {
@@ -190,7 +237,8 @@
       var a = agg[p] || (agg[p] = { worst: 99, worstAll: 99, rules: {}, inst: {}, accts: {}, regs: {}, findings: 0, waived: 0 });
       var waived = r[WAIVER] != null;
       a.worstAll = Math.min(a.worstAll, r[SEV]);
-      a.inst[data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST]] = r[STATE] || '';
+      // a finding about a resource counts toward the AMI, not as an instance
+      if (!r[SUBJECT]) a.inst[data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST]] = r[STATE] || '';
       a.accts[data.accounts[r[ACCT]]] = true;
       a.regs[data.regions[r[REGION]]] = true;
       if (waived) { a.waived += 1; continue; }
@@ -217,17 +265,19 @@
     Object.keys(a.inst).forEach(function (k) { var s = a.inst[k]; if (s === 'running') running++; else if (s === 'stopped') stopped++; else other++; });
     c[6].textContent = running + ' running, ' + stopped + ' stopped' + (other ? ', ' + other + ' other' : '');
     var accts = Object.keys(a.accts).sort(), regs = Object.keys(a.regs).sort();
-    c[7].title = accts.join(', '); c[7].firstChild.textContent = few(accts, 3);
+    c[7].title = accts.map(labelOfId).join(', '); c[7].firstChild.textContent = few(accts, 3);
     c[8].title = regs.join(', '); c[8].textContent = few(regs, 3);
     c[9].textContent = a.findings + (a.waived ? ' (+' + a.waived + ' waived)' : '');
     return tr;
   }
   function detailRow(p) {
-    var byInst = {}, order = [];
+    var byInst = {}, order = [], resources = 0;
     for (var n = 0; n < matching.length; n++) {
       var r = data.rows[matching[n]];
       if (r[PLAN] !== p) continue;
-      var k = data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST];
+      // its instances, then the resources with a finding on it (keyed by ARN)
+      var k = r[SUBJECT] ? '\u0001' + r[SUBJECT][1] : data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST];
+      if (r[SUBJECT] && !byInst[k]) resources++;
       if (!byInst[k]) { byInst[k] = { r: r, rules: [], sev: r[SEV] }; order.push(k); }
       byInst[k].rules.push(data.rules[r[RULE]] + (r[WAIVER] != null ? ' (waived)' : ''));
       byInst[k].sev = Math.min(byInst[k].sev, r[SEV]);
@@ -241,11 +291,13 @@
     });
     var thead = document.createElement('thead'), tbody = document.createElement('tbody');
     thead.appendChild(head); table.appendChild(thead); table.appendChild(tbody);
+    var instances = order.filter(function (k) { return !byInst[k].r[SUBJECT]; });
+    order = instances.concat(order.filter(function (k) { return byInst[k].r[SUBJECT]; }));
     order.slice(0, PLAN_INSTANCES).forEach(function (k) {
       var x = byInst[k], r = x.r, row = document.createElement('tr');
-      cell(row, r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''));
+      subjectCell(row, r);
       cell(row, r[STATE] || '');
-      cell(row, data.accounts[r[ACCT]], 'acctcell');
+      accountCell(row, r[ACCT]);
       cell(row, data.regions[r[REGION]], 'nowrap');
       for (var t = 0; t < tagColumns.length; t++) cell(row, tagOf(r, t));
       cell(row, data.sev[x.sev], 'sevcell sev-' + data.sev[x.sev]);
@@ -257,7 +309,8 @@
     wrap.appendChild(table);
     var note = document.createElement('p');
     note.className = 'muted';
-    note.textContent = order.length + ' instance' + (order.length === 1 ? '' : 's') + (active() ? ' matching the filter' : '') +
+    var count = instances.length + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + resources + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
+    note.textContent = count + (active() ? ' matching the filter' : '') +
       (order.length > PLAN_INSTANCES ? '; the first ' + PLAN_INSTANCES + ' are listed, the findings table and the CSV have them all.' : '.');
     td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
     return tr;
@@ -275,6 +328,7 @@
       var b = tr.querySelector('button.expand');
       if (b) b.setAttribute('aria-expanded', expanded[p] ? 'true' : 'false');
       frag.appendChild(tr);
+      if (planRefs[p]) frag.appendChild(planRefs[p].cloneNode(true));
       if (expanded[p]) frag.appendChild(detailRow(p));
     }
     planBody.textContent = '';
@@ -313,7 +367,7 @@
     var current = kind === 'rule' ? (filters.rule !== '' ? data.rules[+filters.rule] : null) : (filters.account !== '' ? data.accounts[+filters.account] : null);
     entries.forEach(function (e, i) {
       var g = svg('g', { transform: 'translate(0,' + i * ROW_H + ')', 'class': (e.cls || 'barg') + (e.key === current ? ' active' : ''), 'data-kind': kind, 'data-key': e.key, tabindex: 0, role: 'button' });
-      g.appendChild(svg('title', {}, e.key + ': ' + e.total));
+      g.appendChild(svg('title', {}, (kind === 'account' ? labelOfId(e.key) : e.key) + ': ' + e.total));
       g.appendChild(svg('text', { x: 170, y: 15, 'text-anchor': 'end' }, e.key));
       var x = 0;
       e.bySev.forEach(function (n, s) {
@@ -365,7 +419,7 @@
     var counts = weeks.map(function () { return 0; }), seen = {}, total = 0;
     for (var n = 0; n < matching.length; n++) {
       var r = data.rows[matching[n]], w = r[PLAN] == null ? null : data.planWeeks[r[PLAN]];
-      if (w == null) continue;
+      if (w == null || r[SUBJECT]) continue; // instances only
       var id = r[ACCT] + '/' + r[REGION] + '/' + r[INST];
       if (Object.prototype.hasOwnProperty.call(seen, id)) continue;
       seen[id] = true; counts[w] += 1; total += 1;
@@ -397,9 +451,25 @@
     });
   });
 
+  /* ---- the coverage matrix and its failures, under the OU filter ---- */
+  var coverageRows = document.querySelectorAll('#coverage table.matrix tbody tr, #gap-details > li[data-account]');
+  function drawCoverage() {
+    var note = $('coverage-filter');
+    if (!note) return;
+    var shown = {}, all = {};
+    each(coverageRows, function (el) {
+      var id = el.getAttribute('data-account'), on = filters.ou === '' || inOu(el.getAttribute('data-ou'), filters.ou);
+      el.hidden = !on;
+      if (el.tagName === 'TR') { all[id] = true; if (on) shown[id] = true; }
+    });
+    note.textContent = filters.ou === '' ? '' : 'Filtered to ' + (filters.ou === NO_OU ? 'accounts without an OU' : 'OU ' + ous[+filters.ou]) + ': ' +
+      Object.keys(shown).length + ' of ' + Object.keys(all).length + ' accounts.';
+  }
+
   /* ---- filters ---- */
   var open = new Table('t-open', 'p-open', false), waived = new Table('t-waived', 'p-waived', true);
   var SELECTS = { sev: 'f-sev', rule: 'f-rule', account: 'f-account', region: 'f-region' };
+  if ($('f-ou')) SELECTS.ou = 'f-ou';
   function setFilter(name, value) {
     filters[name] = value;
     $(SELECTS[name]).value = value;
@@ -416,6 +486,7 @@
     each(document.querySelectorAll('button.card[data-sev]'), function (b) { b.setAttribute('aria-pressed', filters.sev === b.getAttribute('data-sev') ? 'true' : 'false'); });
     drawPlan();
     drawCharts();
+    drawCoverage();
     if (printing) drawForPrint();
   }
   Object.keys(SELECTS).forEach(function (name) {
@@ -432,7 +503,7 @@
   });
   $('f-reset').addEventListener('click', function () {
     filters = blank();
-    ['f-sev', 'f-rule', 'f-account', 'f-region', 'f-text'].forEach(function (id) { $(id).value = ''; });
+    ['f-sev', 'f-rule', 'f-account', 'f-ou', 'f-region', 'f-text'].forEach(function (id) { if ($(id)) $(id).value = ''; });
     each(document.querySelectorAll('select.f-tag'), function (s) { s.value = ''; });
     refresh();
   });

@@ -6,8 +6,9 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Finding, ImagePlanEntry, Report } from '../model/types.js';
+import { accountIndex, type AccountIndex } from './accounts.js';
 import { csvCell } from './sanitize.js';
-import { diffStatusOf, failureCodes, unverifiedWhy } from './summary.js';
+import { diffStatusOf, failureCodes, launchingGroups, unverifiedWhy } from './summary.js';
 
 /** The UTF-8 byte order mark every CSV file starts with. */
 export const BOM = '\uFEFF';
@@ -16,18 +17,18 @@ export const BOM = '\uFEFF';
 export const FINDING_COLUMNS = [
   'id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId', 'instanceName', 'instanceState', 'imageId', 'imageName',
   'imageOwnerId', 'imageOwnerAlias', 'message', 'remediation', 'waived', 'waiverId', 'waiverReason', 'waiverExpires', 'waiverTicket',
-  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail', 'runId', 'asOf',
+  'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn',
 ] as const;
 
 export const COVERAGE_COLUMNS = [
   'accountId', 'region', 'status', 'errorCode', 'errorMessage', 'reason', 'instanceCount', 'pageCount', 'apiCalls', 'retries',
-  'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount', 'failures',
+  'allowedImagesState', 'disruptedZones', 'uncoveredInstanceCount', 'failures', 'accountName', 'ouPath', 'references',
 ] as const;
 
 /** The remediation plan (`-images.csv`): one row per AMI with findings, in priority order. */
 export const IMAGE_COLUMNS = [
   'priority', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'state', 'deprecationTime', 'creationDate', 'worstSeverity', 'rules',
-  'instances', 'instancesRunning', 'instancesStopped', 'instancesOther', 'accounts', 'regions', 'findings', 'waived',
+  'instances', 'instancesRunning', 'instancesStopped', 'instancesOther', 'accounts', 'regions', 'findings', 'waived', 'references', 'launchedBy',
 ] as const;
 
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
@@ -54,12 +55,13 @@ export function findingColumns(report: Pick<Report, 'tagColumns'>): string[] {
 
 type RowSource = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>;
 
-function findingRow(f: RowSource, run: { id: string; asOf: string }, tagCount: number, diffStatus: string, diffDetail = ''): string[] {
+function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: AccountIndex, tagCount: number, diffStatus: string, diffDetail = ''): string[] {
   const tags = Array.from({ length: tagCount }, (_, i) => f.tags?.[i] ?? null);
   return [
     f.id, f.severity, f.ruleId, f.accountId, f.region, f.instanceId, f.instanceName, f.instanceState, f.imageId, f.imageName,
     f.imageOwnerId, f.imageOwnerAlias, f.message, f.remediation, f.waiver ? 'true' : 'false', f.waiver?.id, f.waiver?.reason,
-    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail, run.id, run.asOf, ...tags,
+    f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail, run.id, run.asOf,
+    accounts.rawName(f.accountId), accounts.rawOuPath(f.accountId), f.resource?.type, f.resource?.arn, ...tags,
   ].map(csvCell);
 }
 
@@ -68,29 +70,41 @@ function findingRow(f: RowSource, run: { id: string; asOf: string }, tagCount: n
  * unchanged, and the baseline's findings that are gone follow: `resolved` where their scope was ok
  * in both runs, `unverified` otherwise (`diffDetail` says which scope status kept it unverified).
  * `runId` and `asOf` are this run's, or the baseline's on the rows that come from the baseline.
+ * `accountName` and `ouPath` are the account's as this run knows it (empty when it does not).
+ * A finding whose subject is a resource (launchable-bad-ami: a launch template, SSM parameter or
+ * recipe) has an empty instanceId and its `resourceType` and `resourceArn`; both are empty on
+ * instance findings.
  */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
   const statusOf = diff ? diffStatusOf(diff) : null;
   const tagCount = (report.tagColumns ?? []).length;
   const run = { id: report.run.id, asOf: report.run.asOf };
+  const accounts = accountIndex(report);
   const rows = report.findings.map((f) => {
     const d = statusOf?.(f.id);
-    return d ? findingRow(f, run, tagCount, d.status, d.detail) : findingRow(f, run, tagCount, '');
+    return d ? findingRow(f, run, accounts, tagCount, d.status, d.detail) : findingRow(f, run, accounts, tagCount, '');
   });
   if (diff) {
     const base = { id: diff.baseline.runId, asOf: diff.baseline.asOf };
-    for (const r of diff.resolved) rows.push(findingRow(r, base, tagCount, 'resolved'));
-    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, tagCount, 'unverified', unverifiedWhy(r)));
+    for (const r of diff.resolved) rows.push(findingRow(r, base, accounts, tagCount, 'resolved'));
+    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, accounts, tagCount, 'unverified', unverifiedWhy(r)));
   }
   return csv([findingColumns(report).map(csvCell), ...rows]);
 }
 
-/** One row per scope; `failures` lists every part that failed as `action:code`, separated by `; `. */
+/**
+ * One row per scope; `failures` lists every part that failed as `action:code`, separated by `; `.
+ * An account not ACTIVE in AWS Organizations has its scopes skipped, its state the `reason`.
+ * `references` is how the scope's reference lookups went (--references): `ok`, `error:<code>` or
+ * `skipped:nothing-flagged`; empty without --references.
+ */
 export function renderCoverageCsv(report: Report): string {
+  const accounts = accountIndex(report);
   const rows = report.coverage.map((c) => [
     c.accountId, c.region, c.status, c.errorCode, c.errorMessage, c.reason, c.instanceCount, c.pageCount, c.apiCalls, c.retries,
-    c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c),
+    c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c), accounts.rawName(c.accountId), accounts.rawOuPath(c.accountId),
+    c.references ? (c.references.code ? `${c.references.status}:${c.references.code}` : c.references.status) : null,
   ].map(csvCell));
   return csv([[...COVERAGE_COLUMNS], ...rows]);
 }
@@ -100,11 +114,16 @@ export function imageRules(e: ImagePlanEntry): string {
   return e.rules.map((r) => `${r.ruleId}:${r.severity}:${e.findings === 0 ? 'waived' : r.findings}`).join('; ');
 }
 
-/** The remediation plan: one row per AMI with findings, in the plan's priority order. */
+/**
+ * The remediation plan: one row per AMI with findings, in the plan's priority order. With
+ * --references, `references` counts the resources that reference the AMI and `launchedBy` names the
+ * Auto Scaling groups that launch it from them (separated by `;`); both are empty without.
+ */
 export function renderImagesCsv(report: Report): string {
   const rows = (report.images ?? []).map((e) => [
     e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
     e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, e.accounts.join(' '), e.regions.join(' '), e.findings, e.waived,
+    e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
 }

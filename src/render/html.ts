@@ -7,13 +7,15 @@
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
-import type { CoverageEntry, Finding, ImagePlanEntry, Report, ReportDiff, RunOptions, Severity } from '../model/types.js';
+import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { jsonForScript } from './sanitize.js';
+import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
 import {
-  changeText, coverageGaps, deadlinePassed, DIFF_BUCKETS, diffStatusOf, failureHead, failureMessage, failuresOf, gapCell, gapMeaning, gapText, SEVERITIES_DESC,
+  changeText, coverageGaps, criterionText, deadlinePassed, DIFF_BUCKETS, diffStatusOf, diffSubjects, failureHead, failureMessage, failuresOf, findingSubject, gapCell,
+  gapMeaning, gapText, groupsText, launchingGroups, listSome, managedByText, plural, referenceLabel, referenceLookups, referenceLookupText, SEVERITIES_DESC, skippedText,
   UNVERIFIED_MEANS, unverifiedByScope, unverifiedSeverities, unverifiedWhy,
 } from './summary.js';
 
@@ -49,13 +51,13 @@ const SEV_COLOURS: Record<Severity, string> = { critical: '#7f1d1d', high: '#c62
 const SEV_ORDER = SEVERITIES_DESC as readonly Severity[];
 
 interface Segment { sev: Severity; x: number; width: number; count: number }
-interface Bar { label: string; key: string; kind: string; count: number; y: number; width: number; textX: number; sev: Severity | 'off'; segments: Segment[] }
+interface Bar { label: string; name: string | null; key: string; kind: string; count: number; y: number; width: number; textX: number; sev: Severity | 'off'; segments: Segment[] }
 
 /** The chart geometry the page's script draws too (templates/report.js: LABEL_W, BAR_W, ROW_H). */
 const LABEL_W = 178, BAR_W = 360, ROW_H = 22;
 
 /** Horizontal bars, each split into severity segments (worst first), scaled to the longest. */
-function bars(kind: string, entries: { label: string; sev?: Severity | 'off'; bySev: Partial<Record<Severity, number>> }[]): { bars: Bar[]; height: number } {
+function bars(kind: string, entries: { label: string; name?: string | null; sev?: Severity | 'off'; bySev: Partial<Record<Severity, number>> }[]): { bars: Bar[]; height: number } {
   const totals = entries.map((e) => SEV_ORDER.reduce((n, sev) => n + (e.bySev[sev] ?? 0), 0));
   const max = Math.max(1, ...totals);
   const out = entries.map((e, i) => {
@@ -69,7 +71,7 @@ function bars(kind: string, entries: { label: string; sev?: Severity | 'off'; by
       segments.push({ sev, x: LABEL_W + x, width: w, count: n });
       x += w;
     }
-    return { label: e.label, key: e.label, kind, count, y: i * ROW_H, width: x, textX: LABEL_W + x + 6, sev: e.sev ?? SEV_ORDER.find((s) => (e.bySev[s] ?? 0) > 0) ?? 'info', segments };
+    return { label: e.label, name: e.name ?? null, key: e.label, kind, count, y: i * ROW_H, width: x, textX: LABEL_W + x + 6, sev: e.sev ?? SEV_ORDER.find((s) => (e.bySev[s] ?? 0) > 0) ?? 'info', segments };
   });
   return { bars: out, height: Math.max(ROW_H, entries.length * ROW_H) };
 }
@@ -123,7 +125,11 @@ function deprecationTimeline(report: Report): { weeks: { label: string; count: n
   };
 }
 
-function matrix(coverage: CoverageEntry[], regions: string[]) {
+/**
+ * The coverage matrix: a row per account (its name beside the id, its OU path for the OU filter),
+ * a cell per region. An account skipped for its Organizations state says so in its row.
+ */
+function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountIndex) {
   const byAccount = new Map<string, Map<string, CoverageEntry>>();
   const wildcard = new Map<string, CoverageEntry>();
   for (const c of coverage) {
@@ -135,21 +141,35 @@ function matrix(coverage: CoverageEntry[], regions: string[]) {
   return [...byAccount.keys()].sort(cmp).map((accountId) => {
     const m = byAccount.get(accountId)!;
     const all = wildcard.get(accountId);
+    const label = accounts.label(accountId);
+    const entries = [...m.values()];
+    // every scope of the account skipped for one state of the account: not audited at all
+    const states = new Set(entries.map((c) => (c.status === 'skipped' && isAccountState(c.reason) ? c.reason : null)));
+    const state = states.size === 1 ? [...states][0] ?? null : null;
     return {
       accountId,
+      name: accounts.name(accountId),
+      ouPath: accounts.ouPath(accountId),
+      skippedAs: state ? skippedText(state) : null,
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
-        if (!c) return { cls: 'none', text: '', title: `${accountId} / ${region}: not scanned` };
+        if (!c) return { cls: 'none', text: '', title: `${label} / ${region}: not scanned` };
         const text = c.status === 'ok' ? String(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
-        const title = `${accountId} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}`;
+        const refs = c.references ? `; ${referenceLookupText(c.references)}` : '';
+        const title = `${label} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}${refs}`;
         return { cls: c.status, text, title };
       }),
     };
   });
 }
 
-/** The findings table's data: dictionaries for repeated values, one array per finding. */
-export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = []) {
+/**
+ * The findings table's data: dictionaries for repeated values, one array per finding. Beside the
+ * account ids, their names and OU paths (null when unknown), and the OU filter's choices: every OU
+ * path and the OUs above it (`noOu`: some account has none). A finding about a resource has one
+ * more element than an instance finding: [label, ARN, Auto Scaling groups] (templates/report.js: SUBJECT).
+ */
+export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] })) {
   const statusOf = diff ? diffStatusOf(diff) : null;
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
@@ -167,8 +187,13 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
     for (const w of [f.waiver, f.expiredWaiver]) if (w) waiverMap.set(w.id, { reason: w.reason, expires: w.expires, ticket: w.ticket });
   }
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
+  const ous = directory.ous();
   return {
     sev, rules, accounts, regions, waivers, tagColumns,
+    accountNames: accounts.map((id) => directory.name(id)),
+    accountOus: accounts.map((id) => directory.ouPath(id)),
+    ous: ous.paths,
+    noOu: ous.none,
     /** Per plan entry: its AMI id and name, for the plan's instance lists. */
     images: images.map((img) => [img.imageId, img.name]),
     rows: findings.map((f) => {
@@ -177,6 +202,8 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
         si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
         f.message, f.waiver?.id ?? null, f.expiredWaiver?.id ?? null, d?.status ?? null, d?.detail || null,
         f.instanceState ?? null, tagColumns.length ? tagColumns.map((_, i) => f.tags?.[i] ?? null) : null, plan.get(f.imageId) ?? null,
+        // a finding about a resource (a launch template...): its label, ARN and Auto Scaling groups; instance rows end before
+        ...(f.resource ? [[findingSubject(f).label, f.resource.arn, [...f.resource.usedBy]]] : []),
       ];
     }),
   };
@@ -188,7 +215,7 @@ function few(values: string[], n: number): string {
 }
 
 /** One AMI of the plan as the page shows it. */
-function planRow(img: ImagePlanEntry, i: number, asOfMs: number) {
+function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: AccountIndex) {
   const deprecatesMs = img.deprecationTime === null ? null : parseInstantMs(img.deprecationTime);
   return {
     index: i,
@@ -197,6 +224,8 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number) {
     name: img.name,
     ownerAlias: img.ownerAlias,
     ownerId: img.ownerId,
+    /** The AMI's owner, when it is an account the run knows by name. */
+    ownerName: img.ownerId ? accounts.name(img.ownerId) : null,
     state: img.state ?? 'unknown',
     deprecationTime: img.deprecationTime,
     /** "deprecated" once the date has passed at as-of, "deprecates" before it. */
@@ -208,24 +237,50 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number) {
     instances: img.instances,
     accounts: img.accounts.length,
     accountsText: few(img.accounts, 3),
-    accountsTitle: img.accounts.join(', '),
+    accountsTitle: img.accounts.map(accounts.label).join(', '),
     regions: img.regions.length,
     regionsText: few(img.regions, 3),
     regionsTitle: img.regions.join(', '),
     findings: img.findings,
     waived: img.waived,
+    ...planReferences(img, accounts),
+  };
+}
+
+/** References listed under one AMI of the plan; the JSON report has them all. */
+const PLAN_REFERENCES = 20;
+
+/**
+ * What references an AMI of the plan (--references), for its row: the Auto Scaling groups that
+ * will launch it called out, then each reference (its label, where, its ARN, its groups).
+ */
+function planReferences(img: ImagePlanEntry, accounts: AccountIndex) {
+  const refs = img.references ?? [];
+  const groups = launchingGroups(refs);
+  const callout = groups.length ? `${groupsText(groups)} will launch this AMI on its next scale-out` : null;
+  return {
+    references: refs.slice(0, PLAN_REFERENCES).map((r) => ({
+      label: referenceLabel(r), arn: r.arn, where: `${accounts.label(r.accountId)} / ${r.region}`,
+      groups: r.usedBy.length ? groupsText(r.usedBy) : null,
+    })),
+    referencesMore: Math.max(0, refs.length - PLAN_REFERENCES),
+    callout,
+    /** The first screen's flag: `ASG web-prod`, `ASGs a, b and 1 more`. */
+    flag: groups.length ? `ASG${groups.length === 1 ? '' : 's'} ${listSome(groups, 2)}` : null,
   };
 }
 
 /** Coverage gaps grouped by account and cause, with their hint and, for a partial scope, what it means for the findings. */
-function gapGroups(report: Report) {
+function gapGroups(report: Report, accounts: AccountIndex) {
   const groups = report.coverageGaps ?? [];
   return groups.map((g) => {
     const entry = report.coverage.find((c) => c.accountId === g.accountId && c.status === g.status && g.regions.includes(c.region));
     return {
       ...g,
+      name: accounts.name(g.accountId),
+      ouPath: accounts.ouPath(g.accountId),
       regionsText: g.regions.length === 1 ? g.regions[0] : `${g.regions.length} regions (${few(g.regions, 4)})`,
-      what: g.status === 'skipped' ? `skipped: ${g.cause}` : `${g.action && g.action !== 'Run' ? `${g.action} ` : ''}${g.cause}`,
+      what: g.status === 'skipped' ? skippedText(g.cause) : `${g.action && g.action !== 'Run' ? `${g.action} ` : ''}${g.cause}`,
       meaning: entry && g.status === 'partial' ? gapMeaning(entry) : '',
     };
   });
@@ -246,17 +301,23 @@ function optionList(options: RunOptions): { label: string; value: string }[] {
     .map((k) => ({ label: k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(), value: text(options[k]) }));
 }
 
-/** The diff section's view: every bucket, with why each unverified finding is not resolved. */
-function diffView(d: ReportDiff) {
+/** The diff section's view: every bucket, with why each unverified finding is not resolved; accounts with their names. */
+function diffView(d: ReportDiff, accounts: AccountIndex, subjects: ReturnType<typeof diffSubjects>) {
+  const named = <T extends { accountId: string }>(x: T) => ({ ...x, account: accounts.label(x.accountId) });
+  /** A finding of the diff with its account's name and its subject (the instance, or the resource it is about). */
+  const entry = <T extends DiffEntry>(x: T) => ({ ...named(x), subject: subjects(x).label });
   return {
     ...d,
+    new: d.new.map(entry),
+    resolved: d.resolved.map(entry),
+    scopes: { added: d.scopes.added.map(named), removed: d.scopes.removed.map(named) },
     /** The counts in the order and words of every output; `emphasis` marks unverified findings, which are not resolved. */
     buckets: DIFF_BUCKETS.map((name) => ({ name, count: d.counts[name], emphasis: name === 'unverified' && d.counts.unverified > 0 })),
     unverifiedMeans: UNVERIFIED_MEANS,
     unverifiedSeverities: unverifiedSeverities(d),
-    changed: d.changed.map((c) => ({ ...c, change: changeText(c) })),
-    unverified: d.unverified.map((u) => ({ ...u, why: unverifiedWhy(u) })),
-    unverifiedScopes: unverifiedByScope(d),
+    changed: d.changed.map((c) => ({ ...entry(c), change: changeText(c) })),
+    unverified: d.unverified.map((u) => ({ ...entry(u), why: unverifiedWhy(u) })),
+    unverifiedScopes: unverifiedByScope(d).map(named),
   };
 }
 
@@ -287,6 +348,60 @@ function bannerView(report: Report, gaps: CoverageEntry[]) {
   };
 }
 
+/**
+ * How the reference lookups of the run went (--references), in one sentence; null without them:
+ * `References looked up (--references): 4 scopes ok (6 flagged AMIs), 0 with an error, 5 skipped
+ * (nothing flagged); 3 references found, 1 with an Auto Scaling group.`
+ */
+function referencesNote(report: Report): string | null {
+  const l = referenceLookups(report.coverage);
+  if (!l) return null;
+  const skipped = report.coverage.filter((c) => c.references?.status === 'skipped');
+  const why = skipped.length && skipped.every((c) => c.references!.code === 'nothing-flagged') ? ' (nothing flagged)' : '';
+  const seen = new Set<string>();
+  let launched = 0;
+  for (const img of report.images ?? []) {
+    for (const r of img.references ?? []) {
+      const k = `${r.imageId}\u0000${r.arn}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (r.usedBy.length) launched += 1;
+    }
+  }
+  return `References looked up (--references): ${plural(l.ok, 'scope')} ok (${plural(l.images, 'flagged AMI')}), ${l.error} with an error, ${l.skipped} skipped${why}; ${plural(seen.size, 'reference')} found, ${launched} with an Auto Scaling group.`;
+}
+
+/** Groups of scopes in the Allowed AMIs criteria table; the JSON report has every scope's. */
+const CRITERIA_GROUPS = 50;
+
+/**
+ * The regions' Allowed AMIs criteria (where GetAllowedImagesSettings was read), scopes with the
+ * same criteria, setter and state together: an organisation's declarative policy gives many
+ * accounts the same.
+ */
+function criteriaView(coverage: readonly CoverageEntry[], accounts: AccountIndex) {
+  const groups = new Map<string, { state: string; managedBy: string; criteria: string[]; scopes: string[] }>();
+  for (const c of coverage) {
+    if (!Array.isArray(c.allowedImagesCriteria)) continue;
+    const criteria = c.allowedImagesCriteria.map((x) => criterionText(x));
+    const managedBy = managedByText(c.allowedImagesManagedBy);
+    const key = JSON.stringify([c.allowedImagesState, managedBy, criteria]);
+    const g = groups.get(key) ?? { state: c.allowedImagesState, managedBy, criteria, scopes: [] };
+    g.scopes.push(`${accounts.label(c.accountId)} ${c.region}`);
+    groups.set(key, g);
+  }
+  const rows = [...groups.values()].map((g) => ({
+    ...g,
+    declarative: g.managedBy === managedByText('declarative-policy'),
+    scopesText: g.scopes.length <= 3 ? g.scopes.join(', ') : `${g.scopes.length} scopes: ${few(g.scopes, 3)}`,
+    scopesTitle: listSome(g.scopes, 50),
+    none: g.criteria.length === 0,
+    // disabled: the criteria (if any are set) are not applied, and every AMI is allowed
+    notApplied: g.state === 'disabled',
+  }));
+  return { rows: rows.slice(0, CRITERIA_GROUPS), more: Math.max(0, rows.length - CRITERIA_GROUPS) };
+}
+
 /** Values of the first tag column in the by-owner table. */
 const TOP_OWNERS = 50;
 
@@ -298,6 +413,7 @@ const TOP_GAPS = 6;
 export function htmlView(report: Report) {
   const s = report.summary;
   const r = report.run;
+  const accounts = accountIndex(report);
   const gaps = coverageGaps(report).filter((g) => g.status !== 'skipped');
   const images = report.images ?? [];
   const tagColumns = report.tagColumns ?? [];
@@ -306,13 +422,13 @@ export function htmlView(report: Report) {
     .map((x) => ({ label: x.id, sev: x.severity, bySev: byRule.get(x.id) ?? {} }))
     .sort((a, b) => SEV_RANK_OF(b.sev) - SEV_RANK_OF(a.sev) || cmp(a.label, b.label));
   const byAccount = countBy(report.findings, (f) => f.accountId);
-  const accountEntries = [...byAccount.entries()].map(([label, bySev]) => ({ label, bySev, total: SEVERITIES.reduce((n, x) => n + (bySev[x] ?? 0), 0) }))
+  const accountEntries = [...byAccount.entries()].map(([label, bySev]) => ({ label, name: accounts.name(label), bySev, total: SEVERITIES.reduce((n, x) => n + (bySev[x] ?? 0), 0) }))
     .sort((a, b) => b.total - a.total || cmp(a.label, b.label));
   const regionsInMatrix = [...new Set(report.coverage.map((c) => c.region).filter((x) => x !== '*'))].sort(cmp);
-  const groups = gapGroups(report);
+  const groups = gapGroups(report, accounts);
   const timeline = deprecationTimeline(report);
   const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
-  const plan = images.map((img, i) => planRow(img, i, asOfMs));
+  const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
   return {
     title: `AMI audit ${r.startedAt}`,
@@ -323,6 +439,7 @@ export function htmlView(report: Report) {
       gapScopes: gaps.length,
       failedAccounts,
       groups: groups.filter((g) => g.status !== 'skipped').length,
+      skippedGroups: groups.filter((g) => g.status === 'skipped').length,
       skipped: s.scopes.skipped,
       // AMIs with open findings, as the Markdown and terminal count them; fully waived ones apart
       images: images.filter((i) => i.findings > 0).length,
@@ -341,18 +458,18 @@ export function htmlView(report: Report) {
     gapGroupsMore: Math.max(0, groups.length - TOP_GAPS),
     banner: bannerView(report, gaps),
     gapDetails: gaps.slice(0, GAP_DETAILS).map((g) => ({
-      accountId: g.accountId, region: g.region, status: g.status, meaning: gapMeaning(g),
+      accountId: g.accountId, name: accounts.name(g.accountId), ouPath: accounts.ouPath(g.accountId), region: g.region, status: g.status, meaning: gapMeaning(g),
       failures: failuresOf(g).length ? failuresOf(g).map((f) => ({ head: failureHead(f), message: failureMessage(f) })) : [{ head: g.errorCode ?? 'error', message: g.errorMessage ?? '' }],
     })),
     gapDetailsMore: Math.max(0, gaps.length - GAP_DETAILS),
     evidence: [
       ['Run id', r.id],
       ['Caller identity', r.caller.arn ?? 'unknown'],
-      ['Caller account', r.caller.accountId ?? 'unknown'],
+      ['Caller account', r.caller.accountId ? accounts.label(r.caller.accountId) : 'unknown'],
       ['Started', r.startedAt],
       ['Finished', r.finishedAt],
       ['Evaluated as of', r.asOf],
-      ['Accounts', `${r.accounts.length}: ${r.accounts.slice(0, 20).join(', ')}${r.accounts.length > 20 ? ', ...' : ''}`],
+      ['Accounts', `${r.accounts.length}: ${r.accounts.slice(0, 20).map(accounts.label).join(', ')}${r.accounts.length > 20 ? ', ...' : ''}`],
       ['Regions', `${r.regions.length}: ${r.regions.join(', ')}`],
       ['Source', r.source === 'scan' ? 'live scan' : r.source === 'report' ? 'saved ami-audit report, re-evaluated' : 'AWS CLI output'],
       ['Tag columns', tagColumns.length ? tagColumns.join(', ') : 'none'],
@@ -369,15 +486,21 @@ export function htmlView(report: Report) {
     accountChart: { ...bars('account', accountEntries.slice(0, 15)), more: Math.max(0, accountEntries.length - 15) },
     timeline: { ...timeline, viewHeight: timeline.chartHeight + 30, labelY: timeline.chartHeight + 13 },
     matrixRegions: regionsInMatrix,
-    matrix: matrix(report.coverage, regionsInMatrix),
+    matrix: matrix(report.coverage, regionsInMatrix, accounts),
+    /** The OU filter is offered when some account has an OU path (scan --org). */
+    ouFilter: accounts.ous().paths.length > 0,
     waivers: report.waivers,
-    diff: report.diff ? diffView(report.diff) : null,
+    diff: report.diff ? diffView(report.diff, accounts, diffSubjects(report)) : null,
+    /** The findings table calls its subject column "Instance or resource" when some finding is about a resource. */
+    resourceFindings: report.findings.some((f) => f.resource),
+    referencesNote: referencesNote(report),
+    criteria: criteriaView(report.coverage, accounts),
     rules: report.rules,
     notFound: report.notFoundInstanceIds,
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: { ...tableData(report.findings, report.diff, images, tagColumns), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20 },
+    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20 },
   };
 }
 

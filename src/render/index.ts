@@ -8,6 +8,8 @@ import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv } from './csv.js'
 import { renderHtml, type TemplateSet } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
+import { renderOcsfChunks } from './ocsf.js';
+import { renderAsffFiles } from './asff.js';
 
 /** A rendered file: its name suffix and its text, whole or in pieces (large JSON). */
 export interface RenderedFile { suffix: string; content: string | Iterable<string> }
@@ -49,6 +51,14 @@ export const RENDERERS = [
   {
     format: 'md', description: 'a Markdown summary for a ticket', byDefault: true, needsTemplates: false,
     render: (report) => [{ suffix: '.md', content: renderMarkdown(report) }],
+  },
+  {
+    format: 'ocsf', description: 'OCSF 1.3 Detection Findings, one JSON array (.ocsf.json)', byDefault: false, needsTemplates: false,
+    render: (report) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report) }],
+  },
+  {
+    format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (.asff-001.json, ...)', byDefault: false, needsTemplates: false,
+    render: (report) => renderAsffFiles(report),
   },
 ] as const satisfies readonly Renderer<string>[];
 

@@ -5,11 +5,12 @@
  * the capped document is still too long the caps shrink until it fits; whatever is left out is
  * counted where it was left out and in the footer.
  */
-import type { CoverageGap, DiffEntry, DiffScope, ImagePlanEntry, Report } from '../model/types.js';
+import type { CoverageGap, DiffEntry, DiffScope, ImagePlanEntry, ImageReference, Report } from '../model/types.js';
+import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
 import {
-  changeText, diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planFindings, planInstances, planOwner, planRules, plural,
-  SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy,
+  changeText, diffCounts, elideMiddle, diffSubjects, gapHead, gapWhere, groupedGaps, groupsText, listSome, planFindings, planInstances, planOwner, planRules, plural,
+  referenceLabel, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy,
 } from './summary.js';
 
 /** GitHub comments take 65,536 characters, Jira's 32,767 by default; this leaves room for a note around it. */
@@ -23,7 +24,7 @@ interface Caps {
   scopes: number;
   ids: number;
   warnings: number;
-  /** Account ids and regions named in one AMI row or gap line. */
+  /** Account ids and regions named in one AMI row or gap line; references and groups named for one AMI. */
   names: number;
 }
 
@@ -65,21 +66,56 @@ function names(xs: string[], max: number): string {
  * One table of baseline-diff findings (changed, unverified or resolved): at most `top` rows, with an
  * optional first column saying how or why.
  */
-function diffTable<T extends DiffEntry>(doc: Doc, top: number, title: string, what: string, intro: string | null, entries: T[], first?: { head: string; cell: (x: T) => string }): void {
+function diffTable<T extends DiffEntry>(doc: Doc, accounts: AccountIndex, subject: (x: DiffEntry) => string, top: number, title: string, what: string, intro: string | null, entries: T[], first?: { head: string; cell: (x: T) => string }): void {
   if (entries.length === 0) return;
   const shown = entries.slice(0, top);
   doc.push('', `## ${title}${entries.length > shown.length ? ` (${shown.length} of ${entries.length})` : ''}`, '');
   if (intro) doc.push(intro, '');
   if (shown.length) {
-    const heads = [...(first ? [first.head] : []), 'Severity', 'Rule', 'Account', 'Region', 'Instance', 'AMI'];
+    const heads = [...(first ? [first.head] : []), 'Severity', 'Rule', 'Account', 'Region', 'Instance or resource', 'AMI'];
     doc.push(`| ${heads.join(' | ')} |`, `|${heads.map(() => '---|').join('')}`);
     for (const x of shown) {
-      const cells = [...(first ? [mdCell(first.cell(x), 120)] : []), x.severity, mdCell(x.ruleId, 40), mdCell(x.accountId, 40), mdCell(x.region, 40), mdCell(x.instanceId, 80), mdCell(x.imageId ?? '', 80)];
+      const cells = [...(first ? [mdCell(first.cell(x), 120)] : []), x.severity, mdCell(x.ruleId, 40), mdCell(accounts.label(x.accountId), 120), mdCell(x.region, 40), mdCell(subject(x), 160), mdCell(x.imageId ?? '', 80)];
       doc.push(`| ${cells.join(' | ')} |`);
     }
   }
   if (entries.length > shown.length) doc.push('', `... and ${entries.length - shown.length} more ${what} findings (the CSV has them all).`);
   doc.omit(`${what} findings`, entries.length - shown.length);
+}
+
+/** Where a reference is: `222222222222 us-east-1` (the plan's table names the accounts). */
+const whereOf = (r: ImageReference): string => `${r.accountId} ${r.region}`;
+
+/**
+ * Under the plan, a line per AMI shown that something references (--references): the Auto Scaling
+ * groups that will launch it again, with the launch templates they launch it from, then every
+ * other reference; at most `names` of each, then how many more.
+ */
+function referenceLines(doc: Doc, images: ImagePlanEntry[], c: Caps): void {
+  const withRefs = images.filter((e) => e.references?.length);
+  if (!withRefs.length) return;
+  doc.push('', '### What will launch these AMIs again', '');
+  doc.push('Resources that still reference an AMI of the plan (`--references`): replacing its instances does not help while they do.', '');
+  for (const e of withRefs) {
+    const refs = e.references!;
+    const launchers = refs.filter((r) => r.usedBy.length);
+    const others = refs.filter((r) => !r.usedBy.length);
+    const parts: string[] = [];
+    let left = 0;
+    if (launchers.length) {
+      const shown = launchers.slice(0, c.names);
+      left += launchers.length - shown.length;
+      const groups = shown.map((r) => `${groupsText(r.usedBy, c.names)} (${referenceLabel(r)}, ${whereOf(r)})`);
+      parts.push(`will be launched again by ${groups.join(', ')}${launchers.length > shown.length ? ` and ${launchers.length - shown.length} more references with Auto Scaling groups` : ''}`);
+    }
+    if (others.length) {
+      const shown = others.slice(0, c.names);
+      left += others.length - shown.length;
+      parts.push(`${launchers.length ? 'also referenced by' : 'referenced by'} ${shown.map((r) => `${referenceLabel(r)} (${whereOf(r)})`).join(', ')}${others.length > shown.length ? ` and ${others.length - shown.length} more references` : ''}`);
+    }
+    doc.omit('references', left);
+    doc.push(`- #${e.priority} ${mdCell(e.imageId ?? '(unknown AMI)', 80)}: ${mdCell(parts.join('; '), 4000)}`);
+  }
 }
 
 function verdict(report: Report, failures: CoverageGap[]): string {
@@ -93,23 +129,25 @@ function verdict(report: Report, failures: CoverageGap[]): string {
   return `**Verdict: PARTIAL.** ${gaps}${interrupted}: no findings there does not mean no problems there.`;
 }
 
-function imageRow(e: ImagePlanEntry, c: Caps): string {
+function imageRow(e: ImagePlanEntry, c: Caps, accounts: AccountIndex): string {
   const cells = [
-    String(e.priority), mdCell(e.imageId ?? '(unknown AMI)', 80), mdCell(e.name ?? '', 80), mdCell(planOwner(e), 80), e.worstSeverity,
-    mdCell(planRules(e), 400), mdCell(planInstances(e), 80), names(e.accounts, c.names), names(e.regions, c.names), planFindings(e),
+    String(e.priority), mdCell(e.imageId ?? '(unknown AMI)', 80), mdCell(e.name ?? '', 80), mdCell(planOwner(e, accounts.label), 120), e.worstSeverity,
+    mdCell(planRules(e), 400), mdCell(planInstances(e), 80), mdCell(listSome(e.accounts.map(accounts.label), c.names), 600), names(e.regions, c.names), planFindings(e),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-function gapLine(g: CoverageGap, c: Caps): string {
+/** A gap's line: the account with its name and OU path, what failed (or `skipped (SUSPENDED)`), where, the hint, the message. */
+function gapLine(g: CoverageGap, c: Caps, accounts: AccountIndex): string {
   const message = g.message ? ` (${mdCell(elideMiddle(g.message.replace(/\s+/g, ' '), GAP_MESSAGE), GAP_MESSAGE * 2)})` : '';
-  return `- ${mdCell(g.accountId, 40)}: ${mdCell(gapHead(g), 200)} ${mdCell(gapWhere(g, c.names), 400)} — ${mdCell(g.hint, 400)}${message}`;
+  return `- ${mdCell(accounts.labelWithOu(g.accountId), 300)}: ${mdCell(gapHead(g), 200)} ${mdCell(gapWhere(g, c.names), 400)} — ${mdCell(g.hint, 400)}${message}`;
 }
 
 function render(report: Report, c: Caps): Doc {
   const s = report.summary;
   const r = report.run;
   const doc = new Doc();
+  const accounts = accountIndex(report);
   const failures = groupedGaps(report, 'failures');
   const images = report.images ?? [];
   const withFindings = images.filter((e) => e.findings > 0).length;
@@ -145,7 +183,7 @@ function render(report: Report, c: Caps): Doc {
     doc.push('In priority order: worst severity, then running instances affected, then earliest deprecation. Fixing the first removes the most risk.', '');
     doc.push('| # | AMI | Name | Owner | Worst | Rules (severity, findings) | Instances | Accounts | Regions | Findings |');
     doc.push('|---:|---|---|---|---|---|---|---|---|---:|');
-    for (const e of shownImages) doc.push(imageRow(e, c));
+    for (const e of shownImages) doc.push(imageRow(e, c, accounts));
     const rest = images.slice(shownImages.length);
     if (rest.length) {
       const findings = rest.reduce((n, e) => n + e.findings, 0);
@@ -153,6 +191,7 @@ function render(report: Report, c: Caps): Doc {
       doc.push('', `... and ${plural(rest.length, 'more AMI', 'more AMIs')} with ${plural(findings, 'unwaived finding')} on ${plural(instances, 'instance')} (the -images.csv has the whole plan).`);
     }
     doc.omit('AMIs', rest.length);
+    referenceLines(doc, shownImages, c);
   }
 
   const owners = report.owners ?? [];
@@ -168,13 +207,16 @@ function render(report: Report, c: Caps): Doc {
     doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
 
-  doc.push('', `## Coverage gaps${failures.length ? ` (${failures.length})` : ''}`, '');
   const all = groupedGaps(report);
+  const skippedGroups = all.length - failures.length;
+  // the count says what the list holds: failures, and the skipped scopes listed with them
+  const counted = [failures.length ? `${failures.length} failed` : '', skippedGroups > 0 && failures.length ? `${skippedGroups} skipped` : ''].filter(Boolean).join(', ');
+  doc.push('', `## Coverage gaps${counted ? ` (${counted})` : ''}`, '');
   if (all.length === 0) doc.push('Every account and region was covered.');
   else {
     if (failures.length === 0) doc.push('Every account and region the run could reach was covered; the scopes below were skipped, not failed.', '');
     const shown = all.slice(0, c.gaps);
-    for (const g of shown) doc.push(gapLine(g, c));
+    for (const g of shown) doc.push(gapLine(g, c, accounts));
     if (all.length > shown.length) {
       const rest = all.slice(shown.length);
       const scopes = rest.reduce((n, g) => n + Math.max(1, g.regions.length), 0);
@@ -184,10 +226,12 @@ function render(report: Report, c: Caps): Doc {
   }
 
   if (d) {
-    diffTable(doc, c.diffRows, 'New findings', 'new', 'Not in the baseline.', d.new);
-    diffTable(doc, c.diffRows, 'Changed findings', 'changed', null, d.changed, { head: 'Change', cell: changeText });
-    diffTable(doc, c.diffRows, 'Unverified findings', 'unverified', 'Gone from this run, but not resolved: their scope was not ok in one of the two runs, so this run could not confirm they are gone.', d.unverified ?? [], { head: 'Why', cell: (x) => unverifiedWhy(x) });
-    diffTable(doc, c.diffRows, 'Resolved findings', 'resolved', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
+    const subjectOf = diffSubjects(report);
+    const subject = (x: DiffEntry) => subjectOf(x).label;
+    diffTable(doc, accounts, subject, c.diffRows, 'New findings', 'new', 'Not in the baseline.', d.new);
+    diffTable(doc, accounts, subject, c.diffRows, 'Changed findings', 'changed', null, d.changed, { head: 'Change', cell: changeText });
+    diffTable(doc, accounts, subject, c.diffRows, 'Unverified findings', 'unverified', 'Gone from this run, but not resolved: their scope was not ok in one of the two runs, so this run could not confirm they are gone.', d.unverified ?? [], { head: 'Why', cell: (x) => unverifiedWhy(x) });
+    diffTable(doc, accounts, subject, c.diffRows, 'Resolved findings', 'resolved', 'Gone from this run, and their scope was ok in both runs.', d.resolved);
   }
   const ids = (label: string, what: string, xs: string[]) => {
     if (!xs.length) return;

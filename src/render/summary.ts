@@ -1,8 +1,11 @@
 /** Shared views of a report for the text renderers: coverage gaps and headline counts. */
-import type { CoverageEntry, CoverageGap, DiffChange, DiffUnverified, ImagePlanEntry, Report, ReportDiff, ScopeFailure } from '../model/types.js';
+import type {
+  CoverageEntry, CoverageGap, DiffChange, DiffEntry, DiffUnverified, FindingResource, ImageCriterion, ImagePlanEntry, ImageReference, ReferenceCoverage, Report, ReportDiff, ScopeFailure,
+} from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { plural } from '../rules/dates.js';
+import { isAccountState } from './accounts.js';
 
 export function coverageGaps(report: Report): CoverageEntry[] {
   return report.coverage.filter((c) => c.status !== 'ok');
@@ -59,7 +62,7 @@ export function gapCell(c: CoverageEntry): string {
  * and code, then the message (each message at most `maxMessage` characters, elided in the middle).
  */
 export function gapText(c: CoverageEntry, maxMessage = Infinity): string {
-  if (c.status === 'skipped') return `skipped: ${c.reason ?? 'no reason given'}`;
+  if (c.status === 'skipped') return skippedText(c.reason ?? 'no reason given');
   const msg = (m: string) => (m ? ` (${elideMiddle(m, maxMessage)})` : '');
   const failures = failuresOf(c);
   const status = c.status === 'partial' ? `partial, ${readText(c)}` : c.status;
@@ -72,11 +75,18 @@ export function gapMeaning(c: CoverageEntry): string {
   if (c.status === 'error') return 'nothing was checked';
   if (c.status !== 'partial') return '';
   const failures = failuresOf(c);
-  if (failures.length > 0 && failures.every((f) => f.action === 'GetAllowedImagesSettings')) {
-    return `all ${c.instanceCount} instances were listed and evaluated; only the Allowed AMIs state is unknown, so whether not-allowed AMIs are enforced there is unknown`;
+  // every instance was listed: only what the run reads beside the instances is missing
+  if (failures.length > 0 && failures.every((f) => f.action === 'GetAllowedImagesSettings' || REFERENCE_ACTIONS.has(f.action))) {
+    const missing: string[] = [];
+    if (failures.some((f) => f.action === 'GetAllowedImagesSettings')) missing.push('the Allowed AMIs state is unknown, so whether not-allowed AMIs are enforced there is unknown');
+    if (failures.some((f) => REFERENCE_ACTIONS.has(f.action))) missing.push('what references their flagged AMIs (launch templates, SSM parameters, recipes) could not be read, so launchable-bad-ami findings there may be missing');
+    return `all ${c.instanceCount} instances were listed and evaluated; only ${missing.join('; and ')}`;
   }
   return `${c.instanceCount} instances were read and evaluated; the rest could not be listed`;
 }
+
+/** The calls of the reference lookups (--references): their failure leaves every instance listed. */
+const REFERENCE_ACTIONS = new Set(['DescribeImageReferences', 'DescribeAutoScalingGroups', 'DescribeLaunchTemplateVersions']);
 
 /** The run stopped at its --deadline (the collector's warning, or a scope recorded DeadlineExceeded). */
 export function deadlinePassed(report: Report): boolean {
@@ -91,6 +101,7 @@ export function unverifiedWhy(u: DiffUnverified, thisRun = 'this run'): string {
   if (u.notLookedAt === 'instance-ids') return `${thisRun} was narrowed to other instance ids`;
   if (u.notLookedAt === 'filters') return `${thisRun} used other filters`;
   if (u.notLookedAt === 'rule-off') return `the rule is off in ${thisRun}`;
+  if (u.notLookedAt === 'references') return `${thisRun} did not look up what references the AMI (no --references, a failed lookup, or no instance runs it now)`;
   if (u.scope.current === 'absent') return `scope not in ${thisRun}`;
   if (u.scope.current !== 'ok') return `scope ${u.scope.current} in ${thisRun}`;
   return u.scope.baseline === 'absent' ? 'scope not in the baseline' : `scope ${u.scope.baseline} in the baseline`;
@@ -156,8 +167,17 @@ export function groupedGaps(report: Report, which: 'all' | 'failures' = 'all'): 
   return which === 'failures' ? failures : [...failures, ...gaps.filter((g) => g.status === 'skipped')];
 }
 
-/** What a grouped gap is, without the hint: `error: AssumeRole AccessDenied`, `skipped: not-enabled`. */
+/**
+ * A skipped scope in words: `skipped (SUSPENDED)` when its account is not ACTIVE in AWS
+ * Organizations (the whole account was not audited), `skipped: not-enabled` for a region's reason.
+ */
+export function skippedText(reason: string): string {
+  return isAccountState(reason) ? `skipped (${reason})` : `skipped: ${reason}`;
+}
+
+/** What a grouped gap is, without the hint: `error: AssumeRole AccessDenied`, `skipped: not-enabled`, `skipped (SUSPENDED)`. */
 export function gapHead(g: CoverageGap): string {
+  if (g.status === 'skipped') return skippedText(g.cause);
   return `${g.status}: ${g.action && g.action !== 'Run' ? `${g.action} ` : ''}${g.cause}`;
 }
 
@@ -177,10 +197,10 @@ export function gapWhere(g: CoverageGap, maxRegions: number): string {
   return `in ${regions.length} regions (${listSome(regions, maxRegions)})`;
 }
 
-/** The AMI's owner: alias and id, or either. */
-export function planOwner(e: ImagePlanEntry): string {
+/** The AMI's owner: alias and id, or either; `label` names the id when it is an account the run knows (`222222222222 (payments-prod)`). */
+export function planOwner(e: ImagePlanEntry, label: (accountId: string) => string = (id) => id): string {
   if (e.ownerAlias && e.ownerId) return `${e.ownerAlias} (${e.ownerId})`;
-  return e.ownerAlias ?? e.ownerId ?? 'unknown owner';
+  return e.ownerAlias ?? (e.ownerId ? label(e.ownerId) : 'unknown owner');
 }
 
 /** Affected instances by state: `3 instances (2 running, 1 stopped)`. */
@@ -199,4 +219,129 @@ export function planRules(e: ImagePlanEntry): string {
 /** Unwaived findings of an AMI, with the waived ones when there are any: `3`, `3 (+1 waived)`. */
 export function planFindings(e: ImagePlanEntry): string {
   return `${e.findings}${e.waived ? ` (+${e.waived} waived)` : ''}`;
+}
+
+/** How each type of resource that references an AMI reads (DescribeImageReferences' resource types). */
+const RESOURCE_KINDS: Record<string, string> = {
+  'ec2:LaunchTemplate': 'launch template',
+  'ssm:Parameter': 'SSM parameter',
+  'imagebuilder:ImageRecipe': 'Image Builder image recipe',
+  'imagebuilder:ContainerRecipe': 'Image Builder container recipe',
+};
+
+/** `launch template`, `SSM parameter`, ...; a type this version does not know, as AWS names it. */
+export function resourceKind(type: string): string {
+  return Object.hasOwn(RESOURCE_KINDS, type) ? RESOURCE_KINDS[type]! : type;
+}
+
+/** Characters of a resource's name (or ARN, when it has no name) in its label: names come from AWS accounts. */
+export const RESOURCE_NAME_MAX = 120;
+
+/** One line, at most `max` characters: a name from outside, before each format escapes it its own way. */
+function oneLine(s: string, max: number): string {
+  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  const chars = [...flat];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+}
+
+/** The launch template id of a launch template ARN (`…:launch-template/lt-0123…`), or null. */
+function launchTemplateId(arn: string): string | null {
+  return /:launch-template\/(lt-[0-9a-zA-Z]+)$/.exec(arn)?.[1] ?? null;
+}
+
+/**
+ * A resource that references an AMI, in words, for every format: what it is, its name, the launch
+ * template's id and the versions: `launch template web-prod (lt-0de0…) v2`, `SSM parameter
+ * /golden/ami/web`, `Image Builder image recipe base v1.0.0`. Without a name, the id or the ARN.
+ * Raw text (one line, bounded): each format escapes it.
+ */
+export function resourceLabel(r: { type: string; arn: string; name: string | null; version: string | null }): string {
+  const lt = r.type === 'ec2:LaunchTemplate' ? launchTemplateId(r.arn) : null;
+  const name = r.name ? oneLine(r.name, RESOURCE_NAME_MAX) : null;
+  const what = name ? (lt && lt !== r.name ? `${name} (${lt})` : name) : lt ?? oneLine(r.arn, RESOURCE_NAME_MAX);
+  const versions = (r.version ?? '').split(',').map((v) => v.trim()).filter(Boolean).slice(0, 5).map((v) => `v${oneLine(v, 40)}`);
+  return `${oneLine(resourceKind(r.type), 60)} ${what}${versions.length ? ` ${versions.join(', ')}` : ''}`;
+}
+
+/** resourceLabel of a reference of the plan. */
+export function referenceLabel(r: ImageReference): string {
+  return resourceLabel({ type: r.resourceType, arn: r.arn, name: r.name, version: r.version });
+}
+
+/**
+ * What a finding is about, for display: the instance, or for a finding about a resource (a launch
+ * template, SSM parameter or recipe that references the AMI: `resource` set, instanceId "") its
+ * label, with its ARN.
+ */
+export function findingSubject(f: { instanceId: string; resource?: FindingResource | undefined }): { kind: 'instance' | 'resource'; label: string; arn: string | null } {
+  if (f.resource) return { kind: 'resource', label: resourceLabel(f.resource), arn: f.resource.arn };
+  // a baseline's finding about a resource, from a diff entry that does not carry it
+  if (f.instanceId === '') return { kind: 'resource', label: '(a resource)', arn: null };
+  return { kind: 'instance', label: f.instanceId, arn: null };
+}
+
+/**
+ * The subject of a diff entry: the instance, or the resource of a finding about one (the entry's
+ * own resource when it carries one, else that of this run's finding with its id).
+ */
+export function diffSubjects(report: Pick<Report, 'findings'>): (x: Pick<DiffEntry, 'id' | 'instanceId'> & { resource?: FindingResource | undefined }) => ReturnType<typeof findingSubject> {
+  const current = new Map(report.findings.filter((f) => f.resource).map((f) => [f.id, f.resource!]));
+  return (x) => findingSubject({ instanceId: x.instanceId, resource: x.resource ?? current.get(x.id) });
+}
+
+/** `Auto Scaling group web-prod`, `Auto Scaling groups a, b and 3 more`. */
+export function groupsText(groups: readonly string[], max = 5): string {
+  const names = groups.map((g) => oneLine(g, RESOURCE_NAME_MAX));
+  return `Auto Scaling group${names.length === 1 ? '' : 's'} ${listSome(names, max)}`;
+}
+
+/** The Auto Scaling groups of an AMI's references, each once, in the plan's order (those of the first reference first). */
+export function launchingGroups(refs: readonly ImageReference[]): string[] {
+  return [...new Set(refs.flatMap((r) => r.usedBy))];
+}
+
+/**
+ * The reference lookups of the run (`--references`), by status: null when no scope was looked up.
+ * `images` counts the flagged AMIs looked up in ok scopes.
+ */
+export function referenceLookups(coverage: readonly CoverageEntry[]): { ok: number; error: number; skipped: number; images: number; apiCalls: number } | null {
+  const withRefs = coverage.filter((c) => c.references);
+  if (!withRefs.length) return null;
+  const out = { ok: 0, error: 0, skipped: 0, images: 0, apiCalls: 0 };
+  for (const c of withRefs) {
+    const r = c.references!;
+    out[r.status] += 1;
+    if (r.status === 'ok') out.images += r.images;
+    out.apiCalls += r.apiCalls;
+  }
+  return out;
+}
+
+/** A scope's reference lookup, short: `references: ok, 2 flagged AMIs looked up`, `references: error AccessDenied`, `references: skipped (nothing flagged)`. */
+export function referenceLookupText(r: ReferenceCoverage): string {
+  if (r.status === 'ok') return `references: ok, ${plural(r.images, 'flagged AMI')} looked up`;
+  if (r.status === 'skipped') return `references: skipped (${r.code === 'nothing-flagged' ? 'nothing flagged' : r.code ?? 'no reason given'})`;
+  return `references: error ${r.code ?? 'unknown'}`;
+}
+
+/**
+ * One Allowed AMIs criterion in words, the parameters it specifies: `providers amazon; names al2023-*;
+ * product codes abc; created at most 300 days ago; deprecated at most 30 days`. Raw text: each format escapes it.
+ */
+export function criterionText(c: ImageCriterion, maxItems = 10): string {
+  const list = (xs: readonly string[]) => listSome(xs.map((x) => oneLine(String(x), 80)), maxItems);
+  const parts: string[] = [];
+  if (c.imageProviders?.length) parts.push(`providers ${list(c.imageProviders)}`);
+  if (c.imageNames?.length) parts.push(`names ${list(c.imageNames)}`);
+  if (c.marketplaceProductCodes?.length) parts.push(`product codes ${list(c.marketplaceProductCodes)}`);
+  if (typeof c.maximumDaysSinceCreated === 'number') parts.push(`created at most ${c.maximumDaysSinceCreated} days ago`);
+  if (typeof c.maximumDaysSinceDeprecated === 'number') parts.push(c.maximumDaysSinceDeprecated === 0 ? 'not deprecated' : `deprecated at most ${c.maximumDaysSinceDeprecated} days`);
+  return parts.length ? parts.join('; ') : 'no parameter (every image)';
+}
+
+/** Who set a region's criteria, in words. */
+export function managedByText(managedBy: string | null | undefined): string {
+  if (managedBy === 'declarative-policy') return 'a declarative policy of the organisation';
+  if (managedBy === 'account') return 'the account';
+  return managedBy ? oneLine(managedBy, 60) : 'unknown';
 }

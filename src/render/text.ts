@@ -1,9 +1,10 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
 import type { CoverageGap, ImagePlanEntry, Report, Severity } from '../model/types.js';
 import { failingFindings } from '../report/build.js';
+import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
 import {
-  diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
+  diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
 } from './summary.js';
 
 /** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
@@ -25,12 +26,36 @@ function imageLine(e: ImagePlanEntry): string {
 }
 
 /**
- * One grouped gap on one line, the useful part first: account, what failed, where, the hint; then
- * the service's message, elided in its middle (never cut at its end, which says what was refused).
+ * One grouped gap on one line, the useful part first: account (with its name), what failed, where,
+ * the hint; then the service's message, elided in its middle (never cut at its end, which says what
+ * was refused).
  */
-function gapLine(g: CoverageGap): string {
+function gapLine(g: CoverageGap, accounts: AccountIndex): string {
   const message = g.message ? `  (${elideMiddle(termSafe(g.message, Infinity).replace(/\s+/g, ' '), GAP_MESSAGE)})` : '';
-  return `    ${termSafe(g.accountId, 20)}  ${termSafe(gapHead(g), 120)} ${termSafe(gapWhere(g, GAP_REGIONS), 200)} — ${termSafe(g.hint, 300)}${message}`;
+  return `    ${termSafe(accounts.label(g.accountId), 100)}  ${termSafe(gapHead(g), 120)} ${termSafe(gapWhere(g, GAP_REGIONS), 200)} — ${termSafe(g.hint, 300)}${message}`;
+}
+
+/** Auto Scaling groups named on the relaunch line before "and N more". */
+const MAX_GROUPS = 5;
+
+/**
+ * The Auto Scaling groups whose next scale-out launches a flagged AMI (the unwaived findings about
+ * a launch template they launch from), on one line; null when there is none. A group is counted
+ * once per account and region.
+ */
+function relaunchLine(report: Report): string | null {
+  const groups = new Map<string, string>();
+  let others = 0;
+  for (const f of report.findings) {
+    if (!f.resource || f.waiver) continue;
+    if (!f.resource.usedBy.length) others += 1;
+    for (const g of f.resource.usedBy) groups.set(`${f.accountId}\u0000${f.region}\u0000${g}`, g);
+  }
+  if (!groups.size && !others) return null;
+  const names = [...new Set(groups.values())].map((g) => termSafe(g, 60));
+  const asg = groups.size ? `${plural(groups.size, 'Auto Scaling group')} will relaunch flagged AMIs (${listSome(names, MAX_GROUPS)})` : '';
+  const rest = others ? `${plural(others, 'other resource')} (launch templates, SSM parameters, recipes) still reference${others === 1 ? 's' : ''} flagged AMIs` : '';
+  return `  references  ${[asg, rest].filter(Boolean).join('; ')}`;
 }
 
 export interface SummaryOptions {
@@ -46,6 +71,7 @@ export interface SummaryOptions {
 
 export function renderTextSummary(report: Report, files: string[] = [], opts: SummaryOptions = {}): string {
   const s = report.summary;
+  const accounts = accountIndex(report);
   const maxGaps = opts.maxGaps ?? 10;
   const maxImages = opts.maxImages ?? 5;
   const lines: string[] = [];
@@ -62,6 +88,8 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
     lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
     for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
   }
+  const relaunch = relaunchLine(report);
+  if (relaunch) lines.push(relaunch);
   const d = report.diff;
   if (d) {
     lines.push(`  vs baseline  ${diffCounts(d)}`);
@@ -76,22 +104,28 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   const gaps = groupedGaps(report, 'failures');
   if (gaps.length) {
     lines.push(`  coverage gaps (${gaps.length})`);
-    for (const g of gaps.slice(0, maxGaps)) lines.push(gapLine(g));
+    for (const g of gaps.slice(0, maxGaps)) lines.push(gapLine(g, accounts));
     if (gaps.length > maxGaps) lines.push(`    ... ${gaps.length - maxGaps} more in the coverage report`);
   }
-  const skipped = s.scopes.skipped;
-  if (skipped) {
+  // Accounts not ACTIVE in AWS Organizations were not audited at all: named, with their state.
+  const notActive = new Map<string, string>();
+  for (const c of report.coverage) if (c.status === 'skipped' && isAccountState(c.reason) && !notActive.has(c.accountId)) notActive.set(c.accountId, c.reason!);
+  if (notActive.size) {
+    const list = [...notActive].map(([id, state]) => `${termSafe(accounts.label(id), 100)} ${termSafe(state, 30)}`);
+    lines.push(`  skipped  ${plural(notActive.size, 'account')} not ACTIVE in AWS Organizations, not audited: ${list.slice(0, maxGaps).join(', ')}${list.length > maxGaps ? `, and ${list.length - maxGaps} more in the coverage report` : ''}`);
+  }
+  const skippedScopes = report.coverage.filter((c) => c.status === 'skipped' && !isAccountState(c.reason));
+  if (skippedScopes.length) {
     // grouped by region and reason, so that the skipped regions are named
     const groups = new Map<string, { region: string; reason: string; accounts: number }>();
-    for (const c of report.coverage) {
-      if (c.status !== 'skipped') continue;
+    for (const c of skippedScopes) {
       const key = `${c.region}\u0000${c.reason ?? ''}`;
       const g = groups.get(key) ?? { region: c.region, reason: c.reason ?? 'no reason given', accounts: 0 };
       g.accounts += 1;
       groups.set(key, g);
     }
     const list = [...groups.values()];
-    lines.push(`  skipped  ${skipped} scope(s): ${list.slice(0, maxGaps).map((g) => `${termSafe(g.region, 30)} ${termSafe(g.reason, 30)} (${g.accounts} account${g.accounts === 1 ? '' : 's'})`).join(', ')}${list.length > maxGaps ? `, and ${list.length - maxGaps} more in the coverage report` : ''}`);
+    lines.push(`  skipped  ${plural(skippedScopes.length, 'scope')}: ${list.slice(0, maxGaps).map((g) => `${termSafe(g.region, 30)} ${termSafe(g.reason, 30)} (${g.accounts} account${g.accounts === 1 ? '' : 's'})`).join(', ')}${list.length > maxGaps ? `, and ${list.length - maxGaps} more in the coverage report` : ''}`);
   }
   const ids = (xs: string[]) => `${xs.slice(0, MAX_IDS).map((i) => termSafe(i, 40)).join(' ')}${xs.length > MAX_IDS ? ` and ${xs.length - MAX_IDS} more in the report` : ''}`;
   if (report.notFoundInstanceIds.length) lines.push(`  not found  ${ids(report.notFoundInstanceIds)}`);

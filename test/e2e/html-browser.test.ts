@@ -57,7 +57,7 @@ describe('HTML report in Chromium', () => {
     await page.selectOption('#f-rule', { label: 'untrusted-owner' });
     expect(await openRows()).toBe(r.findings.filter((f) => !f.waiver && f.ruleId === 'untrusted-owner').length);
     await page.click('#f-reset');
-    await page.selectOption('#f-account', { label: '333333333333' });
+    await page.selectOption('#f-account', { label: '333333333333 (data-dev)' });
     expect(await openRows()).toBe(r.findings.filter((f) => !f.waiver && f.accountId === '333333333333').length);
     await page.click('#f-reset');
     await page.selectOption('#f-region', { label: 'eu-west-1' });
@@ -69,6 +69,55 @@ describe('HTML report in Chromium', () => {
     expect(text).toContain(HOSTILE[0]);
     await page.click('#f-reset');
     expect(await openRows()).toBe(r.summary.findingsUnwaived);
+  });
+  test('filters by OU: only the findings and coverage rows of accounts in that OU (or below it) remain', async () => {
+    const r = fixtureReport();
+    const open = r.findings.filter((f) => !f.waiver);
+    const ouOf = new Map(r.accounts.map((a) => [a.accountId, a.ouPath]));
+    const coverageRows = () => page.locator('#coverage table.matrix tbody tr:visible');
+    const shownAccounts = async () => (await coverageRows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-account')))).sort();
+    expect(await page.locator('#f-ou option').allInnerTexts()).toEqual(['all', 'Root', 'Root/Sandbox', 'Root/Security', 'Root/Workloads', 'Root/Workloads/Dev', 'Root/Workloads/Prod', '(no OU)']);
+    expect(await coverageRows().count()).toBe(r.accounts.length);
+
+    await page.selectOption('#f-ou', { label: 'Root/Workloads/Prod' });
+    const prod = open.filter((f) => ouOf.get(f.accountId) === 'Root/Workloads/Prod');
+    expect(prod.length).toBeGreaterThan(0);
+    expect(await openRows()).toBe(prod.length);
+    for (const cell of await page.locator('#t-open tbody td.acctcell').allInnerTexts()) expect(cell).toBe('222222222222\npayments-prod');
+    expect(await page.locator('#f-active').innerText()).toBe('Filter: OU Root/Workloads/Prod.');
+    expect(await shownAccounts()).toEqual(['222222222222']);
+    expect(await page.locator('#coverage-filter').innerText()).toBe('Filtered to OU Root/Workloads/Prod: 1 of 5 accounts.');
+    expect(await page.locator('#gap-details > li:visible').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-account')))).toEqual(['222222222222']);
+
+    // an OU takes the OUs below it
+    await page.selectOption('#f-ou', { label: 'Root/Workloads' });
+    expect(await openRows()).toBe(open.filter((f) => ouOf.get(f.accountId)?.startsWith('Root/Workloads/')).length);
+    expect(await shownAccounts()).toEqual(['222222222222', '333333333333']);
+    // the OU and the account filters combine
+    await page.selectOption('#f-account', { label: '333333333333 (data-dev)' });
+    expect(await openRows()).toBe(open.filter((f) => f.accountId === '333333333333').length);
+    await page.selectOption('#f-account', { index: 0 });
+
+    await page.selectOption('#f-ou', { label: '(no OU)' });
+    expect(await openRows()).toBe(open.filter((f) => ouOf.get(f.accountId) == null).length);
+    expect(await shownAccounts()).toEqual(['444444444444']);
+
+    // the suspended account was not audited, and says so
+    await page.selectOption('#f-ou', { label: 'Root/Sandbox' });
+    expect(await openRows()).toBe(0);
+    expect(await coverageRows().first().locator('th').innerText()).toBe('777777777777\nold-sandbox\nskipped (SUSPENDED)');
+
+    await page.click('#f-reset');
+    expect(await openRows()).toBe(r.summary.findingsUnwaived);
+    expect(await page.locator('#f-ou').inputValue()).toBe('');
+    expect(await coverageRows().count()).toBe(r.accounts.length);
+    expect(await page.locator('#coverage-filter').isVisible()).toBe(false);
+  });
+  test('the search finds an account by its name', async () => {
+    const r = fixtureReport();
+    await page.fill('#f-text', 'data-dev');
+    expect(await openRows()).toBe(r.findings.filter((f) => !f.waiver && f.accountId === '333333333333').length);
+    await page.click('#f-reset');
   });
   test('sorts by a column, both ways', async () => {
     const regionCells = async () => page.locator('#t-open tbody tr td:nth-child(4)').allInnerTexts();
@@ -164,7 +213,7 @@ describe('the demo, as a newcomer runs it', () => {
       const box = await p.locator(selector).first().boundingBox();
       return box !== null && box.y >= 0 && box.y + box.height <= 900 && box.x >= 0 && box.x + box.width <= 1440;
     };
-    expect(await p.locator('#verdict').innerText()).toMatch(/^Partial: \d+ of \d+ account\/region scopes .* See the \d+ gaps?\./);
+    expect(await p.locator('#verdict').innerText()).toMatch(/^Partial: \d+ of \d+ account\/region scopes .* See the \d+ gaps?( \(and \d+ skipped\))?\./);
     expect(await p.locator('#verdict a[href="#gaps"]').count()).toBe(1);
     for (const s of ['#verdict', 'button.card.sev-high', '#top-plan tbody tr', '#gaps']) expect([s, await onScreen(s)]).toEqual([s, true]);
     const json = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;

@@ -116,9 +116,13 @@ describe('the plan, with tag columns', () => {
     expect(await button.getAttribute('aria-expanded')).toBe('true');
     const detail = page.locator('#t-plan tr.plan-detail');
     expect(await detail.count()).toBe(1);
-    const ids = new Set(report.findings.filter((f) => f.imageId === img.imageId).map((f) => f.instanceId));
-    expect(await detail.locator('tbody tr').count()).toBe(ids.size);
+    // its instances, then the resources (a launch template...) with a finding on it
+    const ids = new Set(report.findings.filter((f) => f.imageId === img.imageId && !f.resource).map((f) => f.instanceId));
+    const resources = new Set(report.findings.filter((f) => f.imageId === img.imageId && f.resource).map((f) => f.resource!.arn));
+    expect(resources.size).toBeGreaterThan(0);
+    expect(await detail.locator('tbody tr').count()).toBe(ids.size + resources.size);
     for (const id of ids) expect(await detail.innerText()).toContain(id);
+    for (const arn of resources) expect(await detail.locator(`tbody td[title="${arn}"]`).count()).toBe(1);
     await planRows().first().locator('button.expand').click();
     expect(await page.locator('#t-plan tr.plan-detail').count()).toBe(0);
   });
@@ -132,6 +136,60 @@ describe('the plan, with tag columns', () => {
     await page.click('#f-reset');
     expect(await planRows().count()).toBe(report.images.length);
     expect(await page.locator('#plan-filter').isVisible()).toBe(false);
+  });
+  test('the plan follows the OU filter, and names the accounts of each AMI', async () => {
+    const dev = '333333333333';
+    expect(await planRows().first().locator('td.ids').first().getAttribute('title')).toBe(report.images[0]!.accounts.map((a) => `${a} (${report.accounts.find((x) => x.accountId === a)!.name})`).join(', '));
+    await page.selectOption('#f-ou', { label: 'Root/Workloads/Dev' });
+    const expected = report.images.filter((i) => report.findings.some((f) => f.imageId === i.imageId && f.accountId === dev));
+    expect(await planRows().count()).toBe(expected.length);
+    expect(await page.locator('#plan-filter').innerText()).toContain('OU Root/Workloads/Dev');
+    for (const title of await page.locator('#t-plan tr.plan-row td.ids:nth-child(8)').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')))) expect(title).toBe(`${dev} (data-dev)`);
+    await planRows().first().locator('button.expand').click();
+    for (const cell of await page.locator('#t-plan tr.plan-detail td.acctcell').allInnerTexts()) expect(cell).toBe(`${dev}\ndata-dev`);
+    await planRows().first().locator('button.expand').click();
+    await page.click('#f-reset');
+    expect(await planRows().count()).toBe(report.images.length);
+    expect(errors).toEqual([]);
+  });
+  test('each AMI lists what references it, the Auto Scaling groups that will launch it called out', async () => {
+    const withRefs = report.images.map((img, i) => [img, i] as const).filter(([img]) => img.references?.length);
+    expect(withRefs.length).toBe(3);
+    const refs = page.locator('#t-plan tr.plan-refs');
+    expect(await refs.count()).toBe(withRefs.length);
+    const lt = page.locator(`#t-plan tr.plan-refs[data-plan="${withRefs.find(([img]) => img.imageId === 'ami-0d1e2f3a4b5c60010')![1]}"]`);
+    expect(await lt.locator('.asg-callout').innerText()).toBe('Auto Scaling group web-prod will launch this AMI on its next scale-out');
+    expect(await lt.innerText()).toContain('launch template web-prod (lt-0de0a1b2c3d4e5f01) v2');
+    expect(await lt.locator('[title="arn:aws:ec2:us-east-1:222222222222:launch-template/lt-0de0a1b2c3d4e5f01"]').count()).toBe(1);
+    const ssm = page.locator(`#t-plan tr.plan-refs[data-plan="${withRefs.find(([img]) => img.imageId === 'ami-0d1e2f3a4b5c60012')![1]}"]`);
+    expect(await ssm.locator('.asg-callout').count()).toBe(0);
+    expect(await ssm.innerText()).toContain('SSM parameter /golden/ami/web');
+    // each list follows its AMI's row
+    const order = await page.locator('#t-plan tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.className}:${tr.getAttribute('data-plan')}`));
+    for (const [, i] of withRefs) expect(order.indexOf(`plan-refs:${i}`)).toBe(order.indexOf(`plan-row:${i}`) + 1);
+    expect(errors).toEqual([]);
+  });
+  test('filtering by launchable-bad-ami keeps the resource findings, each showing its subject; the search finds a resource by name or ARN', async () => {
+    const resources = report.findings.filter((f) => !f.waiver && f.resource);
+    await page.selectOption('#f-rule', { label: 'launchable-bad-ami' });
+    expect(await openRows()).toBe(resources.length);
+    const subjects = await page.locator('#t-open tbody tr td:nth-child(5)').allInnerTexts();
+    expect(subjects).toEqual(expect.arrayContaining(['launch template web-prod (lt-0de0a1b2c3d4e5f01) v2', 'SSM parameter /golden/ami/web']));
+    expect(await page.locator('#t-open tbody tr td:nth-child(5)').evaluateAll((tds) => tds.map((td) => td.getAttribute('title')))).toEqual(expect.arrayContaining([resources[0]!.resource!.arn]));
+    // the plan keeps the AMIs with such a finding, their references still listed
+    expect(await planRows().count()).toBe(new Set(resources.map((f) => f.imageId)).size);
+    expect(await page.locator('#t-plan tr.plan-refs .asg-callout').count()).toBe(1);
+    // the rule chart shows only the rule's bar filled
+    expect(await page.locator('#chart-rule g.barg[data-key="launchable-bad-ami"]').evaluate((g) => g.lastElementChild!.textContent)).toBe(String(resources.length));
+    await page.click('#f-reset');
+    await page.fill('#f-text', 'golden/ami/web');
+    expect(await openRows()).toBe(1);
+    await page.fill('#f-text', 'lt-0de0a1b2c3d4e5f01');
+    expect(await openRows()).toBe(1);
+    await page.fill('#f-text', 'web-prod');
+    expect(await openRows()).toBeGreaterThanOrEqual(1);
+    await page.click('#f-reset');
+    expect(errors).toEqual([]);
   });
   test('tag columns: a column each in the findings table, a filter each, and the search finds tag values', async () => {
     const heads = await page.locator('#t-open thead th').allInnerTexts();

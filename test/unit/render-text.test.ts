@@ -29,10 +29,10 @@ function withTags(r: Report): Report {
 describe('the renderer registry', () => {
   test('format names, the default list, the config schema enum and the help text all come from it', () => {
     expect(FORMATS).toEqual(RENDERERS.map((r) => r.format));
-    expect(FORMATS).toEqual(['html', 'csv', 'json', 'md']);
+    expect(FORMATS).toEqual(['html', 'csv', 'json', 'md', 'ocsf', 'asff']);
     expect(DEFAULT_FORMATS).toEqual(RENDERERS.filter((r) => r.byDefault).map((r) => r.format));
     expect(configSchema.properties.formats.items.enum).toEqual([...FORMATS]);
-    expect(formatsHelp()).toBe('html, csv, json, md (default all)');
+    expect(formatsHelp()).toBe('html, csv, json, md, ocsf, asff (default html,csv,json,md)');
   });
   test('only HTML reads templates, and renderers get them through their context', () => {
     expect(needsTemplates(['csv', 'json', 'md'])).toBe(false);
@@ -57,11 +57,11 @@ describe('CSV', () => {
     const rows = parse(renderFindingsCsv(r), { bom: true, columns: true }) as Record<string, string>[];
     expect(rows.map((x) => x.team)).toContain('équipe-données 🚀');
   });
-  test('the findings CSV ends with runId, asOf and one column per tag column, values aligned, names never clashing', () => {
+  test('the findings CSV ends with runId, asOf, the account\'s name and OU path, and one column per tag column, values aligned, names never clashing', () => {
     const r = withTags(report);
     const head = findingColumns(r);
     expect(head).toEqual([...FINDING_COLUMNS, 'team', 'tag:region']);
-    expect(FINDING_COLUMNS.slice(-4)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf']);
+    expect(FINDING_COLUMNS.slice(-8)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn']);
     const rows = parse(renderFindingsCsv(r), { bom: true }) as string[][];
     expect(rows[0]).toEqual(head);
     r.findings.forEach((f, i) => {
@@ -154,8 +154,8 @@ describe('Markdown for tickets', () => {
   const md = renderMarkdown(report);
   test('opens with the verdict: partial with its gap count, or complete', () => {
     const lines = md.split('\n');
-    expect(lines[0]).toBe('# AMI audit: 14 unwaived findings on 8 AMIs (PARTIAL COVERAGE)');
-    expect(lines[2]).toBe('**Verdict: PARTIAL.** 4 coverage gaps (6 scopes of 15 not fully checked): no findings there does not mean no problems there.');
+    expect(lines[0]).toBe('# AMI audit: 17 unwaived findings on 8 AMIs (PARTIAL COVERAGE)');
+    expect(lines[2]).toBe('**Verdict: PARTIAL.** 4 coverage gaps (6 scopes of 19 not fully checked): no findings there does not mean no problems there.');
     const complete: Report = { ...report, run: { ...report.run, status: 'complete' }, coverageGaps: [], coverage: report.coverage.filter((c) => c.status === 'ok') };
     const c = renderMarkdown(complete);
     expect(c).toContain('**Verdict: complete.** Every account and region of the run was checked.');
@@ -170,15 +170,17 @@ describe('Markdown for tickets', () => {
     rows.forEach((l, i) => expect(l.startsWith(`| ${i + 1} | ${report.images[i]!.imageId} | `)).toBe(true));
     expect(rows[0]).toContain('2 instances (2 running)');
     expect(md).toContain('| 0 (+1 waived) |');
-    // each AMI once, however many findings it has
-    for (const e of report.images) expect(md.split(e.imageId!).length - 1).toBe(1);
+    // each AMI once in the table, however many findings it has
+    const table = md.split('\n').filter((l) => l.startsWith('|')).join('\n');
+    for (const e of report.images) expect(table.split(e.imageId!).length - 1).toBe(1);
   });
   test('severity counts, grouped gaps with their hints, the diff summary', () => {
     for (const sev of SEVERITIES) expect(md).toContain(`| ${sev} | ${report.summary.bySeverity[sev]} |`);
-    const gapLines = md.split('\n').filter((l) => /^- \d{12}: /.test(l));
+    // each line names the account (with its name and OU path, where known)
+    const gapLines = md.split('\n').filter((l) => /^- \d{12}( \([^)]*\))?: /.test(l));
     expect(gapLines).toHaveLength(report.coverageGaps.length);
     expect(gapLines.filter((l) => l.startsWith('- 444444444444'))).toHaveLength(1);
-    expect(md).toContain('- 444444444444: error: AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy) (AssumeRole refused)');
+    expect(md).toContain('- 444444444444 (legacy): error: AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy) (AssumeRole refused)');
     const withDiff = renderMarkdown({ ...report, diff: { baseline: { runId: 'run-base', startedAt: '2026-11-01T00:00:00Z', asOf: '2026-11-01T00:00:00Z' }, counts: { new: 1, resolved: 0, unverified: 0, changed: 0, unchanged: 13 }, new: [], resolved: [], unverified: [], changed: [], unchanged: [], scopes: { added: [], removed: [] } } });
     expect(withDiff).toContain('Compared with run run-base (2026-11-01T00:00:00Z): 1 new, 0 resolved, 0 unverified, 0 changed, 13 unchanged.');
   });
@@ -234,15 +236,15 @@ describe('terminal summary', () => {
       expect(lines[at + 1 + i]).toMatch(new RegExp(`^ +${i + 1}  ${e.worstSeverity} +${e.imageId} `));
       expect(lines[at + 1 + i]).toContain(`${e.rules.map((x) => x.ruleId).join(', ')}`);
     });
-    expect(lines[at + 1]).toContain('2 instances (2 running), 1 account, 2 regions; not-allowed-ami  suse-sles-15-sp5');
+    expect(lines[at + 1]).toContain('2 instances (2 running), 1 account, 2 regions; not-allowed-ami, launchable-bad-ami  suse-sles-15-sp5');
     expect(text).not.toContain(report.images[5]!.imageId!);
     expect(renderTextSummary(report, [], { maxImages: 9 })).toContain(report.images[8]!.imageId!);
   });
-  test('one line per grouped gap, with its hint', () => {
-    const gaps = text.split('\n').filter((l) => /^ {4}\d{12} {2}/.test(l));
-    expect(gaps).toHaveLength(report.coverageGaps.length);
+  test('one line per grouped gap that failed (skipped scopes have their own line), with its hint', () => {
+    const gaps = text.split('\n').filter((l) => /^ {4}\d{12}( \([^)]*\))? {2}/.test(l));
+    expect(gaps).toHaveLength(report.coverageGaps.filter((g) => g.status !== 'skipped').length);
     expect(text).toContain('  coverage gaps (4)');
-    expect(text).toContain('    444444444444  error: AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy)  (AssumeRole refused)');
+    expect(text).toContain('    444444444444 (legacy)  error: AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy)  (AssumeRole refused)');
   });
   test('a long message is never cut before its useful part: the hint comes first, the message loses its middle', () => {
     const gap = { ...bigGap(1), hint: 'the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy)', message: `AssumeRole ${'arn:aws:iam::444444444444:role/x '.repeat(40)}\u001b[31m is not authorized to perform: sts:AssumeRole` };

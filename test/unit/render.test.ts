@@ -67,7 +67,7 @@ function baselineOf(report: Report): Report {
 describe('golden files with a baseline', () => {
   const withDiff = fixtureReport(baselineOf(report));
   test('the diff has every bucket', () => {
-    expect(withDiff.diff!.counts).toEqual({ new: 1, resolved: 1, unverified: 2, changed: 2, unchanged: 12 });
+    expect(withDiff.diff!.counts).toEqual({ new: 1, resolved: 1, unverified: 2, changed: 2, unchanged: 15 });
   });
   test('terminal summary', () => golden('summary-diff.txt', renderTextSummary(withDiff, [], { failOn: 'high' })));
   test('Markdown', () => golden('report-diff.md', renderMarkdown(withDiff)));
@@ -147,9 +147,9 @@ describe('coverage failures', () => {
     const md = renderMarkdown(r);
     expect(md).toContain('not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::444444444444:role/AmiAuditReadOnly)');
     // grouped by account and cause: the partial scope is one line, the failing action and code first, then where and the hint
-    expect(md).toContain('- 333333333333: partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
-    expect(md).toContain('- 444444444444: error: AssumeRole AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing');
-    expect(text).toContain('    333333333333  partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
+    expect(md).toContain('- 333333333333 (data-dev, Root/Workloads/Dev): partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
+    expect(md).toContain('- 444444444444 (legacy): error: AssumeRole AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing');
+    expect(text).toContain('    333333333333 (data-dev)  partial: GetAllowedImagesSettings UnauthorizedOperation in eu-west-1 — every instance was listed');
   });
   test('a message too long for its room loses its middle, not its end', () => {
     const long = `AssumeRole ${'arn:aws:iam::444444444444:role/'.repeat(20)}x is not authorized to perform: sts:AssumeRole`;
@@ -159,9 +159,9 @@ describe('coverage failures', () => {
     expect(short).toMatch(/not authorized to perform: sts:AssumeRole$/);
     expect(elideMiddle('short', 120)).toBe('short');
   });
-  test('the coverage CSV ends with a failures column of action:code', () => {
+  test('the coverage CSV has a failures column of action:code, before the account\'s name and OU path', () => {
     const rows = parse(renderCoverageCsv(r), { bom: true, columns: true }) as Record<string, string>[];
-    expect(COVERAGE_COLUMNS.at(-1)).toBe('failures');
+    expect(COVERAGE_COLUMNS.slice(-4)).toEqual(['failures', 'accountName', 'ouPath', 'references']);
     expect(rows.find((x) => x.accountId === partial.accountId && x.region === partial.region)!.failures).toBe('GetAllowedImagesSettings:UnauthorizedOperation');
     expect(rows.find((x) => x.accountId === '444444444444')!.failures).toBe('AssumeRole:AccessDenied');
     expect(rows.find((x) => x.status === 'ok')!.failures).toBe('');
@@ -170,7 +170,7 @@ describe('coverage failures', () => {
     const html = renderHtml(r, templates);
     const cell = new RegExp(`<td class="cell partial" title="([^"]*)">([^<]*)</td>`).exec(html)!;
     expect(cell[2]).toBe(`partial: GetAllowedImagesSettings UnauthorizedOperation; ${partial.instanceCount} instances read`);
-    expect(cell[1]).toMatch(/^333333333333 \/ eu-west-1: partial, \d+ instances read: GetAllowedImagesSettings/);
+    expect(cell[1]).toMatch(/^333333333333 \(data-dev\) \/ eu-west-1: partial, \d+ instances read: GetAllowedImagesSettings/);
     expect(cell[1]).not.toMatch(/partial \(partial/);
     const details = /<ul class="gaps" id="gap-details">(.*?)<\/ul>\s*<\/section>/s.exec(html)![1]!;
     expect(details).toContain('<code>GetAllowedImagesSettings UnauthorizedOperation</code>: You are not authorized');
