@@ -1,4 +1,8 @@
-/** The demo's config: a role name, a trusted image account, and waivers active, expired and stale. */
+/**
+ * The demo's config: the accounts discovered with AWS Organizations (the demo caller is the
+ * management account of the demo organisation), a role name, a trusted image account, what
+ * references the flagged AMIs (--references), and waivers active, expired and stale.
+ */
 import { DateTime } from 'luxon';
 import type { AuditConfig } from '../config/config.js';
 import { DEMO_ACCOUNTS, DEMO_OPT_IN_REGION, DEMO_REGIONS, DEMO_TRUSTED_ACCOUNT } from '../emulator/demo.js';
@@ -6,7 +10,8 @@ import { DEMO_ACCOUNTS, DEMO_OPT_IN_REGION, DEMO_REGIONS, DEMO_TRUSTED_ACCOUNT }
 export function demoConfig(now: DateTime): AuditConfig {
   const day = (d: number): string => now.plus({ days: d }).toISODate()!;
   return {
-    accounts: Object.values(DEMO_ACCOUNTS),
+    organization: true,
+    references: true,
     roleName: 'AmiAuditReadOnly',
     regions: [...DEMO_REGIONS, DEMO_OPT_IN_REGION],
     trustedAccounts: [DEMO_TRUSTED_ACCOUNT],

@@ -3,16 +3,13 @@
  */
 import { DateTime } from 'luxon';
 import type { Inventory, Report, Severity } from '../model/types.js';
-import { EXIT, UserError } from '../model/errors.js';
+import { EXIT } from '../model/errors.js';
 import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
-import { FORMATS, needsTemplates, renderFormat, type Format } from '../render/index.js';
+import { needsTemplates, renderFormat, type Format } from '../render/index.js';
 import { renderTextSummary } from '../render/text.js';
-import { termSafe } from '../render/sanitize.js';
-import { INSTANT_FORMATS, parseInstantMs } from '../model/time.js';
 import { loadTemplates, readReportFile, writeReportSet } from '../io/files.js';
 import { toolVersion, TOOL_NAME } from '../paths.js';
-import { splitList } from '../collect/filters.js';
 
 export interface OutputOptions {
   formats: Format[];
@@ -25,29 +22,8 @@ export interface OutputOptions {
   notes?: string[];
 }
 
-export function parseFormats(values: readonly string[] | string | undefined, fallback: readonly Format[]): Format[] {
-  const list = splitList(typeof values === 'string' ? [values] : values);
-  if (list.length === 0) return [...fallback];
-  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UserError(`--format: "${f}" is not one of ${FORMATS.join(', ')}`);
-  return [...new Set(list)] as Format[];
-}
-
-export function parseFileMode(text: string | number | undefined): number {
-  const raw = text === undefined ? '600' : String(text);
-  if (!/^0?[0-7]{3}$/.test(raw)) throw new UserError(`--file-mode: "${raw}" is not an octal mode such as 600 or 640`);
-  return parseInt(raw, 8);
-}
-
-/**
- * --as-of, through the one strict parser (src/model/time.ts): a date (its start, UTC) or an
- * RFC 3339 date-time with a zone designator; nothing else.
- */
-export function parseAsOf(text: string | undefined, fallback: DateTime): DateTime {
-  if (text === undefined) return fallback;
-  const ms = parseInstantMs(text);
-  if (ms === null) throw new UserError(`--as-of: "${termSafe(text, 80)}" is not a date or date-time; expected ${INSTANT_FORMATS}`);
-  return DateTime.fromMillis(ms, { zone: 'utc' });
-}
+// The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
+export { parseAsOf, parseFileMode, parseFormats } from './options.js';
 
 export function fileStamp(iso: string): string {
   return DateTime.fromISO(iso, { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmmss'Z'");

@@ -1,21 +1,31 @@
 /**
  * The config file: parse (with line and column on bad JSON), validate against the published
- * schema (errors name the file, the JSON path and what is expected), then check what a schema
- * cannot (real dates). Reading the file is the caller's job.
+ * schema, and check what a schema cannot (real dates, role ARNs of the right account, accounts
+ * and waiver ids listed twice). Every problem is reported at once, one a line, each naming the
+ * file, the JSON path and what is expected. Reading the file is the caller's job.
  */
 import type { ErrorObject } from 'ajv';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Severity, WaiverSpec } from '../model/types.js';
-import { ConfigError, UserError } from '../model/errors.js';
+import type { Format } from '../render/index.js';
+import { ConfigError } from '../model/errors.js';
 import { INSTANT_FORMATS } from '../model/time.js';
 import { accountOfArn } from '../model/ids.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
+import { tagColumnProblem } from '../cli/options.js';
 
-export interface AccountEntry { accountId: string; roleArn?: string; externalId?: string }
+// The tag columns' checks live with the options they check (src/cli/options.ts).
+export { MAX_TAG_COLUMNS, parseTagColumns, tagColumnProblem } from '../cli/options.js';
+
+export interface AccountEntry { accountId: string; name?: string; roleArn?: string; externalId?: string }
+
+/** `organization`: discover the accounts with AWS Organizations (true), narrowed as the object says. */
+export interface OrganizationConfig { ous?: string[]; includeAccounts?: string[]; excludeAccounts?: string[] }
 
 export interface AuditConfig {
   accounts?: (string | AccountEntry)[];
+  organization?: boolean | OrganizationConfig;
   roleName?: string;
   roleSessionName?: string;
   externalId?: string;
@@ -35,9 +45,11 @@ export interface AuditConfig {
   pageSize?: number;
   maxAttempts?: number;
   retryMode?: 'standard' | 'adaptive';
-  formats?: ('html' | 'csv' | 'json' | 'md')[];
+  formats?: Format[];
   out?: string;
   report?: ReportConfig;
+  references?: boolean;
+  referenceVersionDepth?: number;
 }
 
 export interface ReportConfig {
@@ -45,60 +57,30 @@ export interface ReportConfig {
   tagColumns?: string[];
 }
 
-/** Tag keys that are never tag columns: renderers may key objects by them. */
-const RESERVED_TAG_COLUMNS = new Set(['__proto__', 'constructor', 'prototype']);
-export const MAX_TAG_COLUMNS = 20;
-
-/**
- * Why a tag column name cannot be one, or null when it can: an AWS tag key is 1 to 128
- * characters, and `__proto__`, `constructor` and `prototype` are refused (whatever an estate's
- * tags say, they are never property names).
- */
-export function tagColumnProblem(key: string): string | null {
-  if (key.length < 1 || key.length > 128) return 'a tag key is 1 to 128 characters';
-  if (RESERVED_TAG_COLUMNS.has(key)) return `"${key}" cannot be a tag column`;
-  return null;
-}
-
-/**
- * `--tag-columns team,owner` (spaces or commas; a key with a space goes in the config's
- * report.tagColumns): the keys in order, each once. Undefined when the flag is not given; an empty
- * value gives no tag columns.
- */
-export function parseTagColumns(values: readonly (string | number)[] | string | undefined): string[] | undefined {
-  if (values === undefined) return undefined;
-  const list = (typeof values === 'string' ? [values] : values).flatMap((v) => String(v).split(/[\s,]+/)).filter(Boolean);
-  for (const k of list) {
-    const problem = tagColumnProblem(k);
-    if (problem) throw new UserError(`--tag-columns: ${JSON.stringify(k.slice(0, 140))}: ${problem}`);
-  }
-  const out = [...new Set(list)];
-  if (out.length > MAX_TAG_COLUMNS) throw new UserError(`--tag-columns: ${out.length} tag keys; at most ${MAX_TAG_COLUMNS}`);
-  return out;
-}
-
-
 /** `/waivers/0/expires` -> `waivers[0].expires` */
 export function jsonPath(pointer: string): string {
   return pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
-function describe(e: ErrorObject): { path: string; expected: string } {
-  const path = jsonPath(e.instancePath);
+function describe(e: ErrorObject): ConfigProblem {
+  const pointer = e.instancePath;
+  const path = jsonPath(pointer);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = String(p.additionalProperty);
       const where = path ? `${path}.${extra}` : extra;
-      if (path === 'rules') return { path: where, expected: `unknown rule id "${extra}"; rule ids are listed by \`ami-audit rules\`` };
-      return { path: where, expected: 'unknown field; see config.example.json for the fields there are' };
+      const at = `${pointer}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (path === 'rules') return { pointer: at, path: where, expected: `unknown rule id "${extra}"; rule ids are listed by \`ami-audit rules\`` };
+      return { pointer: at, path: where, expected: 'unknown field; see config.example.json for the fields there are' };
     }
-    case 'required': return { path: path ? `${path}.${String(p.missingProperty)}` : String(p.missingProperty), expected: 'required field is missing' };
-    case 'enum': return { path, expected: `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'pattern': return { path, expected: `${e.message}${schemaDescription(e)}` };
-    case 'anyOf': return { path, expected: 'a waiver must match on at least one of ruleId, accountId, region, instanceId, imageId, tag' };
-    default: return { path, expected: `${e.message ?? 'invalid'}${schemaDescription(e)}` };
+    case 'required': return { pointer, path: path ? `${path}.${String(p.missingProperty)}` : String(p.missingProperty), expected: 'required field is missing' };
+    case 'enum': return { pointer, path, expected: `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'pattern':
+    case 'not': return { pointer, path, expected: `${e.message}${schemaDescription(e)}` };
+    case 'anyOf': return { pointer, path, expected: 'a waiver must match on at least one of ruleId, accountId, region, instanceId, imageId, tag' };
+    default: return { pointer, path, expected: e.message ?? 'invalid' };
   }
 }
 
@@ -164,68 +146,142 @@ function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-/** Validates a parsed config document. */
+/** A config shows at most this many problems, then says how many more there are. */
+export const MAX_CONFIG_PROBLEMS = 20;
+
+/** One problem of a config: where (a JSON pointer, for the order, and the path shown) and what is expected. */
+export interface ConfigProblem { pointer: string; path: string; expected: string }
+
+/**
+ * The problems of a config, one a line: `<file>: <json path>: <what is expected>`, at most
+ * MAX_CONFIG_PROBLEMS, then `<file>: and N more problems`.
+ */
+export class ConfigProblems extends ConfigError {
+  constructor(file: string, readonly problems: ConfigProblem[]) {
+    super(file, problems[0]?.path ?? null, problems[0]?.expected ?? 'invalid');
+    const lines = problems.slice(0, MAX_CONFIG_PROBLEMS).map((p) => `${file}: ${p.path || '(root)'}: ${p.expected}`);
+    const more = problems.length - MAX_CONFIG_PROBLEMS;
+    if (more > 0) lines.push(`${file}: and ${more} more problem${more === 1 ? '' : 's'}`);
+    this.message = lines.join('\n');
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The position of every value of a document in its text's order (JSON.parse keeps the keys' order). */
+function documentOrder(doc: unknown): Map<string, number> {
+  const order = new Map<string, number>();
+  const walk = (v: unknown, pointer: string): void => {
+    order.set(pointer, order.size);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${pointer}/${i}`));
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+  };
+  walk(doc, '');
+  return order;
+}
+
+/** Whether error `e` comes from a branch of the oneOf/anyOf error `c` (the same place or below it). */
+function within(e: ErrorObject, c: ErrorObject): boolean {
+  return e !== c && e.schemaPath.startsWith(`${c.schemaPath}/`) && (e.instancePath === c.instancePath || e.instancePath.startsWith(`${c.instancePath}/`));
+}
+
+/**
+ * The schema's errors as problems: a value that fits no branch of a oneOf is one problem, the most
+ * specific of its branches' (the deepest path, and there a real constraint before "wrong type",
+ * which only says that another branch did not fit either); a waiver that matches on nothing is
+ * one problem (its anyOf).
+ */
+function schemaProblems(errs: ErrorObject[]): ConfigProblem[] {
+  const combos = errs.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const outer = (e: ErrorObject): boolean => !combos.some((c) => within(e, c));
+  const rank = (e: ErrorObject): number => (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if' ? 2 : e.keyword === 'type' ? 1 : 0);
+  const depth = (e: ErrorObject): number => e.instancePath.split('/').length;
+  const out: ConfigProblem[] = [];
+  for (const e of errs.filter(outer)) {
+    let chosen = e;
+    if (e.keyword === 'oneOf') {
+      const branches = errs.filter((x) => within(x, e));
+      chosen = [...branches].sort((a, b) => depth(b) - depth(a) || rank(a) - rank(b))[0] ?? e;
+    }
+    out.push(describe(chosen));
+  }
+  return out;
+}
+
+/** Validates a parsed config document; throws a ConfigProblems naming every problem. */
 export function checkConfig(file: string, doc: unknown): AuditConfig {
   const validate = configValidator();
-  if (!validate(doc)) {
-    const errs = validate.errors ?? [];
-    // anyOf errors come with one error per branch; report the anyOf itself.
-    const anyOf = errs.find((e) => e.keyword === 'anyOf');
-    // The most specific problem: the deepest path, and there a real constraint before "wrong type"
-    // (which only says that another branch of a oneOf did not fit either).
-    const rank = (e: ErrorObject): number => (e.keyword === 'oneOf' || e.keyword === 'if' ? 2 : e.keyword === 'type' ? 1 : 0);
-    const depth = (e: ErrorObject): number => e.instancePath.split('/').length;
-    const first = anyOf ?? [...errs].sort((a, b) => depth(b) - depth(a) || rank(a) - rank(b))[0]!;
-    const { path, expected } = describe(first);
-    const more = errs.length > 1 && !anyOf ? ` (and ${errs.length - 1} more problem${errs.length > 2 ? 's' : ''})` : '';
-    throw new ConfigError(file, path, expected + more);
+  const problems = validate(doc) ? [] : schemaProblems(validate.errors ?? []);
+  // The checks a schema cannot make, on the parts the schema found nothing wrong with.
+  const schemaFound = [...problems];
+  const clean = (pointer: string): boolean => !schemaFound.some((p) => p.pointer === pointer || p.pointer.startsWith(`${pointer}/`) || pointer.startsWith(`${p.pointer}/`));
+  const add = (pointer: string, expected: string): void => void problems.push({ pointer, path: jsonPath(pointer), expected });
+  const accounts = isObject(doc) && Array.isArray(doc.accounts) ? checkAccounts(doc.accounts, clean, add) : undefined;
+  const waivers = isObject(doc) && Array.isArray(doc.waivers) ? doc.waivers : [];
+  const ids = new Map<string, number>();
+  waivers.forEach((w, i) => {
+    if (!isObject(w)) return;
+    const at = `/waivers/${i}`;
+    if (typeof w.expires === 'string' && clean(`${at}/expires`) && !waiverExpiry(w.expires)) add(`${at}/expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
+    if (!clean(at)) return;
+    const id = waiverIdOf(w as unknown as WaiverSpec);
+    if (ids.has(id)) add(`${at}/id`, `duplicate waiver id "${id}"`);
+    else ids.set(id, i);
+  });
+  const tagColumns = isObject(doc) && isObject(doc.report) && Array.isArray(doc.report.tagColumns) ? doc.report.tagColumns : [];
+  tagColumns.forEach((k, i) => {
+    const at = `/report/tagColumns/${i}`;
+    const problem = typeof k === 'string' && clean(at) ? tagColumnProblem(k) : null;
+    if (problem) add(at, problem);
+  });
+  if (problems.length) {
+    // in the order of the document (a missing field at its object), each once
+    const order = documentOrder(doc);
+    const position = (pointer: string): number => {
+      for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+        const n = order.get(p);
+        if (n !== undefined || p === '') return n ?? 0;
+      }
+    };
+    const seen = new Set<string>();
+    const unique = problems.map((p, i) => ({ p, i })).sort((a, b) => position(a.p.pointer) - position(b.p.pointer) || a.i - b.i).map((x) => x.p)
+      .filter((p) => !seen.has(`${p.path}\u0000${p.expected}`) && seen.add(`${p.path}\u0000${p.expected}`));
+    throw new ConfigProblems(file, unique);
   }
   const cfg = doc as AuditConfig;
-  cfg.accounts = checkAccounts(file, cfg.accounts);
-  if (cfg.accounts === undefined) delete cfg.accounts;
-  (cfg.waivers ?? []).forEach((w, i) => {
-    if (!waiverExpiry(w.expires)) throw new ConfigError(file, `waivers[${i}].expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
-  });
-  (cfg.report?.tagColumns ?? []).forEach((k, i) => {
-    const problem = tagColumnProblem(k);
-    if (problem) throw new ConfigError(file, `report.tagColumns[${i}]`, problem);
-  });
-  const ids = new Set<string>();
-  (cfg.waivers ?? []).forEach((w, i) => {
-    const id = waiverIdOf(w);
-    if (ids.has(id)) throw new ConfigError(file, `waivers[${i}].id`, `duplicate waiver id "${id}"`);
-    ids.add(id);
-  });
+  if (accounts === undefined) delete cfg.accounts;
+  else cfg.accounts = accounts;
   return cfg;
 }
 
 /**
  * The accounts of a config: a role ARN must belong to the account it is listed for, and an account
- * listed twice is merged when both entries say the same, refused when they differ.
+ * listed twice is merged when both entries say the same, refused when they differ. Returns the
+ * accounts, each once.
  */
-function checkAccounts(file: string, accounts: AuditConfig['accounts']): AuditConfig['accounts'] {
-  if (accounts === undefined) return undefined;
+function checkAccounts(accounts: unknown[], clean: (pointer: string) => boolean, add: (pointer: string, expected: string) => void): NonNullable<AuditConfig['accounts']> {
   const seen = new Map<string, { at: number; entry: string }>();
   const out: NonNullable<AuditConfig['accounts']> = [];
   accounts.forEach((e, i) => {
-    const entry: AccountEntry = typeof e === 'string' ? { accountId: e } : e;
+    const at = `/accounts/${i}`;
+    if (!clean(at)) return;
+    const entry = (typeof e === 'string' ? { accountId: e } : e) as AccountEntry;
     if (entry.roleArn !== undefined) {
       // the schema has checked that it is an IAM role ARN
       const inArn = accountOfArn(entry.roleArn);
       if (inArn !== entry.accountId) {
-        throw new ConfigError(file, `accounts[${i}].roleArn`, `the role belongs to account ${inArn ?? '(none)'}, not to ${entry.accountId} it is listed for; give a role in ${entry.accountId} (arn:aws:iam::${entry.accountId}:role/NAME), or list it under "accountId": "${inArn ?? ''}"`);
+        add(`${at}/roleArn`, `the role belongs to account ${inArn ?? '(none)'}, not to ${entry.accountId} it is listed for; give a role in ${entry.accountId} (arn:aws:iam::${entry.accountId}:role/NAME), or list it under "accountId": "${inArn ?? ''}"`);
+        return;
       }
     }
-    const canonical = JSON.stringify([entry.accountId, entry.roleArn ?? null, entry.externalId ?? null]);
+    const canonical = JSON.stringify([entry.accountId, entry.name ?? null, entry.roleArn ?? null, entry.externalId ?? null]);
     const prev = seen.get(entry.accountId);
     if (prev) {
-      if (prev.entry !== canonical) {
-        throw new ConfigError(file, `accounts[${i}]`, `account ${entry.accountId} is listed twice with different settings (also at accounts[${prev.at}]); keep one entry for it`);
-      }
+      if (prev.entry !== canonical) add(at, `account ${entry.accountId} is listed twice with different settings (also at accounts[${prev.at}]); keep one entry for it`);
       return; // the same entry twice: listed once
     }
     seen.set(entry.accountId, { at: i, entry: canonical });
-    out.push(e);
+    out.push(e as string | AccountEntry);
   });
   return out;
 }

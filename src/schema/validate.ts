@@ -5,11 +5,16 @@ import { configSchema } from './config.js';
 import { reportSchema } from './report.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-let ajv: Ajv | null = null;
+const instances = new Map<boolean, Ajv>();
 const cache = new Map<object, ValidateFunction>();
 
-function compile(schema: object): ValidateFunction {
-  ajv ??= addFormats(new Ajv({ allErrors: true, strict: false }));
+/** `verbose`: errors carry their schema (the config's messages quote its descriptions). */
+function compile(schema: object, verbose = false): ValidateFunction {
+  let ajv = instances.get(verbose);
+  if (!ajv) {
+    ajv = addFormats(new Ajv({ allErrors: true, strict: false, verbose }));
+    instances.set(verbose, ajv);
+  }
   let v = cache.get(schema);
   if (!v) {
     v = ajv.compile(schema);
@@ -18,5 +23,5 @@ function compile(schema: object): ValidateFunction {
   return v;
 }
 
-export const configValidator = (): ValidateFunction => compile(configSchema);
+export const configValidator = (): ValidateFunction => compile(configSchema, true);
 export const reportValidator = (): ValidateFunction => compile(reportSchema);

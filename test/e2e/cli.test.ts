@@ -11,8 +11,9 @@ import { reportValidator } from '../../src/schema/validate.js';
 import { demoFleet } from '../../src/emulator/demo.js';
 import { reachable } from '../helpers/collect.js';
 import { AUDITED_ROLE_ACTIONS, CALLER_ACTIONS } from '../../src/cli/iam.js';
+import { RULES } from '../../src/rules/registry.js';
 
-const COMMANDS = ['scan', 'report', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'];
+const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'];
 const ALL = ['111111111111', '222222222222', '333333333333', '444444444444'];
 let e: Emulator;
 beforeAll(async () => {
@@ -187,8 +188,8 @@ describe('bad input: one clear line, exit 2, no stack trace, no files', () => {
   chmodSync(readOnly, 0o500);
   const scan = ['scan', '--endpoint-url', 'http://127.0.0.1:9', '--regions', 'us-east-1'];
   const cases: [string, string[], RegExp][] = [
-    ['unknown option', ['scan', '--colour'], /Unknown argument: colour/],
-    ['unknown command', ['scna'], /Unknown argument: scna|Did you mean scan/],
+    ['unknown option', ['scan', '--colour'], /^ami-audit: unknown option --colour\n/],
+    ['unknown command', ['scna'], /^ami-audit: unknown command "scna"\nDid you mean scan\?\n/],
     ['malformed account id', [...scan, '--accounts', '12345'], /--accounts: "12345" is not a 12-digit account id/],
     ['malformed region', ['scan', '--regions', 'mars-north-1a'], /--regions: "mars-north-1a" is not a region name/],
     ['role ARN given as role name', [...scan, '--role-name', 'arn:aws:iam::1:role/x'], /--role-name: .* give a name, not an ARN/],
@@ -208,7 +209,7 @@ describe('bad input: one clear line, exit 2, no stack trace, no files', () => {
     ['input neither report nor CLI output', ['report', '--input', notReport, '--out', dir], /not-report\.json: neither an ami-audit report/],
     ['newer schemaVersion', ['report', '--input', newer, '--out', dir], /newer\.json: schemaVersion 9 is newer than this ami-audit reads/],
     ['bad --as-of', ['report', '--input', notReport, '--as-of', 'tomorrow'], /neither an ami-audit report|--as-of: "tomorrow"/],
-    ['bad --fail-on', [...scan, '--fail-on', 'severe'], /Invalid values:[\s\S]*fail-on/],
+    ['bad --fail-on', [...scan, '--fail-on', 'severe'], /^ami-audit: --fail-on: "severe" is not one of info, low, medium, high, critical\n/],
     ['bad --format', [...scan, '--format', 'pdf'], /--format: "pdf" is not one of html, csv, json, md/],
     ['bad --file-mode', [...scan, '--file-mode', '999'], /--file-mode: "999" is not an octal mode/],
   ];
@@ -227,14 +228,16 @@ describe('bad input: one clear line, exit 2, no stack trace, no files', () => {
 describe('rules and iam-policy', () => {
   test('rules lists every rule id', async () => {
     const r = await cli(['rules', '--format', 'json']);
-    expect(JSON.parse(r.stdout).map((m: { id: string }) => m.id)).toHaveLength(9);
+    expect(JSON.parse(r.stdout).map((m: { id: string }) => m.id)).toEqual(RULES.map((x) => x.meta.id));
   });
   test('every API the collector calls is in the IAM policy', async () => {
     const e2 = await emulator({ faults: { rules: [{ account: '222222222222', region: 'us-east-1', disruptedZone: 'us-east-1a' }] } });
     try {
       await cli(['scan', '--endpoint-url', e2.url, '--accounts', ...ALL, '--role-name', 'AmiAuditReadOnly', '--all-regions', '--format', 'json', '--out', tmp(), '--max-attempts', '1']);
-      const policy = JSON.parse((await cli(['iam-policy'])).stdout);
-      const allowed = [...policy.auditedRolePolicy.Statement, ...policy.callerPolicy.Statement].flatMap((s: { Action: string[] }) => s.Action);
+      const member = JSON.parse((await cli(['iam-policy', '--part', 'member'])).stdout);
+      const caller = JSON.parse((await cli(['iam-policy', '--part', 'caller'])).stdout);
+      // sts:GetCallerIdentity needs no permission: the caller's policy leaves it out
+      const allowed = [...member.Statement, ...caller.Statement].flatMap((s: { Action: string[] }) => s.Action).concat('sts:GetCallerIdentity');
       const called = Object.keys(e2.stats.byAction);
       expect(called.sort()).toEqual(['AssumeRole', 'DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'GetCallerIdentity']);
       for (const a of called) expect(allowed.some((x: string) => x.endsWith(`:${a}`))).toBe(true);

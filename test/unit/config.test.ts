@@ -70,11 +70,58 @@ describe('config', () => {
         checkConfig('fuzz.json', parseJsonText('fuzz.json', text));
       } catch (e) {
         expect(e).toBeInstanceOf(ConfigError);
-        expect((e as Error).message.split('\n')).toHaveLength(1);
+        // one problem a line, each naming the file
+        for (const line of (e as Error).message.split('\n')) expect(line).toMatch(/^fuzz\.json: \S/);
         errors += 1;
       }
     }
     expect(errors).toBeGreaterThan(400);
+  });
+});
+
+describe('every problem of a config', () => {
+  test('listed one a line as <file>: <path>: <what>, in the document\'s order', () => {
+    const lines = err({ regions: ['US-EAST-1', 'us-east-1', 'eu-west'], pageSize: 5000, colour: 'red', waivers: [{ ruleId: 'stale-ami', reason: 'x' }] }).split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^cfg\.json: regions\[0\]: must match pattern "[^"]+" \(.*region/),
+      expect.stringMatching(/^cfg\.json: regions\[2\]: must match pattern/),
+      'cfg.json: pageSize: must be <= 1000',
+      'cfg.json: colour: unknown field; see config.example.json for the fields there are',
+      'cfg.json: waivers[0].expires: required field is missing',
+    ]);
+  });
+  test('a value that fits no branch of a oneOf is one problem, the most specific', () => {
+    expect(err({ accounts: ['1234567890123', { accountId: '123456789012', roleArn: 'x' }] }).split('\n')).toEqual([
+      expect.stringMatching(/^cfg\.json: accounts\[0\]: must match pattern .*account id/),
+      expect.stringMatching(/^cfg\.json: accounts\[1\]\.roleArn: must match pattern/),
+    ]);
+    expect(err({ rules: { 'stale-ami': { severity: 'urgent' }, 'deprecated-ami': 'urgent' } }).split('\n')).toEqual([
+      expect.stringMatching(/^cfg\.json: rules\.(stale-ami\.severity|deprecated-ami): expected one of/),
+      expect.stringMatching(/^cfg\.json: rules\.(stale-ami\.severity|deprecated-ami): expected one of/),
+    ]);
+  });
+  test('the checks beyond the schema are listed with the schema\'s', () => {
+    const lines = err({
+      pageSize: 0,
+      accounts: [{ accountId: '222222222222', roleArn: 'arn:aws:iam::333333333333:role/R' }],
+      waivers: [{ id: 'a', ruleId: 'stale-ami', reason: 'x', expires: '2026-02-30' }, { id: 'a', ruleId: 'stale-ami', reason: 'y', expires: '2027-01-01' }],
+    }).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain('cfg.json: pageSize: must be >= 1');
+    expect(lines.some((l) => l.startsWith('cfg.json: accounts[0].roleArn: the role belongs to account 333333333333'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('cfg.json: waivers[0].expires: "2026-02-30" is not a real date'))).toBe(true);
+    expect(lines).toContain('cfg.json: waivers[1].id: duplicate waiver id "a"');
+  });
+  test('at most 20 problems, then how many more', () => {
+    const lines = err({ regions: Array.from({ length: 23 }, (_, i) => `bad-${i}`), pageSize: 0 }).split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe('cfg.json: and 4 more problems');
+    const one = err({ regions: Array.from({ length: 21 }, (_, i) => `bad-${i}`) }).split('\n');
+    expect(one).toHaveLength(21);
+    expect(one[20]).toBe('cfg.json: and 1 more problem');
+  });
+  test('no "(and N more)" summaries any more', () => {
+    expect(err({ regions: ['x', 'y'], pageSize: 0 })).not.toMatch(/and \d+ more/);
   });
 });
 
