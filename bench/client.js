@@ -51,6 +51,7 @@ if (cfg.mode === 'baseline') {
     client: { endpointUrl: cfg.url, region: 'us-east-1', maxAttempts: 10, retryMode: 'standard', verifySsl: true, credentials: creds },
     accounts: cfg.accounts, roleName: 'AmiAuditReadOnly', roleSessionName: 'bench', regions: cfg.regions, allRegions: false, filters: [],
     concurrency: cfg.concurrency, accountConcurrency: 4, assumeConcurrency: 16, workers: cfg.workers, pageSize: cfg.pageSize,
+    ...(cfg.references ? { references: {} } : {}),
   });
   retries = inventory.coverage.reduce((s, c) => s + c.retries, 0);
 }

@@ -5,6 +5,7 @@
 //   --concurrency N           the tool's --concurrency (default: the tool's own, 64)
 //   --workers N               the tool's --workers (default: the tool's own, 1)
 //   --no-render               skip the rendering measurement of org
+//   --references              collect with --references (what references the flagged AMIs)
 //   --no-profile              do not profile org's collection (by default it is sampled every 5 ms,
 //                             for the share of CPU in the SDK and in ami-audit)
 //   --style realistic|uniform the generated fleets (default realistic; see docs/performance.md)
@@ -28,6 +29,8 @@ const workers = opt('workers') ? Number(opt('workers')) : undefined;
 // realistic (the default): unique random ids and Name tags, 400 AMIs (docs/performance.md);
 // uniform: the generator's short repeated strings, as the bench used before.
 const style = opt('style', 'realistic');
+// --references: the collector also looks up what references each scope's flagged AMIs
+const references = args.includes('--references');
 const EC2_MS = 50;
 const STS_MS = 100;
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
@@ -110,7 +113,7 @@ for (const sc of SCENARIOS) {
   const emu = await startEmulator(sc);
   const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
   const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
-  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize };
+  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize, references };
   if (sc.profile && !args.includes('--no-profile') && !process.env.BENCH_PROF) cfg.profileFile = join(mkdtempSync(join(tmpdir(), 'ami-audit-bench-prof-')), `${sc.name}.cpuprofile`);
   const profFlags = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
   const res = await run(process.execPath, [...profFlags, 'bench/client.js', JSON.stringify(cfg)]);
@@ -136,7 +139,7 @@ for (const sc of SCENARIOS) {
     boundS: +bound.toFixed(2), callsBoundS: +callsBound.toFixed(2), chainBoundS: +chainBound.toFixed(2), bucketBoundS: +bucketBound.toFixed(2),
     cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
     concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers ?? 1,
-    endpointCpuS: +endpointCpuS.toFixed(2), allowedImagesCalls: stats.byAction.GetAllowedImagesSettings ?? 0,
+    endpointCpuS: +endpointCpuS.toFixed(2), allowedImagesCalls: stats.byAction.GetAllowedImagesSettings ?? 0, imageReferencesCalls: stats.byAction.DescribeImageReferences ?? 0,
   };
   if (cfg.profileFile && existsSync(cfg.profileFile)) {
     const p = summarize(JSON.parse(readFileSync(cfg.profileFile, 'utf8')));
