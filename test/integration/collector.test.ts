@@ -91,7 +91,7 @@ describe('collect', () => {
 
   test('throttling that the retries absorb', async () => {
     const fleet = generateFleet({ accounts: 3, regions: ['us-east-1', 'eu-west-1'], instances: 150, seed: 4 });
-    e = await emulator({ fleet, faults: { throttle: { capacity: 4, refillPerSecond: 25 } } });
+    e = await emulator({ fleet, faults: { throttle: { capacity: 4, refillPerSecond: 5 } } });
     // small pages: a scope's calls come faster than its bucket refills, however busy the machine
     const inv = await collect(collectOptions(e, { accounts: ids(fleet), regions: ['us-east-1', 'eu-west-1'], pageSize: 2, client: { maxAttempts: 10 } }));
     expect(inv.coverage.every((c) => c.status === 'ok')).toBe(true);
@@ -127,7 +127,9 @@ describe('collect', () => {
 
   test('a throttling storm on many scopes at once is absorbed by the retries', async () => {
     const fleet = generateFleet({ accounts: 10, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], instances: 600, seed: 12 });
-    e = await emulator({ fleet, faults: { throttle: { capacity: 2, refillPerSecond: 20 } } });
+    // 2 tokens and 2 a second per account x region x action: each scope's 4 pages come faster than
+    // that (loopback), so its third page is throttled whatever the machine's speed
+    e = await emulator({ fleet, faults: { throttle: { capacity: 2, refillPerSecond: 2 } } });
     // the storm comes from the pages (GetAllowedImagesSettings is asked only where it is needed)
     const inv = await collect(collectOptions(e, { accounts: ids(fleet), regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'], pageSize: 5, concurrency: 64, client: { maxAttempts: 10 } }));
     expect(e.stats.throttled).toBeGreaterThan(5);
