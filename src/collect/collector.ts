@@ -21,7 +21,7 @@ import { partitionOf } from './regions.js';
 import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount } from './plan.js';
 import { ACCOUNT_ID_RE, accountOfArn } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
-import { listedCompletely } from '../report/coverage.js';
+import { addFailure, listedCompletely } from '../report/coverage.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
@@ -257,13 +257,8 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           c.references = r.coverage;
           c.apiCalls += r.coverage.apiCalls;
           c.retries += r.retries;
-          if (r.failure) {
-            // the instances were all listed, but what relaunches their AMIs is not known: partial
-            if (c.status === 'ok') c.status = 'partial';
-            c.errorCode ??= r.failure.code;
-            c.errorMessage ??= r.failure.message;
-            c.failures = [...c.failures, r.failure];
-          }
+          // the instances were all listed, but what relaunches their AMIs is not known: partial
+          if (r.failure) addFailure(c, r.failure);
         }
         if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);
         else {

@@ -21,7 +21,7 @@ import {
 import type { AccountInfo, CoverageEntry } from '../model/types.js';
 import { emptyCoverage } from '../report/coverage.js';
 import { UserError } from '../model/errors.js';
-import { ACCOUNT_ID_RE } from '../model/ids.js';
+import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
@@ -158,7 +158,7 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   if (roots.some((r) => !r.Id)) throw new DiscoveryError('--org: organizations:ListRoots answered a root without an id: not an Organizations answer; check --endpoint-url and any proxy');
   await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [] })));
 
-  const everyAccount = [...accounts.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+  const everyAccount = [...accounts.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   let list = everyAccount;
   if (o.ous?.length) {
     const missing = o.ous.filter((id) => !units.has(id));
@@ -202,7 +202,7 @@ export function selectAccounts(discovered: readonly AccountInfo[], o: { include?
   const audit: string[] = [];
   const skipped: AccountSelection['skipped'] = [];
   const directory: AccountInfo[] = [];
-  for (const a of [...chosen.values()].sort((x, y) => (x.accountId < y.accountId ? -1 : x.accountId > y.accountId ? 1 : 0))) {
+  for (const a of [...chosen.values()].sort((x, y) => cmp(x.accountId, y.accountId))) {
     const info: AccountInfo = { accountId: a.accountId, name: a.name ?? o.names?.[a.accountId] ?? null, ouPath: a.ouPath, state: a.state };
     directory.push(info);
     if (a.state === null || a.state === 'ACTIVE') audit.push(a.accountId);

@@ -20,6 +20,7 @@ import {
 import { DescribeAutoScalingGroupsCommand, type AutoScalingClient, type LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import type { ImageReference, InstanceRecord, ReferenceCoverage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
+import { cmp } from '../model/ids.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
 
@@ -228,5 +229,5 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
 function sorted(refs: Map<string, ImageReference>): ImageReference[] {
   const list = [...refs.values()];
   for (const r of list) r.usedBy.sort();
-  return list.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  return list.sort((a, b) => cmp(a.imageId, b.imageId) || cmp(a.arn, b.arn));
 }

@@ -1,6 +1,11 @@
 /** What AWS ids and names look like, and the region of a zone: one definition for every layer. */
 
 export const ACCOUNT_ID_RE = /^\d{12}$/;
+/** The one string order of the project (code units, as Array.prototype.sort without a comparator). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** An AWS Organizations OU id, as the API documents its pattern. */
 export const OU_ID_RE = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;

@@ -1,4 +1,4 @@
-import type { CoverageEntry, ScopeStatus } from '../model/types.js';
+import type { CoverageEntry, ScopeFailure, ScopeStatus } from '../model/types.js';
 
 /**
  * A coverage entry for one account x region with the status it was settled with: there is no
@@ -25,4 +25,15 @@ export const STATUS_RANK: Readonly<Record<ScopeStatus, number>> = { ok: 0, skipp
 
 export function worseStatus(a: ScopeStatus, b: ScopeStatus): ScopeStatus {
   return STATUS_RANK[b] > STATUS_RANK[a] ? b : a;
+}
+
+/**
+ * Records a part of a scope that failed after its listing: the scope becomes at least partial,
+ * keeps its first error code and message, and lists the failure with the others.
+ */
+export function addFailure(c: CoverageEntry, failure: ScopeFailure): void {
+  c.status = worseStatus(c.status, 'partial');
+  c.errorCode ??= failure.code;
+  c.errorMessage ??= failure.message;
+  c.failures = [...(c.failures ?? []), failure];
 }

@@ -19,7 +19,7 @@ import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
-import { emptyCoverage, STATUS_RANK } from './coverage.js';
+import { addFailure, emptyCoverage, STATUS_RANK } from './coverage.js';
 import { coverageGaps, imagePlan } from './plan.js';
 import { accountDirectory } from './build.js';
 import { reportSchema } from '../schema/report.js';
@@ -556,7 +556,12 @@ function sameAll<T>(values: T[]): T | undefined {
  *   ids>` that started at the earliest start and finished at the latest finish;
  * - the as-of and the settings stored in the reports: see StoredEvaluation.
  */
-export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { storedSettings?: boolean; shards?: boolean } = {}): MergedInputs {
+export function mergeInputs(
+  inputs: ParsedInput[],
+  startedAt: string,
+  /** shards: the inputs are the shard reports `ami-audit merge` combines (it checks them and writes its own note). */
+  opts: { storedSettings?: boolean; shards?: boolean } = {},
+): MergedInputs {
   const notes = new Set<string>();
   const coverage = new Map<string, { c: CoverageEntry; file: string; fromReport: boolean }>();
   const instances = new Map<string, { rec: InstanceRecord; rank: string }>();
@@ -626,10 +631,7 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
         action: 'GetAllowedImagesSettings', code: 'NotInDump',
         message: `${d.file} is AWS CLI output, which does not carry the region's Allowed AMIs state: its not-allowed findings are rated as if the state were unknown (scan the account, or run aws ec2 get-allowed-images-settings, to know whether they are enforced)`,
       };
-      c.status = 'partial';
-      c.errorCode ??= failure.code;
-      c.errorMessage ??= failure.message;
-      c.failures = [...c.failures, failure];
+      addFailure(c, failure);
     }
     for (const c of scopes.values()) addCoverage(c, d.file, false);
   }
@@ -677,7 +679,7 @@ export function mergeInputs(inputs: ParsedInput[], startedAt: string, opts: { st
       finishedAt: runs.map((r) => r.finishedAt).sort(cmp).at(-1)!,
       caller, accounts: [], regions: [], options, interrupted: runs.some((r) => r.interrupted), source: 'report',
     };
-    notes.add(`Merged ${inputs.length} inputs (${runIds.length} saved run${runIds.length === 1 ? '' : 's'}${dumps.length ? `, ${dumps.length} AWS CLI output file${dumps.length === 1 ? '' : 's'}` : ''}) into run ${run.id}.`);
+    if (!opts.shards) notes.add(`Merged ${inputs.length} inputs (${runIds.length} saved run${runIds.length === 1 ? '' : 's'}${dumps.length ? `, ${dumps.length} AWS CLI output file${dumps.length === 1 ? '' : 's'}` : ''}) into run ${run.id}.`);
   }
   const oldWarnings = [...new Set(runs.flatMap((r) => (Array.isArray(r.warnings) ? r.warnings : [])))].sort(cmp);
   run = { ...run, accounts: [...accounts].sort(cmp), regions: [...regions].sort(cmp) };

@@ -13,9 +13,9 @@
 import type { CoverageEntry, ScopeFailure } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
-import { emptyCoverage, STATUS_RANK } from './coverage.js';
+import { addFailure, emptyCoverage } from './coverage.js';
 import { mergeInputs, type MergedInputs, type ParsedInput } from './input.js';
-import { shardAccounts } from './shard.js';
+import { isShardWarning, shardAccounts } from './shard.js';
 
 type ReportPart = Extract<ParsedInput, { kind: 'report' }>;
 
@@ -59,7 +59,7 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
   const kept = [...byIndex.values()].flat();
   const merged = mergeInputs(kept, startedAt, { storedSettings: o.storedSettings, shards: true });
   const inv = merged.inventory;
-  const notes = new Set(merged.stored.notes.filter((n) => !n.startsWith('Merged ')));
+  const notes = new Set(merged.stored.notes);
   notes.add(`Merged ${byIndex.size} of ${ref.count} shards (${kept.length} report${kept.length === 1 ? '' : 's'}) of one sharded run over ${ref.accountsTotal} account${ref.accountsTotal === 1 ? '' : 's'}.`);
 
   const regions = inv.run.regions.length ? inv.run.regions : ['*'];
@@ -84,17 +84,14 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
       const k = dupAccounts.get(c.accountId);
       if (k === undefined) continue;
       const failure: ScopeFailure = { action: 'Merge', code: 'ShardDuplicated', message: `Shard ${k}/${ref.count} came from two different runs: the merge cannot tell which is right (both were kept, the worse status of each scope winning).` };
-      if (STATUS_RANK[c.status] < STATUS_RANK.partial) c.status = 'partial';
-      c.errorCode ??= failure.code;
-      c.errorMessage ??= failure.message;
-      c.failures = [...(c.failures ?? []), failure];
+      addFailure(c, failure);
     }
     notes.add(`Shard${duplicated.length === 1 ? '' : 's'} ${duplicated.map((k) => `${k}/${ref.count}`).join(', ')} came from two different runs: ${duplicated.length === 1 ? 'its' : 'their'} scopes are partial (ShardDuplicated).`);
   }
   const allCoverage = [...coverage, ...gaps].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region));
   const { shard: _shard, ...run } = inv.run;
   // each shard's own note that it is one shard is no longer true of the merged report
-  const warnings = (run.warnings ?? []).filter((w) => !/^This report is shard \d+ of \d+:/.test(w));
+  const warnings = (run.warnings ?? []).filter((w) => !isShardWarning(w));
   if (warnings.length) run.warnings = warnings;
   else delete run.warnings;
   const accounts = [...new Set([...run.accounts, ...gaps.map((g) => g.accountId)])].sort(cmp);

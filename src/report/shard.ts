@@ -28,21 +28,34 @@ export function parseShard(text: string | undefined): { index: number; count: nu
  * account lands in exactly one shard and shard sizes differ by at most one.
  */
 export function shardAccounts(accounts: readonly string[], index: number, count: number): string[] {
-  const sorted = [...new Set(accounts)].sort(cmp);
-  return sorted.filter((_a, i) => i % count === index - 1);
+  return sortedAccounts(accounts).filter((_a, i) => i % count === index - 1);
 }
+
+const sortedAccounts = (accounts: readonly string[]): string[] => [...new Set(accounts)].sort(cmp);
 
 /**
  * The fingerprint of what defines the slices and what each shard looks at: the whole sorted account
  * set, the shard count, and the options that shape every shard's scan alike (regions, filters,
- * instance ids, role, discovery). Parts with different fingerprints are parts of different runs.
+ * instance ids, role, discovery, references). Parts with different fingerprints are parts of different runs.
  */
-export function shardFingerprint(allAccounts: readonly string[], count: number, scope: Record<string, unknown>): string {
-  const defined = { accounts: [...new Set(allAccounts)].sort(cmp), count, scope };
-  return `sha256:${createHash('sha256').update(canonicalJson(defined)).digest('hex')}`;
+function fingerprint(sorted: readonly string[], count: number, scope: Record<string, unknown>): string {
+  return `sha256:${createHash('sha256').update(canonicalJson({ accounts: sorted, count, scope })).digest('hex')}`;
 }
 
+const SHARD_WARNING = /^This report is shard \d+ of \d+:/;
+
+/** What a shard's report says of itself in run.warnings: read alone, it covers only its slice. */
+export function shardWarning(info: ShardInfo, audited: number): string {
+  return `This report is shard ${info.index} of ${info.count}: it audits ${audited} of the run's ${info.accountsTotal} accounts; combine the shards' JSON reports with "ami-audit merge" for the whole estate.`;
+}
+
+/** A shard's note about itself (shardWarning), no longer true of a merged report. */
+export function isShardWarning(w: string): boolean {
+  return SHARD_WARNING.test(w);
+}
+
+/** What the report of shard `index` of `count` records about the slicing. */
 export function shardInfo(allAccounts: readonly string[], index: number, count: number, scope: Record<string, unknown>): ShardInfo {
-  const all = [...new Set(allAccounts)].sort(cmp);
-  return { index, count, accountsTotal: all.length, allAccounts: all, fingerprint: shardFingerprint(all, count, scope) };
+  const all = sortedAccounts(allAccounts);
+  return { index, count, accountsTotal: all.length, allAccounts: all, fingerprint: fingerprint(all, count, scope) };
 }

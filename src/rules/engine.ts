@@ -9,7 +9,8 @@ import { SEVERITY_RANK } from '../model/types.js';
 import { RULES } from './registry.js';
 import { fmtDay, parseDate } from './dates.js';
 import { expiryMs } from '../model/time.js';
-import type { RecordView, RuleContext } from './types.js';
+import { cmp } from '../model/ids.js';
+import type { RecordView, RuleContext, RuleHit } from './types.js';
 
 export interface RuleSettings {
   /** The rule's base severity, or off. State-dependent severities (RuleMeta.severityStates other than `base`) keep theirs. */
@@ -265,9 +266,7 @@ export function compareFindings(a: FindingOrderKeys, b: FindingOrderKeys): numbe
 
 export type FindingOrderKeys = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId'>;
 
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { cmp };
 
 /**
  * The values of the named tags of a record, in the order named: null where the record has no such
@@ -280,6 +279,12 @@ export function tagValues(rec: InstanceRecord, keys: readonly string[]): (string
     for (const t of tags) if (t && t.Key === k) return typeof t.Value === 'string' ? t.Value : null;
     return null;
   });
+}
+
+/** A hit's severity: the config's severity for its state, else the hit's own, else the rule's (overridable) base. */
+function severityOf(hit: RuleHit, base: Severity, byState: Partial<Record<string, Severity>>): Severity {
+  const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
+  return stated ?? hit.severity ?? base;
 }
 
 export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime, references: readonly ImageReference[] = []): Evaluation {
@@ -357,8 +362,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     const tags = tagColumns.length ? tagValues(rec, tagColumns) : null;
     for (const { rule, ctx, base, byState } of active) {
       for (const hit of rule.evaluate(view, ctx)) {
-        const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
-        const severity = stated ?? hit.severity ?? base;
+        const severity = severityOf(hit, base, byState);
         const f: Finding = {
           id: findingId(rule.meta.id, rec.accountId, rec.region, recKey, view.imageId, hit.key),
           ruleId: rule.meta.id, severity, accountId: rec.accountId, region: rec.region, instanceId: label,
@@ -379,10 +383,9 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     const holder = { accountId: r.accountId, region: r.region, Tags: [] } as unknown as InstanceRecord;
     for (const { rule, ctx, base, byState } of byReference) {
       for (const hit of rule.evaluateReference!(r, view, ctx)) {
-        const stated = hit.state !== undefined && Object.hasOwn(byState, hit.state) ? byState[hit.state] : undefined;
         const f: Finding = {
           id: findingId(rule.meta.id, r.accountId, r.region, r.arn, r.imageId, hit.key),
-          ruleId: rule.meta.id, severity: stated ?? hit.severity ?? base, accountId: r.accountId, region: r.region, instanceId: '',
+          ruleId: rule.meta.id, severity: severityOf(hit, base, byState), accountId: r.accountId, region: r.region, instanceId: '',
           instanceName: null, imageId: r.imageId, imageName: view.rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
           instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
           waiver: null, expiredWaiver: null,

@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import { UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
-import { shardAccounts, shardInfo } from '../../report/shard.js';
+import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
 import type { CollectOptions } from '../../collect/collector.js';
 import type { AccountSelection } from '../../collect/org.js';
@@ -242,7 +242,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     if (shard) {
       inventory.run.shard = shard.info;
       // read alone, a shard's report covers only its slice: it says so
-      inventory.run.warnings = [...(inventory.run.warnings ?? []), `This report is shard ${shard.info.index} of ${shard.info.count}: it audits ${shard.mine.size} of the run's ${shard.info.accountsTotal} accounts; combine the shards' JSON reports with "ami-audit merge" for the whole estate.`];
+      inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
     const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
