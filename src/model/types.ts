@@ -1,6 +1,6 @@
 /**
  * The data that flows through ami-audit: the inventory the collector produces and the
- * report model (schemaVersion 1) every renderer consumes. Field names inside `instances[]`
+ * report model (schemaVersion 3) every renderer consumes. Field names inside `instances[]`
  * are the EC2 API's own, as the AWS SDK names them, so dumps from `aws ec2
  * describe-instance-image-metadata` and collected inventories read the same.
  */
@@ -274,6 +274,57 @@ export interface Finding {
   waiver: WaiverRef | null;
   /** Set when a waiver matched but had expired at as-of: it waives nothing. */
   expiredWaiver: WaiverRef | null;
+  /**
+   * Schema 3, with a run history (`--history`): where the finding stands across recorded runs.
+   * Absent when the report was built without a history (`--no-history`, or a version 2 report).
+   */
+  firstSeenAt?: string;
+  lastSeenAt?: string;
+  /** Whole days from firstSeenAt to the as-of. */
+  ageDays?: number;
+  /** firstSeenAt (or, for an escalated finding, the escalation) + the SLA of its severity; null when its severity has no SLA. */
+  dueAt?: string | null;
+  /** The as-of is past dueAt and no valid waiver holds it. */
+  overdue?: boolean;
+  lifecycle?: Lifecycle;
+  /** Times the finding came back after it was resolved. */
+  reopenedCount?: number;
+  /** For an escalated finding: the earlier finding on the same instance and AMI it replaces. */
+  escalatedFrom?: { id: string; ruleId: string; severity: Severity; firstSeenAt: string };
+}
+
+/** Where a finding stands across the recorded runs (schema 3). */
+export const LIFECYCLES = ['new', 'open', 'escalated', 'reopened'] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
+
+/** A finding of an earlier run that this run looked for and did not see (schema 3). */
+export interface ResolvedFinding extends DiffEntry {
+  firstSeenAt: string;
+  resolvedAt: string;
+  /** Whole days from firstSeenAt to resolvedAt. */
+  daysToFix: number;
+}
+
+/** What the run history says beside this run (schema 3); null in a report built without a history. */
+export interface ReportHistory {
+  /** Runs recorded before this one. */
+  runsBefore: number;
+  previousRun: { runId: string; asOf: string } | null;
+  /** SLA days by severity (null: no deadline), as the run was evaluated with. */
+  sla: Record<Severity, number | null>;
+  /** Unwaived findings past their due date at the as-of. */
+  overdue: number;
+  overdueBySeverity: Record<Severity, number>;
+  /** The oldest overdue finding, by first sight. */
+  oldestOverdue: { id: string; ageDays: number; ruleId: string; severity: Severity; imageId: string | null } | null;
+  /** Open (unwaived) findings by severity at each recorded run, oldest first, this run last. */
+  trend: { runId: string; asOf: string; status: 'complete' | 'partial'; open: Record<Severity, number> }[];
+  /** Median whole days from first sight to resolution, over every resolution recorded up to this run, by severity (null: none resolved). */
+  medianDaysToFix: Record<Severity, number | null>;
+  /** Findings of earlier runs that this run looked for and did not see. */
+  resolved: ResolvedFinding[];
+  /** Earlier findings this run did not look at (scope not read, narrower run): they keep their age. */
+  unverified: number;
 }
 
 export interface FindingResource {
@@ -331,6 +382,11 @@ export interface DiffChange extends DiffEntry {
   after: { severity: Severity; waived: boolean };
 }
 
+/** A finding that replaced a less severe one on the same instance and AMI. */
+export interface DiffEscalation extends DiffEntry {
+  from: DiffEntry;
+}
+
 export interface DiffScope { accountId: string; region: string; status: ScopeStatus }
 
 /**
@@ -356,8 +412,16 @@ export interface DiffUnverified extends DiffEntry {
  */
 export interface ReportDiff {
   baseline: { runId: string; startedAt: string; asOf: string };
-  counts: { new: number; resolved: number; unverified: number; changed: number; unchanged: number };
+  /** Schema 3: the newer run's id and as-of (the diff header names both sides). */
+  current?: { runId: string; asOf: string };
+  counts: { new: number; resolved: number; unverified: number; changed: number; unchanged: number; escalated?: number };
   new: DiffEntry[];
+  /**
+   * Schema 3: the same instance on the same AMI moved from one rule to a worse one
+   * (deprecation-soon -> deprecated-ami, deprecated -> deregistered or disabled). Neither a
+   * resolution nor a new finding: each such pair is counted here only.
+   */
+  escalated?: DiffEscalation[];
   resolved: DiffEntry[];
   unverified: DiffUnverified[];
   changed: DiffChange[];
@@ -394,6 +458,9 @@ export interface ImagePlanEntry {
   waived: number;
   /** With --references: the resources that reference the AMI (all accounts and regions), Auto Scaling groups first. Absent without. */
   references?: ImageReference[];
+  /** Schema 3, with a history: the earliest first sight of its findings, and how many of its unwaived findings are overdue. */
+  oldestFirstSeenAt?: string | null;
+  overdue?: number;
 }
 
 /** The findings of one value of the first tag column (`value` null: instances without the tag). */
@@ -447,6 +514,8 @@ export interface Report {
   rules: RuleInfo[];
   summary: Summary;
   diff: ReportDiff | null;
+  /** Schema 3: the run history beside this run; null without one. Absent in version 2 reports. */
+  history?: ReportHistory | null;
 }
 
 export const REPORT_SCHEMA_VERSION = 2 as const;
