@@ -6,7 +6,8 @@
  * goldens with `UPDATE_GOLDEN=1` and review the diff.
  */
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { checkGolden } from '../helpers/golden.js';
 import { DateTime } from 'luxon';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -28,9 +29,7 @@ const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
 
 const goldenDir = new URL('../golden/', import.meta.url);
 const golden = (name: string, content: string) => {
-  const path = new URL(name, goldenDir);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, content);
-  expect(content).toBe(readFileSync(path, 'utf8'));
+  checkGolden(new URL(name, goldenDir), content);
 };
 
 const render = (format: 'ocsf' | 'asff', r: Report): RenderedFile[] => renderFormat(format, r, NO_TEMPLATES);

@@ -6,7 +6,7 @@
  * `UPDATE_GOLDEN=1 npm test -- test/unit/render-generated.test.ts` and review the diff.
  */
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { checkGolden } from '../helpers/golden.js';
 import { contentText, FORMATS, RENDERERS, renderFormat } from '../../src/render/index.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { loadTemplates } from '../../src/io/files.js';
@@ -51,13 +51,7 @@ describe('golden files of the generated fleet', () => {
     expect(RENDERERS.map((r) => r.format)).toEqual([...FORMATS]);
   });
   test.each([...files.keys()])('%s', (name) => {
-    const path = new URL(name, dir);
-    const content = files.get(name)!;
-    if (process.env.UPDATE_GOLDEN || !existsSync(path)) {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path, content);
-    }
-    expect(content).toBe(readFileSync(path, 'utf8'));
+    checkGolden(new URL(name, dir), files.get(name)!);
   });
   test('the files stay small', () => {
     // the default formats and the summary; the security-pipeline formats (a copy of every finding each) apart

@@ -3,7 +3,8 @@
  * regenerate them with `UPDATE_GOLDEN=1 npm test -- test/unit/render.test.ts` and review the diff.
  */
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { checkGolden } from '../helpers/golden.js';
 import { parse } from 'csv-parse/sync';
 import { renderFormat, FORMATS, contentText } from '../../src/render/index.js';
 import { renderFindingsCsv, renderCoverageCsv, FINDING_COLUMNS, COVERAGE_COLUMNS } from '../../src/render/csv.js';
@@ -22,9 +23,7 @@ import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 const report = fixtureReport();
 const templates = loadTemplates();
 const golden = (name: string, content: string) => {
-  const path = new URL(`../golden/${name}`, import.meta.url);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, content);
-  expect(content).toBe(readFileSync(path, 'utf8'));
+  checkGolden(new URL(`../golden/${name}`, import.meta.url), content);
 };
 
 describe('golden files', () => {
