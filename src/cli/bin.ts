@@ -8,6 +8,7 @@ const code = await run(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   now: () => new Date(),
+  exit: (code) => process.exit(code),
   onSignal: (handler) => {
     const on = (sig: NodeJS.Signals) => handler(sig);
     process.on('SIGINT', on);

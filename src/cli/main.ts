@@ -2,11 +2,12 @@
  * The ami-audit command line: the parser (yargs in strict mode; the commands in src/cli/commands,
  * their flags from the options table, src/cli/options.ts), and the one place that turns outcomes
  * and errors into exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or fatal
- * error, 3 report written but coverage partial, 4 report files could not be written.
+ * error, 3 report written but coverage partial, 4 report files could not be written, 130 stopped
+ * at once by a second interrupt (the process ends without waiting for the work in flight).
  */
 import yargs, { type Argv } from 'yargs';
 import { closest, distance } from 'fastest-levenshtein';
-import { EXIT, UserError } from '../model/errors.js';
+import { EXIT, StopNow, UserError } from '../model/errors.js';
 import { toolVersion } from '../paths.js';
 import { termSafe } from '../render/sanitize.js';
 import { addEnvironmentSecrets, redact } from './redact.js';
@@ -222,6 +223,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     return state.code;
   } catch (e) {
     let err = e as Error;
+    if (err instanceof StopNow) {
+      // the work still in flight is abandoned: the process ends now
+      io.exit?.(EXIT.stopped);
+      return EXIT.stopped;
+    }
     if (err?.name === 'YError') {
       const u = usageError(err.message, args);
       if (u === NO_COMMAND) {

@@ -35,4 +35,17 @@ export const EXIT = {
   partial: 3,
   /** Reports could not be written (ENOSPC, EDQUOT, EFBIG, EIO): none of the run's files were kept. */
   writeFailed: 4,
+  /** A second interrupt (SIGINT/SIGTERM): stopped at once, without a report (128 + SIGINT, as shells report it). */
+  stopped: 130,
 } as const;
+
+/**
+ * A second interrupt: the run stops at once, writing nothing more. A command rejects with it; the
+ * CLI's one place for exit codes (src/cli/main.ts) turns it into EXIT.stopped and ends the process.
+ */
+export class StopNow extends Error {
+  constructor(readonly signal: string) {
+    super(`${signal} received again`);
+    this.name = 'StopNow';
+  }
+}

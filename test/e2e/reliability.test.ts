@@ -1,5 +1,5 @@
 /** Nothing lost, nothing leaked: secrets, signals and hostile strings through the whole CLI. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,30 @@ describe('interruption', () => {
     const names = readdirSync(out);
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
     for (const n of names.filter((x) => x.endsWith('.json'))) expect(() => JSON.parse(readFileSync(join(out, n), 'utf8'))).not.toThrow();
+  }, 30_000);
+
+  test('the second signal\'s exit code is decided by the CLI\'s one place for exit codes, never by process.exit inside a command', async () => {
+    const out = tmp();
+    const exits: number[] = [];
+    const processExit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      const r = await cli(args(out), { io: {
+        onSignal: (handler) => {
+          setImmediate(() => {
+            handler('SIGTERM');
+            handler('SIGINT');
+          });
+          return () => undefined;
+        },
+        exit: (code) => exits.push(code),
+      } });
+      expect(processExit).not.toHaveBeenCalled();
+      expect(r.code).toBe(130);
+      expect(exits).toEqual([130]);
+      expect(r.stderr).toContain('SIGINT received again; stopping now without a report');
+    } finally {
+      processExit.mockRestore();
+    }
   }, 30_000);
 });
 

@@ -12,6 +12,11 @@ export interface CliIO {
   now: () => Date;
   /** Registers interrupt handlers; returns a function that removes them. */
   onSignal?: (handler: (signal: string) => void) => () => void;
+  /**
+   * Ends the process at once with this exit code (the binary: process.exit), for a run that must
+   * stop without waiting for the work still in flight (a second interrupt). Only src/cli/main.ts calls it.
+   */
+  exit?: (code: number) => void;
   /** Called when the emulator command is serving, so tests can stop it. */
   onServe?: (stop: () => Promise<void>) => void;
 }

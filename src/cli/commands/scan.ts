@@ -4,7 +4,7 @@
  * endpoint and the credentials as a preset.
  */
 import { DateTime } from 'luxon';
-import { UserError } from '../../model/errors.js';
+import { StopNow, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
@@ -201,6 +201,11 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
 
   const controller = new AbortController();
   let signals = 0;
+  // a second signal rejects the run at once: src/cli/main.ts decides the exit code and ends the process
+  let stopNow: (e: StopNow) => void = () => undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    stopNow = reject;
+  });
   const off = io.onSignal?.((sig) => {
     signals += 1;
     if (signals === 1) {
@@ -208,14 +213,13 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       controller.abort();
     } else {
       io.stderr.write(`ami-audit: ${sig} received again; stopping now without a report\n`);
-      state.code = 130;
       removePendingTempFiles();
-      process.exit(130);
+      stopNow(new StopNow(sig));
     }
   });
   const progress = progressSink(io.stderr, a.quiet ?? false);
   let last: Parameters<typeof progress.update>[0] | undefined;
-  try {
+  const work = (async (): Promise<void> => {
     const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr);
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
@@ -246,8 +250,13 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
     const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
-    state.code = res.code;
+    if (signals < 2) state.code = res.code;
+  })();
+  try {
+    await Promise.race([work, stopped]);
   } finally {
+    // abandoned after a second signal: whatever it still does ends with the process
+    work.catch(() => undefined);
     progress.stop();
     off?.();
   }
