@@ -5,7 +5,7 @@
  * account x region can never read as covered because nobody wrote its outcome down.
  */
 import type { CoverageEntry, ScopeFailure } from '../model/types.js';
-import { emptyCoverage } from '../report/coverage.js';
+import { error, skipped } from '../report/coverage.js';
 
 export interface LedgerCounts { total: number; settled: number; failed: number }
 
@@ -43,11 +43,11 @@ export class CoverageLedger {
   }
 
   skip(accountId: string, region: string, reason: string, message: string | null = null): void {
-    this.settle({ ...emptyCoverage(accountId, region, 'skipped'), reason, errorMessage: message });
+    this.settle(skipped(accountId, region, reason, message));
   }
 
   fail(accountId: string, region: string, failure: ScopeFailure): void {
-    this.settle(errorEntry(accountId, region, failure));
+    this.settle(error(accountId, region, failure));
   }
 
   counts(): LedgerCounts {
@@ -56,15 +56,11 @@ export class CoverageLedger {
 
   /** Ends the run: every entry still open becomes an error with the given cause. */
   close(cause: ScopeFailure): CoverageEntry[] {
-    for (const { accountId, region } of [...this.pending.values()]) this.settle(errorEntry(accountId, region, cause));
+    for (const { accountId, region } of [...this.pending.values()]) this.settle(error(accountId, region, cause));
     return [...this.settled.values()];
   }
 
   private changed(): void {
     this.onChange?.(this.counts());
   }
-}
-
-export function errorEntry(accountId: string, region: string, failure: ScopeFailure): CoverageEntry {
-  return { ...emptyCoverage(accountId, region, 'error'), errorCode: failure.code, errorMessage: failure.message, failures: [failure] };
 }

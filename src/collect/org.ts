@@ -19,7 +19,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import type { AccountInfo, CoverageEntry } from '../model/types.js';
-import { emptyCoverage } from '../report/coverage.js';
+import { skipped as skippedEntry } from '../report/coverage.js';
 import { UserError } from '../model/errors.js';
 import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
@@ -234,9 +234,6 @@ export async function discoverForRun(client: Omit<ClientOptions, 'maxSockets'>, 
  */
 export function skippedAccountCoverage(skipped: readonly { accountId: string; state: string }[], regions: readonly string[]): CoverageEntry[] {
   const list = regions.length ? regions : ['*'];
-  return skipped.flatMap(({ accountId, state }) => list.map((region) => ({
-    ...emptyCoverage(accountId, region, 'skipped'),
-    reason: state,
-    errorMessage: `AWS Organizations lists account ${accountId} as ${state}: it was not audited (AWS refuses access to accounts that are not ACTIVE).`,
-  })));
+  return skipped.flatMap(({ accountId, state }) => list.map((region) => skippedEntry(accountId, region, state,
+    `AWS Organizations lists account ${accountId} as ${state}: it was not audited (AWS refuses access to accounts that are not ACTIVE).`)));
 }

@@ -11,6 +11,7 @@ import type { CallEvent, CollectOptions, Progress } from './collector.js';
 import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
+import { mergeMissingIds } from '../report/coverage.js';
 
 export interface ParallelOptions extends CollectOptions {
   /** Worker threads (at most one per account); default 1, which runs in this thread. */
@@ -36,11 +37,10 @@ export function deal<T>(items: T[], n: number): T[][] {
 /** Merges the inventories of the shares of one run. */
 export function mergeInventories(parts: Inventory[], startedAt: string, finishedAt: string, requestedIds: string[] | undefined): Inventory {
   const first = parts[0]!;
-  // An id is found when a share found it; unchecked when a share could not list every scope; else not found.
-  const missed = (p: Inventory): Set<string> => new Set([...p.notFoundInstanceIds, ...(p.uncheckedInstanceIds ?? [])]);
-  const missedBy = parts.map(missed);
-  const anyUnchecked = parts.some((p) => (p.uncheckedInstanceIds ?? []).length > 0);
-  const missing = (requestedIds ?? []).filter((id) => missedBy.every((m) => m.has(id))).sort();
+  // A share found an id it does not list as missing (its instances travel apart, scope by scope).
+  const missedBy = parts.map((p) => new Set([...p.notFoundInstanceIds, ...(p.uncheckedInstanceIds ?? [])]));
+  const found = new Set((requestedIds ?? []).filter((id) => missedBy.some((m) => !m.has(id))));
+  const ids = mergeMissingIds(parts, found, parts.flatMap((p) => p.coverage), requestedIds ?? []);
   const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []))];
   return {
     run: {
@@ -54,8 +54,8 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
     instances: parts.flatMap((p) => p.instances),
     // with --references every share has the list (maybe empty); without, none has it
     ...(parts.some((p) => p.references) ? { references: parts.flatMap((p) => p.references ?? []) } : {}),
-    notFoundInstanceIds: anyUnchecked ? [] : missing,
-    ...(requestedIds ? { uncheckedInstanceIds: anyUnchecked ? missing : [] } : {}),
+    notFoundInstanceIds: ids.notFoundInstanceIds,
+    ...(requestedIds ? { uncheckedInstanceIds: ids.uncheckedInstanceIds } : {}),
   };
 }
 

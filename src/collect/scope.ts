@@ -12,7 +12,7 @@ import { sdk } from './clients.js';
 import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord, ScopeFailure } from '../model/types.js';
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
-import { ALLOWED_IMAGES_ACTION, emptyCoverage } from '../report/coverage.js';
+import { ALLOWED_IMAGES_ACTION, error, ok, partial, type ScopeDetails } from '../report/coverage.js';
 import { flat, Interner } from './intern.js';
 import { itemSetOf, parseItemSet } from './wire.js';
 import { paginate, type PaginateResult } from './paginate.js';
@@ -216,7 +216,8 @@ export async function collectScope(req: ScopeRequest): Promise<ScopeResult> {
 }
 
 async function collectWith(run: ScopeRun, req: ScopeRequest): Promise<ScopeResult> {
-  const cov = emptyCoverage(req.accountId, req.region, 'error');
+  // what the scope measured; its status is settled once, at the end
+  const cov: ScopeDetails = {};
   const failures: ScopeFailure[] = [];
   let failed = false; // nothing could be listed
   let uncovered = 0;
@@ -332,20 +333,17 @@ async function collectWith(run: ScopeRun, req: ScopeRequest): Promise<ScopeResul
   }
   // an interruption is said once, however many parts it stopped
   if (a.failure && !failures.some((f) => f.action === a.failure!.action && f.code === a.failure!.code)) failures.push(a.failure);
-  if (failures.length) {
-    cov.status = failed ? 'error' : 'partial';
-    cov.errorCode = failures[0]!.code;
-    cov.errorMessage = failures[0]!.message + failures.slice(1).map((f) => `; also ${f.action}: ${f.code}`).join('');
-    cov.failures = failures;
-  } else cov.status = 'ok';
   cov.uncoveredInstanceCount = uncovered;
   cov.instanceCount = instances.length;
   cov.pageCount = run.pages;
   cov.apiCalls = run.calls;
   cov.retries = run.retries;
+  const coverage = failures.length === 0 ? ok(req.accountId, req.region, cov)
+    : failed ? error(req.accountId, req.region, failures, cov)
+      : partial(req.accountId, req.region, failures, cov);
   const foundIds: string[] = [];
   if (req.instanceIds) for (const i of instances) if (i.InstanceId) foundIds.push(i.InstanceId);
-  return { coverage: cov, instances, foundIds };
+  return { coverage, instances, foundIds };
 }
 
 function byKey(a: { Key?: string }, b: { Key?: string }): number {

@@ -14,12 +14,12 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeStatus, Tag } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeFailure, ScopeStatus, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
-import { addFailure, emptyCoverage, STATUS_RANK } from './coverage.js';
+import { mergeMissingIds, ok, partial, STATUS_RANK } from './coverage.js';
 import { coverageGaps, imagePlan } from './plan.js';
 import { accountDirectory } from './build.js';
 import { reportSchema } from '../schema/report.js';
@@ -575,7 +575,9 @@ export function mergeInputs(
   const dumps = inputs.filter((p): p is Extract<ParsedInput, { kind: 'dump' }> => p.kind === 'dump');
 
   const statuses = new Map<string, Map<string, ScopeStatus>>();
+  const everyEntry: CoverageEntry[] = [];
   const addCoverage = (c: CoverageEntry, file: string, fromReport: boolean): void => {
+    everyEntry.push(c);
     const key = `${c.accountId}|${c.region}`;
     const seen = statuses.get(key) ?? new Map<string, ScopeStatus>();
     statuses.set(key, seen);
@@ -606,34 +608,28 @@ export function mergeInputs(
     r.instances.forEach((i, n) => addInstance(i, `1${r.run.finishedAt}`, `${file}#${n}`));
   }
   for (const d of dumps) {
-    const scopes = new Map<string, CoverageEntry>();
+    const scopes = new Map<string, { accountId: string; region: string }>();
     d.records.forEach((rec, n) => {
       const key = `${rec.accountId}|${rec.region}`;
-      if (!scopes.has(key)) scopes.set(key, emptyCoverage(rec.accountId, rec.region, 'ok'));
+      if (!scopes.has(key)) scopes.set(key, { accountId: rec.accountId, region: rec.region });
       addInstance(rec, '0', `${d.file}#${n}`);
     });
-    // A dump that still carries a NextToken stops before the last page.
-    if (d.hasMore) {
-      for (const c of scopes.values()) {
-        c.status = 'partial';
-        c.errorCode = 'IncompleteDump';
-        c.errorMessage = `${d.file} ends with a NextToken: later pages were not included in the dump.`;
-        c.failures = [{ action: 'DescribeInstanceImageMetadata', code: 'IncompleteDump', message: c.errorMessage }];
-      }
-    }
     // AWS CLI output does not carry the region's Allowed AMIs state. Where an instance's AMI is not
     // allowed, that state decides the finding's severity: the scope cannot read as fully checked.
     const notAllowedIn = new Set<string>();
     for (const rec of d.records) if (rec.ImageMetadata?.ImageAllowed === false) notAllowedIn.add(`${rec.accountId}|${rec.region}`);
-    for (const [key, c] of scopes) {
-      if (!notAllowedIn.has(key)) continue;
-      const failure = {
-        action: 'GetAllowedImagesSettings', code: 'NotInDump',
-        message: `${d.file} is AWS CLI output, which does not carry the region's Allowed AMIs state: its not-allowed findings are rated as if the state were unknown (scan the account, or run aws ec2 get-allowed-images-settings, to know whether they are enforced)`,
-      };
-      addFailure(c, failure);
+    for (const [key, { accountId, region }] of scopes) {
+      const failures: ScopeFailure[] = [];
+      // A dump that still carries a NextToken stops before the last page.
+      if (d.hasMore) failures.push({ action: 'DescribeInstanceImageMetadata', code: 'IncompleteDump', message: `${d.file} ends with a NextToken: later pages were not included in the dump.` });
+      if (notAllowedIn.has(key)) {
+        failures.push({
+          action: 'GetAllowedImagesSettings', code: 'NotInDump',
+          message: `${d.file} is AWS CLI output, which does not carry the region's Allowed AMIs state: its not-allowed findings are rated as if the state were unknown (scan the account, or run aws ec2 get-allowed-images-settings, to know whether they are enforced)`,
+        });
+      }
+      addCoverage(failures.length ? partial(accountId, region, failures, {}, failures[0]!.message) : ok(accountId, region), d.file, false);
     }
-    for (const c of scopes.values()) addCoverage(c, d.file, false);
   }
 
   for (const [key, seen] of statuses) {
@@ -686,8 +682,8 @@ export function mergeInputs(
   if (oldWarnings.length) run.warnings = oldWarnings;
   else delete run.warnings;
 
-  const notFound = [...new Set(reports.flatMap((p) => p.report.notFoundInstanceIds ?? []))].filter((id) => !found.has(id)).sort(cmp);
-  const unchecked = [...new Set(reports.flatMap((p) => p.report.uncheckedInstanceIds ?? []))].filter((id) => !found.has(id)).sort(cmp);
+  const { notFoundInstanceIds: notFound, uncheckedInstanceIds: unchecked } = mergeMissingIds(
+    reports.map(({ report: r }) => ({ notFoundInstanceIds: r.notFoundInstanceIds ?? [], uncheckedInstanceIds: r.uncheckedInstanceIds ?? [] })), found, everyEntry);
 
   // What the saved reports were evaluated with.
   let asOf: string | null = null;

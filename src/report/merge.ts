@@ -13,7 +13,7 @@
 import type { CoverageEntry, ScopeFailure } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
-import { addFailure, emptyCoverage } from './coverage.js';
+import { error, mergeMissingIds, withFailure } from './coverage.js';
 import { mergeInputs, type MergedInputs, type ParsedInput } from './input.js';
 import { isShardWarning, shardAccounts } from './shard.js';
 
@@ -70,22 +70,22 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
     missing.push(k);
     const failure: ScopeFailure = { action: 'Merge', code: 'ShardMissing', message: `The report of shard ${k}/${ref.count} was not among the merged parts: this account was not audited.` };
     for (const accountId of shardAccounts(ref.allAccounts, k, ref.count)) {
-      for (const region of regions) gaps.push({ ...emptyCoverage(accountId, region, 'error'), errorCode: failure.code, errorMessage: failure.message, failures: [failure] });
+      for (const region of regions) gaps.push(error(accountId, region, failure));
     }
   }
   if (missing.length) notes.add(`Shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${ref.count}`).join(', ')} missing: ${missing.length === 1 ? 'its' : 'their'} accounts are coverage gaps (ShardMissing).`);
 
   const duplicated = [...byIndex.entries()].filter(([, list]) => list.length > 1).map(([k]) => k).sort((a, b) => a - b);
-  const coverage = inv.coverage.map((c) => ({ ...c }));
+  let coverage = inv.coverage;
   if (duplicated.length) {
     const dupAccounts = new Map<string, number>();
     for (const k of duplicated) for (const a of shardAccounts(ref.allAccounts, k, ref.count)) dupAccounts.set(a, k);
-    for (const c of coverage) {
+    coverage = coverage.map((c) => {
       const k = dupAccounts.get(c.accountId);
-      if (k === undefined) continue;
+      if (k === undefined) return c;
       const failure: ScopeFailure = { action: 'Merge', code: 'ShardDuplicated', message: `Shard ${k}/${ref.count} came from two different runs: the merge cannot tell which is right (both were kept, the worse status of each scope winning).` };
-      addFailure(c, failure);
-    }
+      return withFailure(c, failure);
+    });
     notes.add(`Shard${duplicated.length === 1 ? '' : 's'} ${duplicated.map((k) => `${k}/${ref.count}`).join(', ')} came from two different runs: ${duplicated.length === 1 ? 'its' : 'their'} scopes are partial (ShardDuplicated).`);
   }
   const allCoverage = [...coverage, ...gaps].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region));
@@ -95,8 +95,10 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
   if (warnings.length) run.warnings = warnings;
   else delete run.warnings;
   const accounts = [...new Set([...run.accounts, ...gaps.map((g) => g.accountId)])].sort(cmp);
-  // an instance id asked for is "not found" only where every shard looked: with one missing, unchecked
-  const ids = missing.length ? { notFoundInstanceIds: [], uncheckedInstanceIds: [...new Set([...inv.notFoundInstanceIds, ...(inv.uncheckedInstanceIds ?? [])])].sort(cmp) } : {};
+  // the one rule for ids asked for, now over the gaps too: a missing or doubled shard leaves them unchecked
+  const found = new Set(inv.instances.flatMap((i) => (i.InstanceId ? [i.InstanceId] : [])));
+  const { notFoundInstanceIds, uncheckedInstanceIds } = mergeMissingIds([inv], found, allCoverage);
+  const ids = { notFoundInstanceIds, ...(uncheckedInstanceIds.length || inv.uncheckedInstanceIds ? { uncheckedInstanceIds } : {}) };
   return {
     inventory: { ...inv, ...ids, run: { ...run, accounts }, coverage: allCoverage },
     stored: { ...merged.stored, notes: [...notes].sort(cmp) },

@@ -12,7 +12,7 @@ import type { Emulator } from '../../src/emulator/server.js';
 import type { CoverageEntry, InstanceRecord, Report } from '../../src/model/types.js';
 import { buildReport } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { contentText, renderFormat } from '../../src/render/index.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { loadTemplates } from '../../src/io/files.js';
@@ -44,8 +44,8 @@ function reportOf(id: string, coverage: CoverageEntry[], instances: InstanceReco
   });
 }
 
-const ok = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r, 'ok'), allowedImagesState: 'disabled' });
-const failed = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...emptyCoverage(a, r, 'ok'), status: 'error', errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
+const ok = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...okScope(a, r), allowedImagesState: 'disabled' });
+const failed = (a: string, r = 'us-east-1'): CoverageEntry => ({ ...okScope(a, r), status: 'error', errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' });
 const dereg = (a: string, n: number, r = 'us-east-1'): InstanceRecord => record({ State: 'deregistered' }, { accountId: a, region: r, OwnerId: a, InstanceId: `i-${a.slice(0, 3)}${String(n).padStart(14, '0')}` });
 
 describe('ami-audit diff reads coverage', () => {

@@ -14,7 +14,7 @@ import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import { generateFleet } from '../../src/emulator/generate.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { FIXED_NOW, inventoryFromFleet } from '../helpers/fixture.js';
 import type { Inventory, InstanceRecord, Report } from '../../src/model/types.js';
 
@@ -40,7 +40,7 @@ function largeReport(instances: number): Report {
   for (const a of fleet.accounts) {
     for (const [region, list] of Object.entries(a.instances ?? {})) {
       regions.add(region);
-      coverage.push({ ...emptyCoverage(a.accountId, region, 'ok'), instanceCount: list.length, pageCount: 1, apiCalls: 2 });
+      coverage.push({ ...okScope(a.accountId, region), instanceCount: list.length, pageCount: 1, apiCalls: 2 });
       for (const i of list) records.push({ accountId: a.accountId, region, ...i });
     }
   }

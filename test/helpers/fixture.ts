@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { demoFleet } from '../../src/emulator/demo.js';
 import { generateFleet } from '../../src/emulator/generate.js';
 import type { AccountInfo, AllowedImagesState, CoverageEntry, ImageCriterion, ImageReference, Inventory, InstanceRecord, Report } from '../../src/model/types.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope, skipped as skippedScope } from '../../src/report/coverage.js';
 import { flaggedImages } from '../../src/collect/references.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
@@ -97,7 +97,7 @@ export function inventoryFromFleet(now = FIXED_NOW): Inventory {
   for (const a of fleet.accounts) {
     for (const r of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
       if (a.assumable === false) {
-        coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: 'AssumeRole refused' });
+        coverage.push({ ...okScope(a.accountId, r), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: 'AssumeRole refused' });
         continue;
       }
       const list = a.instances?.[r] ?? [];
@@ -109,16 +109,16 @@ export function inventoryFromFleet(now = FIXED_NOW): Inventory {
         : { status: 'ok', code: null, message: null, images, apiCalls: refCalls };
       const criteria = a.accountId === '222222222222' ? FIXTURE_CRITERIA[r] : undefined;
       coverage.push({
-        ...emptyCoverage(a.accountId, r, 'ok'), instanceCount: list.length, pageCount: 1, apiCalls: 2 + refCalls, allowedImagesState: a.allowedImages?.[r] ?? 'disabled',
+        ...okScope(a.accountId, r), instanceCount: list.length, pageCount: 1, apiCalls: 2 + refCalls, allowedImagesState: a.allowedImages?.[r] ?? 'disabled',
         ...(criteria ? { allowedImagesCriteria: criteria.criteria.map((c) => ({ ...c })), allowedImagesManagedBy: criteria.managedBy } : {}),
         references,
       });
       for (const i of list) instances.push({ accountId: a.accountId, region: r, ...i });
     }
-    if (a.assumable !== false) coverage.push({ ...emptyCoverage(a.accountId, 'ap-east-1', 'ok'), status: 'error' as const, errorCode: 'AuthFailure', errorMessage: 'AWS was not able to validate the provided access credentials' });
+    if (a.assumable !== false) coverage.push({ ...okScope(a.accountId, 'ap-east-1'), status: 'error' as const, errorCode: 'AuthFailure', errorMessage: 'AWS was not able to validate the provided access credentials' });
   }
   // the suspended account: skipped in every region of the run, its state the reason
-  for (const r of ['ap-east-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1']) coverage.push({ ...emptyCoverage(SUSPENDED_ACCOUNT, r, 'skipped'), reason: 'SUSPENDED' });
+  for (const r of ['ap-east-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1']) coverage.push(skippedScope(SUSPENDED_ACCOUNT, r, 'SUSPENDED'));
   // hostile strings in tags and AMI names
   const target = instances.find((i) => i.ImageMetadata?.ImageId === 'ami-0d1e2f3a4b5c60018')!;
   target.Tags = HOSTILE.map((v, n) => ({ Key: n === 0 ? 'Name' : `k${n}`, Value: v }));
@@ -162,11 +162,11 @@ export function inventoryFromGenerated(now = FIXED_NOW): Inventory {
   for (const a of fleet.accounts) {
     for (const r of GENERATED_REGIONS) {
       if (a.accountId === failing) {
-        coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: `User: ${fleet.caller.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${a.accountId}:role/AmiAuditReadOnly` });
+        coverage.push({ ...okScope(a.accountId, r), status: 'error' as const, errorCode: 'AccessDenied', errorMessage: `User: ${fleet.caller.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${a.accountId}:role/AmiAuditReadOnly` });
         continue;
       }
       const list = a.instances?.[r] ?? [];
-      coverage.push({ ...emptyCoverage(a.accountId, r, 'ok'), instanceCount: list.length, pageCount: Math.max(1, Math.ceil(list.length / 100)), apiCalls: 2 + Math.ceil(list.length / 100), allowedImagesState: allowed[`${a.accountId}|${r}`] ?? 'disabled' });
+      coverage.push({ ...okScope(a.accountId, r), instanceCount: list.length, pageCount: Math.max(1, Math.ceil(list.length / 100)), apiCalls: 2 + Math.ceil(list.length / 100), allowedImagesState: allowed[`${a.accountId}|${r}`] ?? 'disabled' });
       for (const i of list) {
         const k = n++;
         const tags = k % 5 === 0 ? i.Tags : [...(i.Tags ?? []), { Key: 'team', Value: teams[k % 3]! }];

@@ -4,7 +4,7 @@ import { paginate, maxPagesFor, MAX_EMPTY_PAGES_IN_A_ROW } from '../../src/colle
 import { CoverageLedger } from '../../src/collect/ledger.js';
 import { planRegions } from '../../src/collect/plan.js';
 import { accountOfArn } from '../../src/model/ids.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 
 /** A paginator over fixed pages: page i answers items[i] and tokens[i]. */
 function pages(items: number[][], tokens: (string | undefined)[]) {
@@ -71,7 +71,7 @@ describe('coverage ledger', () => {
     const l = new CoverageLedger();
     expect(l.open('111111111111', 'us-east-1')).toBe(true);
     expect(l.open('111111111111', 'eu-west-1')).toBe(true);
-    l.settle({ ...emptyCoverage('111111111111', 'us-east-1', 'ok'), status: 'ok' });
+    l.settle({ ...okScope('111111111111', 'us-east-1'), status: 'ok' });
     const out = l.close({ action: 'Run', code: 'Interrupted', message: 'stopped' });
     expect(out.map((c) => `${c.region}=${c.status}:${c.errorCode}`).sort()).toEqual(['eu-west-1=error:Interrupted', 'us-east-1=ok:null']);
     expect(out.find((c) => c.region === 'eu-west-1')!.failures).toEqual([{ action: 'Run', code: 'Interrupted', message: 'stopped' }]);

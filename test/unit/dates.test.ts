@@ -6,7 +6,7 @@ import { evaluate, DEFAULT_SETTINGS, waiverExpiry } from '../../src/rules/engine
 import { parseDate } from '../../src/rules/dates.js';
 import { parseAsOf } from '../../src/cli/pipeline.js';
 import { htmlView } from '../../src/render/html.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { fixtureReport } from '../helpers/fixture.js';
 import { record } from '../helpers/records.js';
 
@@ -49,7 +49,7 @@ describe('parseInstant', () => {
 
 describe('the rules read dates strictly', () => {
   const run = (image: Parameters<typeof record>[0]) =>
-    evaluate([record(image)], [{ ...emptyCoverage('123412341234', 'us-east-1', 'ok'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF).findings;
+    evaluate([record(image)], [{ ...okScope('123412341234', 'us-east-1'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF).findings;
   test.each(['12:00', '2026', '2026-W01', '2026-11-26T12:00:00'])('DeprecationTime %j is not a date: unverifiable-ami quotes it', (raw) => {
     const f = run({ DeprecationTime: raw });
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami']);

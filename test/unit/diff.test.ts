@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import type { CoverageEntry, InstanceRecord, Inventory, Report, ScopeStatus, WaiverSpec } from '../../src/model/types.js';
 import { buildReport, diffReports } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderFindingsCsv } from '../../src/render/csv.js';
@@ -26,7 +26,7 @@ const A = '111111111111', B = '222222222222', C = '333333333333', D = '444444444
 const R = 'us-east-1';
 
 function cov(accountId: string, region: string, status: ScopeStatus, allowed: CoverageEntry['allowedImagesState'] = 'disabled'): CoverageEntry {
-  const c = { ...emptyCoverage(accountId, region, 'ok'), status, allowedImagesState: allowed };
+  const c = { ...okScope(accountId, region), status, allowedImagesState: allowed };
   if (status === 'error') return { ...c, errorCode: 'UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.' };
   if (status === 'partial') return { ...c, errorCode: 'ZoneUnavailable', errorMessage: 'us-east-1c could not be described', disruptedZones: ['us-east-1c'] };
   return c;

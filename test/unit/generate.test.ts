@@ -8,7 +8,7 @@ import { RULES } from '../../src/rules/registry.js';
 import { evaluate, DEFAULT_SETTINGS } from '../../src/rules/engine.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { DateTime } from 'luxon';
 
 describe('fleet generator', () => {
@@ -116,7 +116,7 @@ describe('demo fleet', () => {
     expect(f.regions.filter((r) => !r.optIn).length).toBeGreaterThanOrEqual(3);
     expect(f.regions.some((r) => r.optIn && !f.accounts.some((a) => a.optedInRegions?.includes(r.name)))).toBe(true);
     const instances = f.accounts.filter((a) => a.assumable !== false).flatMap((a) => Object.entries(a.instances ?? {}).flatMap(([region, l]) => l.map((i) => ({ accountId: a.accountId, region, ...i }))));
-    const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...emptyCoverage(a.accountId, r, 'ok'), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
+    const coverage = f.accounts.flatMap((a) => Object.keys(a.instances ?? {}).map((r) => ({ ...okScope(a.accountId, r), allowedImagesState: a.allowedImages?.[r] ?? ('disabled' as const) })));
     const asOf = DateTime.fromISO(now, { zone: 'utc' });
     // what --references finds in the demo: the launch template an Auto Scaling group launches the deprecated AMI from
     const prod = f.accounts.find((a) => a.launchTemplates?.[DEMO_REFERENCES.region])!;

@@ -9,6 +9,7 @@ import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import type { Inventory, Report } from '../../src/model/types.js';
 import { UserError } from '../../src/model/errors.js';
+import { partial } from '../../src/report/coverage.js';
 import { FIXED_NOW, inventoryFromFleet } from '../helpers/fixture.js';
 
 const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
@@ -17,7 +18,7 @@ const tool = { name: 'ami-audit', version: '0.0.0-test' };
 const SCOPE = { regions: ['us-east-1'], filters: [] };
 
 /** The fixture's run cut into N shard runs, each a saved report read back from its JSON. */
-function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE): ParsedInput[] {
+function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tweak?: (inv: Inventory, k: number) => void): ParsedInput[] {
   const whole = inventoryFromFleet();
   const all = whole.run.accounts;
   return Array.from({ length: n }, (_, i) => {
@@ -30,6 +31,7 @@ function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE): P
       ...(whole.references ? { references: whole.references.filter((r) => mine.has(r.accountId)) } : {}),
       notFoundInstanceIds: [],
     };
+    tweak?.(inv, i + 1);
     const report = buildReport({ inventory: inv, settings, asOf: at, tool });
     return parseInputDoc(`shard-${i + 1}.json`, JSON.parse(JSON.stringify(report)), { instances: true, findings: false });
   });
@@ -128,6 +130,31 @@ describe('merge', () => {
     const m = mergeShards([parts[0]!, parts[2]!], 'T').inventory;
     expect(m.notFoundInstanceIds).toEqual([]);
     expect(m.uncheckedInstanceIds).toEqual(['i-0123456789abcdef0']);
+  });
+
+  test('an id a partial shard could not check stays unchecked when another shard is complete (never "not found")', () => {
+    const X = 'i-0123456789abcdef0';
+    const loop = { action: 'DescribeInstanceImageMetadata', code: 'PaginationLoop', message: 'The token repeated.' };
+    // both shards were asked for X; shard 1 could not list one of its scopes, shard 2 listed all of its own
+    const parts = shards(2, asOf, { ...SCOPE, instanceIds: [X] }, (inv, k) => {
+      if (k === 1) {
+        inv.coverage[0] = partial(inv.coverage[0]!.accountId, inv.coverage[0]!.region, [loop], { instanceCount: inv.coverage[0]!.instanceCount });
+        inv.uncheckedInstanceIds = [X];
+      } else {
+        inv.notFoundInstanceIds = [X];
+        inv.uncheckedInstanceIds = [];
+      }
+    });
+    const m = mergeShards(parts, 'T').inventory;
+    expect({ notFound: m.notFoundInstanceIds, unchecked: m.uncheckedInstanceIds }).toEqual({ notFound: [], unchecked: [X] });
+    // the same two runs as plain reports given to report --input: the same rule
+    const plain = parts.map((p) => {
+      const r = p as Extract<ParsedInput, { kind: 'report' }>;
+      const { shard: _s, ...run } = r.report.run;
+      return { ...r, report: { ...r.report, run } };
+    });
+    const i = mergeInputs(plain, 'T').inventory;
+    expect({ notFound: i.notFoundInstanceIds, unchecked: i.uncheckedInstanceIds }).toEqual({ notFound: [], unchecked: [X] });
   });
 
   test('report --input refuses several shard reports: only merge knows a missing shard', () => {

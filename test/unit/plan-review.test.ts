@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { CoverageEntry } from '../../src/model/types.js';
 import { coverageGaps } from '../../src/report/plan.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { error as errorScope } from '../../src/report/coverage.js';
 import { renderHtml } from '../../src/render/html.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTextSummary } from '../../src/render/text.js';
@@ -10,9 +10,7 @@ import { csvCell } from '../../src/render/sanitize.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { fixtureReport, generatedReport } from '../helpers/fixture.js';
 
-const failed = (accountId: string, region: string, code: string, action: string, message: string): CoverageEntry => ({
-  ...emptyCoverage(accountId, region, 'error'), errorCode: code, errorMessage: message, failures: [{ action, code, message }],
-});
+const failed = (accountId: string, region: string, code: string, action: string, message: string): CoverageEntry => errorScope(accountId, region, { action, code, message });
 
 describe('coverage gaps: the worst never hides behind a cut list', () => {
   test('an account that could not be reached at all comes first, then the gaps covering the most regions', () => {

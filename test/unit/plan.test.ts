@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, Finding, InstanceRecord, Inventory, Report } from '../../src/model/types.js';
 import { buildReport } from '../../src/report/build.js';
 import { coverageGaps, imagePlan, ownerRollup } from '../../src/report/plan.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope, error as errorScope, skipped as skippedScope } from '../../src/report/coverage.js';
 import { DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
 import { readReportDoc, parseInputDoc, mergeInputs } from '../../src/report/input.js';
 import { checkConfig, parseTagColumns, settingsFrom } from '../../src/config/config.js';
@@ -37,7 +37,7 @@ function onAmi(imageId: string, state: string, extra: Partial<InstanceRecord> = 
 }
 
 function inventory(instances: InstanceRecord[], coverage?: CoverageEntry[]): Inventory {
-  const scopes = coverage ?? [...new Set(instances.map((i) => `${i.accountId}|${i.region}`))].map((k) => ({ ...emptyCoverage(k.split('|')[0]!, k.split('|')[1]!, 'ok'), allowedImagesState: 'disabled' as const }));
+  const scopes = coverage ?? [...new Set(instances.map((i) => `${i.accountId}|${i.region}`))].map((k) => ({ ...okScope(k.split('|')[0]!, k.split('|')[1]!), allowedImagesState: 'disabled' as const }));
   return {
     run: { id: 'run-plan', startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:00:01Z', caller: { accountId: A, arn: null }, accounts: [A, B], regions: ['us-east-1'], options: {}, interrupted: false, source: 'scan' },
     coverage: scopes, instances, notFoundInstanceIds: [],
@@ -186,8 +186,8 @@ describe('tag columns and owners', () => {
 
 describe('coverage gaps', () => {
   const err = (accountId: string, region: string, action: string, code: string, message = `${code} message`): CoverageEntry =>
-    ({ ...emptyCoverage(accountId, region, 'error'), errorCode: code, errorMessage: message, failures: [{ action, code, message }] });
-  const skipped = (accountId: string, region: string, reason: string): CoverageEntry => ({ ...emptyCoverage(accountId, region, 'skipped'), reason });
+    errorScope(accountId, region, { action, code, message });
+  const skipped = (accountId: string, region: string, reason: string): CoverageEntry => skippedScope(accountId, region, reason);
 
   test('an account whose role cannot be assumed in 4 regions is one gap with 4 regions and the deploy hint', () => {
     const gaps = coverageGaps(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'sa-east-1'].map((r) => err(B, r, 'AssumeRole', 'AccessDenied', 'not authorized to perform: sts:AssumeRole')));
@@ -200,7 +200,7 @@ describe('coverage gaps', () => {
   test('each cause has its hint; ok scopes are no gap', () => {
     const partial = (region: string, action: string, code: string): CoverageEntry => ({ ...err(A, region, action, code), status: 'partial' });
     const gaps = coverageGaps([
-      { ...emptyCoverage(A, 'us-east-1', 'ok') },
+      { ...okScope(A, 'us-east-1') },
       err(A, 'ap-east-1', 'DescribeInstanceImageMetadata', 'AuthFailure'),
       err(A, 'eu-west-1', 'DescribeInstanceImageMetadata', 'AuthFailure'),
       err(A, 'eu-west-2', 'DescribeInstanceImageMetadata', 'UnauthorizedOperation'),
@@ -242,12 +242,13 @@ describe('coverage gaps', () => {
   });
 
   test('a report written before failures existed still gets the deploy hint for AssumeRole', () => {
-    const old = ['us-east-1', 'eu-west-1'].map((r) => ({ ...emptyCoverage(B, r, 'error'), errorCode: 'AccessDenied', errorMessage: 'AssumeRole arn:aws:iam::222222222222:role/X: denied', failures: [] }));
+    // (as it reads back: an error entry with its code and no failures)
+    const old = ['us-east-1', 'eu-west-1'].map((r) => ({ ...errorScope(B, r, { action: 'AssumeRole', code: 'AccessDenied', message: 'AssumeRole arn:aws:iam::222222222222:role/X: denied' }), failures: [] }));
     expect(coverageGaps(old)).toEqual([expect.objectContaining({ regions: ['eu-west-1', 'us-east-1'], action: null, hint: expect.stringMatching(/^the role is missing/) })]);
   });
 
   test('buildReport fills coverageGaps', () => {
-    const cov = [{ ...emptyCoverage(A, 'us-east-1', 'ok') }, ...['us-east-1', 'eu-west-1'].map((r) => err(B, r, 'AssumeRole', 'AccessDenied'))];
+    const cov = [{ ...okScope(A, 'us-east-1') }, ...['us-east-1', 'eu-west-1'].map((r) => err(B, r, 'AssumeRole', 'AccessDenied'))];
     const r = build([onAmi('ami-0000000000000000a', 'running')], {}, cov);
     expect(r.coverageGaps.map((g) => [g.accountId, g.regions])).toEqual([[B, ['eu-west-1', 'us-east-1']]]);
   });

@@ -8,13 +8,13 @@ import { inventoryFromInputs } from '../../src/report/input.js';
 import { buildReport } from '../../src/report/build.js';
 import { RULES, RULE_IDS } from '../../src/rules/registry.js';
 import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../../src/model/types.js';
-import { emptyCoverage } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/report/coverage.js';
 import { record } from '../helpers/records.js';
 
 const AS_OF = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });
 
 function run(rec: InstanceRecord, opts: { settings?: Partial<EvalSettings>; allowed?: AllowedImagesState; asOf?: DateTime } = {}) {
-  const cov: CoverageEntry[] = [{ ...emptyCoverage(rec.accountId, rec.region, 'ok'), allowedImagesState: opts.allowed ?? 'disabled' }];
+  const cov: CoverageEntry[] = [{ ...okScope(rec.accountId, rec.region), allowedImagesState: opts.allowed ?? 'disabled' }];
   return evaluate([rec], cov, { ...DEFAULT_SETTINGS, ...opts.settings }, opts.asOf ?? AS_OF).findings;
 }
 const ids = (rec: InstanceRecord, o?: Parameters<typeof run>[1]) => run(rec, o).map((f) => f.ruleId).sort();
