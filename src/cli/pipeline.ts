@@ -3,7 +3,9 @@
  */
 import { DateTime } from 'luxon';
 import type { Inventory, Report, Severity } from '../model/types.js';
-import { EXIT } from '../model/errors.js';
+import { EXIT, UserError } from '../model/errors.js';
+import { sealShard, SHARD_KEY_VARIABLE } from '../report/shard.js';
+import { addSecret } from './redact.js';
 import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
@@ -20,6 +22,17 @@ export interface OutputOptions {
   stamp: string;
   /** Lines the summary adds under "note" (how a re-evaluation was made); they are in run.warnings too. */
   notes?: string[];
+  /** A shard's report is sealed (its content digest), and signed with this key when there is one. */
+  shardKey?: string;
+}
+
+/** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
+export function shardKeyFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env[SHARD_KEY_VARIABLE];
+  if (key === undefined) return undefined;
+  if (key.trim() === '') throw new UserError(`${SHARD_KEY_VARIABLE} is set but empty: set it to the key every shard and merge share, or unset it`);
+  addSecret(key);
+  return key;
 }
 
 // The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
@@ -62,7 +75,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     options: { ...inventory.run.options, trustedAccounts: [...settings.trustedAccounts], trustedOwnerAliases: [...settings.trustedOwnerAliases], includeTerminated: settings.includeTerminated },
   };
   if (notes.length) run.warnings = [...(inventory.run.warnings ?? []), ...notes];
-  const report = buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline });
+  const report = sealShard(buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline }), out.shardKey);
   const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
     for (const format of out.formats) yield* renderFormat(format, report, ctx);

@@ -26,7 +26,8 @@ export function addSecret(value: string | undefined | null, minLength = 4): void
 
 /** Registers the credentials the environment holds. */
 export function addEnvironmentSecrets(env: NodeJS.ProcessEnv): void {
-  for (const k of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ACCESS_KEY_ID']) addSecret(env[k]);
+  // AMI_AUDIT_SHARD_KEY: the HMAC key of shard reports (src/report/shard.ts)
+  for (const k of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_ACCESS_KEY_ID', 'AMI_AUDIT_SHARD_KEY']) addSecret(env[k]);
   // a proxy's password (the user part is kept: it helps to tell proxies apart)
   for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) addProxySecret(env[k]);
 }

@@ -189,6 +189,10 @@ export interface ShardInfo {
   allAccounts: string[];
   /** sha256 of the inputs that defined the slices (all accounts, N, regions, filters, role, discovery): equal in every part of one run. */
   fingerprint: string;
+  /** sha256 of the report's content (everything but this seal): merge refuses a part that does not match. */
+  digest?: string;
+  /** HMAC-SHA256 of the digest with AMI_AUDIT_SHARD_KEY, when the shard was given the key. */
+  signature?: string;
 }
 
 export interface Inventory {

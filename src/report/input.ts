@@ -21,6 +21,7 @@ import { canonicalJson, cmp } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 import { mergeMissingIds, ok, partial, STATUS_RANK } from './coverage.js';
 import { coverageGaps, imagePlan } from './plan.js';
+import { ContentDigest, REPORT_KEYS, STREAMED } from './digest.js';
 import { accountDirectory } from './build.js';
 import { reportSchema } from '../schema/report.js';
 import { reportValidator } from '../schema/validate.js';
@@ -248,7 +249,6 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 let elementAjv: Ajv | null = null;
 const elementValidators = new Map<string, ValidateFunction>();
 
-const STREAMED = ['coverage', 'instances', 'findings'] as const;
 type Streamed = (typeof STREAMED)[number];
 
 function elementValidator(key: Streamed): ValidateFunction {
@@ -293,13 +293,13 @@ export interface KeepOptions {
   instances: boolean;
   /** The saved findings (a diff needs them; re-evaluation makes its own). */
   findings: boolean;
+  /** Compute the digest of the report's content as it is read (merge checks a shard part's against the one it records). */
+  digest?: boolean;
 }
 
 export type ParsedInput =
-  | { file: string; kind: 'report'; report: Report }
+  | { file: string; kind: 'report'; report: Report; digest?: string }
   | { file: string; kind: 'dump'; records: InstanceRecord[]; hasMore: boolean };
-
-const REPORT_KEYS = new Set(Object.keys(reportSchema.properties));
 
 /**
  * Reads one input file, element by element: a saved report or AWS CLI output. Validates each
@@ -315,7 +315,11 @@ export class InputFileReader implements DocumentHandler {
   private readonly dump = new Map<string, InstanceRecord>();
   private readonly dumpScopes = new Set<string>();
 
-  constructor(readonly file: string, private readonly keep: KeepOptions = { instances: true, findings: true }) {}
+  private readonly digest: ContentDigest | null;
+
+  constructor(readonly file: string, private readonly keep: KeepOptions = { instances: true, findings: true }) {
+    this.digest = keep.digest ? new ContentDigest() : null;
+  }
 
   route(key: string): MemberRoute {
     if ((STREAMED as readonly string[]).includes(key) || key === 'InstanceImageMetadata') return 'elements';
@@ -325,9 +329,11 @@ export class InputFileReader implements DocumentHandler {
 
   arrayStart(key: string): void {
     this.arrays.add(key);
+    this.digest?.arrayStart(key);
   }
 
   member(key: string, value: unknown): void {
+    this.digest?.member(key, value);
     this.head.set(key, value);
     if (key === 'schemaVersion') this.checkVersion(value);
   }
@@ -342,6 +348,7 @@ export class InputFileReader implements DocumentHandler {
   element(key: string, index: number, value: unknown): void {
     const at = `${key}[${index}]`;
     if (key === 'InstanceImageMetadata') return this.dumpItem(index, value);
+    this.digest?.element(key, value);
     const k = key as Streamed;
     const validate = elementValidator(k);
     if (!validate(value)) {
@@ -421,7 +428,8 @@ export class InputFileReader implements DocumentHandler {
           throw new UserError(`${file}: ${at}: account ${scope.replace('|', ', region ')} has no coverage entry; this is not a complete ami-audit report`);
         }
       }
-      return { file, kind: 'report', report: upgradeReport(skeleton, this.coverage, this.instances, this.findings) };
+      const report = upgradeReport(skeleton, this.coverage, this.instances, this.findings);
+      return this.digest ? { file, kind: 'report', report, digest: this.digest.digest() } : { file, kind: 'report', report };
     }
     if (this.arrays.has('InstanceImageMetadata')) {
       const next = this.head.get('NextToken');

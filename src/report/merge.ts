@@ -2,6 +2,8 @@
  * `ami-audit merge`: the shard reports of one sharded run (`scan --shard K/N`) into one inventory,
  * evaluated and rendered as a single run over the same estate would be. Pure.
  *
+ * - Each part must be intact (its content matches the digest it records; with AMI_AUDIT_SHARD_KEY,
+ *   signed with that key) and agree with itself (partProblem); else a usage error naming it.
  * - Parts must be shards of one run: the same fingerprint and shard count (else a usage error).
  * - They must have been evaluated at one as-of, unless the merge re-evaluates them at one
  *   (`--as-of`): findings of different times do not add up to one report.
@@ -10,12 +12,12 @@
  * - A shard given twice by the same run is read once; by two different runs it is a gap too
  *   (`ShardDuplicated`: its scopes are `partial`, both parts' data kept, the worse status winning).
  */
-import type { CoverageEntry, ScopeFailure } from '../model/types.js';
+import type { CoverageEntry, Report, ScopeFailure } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
-import { error, mergeMissingIds, withFailure } from './coverage.js';
+import { entryProblem, error, mergeMissingIds, withFailure } from './coverage.js';
 import { mergeInputs, type MergedInputs, type ParsedInput } from './input.js';
-import { isShardWarning, shardAccounts } from './shard.js';
+import { isShardWarning, MAX_SHARDS, sealProblem, shardAccounts } from './shard.js';
 
 type ReportPart = Extract<ParsedInput, { kind: 'report' }>;
 
@@ -23,6 +25,45 @@ export interface MergeShardsOptions {
   /** The merge re-evaluates at this as-of: parts evaluated at different times may be merged. */
   asOfGiven?: boolean;
   storedSettings?: boolean;
+  /** AMI_AUDIT_SHARD_KEY: every part must be signed with it. */
+  shardKey?: string;
+}
+
+/**
+ * What makes a part contradict itself, or null: its shard numbers, each scope's status against its
+ * error fields, the run's status and summary against its scopes, and its accounts against its
+ * shard's slice of the run's accounts. A part edited by hand must not merge into a clean report.
+ */
+export function partProblem(r: Report): string | null {
+  const s = r.run.shard!;
+  if (s.index > s.count || s.count > MAX_SHARDS) return `it calls itself shard ${s.index} of ${s.count}`;
+  const all = [...new Set(s.allAccounts)].sort(cmp);
+  if (all.length !== s.allAccounts.length || all.some((a, i) => a !== s.allAccounts[i])) return 'its list of the run\'s accounts (run.shard.allAccounts) is not sorted and unique';
+  if (s.accountsTotal !== all.length) return `it counts ${s.accountsTotal} accounts in the run but lists ${all.length}`;
+  const mine = new Set(shardAccounts(all, s.index, s.count));
+  const seen = new Set<string>();
+  const scopes = { total: 0, ok: 0, partial: 0, error: 0, skipped: 0 };
+  for (const c of r.coverage) {
+    const where = `coverage of ${c.accountId} ${c.region}`;
+    const problem = entryProblem(c);
+    if (problem) return `${where}: ${problem}`;
+    if (!mine.has(c.accountId)) return `${where}: account ${c.accountId} is not in shard ${s.index}/${s.count}'s slice of the run's accounts`;
+    const key = `${c.accountId}|${c.region}`;
+    if (seen.has(key)) return `${where}: two entries for one scope`;
+    seen.add(key);
+    scopes.total += 1;
+    scopes[c.status] += 1;
+  }
+  const stray = [...r.run.accounts, ...r.instances.map((i) => i.accountId), ...(r.accounts ?? []).map((a) => a.accountId)].find((a) => !mine.has(a));
+  if (stray !== undefined) return `account ${stray} is not in shard ${s.index}/${s.count}'s slice of the run's accounts`;
+  const said = r.summary?.scopes;
+  if (!said || (Object.keys(scopes) as (keyof typeof scopes)[]).some((k) => said[k] !== scopes[k])) {
+    return `its summary counts scopes ${JSON.stringify(said ?? null)}, its coverage holds ${JSON.stringify(scopes)}`;
+  }
+  if (r.summary.instancesScanned !== r.instances.length) return `its summary counts ${r.summary.instancesScanned} instances, it holds ${r.instances.length}`;
+  const partial = scopes.error + scopes.partial > 0 || r.run.interrupted;
+  if (r.run.status !== (partial ? 'partial' : 'complete')) return `its run status is ${r.run.status}, its scopes make it ${partial ? 'partial' : 'complete'}`;
+  return null;
 }
 
 export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeShardsOptions = {}): MergedInputs {
@@ -31,6 +72,10 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
   for (const p of inputs) {
     if (p.kind !== 'report') throw new UserError(`merge: ${p.file} is AWS CLI output, not a shard report; merge takes the JSON reports of scan --shard K/N (use report --input for AWS CLI output)`);
     if (!p.report.run.shard) throw new UserError(`merge: ${p.file} is not the report of a shard (its run has no shard); merge takes the JSON reports of scan --shard K/N (use report --input to combine other reports)`);
+    const seal = p.digest === undefined ? 'its content digest was not computed' : sealProblem(p.report.run.shard, p.digest, o.shardKey);
+    if (seal) throw new UserError(`merge: ${p.file} (shard ${p.report.run.shard.index}/${p.report.run.shard.count}) refused: ${seal}`);
+    const problem = partProblem(p.report);
+    if (problem) throw new UserError(`merge: ${p.file} (shard ${p.report.run.shard.index}/${p.report.run.shard.count}) contradicts itself: ${problem}; merge refuses it: run that shard again`);
     parts.push(p);
   }
   const first = parts[0]!;

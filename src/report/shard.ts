@@ -4,10 +4,11 @@
  * sharded run from parts of different runs. Pure: the same inputs give the same slices and the
  * same fingerprint on every machine.
  */
-import { createHash } from 'node:crypto';
-import type { ShardInfo } from '../model/types.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Report, ShardInfo } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
+import { reportDigest } from './digest.js';
 
 export const MAX_SHARDS = 1000;
 
@@ -58,4 +59,42 @@ export function isShardWarning(w: string): boolean {
 export function shardInfo(allAccounts: readonly string[], index: number, count: number, scope: Record<string, unknown>): ShardInfo {
   const all = sortedAccounts(allAccounts);
   return { index, count, accountsTotal: all.length, allAccounts: all, fingerprint: fingerprint(all, count, scope) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seal of a shard's report: the digest of its content, and with a key its HMAC.
+
+/** The environment variable that holds the HMAC key every shard and merge are given (never printed). */
+export const SHARD_KEY_VARIABLE = 'AMI_AUDIT_SHARD_KEY';
+
+const signatureOf = (digest: string, key: string): string => `hmac-sha256:${createHmac('sha256', key).update(digest).digest('hex')}`;
+
+/**
+ * A shard's report with its seal in run.shard: `digest`, the sha256 of its content as a reader
+ * computes it (src/report/input.ts ContentDigest), and with a key `signature`, the HMAC-SHA256 of
+ * that digest. Any edit of the content (a finding or an instance deleted, a status rewritten)
+ * changes the digest; only a holder of the key can sign a new one.
+ */
+export function sealShard(report: Report, key?: string): Report {
+  const shard = report.run.shard;
+  if (!shard) return report;
+  const { digest: _d, signature: _s, ...bare } = shard;
+  const unsealed: Report = { ...report, run: { ...report.run, shard: bare } };
+  const digest = reportDigest(unsealed);
+  return { ...report, run: { ...report.run, shard: { ...bare, digest, ...(key ? { signature: signatureOf(digest, key) } : {}) } } };
+}
+
+/**
+ * What is wrong with a part's seal, or null. `computed` is the digest of the content as read; with
+ * a key, the part must carry a signature of that digest made with it.
+ */
+export function sealProblem(shard: ShardInfo, computed: string, key: string | undefined): string | null {
+  if (typeof shard.digest !== 'string') return 'it records no digest of its content (written by an older ami-audit, or edited): run that shard again';
+  if (shard.digest !== computed) return 'its content does not match the digest it records: it was changed after it was written (a finding, an instance or a scope edited or deleted); run that shard again';
+  if (key === undefined) return null;
+  if (typeof shard.signature !== 'string') return `it is not signed, and ${SHARD_KEY_VARIABLE} is set: give every shard the same key`;
+  const expected = Buffer.from(signatureOf(computed, key));
+  const given = Buffer.from(shard.signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return `its signature does not match: it was signed with another key, or its content or digest was changed; give every shard and merge the same ${SHARD_KEY_VARIABLE}`;
+  return null;
 }

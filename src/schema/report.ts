@@ -169,6 +169,8 @@ export const reportSchema = {
             accountsTotal: { ...int, description: 'Accounts of the whole sharded run.' },
             allAccounts: { ...strs, description: 'Those accounts, sorted: the merge names the accounts of a missing shard from them.' },
             fingerprint: { ...str, description: 'sha256 of the inputs that defined the slices; equal in every part of one run.' },
+            digest: { ...str, description: 'sha256 of the report\'s content (everything but digest and signature), as a reader computes it: merge refuses a part whose content does not match. Absent in reports written before it existed.' },
+            signature: { ...str, description: 'HMAC-SHA256 of the digest with the key AMI_AUDIT_SHARD_KEY, when the shard was given one: merge, given the key, refuses a part without it or with another.' },
           },
         },
       },

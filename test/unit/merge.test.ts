@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { mergeShards } from '../../src/report/merge.js';
-import { parseShard, shardAccounts, shardInfo } from '../../src/report/shard.js';
+import { parseShard, sealShard, shardAccounts, shardInfo } from '../../src/report/shard.js';
 import { buildReport } from '../../src/report/build.js';
 import { mergeInputs, parseInputDoc, type ParsedInput } from '../../src/report/input.js';
 import { settingsFrom } from '../../src/config/config.js';
@@ -17,8 +17,8 @@ const settings = settingsFrom(demoConfig(asOf));
 const tool = { name: 'ami-audit', version: '0.0.0-test' };
 const SCOPE = { regions: ['us-east-1'], filters: [] };
 
-/** The fixture's run cut into N shard runs, each a saved report read back from its JSON. */
-function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tweak?: (inv: Inventory, k: number) => void): ParsedInput[] {
+/** The fixture's run cut into N shard runs: each shard's sealed report as its JSON holds it. */
+function shardDocs(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tweak?: (inv: Inventory, k: number) => void, key?: string): Report[] {
   const whole = inventoryFromFleet();
   const all = whole.run.accounts;
   return Array.from({ length: n }, (_, i) => {
@@ -32,9 +32,17 @@ function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tw
       notFoundInstanceIds: [],
     };
     tweak?.(inv, i + 1);
-    const report = buildReport({ inventory: inv, settings, asOf: at, tool });
-    return parseInputDoc(`shard-${i + 1}.json`, JSON.parse(JSON.stringify(report)), { instances: true, findings: false });
+    const report = sealShard(buildReport({ inventory: inv, settings, asOf: at, tool }), key);
+    return JSON.parse(JSON.stringify(report)) as Report;
   });
+}
+
+/** A shard's report read back as merge reads it (its content digest computed on the way). */
+const read = (doc: Report, k: number): ParsedInput => parseInputDoc(`shard-${k}.json`, doc, { instances: true, findings: false, digest: true });
+
+/** The fixture's run cut into N shard runs, each a saved report read back from its JSON. */
+function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tweak?: (inv: Inventory, k: number) => void, key?: string): ParsedInput[] {
+  return shardDocs(n, at, scope, tweak, key).map((doc, i) => read(doc, i + 1));
 }
 
 function merged(parts: ParsedInput[], o: { asOfGiven?: boolean } = {}): Report {
@@ -164,5 +172,100 @@ describe('merge', () => {
   test('a report that is not a shard is refused with what to use instead', () => {
     const plain = parseInputDoc('plain.json', JSON.parse(JSON.stringify(single)), { instances: true, findings: false });
     expect(() => mergeShards([plain], 'T')).toThrow(/plain.json is not the report of a shard .*use report --input/);
+  });
+});
+
+describe('merge trusts no part blindly', () => {
+  const KEY = 'k3y-shared-by-every-shard-and-merge';
+  const refusal = (parts: ParsedInput[], key?: string): string => {
+    try {
+      mergeShards(parts, 'T', { shardKey: key });
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+
+  test('a part from which a finding and its instance were deleted by hand is refused, naming it', () => {
+    const docs = shardDocs(2);
+    const f = docs[1]!.findings[0]!;
+    docs[1]!.findings = docs[1]!.findings.filter((x) => x.instanceId !== f.instanceId);
+    docs[1]!.instances = docs[1]!.instances.filter((x) => x.InstanceId !== f.instanceId);
+    expect(refusal([read(docs[0]!, 1), read(docs[1]!, 2)])).toMatch(/^merge: shard-2\.json \(shard 2\/2\) refused: its content does not match the digest it records/);
+    // any byte of meaning: a finding's severity
+    const again = shardDocs(2);
+    again[0]!.findings[0]!.severity = again[0]!.findings[0]!.severity === 'low' ? 'high' : 'low';
+    expect(refusal([read(again[0]!, 1), read(again[1]!, 2)])).toMatch(/shard-1\.json .*does not match the digest/);
+  });
+
+  test('a part without a digest is refused; the layout of the file does not matter, only its content', () => {
+    const docs = shardDocs(2);
+    const { digest: _d, ...bare } = docs[0]!.run.shard!;
+    docs[0]!.run.shard = bare;
+    expect(refusal([read(docs[0]!, 1), read(docs[1]!, 2)])).toMatch(/shard-1\.json .*records no digest/);
+    // keys in another order, the same content: accepted
+    const fresh = shardDocs(2);
+    const reordered = Object.fromEntries(Object.entries(fresh[0]!).reverse()) as unknown as Report;
+    reordered.run = Object.fromEntries(Object.entries(fresh[0]!.run).reverse()) as unknown as Report['run'];
+    expect(refusal([read(reordered, 1), read(fresh[1]!, 2)])).toBe('accepted');
+  });
+
+  test('AMI_AUDIT_SHARD_KEY: parts signed with it merge; unsigned, re-sealed or signed with another key are refused', () => {
+    const signed = shardDocs(2, asOf, SCOPE, undefined, KEY);
+    expect(signed[0]!.run.shard!.signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(JSON.stringify(signed)).not.toContain(KEY);
+    expect(refusal(signed.map(read), KEY)).toBe('accepted');
+    expect(refusal(shards(2), KEY)).toMatch(/shard-1\.json .*not signed, and AMI_AUDIT_SHARD_KEY is set/);
+    expect(refusal(shardDocs(2, asOf, SCOPE, undefined, 'another-key-entirely').map(read), KEY)).toMatch(/signature does not match/);
+    // someone who can rewrite the file recomputes the digest after an edit: without the key, the digest alone cannot tell
+    const forged = shardDocs(2, asOf, SCOPE, undefined, KEY);
+    forged[1]!.findings = forged[1]!.findings.slice(1);
+    forged[1]!.summary = { ...forged[1]!.summary, findings: forged[1]!.summary.findings - 1 };
+    const resealed = { ...sealShard(forged[1]!), run: { ...sealShard(forged[1]!).run, shard: { ...sealShard(forged[1]!).run.shard!, signature: forged[1]!.run.shard!.signature! } } };
+    expect(refusal([read(forged[0]!, 1), read(resealed, 2)])).toBe('accepted');
+    expect(refusal([read(forged[0]!, 1), read(resealed, 2)], KEY)).toMatch(/shard-2\.json .*signature does not match/);
+  });
+
+  /** A part edited by someone who also recomputed its digest: merge still checks that it agrees with itself. */
+  const edited = (k: number, edit: (r: Report) => void): ParsedInput[] => shardDocs(2).map((doc, i) => {
+    if (i + 1 === k) edit(doc);
+    return read(i + 1 === k ? sealShard(doc) : doc, i + 1);
+  });
+
+  test('a scope edited to ok that still carries its errorCode and failures is refused', () => {
+    const failing = (r: Report) => r.coverage.find((c) => c.status === 'error');
+    const k = shardDocs(2).findIndex((r) => failing(r)) + 1;
+    expect(k).toBeGreaterThan(0);
+    expect(refusal(edited(k, (r) => {
+      failing(r)!.status = 'ok';
+    }))).toMatch(new RegExp(`shard-${k}\\.json \\(shard ${k}/2\\) contradicts itself: coverage of \\d{12} [a-z0-9-]+: status ok, yet it carries errorCode`));
+  });
+
+  test('a scope rewritten ok while the run status says partial and the summary counts an error is refused', () => {
+    const k = shardDocs(2).findIndex((r) => r.coverage.some((c) => c.status === 'error')) + 1;
+    expect(refusal(edited(k, (r) => {
+      const c = r.coverage.find((x) => x.status === 'error')!;
+      Object.assign(c, { status: 'ok', errorCode: null, errorMessage: null, failures: [] });
+    }))).toMatch(/contradicts itself: its summary counts scopes .*"error":[1-9].*its coverage holds/);
+    expect(refusal(edited(k, (r) => {
+      for (const c of r.coverage.filter((x) => x.status === 'error')) Object.assign(c, { status: 'ok', errorCode: null, errorMessage: null, failures: [] });
+      r.summary.scopes = { ...r.summary.scopes, ok: r.summary.scopes.ok + r.summary.scopes.error, error: 0 };
+      r.summary.scopes.ok += r.summary.scopes.partial;
+      for (const c of r.coverage.filter((x) => x.status === 'partial')) Object.assign(c, { status: 'ok', errorCode: null, errorMessage: null, failures: [] });
+      r.summary.scopes.partial = 0;
+    }))).toMatch(/contradicts itself: its run status is partial, its scopes make it complete/);
+  });
+
+  test('a part holding an account outside its shard\'s slice, or relabelled shard 3 of 2, is refused', () => {
+    const docs = shardDocs(2);
+    const other = docs[1]!.coverage[0]!;
+    expect(refusal(edited(1, (r) => {
+      r.coverage.push({ ...other });
+      r.summary.scopes = { ...r.summary.scopes, total: r.summary.scopes.total + 1, [other.status]: r.summary.scopes[other.status] + 1 };
+    }))).toMatch(new RegExp(`shard-1\\.json \\(shard 1/2\\) contradicts itself: coverage of ${other.accountId} .*not in shard 1/2's slice`));
+    expect(refusal(edited(2, (r) => {
+      r.run.shard = { ...r.run.shard!, index: 3 };
+    }))).toMatch(/shard-2\.json \(shard 3\/2\) contradicts itself: it calls itself shard 3 of 2/);
   });
 });

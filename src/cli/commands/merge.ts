@@ -8,9 +8,10 @@
 import { DateTime } from 'luxon';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
 import { mergeShards } from '../../report/merge.js';
+import { SHARD_KEY_VARIABLE } from '../../report/shard.js';
 import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
-import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce } from '../pipeline.js';
+import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { readFlags } from '../options.js';
 import { loadConfig, type CommandModule } from './context.js';
 
@@ -26,11 +27,15 @@ export const mergeCommand: CommandModule = {
     const formats = a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
     const fileMode = a.fileMode ?? parseFileMode(undefined);
     const baseline = loadBaseline(a.baseline);
-    const parsed = files.map((file) => readInputFile(file, 'merge', { instances: true, findings: false }));
+    const shardKey = shardKeyFrom(io.env);
+    const parsed = files.map((file) => readInputFile(file, 'merge', { instances: true, findings: false, digest: true }));
     const now = io.now();
     const startedAt = now.toISOString();
-    const { inventory, stored } = mergeShards(parsed, startedAt, { asOfGiven: a.asOf !== undefined, storedSettings: a.config === undefined });
+    const { inventory, stored } = mergeShards(parsed, startedAt, { asOfGiven: a.asOf !== undefined, storedSettings: a.config === undefined, shardKey });
     const notes = [...stored.notes];
+    if (shardKey === undefined && parsed.some((p) => p.kind === 'report' && p.report.run.shard?.signature)) {
+      notes.push(`The shards are signed, but merge was not given ${SHARD_KEY_VARIABLE}: their content matches their digests, their authenticity was not checked.`);
+    }
     const asOf = a.asOf ?? (stored.asOf ? parseAsOf(stored.asOf, DateTime.fromMillis(0)) : DateTime.fromJSDate(now, { zone: 'utc' }));
     if (a.asOf !== undefined) notes.push(`Evaluated as of ${asOf.toISO({ suppressMilliseconds: true })} (--as-of).`);
     const settingsCfg = a.config === undefined && stored.config ? stored.config : cfg;

@@ -17,7 +17,7 @@ import { DEFAULT_FORMATS } from '../../render/index.js';
 import { termSafe } from '../../render/sanitize.js';
 import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
-import { fileStamp, loadBaseline, parseFileMode, produce } from '../pipeline.js';
+import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 
@@ -198,6 +198,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
   opts.client.env = io.env;
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
+  const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
 
   const controller = new AbortController();
   let signals = 0;
@@ -249,7 +250,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), shardKey }, io.stdout);
     if (signals < 2) state.code = res.code;
   })();
   try {
