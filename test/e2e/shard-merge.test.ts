@@ -4,7 +4,7 @@
  * the same estate field by field (run ids and times aside). Also: a missing shard is a coverage gap.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../src/emulator/server.js';
@@ -87,4 +87,33 @@ describe('shard and merge', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/are shards of different runs/);
   }, 120_000);
+
+  test('a part edited by hand is refused, naming it (exit 2); with AMI_AUDIT_SHARD_KEY, parts signed with another key are refused, and the key is never printed', async () => {
+    const parts = [1, 2, 3, 4].map((k) => reportIn(join(dir, `shard-${k}`)));
+    const edited = parts[2]!.report;
+    const gone = edited.findings[0]!;
+    edited.findings = edited.findings.filter((f) => f.instanceId !== gone.instanceId);
+    edited.instances = edited.instances.filter((i) => i.InstanceId !== gone.instanceId);
+    const editedFile = join(dir, 'shard-3-edited.json');
+    writeFileSync(editedFile, JSON.stringify(edited));
+    const refused = await spawnCli(['merge', parts[0]!.file, parts[1]!.file, editedFile, parts[3]!.file, '--out', join(dir, 'merged-edited'), '--quiet'], { env: ENV });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`ami-audit: merge: ${editedFile} (shard 3/4) refused: its content does not match the digest it records: it was changed after it was written (a finding, an instance or a scope edited or deleted); run that shard again\n`);
+
+    const KEY = 'shard-KEY-9d2f7e41c0';
+    const signed = await Promise.all([1, 2].map((k) => spawnCli([...SCAN(), '--regions', 'us-east-1', '--shard', `${k}/2`, '--out', join(dir, `signed-${k}`)], { env: { ...ENV, AMI_AUDIT_SHARD_KEY: KEY } })));
+    for (const s of signed) expect(s.stderr).toBe('');
+    const files = [1, 2].map((k) => reportIn(join(dir, `signed-${k}`)).file);
+    const ok = await spawnCli(['merge', ...files, '--out', join(dir, 'merged-signed'), '--format', 'json', '--quiet'], { env: { ...ENV, AMI_AUDIT_SHARD_KEY: KEY } });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).not.toBe(2);
+    const bad = await spawnCli(['merge', ...files, '--out', join(dir, 'merged-badkey'), '--quiet'], { env: { ...ENV, AMI_AUDIT_SHARD_KEY: 'another-key-7c1b' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/signed-1\/ami-audit-\S+\.json \(shard 1\/2\) refused: its signature does not match/);
+    const empty = await spawnCli(['merge', ...files, '--out', join(dir, 'merged-empty')], { env: { ...ENV, AMI_AUDIT_SHARD_KEY: '' } });
+    expect(empty).toMatchObject({ code: 2, stderr: 'ami-audit: AMI_AUDIT_SHARD_KEY is set but empty: set it to the key every shard and merge share, or unset it\n' });
+    const everything = [...signed, ok, bad].map((r) => r.stdout + r.stderr).join('\n') + [1, 2].map((k) => readFileSync(reportIn(join(dir, `signed-${k}`)).file, 'utf8')).join('');
+    expect(everything).not.toContain(KEY);
+  }, 120_000);
 });
+
