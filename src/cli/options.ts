@@ -327,6 +327,14 @@ export const OPTIONS = {
     help: 'With --org: leave these of the discovered accounts out', configHelp: 'Leave these of the discovered accounts out (as --exclude-accounts).',
   }),
 
+  discoverOnly: row({
+    flag: 'discover-only', commands: SCAN, kind: bool(),
+    help: 'With --org: discover the organisation once and write its accounts (names, OU paths, states) to accounts.json in --out, then stop; give that file to every shard with --accounts-file',
+  }),
+  accountsFile: row({
+    flag: 'accounts-file', commands: SCAN, kind: text(),
+    help: 'Take the accounts from this file written by scan --org --discover-only instead of discovering them (every shard of a run gives the same file; --include-accounts and --exclude-accounts still narrow it)',
+  }),
   shard: row({
     flag: 'shard', commands: SCAN, kind: custom({ type: 'string' }, (v) => parseShard(str(v))!),
     help: 'Audit shard K of N (K from 1) of the accounts, after discovery and filters: the accounts sorted by id and dealt round-robin, the same on every machine. Give every shard the same other options and --as-of, then combine their JSON reports with ami-audit merge',

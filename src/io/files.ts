@@ -375,6 +375,19 @@ async function claim(layer: FileLayer, tmp: string, path: string, mode: number):
   return true;
 }
 
+/** Writes one file completely, then puts it in place of `path` in one rename (a reader sees the old file or the new one). */
+export async function writeFileAtomic(path: string, content: string, mode: number, layer: FileLayer = nodeFileLayer): Promise<void> {
+  const tmp = await writeTemp(path, content, mode, layer);
+  try {
+    await layer.rename(tmp, path);
+  } catch (e) {
+    await layer.unlink(tmp).catch(() => undefined);
+    throw writeError(path, e);
+  } finally {
+    pending.delete(tmp);
+  }
+}
+
 export interface ReportFile { suffix: string; content: string | Iterable<string> }
 
 /**

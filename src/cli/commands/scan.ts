@@ -12,7 +12,9 @@ import type { CollectOptions } from '../../collect/collector.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
 import { REGION_RE } from '../../model/ids.js';
-import { ensureWritableDir, removePendingTempFiles } from '../../io/files.js';
+import { join } from 'node:path';
+import { ensureWritableDir, readTextFile, removePendingTempFiles, writeFileAtomic } from '../../io/files.js';
+import { ACCOUNTS_FILE_NAME, accountsFileDigest, accountsFileDoc, parseAccountsFile, renderAccountsFile, type AccountsFile } from '../../report/accounts-file.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { termSafe } from '../../render/sanitize.js';
 import { addSecret, redact } from '../redact.js';
@@ -20,6 +22,9 @@ import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
+
+/** An accounts file is small: 64 MiB holds far more accounts than an organisation may have. */
+const ACCOUNTS_FILE_MAX_BYTES = 64 << 20;
 
 /** The checked flags of a scan (src/cli/options.ts). */
 export type ScanArgs = FlagValues;
@@ -121,7 +126,7 @@ export function configNames(cfg: AuditConfig): Record<string, string> {
  * `complete` then adds to the inventory what collection does not know: the accounts' names, OU
  * paths and states, the skipped accounts' coverage, and the discovery in run.options.
  */
-export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest | null, cfg: AuditConfig, signal: AbortSignal, log: NodeJS.WritableStream | null): Promise<{ selection: AccountSelection | null; complete: (inv: Inventory, only?: ReadonlySet<string>) => void }> {
+export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest | null, cfg: AuditConfig, signal: AbortSignal, log: NodeJS.WritableStream | null, file?: { path: string; doc: AccountsFile }): Promise<{ selection: AccountSelection | null; complete: (inv: Inventory, only?: ReadonlySet<string>) => void }> {
   const names = configNames(cfg);
   if (!req) {
     return {
@@ -133,8 +138,10 @@ export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, 
     };
   }
   const { discoverForRun, selectAccounts, skippedAccountCoverage } = await import('../../collect/org.js');
-  log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n');
-  const found = await discoverForRun(opts.client, { ous: req.ous, signal });
+  // --accounts-file: the discovery written once by scan --org --discover-only, for every shard alike
+  const found = file
+    ? { ...file.doc, everyAccount: file.doc.accounts, units: new Set(file.doc.accounts.flatMap((x) => x.ouIds)).size }
+    : (log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n'), await discoverForRun(opts.client, { ous: req.ous, signal }));
   const selection = selectAccounts(found.accounts, { include: req.include, exclude: req.exclude, explicit: opts.accounts, names, ous: req.ous, known: found.everyAccount });
   const states = [...new Set(selection.skipped.map((s) => s.state))].sort().join(', ');
   log?.write(`ami-audit: organisation ${found.organizationId}: ${selection.directory.length} account${selection.directory.length === 1 ? '' : 's'}${req.ous.length ? ` under ${req.ous.join(', ')}` : ''} in ${found.units} OU${found.units === 1 ? '' : 's'}; ${selection.audit.length} to audit${selection.skipped.length ? `, ${selection.skipped.length} skipped (${states})` : ''}\n`);
@@ -156,6 +163,7 @@ export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, 
         organization: {
           id: found.organizationId, managementAccountId: found.managementAccountId,
           ...(req.ous.length ? { ous: req.ous } : {}), ...(req.include.length ? { includeAccounts: req.include } : {}), ...(req.exclude.length ? { excludeAccounts: req.exclude } : {}),
+          ...(file ? { accountsFile: { discoveredAt: file.doc.discoveredAt, digest: accountsFileDigest(file.doc) } } : {}),
         },
       };
     },
@@ -167,7 +175,7 @@ export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, 
  * discovery and filters) and what the report records about it. The fingerprint covers what makes
  * the slices and what every shard must look at alike.
  */
-function shardPlan(shard: { index: number; count: number }, selection: AccountSelection | null, opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest | null, references: { versionDepth?: number } | null, log: NodeJS.WritableStream | null): { audit: string[]; mine: ReadonlySet<string>; info: ShardInfo } {
+function shardPlan(shard: { index: number; count: number }, selection: AccountSelection | null, opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest | null, references: { versionDepth?: number } | null, log: NodeJS.WritableStream | null, accountsFile: AccountsFile | null): { audit: string[]; mine: ReadonlySet<string>; info: ShardInfo } {
   const all = selection ? selection.directory.map((d) => d.accountId) : opts.accounts;
   if (all.length === 0) throw new UserError('--shard: the accounts must be known before the run: give --accounts, accounts in the config, or --org');
   const mine = new Set(shardAccounts(all, shard.index, shard.count));
@@ -175,10 +183,41 @@ function shardPlan(shard: { index: number; count: number }, selection: AccountSe
     regions: opts.regions, allRegions: opts.allRegions, filters: opts.filters, instanceIds: opts.instanceIds ?? null,
     roleName: opts.roleName ?? null, roleArns: opts.roleArns ?? null, organization: req,
     references: references ? { versionDepth: references.versionDepth ?? null } : null,
+    ...(accountsFile ? { accountsFile: accountsFileDigest(accountsFile) } : {}),
   };
   const info = shardInfo(all, shard.index, shard.count, scope);
   log?.write(`ami-audit: shard ${shard.index}/${shard.count}: ${mine.size} of ${info.accountsTotal} accounts\n`);
   return { audit: opts.accounts.filter((id) => mine.has(id)), mine, info };
+}
+
+/** --accounts-file: the file read and checked (a bad file is one line and exit 2). */
+function readAccountsFile(path: string): { path: string; doc: AccountsFile } {
+  return { path, doc: parseAccountsFile(path, readTextFile(path, '--accounts-file', ACCOUNTS_FILE_MAX_BYTES)) };
+}
+
+/** With --accounts-file, the file is the discovery: --include-accounts and --exclude-accounts still narrow it; the OUs are the file's. */
+export function orgRequestFromFile(a: ScanArgs, cfg: AuditConfig, file: AccountsFile): OrgRequest {
+  if (a.org !== undefined || a.ou !== undefined) {
+    throw new UserError(`--accounts-file replaces discovery: give --org${a.ou !== undefined ? ' and --ou' : ''} to the scan --discover-only that writes the file, not to the shards`);
+  }
+  const fromCfg = typeof cfg.organization === 'object' ? cfg.organization : {};
+  const ous = [...new Set(fromCfg.ous ?? [])].sort();
+  if (ous.length && ous.join(' ') !== file.ous.join(' ')) {
+    throw new UserError(`--accounts-file: the file was discovered under ${file.ous.length ? `--ou ${file.ous.join(' ')}` : 'the whole organisation'}, the config's organization.ous says ${ous.join(' ')}; write the file again with the same OUs`);
+  }
+  return { ous: file.ous, include: [...new Set(a.includeAccounts ?? fromCfg.includeAccounts ?? [])], exclude: [...new Set(a.excludeAccounts ?? fromCfg.excludeAccounts ?? [])] };
+}
+
+/** scan --org --discover-only: discovers the organisation once and writes the accounts file every shard then reads. */
+async function discoverOnly(opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest, outDir: string, fileMode: number, signal: AbortSignal, io: CliIO, log: NodeJS.WritableStream | null): Promise<void> {
+  const { discoverForRun } = await import('../../collect/org.js');
+  log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n');
+  const found = await discoverForRun(opts.client, { ous: req.ous, signal });
+  const doc = accountsFileDoc(found, req.ous, io.now().toISOString());
+  const path = join(outDir, ACCOUNTS_FILE_NAME);
+  await writeFileAtomic(path, renderAccountsFile(doc), fileMode);
+  const active = doc.accounts.filter((x) => x.state === 'ACTIVE').length;
+  io.stdout.write(`ami-audit: organisation ${doc.organizationId}: ${doc.accounts.length} account${doc.accounts.length === 1 ? '' : 's'} (${active} ACTIVE) written to ${path}; give it to every shard: scan --accounts-file ${path} --shard K/N\n`);
 }
 
 /** What `demo` gives a scan: its config, the local endpoint and credentials for it. */
@@ -192,7 +231,11 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const failOn = a.failOn ?? cfg.failOn;
   const baseline = loadBaseline(a.baseline);
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
-  const orgRequest = orgRequestFrom(a, cfg);
+  const accountsFile = a.accountsFile !== undefined ? readAccountsFile(a.accountsFile) : null;
+  const orgRequest = accountsFile ? orgRequestFromFile(a, cfg, accountsFile.doc) : orgRequestFrom(a, cfg);
+  if (a.discoverOnly && (!orgRequest || accountsFile || a.shard)) {
+    throw new UserError(!orgRequest ? '--discover-only writes what --org discovers: give --org (and --ou, --include-accounts, --exclude-accounts as the shards will)' : `--discover-only cannot be given with ${accountsFile ? '--accounts-file' : '--shard'}: discover once, then give the file to every shard`);
+  }
   await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
@@ -221,10 +264,14 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const progress = progressSink(io.stderr, a.quiet ?? false);
   let last: Parameters<typeof progress.update>[0] | undefined;
   const work = (async (): Promise<void> => {
-    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr);
+    if (a.discoverOnly) {
+      await discoverOnly(opts, orgRequest!, outDir, fileMode, controller.signal, io, a.quiet ? null : io.stderr);
+      return;
+    }
+    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr, accountsFile ?? undefined);
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
-    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, a.quiet ? null : io.stderr) : null;
+    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, a.quiet ? null : io.stderr, accountsFile?.doc ?? null) : null;
     if (shard) {
       opts.accounts = shard.audit;
       opts.accountsFixed = true;
