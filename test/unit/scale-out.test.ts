@@ -211,6 +211,26 @@ function sameRun(shards: readonly string[][], count: number): void {
   expect(new Set(outs).size).toBe(outs.length);
 }
 
+/**
+ * The run's one discovery: `scan --org --discover-only` with the shards' role and regions, whose
+ * accounts file (where `fileOf` says its --out puts it) every shard gives to --accounts-file; no
+ * shard discovers on its own.
+ */
+function discoveryOnce(discovery: readonly string[], shards: readonly string[][], fileOf: (out: string) => string): void {
+  expect(discovery[0]).toBe('scan');
+  expect(discovery).toContain('--org');
+  expect(discovery).toContain('--discover-only');
+  expect(discovery).not.toContain('--shard');
+  const file = fileOf(opt(discovery, '--out') ?? '');
+  for (const s of shards) {
+    expect(opt(s, '--accounts-file')).toBe(file);
+    for (const f of ['--org', '--ou', '--discover-only']) expect(s).not.toContain(f);
+    // the same role and regions as the discovery
+    expect(opt(s, '--role-name')).toBe(opt(discovery, '--role-name'));
+    for (const f of ['--all-regions', '--regions']) expect(`${f} ${s.includes(f)}`).toBe(`${f} ${discovery.includes(f)}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The Kubernetes Indexed Job
 
@@ -259,11 +279,16 @@ function podScript(job: K8sObject): { pod: PodSpec; container: Container; script
 
 const k8sEnv = (index: number): Env => ({ vars: { JOB_COMPLETION_INDEX: String(index), RUN_ID, AS_OF } });
 
-/** The shard Job's commands, one per completion index, and the merge Job's command. */
-function k8sCommands(): { shards: string[][]; merge: string[] } {
+const component = (o: K8sObject): string | undefined => o.metadata.labels?.['app.kubernetes.io/component'];
+
+/** The discovery Job's command, the shard Job's commands, one per completion index, and the merge Job's command. */
+function k8sCommands(): { discovery: string[]; shards: string[][]; merge: string[] } {
   const objs = k8s();
   const shardJob = objs.find((o) => o.kind === 'Job' && o.spec?.completionMode === 'Indexed')!;
-  const mergeJob = objs.find((o) => o.kind === 'Job' && o !== shardJob)!;
+  const mergeJob = objs.find((o) => o.kind === 'Job' && component(o) === 'merge')!;
+  const discoveryJob = objs.find((o) => o.kind === 'Job' && component(o) === 'discovery')!;
+  const discovery = commandsIn(podScript(discoveryJob).script, k8sEnv(0));
+  expect(discovery).toHaveLength(1);
   const { script } = podScript(shardJob);
   const shards = Array.from({ length: shardJob.spec!.completions! }, (_v, i) => {
     const found = commandsIn(script, k8sEnv(i));
@@ -272,27 +297,32 @@ function k8sCommands(): { shards: string[][]; merge: string[] } {
   });
   const merge = commandsIn(podScript(mergeJob).script, k8sEnv(0));
   expect(merge).toHaveLength(1);
-  return { shards, merge: merge[0]!.args };
+  return { discovery: discovery[0]!.args, shards, merge: merge[0]!.args };
 }
 
 describe(`${K8S}: a Kubernetes Indexed Job, then a merge Job`, () => {
   const objs = k8s();
   const jobs = objs.filter((o) => o.kind === 'Job');
   const shardJob = jobs.find((o) => o.spec?.completionMode === 'Indexed');
-  const mergeJob = jobs.find((o) => o !== shardJob);
+  const mergeJob = jobs.find((o) => component(o) === 'merge');
+  const discoveryJob = jobs.find((o) => component(o) === 'discovery');
 
-  test('an Indexed Job of 4 completions, 4 at a time, and a second Job for the merge', () => {
-    expect(jobs).toHaveLength(2);
+  test('a discovery Job, an Indexed Job of 4 completions, 4 at a time, and a Job for the merge', () => {
+    expect(jobs).toHaveLength(3);
+    expect(jobs.map(component)).toEqual(['discovery', 'shards', 'merge']);
+    expect(discoveryJob!.spec!.completions ?? 1).toBe(1);
     expect(shardJob?.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4 });
     expect(mergeJob).toBeDefined();
     for (const j of jobs) expect(j.spec!.template!.spec.restartPolicy).toBe('Never');
   });
 
-  test('the shards run as a service account for IRSA, and both Jobs share a ReadWriteMany claim', () => {
-    const { pod } = podScript(shardJob!);
-    const sa = objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName);
-    expect(sa?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
-    for (const job of [shardJob!, mergeJob!]) {
+  test('discovery and the shards run as a service account for IRSA, and every Job shares a ReadWriteMany claim', () => {
+    for (const job of [discoveryJob!, shardJob!]) {
+      const { pod } = podScript(job);
+      const sa = objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === pod.serviceAccountName);
+      expect(sa?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
+    }
+    for (const job of [discoveryJob!, shardJob!, mergeJob!]) {
       const { pod: p, container } = podScript(job);
       const claim = p.volumes?.find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim?.claimName;
       const pvc = objs.find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === claim);
@@ -327,6 +357,15 @@ describe(`${K8S}: a Kubernetes Indexed Job, then a merge Job`, () => {
     // exit 2 (a usage or configuration error) is not retried
     const rule = shardJob!.spec!.podFailurePolicy?.rules.find((r) => r.onExitCodes);
     expect(rule).toMatchObject({ action: 'FailIndex', onExitCodes: { operator: 'In', values: [2] } });
+  });
+
+  test('discovery runs once, first: every shard takes its accounts from the file it writes', () => {
+    const { discovery, shards } = k8sCommands();
+    discoveryOnce(discovery, shards, (out) => `${out}/accounts.json`);
+    // the comment's commands wait for discovery to complete before the shards are applied
+    const head = read(K8S).split('\napiVersion')[0]!;
+    const order = ['component in (setup,discovery)', 'kubectl wait --for=condition=complete', 'component=shards', 'component=merge'].map((x) => head.indexOf(x));
+    expect(order.every((n, i) => n >= 0 && (i === 0 || n > order[i - 1]!))).toBe(true);
   });
 
   test('the merge reads every shard\'s report, and not its own output', () => {
@@ -414,6 +453,24 @@ describe(`${GHA}: a matrix of shards, then a merge job`, () => {
     const step = plan.steps.find((s) => s.id === stepId);
     expect(step?.run).toContain('as-of=$(date -u +%Y-%m-%dT%H:%M:%SZ)');
     expect(step?.run).toContain('"$GITHUB_OUTPUT"');
+  });
+
+  test('the plan job discovers the accounts once and uploads the file; every shard downloads it and gives it to --accounts-file', () => {
+    const plan = w.wf.jobs[w.planId]!;
+    const discovery = ghCommands(w, plan, undefined);
+    expect(discovery).toHaveLength(1);
+    expect({ ...w.wf.permissions, ...plan.permissions }['id-token']).toBe('write');
+    expect(plan.steps.some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))).toBe(true);
+    const out = opt(discovery[0]!.args, '--out')!;
+    const upload = plan.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(posix.normalize(String(upload.with!.path))).toBe(posix.join(out, 'accounts.json'));
+    const download = w.shard.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with!.name).toBe(upload.with!.name);
+    // the shards' download comes before their scan, and the merge's pattern does not take the file
+    expect(w.shard.steps.indexOf(download)).toBeLessThan(w.shard.steps.findIndex((s) => s.run?.includes('ami-audit scan')));
+    expect(globRe(String(w.merge.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!.with!.pattern)).test(String(upload.with!.name))).toBe(false);
+    const shards = w.values.map((k) => ghCommands(w, w.shard, k)[0]!.args);
+    discoveryOnce(discovery[0]!.args, shards, () => posix.join(String(download.with!.path), 'accounts.json'));
   });
 
   test('exit 3 passes (with a warning), any other failure fails the leg with its code', () => {
@@ -651,13 +708,15 @@ function ecsRun(s: State, input: Json, context: Json): EcsRun {
 function asWrapperRuns(r: EcsRun): string[] {
   const [command, ...rest] = r.args;
   const parts = r.env.AMI_AUDIT_INPUTS_S3_URI ? [`in/shard-1/${REPORT}`, `in/shard-3/${REPORT}`] : [];
-  return [command!, ...parts, ...rest, '--out', 'out'];
+  const accounts = r.env.AMI_AUDIT_ACCOUNTS_S3_URI ? ['--accounts-file', 'accounts.json'] : [];
+  return [command!, ...parts, ...rest, ...accounts, '--out', 'out'];
 }
 
-function stateMachine(): { asl: Machine; plan: State; map: State; mapName: string; merge: State; shards: EcsRun[]; mergeRun: EcsRun; items: Json[]; planned: Json } {
+function stateMachine(): { asl: Machine; plan: State; discover: State; discoverRun: EcsRun; map: State; mapName: string; merge: State; shards: EcsRun[]; mergeRun: EcsRun; items: Json[]; planned: Json } {
   const asl = JSON.parse(read(ASL)) as Machine;
   const plan = asl.States[asl.StartAt]!;
-  const mapName = plan.Next!;
+  const discover = asl.States[plan.Next!]!;
+  const mapName = discover.Next!;
   const map = asl.States[mapName]!;
   const merge = asl.States[map.Next!]!;
   const planned = evaluate(plan.Parameters!, { input: {}, context: { Execution: { StartTime: SFN_START, Name: EXECUTION } } });
@@ -669,7 +728,8 @@ function stateMachine(): { asl: Machine; plan: State; map: State; mapName: strin
     return ecsRun(task, selected, {});
   });
   const mergeRun = ecsRun(merge, { ...(planned as Record<string, Json>), shardResults: [] }, {});
-  return { asl, plan, map, mapName, merge, shards, mergeRun, items, planned };
+  const discoverRun = ecsRun(discover, planned, {});
+  return { asl, plan, discover, discoverRun, map, mapName, merge, shards, mergeRun, items, planned };
 }
 
 describe(`${ASL}: a Distributed Map of ECS tasks, then a merge task`, () => {
@@ -709,6 +769,19 @@ describe(`${ASL}: a Distributed Map of ECS tasks, then a merge task`, () => {
     }
   });
 
+  test('discovery runs once, before the Map: its accounts.json is the file every shard\'s wrapper downloads', () => {
+    expect(m.discover).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync' });
+    // no Catch: without the accounts file no shard can start, so the execution fails
+    expect(m.discover.Catch).toBeUndefined();
+    expect(m.discoverRun.env.AMI_AUDIT_OK_EXIT_CODES).toBe('0');
+    const uploaded = `${m.discoverRun.env.AMI_AUDIT_REPORTS_S3_URI!}accounts.json`;
+    for (const s of m.shards) expect(s.env.AMI_AUDIT_ACCOUNTS_S3_URI).toBe(uploaded);
+    discoveryOnce(asWrapperRuns(m.discoverRun), m.shards.map(asWrapperRuns), () => 'accounts.json');
+    // the merge's download takes the shards' reports, not the accounts file
+    const include = /--include '([^']+)'/.exec(wrapperScript())![1]!;
+    expect(globRe(include).test(uploaded.slice(m.mergeRun.env.AMI_AUDIT_INPUTS_S3_URI!.length))).toBe(false);
+  });
+
   test('a failed shard does not stop the merge: caught in the item processor, and tolerated by the Map', () => {
     const proc = m.map.ItemProcessor!;
     const task = proc.States[proc.StartAt]!;
@@ -721,7 +794,7 @@ describe(`${ASL}: a Distributed Map of ECS tasks, then a merge task`, () => {
   test('the wrapper\'s contract: shards end well on 0 and 3 only, the merge on 0 only; --out is the wrapper\'s', () => {
     for (const s of m.shards) expect(s.env.AMI_AUDIT_OK_EXIT_CODES!.split(/\s+/).sort()).toEqual(['0', '3']);
     expect(m.mergeRun.env.AMI_AUDIT_OK_EXIT_CODES).toBe('0');
-    for (const r of [...m.shards, m.mergeRun]) {
+    for (const r of [m.discoverRun, ...m.shards, m.mergeRun]) {
       expect(r.args).not.toContain('--out');
       expect(r.env.AMI_AUDIT_REPORTS_S3_URI).toMatch(/^s3:\/\/[a-z0-9.-]+\/.+\/$/);
     }
@@ -769,14 +842,20 @@ describe(DOC, () => {
     expect(script).toMatch(/aws s3 sync [^\n]*"\$work\/out" "\$AMI_AUDIT_REPORTS_S3_URI"/);
     // the parts go before the options: a list option (--format) would swallow what follows it
     expect(script).toMatch(/set -- "\$cmd" "\$work"\/in\/shard-\*\/ami-audit-\*\.json "\$@"/);
+    expect(script).toMatch(/aws s3 cp [^\n]*"\$AMI_AUDIT_ACCOUNTS_S3_URI" "\$work\/accounts\.json"/);
+    expect(script).toContain('set -- "$@" --accounts-file "$work/accounts.json"');
     const m = stateMachine();
-    const names = new Set([...m.shards, m.mergeRun].flatMap((r) => Object.keys(r.env)));
+    const names = new Set([m.discoverRun, ...m.shards, m.mergeRun].flatMap((r) => Object.keys(r.env)));
     for (const n of names) expect(script).toContain(n);
   });
 
   test('its code blocks hold the shards of one run and their merge', () => {
     const found = fences(md).flatMap((f) => commandsIn(f.body, docEnv)).filter((c) => !c.passThrough);
-    expect(found.map((c) => c.args[0])).toEqual(['scan', 'merge', 'merge']);
+    expect(found.map((c) => c.args[0])).toEqual(['scan', 'scan', 'scan', 'merge', 'merge']);
+    // the example run discovers once, then gives the file to every shard
+    const example = fences(md).find((f) => f.body.includes('for k in'))!;
+    const [discovery, ...shards] = commandsIn(example.body, docEnv).map((c) => c.args).filter((a) => a[0] === 'scan');
+    discoveryOnce(discovery!, shards, (out) => `${out}/accounts.json`);
   });
 });
 
@@ -897,12 +976,13 @@ function allCommands(): [string, string[]][] {
     if (!out.some(([f, a]) => f === file && a.join('\0') === args.join('\0'))) out.push([file, args]);
   };
   const k = k8sCommands();
-  for (const a of [...k.shards, k.merge]) add(K8S, a);
+  for (const a of [k.discovery, ...k.shards, k.merge]) add(K8S, a);
   const w = workflow();
+  for (const c of ghCommands(w, w.wf.jobs[w.planId]!, undefined)) add(GHA, c.args);
   for (const v of w.values) for (const c of ghCommands(w, w.shard, v)) add(GHA, c.args);
   for (const c of ghCommands(w, w.merge, undefined)) add(GHA, c.args);
   const m = stateMachine();
-  for (const r of [...m.shards, m.mergeRun]) add(ASL, asWrapperRuns(r));
+  for (const r of [m.discoverRun, ...m.shards, m.mergeRun]) add(ASL, asWrapperRuns(r));
   for (const f of fences(read(DOC))) for (const c of commandsIn(f.body, docEnv)) if (!c.passThrough) add(DOC, c.args);
   return out;
 }
