@@ -17,7 +17,7 @@ import { UserError } from '../model/errors.js';
 import { cmp } from '../rules/engine.js';
 import { entryProblem, error, mergeMissingIds, withFailure } from './coverage.js';
 import { mergeInputs, type MergedInputs, type ParsedInput } from './input.js';
-import { isShardWarning, MAX_SHARDS, sealProblem, shardAccounts } from './shard.js';
+import { isShardWarning, MAX_SHARDS, sealProblem, SHARD_KEY_VARIABLE, shardAccounts } from './shard.js';
 
 type ReportPart = Extract<ParsedInput, { kind: 'report' }>;
 
@@ -105,6 +105,9 @@ export function mergeShards(inputs: ParsedInput[], startedAt: string, o: MergeSh
   const merged = mergeInputs(kept, startedAt, { storedSettings: o.storedSettings, shards: true });
   const inv = merged.inventory;
   const notes = new Set(merged.stored.notes);
+  if (o.shardKey === undefined && parts.some((p) => p.report.run.shard!.signature !== undefined)) {
+    notes.add(`The shards are signed, but merge was not given ${SHARD_KEY_VARIABLE}: their contents match their digests; who wrote them was not checked.`);
+  }
   notes.add(`Merged ${byIndex.size} of ${ref.count} shards (${kept.length} report${kept.length === 1 ? '' : 's'}) of one sharded run over ${ref.accountsTotal} account${ref.accountsTotal === 1 ? '' : 's'}.`);
 
   const regions = inv.run.regions.length ? inv.run.regions : ['*'];

@@ -216,6 +216,9 @@ describe('merge trusts no part blindly', () => {
     expect(signed[0]!.run.shard!.signature).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(JSON.stringify(signed)).not.toContain(KEY);
     expect(refusal(signed.map(read), KEY)).toBe('accepted');
+    expect(mergeShards(signed.map(read), 'T', { shardKey: KEY }).stored.notes.join('\n')).not.toMatch(/signed/);
+    // without the key the digests are checked, and the merged report says that authenticity was not
+    expect(mergeShards(signed.map(read), 'T').stored.notes).toContain('The shards are signed, but merge was not given AMI_AUDIT_SHARD_KEY: their contents match their digests; who wrote them was not checked.');
     expect(refusal(shards(2), KEY)).toMatch(/shard-1\.json .*not signed, and AMI_AUDIT_SHARD_KEY is set/);
     expect(refusal(shardDocs(2, asOf, SCOPE, undefined, 'another-key-entirely').map(read), KEY)).toMatch(/signature does not match/);
     // someone who can rewrite the file recomputes the digest after an edit: without the key, the digest alone cannot tell

@@ -8,7 +8,6 @@
 import { DateTime } from 'luxon';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
 import { mergeShards } from '../../report/merge.js';
-import { SHARD_KEY_VARIABLE } from '../../report/shard.js';
 import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
@@ -33,9 +32,6 @@ export const mergeCommand: CommandModule = {
     const startedAt = now.toISOString();
     const { inventory, stored } = mergeShards(parsed, startedAt, { asOfGiven: a.asOf !== undefined, storedSettings: a.config === undefined, shardKey });
     const notes = [...stored.notes];
-    if (shardKey === undefined && parsed.some((p) => p.kind === 'report' && p.report.run.shard?.signature)) {
-      notes.push(`The shards are signed, but merge was not given ${SHARD_KEY_VARIABLE}: their content matches their digests, their authenticity was not checked.`);
-    }
     const asOf = a.asOf ?? (stored.asOf ? parseAsOf(stored.asOf, DateTime.fromMillis(0)) : DateTime.fromJSDate(now, { zone: 'utc' }));
     if (a.asOf !== undefined) notes.push(`Evaluated as of ${asOf.toISO({ suppressMilliseconds: true })} (--as-of).`);
     const settingsCfg = a.config === undefined && stored.config ? stored.config : cfg;
