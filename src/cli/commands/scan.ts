@@ -1,8 +1,11 @@
 /**
  * `ami-audit scan`: audit accounts and regions (listed, or discovered with AWS Organizations) and
  * write the reports. It never loads the local endpoint's code (src/emulator): `demo` hands it the
- * endpoint and the credentials as a preset.
+ * endpoint and the credentials as a preset. With --org --discover-only it writes the organisation's
+ * accounts to accounts.json and stops; with --accounts-file it takes them from that file, so that
+ * the shards of a run (--shard K/N) share one discovery.
  */
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { StopNow, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
@@ -12,7 +15,6 @@ import type { CollectOptions } from '../../collect/collector.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
 import { REGION_RE } from '../../model/ids.js';
-import { join } from 'node:path';
 import { ensureWritableDir, readTextFile, removePendingTempFiles, writeFileAtomic } from '../../io/files.js';
 import { ACCOUNTS_FILE_NAME, accountsFileDigest, accountsFileDoc, parseAccountsFile, renderAccountsFile, type AccountsFile } from '../../report/accounts-file.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
@@ -234,7 +236,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const accountsFile = a.accountsFile !== undefined ? readAccountsFile(a.accountsFile) : null;
   const orgRequest = accountsFile ? orgRequestFromFile(a, cfg, accountsFile.doc) : orgRequestFrom(a, cfg);
   if (a.discoverOnly && (!orgRequest || accountsFile || a.shard)) {
-    throw new UserError(!orgRequest ? '--discover-only writes what --org discovers: give --org (and --ou, --include-accounts, --exclude-accounts as the shards will)' : `--discover-only cannot be given with ${accountsFile ? '--accounts-file' : '--shard'}: discover once, then give the file to every shard`);
+    throw new UserError(!orgRequest ? '--discover-only writes what --org discovers: give --org (and --ou to limit it to OUs)' : `--discover-only cannot be given with ${accountsFile ? '--accounts-file' : '--shard'}: discover once, then give the file to every shard`);
   }
   await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
