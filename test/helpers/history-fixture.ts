@@ -66,7 +66,7 @@ export function withHistory(report: Report): Report {
   const trend: ReportHistory['trend'] = trendOpen.map((o, n) => ({
     runId: n === 4 ? report.run.id : `run-fixture-h00${n + 1}`,
     asOf: iso(asOf - (4 - n) * week),
-    status: n === 2 ? 'partial' as const : report.run.status,
+    status: n === 4 ? report.run.status : n === 2 ? 'partial' as const : 'complete' as const,
     open: o,
   }));
   const base = report.findings.find((f) => !f.resource && !f.waiver)!;
