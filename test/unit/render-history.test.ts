@@ -196,7 +196,12 @@ describe('HTML', () => {
   test('the plan shows each AMI\'s oldest first sight and overdue count', () => {
     const img = report.images.find((i) => (i.overdue ?? 0) > 0)!;
     const row = new RegExp(`<tr class="plan-row" data-plan="${report.images.indexOf(img)}">.*?</tr>`, 's').exec(html)![0];
-    expect(row).toContain(`<span class="ami-age">first seen ${img.oldestFirstSeenAt!.slice(0, 10)}; <strong class="overdue">${img.overdue} overdue</strong></span>`);
+    expect(row).toContain(`<span class="ami-age">first seen ${img.oldestFirstSeenAt!.slice(0, 10)}; <strong class="overdue">${img.overdue} overdue</strong></span>`);    // and the first screen's Fix first table flags the AMIs with overdue findings
+    const top = /<div class="top-plan" id="top-plan">.*?<\/table>/s.exec(html)![0];
+    const first = report.images.slice(0, 5).find((i) => (i.overdue ?? 0) > 0)!;
+    expect(top).toContain(`<strong class="overdue block small">${first.overdue} overdue</strong>`);
+    expect((top.match(/class="overdue block small"/g) ?? []).length).toBe(report.images.slice(0, 5).filter((i) => (i.overdue ?? 0) > 0).length);
+    expect(renderHtml(plain, templates)).not.toContain('class="overdue block small"');
   });
   test('the findings tables get Age, Due and Lifecycle columns and an "Overdue only" filter; their data rides beside the rows', () => {
     expect(html).toContain('<input type="checkbox" id="f-overdue"> Overdue only');
