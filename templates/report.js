@@ -9,6 +9,10 @@
   var SUBJECT = 16;
   /** Sort keys of the tag columns: TAG_COL + the column's index. */
   var TAG_COL = 100;
+  /** With a run history, data.hist beside data.rows: [age in days, due day, overdue 1/0, lifecycle, first-seen day]; the columns' sort keys. */
+  var AGE_COL = 20, DUE_COL = 21, LIFE_COL = 22;
+  var hist = data.hist || null;
+  if (hist) data.rows.forEach(function (r, i) { r.h = hist[i]; });
   var PAGE = 100, PRINT_MAX = 5000, PLAN_INSTANCES = 300, TOP_ACCOUNTS = 15;
   /** The chart geometry of src/render/html.ts. */
   var LABEL_W = 178, BAR_W = 360, ROW_H = 22;
@@ -21,10 +25,10 @@
   var accountNames = data.accountNames || [], accountOus = data.accountOus || [], ous = data.ous || [];
   var NO_OU = 'none';
 
-  function blank() { return { sev: '', rule: '', account: '', ou: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }) }; }
+  function blank() { return { sev: '', rule: '', account: '', ou: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }), overdue: false }; }
   var filters = blank();
   function active() {
-    return filters.sev !== '' || filters.rule !== '' || filters.account !== '' || filters.ou !== '' || filters.region !== '' || filters.terms.length > 0 ||
+    return filters.overdue || filters.sev !== '' || filters.rule !== '' || filters.account !== '' || filters.ou !== '' || filters.region !== '' || filters.terms.length > 0 ||
       filters.tags.some(function (t) { return t !== ''; });
   }
   /** `123456789012 (payments-prod)`, or the id alone. */
@@ -84,6 +88,7 @@
     if (filters.account !== '' && r[ACCT] !== +filters.account) return false;
     if (filters.ou !== '' && !inOu(accountOus[r[ACCT]], filters.ou)) return false;
     if (filters.region !== '' && r[REGION] !== +filters.region) return false;
+    if (filters.overdue && !(r.h && r.h[2])) return false;
     for (var t = 0; t < filters.tags.length; t++) {
       var f = filters.tags[t];
       if (f === '') continue;
@@ -107,6 +112,7 @@
       if (f !== '') parts.push(tagColumns[t] + ' ' + (f === UNTAGGED ? '(untagged)' : tagValues[t][+f]));
     });
     if (filters.terms.length) parts.push('search "' + filters.terms.join(' ') + '"');
+    if (filters.overdue) parts.push('overdue only');
     return parts.join(', ');
   }
 
@@ -135,6 +141,7 @@
     this.table = $(id); this.body = this.table.tBodies[0]; this.pager = $(pagerId);
     this.waived = waived; this.page = 0; this.sortCol = -1; this.sortDir = 1; this.rows = []; this.limit = PAGE;
     this.hasChange = this.table.querySelector('th[data-col="' + DIFF + '"]') !== null;
+    this.hasHistory = this.table.querySelector('th[data-col="' + AGE_COL + '"]') !== null;
     var self = this;
     each(this.table.tHead.rows[0].cells, function (th) {
       var col = +th.getAttribute('data-col') + (th.hasAttribute('data-tag') ? TAG_COL : 0);
@@ -159,6 +166,9 @@
     if (col === RULE) return data.rules[r[col]];
     if (col >= TAG_COL) { var v = tagOf(r, col - TAG_COL); return v == null ? '' : v; }
     if (col === INST) return r[SUBJECT] ? r[SUBJECT][0] : r[INST];
+    if (col === AGE_COL) return r.h && r.h[0] != null ? r.h[0] : -1;
+    if (col === DUE_COL) return r.h && r.h[1] ? r.h[1] : '9999';
+    if (col === LIFE_COL) return r.h ? r.h[3] : '';
     return r[col] == null ? '' : r[col];
   };
   Table.prototype.update = function () {
@@ -193,6 +203,12 @@
       cell(tr, r[ANAME] || '', 'msg');
       for (var t = 0; t < tagColumns.length; t++) cell(tr, tagOf(r, t));
       cell(tr, r[MSG], 'msg', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
+      if (this.hasHistory) {
+        var h = r.h || [null, '', 0, '', ''];
+        cell(tr, h[0], 'num', h[4] ? 'first seen ' + h[4] : '');
+        cell(tr, h[1] ? h[1] + (h[2] ? ' overdue' : '') : 'no SLA', h[2] ? 'nowrap overdue' : 'nowrap');
+        cell(tr, h[3]);
+      }
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
         cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');
@@ -496,6 +512,7 @@
     select.addEventListener('change', function () { filters.tags[+select.getAttribute('data-tag')] = select.value; refresh(); });
   });
   $('filters').addEventListener('submit', function (e) { e.preventDefault(); });
+  if ($('f-overdue')) $('f-overdue').addEventListener('change', function (e) { filters.overdue = e.target.checked; refresh(); });
   $('f-text').addEventListener('input', function (e) {
     filters.text = e.target.value;
     filters.terms = e.target.value.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; });
@@ -505,6 +522,7 @@
     filters = blank();
     ['f-sev', 'f-rule', 'f-account', 'f-ou', 'f-region', 'f-text'].forEach(function (id) { if ($(id)) $(id).value = ''; });
     each(document.querySelectorAll('select.f-tag'), function (s) { s.value = ''; });
+    if ($('f-overdue')) $('f-overdue').checked = false;
     refresh();
   });
   each(document.querySelectorAll('button.card[data-sev]'), function (b) {

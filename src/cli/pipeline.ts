@@ -76,7 +76,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   };
   if (notes.length) run.warnings = [...(inventory.run.warnings ?? []), ...notes];
   const report = sealShard(buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline }), out.shardKey);
-  const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
+  const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString() };
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
     for (const format of out.formats) yield* renderFormat(format, report, ctx);
   }, out.fileMode);

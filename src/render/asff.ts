@@ -8,16 +8,23 @@
  * send writes no file. Every string field is cut to its API length (by UTF-8 bytes, the strictest
  * reading) with an ellipsis.
  *
- * What is sent: every current finding (unwaived: ACTIVE; waived: ARCHIVED, so that Security Hub
- * hides it while the waiver holds and shows it again when the waiver ends), and, with a baseline,
- * every finding the newer run verified gone (`diff.resolved`: ARCHIVED and PASSED). Unverified ones
- * are not sent: Security Hub keeps them as they were. Pure: the times are the run's as-of. See
- * docs/output-formats.md for the mapping, the limits and their sources, and the import loop.
+ * What is sent: every current finding (unwaived: ACTIVE; waived: ARCHIVED with Workflow.Status
+ * SUPPRESSED, so that Security Hub hides it while the waiver holds and shows it again when the
+ * waiver ends), every finding the run history or the baseline says is resolved (ARCHIVED, PASSED,
+ * RESOLVED), and every scope that could not be read (Compliance.Status NOT_AVAILABLE for an error,
+ * WARNING for a partial scope), so a failed run never looks clean in Security Hub. Unverified ones
+ * are not sent: Security Hub keeps them as they were. Pure: CreatedAt and FirstObservedAt are the
+ * first sight (the as-of without a history), UpdatedAt the time the file was written as the edge
+ * passes it in (the as-of without it). See docs/output-formats.md for the mapping, the limits and
+ * their sources, and the import loop.
  */
-import type { DiffEntry, Finding, FindingResource, Report, Severity } from '../model/types.js';
+import type { CoverageEntry, DiffEntry, Finding, FindingResource, Report, ResolvedFinding, Severity } from '../model/types.js';
 import { groupsText, resourceLabel } from './summary.js';
 import { parseInstantMs } from '../model/time.js';
-import { exportId, findingTypes, instanceArn, jsonArrayText, jsonLine, partitionOfRegion, PRODUCT_NAME, recordLookup, ruleLookup } from './ocsf.js';
+import {
+  COVERAGE_TYPE, exportId, failedScopes, findingTypes, instanceArn, jsonArrayText, jsonLine, msOf, partitionOfRegion, PRODUCT_NAME, recordLookup, resolvedEntries, ruleLookup,
+  scopeFailureText, scopeMeaning, scopeRecordId, waiverText, writtenMs, type ExportOptions, asOfMs,
+} from './ocsf.js';
 
 export interface AsffLimits {
   /** Findings in one file (BatchImportFindings takes 1 to 100). */
@@ -52,6 +59,9 @@ export interface AsffFinding {
   AwsAccountId: string;
   Region: string;
   Types: string[];
+  /** With a run history: the first and the last run that saw it. */
+  FirstObservedAt?: string;
+  LastObservedAt?: string;
   CreatedAt: string;
   UpdatedAt: string;
   Severity: { Label: string; Original: string };
@@ -60,9 +70,9 @@ export interface AsffFinding {
   Remediation?: { Recommendation: { Text: string } };
   ProductFields: Record<string, string>;
   Resources: AsffResource[];
-  Compliance: { Status: 'FAILED' | 'PASSED' };
+  Compliance: { Status: 'FAILED' | 'PASSED' | 'WARNING' | 'NOT_AVAILABLE' };
   RecordState: 'ACTIVE' | 'ARCHIVED';
-  Workflow: { Status: 'NEW' | 'RESOLVED' };
+  Workflow: { Status: 'NEW' | 'RESOLVED' | 'SUPPRESSED' };
   FindingProviderFields: { Severity: { Label: string; Original: string }; Types: string[] };
 }
 
@@ -126,7 +136,10 @@ const field = (name: string): string => `${PRODUCT_NAME}/${name}`;
 
 interface Ctx {
   report: Report;
+  /** The as-of, ISO 8601. */
   at: string;
+  /** The time written, ISO 8601 (the as-of when the edge did not give it). */
+  written: string;
   rule: ReturnType<typeof ruleLookup>;
   record: ReturnType<typeof recordLookup>;
 }
@@ -190,8 +203,18 @@ function resourceFields(r: FindingResource | undefined): [string, string | null 
   ];
 }
 
-/** The members every finding has, in the order they are written. */
-function head(ctx: Ctx, e: { id: string; ruleId: string; accountId: string; region: string }, severity: { Label: string; Original: string }) {
+const isoOf = (value: string | null | undefined): string | null => {
+  const ms = msOf(value);
+  return ms === null ? null : new Date(ms).toISOString();
+};
+
+/**
+ * The members every finding has, in the order they are written: created at its first sight (the
+ * as-of without a history), updated when written.
+ */
+function head(ctx: Ctx, e: { id: string; ruleId: string; accountId: string; region: string; firstSeenAt?: string | undefined; lastSeenAt?: string | undefined }, severity: { Label: string; Original: string }) {
+  const first = isoOf(e.firstSeenAt);
+  const last = isoOf(e.lastSeenAt);
   return {
     SchemaVersion: '2018-10-08' as const,
     Id: exportId(e.ruleId, e.id),
@@ -202,8 +225,10 @@ function head(ctx: Ctx, e: { id: string; ruleId: string; accountId: string; regi
     AwsAccountId: e.accountId,
     Region: e.region,
     Types: findingTypes(e.ruleId),
-    CreatedAt: ctx.at,
-    UpdatedAt: ctx.at,
+    ...(first ? { FirstObservedAt: first } : {}),
+    ...(last ? { LastObservedAt: last } : {}),
+    CreatedAt: first ?? ctx.at,
+    UpdatedAt: ctx.written,
     Severity: severity,
     Title: clip(ctx.rule(e.ruleId).title, MAX.title),
   };
@@ -242,7 +267,7 @@ function currentFinding(ctx: Ctx, f: Finding): AsffFinding {
   const h = head(ctx, f, severity);
   const w = f.waiver;
   const parts = [sentence(clip(f.message, QUOTE.message)), whereSubject(f, f.instanceName, f.imageName, f.imageOwnerAlias ?? f.imageOwnerId)];
-  if (w) parts.push(sentence(`Waived by ${w.id} until ${w.expires}${present(w.ticket) ? ` (${clip(w.ticket, QUOTE.name)})` : ''}: ${clip(w.reason, QUOTE.reason)}`));
+  if (w) parts.push(sentence(waiverText({ ...w, ticket: present(w.ticket) ? clip(w.ticket, QUOTE.name) : null, reason: clip(w.reason, QUOTE.reason) })));
   const tags = ctx.report.tagColumns.map((key, i): [string, string | null | undefined] => [field(`Tag/${key}`), f.tags?.[i]]);
   return {
     ...h,
@@ -272,16 +297,22 @@ function currentFinding(ctx: Ctx, f: Finding): AsffFinding {
     Resources: [subjectResource(ctx, f)],
     Compliance: { Status: 'FAILED' },
     RecordState: w ? 'ARCHIVED' : 'ACTIVE',
-    Workflow: { Status: 'NEW' },
+    Workflow: { Status: w ? 'SUPPRESSED' : 'NEW' },
     FindingProviderFields: { Severity: { ...severity }, Types: [...h.Types] },
   };
 }
 
-function resolvedFinding(ctx: Ctx, d: DiffEntry & { resource?: FindingResource }, baseline: NonNullable<Report['diff']>['baseline']): AsffFinding {
+type Resolved = DiffEntry & { resource?: FindingResource } & Partial<Pick<ResolvedFinding, 'firstSeenAt' | 'resolvedAt' | 'daysToFix'>>;
+
+function resolvedFinding(ctx: Ctx, d: Resolved): AsffFinding {
   const severity = { Label: 'INFORMATIONAL', Original: d.severity };
-  const h = head(ctx, d, severity);
+  const h = head(ctx, { ...d, lastSeenAt: undefined }, severity);
   const run = ctx.report.run;
-  const text = `Resolved: run ${clip(run.id, QUOTE.name)} (as of ${run.asOf}) no longer finds what run ${clip(baseline.runId, QUOTE.name)} (as of ${baseline.asOf}) found: ${sentence(clip(d.message, QUOTE.message))} ${whereSubject(d, null, null, null)}`;
+  const baseline = ctx.report.diff?.baseline;
+  const before = d.firstSeenAt
+    ? `first seen ${d.firstSeenAt}${d.daysToFix !== undefined ? `, fixed in ${d.daysToFix} days` : ''}`
+    : baseline ? `found by run ${clip(baseline.runId, QUOTE.name)} (as of ${baseline.asOf})` : 'found by an earlier run';
+  const text = `Resolved: run ${clip(run.id, QUOTE.name)} (as of ${run.asOf}) no longer finds what was ${before}: ${sentence(clip(d.message, QUOTE.message))} ${whereSubject(d, null, null, null)}`;
   return {
     ...h,
     Description: clip(text, MAX.description),
@@ -293,7 +324,8 @@ function resolvedFinding(ctx: Ctx, d: DiffEntry & { resource?: FindingResource }
       [field('ImageId'), d.imageId],
       [field('Waived'), 'false'],
       [field('ResolvedInRunId'), run.id],
-      [field('BaselineRunId'), baseline.runId],
+      [field('BaselineRunId'), baseline?.runId],
+      [field('DaysToFix'), d.daysToFix === undefined ? null : String(d.daysToFix)],
       [field('RunId'), run.id],
       [field('ToolVersion'), ctx.report.tool.version],
     ]),
@@ -306,13 +338,59 @@ function resolvedFinding(ctx: Ctx, d: DiffEntry & { resource?: FindingResource }
 }
 
 /**
+ * A scope that could not be read, as a finding of its own under a stable id per account and
+ * region: Compliance.Status NOT_AVAILABLE when nothing could be checked (error), WARNING when part
+ * could (partial), naming the account, the region and what failed. The resource is the account
+ * (`AwsAccount`, `AWS::::Account:<id>`); a scope of every region (`*`, when the account's regions
+ * could not be listed) goes to the run's first region.
+ */
+function scopeFinding(ctx: Ctx, c: CoverageEntry): AsffFinding {
+  const error = c.status === 'error';
+  const region = c.region === '*' ? ctx.report.run.regions.find((r) => r !== '*') ?? 'us-east-1' : c.region;
+  const severity = error ? { Label: 'MEDIUM', Original: 'coverage-error' } : { Label: 'LOW', Original: 'coverage-partial' };
+  const types = [COVERAGE_TYPE];
+  const account = ctx.report.accounts?.find((a) => a.accountId === c.accountId);
+  const partition = ASFF_PARTITION[partitionOfRegion(region)];
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: scopeRecordId(c),
+    ProductArn: productArn(c.accountId, region),
+    ProductName: PRODUCT_NAME,
+    CompanyName: PRODUCT_NAME,
+    GeneratorId: `${PRODUCT_NAME}/coverage`,
+    AwsAccountId: c.accountId,
+    Region: region,
+    Types: types,
+    CreatedAt: ctx.at,
+    UpdatedAt: ctx.written,
+    Severity: severity,
+    Title: error ? 'Account and region could not be audited' : 'Account and region audited only in part',
+    Description: clip(`${scopeMeaning(c)} What failed: ${clip(scopeFailureText(c), QUOTE.message * 2)}`, MAX.description),
+    ProductFields: productFields([
+      [field('RuleId'), 'coverage'],
+      [field('ScopeStatus'), c.status],
+      [field('ScopeRegion'), c.region],
+      [field('AccountName'), account?.name],
+      [field('ErrorCode'), c.errorCode],
+      [field('Failures'), (c.failures ?? []).map((f) => (f.action && f.action !== 'Run' ? `${f.action}:${f.code}` : f.code)).join('; ')],
+      [field('InstancesRead'), String(c.instanceCount)],
+      [field('RunId'), ctx.report.run.id],
+      [field('ToolVersion'), ctx.report.tool.version],
+    ]),
+    Resources: [{ Type: 'AwsAccount', Id: `AWS::::Account:${c.accountId}`, ...(partition ? { Partition: partition } : {}), Region: region }],
+    Compliance: { Status: error ? 'NOT_AVAILABLE' : 'WARNING' },
+    RecordState: 'ACTIVE',
+    Workflow: { Status: 'NEW' },
+    FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
+  };
+}
+
+/**
  * The findings to send, grouped by account and region (sorted), each group in report order with the
  * resolved ones last; cut into batches of at most `findingsPerFile` findings and `fileBytes` bytes.
  */
-export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS): AsffFinding[][] {
-  const ms = parseInstantMs(report.run.asOf);
-  if (ms === null) throw new Error(`internal error: the report's as-of "${report.run.asOf}" is not a date-time`);
-  const ctx: Ctx = { report, at: new Date(ms).toISOString(), rule: ruleLookup(report), record: recordLookup(report) };
+export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS, opts: ExportOptions = {}): AsffFinding[][] {
+  const ctx: Ctx = { report, at: new Date(asOfMs(report)).toISOString(), written: new Date(writtenMs(report, opts)).toISOString(), rule: ruleLookup(report), record: recordLookup(report) };
   const groups = new Map<string, AsffFinding[]>();
   const add = (a: AsffFinding) => {
     const key = `${a.AwsAccountId}\u0000${a.Region}`;
@@ -321,8 +399,8 @@ export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS): A
     else groups.set(key, [a]);
   };
   for (const f of report.findings) add(currentFinding(ctx, f));
-  const diff = report.diff;
-  if (diff) for (const d of diff.resolved ?? []) add(resolvedFinding(ctx, d, diff.baseline));
+  for (const d of resolvedEntries(report)) add(resolvedFinding(ctx, d));
+  for (const c of failedScopes(report)) add(scopeFinding(ctx, c));
 
   const batches: AsffFinding[][] = [];
   for (const key of [...groups.keys()].sort()) {
@@ -345,8 +423,8 @@ export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS): A
 }
 
 /** The `.asff-NNN.json` files, numbered from 001 (wider when there are more than 999); none when there is nothing to send. */
-export function renderAsffFiles(report: Report, limits: AsffLimits = ASFF_LIMITS): { suffix: string; content: string }[] {
-  const batches = asffBatches(report, limits);
+export function renderAsffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): { suffix: string; content: string }[] {
+  const batches = asffBatches(report, limits, opts);
   const width = Math.max(3, String(batches.length).length);
   return batches.map((b, i) => ({ suffix: `.asff-${String(i + 1).padStart(width, '0')}.json`, content: jsonArrayText(b.map(jsonLine)) }));
 }

@@ -18,6 +18,7 @@ export const FINDING_COLUMNS = [
   'id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId', 'instanceName', 'instanceState', 'imageId', 'imageName',
   'imageOwnerId', 'imageOwnerAlias', 'message', 'remediation', 'waived', 'waiverId', 'waiverReason', 'waiverExpires', 'waiverTicket',
   'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn',
+  'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle',
 ] as const;
 
 export const COVERAGE_COLUMNS = [
@@ -29,6 +30,7 @@ export const COVERAGE_COLUMNS = [
 export const IMAGE_COLUMNS = [
   'priority', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'state', 'deprecationTime', 'creationDate', 'worstSeverity', 'rules',
   'instances', 'instancesRunning', 'instancesStopped', 'instancesOther', 'accounts', 'regions', 'findings', 'waived', 'references', 'launchedBy',
+  'oldestFirstSeenAt', 'overdue',
 ] as const;
 
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
@@ -61,7 +63,8 @@ function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: A
     f.id, f.severity, f.ruleId, f.accountId, f.region, f.instanceId, f.instanceName, f.instanceState, f.imageId, f.imageName,
     f.imageOwnerId, f.imageOwnerAlias, f.message, f.remediation, f.waiver ? 'true' : 'false', f.waiver?.id, f.waiver?.reason,
     f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail, run.id, run.asOf,
-    accounts.rawName(f.accountId), accounts.rawOuPath(f.accountId), f.resource?.type, f.resource?.arn, ...tags,
+    accounts.rawName(f.accountId), accounts.rawOuPath(f.accountId), f.resource?.type, f.resource?.arn,
+    f.firstSeenAt, f.ageDays, f.dueAt, f.overdue === undefined ? null : String(f.overdue), f.lifecycle, ...tags,
   ].map(csvCell);
 }
 
@@ -73,7 +76,11 @@ function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: A
  * `accountName` and `ouPath` are the account's as this run knows it (empty when it does not).
  * A finding whose subject is a resource (launchable-bad-ami: a launch template, SSM parameter or
  * recipe) has an empty instanceId and its `resourceType` and `resourceArn`; both are empty on
- * instance findings.
+ * instance findings. With a run history, `firstSeenAt`, `ageDays`, `dueAt` (empty when the
+ * severity has no SLA), `overdue` (true or false) and `lifecycle` (new, open, escalated, reopened)
+ * say where the finding stands; all five are empty without one, and on the baseline's rows.
+ * An escalated finding (schema 3 diffs) has `diffStatus` escalated, `diffDetail` the rule it
+ * replaced: `deprecation-soon -> deprecated-ami`.
  */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
@@ -117,13 +124,16 @@ export function imageRules(e: ImagePlanEntry): string {
 /**
  * The remediation plan: one row per AMI with findings, in the plan's priority order. With
  * --references, `references` counts the resources that reference the AMI and `launchedBy` names the
- * Auto Scaling groups that launch it from them (separated by `;`); both are empty without.
+ * Auto Scaling groups that launch it from them (separated by `;`); both are empty without. With a
+ * run history, `oldestFirstSeenAt` is the earliest first sight of its findings and `overdue` how
+ * many of its unwaived findings are past their due date; both are empty without one.
  */
 export function renderImagesCsv(report: Report): string {
   const rows = (report.images ?? []).map((e) => [
     e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
     e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, e.accounts.join(' '), e.regions.join(' '), e.findings, e.waived,
     e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
+    e.oldestFirstSeenAt, e.overdue,
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
 }

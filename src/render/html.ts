@@ -7,16 +7,17 @@
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
-import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, RunOptions, Severity } from '../model/types.js';
+import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
 import {
-  changeText, coverageGaps, criterionText, deadlinePassed, DIFF_BUCKETS, diffStatusOf, diffSubjects, failureHead, failureMessage, failuresOf, findingSubject, gapCell,
+  changeText, coverageGaps, criterionText, deadlinePassed, diffBuckets, diffCount, diffStatusOf, diffSubjects, failureHead, failureMessage, failuresOf, findingSubject, gapCell,
   gapMeaning, gapText, groupsText, launchingGroups, listSome, managedByText, plural, referenceLabel, referenceLookups, referenceLookupText, SEVERITIES_DESC, skippedText,
-  UNVERIFIED_MEANS, unverifiedByScope, unverifiedSeverities, unverifiedWhy,
+  UNVERIFIED_MEANS, unverifiedByScope, unverifiedSeverities, unverifiedWhy, dayOf, diffSides, escalationText, lifecycleText, medianText, overdueSeverities, trendSeverities,
+  trendTotal,
 } from './summary.js';
 
 export interface TemplateSet {
@@ -243,8 +244,126 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: Accou
     regionsTitle: img.regions.join(', '),
     findings: img.findings,
     waived: img.waived,
+    /** With a run history: the earliest first sight of its findings (a day) and its overdue findings. */
+    firstSeen: img.oldestFirstSeenAt ? dayOf(img.oldestFirstSeenAt) : null,
+    overdue: img.overdue ?? 0,
     ...planReferences(img, accounts),
   };
+}
+
+/** How each severity's line of the trend chart is drawn: its colour, a dash pattern and a marker, so it reads in print without colour. */
+const TREND_STYLE: Record<Severity, { dash: string; marker: 'square' | 'circle' | 'triangle' | 'diamond' | 'cross' }> = {
+  critical: { dash: '', marker: 'square' },
+  high: { dash: '7 3', marker: 'circle' },
+  medium: { dash: '2 3', marker: 'triangle' },
+  low: { dash: '9 3 2 3', marker: 'diamond' },
+  info: { dash: '1 3', marker: 'cross' },
+};
+
+/** The trend chart's geometry: plot area from TREND_X0 to TREND_X1, TREND_Y0 (top) to TREND_Y1 (the zero line). */
+const TREND_W = 620, TREND_X0 = 44, TREND_X1 = 520, TREND_Y0 = 14, TREND_Y1 = 160, TREND_H = 196;
+
+/** A marker's SVG path, centred on (x, y). */
+function markerPath(kind: (typeof TREND_STYLE)[Severity]['marker'], x: number, y: number): string {
+  const r = 4;
+  switch (kind) {
+    case 'square': return `M${x - r},${y - r}h${2 * r}v${2 * r}h${-2 * r}z`;
+    case 'triangle': return `M${x},${y - r - 1}L${x + r + 1},${y + r}L${x - r - 1},${y + r}z`;
+    case 'diamond': return `M${x},${y - r - 1}L${x + r + 1},${y}L${x},${y + r + 1}L${x - r - 1},${y}z`;
+    case 'cross': return `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`;
+    default: return `M${x - r},${y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`;
+  }
+}
+
+/** A round number at or above n for the trend's scale: 1, 2, 5, 10, 20, 50, ... */
+function niceMax(n: number): number {
+  if (n <= 1) return 1;
+  const p = 10 ** Math.floor(Math.log10(n));
+  for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
+  return 10 * p;
+}
+
+/**
+ * The trend of open findings by severity over the recorded runs, as an inline SVG's geometry:
+ * one line per severity with a dash pattern and a marker of its own, labelled at its end with its
+ * name and last count (readable in print, without colour); each point titled; a partial run's
+ * points hollow and its date marked. Computed here, drawn by templates/partials/trend.hbs.
+ */
+function trendChart(h: ReportHistory) {
+  const runs = h.trend;
+  const sevs = trendSeverities(h);
+  const max = niceMax(Math.max(1, ...runs.flatMap((t) => sevs.map((s) => t.open[s] ?? 0))));
+  const xOf = (i: number) => (runs.length <= 1 ? (TREND_X0 + TREND_X1) / 2 : TREND_X0 + Math.round((i * (TREND_X1 - TREND_X0)) / (runs.length - 1)));
+  const yOf = (n: number) => TREND_Y1 - Math.round((n / max) * (TREND_Y1 - TREND_Y0));
+  const lines = sevs.map((sev) => {
+    const points = runs.map((t, i) => ({ x: xOf(i), y: yOf(t.open[sev] ?? 0), count: t.open[sev] ?? 0, partial: t.status === 'partial', title: `${sev}: ${t.open[sev] ?? 0} open at run ${t.runId} (as of ${t.asOf}${t.status === 'partial' ? ', partial coverage' : ''})` }));
+    const last = points[points.length - 1]!;
+    return {
+      sev, colour: SEV_COLOURS[sev], dash: TREND_STYLE[sev].dash,
+      path: points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(''),
+      markers: points.map((p) => ({ ...p, d: markerPath(TREND_STYLE[sev].marker, p.x, p.y) })),
+      label: `${sev} ${last.count}`, labelY: last.y + 4,
+    };
+  });
+  // direct labels at the lines' ends, nudged apart so that none overlaps another
+  const order = [...lines].sort((a, b) => a.labelY - b.labelY);
+  for (let i = 1; i < order.length; i++) if (order[i]!.labelY < order[i - 1]!.labelY + 13) order[i]!.labelY = order[i - 1]!.labelY + 13;
+  const ticks = [0, max / 2, max].filter((v, i, a) => Number.isInteger(v) && a.indexOf(v) === i).map((v) => ({ value: v, y: yOf(v) }));
+  const dates = runs.map((t, i) => ({ x: xOf(i), label: DateTime.fromMillis(parseInstantMs(t.asOf) ?? 0, { zone: 'utc' }).setLocale('en-US').toFormat('LLL d'), partial: t.status === 'partial' }));
+  return {
+    width: TREND_W, height: TREND_H, x0: TREND_X0, x1: TREND_X1, y0: TREND_Y0, y1: TREND_Y1, labelX: TREND_X1 + 10, dateY: TREND_Y1 + 16, partialY: TREND_Y1 + 30,
+    lines, ticks, dates, runs: runs.length,
+    /** The same numbers as a table, for print and screen readers. */
+    table: runs.map((t) => ({ runId: t.runId, asOf: t.asOf, partial: t.status === 'partial', counts: sevs.map((s) => t.open[s] ?? 0), total: trendTotal(t) })),
+    severities: sevs,
+  };
+}
+
+/** Resolved findings listed in the history section; the JSON report has them all. */
+const RESOLVED_ROWS = 50;
+
+/**
+ * The run history's view (null without one): the first screen's overdue line (count, by
+ * severity, the oldest overdue finding), the trend chart, median days to fix against the SLA, and
+ * the findings resolved since the last run with their days to fix.
+ */
+function historyView(report: Report, accounts: AccountIndex, subjects: ReturnType<typeof diffSubjects>) {
+  const h = report.history;
+  if (!h) return null;
+  const oldestFinding = h.oldestOverdue ? report.findings.find((f) => f.id === h.oldestOverdue!.id) ?? null : null;
+  const median = medianText(h);
+  return {
+    runsBefore: h.runsBefore,
+    previousRun: h.previousRun,
+    overdue: h.overdue,
+    overdueSev: overdueSeverities(h),
+    oldest: h.oldestOverdue ? {
+      ...h.oldestOverdue,
+      imageId: h.oldestOverdue.imageId ?? '(unknown AMI)',
+      subject: oldestFinding ? findingSubject(oldestFinding).label : null,
+      account: oldestFinding ? accounts.label(oldestFinding.accountId) : null,
+      region: oldestFinding?.region ?? null,
+      due: oldestFinding ? dayOf(oldestFinding.dueAt) : null,
+    } : null,
+    trend: h.trend.length ? trendChart(h) : null,
+    median: median || null,
+    medianRows: SEVERITIES_DESC.filter((s) => s !== 'info' || h.medianDaysToFix.info !== null || h.sla.info !== null)
+      .map((s) => ({ sev: s, days: h.medianDaysToFix[s], sla: h.sla[s] })),
+    resolved: h.resolved.slice(0, RESOLVED_ROWS).map((r) => ({ ...r, account: accounts.label(r.accountId), subject: subjects(r).label, firstSeen: dayOf(r.firstSeenAt), resolved: dayOf(r.resolvedAt) })),
+    resolvedCount: h.resolved.length,
+    resolvedMore: Math.max(0, h.resolved.length - RESOLVED_ROWS),
+    unverified: h.unverified,
+  };
+}
+
+/**
+ * Per finding, with a run history, what the findings tables show of it (templates/report.js:
+ * data.hist, beside data.rows): [age in days, due day ('' without an SLA), overdue 1/0, lifecycle
+ * in words, first-seen day]; null without a history.
+ */
+function historyRows(findings: Finding[]): (string | number | null)[][] | null {
+  if (!findings.some((f) => f.lifecycle !== undefined || f.firstSeenAt !== undefined)) return null;
+  return findings.map((f) => [f.ageDays ?? null, dayOf(f.dueAt), f.overdue ? 1 : 0, lifecycleText(f), dayOf(f.firstSeenAt)]);
 }
 
 /** References listed under one AMI of the plan; the JSON report has them all. */
@@ -302,17 +421,21 @@ function optionList(options: RunOptions): { label: string; value: string }[] {
 }
 
 /** The diff section's view: every bucket, with why each unverified finding is not resolved; accounts with their names. */
-function diffView(d: ReportDiff, accounts: AccountIndex, subjects: ReturnType<typeof diffSubjects>) {
+function diffView(d: ReportDiff, accounts: AccountIndex, subjects: ReturnType<typeof diffSubjects>, run: { id: string; asOf: string }) {
   const named = <T extends { accountId: string }>(x: T) => ({ ...x, account: accounts.label(x.accountId) });
   /** A finding of the diff with its account's name and its subject (the instance, or the resource it is about). */
   const entry = <T extends DiffEntry>(x: T) => ({ ...named(x), subject: subjects(x).label });
   return {
     ...d,
     new: d.new.map(entry),
+    /** Each side by run id and as-of. */
+    sides: diffSides(d, run),
+    /** Escalations (schema 3): `deprecation-soon -> deprecated-ami` on the instance; neither resolved nor new. */
+    escalated: (d.escalated ?? []).map((e) => ({ ...entry(e), escalation: escalationText(e) })),
     resolved: d.resolved.map(entry),
     scopes: { added: d.scopes.added.map(named), removed: d.scopes.removed.map(named) },
     /** The counts in the order and words of every output; `emphasis` marks unverified findings, which are not resolved. */
-    buckets: DIFF_BUCKETS.map((name) => ({ name, count: d.counts[name], emphasis: name === 'unverified' && d.counts.unverified > 0 })),
+    buckets: diffBuckets(d).map((name) => ({ name, count: diffCount(d, name), emphasis: (name === 'unverified' || name === 'escalated') && diffCount(d, name) > 0 })),
     unverifiedMeans: UNVERIFIED_MEANS,
     unverifiedSeverities: unverifiedSeverities(d),
     changed: d.changed.map((c) => ({ ...entry(c), change: changeText(c) })),
@@ -490,7 +613,8 @@ export function htmlView(report: Report) {
     /** The OU filter is offered when some account has an OU path (scan --org). */
     ouFilter: accounts.ous().paths.length > 0,
     waivers: report.waivers,
-    diff: report.diff ? diffView(report.diff, accounts, diffSubjects(report)) : null,
+    diff: report.diff ? diffView(report.diff, accounts, diffSubjects(report), report.run) : null,
+    history: historyView(report, accounts, diffSubjects(report)),
     /** The findings table calls its subject column "Instance or resource" when some finding is about a resource. */
     resourceFindings: report.findings.some((f) => f.resource),
     referencesNote: referencesNote(report),
@@ -500,7 +624,7 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20 },
+    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };
 }
 

@@ -14,9 +14,14 @@ import { renderAsffFiles } from './asff.js';
 /** A rendered file: its name suffix and its text, whole or in pieces (large JSON). */
 export interface RenderedFile { suffix: string; content: string | Iterable<string> }
 
-/** What a renderer may use beside the model: the templates the edge loaded (src/io/files.ts). */
+/**
+ * What a renderer may use beside the model: the templates the edge loaded (src/io/files.ts), and
+ * the time the files are written, read from the clock once by the edge (ISO 8601): OCSF's
+ * modified_time and ASFF's UpdatedAt. Renderers stay pure: without it they use the run's as-of.
+ */
 export interface RenderContext {
   templates: TemplateSet;
+  writtenAt?: string;
 }
 
 export interface Renderer<F extends string = string> {
@@ -54,11 +59,11 @@ export const RENDERERS = [
   },
   {
     format: 'ocsf', description: 'OCSF 1.3 Detection Findings, one JSON array (.ocsf.json)', byDefault: false, needsTemplates: false,
-    render: (report) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report) }],
+    render: (report, ctx) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report, { writtenAt: ctx.writtenAt }) }],
   },
   {
     format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (.asff-001.json, ...)', byDefault: false, needsTemplates: false,
-    render: (report) => renderAsffFiles(report),
+    render: (report, ctx) => renderAsffFiles(report, { writtenAt: ctx.writtenAt }),
   },
 ] as const satisfies readonly Renderer<string>[];
 

@@ -5,12 +5,12 @@
  * the capped document is still too long the caps shrink until it fits; whatever is left out is
  * counted where it was left out and in the footer.
  */
-import type { CoverageGap, DiffEntry, DiffScope, ImagePlanEntry, ImageReference, Report } from '../model/types.js';
+import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
 import {
-  changeText, diffCounts, elideMiddle, diffSubjects, gapHead, gapWhere, groupedGaps, groupsText, listSome, planFindings, planInstances, planOwner, planRules, plural,
-  referenceLabel, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedWhy,
+  changeText, dayOf, diffCounts, diffSides, elideMiddle, diffSubjects, escalationText, findingSubject, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome,
+  medianText, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
 } from './summary.js';
 
 /** GitHub comments take 65,536 characters, Jira's 32,767 by default; this leaves room for a note around it. */
@@ -18,6 +18,8 @@ export const MAX_CHARS = 60_000;
 
 /** How many of each list one rendering shows. */
 interface Caps {
+  /** Overdue findings listed (with a run history). */
+  overdue: number;
   images: number;
   gaps: number;
   diffRows: number;
@@ -28,7 +30,7 @@ interface Caps {
   names: number;
 }
 
-const CAPS: Caps = { images: 20, gaps: 60, diffRows: 20, scopes: 20, ids: 50, warnings: 10, names: 5 };
+const CAPS: Caps = { overdue: 20, images: 20, gaps: 60, diffRows: 20, scopes: 20, ids: 50, warnings: 10, names: 5 };
 
 /** Characters of a gap's service message (elided in the middle: its end says what was refused). */
 const GAP_MESSAGE = 300;
@@ -54,7 +56,7 @@ function shrink(c: Caps): Caps {
   if (c.diffRows > 0 || c.ids > 0 || c.scopes > 0 || c.warnings > 1) {
     return { ...c, diffRows: half(c.diffRows, 0), scopes: half(c.scopes, 0), ids: half(c.ids, 0), warnings: half(c.warnings, 1) };
   }
-  return { ...c, images: half(c.images, 3), gaps: half(c.gaps, 3), names: half(c.names, 1) };
+  return { ...c, overdue: half(c.overdue, 3), images: half(c.images, 3), gaps: half(c.gaps, 3), names: half(c.names, 1) };
 }
 
 /** `111111111111, 222222222222 and 3 more` (escaped). */
@@ -118,6 +120,50 @@ function referenceLines(doc: Doc, images: ImagePlanEntry[], c: Caps): void {
   }
 }
 
+/** The SLA in words: `critical 7 days, high 30 days, medium 90 days, low 120 days` (severities without one left out). */
+function slaText(h: ReportHistory): string {
+  return SEVERITIES_DESC.filter((s) => typeof h.sla[s] === 'number').map((s) => `${s} ${plural(h.sla[s]!, 'day')}`).join(', ');
+}
+
+/**
+ * With a run history, the first list: the unwaived findings past their due date, oldest first, at
+ * most `top` of them; whatever is left out is counted.
+ */
+function overdueList(doc: Doc, report: Report, accounts: AccountIndex, top: number): void {
+  const h = report.history;
+  if (!h) return;
+  const overdue = report.findings.filter((f) => f.overdue === true && !f.waiver)
+    .sort((a, b) => (b.ageDays ?? 0) - (a.ageDays ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const shown = overdue.slice(0, top);
+  doc.push('', `## Overdue${overdue.length ? ` (${shown.length < overdue.length ? `${shown.length} of ` : ''}${plural(overdue.length, 'finding')})` : ''}`, '');
+  if (!overdue.length) {
+    doc.push(`No unwaived finding is past its due date (first seen + the SLA of its severity: ${slaText(h) || 'none set'}).`);
+    return;
+  }
+  doc.push(`Past their due date (first seen + the SLA of its severity: ${slaText(h) || 'none set'}) and not waived, oldest first.`, '');
+  doc.push('| Age (days) | Due | Severity | Rule | Account | Region | Instance or resource | AMI | Lifecycle |', '|---:|---|---|---|---|---|---|---|---|');
+  for (const f of shown) doc.push(overdueRow(f, accounts));
+  if (overdue.length > shown.length) doc.push('', `... and ${overdue.length - shown.length} more overdue findings (the CSV has them all: column overdue).`);
+  doc.omit('overdue findings', overdue.length - shown.length);
+}
+
+function overdueRow(f: Finding, accounts: AccountIndex): string {
+  const cells = [
+    String(f.ageDays ?? ''), mdCell(dayOf(f.dueAt), 20), f.severity, mdCell(f.ruleId, 40), mdCell(accounts.label(f.accountId), 120), mdCell(f.region, 40),
+    mdCell(findingSubject(f).label, 160), mdCell(f.imageId ?? '', 80), mdCell(lifecycleText(f), 80),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** The history's lines under the run's: overdue, the trend, what was resolved and how fast. */
+function historyLines(doc: Doc, h: ReportHistory): void {
+  const bySev = overdueSeverities(h);
+  doc.push(`- History: ${plural(h.runsBefore, 'earlier run')} recorded${h.previousRun ? `, the last ${mdCell(h.previousRun.runId)} as of ${mdCell(h.previousRun.asOf, 40)}` : ''}; ${overdueText(h)}${bySev ? ` (${bySev})` : ''}`);
+  if (h.trend.length) doc.push(`- Trend: ${mdCell(trendLine(h), 600)}`);
+  const median = medianText(h);
+  doc.push(`- Resolved since the last run: ${h.resolved.length}${median ? `; median days to fix: ${median}` : ''}${h.unverified ? `; ${h.unverified} not looked at by this run (unverified: they keep their age)` : ''}`);
+}
+
 function verdict(report: Report, failures: CoverageGap[]): string {
   const s = report.summary;
   if (report.run.status === 'complete') return '**Verdict: complete.** Every account and region of the run was checked.';
@@ -161,12 +207,14 @@ function render(report: Report, c: Caps): Doc {
   for (const w of warnings.slice(0, c.warnings)) doc.push(`- Warning: ${mdCell(w, 400)}`);
   if (warnings.length > c.warnings) doc.push(`- ... and ${warnings.length - c.warnings} more warnings (in the JSON report's run.warnings)`);
   doc.omit('warnings', warnings.length - c.warnings);
+  if (report.history) historyLines(doc, report.history);
   doc.push('', '| Severity | Unwaived findings |', '|---|---:|');
   for (const sev of SEVERITIES_DESC) doc.push(`| ${sev} | ${s.bySeverity[sev]} |`);
 
   const d = report.diff;
   if (d) {
-    doc.push('', `Compared with run ${mdCell(d.baseline.runId)} (${mdCell(d.baseline.startedAt, 40)}): ${diffCounts(d)}.${d.counts.unverified ? ` Unverified: ${UNVERIFIED_MEANS}.` : ''}`);
+    const sides = diffSides(d, r);
+    doc.push('', `Compared with baseline ${mdCell(sides.baseline, 200)} → ${mdCell(sides.current, 200)}: ${diffCounts(d)}.${d.counts.unverified ? ` Unverified: ${UNVERIFIED_MEANS}.` : ''}${d.counts.escalated ? ' Escalated: the same instance on the same AMI moved to a worse rule; counted once, neither resolved nor new.' : ''}`);
     const list = (xs: DiffScope[]) => {
       doc.omit('diff scopes', xs.length - c.scopes);
       const shown = xs.slice(0, c.scopes).map((x) => `${mdCell(x.accountId, 40)} / ${mdCell(x.region, 40)} (${x.status})`);
@@ -175,6 +223,8 @@ function render(report: Report, c: Caps): Doc {
     if (d.scopes.added.length) doc.push(`Scopes not in the baseline: ${list(d.scopes.added)}.`);
     if (d.scopes.removed.length) doc.push(`Scopes of the baseline not in this run: ${list(d.scopes.removed)}.`);
   }
+
+  overdueList(doc, report, accounts, c.overdue);
 
   const shownImages = images.slice(0, c.images);
   doc.push('', `## AMIs to fix first${shownImages.length < images.length ? ` (${shownImages.length} of ${images.length})` : ''}`, '');
@@ -229,6 +279,7 @@ function render(report: Report, c: Caps): Doc {
     const subjectOf = diffSubjects(report);
     const subject = (x: DiffEntry) => subjectOf(x).label;
     diffTable(doc, accounts, subject, c.diffRows, 'New findings', 'new', 'Not in the baseline.', d.new);
+    diffTable(doc, accounts, subject, c.diffRows, 'Escalated findings', 'escalated', 'The same instance on the same AMI moved from one rule to a worse one since the baseline.', d.escalated ?? [], { head: 'Escalation', cell: escalationText });
     diffTable(doc, accounts, subject, c.diffRows, 'Changed findings', 'changed', null, d.changed, { head: 'Change', cell: changeText });
     diffTable(doc, accounts, subject, c.diffRows, 'Unverified findings', 'unverified', 'Gone from this run, but not resolved: their scope was not ok in one of the two runs, so this run could not confirm they are gone.', d.unverified ?? [], { head: 'Why', cell: (x) => unverifiedWhy(x) });
     diffTable(doc, accounts, subject, c.diffRows, 'Resolved findings', 'resolved', 'Gone from this run, and their scope was ok in both runs.', d.resolved);

@@ -1,11 +1,15 @@
 /**
- * The report's unwaived findings as OCSF Detection Findings (class_uid 2004, category 2 Findings),
- * OCSF 1.3.0, one event per finding, for a security data lake or SIEM: `--format ocsf` writes
- * them as one JSON array, one event a line. Pure: every time is the run's as-of, so the same
- * report gives the same bytes. The mapping, and the required attributes it honours, are in
- * docs/output-formats.md. Also the helpers the ASFF renderer shares (ids, ARNs, types, JSON text).
+ * The report as OCSF Detection Findings (class_uid 2004, category 2 Findings), OCSF 1.3.0, for a
+ * security data lake or SIEM: `--format ocsf` writes them as one JSON array, one event a line.
+ * One event per finding (a waived one Suppressed), per finding the run history or the baseline
+ * says is resolved (a Close event), and per scope that could not be read (error or partial), so
+ * that a failed run never reads as a clean one. Pure: the times are the run's as-of, the history's
+ * first and last sight, and the time the file was written as the edge passes it in (the as-of
+ * without it), so the same inputs give the same bytes. The mapping, and the required attributes it
+ * honours, are in docs/output-formats.md. Also the helpers the ASFF renderer shares (ids, ARNs,
+ * types, JSON text, the resolved findings and the failed scopes).
  */
-import type { Finding, FindingResource, InstanceRecord, Report, RuleInfo, Severity } from '../model/types.js';
+import type { CoverageEntry, DiffEntry, Finding, FindingResource, InstanceRecord, Report, ResolvedFinding, RuleInfo, Severity, WaiverRef } from '../model/types.js';
 import { RECORD_INSTANCE_ID_RE } from '../model/ids.js';
 import { parseInstantMs } from '../model/time.js';
 
@@ -17,7 +21,71 @@ const SEVERITY_ID: Record<Severity, number> = { info: 1, low: 2, medium: 3, high
 const SEVERITY_CAPTION: Record<Severity, string> = { info: 'Informational', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
 
 const CLASS_UID = 2004;
-const ACTIVITY_CREATE = 1;
+const ACTIVITY = { create: 1, update: 2, close: 3 } as const;
+const ACTIVITY_NAME: Record<number, string> = { 1: 'Create', 2: 'Update', 3: 'Close' };
+const STATUS = { new: 1, suppressed: 3, resolved: 4, other: 99 } as const;
+
+/** What the renderers of the security formats take beside the report. */
+export interface ExportOptions {
+  /** When the files are written (ISO 8601), read once by the edge; the as-of when absent. */
+  writtenAt?: string | undefined;
+}
+
+/** The time the files are written, epoch ms: the edge's, or the run's as-of. */
+export function writtenMs(report: Report, opts: ExportOptions = {}): number {
+  if (opts.writtenAt === undefined) return asOfMs(report);
+  const ms = parseInstantMs(opts.writtenAt);
+  if (ms === null) throw new Error(`internal error: the time written "${opts.writtenAt}" is not a date-time`);
+  return ms;
+}
+
+/** A date-time of the model as epoch ms; null when absent or not a date-time. */
+export function msOf(value: string | null | undefined): number | null {
+  return value ? parseInstantMs(value) : null;
+}
+
+/** A waiver in words, for a status detail or a description: `Waived by <id> until <expires> (<ticket>): <reason>`. */
+export function waiverText(w: WaiverRef): string {
+  return `Waived by ${w.id} until ${w.expires}${w.ticket ? ` (${w.ticket})` : ''}: ${w.reason}`;
+}
+
+/**
+ * The findings of earlier runs this run verified gone: the run history's (`history.resolved`,
+ * with their first sight), then the baseline diff's that the history does not already list.
+ */
+export function resolvedEntries(report: Report): (DiffEntry & Partial<Pick<ResolvedFinding, 'firstSeenAt' | 'resolvedAt' | 'daysToFix'>>)[] {
+  const fromHistory = report.history?.resolved ?? [];
+  const seen = new Set(fromHistory.map((r) => r.id));
+  return [...fromHistory, ...(report.diff?.resolved ?? []).filter((d) => !seen.has(d.id))];
+}
+
+/**
+ * The scopes that could not be read, in coverage order: `error` (nothing was listed) and
+ * `partial` (something was not). A skipped scope (a region the account has not enabled, an
+ * account not ACTIVE) was not to be audited: it is no failure and has no record.
+ */
+export function failedScopes(report: Report): CoverageEntry[] {
+  return report.coverage.filter((c) => c.status === 'error' || c.status === 'partial');
+}
+
+/** The id of a failed scope's record in both formats, the same in every run: `ami-audit/coverage/<account>/<region>`. */
+export function scopeRecordId(c: { accountId: string; region: string }): string {
+  return `${PRODUCT_NAME}/coverage/${c.accountId}/${c.region}`;
+}
+
+/** What failed in a scope, one line: `AssumeRole AccessDenied: <message>; ...`. */
+export function scopeFailureText(c: CoverageEntry): string {
+  const failures = c.failures ?? [];
+  if (!failures.length) return `${c.errorCode ?? c.status}${c.errorMessage ? `: ${c.errorMessage}` : ''}`;
+  return failures.map((f) => `${f.action && f.action !== 'Run' ? `${f.action} ` : ''}${f.code}${f.message ? `: ${f.message}` : ''}`).join('; ');
+}
+
+/** The sentence of a failed scope's record: what it means for the findings. */
+export function scopeMeaning(c: CoverageEntry): string {
+  return c.status === 'error'
+    ? `${PRODUCT_NAME} could not check account ${c.accountId} in ${c.region === '*' ? 'any region' : c.region}: nothing there was audited, so no finding there means nothing.`
+    : `${PRODUCT_NAME} could check account ${c.accountId} in ${c.region === '*' ? 'its regions' : c.region} only in part (${c.instanceCount} instances read): findings there may be missing.`;
+}
 
 /** A finding's id for both formats, the same in every run that finds it (the model's id is a hash of rule, account, region, instance, AMI). */
 export function exportId(ruleId: string, findingId: string): string {
@@ -124,14 +192,137 @@ export function cloudFormationType(type: string): string {
   return Object.hasOwn(RESOURCE_TYPES, type) ? RESOURCE_TYPES[type]! : type;
 }
 
-/** The Detection Finding events of the report's unwaived findings, in report order. */
-export function ocsfEvents(report: Report): Record<string, unknown>[] {
+/**
+ * The Detection Finding events of the report: its findings in report order (waived ones
+ * Suppressed), the findings resolved since the last run (Close), then the scopes that could not
+ * be read.
+ */
+export function ocsfEvents(report: Report, opts: ExportOptions = {}): Record<string, unknown>[] {
   const time = asOfMs(report);
+  const written = writtenMs(report, opts);
   const rule = ruleLookup(report);
   const record = recordLookup(report);
   const imageRecord = imageRecordLookup(report);
-  return report.findings.filter((f) => !f.waiver).map((f) => ocsfEvent(report, f, time, rule(f.ruleId), f.resource ? imageRecord(f) : record(f)));
+  const events = report.findings.map((f) => ocsfEvent(report, f, time, written, rule(f.ruleId), f.resource ? imageRecord(f) : record(f), findingState(f)));
+  for (const d of resolvedEntries(report)) {
+    const f: Finding = {
+      ...d, instanceName: null, imageName: null, imageOwnerId: null, imageOwnerAlias: null, instanceState: null, remediation: '', waiver: null, expiredWaiver: null,
+      ...(d.firstSeenAt ? { firstSeenAt: d.firstSeenAt } : {}),
+    };
+    const state: EventState = {
+      activity: ACTIVITY.close, status: STATUS.resolved, statusName: 'Resolved', statusCode: 'PASS',
+      detail: `Resolved: run ${report.run.id} (as of ${report.run.asOf}) looked for it and no longer finds it${d.daysToFix !== undefined ? `, ${d.daysToFix} days after it was first seen` : ''}.`,
+      extra: { resolved_at: d.resolvedAt ?? report.run.asOf, days_to_fix: d.daysToFix ?? null },
+    };
+    events.push(ocsfEvent(report, f, time, written, rule(d.ruleId), d.resource ? imageRecord(d) : record(d), state));
+  }
+  for (const c of failedScopes(report)) events.push(scopeEvent(report, c, time, written));
+  return events;
 }
+
+/** Where a finding stands, in OCSF's words: the activity (from its lifecycle) and its status. */
+interface EventState {
+  activity: number;
+  status: number;
+  statusName: string;
+  statusCode: string;
+  /** status_detail: the waiver, or how it was resolved; the finding's message otherwise. */
+  detail: string | null;
+  /** More members of unmapped.ami_audit. */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * A current finding: Suppressed while a waiver holds (the waiver in status_detail), New
+ * otherwise; created the first time the history sees it (or in a report without a history),
+ * updated in every later run.
+ */
+function findingState(f: Finding): EventState {
+  const w = f.waiver;
+  return {
+    activity: f.lifecycle === undefined || f.lifecycle === 'new' ? ACTIVITY.create : ACTIVITY.update,
+    status: w ? STATUS.suppressed : STATUS.new,
+    statusName: w ? 'Suppressed' : 'New',
+    statusCode: 'FAIL',
+    detail: w ? waiverText(w) : null,
+    extra: { waiver: w ? { id: w.id, reason: w.reason, expires: w.expires, ticket: w.ticket } : null },
+  };
+}
+
+/** The history's fields of a finding for unmapped.ami_audit; none without a history. */
+function historyFields(f: Finding): Record<string, unknown> {
+  if (f.lifecycle === undefined && f.firstSeenAt === undefined) return {};
+  return compact({
+    lifecycle: f.lifecycle, first_seen_at: f.firstSeenAt, last_seen_at: f.lastSeenAt, age_days: f.ageDays, due_at: f.dueAt, overdue: f.overdue,
+    reopened_count: f.reopenedCount, escalated_from: f.escalatedFrom ? { ...f.escalatedFrom } : undefined,
+  });
+}
+
+/**
+ * A scope that could not be read, as a Detection Finding of its own: status Other ("Not Checked"
+ * for an error, "Partially Checked" for a partial scope), status_code ERROR or WARNING (as the
+ * ASFF record's Compliance.Status), what failed in status_detail; severity Medium when nothing
+ * was checked, Low when only part was.
+ */
+function scopeEvent(report: Report, c: CoverageEntry, time: number, written: number): Record<string, unknown> {
+  const error = c.status === 'error';
+  const severity: Severity = error ? 'medium' : 'low';
+  const title = error ? 'Account and region could not be audited' : 'Account and region audited only in part';
+  const account = report.accounts?.find((a) => a.accountId === c.accountId);
+  return compact({
+    activity_id: ACTIVITY.create,
+    activity_name: 'Create',
+    category_uid: 2,
+    category_name: 'Findings',
+    class_uid: CLASS_UID,
+    class_name: 'Detection Finding',
+    type_uid: CLASS_UID * 100 + ACTIVITY.create,
+    type_name: 'Detection Finding: Create',
+    time,
+    timezone_offset: 0,
+    severity_id: SEVERITY_ID[severity],
+    severity: SEVERITY_CAPTION[severity],
+    status_id: STATUS.other,
+    status: error ? 'Not Checked' : 'Partially Checked',
+    status_code: error ? 'ERROR' : 'WARNING',
+    status_detail: scopeFailureText(c),
+    message: scopeMeaning(c),
+    metadata: {
+      version: OCSF_VERSION,
+      product: { name: report.tool.name, uid: PRODUCT_NAME, vendor_name: PRODUCT_NAME, version: report.tool.version },
+      event_code: 'coverage',
+      profiles: ['cloud'],
+    },
+    finding_info: {
+      uid: scopeRecordId(c),
+      title,
+      desc: `${PRODUCT_NAME} records each account and region it could not read, so that a run that failed there never reads as a clean one.`,
+      types: [COVERAGE_TYPE],
+      created_time: time,
+      modified_time: written,
+      analytic: { uid: 'coverage', name: `${PRODUCT_NAME} coverage`, type: 'Rule', type_id: 1 },
+    },
+    resources: [compact({ uid: c.accountId, name: account?.name ?? null, type: 'AWS::::Account', region: c.region === '*' ? null : c.region, cloud_partition: partitionOfRegion(c.region) })],
+    cloud: compact({ provider: 'AWS', region: c.region === '*' ? null : c.region, account: { uid: c.accountId, type: 'AWS Account', type_id: 10 } }),
+    unmapped: {
+      ami_audit: {
+        run_id: report.run.id,
+        coverage: {
+          status: c.status,
+          error_code: c.errorCode,
+          error_message: c.errorMessage,
+          failures: (c.failures ?? []).map((f) => ({ ...f })),
+          instance_count: c.instanceCount,
+          uncovered_instance_count: c.uncoveredInstanceCount,
+          disrupted_zones: [...c.disruptedZones],
+        },
+      },
+    },
+  });
+}
+
+/** The ASFF type (and OCSF finding_info.types) of a failed scope's record. */
+export const COVERAGE_TYPE = 'Software and Configuration Checks/AWS Security Best Practices';
 
 /** The resource a finding is about when it is not an instance: a launch template, SSM parameter or recipe that references the AMI. */
 function referencingResource(f: Finding, r: FindingResource): Record<string, unknown> {
@@ -145,7 +336,7 @@ function referencingResource(f: Finding, r: FindingResource): Record<string, unk
   });
 }
 
-function ocsfEvent(report: Report, f: Finding, time: number, rule: RuleInfo, rec: InstanceRecord | undefined): Record<string, unknown> {
+function ocsfEvent(report: Report, f: Finding, time: number, written: number, rule: RuleInfo, rec: InstanceRecord | undefined, state: EventState): Record<string, unknown> {
   const partition = partitionOfRegion(f.region);
   const launched = parseInstantMs(rec?.LaunchTime);
   const img = rec?.ImageMetadata;
@@ -183,23 +374,25 @@ function ocsfEvent(report: Report, f: Finding, time: number, rule: RuleInfo, rec
       image_allowed: img?.ImageAllowed,
     }),
   });
+  const firstSeen = msOf(f.firstSeenAt);
+  const lastSeen = msOf(f.lastSeenAt);
   return compact({
-    activity_id: ACTIVITY_CREATE,
-    activity_name: 'Create',
+    activity_id: state.activity,
+    activity_name: ACTIVITY_NAME[state.activity],
     category_uid: 2,
     category_name: 'Findings',
     class_uid: CLASS_UID,
     class_name: 'Detection Finding',
-    type_uid: CLASS_UID * 100 + ACTIVITY_CREATE,
-    type_name: 'Detection Finding: Create',
+    type_uid: CLASS_UID * 100 + state.activity,
+    type_name: `Detection Finding: ${ACTIVITY_NAME[state.activity]}`,
     time,
     timezone_offset: 0,
     severity_id: SEVERITY_ID[f.severity],
     severity: SEVERITY_CAPTION[f.severity],
-    status_id: 1,
-    status: 'New',
-    status_code: 'FAIL',
-    status_detail: f.message,
+    status_id: state.status,
+    status: state.statusName,
+    status_code: state.statusCode,
+    status_detail: state.detail ?? f.message,
     message: f.message,
     metadata: {
       version: OCSF_VERSION,
@@ -207,14 +400,17 @@ function ocsfEvent(report: Report, f: Finding, time: number, rule: RuleInfo, rec
       event_code: f.ruleId,
       profiles: ['cloud'],
     },
-    finding_info: {
+    finding_info: compact({
       uid: exportId(f.ruleId, f.id),
       title: rule.title,
       desc: rule.description,
       types: findingTypes(f.ruleId),
-      created_time: time,
+      created_time: firstSeen ?? time,
+      first_seen_time: firstSeen,
+      last_seen_time: lastSeen,
+      modified_time: written,
       analytic: { uid: f.ruleId, name: rule.title, type: 'Rule', type_id: 1 },
-    },
+    }),
     resources: image ? [subject, image] : [subject],
     cloud: { provider: 'AWS', region: f.region, account: { uid: f.accountId, type: 'AWS Account', type_id: 10 } },
     remediation: f.remediation ? { desc: f.remediation } : null,
@@ -229,14 +425,16 @@ function ocsfEvent(report: Report, f: Finding, time: number, rule: RuleInfo, rec
         image_owner_alias: f.imageOwnerAlias,
         tags,
         expired_waiver: f.expiredWaiver ? { id: f.expiredWaiver.id, expires: f.expiredWaiver.expires, reason: f.expiredWaiver.reason, ticket: f.expiredWaiver.ticket } : null,
+        ...state.extra,
+        ...historyFields(f),
       },
     },
   });
 }
 
 /** The `.ocsf.json` file: a JSON array, one event a line, in pieces so a large estate is written without one huge string. */
-export function* renderOcsfChunks(report: Report): Generator<string> {
-  const events = ocsfEvents(report);
+export function* renderOcsfChunks(report: Report, opts: ExportOptions = {}): Generator<string> {
+  const events = ocsfEvents(report, opts);
   if (events.length === 0) {
     yield '[]\n';
     return;

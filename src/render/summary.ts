@@ -1,6 +1,7 @@
 /** Shared views of a report for the text renderers: coverage gaps and headline counts. */
 import type {
-  CoverageEntry, CoverageGap, DiffChange, DiffEntry, DiffUnverified, FindingResource, ImageCriterion, ImagePlanEntry, ImageReference, ReferenceCoverage, Report, ReportDiff, ScopeFailure,
+  CoverageEntry, CoverageGap, DiffChange, DiffEntry, DiffEscalation, DiffUnverified, Finding, FindingResource, ImageCriterion, ImagePlanEntry, ImageReference, ReferenceCoverage, Report,
+  ReportDiff, ReportHistory, ScopeFailure, Severity,
 } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
@@ -128,28 +129,106 @@ export function unverifiedByScope(d: ReportDiff, thisRun = 'this run'): { accoun
   return [...groups.values()].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region) || cmp(a.why, b.why));
 }
 
-/** The diff's buckets, in the order every output lists them. */
-export const DIFF_BUCKETS = ['new', 'resolved', 'unverified', 'changed', 'unchanged'] as const;
+/** The diff's buckets, in the order every output lists them (`escalated` only in a diff that has it: schema 3). */
+export const DIFF_BUCKETS = ['new', 'escalated', 'resolved', 'unverified', 'changed', 'unchanged'] as const;
+export type DiffBucket = (typeof DIFF_BUCKETS)[number];
+
+/** The buckets of this diff: `escalated` only when the diff counts escalations (a version 2 diff does not). */
+export function diffBuckets(d: ReportDiff): DiffBucket[] {
+  return DIFF_BUCKETS.filter((b) => b !== 'escalated' || typeof d.counts.escalated === 'number');
+}
+
+/** The count of one bucket (0 for `escalated` in a diff without it). */
+export function diffCount(d: ReportDiff, b: DiffBucket): number {
+  return d.counts[b] ?? 0;
+}
 
 /** The one-line count of a diff, every bucket, in the same words everywhere. */
 export function diffCounts(d: ReportDiff): string {
-  return DIFF_BUCKETS.map((b) => `${d.counts[b]} ${b}`).join(', ');
+  return diffBuckets(d).map((b) => `${diffCount(d, b)} ${b}`).join(', ');
 }
 
-export type DiffStatus = 'new' | 'changed' | 'unchanged';
+/** An escalation, short, as changeText words a change: `deprecation-soon → deprecated-ami`. */
+export function escalationText(e: DiffEscalation): string {
+  return `${e.from.ruleId} → ${e.ruleId}`;
+}
 
 /**
- * Where each finding of this run stands against the baseline: `new`, `changed` (with how) or
- * `unchanged`. One place for the CSV's diffStatus column and the HTML's Change column.
+ * Both sides of a diff, by run id and as-of: `run B (as of 2026-11-19T00:00:00Z)` and `run C (as
+ * of 2026-11-26T00:00:00Z)`. The newer side is the diff's own (schema 3), or the report's run.
+ */
+export function diffSides(d: ReportDiff, run: { id: string; asOf: string }): { baseline: string; current: string } {
+  const current = d.current ?? { runId: run.id, asOf: run.asOf };
+  return { baseline: `run ${d.baseline.runId} (as of ${d.baseline.asOf})`, current: `run ${current.runId} (as of ${current.asOf})` };
+}
+
+export type DiffStatus = 'new' | 'escalated' | 'changed' | 'unchanged';
+
+/**
+ * Where each finding of this run stands against the baseline: `new`, `escalated` (from which
+ * rule), `changed` (with how) or `unchanged`. One place for the CSV's diffStatus column and the
+ * HTML's Change column.
  */
 export function diffStatusOf(d: ReportDiff): (id: string) => { status: DiffStatus; detail: string } {
   const newIds = new Set(d.new.map((x) => x.id));
+  const escalated = new Map((d.escalated ?? []).map((e) => [e.id, escalationText(e)]));
   const changed = new Map(d.changed.map((c) => [c.id, changeText(c)]));
   return (id) => {
     if (newIds.has(id)) return { status: 'new', detail: '' };
+    const from = escalated.get(id);
+    if (from !== undefined) return { status: 'escalated', detail: from };
     const how = changed.get(id);
     return how === undefined ? { status: 'unchanged', detail: '' } : { status: 'changed', detail: how };
   };
+}
+
+/* ---- the run history (schema 3): absent in a report without one ---- */
+
+/** `overdue 3, oldest 150 days` (null without a history): the terminal line and the first screen say the same. */
+export function overdueText(h: ReportHistory): string {
+  return `overdue ${h.overdue}${h.oldestOverdue ? `, oldest ${plural(h.oldestOverdue.ageDays, 'day')}` : ''}`;
+}
+
+/** Overdue findings by severity, worst first: `2 high, 1 medium`; '' when none. */
+export function overdueSeverities(h: ReportHistory): string {
+  return SEVERITIES_DESC.filter((s) => (h.overdueBySeverity[s] ?? 0) > 0).map((s) => `${h.overdueBySeverity[s]} ${s}`).join(', ');
+}
+
+/** The severities a trend or a median shows: those with a value somewhere, worst first (info only when it has one). */
+export function trendSeverities(h: ReportHistory): Severity[] {
+  return SEVERITIES_DESC.filter((s) => s !== 'info' || h.trend.some((t) => (t.open[s] ?? 0) > 0));
+}
+
+/** Open findings at one recorded run, every severity. */
+export function trendTotal(t: ReportHistory['trend'][number]): number {
+  return SEVERITIES.reduce((n, s) => n + (t.open[s] ?? 0), 0);
+}
+
+/** The trend on one line: `open findings over 5 runs: 22 → 20 → 19 → 16 → 14 (high 9 → 6, medium ...)`. */
+export function trendLine(h: ReportHistory): string {
+  const totals = h.trend.map((t) => String(trendTotal(t))).join(' → ');
+  const bySev = trendSeverities(h).filter((s) => h.trend.some((t) => (t.open[s] ?? 0) > 0))
+    .map((s) => `${s} ${h.trend[0]!.open[s] ?? 0} → ${h.trend[h.trend.length - 1]!.open[s] ?? 0}`);
+  return `open findings over ${plural(h.trend.length, 'run')}: ${totals}${bySev.length ? ` (${bySev.join(', ')})` : ''}`;
+}
+
+/** Median days to fix by severity, those with one: `high 12 days, medium 33 days`; '' when nothing was ever resolved. */
+export function medianText(h: ReportHistory): string {
+  return SEVERITIES_DESC.filter((s) => h.medianDaysToFix[s] !== null && h.medianDaysToFix[s] !== undefined)
+    .map((s) => `${s} ${plural(h.medianDaysToFix[s]!, 'day')}`).join(', ');
+}
+
+/** A finding's lifecycle in words, with its count of reopenings and what it escalated from. */
+export function lifecycleText(f: Pick<Finding, 'lifecycle' | 'reopenedCount' | 'escalatedFrom'>): string {
+  if (!f.lifecycle) return '';
+  if (f.lifecycle === 'escalated' && f.escalatedFrom) return `escalated from ${f.escalatedFrom.ruleId}`;
+  if (f.lifecycle === 'reopened' && (f.reopenedCount ?? 0) > 1) return `reopened (${f.reopenedCount} times)`;
+  return f.lifecycle;
+}
+
+/** The date part of an ISO date-time: `2026-12-26`. */
+export function dayOf(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : '';
 }
 
 /** Unverified findings counted by severity, worst first: "5 high, 1 medium". */

@@ -1,10 +1,11 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
-import type { CoverageGap, ImagePlanEntry, Report, Severity } from '../model/types.js';
+import type { CoverageGap, DiffEntry, ImagePlanEntry, Report, ReportDiff, Severity } from '../model/types.js';
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
 import {
-  diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
+  changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, gapHead, gapWhere, groupedGaps, listSome, overdueSeverities, overdueText, planInstances, plural,
+  SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
 } from './summary.js';
 
 /** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
@@ -83,6 +84,12 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   lines.push('  findings (unwaived)');
   for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${String(s.bySeverity[sev]).padStart(7)}`);
   lines.push(`    ${'waived'.padEnd(9)}${String(s.findingsWaived).padStart(7)}`);
+  // with a run history only: how many are past their SLA, and the oldest of them
+  const h = report.history;
+  if (h) {
+    const bySev = overdueSeverities(h);
+    lines.push(`  ${overdueText(h)}${bySev ? ` (${bySev})` : ''}`);
+  }
   const images = report.images ?? [];
   if (images.length) {
     lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
@@ -92,7 +99,15 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (relaunch) lines.push(relaunch);
   const d = report.diff;
   if (d) {
+    const sides = diffSides(d, report.run);
     lines.push(`  vs baseline  ${diffCounts(d)}`);
+    lines.push(`    runs  ${termSafe(sides.baseline, 160)} → ${termSafe(sides.current, 160)}`);
+    const escalated = d.escalated ?? [];
+    if (escalated.length) {
+      const subject = diffSubjects(report);
+      for (const e of escalated.slice(0, maxGaps)) lines.push(`    escalated: ${termSafe(escalationText(e), 100)} on ${termSafe(subject(e).label, 100)} (${termSafe(accounts.label(e.accountId), 100)} ${termSafe(e.region, 30)})`);
+      if (escalated.length > maxGaps) lines.push(`    ... ${escalated.length - maxGaps} more escalations in the report`);
+    }
     if (d.counts.unverified) {
       lines.push(`    unverified  ${d.counts.unverified} ${UNVERIFIED_MEANS}`);
       const groups = unverifiedByScope(d);
@@ -133,5 +148,35 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);
   if (s.waiversUnmatched) lines.push(`  waivers  ${s.waiversUnmatched} matched nothing (clean them up)`);
   for (const f of files) lines.push(`  wrote  ${termSafe(f, 400)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One side of `ami-audit diff`: the run of a saved report. */
+export interface DiffSide { id: string; startedAt: string; asOf: string }
+
+/**
+ * `ami-audit diff <old> <new>` as text: the counts, each side's run id, start and as-of, then a
+ * line per finding of every bucket but unchanged (escalations as their own bucket, from which rule
+ * to which) and per scope only in one report. Every string from the reports goes through termSafe.
+ */
+export function renderDiffText(d: ReportDiff, before: DiffSide, after: DiffSide): string {
+  const t = (v: unknown, max = 40): string => termSafe(v, max);
+  const row = (label: string, f: DiffEntry, extra = ''): string =>
+    `  ${label.padEnd(11)}${t(f.severity, 8).padEnd(9)}${t(f.ruleId, 18).padEnd(19)}${t(f.accountId, 20)} ${t(f.region, 30).padEnd(15)} ${t(f.instanceId, 40).padEnd(20)} ${t(f.imageId ?? '', 40)}${extra ? `  (${extra})` : ''}`;
+  const c = d.counts;
+  const lines = [
+    `ami-audit diff: ${diffCounts(d)}`,
+    `  old  run ${t(before.id, 80)} started ${t(before.startedAt)}, as of ${t(before.asOf)}`,
+    `  new  run ${t(after.id, 80)} started ${t(after.startedAt)}, as of ${t(after.asOf)}`,
+  ];
+  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but the new run could not check them (their scope was not ok in one of the two runs, or the run did not look), so they are not resolved (the reason is on each line)`);
+  if (c.escalated) lines.push(`  ${c.escalated} escalated: the same instance on the same AMI moved to a worse rule; neither resolved nor new`);
+  for (const f of d.new) lines.push(row('new', f));
+  for (const f of d.escalated ?? []) lines.push(row('escalated', f, t(escalationText(f), 100)));
+  for (const f of d.changed) lines.push(row('changed', f, changeText(f)));
+  for (const f of d.resolved) lines.push(row('resolved', f));
+  for (const f of d.unverified) lines.push(row('unverified', f, unverifiedWhy(f, 'the new run')));
+  for (const s of d.scopes.added) lines.push(`  scope added    ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the new report)`);
+  for (const s of d.scopes.removed) lines.push(`  scope removed  ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the old report: its findings are unverified)`);
   return lines.join('\n') + '\n';
 }

@@ -10,8 +10,9 @@ import { fixtureReport, HOSTILE } from '../helpers/fixture.js';
 import { coverageGaps } from '../../src/report/plan.js';
 import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+
+export { CHROMIUM, CHROMIUM_ARGS };
 
 let browser: Browser;
 let page: Page;

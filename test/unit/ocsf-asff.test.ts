@@ -19,6 +19,7 @@ import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { FIXED_NOW, fixtureReport, generatedReport, HOSTILE, inventoryFromFleet } from '../helpers/fixture.js';
+import { withHistory } from '../helpers/history-fixture.js';
 import type { Finding, Report } from '../../src/model/types.js';
 
 const NO_TEMPLATES = null as never;
@@ -147,9 +148,14 @@ const ocsfSchema = {
 const SEVERITY_CAPTION: Record<number, string> = { 0: 'Unknown', 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High', 5: 'Critical', 6: 'Fatal', 99: 'Other' };
 const STATUS_CAPTION: Record<number, string> = { 0: 'Unknown', 1: 'New', 2: 'In Progress', 3: 'Suppressed', 4: 'Resolved', 99: 'Other' };
 
+/** The report without its failed scopes: only findings to send. */
+const clean = (r: Report): Report => ({ ...r, coverage: r.coverage.filter((c) => c.status === 'ok' || c.status === 'skipped') });
+const failedCount = report.coverage.filter((c) => c.status === 'error' || c.status === 'partial').length;
+
 describe('OCSF', () => {
-  const events = ocsfOf(report);
-  const unwaived = report.findings.filter((f) => !f.waiver);
+  const all = ocsfOf(report);
+  /** The events of the report's findings, in report order; the failed scopes' records follow. */
+  const events = all.slice(0, report.findings.length);
 
   test('is written only when asked for, as <stamp>.ocsf.json', () => {
     expect(rendererOf('ocsf').byDefault).toBe(false);
@@ -164,19 +170,21 @@ describe('OCSF', () => {
       // the calculated and sibling attributes agree with their ids
       expect(e.type_uid).toBe(e.class_uid * 100 + e.activity_id);
       expect(e.severity).toBe(SEVERITY_CAPTION[e.severity_id]!);
-      expect(e.status).toBe(STATUS_CAPTION[e.status_id]!);
+      // Other (99): the status is the source's own label (a failed scope: "Not Checked", "Partially Checked")
+      if (e.status_id === 99) expect(e.status).toMatch(/\S/);
+      else expect(e.status).toBe(STATUS_CAPTION[e.status_id]!);
       expect(e.metadata.version).toBe(OCSF_VERSION);
       expect(e.metadata.profiles).toContain('cloud');
     }
   });
 
-  test('one Create event per unwaived finding, with its rule, severity, account, region and instance', () => {
-    expect(events).toHaveLength(unwaived.length);
-    expect(unwaived.length).toBeLessThan(report.findings.length); // the fixture has waived findings: they are left out
+  test('one Create event per finding (waived ones Suppressed), with its rule, severity, account, region and instance; then one per failed scope', () => {
+    expect(all).toHaveLength(report.findings.length + failedCount);
+    expect(report.findings.some((f) => f.waiver)).toBe(true);
     const sev = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
     events.forEach((e, i) => {
-      const f = unwaived[i]!;
-      expect([e.activity_id, e.class_uid, e.category_uid, e.type_uid, e.status_id]).toEqual([1, 2004, 2, 200401, 1]);
+      const f = report.findings[i]!;
+      expect([e.activity_id, e.class_uid, e.category_uid, e.type_uid, e.status_id]).toEqual([1, 2004, 2, 200401, f.waiver ? 3 : 1]);
       expect(e.severity_id).toBe(sev[f.severity]);
       expect(e.metadata.event_code).toBe(f.ruleId);
       expect(e.metadata.product).toMatchObject({ name: 'ami-audit', version: report.tool.version });
@@ -193,10 +201,10 @@ describe('OCSF', () => {
   test('finding_info.uid is stable: the same findings of another run have the same uids', () => {
     const other = otherRun();
     expect(other.run.id).not.toBe(report.run.id);
-    const uids = events.map((e) => e.finding_info.uid);
+    const uids = all.map((e) => e.finding_info.uid);
     expect(new Set(uids).size).toBe(uids.length);
     expect(ocsfOf(other).map((e) => e.finding_info.uid)).toEqual(uids);
-    expect(uids).toEqual(unwaived.map((f) => `ami-audit/${f.ruleId}/${f.id}`));
+    expect(uids.slice(0, report.findings.length)).toEqual(report.findings.map((f) => `ami-audit/${f.ruleId}/${f.id}`));
   });
 
   test('untrusted strings travel as JSON strings, intact, and no character a terminal acts on is written raw', () => {
@@ -208,8 +216,8 @@ describe('OCSF', () => {
     expect(text.endsWith(']\n')).toBe(true);
   });
 
-  test('a report without unwaived findings gives an empty array', () => {
-    expect(ocsfOf({ ...report, findings: report.findings.filter((f) => f.waiver) })).toEqual([]);
+  test('a report without findings whose every scope was read gives an empty array', () => {
+    expect(ocsfOf(clean({ ...report, findings: [] }))).toEqual([]);
   });
 });
 
@@ -327,7 +335,8 @@ describe('ASFF', () => {
   });
 
   test('one finding per finding of the report: unwaived ACTIVE and FAILED, waived ARCHIVED and FAILED, with stable ids', () => {
-    expect(all.map((f) => f.Id).sort()).toEqual(report.findings.map((f) => `ami-audit/${f.ruleId}/${f.id}`).sort());
+    expect(all.filter((f) => !f.Id.startsWith('ami-audit/coverage/')).map((f) => f.Id).sort()).toEqual(report.findings.map((f) => `ami-audit/${f.ruleId}/${f.id}`).sort());
+    expect(all.filter((f) => f.Id.startsWith('ami-audit/coverage/'))).toHaveLength(failedCount);
     const byId = new Map(all.map((f) => [f.Id, f]));
     for (const f of report.findings) {
       const a = byId.get(`ami-audit/${f.ruleId}/${f.id}`)!;
@@ -337,7 +346,7 @@ describe('ASFF', () => {
       expect(a.FindingProviderFields.Types).toEqual(a.Types);
       expect(a.Compliance.Status).toBe('FAILED');
       expect(a.RecordState).toBe(f.waiver ? 'ARCHIVED' : 'ACTIVE');
-      expect(a.Workflow).toEqual({ Status: 'NEW' });
+      expect(a.Workflow).toEqual({ Status: f.waiver ? 'SUPPRESSED' : 'NEW' });
       expect(a.ProductFields['ami-audit/Waived']).toBe(f.waiver ? 'true' : 'false');
       if (f.waiver) expect(a.ProductFields['ami-audit/WaiverId']).toBe(f.waiver.id);
       if (f.resource) expect(a.Resources[0]).toMatchObject({ Id: f.resource.arn, Partition: 'aws', Region: f.region });
@@ -350,20 +359,21 @@ describe('ASFF', () => {
     expect(report.findings.some((f) => f.waiver)).toBe(true);
     const other = asffOf(otherRun()).flat().map((f) => f.Id);
     expect(other).toEqual(all.map((f) => f.Id));
+    for (const f of all.filter((x) => x.Id.startsWith('ami-audit/coverage/'))) expect([f.CreatedAt, f.UpdatedAt]).toEqual([new Date(report.run.asOf).toISOString(), new Date(report.run.asOf).toISOString()]);
   });
 
   test('250 findings of one account and region make 3 files of 100, 100 and 50', () => {
     const base = report.findings.find((f) => !f.waiver)!;
     const findings = Array.from({ length: 250 }, (_, n): Finding => ({ ...base, id: `c${String(n).padStart(19, '0')}`, instanceId: `i-0${n.toString(16).padStart(16, '0')}` }));
-    const out = asffOf({ ...report, findings, diff: null });
+    const out = asffOf(clean({ ...report, findings, diff: null }));
     expect(out.map((b) => b.length)).toEqual([100, 100, 50]);
-    expect(render('asff', { ...report, findings, diff: null }).map((f) => f.suffix)).toEqual(['.asff-001.json', '.asff-002.json', '.asff-003.json']);
+    expect(render('asff', clean({ ...report, findings, diff: null })).map((f) => f.suffix)).toEqual(['.asff-001.json', '.asff-002.json', '.asff-003.json']);
   });
 
   test('a batch is also split by bytes', () => {
     const base = report.findings.find((f) => !f.waiver)!;
     const findings = Array.from({ length: 10 }, (_, n): Finding => ({ ...base, id: `d${String(n).padStart(19, '0')}`, instanceId: `i-0${n.toString(16).padStart(16, '0')}` }));
-    const r = { ...report, findings, diff: null };
+    const r = clean({ ...report, findings, diff: null });
     const one = asffWireBytes(asffBatches(r)[0]![0]);
     const split = asffBatches(r, { ...ASFF_LIMITS, fileBytes: Math.floor(one * 3.5) });
     expect(split.map((b) => b.length)).toEqual([3, 3, 3, 1]);
@@ -374,7 +384,7 @@ describe('ASFF', () => {
     const base = report.findings.find((f) => !f.waiver && f.imageId)!;
     const long = 'é🚀'.repeat(1024) + 'n'.repeat(4096);
     const f: Finding = { ...base, imageName: long, instanceName: long, message: long, remediation: long, tags: [long, HOSTILE[8]!] };
-    const r: Report = { ...report, tagColumns: ['team', 'x'.repeat(200)], findings: [f], diff: null };
+    const r: Report = clean({ ...report, tagColumns: ['team', 'x'.repeat(200)], findings: [f], diff: null });
     const a = asffOf(r)[0]![0]!;
     expect(ajv.compile(asffSchema)(a)).toBe(true);
     checkByteLengths(a);
@@ -400,11 +410,11 @@ describe('ASFF', () => {
     expect(resolved[0]).toMatchObject({ Workflow: { Status: 'RESOLVED' }, Severity: { Label: 'INFORMATIONAL', Original: 'low' }, AwsAccountId: base.accountId, Region: base.region });
     expect(resolved[0]!.Resources[0]!.Id).toBe(`arn:aws:ec2:${base.region}:${base.accountId}:instance/i-0aaaaaaaaaaaaaaa1`);
     expect(out.some((f) => f.Id.endsWith('bbbbbbbbbbbbbbbbbbb2'))).toBe(false);
-    expect(out).toHaveLength(r.findings.length + 1);
+    expect(out).toHaveLength(r.findings.length + 1 + failedCount);
   });
 
   test('no findings and nothing resolved: no file (a batch of none is not importable)', () => {
-    expect(render('asff', { ...report, findings: [], diff: null })).toEqual([]);
+    expect(render('asff', clean({ ...report, findings: [], diff: null }))).toEqual([]);
   });
 
   test('untrusted strings travel as JSON strings, and no character a terminal acts on is written raw', () => {
@@ -439,5 +449,145 @@ describe('golden files', () => {
   });
   test('same model, same bytes', () => {
     for (const format of ['ocsf', 'asff'] as const) expect(render(format, fixtureReport()).map(contentText)).toEqual(render(format, report).map(contentText));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Waivers, the run history and coverage in both formats: they say the same thing.
+// ---------------------------------------------------------------------------------------------
+const WRITTEN = '2026-11-26T07:31:12.345Z';
+const renderAt = (format: 'ocsf' | 'asff', r: Report, writtenAt?: string): RenderedFile[] => renderFormat(format, r, { templates: NO_TEMPLATES, ...(writtenAt ? { writtenAt } : {}) });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the events are checked member by member below
+const ocsfAt = (r: Report, writtenAt?: string) => JSON.parse(contentText(renderAt('ocsf', r, writtenAt)[0]!)) as any[];
+const asffAt = (r: Report, writtenAt?: string) => renderAt('asff', r, writtenAt).flatMap((f) => JSON.parse(contentText(f)) as AsffFinding[]);
+const scopeUid = (accountId: string, region: string) => `ami-audit/coverage/${accountId}/${region}`;
+
+describe('waived findings: suppressed in both formats (issue 23, item 4)', () => {
+  const waived = report.findings.filter((f) => f.waiver);
+  test('OCSF writes each waived finding with status Suppressed, naming the waiver, its reason and its expiry', () => {
+    expect(waived.length).toBeGreaterThan(0);
+    const events = ocsfAt(report);
+    for (const f of waived) {
+      const e = events.find((x) => x.finding_info.uid === `ami-audit/${f.ruleId}/${f.id}`);
+      expect(e).toBeDefined();
+      expect([e!.status_id, e!.status]).toEqual([3, 'Suppressed']);
+      expect(e!.status_detail).toContain(f.waiver!.reason);
+      expect(e!.status_detail).toContain(f.waiver!.expires);
+      expect(e!.unmapped.ami_audit.waiver).toEqual({ id: f.waiver!.id, reason: f.waiver!.reason, expires: f.waiver!.expires, ticket: f.waiver!.ticket });
+    }
+    for (const e of events.filter((x) => x.status_id !== 3 && x.finding_info.uid.startsWith('ami-audit/') && !x.finding_info.uid.startsWith('ami-audit/coverage/'))) expect(e.status).toBe('New');
+  });
+  test('ASFF writes each waived finding with Workflow.Status SUPPRESSED (and ARCHIVED, so it comes back when the waiver ends)', () => {
+    const byId = new Map(asffAt(report).map((a) => [a.Id, a]));
+    for (const f of report.findings) {
+      const a = byId.get(`ami-audit/${f.ruleId}/${f.id}`)!;
+      expect(a.Workflow.Status).toBe(f.waiver ? 'SUPPRESSED' : 'NEW');
+      expect(a.RecordState).toBe(f.waiver ? 'ARCHIVED' : 'ACTIVE');
+    }
+  });
+  test('ASFF UpdatedAt is the time the file was written; the as-of without it', () => {
+    const at = asffAt(report, WRITTEN);
+    expect(new Set(at.map((a) => a.UpdatedAt))).toEqual(new Set([WRITTEN]));
+    expect(new Set(at.map((a) => a.CreatedAt))).toEqual(new Set([new Date(report.run.asOf).toISOString()]));
+    expect(new Set(asffAt(report).map((a) => a.UpdatedAt))).toEqual(new Set([new Date(report.run.asOf).toISOString()]));
+  });
+});
+
+describe('the run history in OCSF and ASFF', () => {
+  const h = withHistory(report);
+  test('OCSF: first and last seen, created at first sight, modified when written, the lifecycle as the activity', () => {
+    const validate = ajv.compile(ocsfSchema);
+    const events = ocsfAt(h, WRITTEN);
+    for (const f of h.findings) {
+      const e = events.find((x) => x.finding_info.uid === `ami-audit/${f.ruleId}/${f.id}`)!;
+      expect(validate(e)).toBe(true);
+      expect(e.finding_info).toMatchObject({ first_seen_time: Date.parse(f.firstSeenAt!), last_seen_time: Date.parse(f.lastSeenAt!), created_time: Date.parse(f.firstSeenAt!), modified_time: Date.parse(WRITTEN) });
+      expect(e.activity_id).toBe(f.lifecycle === 'new' ? 1 : 2);
+      expect(e.type_uid).toBe(200400 + e.activity_id);
+      expect(e.unmapped.ami_audit).toMatchObject({ lifecycle: f.lifecycle, age_days: f.ageDays, due_at: f.dueAt, overdue: f.overdue });
+    }
+    // without a history: Create, created at the as-of, modified at the as-of when the time written is not given
+    const plain = ocsfAt(report)[0]!;
+    expect(plain.activity_id).toBe(1);
+    expect(plain.finding_info).toMatchObject({ created_time: Date.parse(report.run.asOf), modified_time: Date.parse(report.run.asOf) });
+    expect(plain.finding_info).not.toHaveProperty('first_seen_time');
+  });
+  test('OCSF: a finding the history resolved is a Close event, status Resolved', () => {
+    const events = ocsfAt(h, WRITTEN);
+    for (const r of h.history!.resolved) {
+      const e = events.find((x) => x.finding_info.uid === `ami-audit/${r.ruleId}/${r.id}`)!;
+      expect([e.activity_id, e.type_uid, e.status_id, e.status]).toEqual([3, 200403, 4, 'Resolved']);
+      expect(e.finding_info.first_seen_time).toBe(Date.parse(r.firstSeenAt));
+      expect(ajv.compile(ocsfSchema)(e)).toBe(true);
+    }
+  });
+  test('ASFF: FirstObservedAt, LastObservedAt, CreatedAt at first sight, UpdatedAt when written; resolved ones ARCHIVED, PASSED, RESOLVED', () => {
+    const validate = ajv.compile(asffSchema);
+    const byId = new Map(asffAt(h, WRITTEN).map((a) => [a.Id, a]));
+    for (const f of h.findings) {
+      const a = byId.get(`ami-audit/${f.ruleId}/${f.id}`)!;
+      expect(validate(a)).toBe(true);
+      expect([a.FirstObservedAt, a.LastObservedAt, a.CreatedAt, a.UpdatedAt]).toEqual([f.firstSeenAt, f.lastSeenAt, f.firstSeenAt, WRITTEN].map((x) => new Date(x!).toISOString()));
+    }
+    for (const r of h.history!.resolved) {
+      const a = byId.get(`ami-audit/${r.ruleId}/${r.id}`)!;
+      expect(a).toMatchObject({ RecordState: 'ARCHIVED', Compliance: { Status: 'PASSED' }, Workflow: { Status: 'RESOLVED' }, FirstObservedAt: new Date(r.firstSeenAt).toISOString(), CreatedAt: new Date(r.firstSeenAt).toISOString(), UpdatedAt: WRITTEN });
+      expect(validate(a)).toBe(true);
+    }
+  });
+});
+
+describe('coverage records: a scope that could not be read is never silent (issue 20)', () => {
+  /** The fixture as a run whose every scope failed: nothing listed anywhere. */
+  const failed: Report = {
+    ...report,
+    findings: [],
+    images: [],
+    diff: null,
+    coverage: report.coverage.map((c) => (c.status === 'skipped' ? c : { ...c, status: 'error' as const, errorCode: 'AccessDenied', errorMessage: 'AssumeRole refused', instanceCount: 0, failures: [{ action: 'AssumeRole', code: 'AccessDenied', message: 'AssumeRole refused' }] })),
+    run: { ...report.run, status: 'partial' as const },
+  };
+  const failing = failed.coverage.filter((c) => c.status === 'error' || c.status === 'partial');
+  test('OCSF: a run whose every scope failed is not an empty array; one event per failed scope, none for skipped scopes', () => {
+    const events = ocsfAt(failed, WRITTEN);
+    expect(events).toHaveLength(failing.length);
+    const validate = ajv.compile(ocsfSchema);
+    for (const c of failing) {
+      const e = events.find((x) => x.finding_info.uid === scopeUid(c.accountId, c.region))!;
+      expect({ ok: validate(e), errors: validate.errors ?? null }).toEqual({ ok: true, errors: null });
+      expect([e.status_id, e.status, e.status_code]).toEqual([99, 'Not Checked', 'ERROR']);
+      expect(e.cloud).toMatchObject({ region: c.region, account: { uid: c.accountId } });
+      expect(e.status_detail).toContain('AssumeRole AccessDenied');
+      expect(e.message).toContain(c.accountId);
+    }
+  });
+  test('ASFF: a failed run writes files: NOT_AVAILABLE for an error scope, WARNING for a partial one, a stable Id per scope', () => {
+    const partial: Report = { ...failed, coverage: failed.coverage.map((c, i) => (i === 0 ? { ...c, status: 'partial' as const, instanceCount: 3, failures: [{ action: 'DescribeInstances', code: 'RequestLimitExceeded', message: 'Rate exceeded' }] } : c)) };
+    const out = asffAt(partial, WRITTEN);
+    const validate = ajv.compile(asffSchema);
+    expect(out).toHaveLength(failing.length);
+    for (const a of out) {
+      expect({ ok: validate(a), errors: validate.errors ?? null }).toEqual({ ok: true, errors: null });
+      checkByteLengths(a);
+    }
+    const first = partial.coverage[0]!;
+    const warn = out.find((a) => a.Id === scopeUid(first.accountId, first.region))!;
+    expect(warn).toMatchObject({ Compliance: { Status: 'WARNING' }, RecordState: 'ACTIVE', AwsAccountId: first.accountId, Region: first.region, UpdatedAt: WRITTEN });
+    expect(warn.Description).toContain('DescribeInstances RequestLimitExceeded');
+    const err = out.find((a) => a.Id === scopeUid(failing[1]!.accountId, failing[1]!.region))!;
+    expect(err.Compliance.Status).toBe('NOT_AVAILABLE');
+    expect(err.Resources[0]).toMatchObject({ Type: 'AwsAccount', Id: `AWS::::Account:${failing[1]!.accountId}` });
+    expect(asffAt(partial, '2026-12-01T00:00:00Z').map((a) => a.Id)).toEqual(out.map((a) => a.Id));
+  });
+  test('the fixture (two failed scope groups) carries its failed scopes beside its findings', () => {
+    const bad = report.coverage.filter((c) => c.status === 'error' || c.status === 'partial');
+    expect(bad.length).toBeGreaterThan(0);
+    const uids = new Set(ocsfAt(report).map((e) => e.finding_info.uid));
+    const ids = new Set(asffAt(report).map((a) => a.Id));
+    for (const c of bad) {
+      expect(uids.has(scopeUid(c.accountId, c.region))).toBe(true);
+      expect(ids.has(scopeUid(c.accountId, c.region))).toBe(true);
+    }
+    for (const c of report.coverage.filter((x) => x.status === 'skipped')) expect(uids.has(scopeUid(c.accountId, c.region))).toBe(false);
   });
 });

@@ -46,7 +46,8 @@ describe('the generated fleet with skew', () => {
 
 describe('golden files of the generated fleet', () => {
   test('one file per rendered file of every format, and the terminal summary', () => {
-    const asff = Array.from({ length: 7 }, (_, i) => `report.asff-00${i + 1}.json`);
+    // 7 files of findings, 3 of the failing account's scopes (one per region: they are never silent)
+    const asff = Array.from({ length: 10 }, (_, i) => `report.asff-${String(i + 1).padStart(3, '0')}.json`);
     expect([...files.keys()].sort()).toEqual(['report-coverage.csv', 'report-images.csv', ...asff, 'report.csv', 'report.html', 'report.json', 'report.md', 'report.ocsf.json', 'summary.txt']);
     expect(RENDERERS.map((r) => r.format)).toEqual([...FORMATS]);
   });

@@ -61,7 +61,7 @@ describe('CSV', () => {
     const r = withTags(report);
     const head = findingColumns(r);
     expect(head).toEqual([...FINDING_COLUMNS, 'team', 'tag:region']);
-    expect(FINDING_COLUMNS.slice(-8)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn']);
+    expect(FINDING_COLUMNS.slice(-13)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn', 'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle']);
     const rows = parse(renderFindingsCsv(r), { bom: true }) as string[][];
     expect(rows[0]).toEqual(head);
     r.findings.forEach((f, i) => {
@@ -182,7 +182,7 @@ describe('Markdown for tickets', () => {
     expect(gapLines.filter((l) => l.startsWith('- 444444444444'))).toHaveLength(1);
     expect(md).toContain('- 444444444444 (legacy): error: AccessDenied in 3 regions (ap-southeast-2, eu-west-1, us-east-1) — the role is missing or does not trust the caller: deploy it (see ami-audit iam-policy) (AssumeRole refused)');
     const withDiff = renderMarkdown({ ...report, diff: { baseline: { runId: 'run-base', startedAt: '2026-11-01T00:00:00Z', asOf: '2026-11-01T00:00:00Z' }, counts: { new: 1, resolved: 0, unverified: 0, changed: 0, unchanged: 13 }, new: [], resolved: [], unverified: [], changed: [], unchanged: [], scopes: { added: [], removed: [] } } });
-    expect(withDiff).toContain('Compared with run run-base (2026-11-01T00:00:00Z): 1 new, 0 resolved, 0 unverified, 0 changed, 13 unchanged.');
+    expect(withDiff).toContain(`Compared with baseline run run-base (as of 2026-11-01T00:00:00Z) → run ${report.run.id} (as of ${report.run.asOf}): 1 new, 0 resolved, 0 unverified, 0 changed, 13 unchanged.`);
   });
   test('ends with a link-free footer naming the run', () => {
     const tail = md.trimEnd().split('\n').slice(-3);

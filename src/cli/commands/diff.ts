@@ -1,8 +1,7 @@
 /** `ami-audit diff <old> <new>`: what changed between two JSON reports. */
-import type { DiffEntry } from '../../model/types.js';
 import { diffReports } from '../../report/build.js';
-import { termJson, termSafe } from '../../render/sanitize.js';
-import { changeText, diffCounts, unverifiedWhy } from '../../render/summary.js';
+import { termJson } from '../../render/sanitize.js';
+import { renderDiffText } from '../../render/text.js';
 import { loadBaseline } from '../pipeline.js';
 import { readFlags } from '../options.js';
 import type { CliIO, CommandModule } from './context.js';
@@ -16,23 +15,7 @@ function runDiff(a: { old: string; new: string; format?: 'text' | 'json' }, io: 
     io.stdout.write(termJson(d) + '\n');
     return;
   }
-  const t = (v: unknown, max = 40): string => termSafe(v, max);
-  const row = (label: string, f: DiffEntry, extra = ''): string =>
-    `  ${label.padEnd(11)}${t(f.severity, 8).padEnd(9)}${t(f.ruleId, 18).padEnd(19)}${t(f.accountId, 20)} ${t(f.region, 30).padEnd(15)} ${t(f.instanceId, 40).padEnd(20)} ${t(f.imageId ?? '', 40)}${extra ? `  (${extra})` : ''}`;
-  const c = d.counts;
-  const lines = [
-    `ami-audit diff: ${diffCounts(d)}`,
-    `  old  run ${t(before.run.id, 80)} started ${t(before.run.startedAt)}`,
-    `  new  run ${t(after.run.id, 80)} started ${t(after.run.startedAt)}`,
-  ];
-  if (c.unverified) lines.push(`  ${c.unverified} unverified: gone from the new report, but the new run could not check them (their scope was not ok in one of the two runs, or the run did not look), so they are not resolved (the reason is on each line)`);
-  for (const f of d.new) lines.push(row('new', f));
-  for (const f of d.changed) lines.push(row('changed', f, changeText(f)));
-  for (const f of d.resolved) lines.push(row('resolved', f));
-  for (const f of d.unverified) lines.push(row('unverified', f, unverifiedWhy(f, 'the new run')));
-  for (const s of d.scopes.added) lines.push(`  scope added    ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the new report)`);
-  for (const s of d.scopes.removed) lines.push(`  scope removed  ${t(s.accountId, 20)} ${t(s.region, 30).padEnd(15)} ${t(s.status, 10)} (only in the old report: its findings are unverified)`);
-  io.stdout.write(lines.join('\n') + '\n');
+  io.stdout.write(renderDiffText(d, before.run, after.run));
 }
 
 export const diffCommand: CommandModule = {
