@@ -1,6 +1,7 @@
 /**
  * The HTML report: one self-contained file (no CDN, no network) from Handlebars templates.
- * Every AWS-originated string goes through Handlebars' escaping ({{ }}, never {{{ }}}); the
+ * Every string of the view is cleaned (sanitize.ts: cleanText), then goes through Handlebars'
+ * escaping ({{ }}, never {{{ }}}); the
  * findings are embedded once as JSON, escaped against </script>, and drawn by a small script
  * that pages and filters them, so the file stays usable at tens of thousands of findings.
  */
@@ -10,7 +11,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
-import { jsonForScript } from './sanitize.js';
+import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
 import {
@@ -523,5 +524,6 @@ export function csp(t: TemplateSet): string {
 }
 
 export function renderHtml(report: Report, templates: TemplateSet): string {
-  return compile(templates)({ ...htmlView(report), csp: csp(templates) });
+  // every string the page shows (text, attributes, the findings' data) cleaned once, then escaped by Handlebars or JSON
+  return compile(templates)({ ...cleanDeep(htmlView(report)), csp: csp(templates) });
 }
