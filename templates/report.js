@@ -17,8 +17,9 @@
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var tagColumns = data.tagColumns || [];
   var UNTAGGED = 'untagged';
-  /** Account names and OU paths beside data.accounts (null when unknown); the OU filter's choices. */
-  var accountNames = data.accountNames || [], accountOus = data.accountOus || [], ous = data.ous || [];
+  /** Account names and OU paths beside data.accounts (null when unknown); the OU filter's choices (paths
+      for display) and, per account, the indexes of its OU and the OUs above it among them. */
+  var accountNames = data.accountNames || [], accountOuPaths = data.accountOuPaths || [], accountOus = data.accountOus || [], ous = data.ous || [];
   var NO_OU = 'none';
 
   function blank() { return { sev: '', rule: '', account: '', ou: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }) }; }
@@ -32,11 +33,10 @@
   var labelOf = {};
   data.accounts.forEach(function (id, i) { labelOf[id] = accountLabel(i); });
   function labelOfId(id) { return Object.prototype.hasOwnProperty.call(labelOf, id) ? labelOf[id] : id; }
-  /** Whether an OU path is in the chosen OU: the OU itself or one below it; NO_OU: accounts without one. */
-  function inOu(path, choice) {
-    if (choice === NO_OU) return path == null;
-    var ou = ous[+choice];
-    return path != null && (path === ou || path.slice(0, ou.length + 1) === ou + '/');
+  /** Whether an account (the indexes of its OUs) is in the chosen OU: the OU itself or one below it; NO_OU: accounts without one. */
+  function inOu(list, choice) {
+    if (choice === NO_OU) return list == null;
+    return list != null && list.indexOf(+choice) >= 0;
   }
 
   function option(select, value, label) {
@@ -68,7 +68,7 @@
 
   var search = data.rows.map(function (r) {
     var res = r[SUBJECT] ? [r[SUBJECT][0], r[SUBJECT][1]].concat(r[SUBJECT][2]) : [];
-    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOus[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
+    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOuPaths[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
       .concat(r[TAGS] || []).concat(res).join('\u0001').toLowerCase();
   });
   /** The subject of a finding as the tables show it: the instance (with its name), or the resource's label. */
@@ -120,7 +120,7 @@
   }
   /** An account's cell: its id, its name below it, its OU path as the title. */
   function accountCell(tr, i) {
-    var td = cell(tr, data.accounts[i], 'acctcell', accountOus[i] ? 'OU: ' + accountOus[i] : '');
+    var td = cell(tr, data.accounts[i], 'acctcell', accountOuPaths[i] ? 'OU: ' + accountOuPaths[i] : '');
     if (accountNames[i]) {
       var name = document.createElement('span');
       name.className = 'acct-name';
@@ -458,7 +458,8 @@
     if (!note) return;
     var shown = {}, all = {};
     each(coverageRows, function (el) {
-      var id = el.getAttribute('data-account'), on = filters.ou === '' || inOu(el.getAttribute('data-ou'), filters.ou);
+      var ou = el.getAttribute('data-ou'), id = el.getAttribute('data-account');
+      var on = filters.ou === '' || inOu(ou ? ou.split(' ').map(Number) : null, filters.ou);
       el.hidden = !on;
       if (el.tagName === 'TR') { all[id] = true; if (on) shown[id] = true; }
     });

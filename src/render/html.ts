@@ -131,6 +131,7 @@ function deprecationTimeline(report: Report): { weeks: { label: string; count: n
  * a cell per region. An account skipped for its Organizations state says so in its row.
  */
 function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountIndex) {
+  const ouIndexes = ouIndexer(accounts);
   const byAccount = new Map<string, Map<string, CoverageEntry>>();
   const wildcard = new Map<string, CoverageEntry>();
   for (const c of coverage) {
@@ -151,6 +152,7 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       accountId,
       name: accounts.name(accountId),
       ouPath: accounts.ouPath(accountId),
+      ouIndexes: ouIndexes(accountId)?.join(' ') ?? null,
       skippedAs: state ? skippedText(state) : null,
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
@@ -162,6 +164,15 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       }),
     };
   });
+}
+
+/**
+ * For an account, the indexes of its OU and the OUs above it among the OU filter's choices
+ * (AccountIndex.ous): the page filters by these, never by splitting a path.
+ */
+function ouIndexer(accounts: AccountIndex): (accountId: string) => number[] | null {
+  const index = new Map(accounts.ous().keys.map((k, i) => [k, i]));
+  return (id) => accounts.ouKeys(id)?.map((k) => index.get(k)!) ?? null;
 }
 
 /**
@@ -189,10 +200,13 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
   }
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   const ous = directory.ous();
+  const ouIndexes = ouIndexer(directory);
   return {
     sev, rules, accounts, regions, waivers, tagColumns,
     accountNames: accounts.map((id) => directory.name(id)),
-    accountOus: accounts.map((id) => directory.ouPath(id)),
+    /** Per account: the indexes in `ous` of its OU and the OUs above it (null: no OU). */
+    accountOus: accounts.map((id) => ouIndexes(id)),
+    accountOuPaths: accounts.map((id) => directory.ouPath(id)),
     ous: ous.paths,
     noOu: ous.none,
     /** Per plan entry: its AMI id and name, for the plan's instance lists. */
@@ -431,6 +445,7 @@ export function htmlView(report: Report) {
   const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
   const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
+  const gapOus = ouIndexer(accounts);
   return {
     title: `AMI audit ${r.startedAt}`,
     tool: report.tool,
@@ -459,7 +474,7 @@ export function htmlView(report: Report) {
     gapGroupsMore: Math.max(0, groups.length - TOP_GAPS),
     banner: bannerView(report, gaps),
     gapDetails: gaps.slice(0, GAP_DETAILS).map((g) => ({
-      accountId: g.accountId, name: accounts.name(g.accountId), ouPath: accounts.ouPath(g.accountId), region: g.region, status: g.status, meaning: gapMeaning(g),
+      accountId: g.accountId, name: accounts.name(g.accountId), ouPath: accounts.ouPath(g.accountId), ouIndexes: gapOus(g.accountId)?.join(' ') ?? null, region: g.region, status: g.status, meaning: gapMeaning(g),
       failures: failuresOf(g).length ? failuresOf(g).map((f) => ({ head: failureHead(f), message: failureMessage(f) })) : [{ head: g.errorCode ?? 'error', message: g.errorMessage ?? '' }],
     })),
     gapDetailsMore: Math.max(0, gaps.length - GAP_DETAILS),
