@@ -205,17 +205,23 @@
     this.drawPager(start, end);
   };
   Table.prototype.drawPager = function (start, end) {
-    var self = this, pages = Math.max(1, Math.ceil(this.rows.length / PAGE));
-    this.pager.textContent = '';
+    var self = this;
+    drawPager(this.pager, this.rows.length, start, end, this.page, function (to) { self.page = to; self.draw(self.page * PAGE, PAGE); });
+  };
+  /** Previous, "rows a-b of n (page p of q)", Next; `go` is called with the page to show. */
+  function drawPager(el, total, start, end, page, go) {
+    var pages = Math.max(1, Math.ceil(total / PAGE));
+    el.textContent = '';
     var prev = document.createElement('button'), next = document.createElement('button'), info = document.createElement('span');
     prev.type = next.type = 'button';
     prev.textContent = 'Previous'; next.textContent = 'Next';
-    prev.disabled = this.page === 0; next.disabled = this.page >= pages - 1;
-    prev.addEventListener('click', function () { self.page -= 1; self.draw(self.page * PAGE, PAGE); });
-    next.addEventListener('click', function () { self.page += 1; self.draw(self.page * PAGE, PAGE); });
-    info.textContent = this.rows.length ? 'rows ' + (start + 1) + '-' + end + ' of ' + this.rows.length + ' (page ' + (this.page + 1) + ' of ' + pages + ')' : 'no rows';
-    this.pager.appendChild(prev); this.pager.appendChild(info); this.pager.appendChild(next);
-  };
+    prev.disabled = page === 0; next.disabled = page >= pages - 1;
+    prev.addEventListener('click', function () { go(page - 1); });
+    next.addEventListener('click', function () { go(page + 1); });
+    info.textContent = total ? 'rows ' + (start + 1) + '-' + end + ' of ' + total + ' (page ' + (page + 1) + ' of ' + pages + ')' : 'no rows';
+    el.appendChild(prev); el.appendChild(info); el.appendChild(next);
+    el.hidden = pages <= 1 && el.getAttribute('data-hide-single') === 'true';
+  }
 
   /* ---- the remediation plan ---- */
   var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
@@ -229,45 +235,23 @@
   }
   var expanded = {};
 
-  function planAggregates() {
-    var agg = {};
+  /**
+   * Under a filter the plan shows its own rows (the model's, report/plan.ts: one definition of its
+   * numbers) for the AMIs with a matching finding, and says how many of each AMI's findings match.
+   */
+  function planMatches() {
+    var hits = {};
     for (var n = 0; n < matching.length; n++) {
-      var r = data.rows[matching[n]], p = r[PLAN];
-      if (p == null) continue;
-      var a = agg[p] || (agg[p] = { worst: 99, worstAll: 99, rules: {}, inst: {}, accts: {}, regs: {}, findings: 0, waived: 0 });
-      var waived = r[WAIVER] != null;
-      a.worstAll = Math.min(a.worstAll, r[SEV]);
-      // a finding about a resource counts toward the AMI, not as an instance
-      if (!r[SUBJECT]) a.inst[data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST]] = r[STATE] || '';
-      a.accts[data.accounts[r[ACCT]]] = true;
-      a.regs[data.regions[r[REGION]]] = true;
-      if (waived) { a.waived += 1; continue; }
-      a.findings += 1;
-      a.worst = Math.min(a.worst, r[SEV]);
-      var ru = a.rules[r[RULE]] || (a.rules[r[RULE]] = { sev: 99, n: 0 });
-      ru.sev = Math.min(ru.sev, r[SEV]); ru.n += 1;
+      var p = data.rows[matching[n]][PLAN];
+      if (p != null) hits[p] = (hits[p] || 0) + 1;
     }
-    return agg;
+    return hits;
   }
-  function few(list, n) { return list.length <= n ? list.join(', ') : list.slice(0, n).join(', ') + ' +' + (list.length - n); }
-  function filteredPlanRow(p, a) {
-    var tr = planOriginal[p].cloneNode(true), c = tr.cells;
-    var worst = data.sev[a.worst < 99 ? a.worst : a.worstAll];
-    c[4].className = 'sevcell sev-' + worst; c[4].textContent = worst;
-    c[5].textContent = '';
-    Object.keys(a.rules).map(Number).sort(function (x, y) { return a.rules[x].sev - a.rules[y].sev || a.rules[y].n - a.rules[x].n; }).forEach(function (ri) {
-      var chip = document.createElement('span');
-      chip.className = 'chip sevtext-' + data.sev[a.rules[ri].sev];
-      chip.textContent = data.rules[ri] + ' ' + a.rules[ri].n;
-      c[5].appendChild(chip); c[5].appendChild(document.createTextNode(' '));
-    });
-    var running = 0, stopped = 0, other = 0;
-    Object.keys(a.inst).forEach(function (k) { var s = a.inst[k]; if (s === 'running') running++; else if (s === 'stopped') stopped++; else other++; });
-    c[6].textContent = running + ' running, ' + stopped + ' stopped' + (other ? ', ' + other + ' other' : '');
-    var accts = Object.keys(a.accts).sort(), regs = Object.keys(a.regs).sort();
-    c[7].title = accts.map(labelOfId).join(', '); c[7].firstChild.textContent = few(accts, 3);
-    c[8].title = regs.join(', '); c[8].textContent = few(regs, 3);
-    c[9].textContent = a.findings + (a.waived ? ' (+' + a.waived + ' waived)' : '');
+  function matchedPlanRow(p, n) {
+    var tr = planOriginal[p].cloneNode(true), c = tr.cells[tr.cells.length - 1], note = document.createElement('span');
+    note.className = 'match';
+    note.textContent = n + ' match';
+    c.appendChild(note);
     return tr;
   }
   function detailRow(p) {
@@ -315,25 +299,27 @@
     td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
     return tr;
   }
+  var planPage = 0, planPager = $('p-plan');
   function drawPlan() {
     if (!planBody) return;
-    var on = active(), agg = on ? planAggregates() : null, frag = document.createDocumentFragment(), shown = 0;
-    for (var p = 0; p < planOriginal.length; p++) {
-      var tr;
-      if (on) {
-        if (!agg[p]) continue;
-        tr = filteredPlanRow(p, agg[p]);
-      } else tr = planOriginal[p].cloneNode(true);
-      shown++;
+    var on = active(), hits = on ? planMatches() : null, frag = document.createDocumentFragment(), shown = [];
+    for (var p = 0; p < planOriginal.length; p++) if (!on || hits[p]) shown.push(p);
+    // paged as the findings are: PAGE AMIs a page, every one when printing
+    var pages = Math.max(1, Math.ceil(shown.length / PAGE));
+    planPage = Math.min(planPage, pages - 1);
+    var start = printing ? 0 : planPage * PAGE, end = printing ? shown.length : Math.min(shown.length, start + PAGE);
+    for (var k = start; k < end; k++) {
+      var i = shown[k], tr = on ? matchedPlanRow(i, hits[i]) : planOriginal[i].cloneNode(true);
       var b = tr.querySelector('button.expand');
-      if (b) b.setAttribute('aria-expanded', expanded[p] ? 'true' : 'false');
+      if (b) b.setAttribute('aria-expanded', expanded[i] ? 'true' : 'false');
       frag.appendChild(tr);
-      if (planRefs[p]) frag.appendChild(planRefs[p].cloneNode(true));
-      if (expanded[p]) frag.appendChild(detailRow(p));
+      if (planRefs[i]) frag.appendChild(planRefs[i].cloneNode(true));
+      if (expanded[i]) frag.appendChild(detailRow(i));
     }
     planBody.textContent = '';
     planBody.appendChild(frag);
-    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + shown + ' of ' + planOriginal.length + ' AMIs have matching findings; their counts are of the matching findings.' : '';
+    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + shown.length + ' of ' + planOriginal.length + ' AMIs have matching findings. Their numbers are the whole run\'s; "match" is how many of their findings match.' : '';
+    if (planPager) drawPager(planPager, shown.length, start, end, planPage, function (to) { planPage = to; drawPlan(); });
   }
   if (planBody) {
     planBody.addEventListener('click', function (e) {
@@ -479,7 +465,7 @@
   function refresh() {
     matching = [];
     for (var i = 0; i < data.rows.length; i++) if (matches(i)) matching.push(i);
-    open.page = 0; waived.page = 0;
+    open.page = 0; waived.page = 0; planPage = 0;
     open.update(); waived.update();
     $('f-count').textContent = open.rows.length + ' open and ' + waived.rows.length + ' waived findings match (' + data.rows.length + ' in the report).';
     var d = describe();
@@ -539,6 +525,7 @@
   function setPrinting(on) {
     if (on === printing) return;
     printing = on;
+    drawPlan();
     if (on) {
       drawForPrint();
       reopened = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
