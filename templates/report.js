@@ -14,6 +14,9 @@
   var LABEL_W = 178, BAR_W = 360, ROW_H = 22;
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var $ = function (id) { return document.getElementById(id); };
+  /** A count as the page writes it: 137,191 (src/render/html.ts: formatNumber). */
+  var NUMBER = typeof Intl !== 'undefined' ? new Intl.NumberFormat('en-US') : null;
+  function fmt(n) { return NUMBER ? NUMBER.format(n) : String(n); }
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var tagColumns = data.tagColumns || [];
   var UNTAGGED = 'untagged';
@@ -74,7 +77,7 @@
   /** The subject of a finding as the tables show it: the instance (with its name), or the resource's label. */
   function subjectText(r) { return r[SUBJECT] ? r[SUBJECT][0] : r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''); }
   /** A cell for the subject: a resource's ARN is its title. */
-  function subjectCell(tr, r) { return r[SUBJECT] ? cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]) : cell(tr, subjectText(r)); }
+  function subjectCell(tr, r) { return r[SUBJECT] ? cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]) : cell(tr, subjectText(r), 'inst'); }
 
   function tagOf(r, t) { return r[TAGS] ? r[TAGS][t] : null; }
   function matches(i) {
@@ -116,6 +119,15 @@
     if (cls) td.className = cls;
     if (title) td.title = title;
     tr.appendChild(td);
+    return td;
+  }
+  /** A second line in a cell, shown where its own column is hidden. */
+  function sub(td, text) {
+    if (text == null || text === '') return td;
+    var s = document.createElement('span');
+    s.className = 'sub';
+    s.textContent = text;
+    td.appendChild(s);
     return td;
   }
   /** An account's cell: its id, its name below it, its OU path as the title. */
@@ -185,14 +197,16 @@
       if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
       cell(tr, data.rules[r[RULE]]);
-      accountCell(tr, r[ACCT]);
-      cell(tr, data.regions[r[REGION]], 'nowrap');
-      subjectCell(tr, r);
-      cell(tr, r[STATE] || '');
-      cell(tr, r[AMI] || '', 'nowrap');
-      cell(tr, r[ANAME] || '', 'msg');
+      // the region, the state and the AMI name are columns of their own on a wide screen, and a
+      // second line of the account, instance and AMI cells on a narrower one (report.css: .sub)
+      sub(accountCell(tr, r[ACCT]), data.regions[r[REGION]]);
+      cell(tr, data.regions[r[REGION]], 'nowrap col-region');
+      sub(subjectCell(tr, r), r[STATE]);
+      cell(tr, r[STATE] || '', 'col-state');
+      sub(cell(tr, r[AMI] || '', 'nowrap'), r[ANAME]);
+      cell(tr, r[ANAME] || '', 'aname col-aname');
       for (var t = 0; t < tagColumns.length; t++) cell(tr, tagOf(r, t));
-      cell(tr, r[MSG], 'msg', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
+      cell(tr, r[MSG], 'msg msg-text', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
         cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');
@@ -218,7 +232,7 @@
     prev.disabled = page === 0; next.disabled = page >= pages - 1;
     prev.addEventListener('click', function () { go(page - 1); });
     next.addEventListener('click', function () { go(page + 1); });
-    info.textContent = total ? 'rows ' + (start + 1) + '-' + end + ' of ' + total + ' (page ' + (page + 1) + ' of ' + pages + ')' : 'no rows';
+    info.textContent = total ? 'rows ' + fmt(start + 1) + '-' + fmt(end) + ' of ' + fmt(total) + ' (page ' + fmt(page + 1) + ' of ' + fmt(pages) + ')' : 'no rows';
     el.appendChild(prev); el.appendChild(info); el.appendChild(next);
     el.hidden = pages <= 1 && el.getAttribute('data-hide-single') === 'true';
   }
@@ -250,7 +264,7 @@
   function matchedPlanRow(p, n) {
     var tr = planOriginal[p].cloneNode(true), c = tr.cells[tr.cells.length - 1], note = document.createElement('span');
     note.className = 'match';
-    note.textContent = n + ' match';
+    note.textContent = fmt(n) + ' match';
     c.appendChild(note);
     return tr;
   }
@@ -293,7 +307,7 @@
     wrap.appendChild(table);
     var note = document.createElement('p');
     note.className = 'muted';
-    var count = instances.length + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + resources + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
+    var count = fmt(instances.length) + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + fmt(resources) + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
     note.textContent = count + (active() ? ' matching the filter' : '') +
       (order.length > PLAN_INSTANCES ? '; the first ' + PLAN_INSTANCES + ' are listed, the findings table and the CSV have them all.' : '.');
     td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
@@ -318,7 +332,7 @@
     }
     planBody.textContent = '';
     planBody.appendChild(frag);
-    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + shown.length + ' of ' + planOriginal.length + ' AMIs have matching findings. Their numbers are the whole run\'s; "match" is how many of their findings match.' : '';
+    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + fmt(shown.length) + ' of ' + fmt(planOriginal.length) + ' AMIs have matching findings. Their numbers are the whole run\'s; "match" is how many of their findings match.' : '';
     if (planPager) drawPager(planPager, shown.length, start, end, planPage, function (to) { planPage = to; drawPlan(); });
   }
   if (planBody) {
@@ -353,7 +367,7 @@
     var current = kind === 'rule' ? (filters.rule !== '' ? data.rules[+filters.rule] : null) : (filters.account !== '' ? data.accounts[+filters.account] : null);
     entries.forEach(function (e, i) {
       var g = svg('g', { transform: 'translate(0,' + i * ROW_H + ')', 'class': (e.cls || 'barg') + (e.key === current ? ' active' : ''), 'data-kind': kind, 'data-key': e.key, tabindex: 0, role: 'button' });
-      g.appendChild(svg('title', {}, (kind === 'account' ? labelOfId(e.key) : e.key) + ': ' + e.total));
+      g.appendChild(svg('title', {}, (kind === 'account' ? labelOfId(e.key) : e.key) + ': ' + fmt(e.total)));
       g.appendChild(svg('text', { x: 170, y: 15, 'text-anchor': 'end' }, e.key));
       var x = 0;
       e.bySev.forEach(function (n, s) {
@@ -362,7 +376,7 @@
         g.appendChild(svg('rect', { x: LABEL_W + x, y: 3, width: w, height: 15, 'class': 'seg fill-' + data.sev[s] }));
         x += w;
       });
-      g.appendChild(svg('text', { x: LABEL_W + x + 6, y: 15 }, e.total));
+      g.appendChild(svg('text', { x: LABEL_W + x + 6, y: 15 }, fmt(e.total)));
       el.appendChild(g);
     });
   }
@@ -414,10 +428,10 @@
     weeks.forEach(function (g, w) {
       var h = Math.round(counts[w] / max * data.timelineMax);
       rect = g.querySelector('rect'); txt = g.querySelector('text');
-      rect.setAttribute('y', top - h); rect.setAttribute('height', h); txt.setAttribute('y', top - h); txt.textContent = counts[w] ? String(counts[w]) : '';
-      if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title.replace(/: \d+$/, ': ' + counts[w]);
+      rect.setAttribute('y', top - h); rect.setAttribute('height', h); txt.setAttribute('y', top - h); txt.textContent = counts[w] ? fmt(counts[w]) : '';
+      if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title.replace(/: [\d,]+$/, ': ' + fmt(counts[w]));
     });
-    if (tlTotal) tlTotal.textContent = total + ' instances with matching findings';
+    if (tlTotal) tlTotal.textContent = fmt(total) + ' instances with matching findings';
   }
   function chartPick(target) {
     var g = target.closest ? target.closest('g.barg') : null;
@@ -450,7 +464,7 @@
       if (el.tagName === 'TR') { all[id] = true; if (on) shown[id] = true; }
     });
     note.textContent = filters.ou === '' ? '' : 'Filtered to ' + (filters.ou === NO_OU ? 'accounts without an OU' : 'OU ' + ous[+filters.ou]) + ': ' +
-      Object.keys(shown).length + ' of ' + Object.keys(all).length + ' accounts.';
+      fmt(Object.keys(shown).length) + ' of ' + fmt(Object.keys(all).length) + ' accounts.';
   }
 
   /* ---- filters ---- */
@@ -467,7 +481,7 @@
     for (var i = 0; i < data.rows.length; i++) if (matches(i)) matching.push(i);
     open.page = 0; waived.page = 0; planPage = 0;
     open.update(); waived.update();
-    $('f-count').textContent = open.rows.length + ' open and ' + waived.rows.length + ' waived findings match (' + data.rows.length + ' in the report).';
+    $('f-count').textContent = fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings match (' + fmt(data.rows.length) + ' in the report).';
     var d = describe();
     $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
     each(document.querySelectorAll('button.card[data-sev]'), function (b) { b.setAttribute('aria-pressed', filters.sev === b.getAttribute('data-sev') ? 'true' : 'false'); });
@@ -475,6 +489,7 @@
     drawCharts();
     drawCoverage();
     if (printing) drawForPrint();
+    writeHash();
   }
   Object.keys(SELECTS).forEach(function (name) {
     $(SELECTS[name]).addEventListener('change', function (e) { filters[name] = e.target.value; refresh(); });
@@ -518,8 +533,8 @@
     [open, waived].forEach(function (t) { t.draw(all ? 0 : t.page * PAGE, all ? PRINT_MAX : PAGE); });
     if (all) {
       var d = describe(), cut = open.rows.length > PRINT_MAX || waived.rows.length > PRINT_MAX;
-      $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + open.rows.length + ' open and ' + waived.rows.length + ' waived findings' +
-        (cut ? '; the first ' + PRINT_MAX + ' of each are printed, the CSV report has them all.' : '.');
+      $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings' +
+        (cut ? '; the first ' + fmt(PRINT_MAX) + ' of each are printed, the CSV report has them all.' : '.');
     }
   }
   function setPrinting(on) {
@@ -542,6 +557,67 @@
   window.addEventListener('afterprint', function () { setPrinting(false); });
   var printMedia = window.matchMedia ? window.matchMedia('print') : null;
   if (printMedia && printMedia.addEventListener) printMedia.addEventListener('change', function (e) { setPrinting(e.matches); });
+
+  /* ---- the filters in the URL fragment ---- */
+  // `#filter?sev=high&rule=deprecated-ami&account=123456789012&ou=<OU ids>&region=eu-west-1&tag.team=payments&q=words`:
+  // values by name (an empty tag value: untagged), so a filtered view can be linked from a ticket and
+  // opens filtered. Only the fragment changes (history.replaceState): no request, no new history entry.
+  var HASH = '#filter?', ouKeys = data.ouKeys || [];
+  function hashOf() {
+    var q = [], add = function (k, v) { q.push(encodeURIComponent(k) + '=' + encodeURIComponent(v)); };
+    if (filters.sev !== '') add('sev', data.sev[+filters.sev]);
+    if (filters.rule !== '') add('rule', data.rules[+filters.rule]);
+    if (filters.account !== '') add('account', data.accounts[+filters.account]);
+    if (filters.ou !== '') add('ou', filters.ou === NO_OU ? NO_OU : ouKeys[+filters.ou]);
+    if (filters.region !== '') add('region', data.regions[+filters.region]);
+    filters.tags.forEach(function (f, t) { if (f !== '') add('tag.' + tagColumns[t], f === UNTAGGED ? '' : tagValues[t][+f]); });
+    if (filters.text.trim() !== '') add('q', filters.text);
+    return q.length ? HASH + q.join('&') : '';
+  }
+  function writeHash() {
+    var want = hashOf(), now = location.hash;
+    if (want === now || (!want && now.indexOf(HASH) !== 0)) return;
+    var url = location.href.replace(/#.*$/, '') + want;
+    try { history.replaceState(null, '', url); } catch { if (want) location.replace(want); }
+  }
+  /** Sets the filters from a `#filter?` fragment; a value the report does not hold is ignored. */
+  function readHash() {
+    var h = location.hash;
+    if (h.indexOf(HASH) !== 0) return false;
+    var next = blank();
+    h.slice(HASH.length).split('&').forEach(function (pair) {
+      var i = pair.indexOf('='), k, v;
+      try { k = decodeURIComponent(pair.slice(0, i < 0 ? pair.length : i)); v = i < 0 ? '' : decodeURIComponent(pair.slice(i + 1).replace(/\+/g, ' ')); } catch { return; }
+      var at = function (list) { var n = list.indexOf(v); return n < 0 ? '' : String(n); };
+      if (k === 'sev') next.sev = at(data.sev);
+      else if (k === 'rule') next.rule = at(data.rules);
+      else if (k === 'account') next.account = at(data.accounts);
+      else if (k === 'region') next.region = at(data.regions);
+      else if (k === 'ou') next.ou = v === NO_OU && $('f-ou') ? NO_OU : $('f-ou') ? at(ouKeys) : '';
+      else if (k === 'q') { next.text = v; next.terms = v.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; }); }
+      else if (k.indexOf('tag.') === 0) {
+        var t = tagColumns.indexOf(k.slice(4));
+        if (t >= 0) next.tags[t] = v === '' ? UNTAGGED : at(tagValues[t]);
+      }
+    });
+    filters = next;
+    Object.keys(SELECTS).forEach(function (name) { $(SELECTS[name]).value = filters[name]; });
+    $('f-text').value = filters.text;
+    each(document.querySelectorAll('select.f-tag'), function (sel) { sel.value = filters.tags[+sel.getAttribute('data-tag')]; });
+    return true;
+  }
+  window.addEventListener('hashchange', function () { if (readHash()) refresh(); });
+  // the navigation's links scroll to their section and keep a filter's fragment in the address
+  each(document.querySelectorAll('#toc a[href^="#"]'), function (a) {
+    a.addEventListener('click', function (e) {
+      var target = $(a.getAttribute('href').slice(1));
+      if (!target || location.hash.indexOf(HASH) !== 0) return;
+      e.preventDefault();
+      target.scrollIntoView();
+    });
+  });
+
+  readHash();
   refresh();
   if (printMedia && printMedia.matches) setPrinting(true);
   document.documentElement.setAttribute('data-ready', 'true');

@@ -41,10 +41,36 @@ function compile(t: TemplateSet): Handlebars.TemplateDelegate {
   hb.registerHelper('inlineCss', () => new hb.SafeString(t.css.replace(/<\/style/gi, '<\\/style')));
   hb.registerHelper('inlineJs', () => new hb.SafeString(t.js));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('num', (v: unknown) => (typeof v === 'number' ? formatNumber(v) : v));
+  hb.registerHelper('pageCss', (header: unknown) => new hb.SafeString(printPageCss(String(header))));
   fn = hb.compile(t.main, { strict: false, noEscape: false });
   compiled.set(t, fn);
   return fn;
 }
+
+const NUMBER = new Intl.NumberFormat('en-US');
+/** A count as the page writes it: `137,191`. */
+export function formatNumber(n: number): string {
+  return NUMBER.format(n);
+}
+
+/** A CSS string literal: every character but plain letters, digits and a little punctuation as a CSS escape (so nothing can end the string or the style element). */
+function cssString(s: string): string {
+  return `"${[...s].map((c) => (/^[A-Za-z0-9 ,.:_()/-]$/.test(c) ? c : `\\${c.codePointAt(0)!.toString(16)} `)).join('')}"`;
+}
+
+/**
+ * The printed page's margins: the run, its as-of and its verdict at the top of every page, the
+ * page number and count at the bottom (CSS page-margin boxes; the coverage matrix prints on
+ * landscape pages of its own, report.css).
+ */
+function printPageCss(header: string): string {
+  const font = 'font: 8pt system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #444;';
+  return `@media print { @page { @top-left { content: ${cssString(header)}; ${font} } @bottom-right { content: "Page " counter(page) " of " counter(pages); ${font} } } }`;
+}
+
+/** Below this many findings the findings tables print by default ("Print this table too" starts ticked). */
+export const PRINT_FINDINGS_BELOW = 500;
 
 const SEV_COLOURS: Record<Severity, string> = { critical: '#7f1d1d', high: '#c62828', medium: '#ef6c00', low: '#9e9d24', info: '#546e7a' };
 
@@ -126,6 +152,11 @@ function deprecationTimeline(report: Report): { weeks: { label: string; count: n
   };
 }
 
+/** A cell's text in pieces the page may break between (`<wbr>`): after punctuation and between the words of a CamelCase error code. */
+function breakable(text: string): string[] {
+  return text.split(/(?<=[a-z])(?=[A-Z])|(?<=[-:;,/])(?=\S)/);
+}
+
 /**
  * The coverage matrix: a row per account (its name beside the id, its OU path for the OU filter),
  * a cell per region. An account skipped for its Organizations state says so in its row.
@@ -157,10 +188,10 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
         if (!c) return { cls: 'none', text: '', title: `${label} / ${region}: not scanned` };
-        const text = c.status === 'ok' ? String(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
+        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
         const refs = c.references ? `; ${referenceLookupText(c.references)}` : '';
         const title = `${label} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}${refs}`;
-        return { cls: c.status, text, title };
+        return { cls: c.status, text, parts: breakable(text), title };
       }),
     };
   });
@@ -208,6 +239,8 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
     accountOus: accounts.map((id) => ouIndexes(id)),
     accountOuPaths: accounts.map((id) => directory.ouPath(id)),
     ous: ous.paths,
+    /** The OU choices' keys (the OU ids from the root), for the filter in the URL fragment. */
+    ouKeys: ous.keys,
     noOu: ous.none,
     /** Per plan entry: its AMI id and name, for the plan's instance lists. */
     images: images.map((img) => [img.imageId, img.name]),
@@ -451,6 +484,10 @@ export function htmlView(report: Report) {
     tool: report.tool,
     run: r,
     partial: r.status === 'partial',
+    /** The running header of every printed page. */
+    printHeader: `${report.tool.name} run ${r.id} · as of ${r.asOf} · ${r.status.toUpperCase()}${r.status === 'partial' ? `: ${formatNumber(gaps.length)} of ${formatNumber(s.scopes.total)} scopes not fully audited` : ''} · ${formatNumber(s.findingsUnwaived)} open findings`,
+    /** The findings tables print unless there are many (the first page then says they are left out). */
+    printFindings: report.findings.length < PRINT_FINDINGS_BELOW,
     verdict: {
       gapScopes: gaps.length,
       failedAccounts,

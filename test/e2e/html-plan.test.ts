@@ -288,7 +288,7 @@ describe('a large estate on paper', () => {
     await page.check('#f-print');
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('#findings').isVisible()).toBe(true);
-    expect(await page.locator('#f-active').innerText()).toMatch(/^Filter: severity high\. \d+ open and \d+ waived findings/);
+    expect(await page.locator('#f-active').innerText()).toMatch(/^Filter: severity high\. [\d,]+ open and [\d,]+ waived findings/);
     await page.emulateMedia({ media: 'screen' });
     await page.uncheck('#f-print');
     await page.click('#f-reset');
