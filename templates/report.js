@@ -74,10 +74,17 @@
     return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOuPaths[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
       .concat(r[TAGS] || []).concat(res).join('\u0001').toLowerCase();
   });
-  /** The subject of a finding as the tables show it: the instance (with its name), or the resource's label. */
-  function subjectText(r) { return r[SUBJECT] ? r[SUBJECT][0] : r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''); }
   /** A cell for the subject: a resource's ARN is its title. */
-  function subjectCell(tr, r) { return r[SUBJECT] ? cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]) : cell(tr, subjectText(r), 'inst'); }
+  function subjectCell(tr, r) {
+    if (r[SUBJECT]) return cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]);
+    // the instance id is never split (at its hyphen or anywhere); its name may wrap
+    var td = cell(tr, '', 'inst'), id = document.createElement('span');
+    id.className = 'id';
+    id.textContent = r[INST] == null ? '' : String(r[INST]);
+    td.appendChild(id);
+    if (r[INAME]) td.appendChild(document.createTextNode(' (' + r[INAME] + ')'));
+    return td;
+  }
 
   function tagOf(r, t) { return r[TAGS] ? r[TAGS][t] : null; }
   function matches(i) {
