@@ -7,11 +7,11 @@
 
 /** Terminal escape sequences: CSI (`ESC [ ... final`) and OSC (`ESC ] ... BEL` or `ESC \\`), whole. */
 const ESCAPE_SEQUENCES = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
-/** C0 controls but tab and line breaks, DEL, C1 controls; the zero-width space and joiners. */
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200d]/g;
+/** C0 controls but tab and line breaks, DEL, C1 controls; the zero-width space (the joiners stay: scripts and emoji need them). */
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b]/g;
 /** Bidirectional marks, embeddings, overrides and isolates; the line and paragraph separators. */
 const BIDI_AND_SEPARATORS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
-const NEEDS_CLEANING = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+const NEEDS_CLEANING = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 /**
  * The one cleaning of a string from AWS (or a config, or a saved report) for a human-readable

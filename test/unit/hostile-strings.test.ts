@@ -46,6 +46,9 @@ describe('cleanText, the one cleaning of AWS strings for human-readable output',
     expect(out.startsWith('asg')).toBe(true);
     expect(out).not.toContain(']0;t');
     expect(cleanText('caf\u00e9 \u{1F680} ok')).toBe('caf\u00e9 \u{1F680} ok');
+    // joiners are part of scripts and emoji; a zero-width space and the bidi marks are not kept
+    expect(cleanText('\u{1F469}\u200d\u{1F4BB} \u0645\u200c\u06cc')).toBe('\u{1F469}\u200d\u{1F4BB} \u0645\u200c\u06cc');
+    expect(cleanText('a\u200bb\u200ec\u200fd')).toBe('ab c d');
   });
 });
 
