@@ -113,6 +113,8 @@ describe('a realistic organisation on screens of 1280 to 1920 px', () => {
     expect(await overflow(page, '#findings .table-wrap.scroll-y')).toBeLessThanOrEqual(0);
     expect(await js<number>(page, "document.querySelector('#t-open tbody td.msg-text').getBoundingClientRect().width")).toBeGreaterThanOrEqual(240);
     expect(await pastRight(page, 'label.check')).toBeLessThanOrEqual(0);
+    await page.locator('#coverage').scrollIntoViewIfNeeded();
+    await shot(page, `coverage-${width}`);
     expect(await overflow(page, '#coverage .table-wrap')).toBeLessThanOrEqual(width >= 1440 ? 0 : 400);
     expect(errors).toEqual([]);
     await page.close();
