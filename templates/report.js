@@ -18,11 +18,15 @@
   var LABEL_W = 178, BAR_W = 360, ROW_H = 22;
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var $ = function (id) { return document.getElementById(id); };
+  /** A count as the page writes it: 137,191 (src/render/html.ts: formatNumber). */
+  var NUMBER = typeof Intl !== 'undefined' ? new Intl.NumberFormat('en-US') : null;
+  function fmt(n) { return NUMBER ? NUMBER.format(n) : String(n); }
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var tagColumns = data.tagColumns || [];
   var UNTAGGED = 'untagged';
-  /** Account names and OU paths beside data.accounts (null when unknown); the OU filter's choices. */
-  var accountNames = data.accountNames || [], accountOus = data.accountOus || [], ous = data.ous || [];
+  /** Account names and OU paths beside data.accounts (null when unknown); the OU filter's choices (paths
+      for display) and, per account, the indexes of its OU and the OUs above it among them. */
+  var accountNames = data.accountNames || [], accountOuPaths = data.accountOuPaths || [], accountOus = data.accountOus || [], ous = data.ous || [];
   var NO_OU = 'none';
 
   function blank() { return { sev: '', rule: '', account: '', ou: '', region: '', text: '', terms: [], tags: tagColumns.map(function () { return ''; }), overdue: false }; }
@@ -36,11 +40,10 @@
   var labelOf = {};
   data.accounts.forEach(function (id, i) { labelOf[id] = accountLabel(i); });
   function labelOfId(id) { return Object.prototype.hasOwnProperty.call(labelOf, id) ? labelOf[id] : id; }
-  /** Whether an OU path is in the chosen OU: the OU itself or one below it; NO_OU: accounts without one. */
-  function inOu(path, choice) {
-    if (choice === NO_OU) return path == null;
-    var ou = ous[+choice];
-    return path != null && (path === ou || path.slice(0, ou.length + 1) === ou + '/');
+  /** Whether an account (the indexes of its OUs) is in the chosen OU: the OU itself or one below it; NO_OU: accounts without one. */
+  function inOu(list, choice) {
+    if (choice === NO_OU) return list == null;
+    return list != null && list.indexOf(+choice) >= 0;
   }
 
   function option(select, value, label) {
@@ -72,13 +75,20 @@
 
   var search = data.rows.map(function (r) {
     var res = r[SUBJECT] ? [r[SUBJECT][0], r[SUBJECT][1]].concat(r[SUBJECT][2]) : [];
-    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOus[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
+    return [r[INST], r[INAME], r[AMI], r[ANAME], r[MSG], data.accounts[r[ACCT]], accountNames[r[ACCT]], accountOuPaths[r[ACCT]], data.regions[r[REGION]], data.rules[r[RULE]], r[WAIVER], r[STATE]]
       .concat(r[TAGS] || []).concat(res).join('\u0001').toLowerCase();
   });
-  /** The subject of a finding as the tables show it: the instance (with its name), or the resource's label. */
-  function subjectText(r) { return r[SUBJECT] ? r[SUBJECT][0] : r[INST] + (r[INAME] ? ' (' + r[INAME] + ')' : ''); }
   /** A cell for the subject: a resource's ARN is its title. */
-  function subjectCell(tr, r) { return r[SUBJECT] ? cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]) : cell(tr, subjectText(r)); }
+  function subjectCell(tr, r) {
+    if (r[SUBJECT]) return cell(tr, r[SUBJECT][0], 'subject', r[SUBJECT][1]);
+    // the instance id is never split (at its hyphen or anywhere); its name may wrap
+    var td = cell(tr, '', 'inst'), id = document.createElement('span');
+    id.className = 'id';
+    id.textContent = r[INST] == null ? '' : String(r[INST]);
+    td.appendChild(id);
+    if (r[INAME]) td.appendChild(document.createTextNode(' (' + r[INAME] + ')'));
+    return td;
+  }
 
   function tagOf(r, t) { return r[TAGS] ? r[TAGS][t] : null; }
   function matches(i) {
@@ -124,9 +134,18 @@
     tr.appendChild(td);
     return td;
   }
+  /** A second line in a cell, shown where its own column is hidden. */
+  function sub(td, text) {
+    if (text == null || text === '') return td;
+    var s = document.createElement('span');
+    s.className = 'sub';
+    s.textContent = text;
+    td.appendChild(s);
+    return td;
+  }
   /** An account's cell: its id, its name below it, its OU path as the title. */
   function accountCell(tr, i) {
-    var td = cell(tr, data.accounts[i], 'acctcell', accountOus[i] ? 'OU: ' + accountOus[i] : '');
+    var td = cell(tr, data.accounts[i], 'acctcell', accountOuPaths[i] ? 'OU: ' + accountOuPaths[i] : '');
     if (accountNames[i]) {
       var name = document.createElement('span');
       name.className = 'acct-name';
@@ -195,14 +214,16 @@
       if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
       cell(tr, data.rules[r[RULE]]);
-      accountCell(tr, r[ACCT]);
-      cell(tr, data.regions[r[REGION]], 'nowrap');
-      subjectCell(tr, r);
-      cell(tr, r[STATE] || '');
-      cell(tr, r[AMI] || '', 'nowrap');
-      cell(tr, r[ANAME] || '', 'msg');
+      // the region, the state and the AMI name are columns of their own on a wide screen, and a
+      // second line of the account, instance and AMI cells on a narrower one (report.css: .sub)
+      sub(accountCell(tr, r[ACCT]), data.regions[r[REGION]]);
+      cell(tr, data.regions[r[REGION]], 'nowrap col-region');
+      sub(subjectCell(tr, r), r[STATE]);
+      cell(tr, r[STATE] || '', 'col-state');
+      sub(cell(tr, r[AMI] || '', 'nowrap'), r[ANAME]);
+      cell(tr, r[ANAME] || '', 'aname col-aname');
       for (var t = 0; t < tagColumns.length; t++) cell(tr, tagOf(r, t));
-      cell(tr, r[MSG], 'msg', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
+      cell(tr, r[MSG], 'msg msg-text', r[EXPIRED] ? 'waiver ' + r[EXPIRED] + ' has expired' : '');
       if (this.hasHistory) {
         var h = r.h || [null, '', 0, '', ''];
         cell(tr, h[0], 'num', h[4] ? 'first seen ' + h[4] : '');
@@ -221,17 +242,23 @@
     this.drawPager(start, end);
   };
   Table.prototype.drawPager = function (start, end) {
-    var self = this, pages = Math.max(1, Math.ceil(this.rows.length / PAGE));
-    this.pager.textContent = '';
+    var self = this;
+    drawPager(this.pager, this.rows.length, start, end, this.page, function (to) { self.page = to; self.draw(self.page * PAGE, PAGE); });
+  };
+  /** Previous, "rows a-b of n (page p of q)", Next; `go` is called with the page to show. */
+  function drawPager(el, total, start, end, page, go) {
+    var pages = Math.max(1, Math.ceil(total / PAGE));
+    el.textContent = '';
     var prev = document.createElement('button'), next = document.createElement('button'), info = document.createElement('span');
     prev.type = next.type = 'button';
     prev.textContent = 'Previous'; next.textContent = 'Next';
-    prev.disabled = this.page === 0; next.disabled = this.page >= pages - 1;
-    prev.addEventListener('click', function () { self.page -= 1; self.draw(self.page * PAGE, PAGE); });
-    next.addEventListener('click', function () { self.page += 1; self.draw(self.page * PAGE, PAGE); });
-    info.textContent = this.rows.length ? 'rows ' + (start + 1) + '-' + end + ' of ' + this.rows.length + ' (page ' + (this.page + 1) + ' of ' + pages + ')' : 'no rows';
-    this.pager.appendChild(prev); this.pager.appendChild(info); this.pager.appendChild(next);
-  };
+    prev.disabled = page === 0; next.disabled = page >= pages - 1;
+    prev.addEventListener('click', function () { go(page - 1); });
+    next.addEventListener('click', function () { go(page + 1); });
+    info.textContent = total ? 'rows ' + fmt(start + 1) + '-' + fmt(end) + ' of ' + fmt(total) + ' (page ' + fmt(page + 1) + ' of ' + fmt(pages) + ')' : 'no rows';
+    el.appendChild(prev); el.appendChild(info); el.appendChild(next);
+    el.hidden = pages <= 1 && el.getAttribute('data-hide-single') === 'true';
+  }
 
   /* ---- the remediation plan ---- */
   var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
@@ -245,45 +272,23 @@
   }
   var expanded = {};
 
-  function planAggregates() {
-    var agg = {};
+  /**
+   * Under a filter the plan shows its own rows (the model's, report/plan.ts: one definition of its
+   * numbers) for the AMIs with a matching finding, and says how many of each AMI's findings match.
+   */
+  function planMatches() {
+    var hits = {};
     for (var n = 0; n < matching.length; n++) {
-      var r = data.rows[matching[n]], p = r[PLAN];
-      if (p == null) continue;
-      var a = agg[p] || (agg[p] = { worst: 99, worstAll: 99, rules: {}, inst: {}, accts: {}, regs: {}, findings: 0, waived: 0 });
-      var waived = r[WAIVER] != null;
-      a.worstAll = Math.min(a.worstAll, r[SEV]);
-      // a finding about a resource counts toward the AMI, not as an instance
-      if (!r[SUBJECT]) a.inst[data.accounts[r[ACCT]] + '/' + data.regions[r[REGION]] + '/' + r[INST]] = r[STATE] || '';
-      a.accts[data.accounts[r[ACCT]]] = true;
-      a.regs[data.regions[r[REGION]]] = true;
-      if (waived) { a.waived += 1; continue; }
-      a.findings += 1;
-      a.worst = Math.min(a.worst, r[SEV]);
-      var ru = a.rules[r[RULE]] || (a.rules[r[RULE]] = { sev: 99, n: 0 });
-      ru.sev = Math.min(ru.sev, r[SEV]); ru.n += 1;
+      var p = data.rows[matching[n]][PLAN];
+      if (p != null) hits[p] = (hits[p] || 0) + 1;
     }
-    return agg;
+    return hits;
   }
-  function few(list, n) { return list.length <= n ? list.join(', ') : list.slice(0, n).join(', ') + ' +' + (list.length - n); }
-  function filteredPlanRow(p, a) {
-    var tr = planOriginal[p].cloneNode(true), c = tr.cells;
-    var worst = data.sev[a.worst < 99 ? a.worst : a.worstAll];
-    c[4].className = 'sevcell sev-' + worst; c[4].textContent = worst;
-    c[5].textContent = '';
-    Object.keys(a.rules).map(Number).sort(function (x, y) { return a.rules[x].sev - a.rules[y].sev || a.rules[y].n - a.rules[x].n; }).forEach(function (ri) {
-      var chip = document.createElement('span');
-      chip.className = 'chip sevtext-' + data.sev[a.rules[ri].sev];
-      chip.textContent = data.rules[ri] + ' ' + a.rules[ri].n;
-      c[5].appendChild(chip); c[5].appendChild(document.createTextNode(' '));
-    });
-    var running = 0, stopped = 0, other = 0;
-    Object.keys(a.inst).forEach(function (k) { var s = a.inst[k]; if (s === 'running') running++; else if (s === 'stopped') stopped++; else other++; });
-    c[6].textContent = running + ' running, ' + stopped + ' stopped' + (other ? ', ' + other + ' other' : '');
-    var accts = Object.keys(a.accts).sort(), regs = Object.keys(a.regs).sort();
-    c[7].title = accts.map(labelOfId).join(', '); c[7].firstChild.textContent = few(accts, 3);
-    c[8].title = regs.join(', '); c[8].textContent = few(regs, 3);
-    c[9].textContent = a.findings + (a.waived ? ' (+' + a.waived + ' waived)' : '');
+  function matchedPlanRow(p, n) {
+    var tr = planOriginal[p].cloneNode(true), c = tr.cells[tr.cells.length - 1], note = document.createElement('span');
+    note.className = 'match';
+    note.textContent = fmt(n) + ' match';
+    c.appendChild(note);
     return tr;
   }
   function detailRow(p) {
@@ -325,31 +330,33 @@
     wrap.appendChild(table);
     var note = document.createElement('p');
     note.className = 'muted';
-    var count = instances.length + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + resources + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
+    var count = fmt(instances.length) + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + fmt(resources) + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
     note.textContent = count + (active() ? ' matching the filter' : '') +
       (order.length > PLAN_INSTANCES ? '; the first ' + PLAN_INSTANCES + ' are listed, the findings table and the CSV have them all.' : '.');
     td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
     return tr;
   }
+  var planPage = 0, planPager = $('p-plan');
   function drawPlan() {
     if (!planBody) return;
-    var on = active(), agg = on ? planAggregates() : null, frag = document.createDocumentFragment(), shown = 0;
-    for (var p = 0; p < planOriginal.length; p++) {
-      var tr;
-      if (on) {
-        if (!agg[p]) continue;
-        tr = filteredPlanRow(p, agg[p]);
-      } else tr = planOriginal[p].cloneNode(true);
-      shown++;
+    var on = active(), hits = on ? planMatches() : null, frag = document.createDocumentFragment(), shown = [];
+    for (var p = 0; p < planOriginal.length; p++) if (!on || hits[p]) shown.push(p);
+    // paged as the findings are: PAGE AMIs a page, every one when printing
+    var pages = Math.max(1, Math.ceil(shown.length / PAGE));
+    planPage = Math.min(planPage, pages - 1);
+    var start = printing ? 0 : planPage * PAGE, end = printing ? shown.length : Math.min(shown.length, start + PAGE);
+    for (var k = start; k < end; k++) {
+      var i = shown[k], tr = on ? matchedPlanRow(i, hits[i]) : planOriginal[i].cloneNode(true);
       var b = tr.querySelector('button.expand');
-      if (b) b.setAttribute('aria-expanded', expanded[p] ? 'true' : 'false');
+      if (b) b.setAttribute('aria-expanded', expanded[i] ? 'true' : 'false');
       frag.appendChild(tr);
-      if (planRefs[p]) frag.appendChild(planRefs[p].cloneNode(true));
-      if (expanded[p]) frag.appendChild(detailRow(p));
+      if (planRefs[i]) frag.appendChild(planRefs[i].cloneNode(true));
+      if (expanded[i]) frag.appendChild(detailRow(i));
     }
     planBody.textContent = '';
     planBody.appendChild(frag);
-    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + shown + ' of ' + planOriginal.length + ' AMIs have matching findings; their counts are of the matching findings.' : '';
+    $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + fmt(shown.length) + ' of ' + fmt(planOriginal.length) + ' AMIs have matching findings. Their numbers are the whole run\'s; "match" is how many of their findings match.' : '';
+    if (planPager) drawPager(planPager, shown.length, start, end, planPage, function (to) { planPage = to; drawPlan(); });
   }
   if (planBody) {
     planBody.addEventListener('click', function (e) {
@@ -383,7 +390,7 @@
     var current = kind === 'rule' ? (filters.rule !== '' ? data.rules[+filters.rule] : null) : (filters.account !== '' ? data.accounts[+filters.account] : null);
     entries.forEach(function (e, i) {
       var g = svg('g', { transform: 'translate(0,' + i * ROW_H + ')', 'class': (e.cls || 'barg') + (e.key === current ? ' active' : ''), 'data-kind': kind, 'data-key': e.key, tabindex: 0, role: 'button' });
-      g.appendChild(svg('title', {}, (kind === 'account' ? labelOfId(e.key) : e.key) + ': ' + e.total));
+      g.appendChild(svg('title', {}, (kind === 'account' ? labelOfId(e.key) : e.key) + ': ' + fmt(e.total)));
       g.appendChild(svg('text', { x: 170, y: 15, 'text-anchor': 'end' }, e.key));
       var x = 0;
       e.bySev.forEach(function (n, s) {
@@ -392,7 +399,7 @@
         g.appendChild(svg('rect', { x: LABEL_W + x, y: 3, width: w, height: 15, 'class': 'seg fill-' + data.sev[s] }));
         x += w;
       });
-      g.appendChild(svg('text', { x: LABEL_W + x + 6, y: 15 }, e.total));
+      g.appendChild(svg('text', { x: LABEL_W + x + 6, y: 15 }, fmt(e.total)));
       el.appendChild(g);
     });
   }
@@ -444,10 +451,10 @@
     weeks.forEach(function (g, w) {
       var h = Math.round(counts[w] / max * data.timelineMax);
       rect = g.querySelector('rect'); txt = g.querySelector('text');
-      rect.setAttribute('y', top - h); rect.setAttribute('height', h); txt.setAttribute('y', top - h); txt.textContent = counts[w] ? String(counts[w]) : '';
-      if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title.replace(/: \d+$/, ': ' + counts[w]);
+      rect.setAttribute('y', top - h); rect.setAttribute('height', h); txt.setAttribute('y', top - h); txt.textContent = counts[w] ? fmt(counts[w]) : '';
+      if (rect.firstChild) rect.firstChild.textContent = tlOriginal[w].title.replace(/: [\d,]+$/, ': ' + fmt(counts[w]));
     });
-    if (tlTotal) tlTotal.textContent = total + ' instances with matching findings';
+    if (tlTotal) tlTotal.textContent = fmt(total) + ' instances with matching findings';
   }
   function chartPick(target) {
     var g = target.closest ? target.closest('g.barg') : null;
@@ -474,12 +481,13 @@
     if (!note) return;
     var shown = {}, all = {};
     each(coverageRows, function (el) {
-      var id = el.getAttribute('data-account'), on = filters.ou === '' || inOu(el.getAttribute('data-ou'), filters.ou);
+      var ou = el.getAttribute('data-ou'), id = el.getAttribute('data-account');
+      var on = filters.ou === '' || inOu(ou ? ou.split(' ').map(Number) : null, filters.ou);
       el.hidden = !on;
       if (el.tagName === 'TR') { all[id] = true; if (on) shown[id] = true; }
     });
     note.textContent = filters.ou === '' ? '' : 'Filtered to ' + (filters.ou === NO_OU ? 'accounts without an OU' : 'OU ' + ous[+filters.ou]) + ': ' +
-      Object.keys(shown).length + ' of ' + Object.keys(all).length + ' accounts.';
+      fmt(Object.keys(shown).length) + ' of ' + fmt(Object.keys(all).length) + ' accounts.';
   }
 
   /* ---- filters ---- */
@@ -494,9 +502,9 @@
   function refresh() {
     matching = [];
     for (var i = 0; i < data.rows.length; i++) if (matches(i)) matching.push(i);
-    open.page = 0; waived.page = 0;
+    open.page = 0; waived.page = 0; planPage = 0;
     open.update(); waived.update();
-    $('f-count').textContent = open.rows.length + ' open and ' + waived.rows.length + ' waived findings match (' + data.rows.length + ' in the report).';
+    $('f-count').textContent = fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings match (' + fmt(data.rows.length) + ' in the report).';
     var d = describe();
     $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
     each(document.querySelectorAll('button.card[data-sev]'), function (b) { b.setAttribute('aria-pressed', filters.sev === b.getAttribute('data-sev') ? 'true' : 'false'); });
@@ -504,6 +512,7 @@
     drawCharts();
     drawCoverage();
     if (printing) drawForPrint();
+    writeHash();
   }
   Object.keys(SELECTS).forEach(function (name) {
     $(SELECTS[name]).addEventListener('change', function (e) { filters[name] = e.target.value; refresh(); });
@@ -549,13 +558,14 @@
     [open, waived].forEach(function (t) { t.draw(all ? 0 : t.page * PAGE, all ? PRINT_MAX : PAGE); });
     if (all) {
       var d = describe(), cut = open.rows.length > PRINT_MAX || waived.rows.length > PRINT_MAX;
-      $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + open.rows.length + ' open and ' + waived.rows.length + ' waived findings' +
-        (cut ? '; the first ' + PRINT_MAX + ' of each are printed, the CSV report has them all.' : '.');
+      $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings' +
+        (cut ? '; the first ' + fmt(PRINT_MAX) + ' of each are printed, the CSV report has them all.' : '.');
     }
   }
   function setPrinting(on) {
     if (on === printing) return;
     printing = on;
+    drawPlan();
     if (on) {
       drawForPrint();
       reopened = Array.prototype.filter.call(document.querySelectorAll('details'), function (d) { return !d.open; });
@@ -572,6 +582,67 @@
   window.addEventListener('afterprint', function () { setPrinting(false); });
   var printMedia = window.matchMedia ? window.matchMedia('print') : null;
   if (printMedia && printMedia.addEventListener) printMedia.addEventListener('change', function (e) { setPrinting(e.matches); });
+
+  /* ---- the filters in the URL fragment ---- */
+  // `#filter?sev=high&rule=deprecated-ami&account=123456789012&ou=<OU ids>&region=eu-west-1&tag.team=payments&q=words`:
+  // values by name (an empty tag value: untagged), so a filtered view can be linked from a ticket and
+  // opens filtered. Only the fragment changes (history.replaceState): no request, no new history entry.
+  var HASH = '#filter?', ouKeys = data.ouKeys || [];
+  function hashOf() {
+    var q = [], add = function (k, v) { q.push(encodeURIComponent(k) + '=' + encodeURIComponent(v)); };
+    if (filters.sev !== '') add('sev', data.sev[+filters.sev]);
+    if (filters.rule !== '') add('rule', data.rules[+filters.rule]);
+    if (filters.account !== '') add('account', data.accounts[+filters.account]);
+    if (filters.ou !== '') add('ou', filters.ou === NO_OU ? NO_OU : ouKeys[+filters.ou]);
+    if (filters.region !== '') add('region', data.regions[+filters.region]);
+    filters.tags.forEach(function (f, t) { if (f !== '') add('tag.' + tagColumns[t], f === UNTAGGED ? '' : tagValues[t][+f]); });
+    if (filters.text.trim() !== '') add('q', filters.text);
+    return q.length ? HASH + q.join('&') : '';
+  }
+  function writeHash() {
+    var want = hashOf(), now = location.hash;
+    if (want === now || (!want && now.indexOf(HASH) !== 0)) return;
+    var url = location.href.replace(/#.*$/, '') + want;
+    try { history.replaceState(null, '', url); } catch { if (want) location.replace(want); }
+  }
+  /** Sets the filters from a `#filter?` fragment; a value the report does not hold is ignored. */
+  function readHash() {
+    var h = location.hash;
+    if (h.indexOf(HASH) !== 0) return false;
+    var next = blank();
+    h.slice(HASH.length).split('&').forEach(function (pair) {
+      var i = pair.indexOf('='), k, v;
+      try { k = decodeURIComponent(pair.slice(0, i < 0 ? pair.length : i)); v = i < 0 ? '' : decodeURIComponent(pair.slice(i + 1).replace(/\+/g, ' ')); } catch { return; }
+      var at = function (list) { var n = list.indexOf(v); return n < 0 ? '' : String(n); };
+      if (k === 'sev') next.sev = at(data.sev);
+      else if (k === 'rule') next.rule = at(data.rules);
+      else if (k === 'account') next.account = at(data.accounts);
+      else if (k === 'region') next.region = at(data.regions);
+      else if (k === 'ou') next.ou = v === NO_OU && $('f-ou') ? NO_OU : $('f-ou') ? at(ouKeys) : '';
+      else if (k === 'q') { next.text = v; next.terms = v.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; }); }
+      else if (k.indexOf('tag.') === 0) {
+        var t = tagColumns.indexOf(k.slice(4));
+        if (t >= 0) next.tags[t] = v === '' ? UNTAGGED : at(tagValues[t]);
+      }
+    });
+    filters = next;
+    Object.keys(SELECTS).forEach(function (name) { $(SELECTS[name]).value = filters[name]; });
+    $('f-text').value = filters.text;
+    each(document.querySelectorAll('select.f-tag'), function (sel) { sel.value = filters.tags[+sel.getAttribute('data-tag')]; });
+    return true;
+  }
+  window.addEventListener('hashchange', function () { if (readHash()) refresh(); });
+  // the navigation's links scroll to their section and keep a filter's fragment in the address
+  each(document.querySelectorAll('#toc a[href^="#"]'), function (a) {
+    a.addEventListener('click', function (e) {
+      var target = $(a.getAttribute('href').slice(1));
+      if (!target || location.hash.indexOf(HASH) !== 0) return;
+      e.preventDefault();
+      target.scrollIntoView();
+    });
+  });
+
+  readHash();
   refresh();
   if (printMedia && printMedia.matches) setPrinting(true);
   document.documentElement.setAttribute('data-ready', 'true');

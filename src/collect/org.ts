@@ -18,7 +18,7 @@ import {
   ListRootsCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import type { AccountInfo, CoverageEntry } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, OuRef } from '../model/types.js';
 import { skipped as skippedEntry } from '../report/coverage.js';
 import { UserError } from '../model/errors.js';
 import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
@@ -62,7 +62,7 @@ export interface DiscoverOptions {
   callerAccount?: string | null;
 }
 
-interface Parent { id: string; path: string; ancestors: string[] }
+interface Parent { id: string; path: string; ancestors: string[]; parts: OuRef[] }
 
 /** An account as discovery found it: with the ids of the OUs above it (for --ou). */
 export interface DiscoveredAccount extends AccountInfo { ouIds: string[] }
@@ -142,21 +142,21 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
       if (!a.Id || !ACCOUNT_ID_RE.test(a.Id)) throw new DiscoveryError(`--org: organizations:ListAccountsForParent answered an account id ${JSON.stringify(termSafe(a.Id ?? '(none)', 40))} under ${parent.id}: not an account id; check --endpoint-url and any proxy`);
       // State is the current field; Status retires (it is read only when State is missing).
       const state = a.State ?? a.Status ?? 'UNKNOWN';
-      accounts.set(a.Id, { accountId: a.Id, name: a.Name ?? null, ouPath: parent.path, ouIds: parent.ancestors, state });
+      accounts.set(a.Id, { accountId: a.Id, name: a.Name ?? null, ouPath: parent.path, ouPathParts: parent.parts, ouIds: parent.ancestors, state });
     }
     const next: Parent[] = [];
     for (const u of children) {
       // an OU without an id would hide its accounts: not an answer to trust
       if (!u.Id) throw new DiscoveryError(`--org: organizations:ListOrganizationalUnitsForParent answered an OU without an id under ${parent.id}: not an Organizations answer; check --endpoint-url and any proxy`);
       if (units.has(u.Id)) continue; // an OU listed twice is walked once
-      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id] };
+      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id], parts: [...parent.parts, { id: u.Id, name: u.Name ?? u.Id }] };
       units.set(u.Id, p);
       next.push(p);
     }
     await Promise.all(next.map(walk));
   };
   if (roots.some((r) => !r.Id)) throw new DiscoveryError('--org: organizations:ListRoots answered a root without an id: not an Organizations answer; check --endpoint-url and any proxy');
-  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [] })));
+  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [], parts: [{ id: r.Id!, name: r.Name ?? 'Root' }] })));
 
   const everyAccount = [...accounts.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   let list = everyAccount;
@@ -203,7 +203,7 @@ export function selectAccounts(discovered: readonly AccountInfo[], o: { include?
   const skipped: AccountSelection['skipped'] = [];
   const directory: AccountInfo[] = [];
   for (const a of [...chosen.values()].sort((x, y) => cmp(x.accountId, y.accountId))) {
-    const info: AccountInfo = { accountId: a.accountId, name: a.name ?? o.names?.[a.accountId] ?? null, ouPath: a.ouPath, state: a.state };
+    const info: AccountInfo = { accountId: a.accountId, name: a.name ?? o.names?.[a.accountId] ?? null, ouPath: a.ouPath, ...(a.ouPathParts ? { ouPathParts: a.ouPathParts.map((x) => ({ ...x })) } : {}), state: a.state };
     directory.push(info);
     if (a.state === null || a.state === 'ACTIVE') audit.push(a.accountId);
     else skipped.push({ accountId: a.accountId, state: a.state });

@@ -164,6 +164,12 @@ export interface RunOptions {
   [key: string]: unknown;
 }
 
+/** A root or an OU of AWS Organizations: its id (`r-ab12`, `ou-ab12-3cd4ef56`) and name. */
+export interface OuRef {
+  id: string;
+  name: string;
+}
+
 /**
  * An account of the run as the organisation names it (`--org`) or the config does
  * (`accounts[].name`). The e-mail address is never kept.
@@ -173,6 +179,11 @@ export interface AccountInfo {
   name: string | null;
   /** The OUs above the account, from the root: `Root/Workloads/Prod`; null when not discovered with --org. */
   ouPath: string | null;
+  /**
+   * The same path as a list, the root first: each OU's id and name, so that a name holding "/"
+   * stays one OU. Absent (or null) in reports written before it existed and when not discovered.
+   */
+  ouPathParts?: OuRef[] | null;
   /** AWS Organizations `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION); null when not discovered. Accounts not ACTIVE are skipped, never audited. */
   state: string | null;
 }

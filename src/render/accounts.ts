@@ -52,10 +52,19 @@ export interface AccountIndex {
   /** The OU path as the report holds it, for the CSV. */
   rawOuPath(accountId: string): string | null;
   /**
-   * The choices of an OU filter: every OU path of the report's accounts and the OUs above it (for
-   * display, sorted), and whether some account has no OU path.
+   * The OUs of the account, the root first, each as a key (the OU ids from the root, joined: one
+   * OU whatever its name holds) and its path for display; null when it has no OU path. A report
+   * written before `ouPathParts` existed splits the `ouPath` string as it did.
    */
-  ous(): { paths: string[]; none: boolean };
+  ouChain(accountId: string): { key: string; path: string }[] | null;
+  /** The keys of ouChain. */
+  ouKeys(accountId: string): string[] | null;
+  /**
+   * The choices of an OU filter: every OU of the report's accounts and the OUs above it, as paths
+   * for display (sorted) and their keys (`keys[i]` is the OU shown as `paths[i]`), and whether
+   * some account has no OU path.
+   */
+  ous(): { paths: string[]; keys: string[]; none: boolean };
 }
 
 /** The report's accounts by id. A report written before `accounts` existed knows none: every label is the id. */
@@ -72,7 +81,26 @@ export function accountIndex(report: Pick<Report, 'accounts'>): AccountIndex {
     }
     return v;
   };
+  const chains = new Map<string, { key: string; path: string }[] | null>();
+  const ouChain = (id: string) => {
+    if (chains.has(id)) return chains.get(id)!;
+    const a = byId.get(id);
+    let chain: { key: string; path: string }[] | null = null;
+    if (a?.ouPathParts?.length) {
+      chain = a.ouPathParts.map((_, i, all) => ({
+        key: all.slice(0, i + 1).map((x) => x.id).join('/'),
+        path: display(all.slice(0, i + 1).map((x) => x.name).join('/'), OU_MAX) ?? '',
+      }));
+    } else if (view(id).ouPath !== null) {
+      const parts = view(id).ouPath!.split('/');
+      chain = parts.map((_, i) => ({ key: parts.slice(0, i + 1).join('/'), path: parts.slice(0, i + 1).join('/') }));
+    }
+    chains.set(id, chain);
+    return chain;
+  };
   return {
+    ouChain,
+    ouKeys: (id) => ouChain(id)?.map((x) => x.key) ?? null,
     name: (id) => view(id).name,
     ouPath: (id) => view(id).ouPath,
     state: (id) => byId.get(id)?.state ?? null,
@@ -85,18 +113,18 @@ export function accountIndex(report: Pick<Report, 'accounts'>): AccountIndex {
     rawName: (id) => byId.get(id)?.name ?? null,
     rawOuPath: (id) => byId.get(id)?.ouPath ?? null,
     ous: () => {
-      const paths = new Set<string>();
+      const byKey = new Map<string, string>();
       let none = false;
       for (const id of byId.keys()) {
-        const p = view(id).ouPath;
-        if (p === null) {
+        const chain = ouChain(id);
+        if (chain === null) {
           none = true;
           continue;
         }
-        const parts = p.split('/');
-        for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('/'));
+        for (const x of chain) if (!byKey.has(x.key)) byKey.set(x.key, x.path);
       }
-      return { paths: [...paths].sort(cmp), none: none || byId.size === 0 };
+      const sorted = [...byKey.entries()].sort((a, b) => cmp(a[1], b[1]) || cmp(a[0], b[0]));
+      return { paths: sorted.map(([, p]) => p), keys: sorted.map(([k]) => k), none: none || byId.size === 0 };
     },
   };
 }

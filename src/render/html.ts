@@ -1,6 +1,7 @@
 /**
  * The HTML report: one self-contained file (no CDN, no network) from Handlebars templates.
- * Every AWS-originated string goes through Handlebars' escaping ({{ }}, never {{{ }}}); the
+ * Every string of the view is cleaned (sanitize.ts: cleanText), then goes through Handlebars'
+ * escaping ({{ }}, never {{{ }}}); the
  * findings are embedded once as JSON, escaped against </script>, and drawn by a small script
  * that pages and filters them, so the file stays usable at tens of thousands of findings.
  */
@@ -10,7 +11,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
-import { jsonForScript } from './sanitize.js';
+import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
 import {
@@ -41,10 +42,36 @@ function compile(t: TemplateSet): Handlebars.TemplateDelegate {
   hb.registerHelper('inlineCss', () => new hb.SafeString(t.css.replace(/<\/style/gi, '<\\/style')));
   hb.registerHelper('inlineJs', () => new hb.SafeString(t.js));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('num', (v: unknown) => (typeof v === 'number' ? formatNumber(v) : v));
+  hb.registerHelper('pageCss', (header: unknown) => new hb.SafeString(printPageCss(String(header))));
   fn = hb.compile(t.main, { strict: false, noEscape: false });
   compiled.set(t, fn);
   return fn;
 }
+
+const NUMBER = new Intl.NumberFormat('en-US');
+/** A count as the page writes it: `137,191`. */
+export function formatNumber(n: number): string {
+  return NUMBER.format(n);
+}
+
+/** A CSS string literal: every character but plain letters, digits and a little punctuation as a CSS escape (so nothing can end the string or the style element). */
+function cssString(s: string): string {
+  return `"${[...s].map((c) => (/^[A-Za-z0-9 ,.:_()/-]$/.test(c) ? c : `\\${c.codePointAt(0)!.toString(16)} `)).join('')}"`;
+}
+
+/**
+ * The printed page's margins: the run, its as-of and its verdict at the top of every page, the
+ * page number and count at the bottom (CSS page-margin boxes; the coverage matrix prints on
+ * landscape pages of its own, report.css).
+ */
+function printPageCss(header: string): string {
+  const font = 'font: 8pt system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #444;';
+  return `@media print { @page { @top-left { content: ${cssString(header)}; ${font} } @bottom-right { content: "Page " counter(page) " of " counter(pages); ${font} } } }`;
+}
+
+/** Below this many findings the findings tables print by default ("Print this table too" starts ticked). */
+export const PRINT_FINDINGS_BELOW = 500;
 
 const SEV_COLOURS: Record<Severity, string> = { critical: '#7f1d1d', high: '#c62828', medium: '#ef6c00', low: '#9e9d24', info: '#546e7a' };
 
@@ -126,11 +153,17 @@ function deprecationTimeline(report: Report): { weeks: { label: string; count: n
   };
 }
 
+/** A cell's text in pieces the page may break between (`<wbr>`): after punctuation and between the words of a CamelCase error code. */
+function breakable(text: string): string[] {
+  return text.split(/(?<=[a-z])(?=[A-Z])|(?<=[-:;,/])(?=\S)/);
+}
+
 /**
  * The coverage matrix: a row per account (its name beside the id, its OU path for the OU filter),
  * a cell per region. An account skipped for its Organizations state says so in its row.
  */
 function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountIndex) {
+  const ouIndexes = ouIndexer(accounts);
   const byAccount = new Map<string, Map<string, CoverageEntry>>();
   const wildcard = new Map<string, CoverageEntry>();
   for (const c of coverage) {
@@ -151,17 +184,27 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       accountId,
       name: accounts.name(accountId),
       ouPath: accounts.ouPath(accountId),
+      ouIndexes: ouIndexes(accountId)?.join(' ') ?? null,
       skippedAs: state ? skippedText(state) : null,
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
         if (!c) return { cls: 'none', text: '', title: `${label} / ${region}: not scanned` };
-        const text = c.status === 'ok' ? String(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
+        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
         const refs = c.references ? `; ${referenceLookupText(c.references)}` : '';
         const title = `${label} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}${refs}`;
-        return { cls: c.status, text, title };
+        return { cls: c.status, text, parts: breakable(text), title };
       }),
     };
   });
+}
+
+/**
+ * For an account, the indexes of its OU and the OUs above it among the OU filter's choices
+ * (AccountIndex.ous): the page filters by these, never by splitting a path.
+ */
+function ouIndexer(accounts: AccountIndex): (accountId: string) => number[] | null {
+  const index = new Map(accounts.ous().keys.map((k, i) => [k, i]));
+  return (id) => accounts.ouKeys(id)?.map((k) => index.get(k)!) ?? null;
 }
 
 /**
@@ -189,11 +232,16 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
   }
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   const ous = directory.ous();
+  const ouIndexes = ouIndexer(directory);
   return {
     sev, rules, accounts, regions, waivers, tagColumns,
     accountNames: accounts.map((id) => directory.name(id)),
-    accountOus: accounts.map((id) => directory.ouPath(id)),
+    /** Per account: the indexes in `ous` of its OU and the OUs above it (null: no OU). */
+    accountOus: accounts.map((id) => ouIndexes(id)),
+    accountOuPaths: accounts.map((id) => directory.ouPath(id)),
     ous: ous.paths,
+    /** The OU choices' keys (the OU ids from the root), for the filter in the URL fragment. */
+    ouKeys: ous.keys,
     noOu: ous.none,
     /** Per plan entry: its AMI id and name, for the plan's instance lists. */
     images: images.map((img) => [img.imageId, img.name]),
@@ -553,11 +601,16 @@ export function htmlView(report: Report) {
   const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
   const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
+  const gapOus = ouIndexer(accounts);
   return {
     title: `AMI audit ${r.startedAt}`,
     tool: report.tool,
     run: r,
     partial: r.status === 'partial',
+    /** The running header of every printed page. */
+    printHeader: `${report.tool.name} run ${r.id} · as of ${r.asOf} · ${r.status.toUpperCase()}${r.status === 'partial' ? `: ${formatNumber(gaps.length)} of ${formatNumber(s.scopes.total)} scopes not fully audited` : ''} · ${formatNumber(s.findingsUnwaived)} open findings`,
+    /** The findings tables print unless there are many (the first page then says they are left out). */
+    printFindings: report.findings.length < PRINT_FINDINGS_BELOW,
     verdict: {
       gapScopes: gaps.length,
       failedAccounts,
@@ -581,7 +634,7 @@ export function htmlView(report: Report) {
     gapGroupsMore: Math.max(0, groups.length - TOP_GAPS),
     banner: bannerView(report, gaps),
     gapDetails: gaps.slice(0, GAP_DETAILS).map((g) => ({
-      accountId: g.accountId, name: accounts.name(g.accountId), ouPath: accounts.ouPath(g.accountId), region: g.region, status: g.status, meaning: gapMeaning(g),
+      accountId: g.accountId, name: accounts.name(g.accountId), ouPath: accounts.ouPath(g.accountId), ouIndexes: gapOus(g.accountId)?.join(' ') ?? null, region: g.region, status: g.status, meaning: gapMeaning(g),
       failures: failuresOf(g).length ? failuresOf(g).map((f) => ({ head: failureHead(f), message: failureMessage(f) })) : [{ head: g.errorCode ?? 'error', message: g.errorMessage ?? '' }],
     })),
     gapDetailsMore: Math.max(0, gaps.length - GAP_DETAILS),
@@ -647,5 +700,6 @@ export function csp(t: TemplateSet): string {
 }
 
 export function renderHtml(report: Report, templates: TemplateSet): string {
-  return compile(templates)({ ...htmlView(report), csp: csp(templates) });
+  // every string the page shows (text, attributes, the findings' data) cleaned once, then escaped by Handlebars or JSON
+  return compile(templates)({ ...cleanDeep(htmlView(report)), csp: csp(templates) });
 }

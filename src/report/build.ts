@@ -161,7 +161,7 @@ export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverag
 export function accountDirectory(inventory: Pick<Inventory, 'run' | 'coverage' | 'accounts'>): AccountInfo[] {
   const out = new Map<string, AccountInfo>();
   const blank = (accountId: string): AccountInfo => ({ accountId, name: null, ouPath: null, state: null });
-  for (const a of inventory.accounts ?? []) out.set(a.accountId, { accountId: a.accountId, name: a.name ?? null, ouPath: a.ouPath ?? null, state: a.state ?? null });
+  for (const a of inventory.accounts ?? []) out.set(a.accountId, { accountId: a.accountId, name: a.name ?? null, ouPath: a.ouPath ?? null, ...(a.ouPathParts ? { ouPathParts: a.ouPathParts.map((x) => ({ id: x.id, name: x.name })) } : {}), state: a.state ?? null });
   for (const id of inventory.run.accounts) if (!out.has(id)) out.set(id, blank(id));
   for (const c of inventory.coverage) if (!out.has(c.accountId)) out.set(c.accountId, blank(c.accountId));
   return [...out.values()].sort((a, b) => cmp(a.accountId, b.accountId));

@@ -122,6 +122,11 @@ const accountInfo = {
     accountId: str,
     name: { ...nstr, description: 'The account name from AWS Organizations (--org) or the config (accounts[].name); null when unknown.' },
     ouPath: { ...nstr, description: 'The OUs above the account from the root, joined with "/", e.g. "Root/Workloads/Prod"; null when not discovered with --org.' },
+    ouPathParts: {
+      type: ['array', 'null'],
+      description: 'The same path as a list, the root first: each OU\'s id and name, so that an OU whose name holds "/" stays one OU. Absent in reports written before it existed; null or absent when not discovered with --org.',
+      items: { type: 'object', required: ['id', 'name'], additionalProperties: false, properties: { id: str, name: str } },
+    },
     state: { ...nstr, description: 'AWS Organizations State: ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED or PENDING_ACTIVATION; null when not discovered. Accounts not ACTIVE are skipped (coverage reason = the state), never audited.' },
   },
 };

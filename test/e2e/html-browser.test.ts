@@ -26,7 +26,8 @@ beforeAll(async () => {
   const file = join(dir, 'report.html');
   writeFileSync(file, renderHtml(fixtureReport(), loadTemplates()));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage();
+  // a laptop's width, where the findings table shows every column (narrower, the region, state and AMI name fold into the cells beside them)
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
@@ -171,12 +172,12 @@ describe('HTML report in Chromium', () => {
     expect(await openRows()).toBe(r.summary.findingsUnwaived);
   });
   test('the findings header sticks while the table scrolls', async () => {
-    await page.setViewportSize({ width: 1280, height: 500 });
+    await page.setViewportSize({ width: 1440, height: 500 });
     const wrap = page.locator('#findings .table-wrap.scroll-y').first();
     await wrap.evaluate((el) => { el.scrollIntoView(); el.scrollTop = 200; });
     const [head, box] = await Promise.all([page.locator('#t-open thead th').first().boundingBox(), wrap.boundingBox()]);
     expect(Math.abs(head!.y - box!.y)).toBeLessThan(3);
-    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
   test('hostile tags did not become markup', async () => {
     expect(await page.locator('img').count()).toBe(0);

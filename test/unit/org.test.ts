@@ -90,6 +90,19 @@ describe('discoverOrganization', () => {
     expect(d.accounts.map((a) => a.accountId)).toEqual([...d.accounts.map((a) => a.accountId)].sort());
   });
 
+  test('each account keeps its OU path as a list of {id, name}: an OU named with "/" stays one OU', async () => {
+    const o = org();
+    o.units.push({ id: ou(6), name: 'Team A/B', parentId: ou(1) });
+    o.accounts.push({ Id: acct(7), Name: 'slashed', State: 'ACTIVE', parentId: ou(6) });
+    const by = new Map((await discoverOrganization(fakeClient(o).client)).accounts.map((a) => [a.accountId, a]));
+    expect(by.get(acct(10))!.ouPathParts).toEqual([{ id: 'r-ab12', name: 'Root' }, { id: ou(1), name: 'Workloads' }, { id: ou(2), name: 'Prod' }, { id: ou(3), name: 'Payments' }]);
+    expect(by.get(acct(1))!.ouPathParts).toEqual([{ id: 'r-ab12', name: 'Root' }]);
+    expect(by.get(acct(7))).toMatchObject({ ouPath: 'Root/Workloads/Team A/B', ouPathParts: [{ id: 'r-ab12', name: 'Root' }, { id: ou(1), name: 'Workloads' }, { id: ou(6), name: 'Team A/B' }] });
+    // the selection carries the list into the report's accounts
+    const s = selectAccounts([...by.values()], {});
+    expect(s.directory.find((a) => a.accountId === acct(7))!.ouPathParts).toEqual(by.get(acct(7))!.ouPathParts);
+  });
+
   test('--ou keeps the accounts of that OU and every OU below it', async () => {
     const d = await discoverOrganization(fakeClient(org()).client, { ous: [ou(1)] });
     expect(d.accounts).toHaveLength(47);

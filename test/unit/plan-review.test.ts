@@ -60,7 +60,8 @@ describe('the plan reads right', () => {
 
 describe('CSV cells', () => {
   test('control characters never reach a CSV cell; tabs and line breaks stay data; formulas are still neutralised', () => {
-    expect(csvCell('k8 \u001b[31mred\u001b]0;title\u0007 end')).toBe('k8 [31mred]0;title end');
+    // whole escape sequences go (sanitize.ts: cleanText), not only their ESC
+    expect(csvCell('k8 \u001b[31mred\u001b]0;title\u0007 end')).toBe('k8 red end');
     expect(csvCell('\u001b=cmd')).toBe("'=cmd");
     expect(csvCell('a\tb\nc')).toBe('a\tb\nc');
   });

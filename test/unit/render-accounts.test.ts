@@ -57,9 +57,32 @@ describe('the account label helper', () => {
   });
   test('the OU choices: every OU path and the OUs above it, and whether some account has none', () => {
     const dir = accountIndex(report);
-    expect(dir.ous()).toEqual({ paths: ['Root', 'Root/Sandbox', 'Root/Security', 'Root/Workloads', 'Root/Workloads/Dev', 'Root/Workloads/Prod'], none: true });
+    expect(dir.ous()).toMatchObject({ paths: ['Root', 'Root/Sandbox', 'Root/Security', 'Root/Workloads', 'Root/Workloads/Dev', 'Root/Workloads/Prod'], none: true });
     expect(accountIndex({ ...report, accounts: report.accounts.filter((a) => a.ouPath !== null) }).ous().none).toBe(false);
-    expect(accountIndex({ ...report, accounts: report.accounts.map((a) => ({ ...a, ouPath: null })) }).ous()).toEqual({ paths: [], none: true });
+    expect(accountIndex({ ...report, accounts: report.accounts.map((a) => ({ ...a, ouPath: null })) }).ous()).toEqual({ paths: [], keys: [], none: true });
+  });
+  test('an OU whose name holds "/" is one OU choice, not two that do not exist; the choices follow the OU ids', () => {
+    const parts = [{ id: 'r-1', name: 'Root' }, { id: 'ou-1', name: 'Team A/B' }];
+    const r = {
+      ...report,
+      accounts: [
+        { accountId: '111111111111', name: 'a', ouPath: 'Root/Team A/B', ouPathParts: parts, state: 'ACTIVE' },
+        // two OUs of one name under one parent stay two OUs
+        { accountId: '222222222222', name: 'b', ouPath: 'Root/Twin', ouPathParts: [parts[0]!, { id: 'ou-2', name: 'Twin' }], state: 'ACTIVE' },
+        { accountId: '333333333333', name: 'c', ouPath: 'Root/Twin', ouPathParts: [parts[0]!, { id: 'ou-3', name: 'Twin' }], state: 'ACTIVE' },
+      ],
+    };
+    const dir = accountIndex(r);
+    expect(dir.ous()).toEqual({ paths: ['Root', 'Root/Team A/B', 'Root/Twin', 'Root/Twin'], keys: ['r-1', 'r-1/ou-1', 'r-1/ou-2', 'r-1/ou-3'], none: false });
+    expect(dir.ouKeys('111111111111')).toEqual(['r-1', 'r-1/ou-1']);
+    const view = htmlView(r);
+    expect(view.data.ous).toEqual(['Root', 'Root/Team A/B', 'Root/Twin', 'Root/Twin']);
+    // each account with findings (222222222222, 333333333333): its OUs as indexes of the choices
+    expect(view.data.accounts).toEqual(['222222222222', '333333333333']);
+    expect(view.data.accountOus).toEqual([[0, 2], [0, 3]]);
+    expect(view.matrix.map((m) => m.ouIndexes)).toEqual(['0 1', '0 2', '0 3', null, null]);
+    // a report without the list (written before it existed) splits the path as it did
+    expect(accountIndex(report).ouKeys('222222222222')).toEqual(['Root', 'Root/Workloads', 'Root/Workloads/Prod']);
   });
   test('a hostile name is one line, without escape sequences or bidirectional controls, and bounded', () => {
     const dir = accountIndex(hostile(report));
@@ -196,7 +219,9 @@ describe('HTML', () => {
     const data = dataOf(html);
     (data.accounts as string[]).forEach((id, i) => {
       expect(data.accountNames[i]).toBe(byId.get(id)?.name ?? null);
-      expect(data.accountOus[i]).toBe(byId.get(id)?.ouPath ?? null);
+      expect(data.accountOuPaths[i]).toBe(byId.get(id)?.ouPath ?? null);
+      // the OU filter's indexes of the account's OU and those above it
+      expect(data.accountOus[i]?.map((n: number) => data.ous[n])).toEqual(byId.get(id)?.ouPath?.split('/').map((_, k, all) => all.slice(0, k + 1).join('/')));
     });
     expect(data.ous).toEqual(accountIndex(report).ous().paths);
     expect(data.noOu).toBe(true);
@@ -209,7 +234,9 @@ describe('HTML', () => {
   });
   test('the coverage matrix names each account, keeps its OU path for the filter, and shows the suspended one as skipped (SUSPENDED)', () => {
     const row = (id: string) => new RegExp(`<tr data-account="${id}"[^>]*>.*?</tr>`, 's').exec(html)?.[0] ?? '';
-    expect(row('222222222222')).toContain('data-ou="Root/Workloads/Prod"');
+    // the indexes of its OUs among the filter's choices: Root, Root/Workloads, Root/Workloads/Prod
+    expect(row('222222222222')).toContain('data-ou="0 3 5"');
+    expect(row('222222222222')).toContain('title="OU: Root/Workloads/Prod"');
     expect(row('222222222222')).toContain('<span class="acct-name">payments-prod</span>');
     expect(row('444444444444')).not.toContain('data-ou');
     expect(row(SUSPENDED_ACCOUNT)).toContain('skipped (SUSPENDED)');

@@ -167,7 +167,8 @@ describe('coverage failures', () => {
   });
   test('the HTML matrix says a cell is partial and what failed; the detail lists every failure; the legend has "not scanned"', () => {
     const html = renderHtml(r, templates);
-    const cell = new RegExp(`<td class="cell partial" title="([^"]*)">([^<]*)</td>`).exec(html)!;
+    // the cell's text may break between its words (<wbr>)
+    const cell = new RegExp(`<td class="cell partial" title="([^"]*)">(.*?)</td>`).exec(html.replace(/<wbr>/g, ''))!;
     expect(cell[2]).toBe(`partial: GetAllowedImagesSettings UnauthorizedOperation; ${partial.instanceCount} instances read`);
     expect(cell[1]).toMatch(/^333333333333 \(data-dev\) \/ eu-west-1: partial, \d+ instances read: GetAllowedImagesSettings/);
     expect(cell[1]).not.toMatch(/partial \(partial/);
