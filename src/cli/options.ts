@@ -10,6 +10,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { DateTime } from 'luxon';
+import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../model/errors.js';
 import { SEVERITIES } from '../model/types.js';
 import { ACCOUNT_ID_RE, INSTANCE_ID_RE, OU_ID_RE, REGION_RE } from '../model/ids.js';
@@ -32,6 +33,28 @@ export class UsageError extends UserError {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The closest of `candidates` to what was typed, if one is close enough to be what was meant.
+ * Flags and commands are kebab-case (`--roleName` finds role-name); with `camelCase`, the
+ * candidates are the config's field names and the comparison ignores case (`trustedaccounts`,
+ * `trusted-accounts` and `trustedAcounts` all find trustedAccounts).
+ */
+export function suggest(typed: string, candidates: readonly string[], camelCase = false): string | undefined {
+  if (camelCase) {
+    const key = (x: string): string => x.replace(/[-_\s]/g, '').toLowerCase();
+    const byKey = new Map(candidates.map((c) => [key(c), c]));
+    const near = suggest(key(typed), [...byKey.keys()]);
+    return near === undefined ? undefined : byKey.get(near);
+  }
+  const kebab = typed.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  if (candidates.includes(kebab)) return kebab;
+  const prefixed = kebab.length >= 3 ? candidates.filter((c) => c.startsWith(kebab)) : [];
+  if (prefixed.length === 1) return prefixed[0];
+  if (candidates.length === 0) return undefined;
+  const best = closest(kebab, [...candidates]);
+  return distance(kebab, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /** A JSON Schema fragment. */
@@ -99,19 +122,33 @@ export function seconds(name: string, v: number | string | undefined): number | 
   return n;
 }
 
-/** --deadline: `90s`, `30m`, `2h` or plain seconds. */
+/**
+ * --deadline: `90s`, `30m` or `2h`. The unit is required: a bare `5` could mean seconds (the
+ * timeouts' unit) or minutes (what a scheduler's slot is counted in), and a wrong guess either
+ * cuts the run short or lets it overrun its slot.
+ */
 export function parseDeadline(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(String(text));
-  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
-  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new UserError(`--deadline: "${text}" is not a duration from 1s to 7 days such as 90s, 30m or 2h`);
+  const t = String(text).trim();
+  if (/^\d+(?:\.\d+)?$/.test(t)) {
+    throw new UsageError(`--deadline: "${termSafe(t, 40)}" has no unit`, `Give one: --deadline ${t}s (seconds), ${t}m (minutes) or ${t}h (hours).`);
+  }
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)$/.exec(t);
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new UserError(`--deadline: "${termSafe(String(text), 40)}" is not a duration from 1s to 7 days such as 90s, 30m or 2h`);
   return ms;
+}
+
+/** What to do instead of a format there is not: a PDF is the HTML report printed from a browser. */
+export function formatHint(f: string): string | undefined {
+  if (/^pdf$/i.test(f)) return 'There is no PDF format: write --format html, open the .html file in a browser and print it to PDF (it has a print layout).';
+  return undefined;
 }
 
 export function parseFormats(values: readonly string[] | string | undefined, fallback: readonly Format[]): Format[] {
   const list = splitList(typeof values === 'string' ? [values] : values);
   if (list.length === 0) return [...fallback];
-  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UserError(`--format: "${f}" is not one of ${FORMATS.join(', ')}`);
+  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: "${termSafe(f, 40)}" is not one of ${FORMATS.join(', ')}`, formatHint(f));
   return [...new Set(list)] as Format[];
 }
 
@@ -259,8 +296,8 @@ function row<const R extends OptionRow<unknown>>(r: R): R {
 export const OPTIONS = {
   // what scan and report share
   config: row({
-    flag: 'config', commands: ['scan', 'report', 'merge', 'iam-policy'], kind: text(), help: 'JSON config file (see config.example.json)',
-    helpFor: { 'iam-policy': 'JSON config file to take roleName, externalId and organization from (flags win)' },
+    flag: 'config', commands: ['scan', 'report', 'merge', 'iam-policy'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
+    helpFor: { 'iam-policy': 'JSON config file to take roleName, the accounts\' roleArn, externalId and organization from (flags win)' },
   }),
   format: row({
     flag: 'format', commands: OUTPUT_AND_DEMO, config: 'formats',

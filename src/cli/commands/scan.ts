@@ -18,7 +18,7 @@ import { termSafe } from '../../render/sanitize.js';
 import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce } from '../pipeline.js';
-import { readFlags, type FlagValues } from '../options.js';
+import { readFlags, UsageError, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 
 /** The checked flags of a scan (src/cli/options.ts). */
@@ -40,6 +40,22 @@ export function orgRequestFrom(a: ScanArgs, cfg: AuditConfig): OrgRequest | null
     return null;
   }
   return { ous, include, exclude };
+}
+
+/**
+ * `--org` audits the organisation's accounts through a role in each: without --role-name (or the
+ * config's roleName) every member account would end as `NoRoleConfigured`. Refused before anything
+ * is called, unless the run is narrowed (--include-accounts) to accounts that each have a role ARN
+ * in the config but one, which can then only be audited as the caller's own account.
+ */
+export function checkOrgRole(req: OrgRequest | null, opts: { roleName?: string; roleArns?: Record<string, string> }): void {
+  if (!req || opts.roleName) return;
+  const withoutRole = req.include.filter((id) => !opts.roleArns?.[id]);
+  if (req.include.length > 0 && withoutRole.length <= 1) return;
+  throw new UsageError(
+    '--org audits every account of the organisation by assuming a role in each: give --role-name (or roleName in the config)',
+    'E.g. --role-name AmiAuditReadOnly (ami-audit iam-policy --cloudformation deploys it); to audit only the caller\'s own account, leave out --org.',
+  );
 }
 
 /** Region names no partition knows are usage errors, before anything is called. */
@@ -193,6 +209,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const baseline = loadBaseline(a.baseline);
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
   const orgRequest = orgRequestFrom(a, cfg);
+  checkOrgRole(orgRequest, opts);
   await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;

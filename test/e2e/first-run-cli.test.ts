@@ -1,0 +1,81 @@
+/**
+ * A first run as a newcomer makes it (issue 25): every mistake answered in one line with its fix,
+ * defaults that fit, and a quiet run that says only what a cron log needs.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, ROOT } from '../helpers/cli.js';
+
+/** The config schema shipped with the package (package.json "files" has docs/). */
+const CONFIG_SCHEMA_PATH = join(ROOT, 'docs', 'schema', 'config.schema.json');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ami-audit-first-run-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** stderr's lines of a run that must be a usage or config error (exit 2, nothing on stdout). */
+async function refused(args: string[]): Promise<string[]> {
+  const r = await cli(args);
+  expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+  expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  return r.stderr.trimEnd().split('\n');
+}
+
+describe('mistakes answered with their fix', () => {
+  test('--deadline without a unit is refused, with the units to choose from', async () => {
+    const lines = await refused(['scan', '--region', 'us-east-1', '--deadline', '5', '--out', join(dir, 'deadline')]);
+    expect(lines[0]).toBe('ami-audit: --deadline: "5" has no unit');
+    expect(lines[1]).toBe('Give one: --deadline 5s (seconds), 5m (minutes) or 5h (hours).');
+  });
+
+  test('--format pdf says to print the HTML', async () => {
+    const lines = await refused(['scan', '--region', 'us-east-1', '--format', 'html,pdf', '--out', join(dir, 'pdf')]);
+    expect(lines[0]).toBe('ami-audit: --format: "pdf" is not one of html, csv, json, md, ocsf, asff');
+    expect(lines[1]).toMatch(/--format html, open the \.html file in a browser and print it to PDF/);
+  });
+
+  test('merge with no parts prints its usage line', async () => {
+    expect(await refused(['merge', '--out', join(dir, 'merge')])).toEqual(['ami-audit: missing <parts..> (ami-audit merge <parts..>)', 'Run "ami-audit merge --help" for the options.']);
+  });
+
+  test('report --input of bad JSON names the line and column', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "schemaVersion": 2,\n  "run": {,}\n}\n');
+    expect(await refused(['report', '--input', file, '--out', join(dir, 'bad')])).toEqual([`ami-audit: ${file}: invalid JSON at line 3, column 11: value expected`]);
+  });
+
+  test('an unknown config field gets "did you mean", and the schema shipped with the package', async () => {
+    const file = join(dir, 'typo.json');
+    writeFileSync(file, JSON.stringify({ trustedAcounts: ['123456789012'], organization: { excludeAccount: [] }, rules: { 'deprecated-amis': 'high' } }));
+    const lines = await refused(['scan', '--config', file, '--region', 'us-east-1']);
+    expect(lines).toEqual([
+      `ami-audit: ${file}: trustedAcounts: unknown field; did you mean "trustedAccounts"? every field is described in the JSON Schema ${CONFIG_SCHEMA_PATH}`,
+      `ami-audit: ${file}: organization.excludeAccount: unknown field; did you mean "excludeAccounts"? every field is described in the JSON Schema ${CONFIG_SCHEMA_PATH}`,
+      `ami-audit: ${file}: rules.deprecated-amis: unknown rule id "deprecated-amis"; did you mean "deprecated-ami"? rule ids are listed by \`ami-audit rules\``,
+    ]);
+    expect(readdirSync(join(ROOT, 'docs', 'schema'))).toContain('config.schema.json');
+  });
+
+  test('scan --org without --role-name is refused before anything is called', async () => {
+    // no endpoint runs here: a run that called anything would fail otherwise
+    const lines = await refused(['scan', '--org', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9', '--out', join(dir, 'org')]);
+    expect(lines[0]).toBe('ami-audit: --org audits every account of the organisation by assuming a role in each: give --role-name (or roleName in the config)');
+    expect(lines[1]).toMatch(/--role-name AmiAuditReadOnly/);
+    const cfg = join(dir, 'org.json');
+    writeFileSync(cfg, JSON.stringify({ organization: { ous: ['ou-ab12-cd34ef56'] } }));
+    expect((await refused(['scan', '--config', cfg, '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9']))[0]).toMatch(/^ami-audit: --org audits every account/);
+  });
+});
+
+describe('iam-policy --part caller --config', () => {
+  test('covers every role ARN the config can produce, paths included', async () => {
+    const r = await cli(['iam-policy', '--part', 'caller', '--config', join(ROOT, 'config.example.json')]);
+    expect(r.code).toBe(0);
+    const assume = (JSON.parse(r.stdout) as { Statement: { Sid: string; Resource: string | string[] }[] }).Statement.find((s) => s.Sid === 'AmiAuditAssumeRole')!;
+    expect(assume.Resource).toEqual(['arn:aws:iam::*:role/AmiAuditReadOnly', 'arn:aws:iam::333333333333:role/security/AmiAuditReadOnly']);
+  });
+});
