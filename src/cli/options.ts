@@ -331,7 +331,7 @@ export const OPTIONS = {
     configHelp: 'Instance tags carried into every finding, the CSV and HTML columns, and the by-owner rollup (by the first one, with an "(untagged)" group), e.g. ["team", "owner"]. --tag-columns wins.',
   }),
   fileMode: row({ flag: 'file-mode', commands: OUTPUT, kind: custom({ type: 'string' }, (v) => parseFileMode(str(v))), help: 'Octal mode of the report files (default 600)' }),
-  quiet: row({ flag: 'quiet', commands: OUTPUT_AND_DEMO, kind: bool(), help: 'No progress output on stderr' }),
+  quiet: row({ flag: 'quiet', commands: OUTPUT_AND_DEMO, kind: bool(), help: 'No progress on stderr; on stdout only the one-line verdict and the files written (for cron logs)' }),
   debug: row({ flag: 'debug', commands: ['scan', 'report'], kind: bool(), help: 'Log every API call (action, account, region, status, attempts; credentials redacted) on stderr' }),
   input: row({
     flag: 'input', commands: ['report'], kind: custom({ type: 'string', array: true }, strings), yargs: { demandOption: true },

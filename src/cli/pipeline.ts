@@ -7,7 +7,7 @@ import { EXIT } from '../model/errors.js';
 import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
-import { renderTextSummary } from '../render/text.js';
+import { renderQuietSummary, renderTextSummary } from '../render/text.js';
 import { loadTemplates, readReportFile, writeReportSet } from '../io/files.js';
 import { toolVersion, TOOL_NAME } from '../paths.js';
 
@@ -20,6 +20,8 @@ export interface OutputOptions {
   stamp: string;
   /** Lines the summary adds under "note" (how a re-evaluation was made); they are in run.warnings too. */
   notes?: string[];
+  /** --quiet: stdout gets the one-line verdict and the files written, nothing else. */
+  quiet?: boolean;
 }
 
 // The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
@@ -67,6 +69,6 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
     for (const format of out.formats) yield* renderFormat(format, report, ctx);
   }, out.fileMode);
-  stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
+  stdout.write(out.quiet ? renderQuietSummary(report, files, { failOn: out.failOn }) : renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
   return { report, files, code: exitCodeFor(report, out.failOn) };
 }

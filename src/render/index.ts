@@ -57,7 +57,7 @@ export const RENDERERS = [
     render: (report) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report) }],
   },
   {
-    format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (.asff-001.json, ...)', byDefault: false, needsTemplates: false,
+    format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (-asff-<account>-<region>-001.json, ...)', byDefault: false, needsTemplates: false,
     render: (report) => renderAsffFiles(report),
   },
 ] as const satisfies readonly Renderer<string>[];

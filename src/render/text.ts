@@ -69,15 +69,30 @@ export interface SummaryOptions {
   warnings?: boolean;
 }
 
+/**
+ * The verdict on one line: the run's status and as-of; both facts on one line, so that a partial
+ * run (exit 3) with findings at or above --fail-on says so.
+ */
+function verdictLine(report: Report, failOn: Severity | undefined): string {
+  const failing = failOn ? `; ${failingFindings(report, failOn).length} unwaived findings at or above ${failOn}` : '';
+  return `ami-audit ${termSafe(report.tool.version, 40)}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}${failing}`;
+}
+
+/** The files written, one a line. */
+const wroteLines = (files: string[]): string[] => files.map((f) => `  wrote  ${termSafe(f, 400)}`);
+
+/** What --quiet prints (a cron log's line per run): the verdict and the files written. */
+export function renderQuietSummary(report: Report, files: string[] = [], opts: Pick<SummaryOptions, 'failOn'> = {}): string {
+  return [verdictLine(report, opts.failOn), ...wroteLines(files)].join('\n') + '\n';
+}
+
 export function renderTextSummary(report: Report, files: string[] = [], opts: SummaryOptions = {}): string {
   const s = report.summary;
   const accounts = accountIndex(report);
   const maxGaps = opts.maxGaps ?? 10;
   const maxImages = opts.maxImages ?? 5;
   const lines: string[] = [];
-  // Both facts on one line: a partial run (exit 3) with findings at or above --fail-on says so.
-  const failing = opts.failOn ? `; ${failingFindings(report, opts.failOn).length} unwaived findings at or above ${opts.failOn}` : '';
-  lines.push(`ami-audit ${termSafe(report.tool.version, 40)}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}${failing}`);
+  lines.push(verdictLine(report, opts.failOn));
   lines.push(`  scopes  ${s.scopes.total} total: ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
   lines.push(`  instances  ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated`);
   lines.push('  findings (unwaived)');
@@ -132,6 +147,6 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${ids(report.uncheckedInstanceIds)} (not found, but some scopes could not be checked)`);
   if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);
   if (s.waiversUnmatched) lines.push(`  waivers  ${s.waiversUnmatched} matched nothing (clean them up)`);
-  for (const f of files) lines.push(`  wrote  ${termSafe(f, 400)}`);
+  lines.push(...wroteLines(files));
   return lines.join('\n') + '\n';
 }

@@ -3,10 +3,12 @@
  * defaults that fit, and a quiet run that says only what a cron log needs.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, ROOT } from '../helpers/cli.js';
+import { emulator } from '../helpers/emulator.js';
+import type { Emulator } from '../../src/emulator/server.js';
 
 /** The config schema shipped with the package (package.json "files" has docs/). */
 const CONFIG_SCHEMA_PATH = join(ROOT, 'docs', 'schema', 'config.schema.json');
@@ -77,5 +79,40 @@ describe('iam-policy --part caller --config', () => {
     expect(r.code).toBe(0);
     const assume = (JSON.parse(r.stdout) as { Statement: { Sid: string; Resource: string | string[] }[] }).Statement.find((s) => s.Sid === 'AmiAuditAssumeRole')!;
     expect(assume.Resource).toEqual(['arn:aws:iam::*:role/AmiAuditReadOnly', 'arn:aws:iam::333333333333:role/security/AmiAuditReadOnly']);
+  });
+});
+
+describe('a run of the demo organisation', () => {
+  let e: Emulator;
+  beforeAll(async () => {
+    e = await emulator();
+  });
+  afterAll(async () => {
+    await e.close();
+  });
+  const scan = (name: string, args: string[] = []) => cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', 'eu-west-1', '--out', join(dir, name), ...args]);
+
+  test('--quiet prints only the one-line verdict and the files written', async () => {
+    const r = await scan('quiet', ['--quiet', '--format', 'json,md', '--fail-on', 'high']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ami-audit \S+: run PARTIAL as of \S+; \d+ unwaived findings at or above high$/);
+    expect(lines.slice(1)).toEqual(readdirSync(join(dir, 'quiet')).sort().map((f) => `  wrote  ${join(dir, 'quiet', f)}`));
+    expect(lines).toHaveLength(3);
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  test('its scan examples name the regions to audit with --regions, the documented flag', () => {
+    const scans = readme.split('\n').filter((l) => /ami-audit scan /.test(l));
+    expect(scans.length).toBeGreaterThan(3);
+    for (const l of scans) expect(l).not.toMatch(/--region\s/);
+  });
+  test('the cron recipe says what --quiet prints', () => {
+    const cron = readme.slice(readme.indexOf('## Run it on a schedule'), readme.indexOf('## Attach it to a ticket'));
+    expect(cron).toContain('--quiet');
+    expect(cron).toMatch(/one-line verdict and the files it\swrote/);
   });
 });

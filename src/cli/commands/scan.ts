@@ -198,7 +198,13 @@ function shardPlan(shard: { index: number; count: number }, selection: AccountSe
 }
 
 /** What `demo` gives a scan: its config, the local endpoint and credentials for it. */
-export interface ScanPreset { config: AuditConfig; endpointUrl: string; credentials: { accessKeyId: string; secretAccessKey: string } }
+export interface ScanPreset {
+  config: AuditConfig;
+  endpointUrl: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Show progress on stderr (default: unless --quiet). */
+  progress?: boolean;
+}
 
 export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset): Promise<void> {
   const cfg = preset?.config ?? loadConfig(a.config);
@@ -230,13 +236,14 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       process.exit(130);
     }
   });
-  const progress = progressSink(io.stderr, a.quiet ?? false);
+  const quietLog = a.quiet ?? preset?.progress === false;
+  const progress = progressSink(io.stderr, quietLog);
   let last: Parameters<typeof progress.update>[0] | undefined;
   try {
-    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr);
+    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, quietLog ? null : io.stderr);
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
-    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, a.quiet ? null : io.stderr) : null;
+    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, quietLog ? null : io.stderr) : null;
     if (shard) {
       opts.accounts = shard.audit;
       opts.accountsFixed = true;
@@ -262,7 +269,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), quiet: a.quiet }, io.stdout);
     state.code = res.code;
   } finally {
     progress.stop();
