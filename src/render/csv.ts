@@ -119,10 +119,20 @@ export function imageRules(e: ImagePlanEntry): string {
  * --references, `references` counts the resources that reference the AMI and `launchedBy` names the
  * Auto Scaling groups that launch it from them (separated by `;`); both are empty without.
  */
+/** Accounts named in one cell of the plan's CSV before "+N more" (the findings CSV has every one). */
+export const IMAGE_ACCOUNTS_MAX = 10;
+
+/** `111111111111 (payments-prod); 222222222222; +3 more`: the accounts' labels, capped. */
+function accountsCell(ids: readonly string[], accounts: AccountIndex): string {
+  const shown = ids.slice(0, IMAGE_ACCOUNTS_MAX).map((id) => accounts.label(id));
+  return [...shown, ...(ids.length > shown.length ? [`+${ids.length - shown.length} more`] : [])].join('; ');
+}
+
 export function renderImagesCsv(report: Report): string {
+  const accounts = accountIndex(report);
   const rows = (report.images ?? []).map((e) => [
     e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
-    e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, e.accounts.join(' '), e.regions.join(' '), e.findings, e.waived,
+    e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, accountsCell(e.accounts, accounts), e.regions.join(' '), e.findings, e.waived,
     e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
