@@ -4,7 +4,7 @@ import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
 import {
-  diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
+  diffCounts, elideMiddle, flaggedImages, gapHead, gapWhere, groupedGaps, listSome, num, planInstances, plural, ruleShares, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
 } from './summary.js';
 
 /** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
@@ -58,6 +58,25 @@ function relaunchLine(report: Report): string | null {
   return `  references  ${[asg, rest].filter(Boolean).join('; ')}`;
 }
 
+/** AMIs named on a rule's line. */
+const RULE_IMAGES = 3;
+
+/**
+ * A line per rule with unwaived findings: how many, on how many AMIs, and its first AMIs in plan
+ * order with their place in the plan; so a deprecated, deregistered or disabled AMI is named here
+ * even when the first places of the plan go to other rules.
+ */
+function ruleLines(report: Report): string[] {
+  const shares = ruleShares(report);
+  if (!shares.length) return [];
+  const width = Math.max(...shares.map((r) => Math.min(40, r.ruleId.length)));
+  return ['  by rule (unwaived findings, AMIs, the first AMIs of the plan)', ...shares.map((r) => {
+    const first = r.images.slice(0, RULE_IMAGES).map((e) => `#${e.priority} ${termSafe(e.imageId ?? '(unknown AMI)', 40)}`);
+    const more = r.images.length > first.length ? `, +${num(r.images.length - first.length)} more` : '';
+    return `    ${termSafe(r.ruleId, 40).padEnd(width)}  ${num(r.findings).padStart(9)} on ${plural(r.images.length, 'AMI')}: ${first.join(', ')}${more}`;
+  })];
+}
+
 export interface SummaryOptions {
   /** Coverage gaps and unverified scopes listed before "... more" (default 10). */
   maxGaps?: number;
@@ -93,14 +112,17 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   const maxImages = opts.maxImages ?? 5;
   const lines: string[] = [];
   lines.push(verdictLine(report, opts.failOn));
-  lines.push(`  scopes  ${s.scopes.total} total: ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
-  lines.push(`  instances  ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated`);
+  lines.push(`  scopes  ${num(s.scopes.total)} total: ${num(s.scopes.ok)} ok, ${num(s.scopes.partial)} partial, ${num(s.scopes.error)} error, ${num(s.scopes.skipped)} skipped`);
+  lines.push(`  instances  ${num(s.instancesScanned)} scanned, ${num(s.instancesEvaluated)} evaluated`);
   lines.push('  findings (unwaived)');
-  for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${String(s.bySeverity[sev]).padStart(7)}`);
-  lines.push(`    ${'waived'.padEnd(9)}${String(s.findingsWaived).padStart(7)}`);
-  const images = report.images ?? [];
+  for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${num(s.bySeverity[sev]).padStart(9)}`);
+  lines.push(`    ${'waived'.padEnd(9)}${num(s.findingsWaived).padStart(9)}`);
+  lines.push(...ruleLines(report));
+  // the AMIs with unwaived findings, counted as the Markdown counts them
+  const images = flaggedImages(report);
   if (images.length) {
-    lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
+    const waivedOnly = (report.images ?? []).length - images.length;
+    lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${num(images.length)} AMIs` : plural(images.length, 'AMI')} with unwaived findings${waivedOnly ? ` (+${num(waivedOnly)} with waived findings only)` : ''}, in priority order`);
     for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
   }
   const relaunch = relaunchLine(report);
