@@ -18,6 +18,7 @@ import { INSTANT_FORMATS, parseInstantMs } from '../model/time.js';
 import { checkList, parseFilters, ROLE_NAME_RE, splitList, type Filter } from '../collect/filters.js';
 import { FORMATS, formatsHelp, type Format } from '../render/index.js';
 import { parseShard } from '../report/shard.js';
+import { TRUSTED_PUBLISHERS_MODES, type TrustedPublishersMode } from '../rules/publishers.js';
 import { termSafe } from '../render/sanitize.js';
 
 export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'] as const;
@@ -472,7 +473,15 @@ export const OPTIONS = {
   // the config file only: how findings are judged
   trustedAccounts: row({
     commands: [], config: 'trustedAccounts', kind: configOnly<string[], JsonSchema>({ type: 'array', items: { type: 'string', pattern: ACCOUNT_ID_RE.source, description: '12-digit AWS account id' } }),
-    help: 'Accounts whose AMIs are trusted (your image pipeline, your organisation).',
+    help: 'Accounts whose AMIs are trusted (your image pipeline, a vendor), beside the default publishers and, with --org, the organisation\'s own accounts.',
+  }),
+  trustedPublishers: row({
+    commands: [], config: 'trustedPublishers', kind: configOnly<TrustedPublishersMode, JsonSchema>({ enum: [...TRUSTED_PUBLISHERS_MODES] }),
+    help: `Trust the public AMIs of the well-known publishers (default: "default", the owner ids of Amazon, Canonical, Red Hat, SUSE, Debian and Fedora listed in docs/trusted-publishers.md; trustedAccounts adds to them); "none": only trustedAccounts.`,
+  }),
+  trustOrganization: row({
+    commands: [], config: 'trustOrganization', kind: configOnly<boolean, JsonSchema>({ type: 'boolean' }),
+    help: 'With organisation discovery (--org): trust the AMIs of every account of the organisation, as if listed in trustedAccounts (default true); the report says so in run.warnings.',
   }),
   trustedOwnerAliases: row({
     commands: [], config: 'trustedOwnerAliases', kind: configOnly<string[], JsonSchema>({ type: 'array', items: { type: 'string', minLength: 1 } }),

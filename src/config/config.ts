@@ -13,6 +13,7 @@ import { INSTANT_FORMATS } from '../model/time.js';
 import { accountOfArn } from '../model/ids.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
+import { TRUSTED_PUBLISHER_IDS, type TrustedPublishersMode } from '../rules/publishers.js';
 import { suggest, tagColumnProblem } from '../cli/options.js';
 import { CONFIG_SCHEMA_PATH } from '../paths.js';
 
@@ -34,6 +35,10 @@ export interface AuditConfig {
   regions?: string[];
   allRegions?: boolean;
   trustedAccounts?: string[];
+  /** The well-known publishers' owner ids trusted beside trustedAccounts ("default") or not ("none"). */
+  trustedPublishers?: TrustedPublishersMode;
+  /** With --org: trust the organisation's own accounts (default true). */
+  trustOrganization?: boolean;
   trustedOwnerAliases?: string[];
   deprecationWindowDays?: number;
   maxAmiAgeDays?: number;
@@ -302,7 +307,8 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
   if (cfg.deprecationWindowDays !== undefined) options.deprecationWindowDays = cfg.deprecationWindowDays;
   if (cfg.maxAmiAgeDays !== undefined) options.maxAmiAgeDays = cfg.maxAmiAgeDays;
   return {
-    trustedAccounts: cfg.trustedAccounts ?? [],
+    // the default publishers, then the config's own accounts (which extend them, or stand alone with "none")
+    trustedAccounts: [...new Set([...(cfg.trustedPublishers === 'none' ? [] : TRUSTED_PUBLISHER_IDS), ...(cfg.trustedAccounts ?? [])])],
     trustedOwnerAliases: cfg.trustedOwnerAliases ?? ['amazon', 'aws-marketplace'],
     rules: Object.fromEntries(Object.entries(cfg.rules ?? {}).map(([id, v]) => [id, typeof v === 'string' ? { severity: v } : v])),
     options,

@@ -7,8 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, ROOT } from '../helpers/cli.js';
-import { emulator } from '../helpers/emulator.js';
+import { emulator, NOW } from '../helpers/emulator.js';
+import { demoFleet } from '../../src/emulator/demo.js';
 import type { Emulator } from '../../src/emulator/server.js';
+import type { Report } from '../../src/model/types.js';
 
 /** The config schema shipped with the package (package.json "files" has docs/). */
 const CONFIG_SCHEMA_PATH = join(ROOT, 'docs', 'schema', 'config.schema.json');
@@ -85,12 +87,40 @@ describe('iam-policy --part caller --config', () => {
 describe('a run of the demo organisation', () => {
   let e: Emulator;
   beforeAll(async () => {
-    e = await emulator();
+    // the demo organisation, and in data-dev an instance of a private golden image of payments-prod
+    const fleet = demoFleet(NOW);
+    const dev = fleet.accounts.find((x) => x.accountId === '333333333333')!;
+    const sample = Object.values(dev.instances ?? {}).flat()[0]!;
+    dev.instances = { ...dev.instances, 'us-east-1': [...(dev.instances?.['us-east-1'] ?? []), {
+      ...sample, InstanceId: 'i-0ffee0000000000a1', OwnerId: '333333333333', State: { Code: 16, Name: 'running' }, AvailabilityZone: 'us-east-1a', ZoneId: 'use1-az1',
+      ImageMetadata: { ImageId: 'ami-0ffee0000000000a1', Name: 'golden-payments-2026-10', OwnerId: '222222222222', State: 'available', CreationDate: '2026-10-01T00:00:00.000Z', IsPublic: false, ImageAllowed: true },
+    }] };
+    e = await emulator({ fleet });
   });
   afterAll(async () => {
     await e.close();
   });
   const scan = (name: string, args: string[] = []) => cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', 'eu-west-1', '--out', join(dir, name), ...args]);
+
+  test('--org trusts the organisation\'s own accounts, and the report says so', async () => {
+    const r = await scan('trust', ['--format', 'json']);
+    expect(r.code).toBe(3);
+    const json = readdirSync(join(dir, 'trust')).find((f) => f.endsWith('.json'))!;
+    const report = JSON.parse(readFileSync(join(dir, 'trust', json), 'utf8')) as Report;
+    const org = report.accounts!.map((x) => x.accountId);
+    expect(report.run.warnings).toContain(`Trusted the AMIs of the organisation's ${org.length} accounts (--org): an AMI they own is neither untrusted-owner nor non-public-ami; set "trustOrganization": false in the config to judge them like any other owner.`);
+    expect(report.run.options.trustedAccounts).toEqual(expect.arrayContaining(org));
+    const ownedByOrg = (f: Report['findings'][number]) => f.imageOwnerId !== null && org.includes(f.imageOwnerId);
+    expect(report.findings.filter((f) => ['untrusted-owner', 'non-public-ami'].includes(f.ruleId) && ownedByOrg(f))).toEqual([]);
+    // the same run with "trustOrganization": false judges them like any owner
+    const cfg = join(dir, 'no-org-trust.json');
+    writeFileSync(cfg, JSON.stringify({ trustOrganization: false }));
+    const again = await scan('no-trust', ['--format', 'json', '--config', cfg]);
+    expect(again.code).toBe(3);
+    const other = JSON.parse(readFileSync(join(dir, 'no-trust', readdirSync(join(dir, 'no-trust')).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+    expect(other.run.warnings ?? []).not.toContainEqual(expect.stringMatching(/organisation's/));
+    expect(other.findings.filter((f) => ['untrusted-owner', 'non-public-ami'].includes(f.ruleId) && ownedByOrg(f)).length).toBeGreaterThan(0);
+  });
 
   test('--quiet prints only the one-line verdict and the files written', async () => {
     const r = await scan('quiet', ['--quiet', '--format', 'json,md', '--fail-on', 'high']);

@@ -8,6 +8,7 @@ import { UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
+import type { EvalSettings } from '../../rules/engine.js';
 import type { CollectOptions } from '../../collect/collector.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
@@ -197,6 +198,21 @@ function shardPlan(shard: { index: number; count: number }, selection: AccountSe
   return { audit: opts.accounts.filter((id) => mine.has(id)), mine, info };
 }
 
+/**
+ * With --org, the organisation's own accounts are trusted (their golden images are the estate's
+ * own, not an unknown owner's), unless the config says `trustOrganization: false`; the report says
+ * so in run.warnings. Every account of the organisation counts, whatever the shard or the filters.
+ */
+export function organizationTrust(selection: AccountSelection | null, cfg: AuditConfig, settings: EvalSettings): { settings: EvalSettings; warning: string | null } {
+  if (!selection || cfg.trustOrganization === false) return { settings, warning: null };
+  const org = selection.directory.map((d) => d.accountId);
+  const added = org.filter((id) => !settings.trustedAccounts.includes(id));
+  return {
+    settings: { ...settings, trustedAccounts: [...settings.trustedAccounts, ...added] },
+    warning: `Trusted the AMIs of the organisation's ${org.length} account${org.length === 1 ? '' : 's'} (--org): an AMI they own is neither untrusted-owner nor non-public-ami; set "trustOrganization": false in the config to judge them like any other owner.`,
+  };
+}
+
 /** What `demo` gives a scan: its config, the local endpoint and credentials for it. */
 export interface ScanPreset {
   config: AuditConfig;
@@ -269,7 +285,9 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), quiet: a.quiet }, io.stdout);
+    const trust = organizationTrust(accounts.selection, cfg, settings);
+    if (trust.warning) inventory.run.warnings = [...(inventory.run.warnings ?? []), trust.warning];
+    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), quiet: a.quiet }, io.stdout);
     state.code = res.code;
   } finally {
     progress.stop();
