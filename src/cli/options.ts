@@ -508,13 +508,13 @@ export const OPTIONS = {
   port: row({ flag: 'port', commands: ['emulator'], kind: int(0, 65535), help: 'Port (0 picks a free one; default 4566)' }),
   host: row({ flag: 'host', commands: ['emulator'], kind: text(), help: 'Address to bind (default 127.0.0.1)' }),
   fleet: row({ flag: 'fleet', commands: ['emulator'], kind: text(), help: 'Fleet JSON file (docs/emulator.md); default the demo fleet' }),
-  generate: row({ flag: 'generate', commands: ['emulator'], kind: text(), help: 'Generate a fleet: accounts=N,regions=N,instances=N,seed=N,skew=SHARE/SCOPES' }),
+  generate: row({ flag: 'generate', commands: ['emulator'], kind: text(), help: 'Generate a fleet from comma-separated key=value pairs: accounts=N, regions=N, instances=N, seed=N, skew=SHARE/SCOPES, style=uniform|realistic (realistic: the benchmark\'s fleets), org=N (an organisation of N OUs the caller manages, for scan --org)' }),
   latencyMs: row({ flag: 'latency-ms', commands: ['emulator'], kind: int(0, 600_000), help: 'Latency added to every call' }),
   throttle: row({ flag: 'throttle', commands: ['emulator'], kind: text(), help: 'Token buckets per account x region x action: CAPACITY,REFILL_PER_S (default 100,20; off)' }),
   faults: row({ flag: 'faults', commands: ['emulator'], kind: text(), help: 'Fault plan JSON file (docs/emulator.md)' }),
   spec: row({
     flag: 'spec', commands: ['generate-fleet'], kind: text(), yargs: { default: 'accounts=10,regions=3,instances=1000,seed=1' },
-    help: 'accounts=N,regions=N,instances=N,seed=N,skew=SHARE/SCOPES',
+    help: 'Comma-separated key=value pairs: accounts=N, regions=N, instances=N, seed=N, skew=SHARE/SCOPES, style=uniform|realistic, org=N (as emulator --generate)',
   }),
 } as const;
 

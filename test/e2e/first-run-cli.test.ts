@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { cli, ROOT } from '../helpers/cli.js';
 import { emulator, NOW } from '../helpers/emulator.js';
 import { demoFleet } from '../../src/emulator/demo.js';
+import { generateFleet } from '../../src/emulator/generate.js';
+import { parseGenerateSpec } from '../../src/cli/main.js';
 import type { Emulator } from '../../src/emulator/server.js';
 import type { Report } from '../../src/model/types.js';
 
@@ -144,5 +146,35 @@ describe('the README', () => {
     const cron = readme.slice(readme.indexOf('## Run it on a schedule'), readme.indexOf('## Attach it to a ticket'));
     expect(cron).toContain('--quiet');
     expect(cron).toMatch(/one-line verdict and the files it\swrote/);
+  });
+});
+
+describe('emulator --generate', () => {
+  test('style=realistic,org=N: the benchmark\'s realistic fleet, in an organisation scan --org discovers', async () => {
+    const spec = parseGenerateSpec('accounts=3,regions=2,instances=60,seed=5,style=realistic,org=2');
+    expect(spec).toMatchObject({ accounts: 3, style: 'realistic', organization: 2 });
+    const fleet = generateFleet(spec);
+    expect(fleet.organization!.units).toHaveLength(2);
+    expect(fleet.organization!.members.map((m) => m.accountId).sort()).toEqual([fleet.caller.accountId, ...fleet.accounts.map((a) => a.accountId)].sort());
+    // realistic: random instance ids and a Name and team tag on every instance
+    const first = Object.values(fleet.accounts[0]!.instances!).flat()[0]!;
+    expect(first.InstanceId).toMatch(/^i-0[0-9a-f]{16}$/);
+    expect(first.Tags!.map((t) => t.Key).sort()).toEqual(['Name', 'team']);
+    const e = await emulator({ fleet });
+    try {
+      const out = join(dir, 'generated-org');
+      const r = await cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--format', 'json', '--out', out, '--quiet']);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+      expect(report.accounts!.map((a) => a.ouPath).filter(Boolean).sort()).toEqual(['Root', 'Root/Unit 1', 'Root/Unit 1', 'Root/Unit 2']);
+    } finally {
+      await e.close();
+    }
+  });
+  test('an unknown key is refused with the keys there are', async () => {
+    expect(() => parseGenerateSpec('accounts=3,stile=realistic')).toThrow(/unknown key "stile"; the keys are accounts=N,.*style=uniform\|realistic,org=N/);
+    const r = await cli(['emulator', '--generate', 'accounts=3,orgs=2', '--port', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Did you mean org?');
   });
 });
