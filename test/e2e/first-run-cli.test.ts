@@ -142,6 +142,16 @@ describe('the README', () => {
     expect(scans.length).toBeGreaterThan(3);
     for (const l of scans) expect(l).not.toMatch(/--region\s/);
   });
+  test('its figures at 150,000 instances state rendering time and memory, and the JSON\'s size with a word on compressing it', () => {
+    const at = readme.indexOf('150,000 instances');
+    expect(at).toBeGreaterThan(0);
+    const para = readme.slice(at, readme.indexOf('\n\n', at));
+    expect(para).not.toContain('well under a minute');
+    expect(para).toMatch(/renders its reports in about \d+ s/);
+    expect(para).toMatch(/peak of about [\d,]+ MB of memory/);
+    expect(para).toMatch(/JSON report[^.]* is \d+ MB/);
+    expect(para).toMatch(/gzip/);
+  });
   test('the cron recipe says what --quiet prints', () => {
     const cron = readme.slice(readme.indexOf('## Run it on a schedule'), readme.indexOf('## Attach it to a ticket'));
     expect(cron).toContain('--quiet');
