@@ -82,7 +82,8 @@ if (cfg.render) {
   const { DateTime } = await import('luxon');
   const { buildReport } = await import('../dist/report/build.js');
   const { DEFAULT_SETTINGS } = await import('../dist/rules/engine.js');
-  const { renderFormat, FORMATS } = await import('../dist/render/index.js');
+  // what a scan writes by default (html, csv, json, md), as the summary line says
+  const { renderFormat, DEFAULT_FORMATS: FORMATS } = await import('../dist/render/index.js');
   const { loadTemplates, writeReportSet } = await import('../dist/io/files.js');
   const { statSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');

@@ -151,10 +151,10 @@ for (const sc of SCENARIOS) {
     };
   }
   if (m.render) {
-    // files of one format numbered in parts (report.asff-0001.json, ...) count as one
+    // files of one format in parts (report-asff-<account>-<region>-001.json, ...) count as one
     const bytes = {};
     for (const [suffix, n] of Object.entries(m.render.bytes)) {
-      const k = suffix.replace(/-\d+(\.[a-z]+)$/, '-*$1');
+      const k = suffix.replace(/-asff-.*\.json$/, '-asff-*.json');
       bytes[k] = (bytes[k] ?? 0) + n;
     }
     row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes, peakRssMb: +m.render.peakRssMb.toFixed(0) };

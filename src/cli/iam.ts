@@ -56,6 +56,8 @@ export interface IamDocumentOptions {
   roleName: string;
   /** The caller discovers the accounts with AWS Organizations (part caller). */
   org: boolean;
+  /** Role ARNs named per account (the config's accounts[].roleArn, paths included): the caller may assume them too (part caller). */
+  roleArns?: readonly string[];
   /** The trust policy's sts:ExternalId condition (part trust). */
   externalId?: string;
   /** The identity that runs ami-audit, trusted by the member role (part trust, required). */
@@ -70,7 +72,7 @@ interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
-  Resource?: string;
+  Resource?: string | string[];
   Principal?: { AWS: unknown };
   Condition?: unknown;
 }
@@ -107,9 +109,12 @@ function memberPolicy(references = false): PolicyDocument {
  * when no role is given for it, and region discovery for an account that failed reads the
  * caller's own regions with them too.
  */
-function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean): PolicyDocument {
+function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean, roleArns: readonly string[]): PolicyDocument {
+  // every role ARN a run can build: the role name in any account, and each role the config names
+  // for one account as it is written there (with its path: role/security/Name is not role/Name)
+  const roles = [...new Set([`arn:${partition}:iam::*:role/${roleName}`, ...roleArns])];
   const statements: PolicyStatement[] = [
-    { Sid: 'AmiAuditAssumeRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: `arn:${partition}:iam::*:role/${roleName}` },
+    { Sid: 'AmiAuditAssumeRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles.length === 1 ? roles[0] : roles },
     ...memberPolicy(references).Statement.map((st) => ({ ...st, Sid: st.Sid.replace(/^AmiAudit/, 'AmiAuditOwnAccount') })),
   ];
   // '*': discovery reads the whole tree (the organisation, its roots, OUs and accounts).
@@ -177,7 +182,7 @@ export function iamDocument(o: IamDocumentOptions): string {
     if (part === 'member') {
       doc = memberPolicy(o.references ?? false);
     } else if (part === 'caller') {
-      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false);
+      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false, o.roleArns ?? []);
     } else {
       if (!o.trustedPrincipalArn) throw new UserError(`--part trust needs --trusted-principal, the ARN of the identity that runs ami-audit (${PRINCIPAL_EXAMPLE})`);
       if (!PRINCIPAL_RE.test(o.trustedPrincipalArn)) throw new UserError(`--trusted-principal: "${o.trustedPrincipalArn}" is not an IAM role, user or account ARN (${PRINCIPAL_EXAMPLE})`);

@@ -11,7 +11,7 @@ import { EXIT, StopNow, UserError } from '../model/errors.js';
 import { toolVersion } from '../paths.js';
 import { termSafe } from '../render/sanitize.js';
 import { addEnvironmentSecrets, redact } from './redact.js';
-import { addFlags, camel, commandsWithFlag, COMMANDS, flagsOf, UsageError, type CommandName } from './options.js';
+import { addFlags, camel, commandsWithFlag, COMMANDS, flagsOf, suggest, UsageError, type CommandName } from './options.js';
 import type { CliIO, CommandModule, RunState } from './commands/context.js';
 import { scanCommand } from './commands/scan.js';
 import { reportCommand } from './commands/report.js';
@@ -78,17 +78,6 @@ export function buildParser(io: CliIO, state: RunState): Argv {
     });
 }
 
-/** The closest of `candidates` to what was typed (`--roleName` finds role-name), if one is close enough to be what was meant. */
-function suggest(typed: string, candidates: readonly string[]): string | undefined {
-  const kebab = typed.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-  if (candidates.includes(kebab)) return kebab;
-  const prefixed = kebab.length >= 3 ? candidates.filter((c) => c.startsWith(kebab)) : [];
-  if (prefixed.length === 1) return prefixed[0];
-  if (candidates.length === 0) return undefined;
-  const best = closest(kebab, [...candidates]);
-  return distance(kebab, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
 /**
  * The first word of the arguments, as yargs reads them: an option it does not know at the top
  * level (--regions us-east-1 before any command) takes the word after it as its value.
@@ -146,7 +135,9 @@ function flagHint(token: string, cmd: CommandName | undefined): string | undefin
 }
 
 /** The arguments a command takes by position (`diff <old> <new>`: old, new). */
-const positionalsOf = (cmd: CommandName | undefined): string[] => [...(moduleOf(cmd ?? '')?.command ?? '').matchAll(/<(\w+)>/g)].map((m) => m[1]!);
+const positionalsOf = (cmd: CommandName | undefined): string[] => [...(moduleOf(cmd ?? '')?.command ?? '').matchAll(/<(\w+)(?:\.\.)?>/g)].map((m) => m[1]!);
+/** A positional as the usage line writes it: `<old>`, or `<parts..>` for one that takes several. */
+const positionalLabel = (cmd: CommandName, name: string): string => (moduleOf(cmd)?.command.includes(`<${name}..>`) ? `<${name}..>` : `<${name}>`);
 
 const NO_COMMAND = Symbol('no command');
 
@@ -197,7 +188,7 @@ function usageError(message: string, args: string[]): UsageError | typeof NO_COM
     case 'required': return new UsageError(`missing ${parts[0]!.split(', ').map(label).join(', ')}`);
     case 'positionals': {
       const names = positionalsOf(cmd);
-      return new UsageError(`missing ${names.slice(Number(parts[0])).map((n) => `<${n}>`).join(' ')} (ami-audit ${moduleOf(cmd)!.command})`);
+      return new UsageError(`missing ${names.slice(Number(parts[0])).map((n) => positionalLabel(cmd, n)).join(' ')} (ami-audit ${moduleOf(cmd)!.command})`);
     }
     case 'unknown': {
       const extra = parts[0]!.split(', ');

@@ -10,6 +10,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { DateTime } from 'luxon';
+import { closest, distance } from 'fastest-levenshtein';
 import { UserError } from '../model/errors.js';
 import { SEVERITIES } from '../model/types.js';
 import { ACCOUNT_ID_RE, INSTANCE_ID_RE, OU_ID_RE, REGION_RE } from '../model/ids.js';
@@ -17,6 +18,7 @@ import { INSTANT_FORMATS, parseInstantMs } from '../model/time.js';
 import { checkList, parseFilters, ROLE_NAME_RE, splitList, type Filter } from '../collect/filters.js';
 import { FORMATS, formatsHelp, type Format } from '../render/index.js';
 import { parseShard } from '../report/shard.js';
+import { TRUSTED_PUBLISHERS_MODES, type TrustedPublishersMode } from '../rules/publishers.js';
 import { termSafe } from '../render/sanitize.js';
 
 export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'] as const;
@@ -32,6 +34,28 @@ export class UsageError extends UserError {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The closest of `candidates` to what was typed, if one is close enough to be what was meant.
+ * Flags and commands are kebab-case (`--roleName` finds role-name); with `camelCase`, the
+ * candidates are the config's field names and the comparison ignores case (`trustedaccounts`,
+ * `trusted-accounts` and `trustedAcounts` all find trustedAccounts).
+ */
+export function suggest(typed: string, candidates: readonly string[], camelCase = false): string | undefined {
+  if (camelCase) {
+    const key = (x: string): string => x.replace(/[-_\s]/g, '').toLowerCase();
+    const byKey = new Map(candidates.map((c) => [key(c), c]));
+    const near = suggest(key(typed), [...byKey.keys()]);
+    return near === undefined ? undefined : byKey.get(near);
+  }
+  const kebab = typed.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  if (candidates.includes(kebab)) return kebab;
+  const prefixed = kebab.length >= 3 ? candidates.filter((c) => c.startsWith(kebab)) : [];
+  if (prefixed.length === 1) return prefixed[0];
+  if (candidates.length === 0) return undefined;
+  const best = closest(kebab, [...candidates]);
+  return distance(kebab, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /** A JSON Schema fragment. */
@@ -99,19 +123,33 @@ export function seconds(name: string, v: number | string | undefined): number | 
   return n;
 }
 
-/** --deadline: `90s`, `30m`, `2h` or plain seconds. */
+/**
+ * --deadline: `90s`, `30m` or `2h`. The unit is required: a bare `5` could mean seconds (the
+ * timeouts' unit) or minutes (what a scheduler's slot is counted in), and a wrong guess either
+ * cuts the run short or lets it overrun its slot.
+ */
 export function parseDeadline(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(String(text));
-  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'] : NaN;
-  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new UserError(`--deadline: "${text}" is not a duration from 1s to 7 days such as 90s, 30m or 2h`);
+  const t = String(text).trim();
+  if (/^\d+(?:\.\d+)?$/.test(t)) {
+    throw new UsageError(`--deadline: "${termSafe(t, 40)}" has no unit`, `Give one: --deadline ${t}s (seconds), ${t}m (minutes) or ${t}h (hours).`);
+  }
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)$/.exec(t);
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'] : NaN;
+  if (!(ms >= 1000 && ms <= 7 * 86_400_000)) throw new UserError(`--deadline: "${termSafe(String(text), 40)}" is not a duration from 1s to 7 days such as 90s, 30m or 2h`);
   return ms;
+}
+
+/** What to do instead of a format there is not: a PDF is the HTML report printed from a browser. */
+export function formatHint(f: string): string | undefined {
+  if (/^pdf$/i.test(f)) return 'There is no PDF format: write --format html, open the .html file in a browser and print it to PDF (it has a print layout).';
+  return undefined;
 }
 
 export function parseFormats(values: readonly string[] | string | undefined, fallback: readonly Format[]): Format[] {
   const list = splitList(typeof values === 'string' ? [values] : values);
   if (list.length === 0) return [...fallback];
-  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UserError(`--format: "${f}" is not one of ${FORMATS.join(', ')}`);
+  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: "${termSafe(f, 40)}" is not one of ${FORMATS.join(', ')}`, formatHint(f));
   return [...new Set(list)] as Format[];
 }
 
@@ -259,8 +297,8 @@ function row<const R extends OptionRow<unknown>>(r: R): R {
 export const OPTIONS = {
   // what scan and report share
   config: row({
-    flag: 'config', commands: ['scan', 'report', 'merge', 'iam-policy'], kind: text(), help: 'JSON config file (see config.example.json)',
-    helpFor: { 'iam-policy': 'JSON config file to take roleName, externalId and organization from (flags win)' },
+    flag: 'config', commands: ['scan', 'report', 'merge', 'iam-policy'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
+    helpFor: { 'iam-policy': 'JSON config file to take roleName, the accounts\' roleArn, externalId and organization from (flags win)' },
   }),
   format: row({
     flag: 'format', commands: OUTPUT_AND_DEMO, config: 'formats',
@@ -294,7 +332,7 @@ export const OPTIONS = {
     configHelp: 'Instance tags carried into every finding, the CSV and HTML columns, and the by-owner rollup (by the first one, with an "(untagged)" group), e.g. ["team", "owner"]. --tag-columns wins.',
   }),
   fileMode: row({ flag: 'file-mode', commands: OUTPUT, kind: custom({ type: 'string' }, (v) => parseFileMode(str(v))), help: 'Octal mode of the report files (default 600)' }),
-  quiet: row({ flag: 'quiet', commands: OUTPUT_AND_DEMO, kind: bool(), help: 'No progress output on stderr' }),
+  quiet: row({ flag: 'quiet', commands: OUTPUT_AND_DEMO, kind: bool(), help: 'No progress on stderr; on stdout only the one-line verdict and the files written (for cron logs)' }),
   debug: row({ flag: 'debug', commands: ['scan', 'report'], kind: bool(), help: 'Log every API call (action, account, region, status, attempts; credentials redacted) on stderr' }),
   input: row({
     flag: 'input', commands: ['report'], kind: custom({ type: 'string', array: true }, strings), yargs: { demandOption: true },
@@ -443,7 +481,15 @@ export const OPTIONS = {
   // the config file only: how findings are judged
   trustedAccounts: row({
     commands: [], config: 'trustedAccounts', kind: configOnly<string[], JsonSchema>({ type: 'array', items: { type: 'string', pattern: ACCOUNT_ID_RE.source, description: '12-digit AWS account id' } }),
-    help: 'Accounts whose AMIs are trusted (your image pipeline, your organisation).',
+    help: 'Accounts whose AMIs are trusted (your image pipeline, a vendor), beside the default publishers and, with --org, the organisation\'s own accounts.',
+  }),
+  trustedPublishers: row({
+    commands: [], config: 'trustedPublishers', kind: configOnly<TrustedPublishersMode, JsonSchema>({ enum: [...TRUSTED_PUBLISHERS_MODES] }),
+    help: `Trust the public AMIs of the well-known publishers (default: "default", the owner ids of Amazon, Canonical, Red Hat, SUSE, Debian and Fedora listed in docs/trusted-publishers.md; trustedAccounts adds to them); "none": only trustedAccounts.`,
+  }),
+  trustOrganization: row({
+    commands: [], config: 'trustOrganization', kind: configOnly<boolean, JsonSchema>({ type: 'boolean' }),
+    help: 'With organisation discovery (--org): trust the AMIs of every account of the organisation, as if listed in trustedAccounts (default true); the report says so in run.warnings.',
   }),
   trustedOwnerAliases: row({
     commands: [], config: 'trustedOwnerAliases', kind: configOnly<string[], JsonSchema>({ type: 'array', items: { type: 'string', minLength: 1 } }),
@@ -470,13 +516,13 @@ export const OPTIONS = {
   port: row({ flag: 'port', commands: ['emulator'], kind: int(0, 65535), help: 'Port (0 picks a free one; default 4566)' }),
   host: row({ flag: 'host', commands: ['emulator'], kind: text(), help: 'Address to bind (default 127.0.0.1)' }),
   fleet: row({ flag: 'fleet', commands: ['emulator'], kind: text(), help: 'Fleet JSON file (docs/emulator.md); default the demo fleet' }),
-  generate: row({ flag: 'generate', commands: ['emulator'], kind: text(), help: 'Generate a fleet: accounts=N,regions=N,instances=N,seed=N,skew=SHARE/SCOPES' }),
+  generate: row({ flag: 'generate', commands: ['emulator'], kind: text(), help: 'Generate a fleet from comma-separated key=value pairs: accounts=N, regions=N, instances=N, seed=N, skew=SHARE/SCOPES, style=uniform|realistic (realistic: the benchmark\'s fleets), org=N (an organisation of N OUs the caller manages, for scan --org)' }),
   latencyMs: row({ flag: 'latency-ms', commands: ['emulator'], kind: int(0, 600_000), help: 'Latency added to every call' }),
   throttle: row({ flag: 'throttle', commands: ['emulator'], kind: text(), help: 'Token buckets per account x region x action: CAPACITY,REFILL_PER_S (default 100,20; off)' }),
   faults: row({ flag: 'faults', commands: ['emulator'], kind: text(), help: 'Fault plan JSON file (docs/emulator.md)' }),
   spec: row({
     flag: 'spec', commands: ['generate-fleet'], kind: text(), yargs: { default: 'accounts=10,regions=3,instances=1000,seed=1' },
-    help: 'accounts=N,regions=N,instances=N,seed=N,skew=SHARE/SCOPES',
+    help: 'Comma-separated key=value pairs: accounts=N, regions=N, instances=N, seed=N, skew=SHARE/SCOPES, style=uniform|realistic, org=N (as emulator --generate)',
   }),
 } as const;
 

@@ -9,7 +9,7 @@ import { addSecret } from './redact.js';
 import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
-import { renderTextSummary } from '../render/text.js';
+import { renderQuietSummary, renderTextSummary } from '../render/text.js';
 import { loadTemplates, readReportFile, writeReportSet } from '../io/files.js';
 import { toolVersion, TOOL_NAME } from '../paths.js';
 
@@ -24,6 +24,8 @@ export interface OutputOptions {
   notes?: string[];
   /** A shard's report is sealed (its content digest), and signed with this key when there is one. */
   shardKey?: string;
+  /** --quiet: stdout gets the one-line verdict and the files written, nothing else. */
+  quiet?: boolean;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -80,6 +82,6 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
     for (const format of out.formats) yield* renderFormat(format, report, ctx);
   }, out.fileMode);
-  stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
+  stdout.write(out.quiet ? renderQuietSummary(report, files, { failOn: out.failOn }) : renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
   return { report, files, code: exitCodeFor(report, out.failOn) };
 }

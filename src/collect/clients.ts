@@ -16,6 +16,7 @@ import { UserError } from '../model/errors.js';
 import { addProxySecret, redact, registerCredentials } from './secrets.js';
 import { AuditRequestHandler, ProxyConfigError } from './transport.js';
 import { addAnswerCheck } from './wire.js';
+import { metadataSettings } from './credentials.js';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 type StsSdk = typeof import('@aws-sdk/client-sts');
@@ -108,9 +109,15 @@ export class ClientFactory {
   });
   private readonly sts = new Map<string, STSClient>();
   private readonly chainLogger = new CredentialChainLogger();
-  /** The SDK's default credential chain, its warnings kept away from the terminal. */
-  private readonly quietDefaultProvider = (init: Record<string, unknown> = {}): AwsCredentialIdentityProvider =>
-    sdk.credentialProvider.defaultProvider({ ...init, logger: this.chainLogger } as Parameters<ProviderSdk['defaultProvider']>[0]);
+  /**
+   * The SDK's default credential chain, its warnings kept away from the terminal, asking instance
+   * metadata with the run's settings (metadataSettings: short, one attempt, unless the
+   * environment says otherwise).
+   */
+  private readonly quietDefaultProvider = (init: Record<string, unknown> = {}): AwsCredentialIdentityProvider => {
+    const m = metadataSettings(process.env);
+    return sdk.credentialProvider.defaultProvider({ ...init, timeout: m.timeoutMs, maxRetries: m.attempts - 1, logger: this.chainLogger } as Parameters<ProviderSdk['defaultProvider']>[0]);
+  };
 
   constructor(readonly opts: ClientOptions) {
     let ca: Buffer | undefined;
@@ -185,6 +192,8 @@ export class ClientFactory {
    * was asked for, if any.
    */
   async resolveBaseCredentials(): Promise<AwsCredentialIdentity> {
+    // a metadata setting that is not a number is said as such, before the chain runs
+    if (!this.opts.credentials) metadataSettings(process.env);
     const probe = this.stsClient(undefined, undefined, false);
     try {
       const id = await probe.config.credentials();
@@ -315,7 +324,7 @@ export function noCredentialsMessage(e: unknown, profileOption: string | undefin
   const profile = profileOption ?? env.AWS_PROFILE;
   const source = profileOption ? '--profile' : 'AWS_PROFILE';
   const hint = 'set AWS_PROFILE or --profile to a configured profile, or use environment keys, SSO or an instance role';
-  if (!profile) return `no AWS credentials found (${cause}); ${hint}`;
+  if (!profile) return `no AWS credentials found; tried: ${sourcesTried(env)}; ${hint}`;
   const defined = profileDefined(profile, env);
   const envKeys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? '; the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment are not used while a profile is named' : '';
   if (defined === false) {
@@ -325,6 +334,43 @@ export function noCredentialsMessage(e: unknown, profileOption: string | undefin
     return `${source}: the profile "${profile}" is not in the shared config or credentials file (${files}); run "aws configure list-profiles" to see the profiles${envKeys}`;
   }
   return `no AWS credentials found for the profile "${profile}" (${source}): ${cause}${envKeys}; ${hint}`;
+}
+
+/**
+ * The sources of the SDK's default chain, in its order, with why each gave nothing, for a run with
+ * no profile named: environment keys, the default profile of the shared files (which may hold
+ * keys, SSO, credential_process or a role), web identity, then container credentials or, without
+ * them, EC2 instance metadata.
+ */
+function sourcesTried(env: NodeJS.ProcessEnv): string {
+  const set = (k: string): boolean => Boolean(env[k]);
+  const keys = set('AWS_ACCESS_KEY_ID') || set('AWS_SECRET_ACCESS_KEY')
+    ? `${set('AWS_ACCESS_KEY_ID') ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'} not set beside ${set('AWS_ACCESS_KEY_ID') ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'}`
+    : 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set';
+  const files = sharedFiles(env).map((f) => f.shown).join(' and ');
+  const defined = profileDefined('default', env);
+  const profile = defined === false ? 'not there' : defined ? 'gave no credentials' : 'could not be read';
+  const webIdentity = set('AWS_WEB_IDENTITY_TOKEN_FILE') ? 'AWS_WEB_IDENTITY_TOKEN_FILE gave no credentials' : 'AWS_WEB_IDENTITY_TOKEN_FILE not set';
+  const containerUri = env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  const parts = [
+    `environment variables (${keys})`,
+    `the default profile in the shared config and credentials files (${files}: ${profile})`,
+    `web identity (${webIdentity})`,
+  ];
+  if (containerUri) {
+    // the SDK asks the container's endpoint instead of instance metadata
+    parts.push(`container credentials (${env.AWS_CONTAINER_CREDENTIALS_FULL_URI ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'} set, no credentials from it)`);
+    return parts.join(', ');
+  }
+  parts.push('container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI not set)');
+  if (env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED !== 'false') {
+    parts.push('EC2 instance metadata (not asked: AWS_EC2_METADATA_DISABLED is set)');
+  } else {
+    const m = metadataSettings(env);
+    const endpoint = env.AWS_EC2_METADATA_SERVICE_ENDPOINT || (env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE?.toLowerCase() === 'ipv6' ? 'http://[fd00:ec2::254]' : 'http://169.254.169.254');
+    parts.push(`EC2 instance metadata at ${endpoint} (no credentials within ${m.timeoutMs / 1000} s, ${m.attempts} attempt${m.attempts === 1 ? '' : 's'})`);
+  }
+  return parts.join(', ');
 }
 
 export function isLoopback(url: string | undefined): boolean {

@@ -18,6 +18,37 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { registerCredentials } from './secrets.js';
 import { abortError } from './errors.js';
 import { MalformedResponseError } from './wire.js';
+import { UserError } from '../model/errors.js';
+
+/**
+ * How the default credential chain asks the EC2 instance metadata service (IMDS), off EC2 the last
+ * source it tries: the timeout of each request and the attempts, from AWS_METADATA_SERVICE_TIMEOUT
+ * (seconds) and AWS_METADATA_SERVICE_NUM_ATTEMPTS as the AWS SDKs document them (the JavaScript
+ * SDK does not read them itself). Unset: one attempt of 0.5 s a request, so that a machine off EC2
+ * (where 169.254.169.254 never answers) learns in about a second, the IMDSv2 token request and
+ * the IMDSv1 fallback included, that it has no credentials; on EC2 the service answers in
+ * milliseconds.
+ */
+export interface MetadataSettings { timeoutMs: number; attempts: number }
+
+/** The request timeout of the metadata lookup when AWS_METADATA_SERVICE_TIMEOUT is unset. */
+export const METADATA_PROBE_TIMEOUT_MS = 500;
+
+/** The metadata lookup's settings from the environment; a value that is not a number is a UserError naming it. */
+export function metadataSettings(env: NodeJS.ProcessEnv): MetadataSettings {
+  const read = (name: string, what: string, whole: boolean): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const n = Number(raw.trim());
+    if (!Number.isFinite(n) || n < 1 || (whole && !Number.isInteger(n))) {
+      throw new UserError(`${name}: ${JSON.stringify(raw.slice(0, 40))} is not ${what}; give 1 or more (the AWS SDKs' setting), or unset it`);
+    }
+    return n;
+  };
+  const seconds = read('AWS_METADATA_SERVICE_TIMEOUT', 'a number of seconds', false);
+  const attempts = read('AWS_METADATA_SERVICE_NUM_ATTEMPTS', 'a whole number of attempts', true);
+  return { timeoutMs: seconds === undefined ? METADATA_PROBE_TIMEOUT_MS : seconds * 1000, attempts: attempts ?? 1 };
+}
 
 export interface AssumeOptions {
   roleArn: string;

@@ -13,7 +13,9 @@ import { INSTANT_FORMATS } from '../model/time.js';
 import { accountOfArn } from '../model/ids.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
-import { tagColumnProblem } from '../cli/options.js';
+import { TRUSTED_PUBLISHER_IDS, type TrustedPublishersMode } from '../rules/publishers.js';
+import { suggest, tagColumnProblem } from '../cli/options.js';
+import { CONFIG_SCHEMA_PATH } from '../paths.js';
 
 // The tag columns' checks live with the options they check (src/cli/options.ts).
 export { MAX_TAG_COLUMNS, parseTagColumns, tagColumnProblem } from '../cli/options.js';
@@ -33,6 +35,10 @@ export interface AuditConfig {
   regions?: string[];
   allRegions?: boolean;
   trustedAccounts?: string[];
+  /** The well-known publishers' owner ids trusted beside trustedAccounts ("default") or not ("none"). */
+  trustedPublishers?: TrustedPublishersMode;
+  /** With --org: trust the organisation's own accounts (default true). */
+  trustOrganization?: boolean;
   trustedOwnerAliases?: string[];
   deprecationWindowDays?: number;
   maxAmiAgeDays?: number;
@@ -72,8 +78,11 @@ function describe(e: ErrorObject): ConfigProblem {
       const extra = String(p.additionalProperty);
       const where = path ? `${path}.${extra}` : extra;
       const at = `${pointer}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (path === 'rules') return { pointer: at, path: where, expected: `unknown rule id "${extra}"; rule ids are listed by \`ami-audit rules\`` };
-      return { pointer: at, path: where, expected: 'unknown field; see config.example.json for the fields there are' };
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).filter((k) => k !== '$schema');
+      const near = suggest(extra, known, path !== 'rules');
+      const meant = near ? `did you mean "${near}"? ` : '';
+      if (path === 'rules') return { pointer: at, path: where, expected: `unknown rule id "${extra}"; ${meant}rule ids are listed by \`ami-audit rules\`` };
+      return { pointer: at, path: where, expected: `unknown field; ${meant}every field is described in the JSON Schema ${CONFIG_SCHEMA_PATH}` };
     }
     case 'required': return { pointer, path: path ? `${path}.${String(p.missingProperty)}` : String(p.missingProperty), expected: 'required field is missing' };
     case 'enum': return { pointer, path, expected: `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
@@ -130,16 +139,22 @@ export function parseJsonText(file: string, text: string): unknown {
   try {
     return JSON.parse(body);
   } catch (e) {
-    // jsonc-parser (strict: no comments, no trailing commas) locates the first error precisely.
-    const errors: ParseError[] = [];
-    parseJsonc(body, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    const first = errors[0];
-    if (first) {
-      const { line, column } = lineCol(body, first.offset);
-      throw new ConfigError(file, null, `invalid JSON at line ${line}, column ${column}: ${describeJsonError(printParseErrorCode(first.error))}`);
-    }
+    const found = jsonSyntaxError(body);
+    if (found) throw new ConfigError(file, null, `invalid JSON at line ${found.line}, column ${found.column}: ${found.what}`);
     throw new ConfigError(file, null, `invalid JSON: ${(e as Error).message.split('\n')[0]!.slice(0, 120)}`);
   }
+}
+
+/**
+ * The first syntax error of JSON text, located by jsonc-parser (strict: no comments, no trailing
+ * commas): its offset, line and column, and what was expected there; null when there is none.
+ */
+export function jsonSyntaxError(text: string): { offset: number; line: number; column: number; what: string } | null {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return null;
+  return { offset: first.offset, ...lineCol(text, first.offset), what: describeJsonError(printParseErrorCode(first.error)) };
 }
 
 function describeJsonError(code: string): string {
@@ -292,7 +307,8 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
   if (cfg.deprecationWindowDays !== undefined) options.deprecationWindowDays = cfg.deprecationWindowDays;
   if (cfg.maxAmiAgeDays !== undefined) options.maxAmiAgeDays = cfg.maxAmiAgeDays;
   return {
-    trustedAccounts: cfg.trustedAccounts ?? [],
+    // the default publishers, then the config's own accounts (which extend them, or stand alone with "none")
+    trustedAccounts: [...new Set([...(cfg.trustedPublishers === 'none' ? [] : TRUSTED_PUBLISHER_IDS), ...(cfg.trustedAccounts ?? [])])],
     trustedOwnerAliases: cfg.trustedOwnerAliases ?? ['amazon', 'aws-marketplace'],
     rules: Object.fromEntries(Object.entries(cfg.rules ?? {}).map(([id, v]) => [id, typeof v === 'string' ? { severity: v } : v])),
     options,

@@ -2,7 +2,7 @@
  * Fleets for the local endpoint: a seeded generator for large estates and the built-in demo
  * fleet, which holds at least one instance for every rule ami-audit has.
  */
-import type { Fleet, FleetAccount, FleetInstance } from './fleet.js';
+import type { Fleet, FleetAccount, FleetInstance, FleetOrgMember } from './fleet.js';
 import type { ImageMetadata } from '../model/types.js';
 
 /** mulberry32: a small, fast, seeded PRNG; the same seed always gives the same fleet. */
@@ -71,6 +71,12 @@ export interface GenerateOptions {
    * varied creation and deprecation dates (see realisticFleet).
    */
   style?: 'uniform' | 'realistic';
+  /**
+   * With N > 0: an AWS Organizations organisation of the caller (its management account) and
+   * every generated account, dealt round-robin (by account id) into N OUs under the root, so that
+   * `scan --org` discovers them. 0 or absent: no organisation.
+   */
+  organization?: number;
 }
 
 /** How many instances each scope gets: the skewed share in evenly spaced heavy scopes, the rest at random. */
@@ -90,7 +96,23 @@ function scopeCounts(opts: GenerateOptions, scopes: number, rand: () => number):
 
 /** Builds a fleet deterministically from its options. */
 export function generateFleet(opts: GenerateOptions): Fleet {
-  if (opts.style === 'realistic') return realisticFleet(opts);
+  const fleet = opts.style === 'realistic' ? realisticFleet(opts) : uniformFleet(opts);
+  return opts.organization ? withOrganization(fleet, opts.organization) : fleet;
+}
+
+/** The fleet with an organisation: the caller manages it; its accounts in `units` OUs, dealt by account id. */
+function withOrganization(fleet: Fleet, units: number): Fleet {
+  const rootId = 'r-gen0';
+  const ous = Array.from({ length: units }, (_, i) => ({ id: `ou-gen0-${String(i + 1).padStart(8, '0')}`, name: `Unit ${i + 1}`, parentId: rootId }));
+  const ids = [...fleet.accounts.map((a) => a.accountId)].filter((id) => id !== fleet.caller.accountId).sort();
+  const members: FleetOrgMember[] = [
+    { accountId: fleet.caller.accountId, name: 'management', email: 'aws+management@example.com', state: 'ACTIVE', parentId: rootId },
+    ...ids.map((accountId, i) => ({ accountId, name: `account-${String(i + 1).padStart(4, '0')}`, email: `aws+${accountId}@example.com`, state: 'ACTIVE' as const, parentId: ous[i % units]!.id })),
+  ];
+  return { ...fleet, organization: { id: 'o-generated00', managementAccountId: fleet.caller.accountId, rootId, units: ous, members } };
+}
+
+function uniformFleet(opts: GenerateOptions): Fleet {
   const rand = prng(opts.seed ?? 1);
   const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;

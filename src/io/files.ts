@@ -15,7 +15,7 @@ import { UserError, WriteError } from '../model/errors.js';
 import type { Report } from '../model/types.js';
 import type { TemplateSet } from '../render/html.js';
 import { TEMPLATES_DIR } from '../paths.js';
-import { parseJsonText } from '../config/config.js';
+import { jsonSyntaxError, parseJsonText } from '../config/config.js';
 import { InputFileReader, JsonDocumentReader, reportOf, type JsonToken, type KeepOptions, type ParsedInput } from '../report/input.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ export function streamJsonFile(path: string, what: string, sink: { token(t: Json
     try {
       out = parse(text as string);
     } catch (e) {
-      throw new UserError(`${path}: invalid JSON within the first ${offset} bytes: ${(e as Error).message.split('\n')[0]!.slice(0, 160)}`);
+      throw new UserError(jsonErrorAt(path, offset, seam) ?? `${path}: invalid JSON within the first ${offset} bytes: ${(e as Error).message.split('\n')[0]!.slice(0, 160)}`);
     }
     const values = (out as { values?: JsonToken[] } | undefined)?.values;
     if (values) for (const t of values) sink.token(t);
@@ -145,6 +145,34 @@ export function streamJsonFile(path: string, what: string, sink: { token(t: Json
     seam.closeSync(fd);
   }
   sink.end();
+}
+
+/** Bytes of a file read again to say where its JSON goes wrong (beyond that, the offset alone is given). */
+const LOCATE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Where the JSON of `path` first goes wrong, as `<path>: invalid JSON at line L, column C: ...`,
+ * from its first `upTo` bytes (the streaming parser failed within them); null when they are too
+ * many to read again or do not show the error.
+ */
+function jsonErrorAt(path: string, upTo: number, seam: ReadSeam): string | null {
+  if (upTo > LOCATE_MAX_BYTES) return null;
+  const { fd } = openRegular(path, 'input', undefined, seam);
+  try {
+    const buf = Buffer.alloc(upTo);
+    let n = 0;
+    while (n < upTo) {
+      const got = seam.readSync(fd, buf, n, upTo - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    const found = jsonSyntaxError(buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, ''));
+    // the prefix ends where the text was cut: that is not the file's error
+    if (!found || found.offset >= n - 1) return null;
+    return `${path}: invalid JSON at line ${found.line}, column ${found.column}: ${found.what}`;
+  } finally {
+    seam.closeSync(fd);
+  }
 }
 
 /** Reads a saved report or AWS CLI output, keeping what `keep` asks for. */

@@ -1,7 +1,7 @@
 /**
  * The report as AWS Security Finding Format (ASFF) findings for `aws securityhub
  * batch-import-findings`, under the account's default product ARN: `--format asff` writes
- * `<stamp>.asff-001.json`, `-002`, ..., each a JSON array that one call imports. Security Hub takes
+ * `<stamp>-asff-<account>-<region>-001.json`, `-002`, ..., each a JSON array that one call imports. Security Hub takes
  * such a call only from the finding's own account, in the region of its product ARN, with 1 to 100
  * findings, each under 240 KB and all under 6 MB; so a file holds the findings of one account and
  * one region, at most 100 of them and at most ASFF_LIMITS.fileBytes, and a report with nothing to
@@ -422,9 +422,22 @@ export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS, op
   return batches;
 }
 
-/** The `.asff-NNN.json` files, numbered from 001 (wider when there are more than 999); none when there is nothing to send. */
+/**
+ * The `-asff-<account>-<region>-NNN.json` files: named by the account and region every finding of
+ * the file belongs to (the one account and region its import must run as), numbered from 001 within
+ * them (wider when there are more than 999); none when there is nothing to send.
+ */
 export function renderAsffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): { suffix: string; content: string }[] {
   const batches = asffBatches(report, limits, opts);
-  const width = Math.max(3, String(batches.length).length);
-  return batches.map((b, i) => ({ suffix: `.asff-${String(i + 1).padStart(width, '0')}.json`, content: jsonArrayText(b.map(jsonLine)) }));
+  const whereOf = (b: AsffFinding[]): string => `${b[0]!.AwsAccountId}-${b[0]!.Region}`;
+  const count = new Map<string, number>();
+  for (const b of batches) count.set(whereOf(b), (count.get(whereOf(b)) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return batches.map((b) => {
+    const where = whereOf(b);
+    const n = (seen.get(where) ?? 0) + 1;
+    seen.set(where, n);
+    const width = Math.max(3, String(count.get(where)).length);
+    return { suffix: `-asff-${where}-${String(n).padStart(width, '0')}.json`, content: jsonArrayText(b.map(jsonLine)) };
+  });
 }

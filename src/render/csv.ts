@@ -128,10 +128,20 @@ export function imageRules(e: ImagePlanEntry): string {
  * run history, `oldestFirstSeenAt` is the earliest first sight of its findings and `overdue` how
  * many of its unwaived findings are past their due date; both are empty without one.
  */
+/** Accounts named in one cell of the plan's CSV before "+N more" (the findings CSV has every one). */
+export const IMAGE_ACCOUNTS_MAX = 10;
+
+/** `111111111111 (payments-prod); 222222222222; +3 more`: the accounts' labels, capped. */
+function accountsCell(ids: readonly string[], accounts: AccountIndex): string {
+  const shown = ids.slice(0, IMAGE_ACCOUNTS_MAX).map((id) => accounts.label(id));
+  return [...shown, ...(ids.length > shown.length ? [`+${ids.length - shown.length} more`] : [])].join('; ');
+}
+
 export function renderImagesCsv(report: Report): string {
+  const accounts = accountIndex(report);
   const rows = (report.images ?? []).map((e) => [
     e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
-    e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, e.accounts.join(' '), e.regions.join(' '), e.findings, e.waived,
+    e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, accountsCell(e.accounts, accounts), e.regions.join(' '), e.findings, e.waived,
     e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
     e.oldestFirstSeenAt, e.overdue,
   ].map(csvCell));

@@ -62,7 +62,7 @@ export const RENDERERS = [
     render: (report, ctx) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report, { writtenAt: ctx.writtenAt }) }],
   },
   {
-    format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (.asff-001.json, ...)', byDefault: false, needsTemplates: false,
+    format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (-asff-<account>-<region>-001.json, ...)', byDefault: false, needsTemplates: false,
     render: (report, ctx) => renderAsffFiles(report, { writtenAt: ctx.writtenAt }),
   },
 ] as const satisfies readonly Renderer<string>[];

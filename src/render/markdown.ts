@@ -9,8 +9,7 @@ import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageR
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
 import {
-  changeText, dayOf, diffCounts, diffSides, elideMiddle, diffSubjects, escalationText, findingSubject, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome,
-  medianText, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
+  changeText, dayOf, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, findingSubject, flaggedImages, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome, medianText, num, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, ruleShares, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
 } from './summary.js';
 
 /** GitHub comments take 65,536 characters, Jira's 32,767 by default; this leaves room for a note around it. */
@@ -164,6 +163,27 @@ function historyLines(doc: Doc, h: ReportHistory): void {
   doc.push(`- Resolved since the last run: ${h.resolved.length}${median ? `; median days to fix: ${median}` : ''}${h.unverified ? `; ${h.unverified} not looked at by this run (unverified: they keep their age)` : ''}`);
 }
 
+/** AMIs named for each rule in the by-rule table. */
+const RULE_IMAGES = 3;
+
+/**
+ * A row per rule with unwaived findings: how many, on how many AMIs, and its first AMIs in plan
+ * order (their place in the plan beside them). Every rule gets its row, so a deprecated,
+ * deregistered or disabled AMI is in the ticket even when the plan's first places go to rules
+ * with more findings. At most one row per rule: it is never shrunk to fit.
+ */
+function ruleSection(doc: Doc, report: Report): void {
+  const shares = ruleShares(report);
+  if (!shares.length) return;
+  // "place: AMI", not "#61" (which a ticket system reads as a link to its issue 61)
+  doc.push('', '| Rule | Worst | Unwaived findings | AMIs | First AMIs (place in the plan: AMI) |', '|---|---|---:|---:|---|');
+  for (const r of shares) {
+    const first = r.images.slice(0, RULE_IMAGES).map((e) => `${e.priority}: ${mdCell(e.imageId ?? '(unknown AMI)', 80)}${e.name ? ` (${mdCell(e.name, 80)})` : ''}`);
+    const more = r.images.length > first.length ? ` and ${num(r.images.length - first.length)} more` : '';
+    doc.push(`| ${mdCell(r.ruleId, 40)} | ${r.severity} | ${num(r.findings)} | ${num(r.images.length)} | ${first.join(', ')}${more} |`);
+  }
+}
+
 function verdict(report: Report, failures: CoverageGap[]): string {
   const s = report.summary;
   if (report.run.status === 'complete') return '**Verdict: complete.** Every account and region of the run was checked.';
@@ -196,20 +216,23 @@ function render(report: Report, c: Caps): Doc {
   const accounts = accountIndex(report);
   const failures = groupedGaps(report, 'failures');
   const images = report.images ?? [];
-  const withFindings = images.filter((e) => e.findings > 0).length;
-  doc.push(`# AMI audit: ${plural(s.findingsUnwaived, 'unwaived finding')} on ${plural(withFindings, 'AMI')}${r.status === 'partial' ? ' (PARTIAL COVERAGE)' : ''}`, '');
+  // the AMIs with unwaived findings, counted as the terminal and the HTML count them; those whose findings are all waived apart
+  const flagged = flaggedImages(report).length;
+  const waivedOnly = images.length - flagged;
+  doc.push(`# AMI audit: ${plural(s.findingsUnwaived, 'unwaived finding')} on ${plural(flagged, 'AMI')}${waivedOnly ? ` (+${num(waivedOnly)} with waived findings only)` : ''}${r.status === 'partial' ? ' (PARTIAL COVERAGE)' : ''}`, '');
   doc.push(verdict(report, failures), '');
   doc.push(`- Run ${mdCell(r.id)} by ${mdCell(r.caller.arn ?? 'unknown caller')}, started ${mdCell(r.startedAt, 40)}, as of ${mdCell(r.asOf, 40)}; ${mdCell(report.tool.name, 40)} ${mdCell(report.tool.version, 40)}`);
-  doc.push(`- Scope: ${r.accounts.length} account(s) x ${r.regions.length} region(s); ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
-  doc.push(`- Instances: ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated, ${s.instancesTerminatedSkipped} terminated or shutting down not evaluated`);
-  doc.push(`- Waived: ${s.findingsWaived}; waivers that matched nothing: ${s.waiversUnmatched}; expired waivers: ${s.waiversExpired}`);
+  doc.push(`- Scope: ${num(r.accounts.length)} account(s) x ${num(r.regions.length)} region(s); ${num(s.scopes.ok)} ok, ${num(s.scopes.partial)} partial, ${num(s.scopes.error)} error, ${num(s.scopes.skipped)} skipped`);
+  doc.push(`- Instances: ${num(s.instancesScanned)} scanned, ${num(s.instancesEvaluated)} evaluated, ${num(s.instancesTerminatedSkipped)} terminated or shutting down not evaluated`);
+  doc.push(`- Waived: ${num(s.findingsWaived)}; waivers that matched nothing: ${num(s.waiversUnmatched)}; expired waivers: ${num(s.waiversExpired)}`);
   const warnings = r.warnings ?? [];
   for (const w of warnings.slice(0, c.warnings)) doc.push(`- Warning: ${mdCell(w, 400)}`);
   if (warnings.length > c.warnings) doc.push(`- ... and ${warnings.length - c.warnings} more warnings (in the JSON report's run.warnings)`);
   doc.omit('warnings', warnings.length - c.warnings);
   if (report.history) historyLines(doc, report.history);
   doc.push('', '| Severity | Unwaived findings |', '|---|---:|');
-  for (const sev of SEVERITIES_DESC) doc.push(`| ${sev} | ${s.bySeverity[sev]} |`);
+  for (const sev of SEVERITIES_DESC) doc.push(`| ${sev} | ${num(s.bySeverity[sev])} |`);
+  ruleSection(doc, report);
 
   const d = report.diff;
   if (d) {
@@ -227,7 +250,7 @@ function render(report: Report, c: Caps): Doc {
   overdueList(doc, report, accounts, c.overdue);
 
   const shownImages = images.slice(0, c.images);
-  doc.push('', `## AMIs to fix first${shownImages.length < images.length ? ` (${shownImages.length} of ${images.length})` : ''}`, '');
+  doc.push('', `## AMIs to fix first${shownImages.length < images.length ? ` (${shownImages.length} of ${num(images.length)})` : ''}`, '');
   if (images.length === 0) doc.push('No AMI has findings.');
   else {
     doc.push('In priority order: worst severity, then running instances affected, then earliest deprecation. Fixing the first removes the most risk.', '');
@@ -294,7 +317,7 @@ function render(report: Report, c: Caps): Doc {
   ids('Instance ids asked for, not found, and not checked everywhere (some scopes could not be checked)', 'unchecked instance ids', report.uncheckedInstanceIds ?? []);
 
   doc.push('', '---', '');
-  const left = [...doc.omitted].map(([what, n]) => `${n} ${what}`);
+  const left = [...doc.omitted].map(([what, n]) => `${num(n)} ${what}`);
   doc.push(`${mdCell(report.tool.name, 40)} ${mdCell(report.tool.version, 40)} · run ${mdCell(r.id)} · as of ${mdCell(r.asOf, 40)} · coverage ${r.status}`);
   if (left.length) doc.push('', `Left out to fit a ticket: ${left.join(', ')}. The CSV and JSON reports of this run have everything.`);
   return doc;

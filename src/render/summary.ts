@@ -5,7 +5,7 @@ import type {
 } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
-import { plural } from '../rules/dates.js';
+
 import { isAccountState } from './accounts.js';
 
 export function coverageGaps(report: Report): CoverageEntry[] {
@@ -266,7 +266,15 @@ export function listSome(items: string[], max: number): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-export { plural };
+/** A whole number as people read it, with thousands separators: `137,191`. */
+export function num(n: number): string {
+  return Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n);
+}
+
+/** A count and its noun: `1 AMI`, `137,191 findings`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${num(n)} ${n === 1 ? word : many}`;
+}
 
 /** Where a grouped gap is: `in us-east-1`, `in 3 regions (a, b, c)`. */
 export function gapWhere(g: CoverageGap, maxRegions: number): string {
@@ -423,4 +431,38 @@ export function managedByText(managedBy: string | null | undefined): string {
   if (managedBy === 'declarative-policy') return 'a declarative policy of the organisation';
   if (managedBy === 'account') return 'the account';
   return managedBy ? oneLine(managedBy, 60) : 'unknown';
+}
+
+/**
+ * The AMIs of the plan with unwaived findings, in its order: what "N AMIs" counts in every summary
+ * (the plan lists the AMIs whose findings are all waived after them).
+ */
+export function flaggedImages(report: Pick<Report, 'images'>): ImagePlanEntry[] {
+  return (report.images ?? []).filter((e) => e.findings > 0);
+}
+
+/** One rule's share of the plan: its unwaived findings, its worst severity, and its AMIs in plan order. */
+export interface RuleShare { ruleId: string; severity: ImagePlanEntry['worstSeverity']; findings: number; images: ImagePlanEntry[] }
+
+/**
+ * Every rule with unwaived findings, with the AMIs it flags in the plan's order, so that each rule
+ * gets its own line and its own top AMIs: an AMI that is deprecated, deregistered or disabled is
+ * named even when the plan's first places go to rules with more findings. Rules in the order the
+ * report lists them (the registry's), each once.
+ */
+export function ruleShares(report: Pick<Report, 'images' | 'rules'>): RuleShare[] {
+  const shares = new Map<string, RuleShare>();
+  const rank = (s: ImagePlanEntry['worstSeverity']): number => SEVERITIES.indexOf(s);
+  for (const e of flaggedImages(report)) {
+    for (const r of e.rules) {
+      if (r.findings <= 0) continue;
+      const share = shares.get(r.ruleId) ?? { ruleId: r.ruleId, severity: r.severity, findings: 0, images: [] };
+      share.findings += r.findings;
+      if (rank(r.severity) > rank(share.severity)) share.severity = r.severity;
+      share.images.push(e);
+      shares.set(r.ruleId, share);
+    }
+  }
+  const order = new Map(report.rules.map((r, i) => [r.id, i]));
+  return [...shares.values()].sort((a, b) => (order.get(a.ruleId) ?? order.size) - (order.get(b.ruleId) ?? order.size) || cmp(a.ruleId, b.ruleId));
 }

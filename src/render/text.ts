@@ -4,8 +4,7 @@ import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
 import {
-  changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, gapHead, gapWhere, groupedGaps, listSome, overdueSeverities, overdueText, planInstances, plural,
-  SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
+  changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, flaggedImages, gapHead, gapWhere, groupedGaps, listSome, num, overdueSeverities, overdueText, planInstances, plural, ruleShares, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
 } from './summary.js';
 
 /** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
@@ -59,6 +58,25 @@ function relaunchLine(report: Report): string | null {
   return `  references  ${[asg, rest].filter(Boolean).join('; ')}`;
 }
 
+/** AMIs named on a rule's line. */
+const RULE_IMAGES = 3;
+
+/**
+ * A line per rule with unwaived findings: how many, on how many AMIs, and its first AMIs in plan
+ * order with their place in the plan; so a deprecated, deregistered or disabled AMI is named here
+ * even when the first places of the plan go to other rules.
+ */
+function ruleLines(report: Report): string[] {
+  const shares = ruleShares(report);
+  if (!shares.length) return [];
+  const width = Math.max(...shares.map((r) => Math.min(40, r.ruleId.length)));
+  return ['  by rule (unwaived findings, AMIs, the first AMIs of the plan)', ...shares.map((r) => {
+    const first = r.images.slice(0, RULE_IMAGES).map((e) => `#${e.priority} ${termSafe(e.imageId ?? '(unknown AMI)', 40)}`);
+    const more = r.images.length > first.length ? `, +${num(r.images.length - first.length)} more` : '';
+    return `    ${termSafe(r.ruleId, 40).padEnd(width)}  ${num(r.findings).padStart(9)} on ${plural(r.images.length, 'AMI')}: ${first.join(', ')}${more}`;
+  })];
+}
+
 export interface SummaryOptions {
   /** Coverage gaps and unverified scopes listed before "... more" (default 10). */
   maxGaps?: number;
@@ -70,29 +88,47 @@ export interface SummaryOptions {
   warnings?: boolean;
 }
 
+/**
+ * The verdict on one line: the run's status and as-of; both facts on one line, so that a partial
+ * run (exit 3) with findings at or above --fail-on says so.
+ */
+function verdictLine(report: Report, failOn: Severity | undefined): string {
+  const failing = failOn ? `; ${failingFindings(report, failOn).length} unwaived findings at or above ${failOn}` : '';
+  return `ami-audit ${termSafe(report.tool.version, 40)}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}${failing}`;
+}
+
+/** The files written, one a line. */
+const wroteLines = (files: string[]): string[] => files.map((f) => `  wrote  ${termSafe(f, 400)}`);
+
+/** What --quiet prints (a cron log's line per run): the verdict and the files written. */
+export function renderQuietSummary(report: Report, files: string[] = [], opts: Pick<SummaryOptions, 'failOn'> = {}): string {
+  return [verdictLine(report, opts.failOn), ...wroteLines(files)].join('\n') + '\n';
+}
+
 export function renderTextSummary(report: Report, files: string[] = [], opts: SummaryOptions = {}): string {
   const s = report.summary;
   const accounts = accountIndex(report);
   const maxGaps = opts.maxGaps ?? 10;
   const maxImages = opts.maxImages ?? 5;
   const lines: string[] = [];
-  // Both facts on one line: a partial run (exit 3) with findings at or above --fail-on says so.
-  const failing = opts.failOn ? `; ${failingFindings(report, opts.failOn).length} unwaived findings at or above ${opts.failOn}` : '';
-  lines.push(`ami-audit ${termSafe(report.tool.version, 40)}: run ${report.run.status.toUpperCase()} as of ${report.run.asOf}${failing}`);
-  lines.push(`  scopes  ${s.scopes.total} total: ${s.scopes.ok} ok, ${s.scopes.partial} partial, ${s.scopes.error} error, ${s.scopes.skipped} skipped`);
-  lines.push(`  instances  ${s.instancesScanned} scanned, ${s.instancesEvaluated} evaluated`);
+  lines.push(verdictLine(report, opts.failOn));
+  lines.push(`  scopes  ${num(s.scopes.total)} total: ${num(s.scopes.ok)} ok, ${num(s.scopes.partial)} partial, ${num(s.scopes.error)} error, ${num(s.scopes.skipped)} skipped`);
+  lines.push(`  instances  ${num(s.instancesScanned)} scanned, ${num(s.instancesEvaluated)} evaluated`);
   lines.push('  findings (unwaived)');
-  for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${String(s.bySeverity[sev]).padStart(7)}`);
-  lines.push(`    ${'waived'.padEnd(9)}${String(s.findingsWaived).padStart(7)}`);
+  for (const sev of SEVERITIES_DESC) if (sev !== 'info' || s.bySeverity.info) lines.push(`    ${sev.padEnd(9)}${num(s.bySeverity[sev]).padStart(9)}`);
+  lines.push(`    ${'waived'.padEnd(9)}${num(s.findingsWaived).padStart(9)}`);
+  lines.push(...ruleLines(report));
+  // the AMIs with unwaived findings, counted as the Markdown counts them
   // with a run history only: how many are past their SLA, and the oldest of them
   const h = report.history;
   if (h) {
     const bySev = overdueSeverities(h);
     lines.push(`  ${overdueText(h)}${bySev ? ` (${bySev})` : ''}`);
   }
-  const images = report.images ?? [];
+  const images = flaggedImages(report);
   if (images.length) {
-    lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
+    const waivedOnly = (report.images ?? []).length - images.length;
+    lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${num(images.length)} AMIs` : plural(images.length, 'AMI')} with unwaived findings${waivedOnly ? ` (+${num(waivedOnly)} with waived findings only)` : ''}, in priority order`);
     for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
   }
   const relaunch = relaunchLine(report);
@@ -147,7 +183,7 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (report.uncheckedInstanceIds?.length) lines.push(`  unchecked  ${ids(report.uncheckedInstanceIds)} (not found, but some scopes could not be checked)`);
   if (opts.warnings) for (const w of report.run.warnings ?? []) lines.push(`  warning  ${termSafe(w, 400)}`);
   if (s.waiversUnmatched) lines.push(`  waivers  ${s.waiversUnmatched} matched nothing (clean them up)`);
-  for (const f of files) lines.push(`  wrote  ${termSafe(f, 400)}`);
+  lines.push(...wroteLines(files));
   return lines.join('\n') + '\n';
 }
 

@@ -540,6 +540,8 @@ function storedConfig(file: string, r: Report, notes: Set<string>): AuditConfig 
     if (Object.prototype.hasOwnProperty.call(o, k)) doc[k] = o[k];
     else if (k !== 'includeTerminated') trustRecorded = false;
   }
+  // the trusted accounts recorded are the whole list the run used (publishers included): nothing is added to them
+  if (trustRecorded) doc.trustedPublishers = 'none';
   if (!trustRecorded) notes.add(`${file} does not record its trusted accounts and owner aliases (written by an older ami-audit): the defaults apply; give --config to set them.`);
   return checkConfig(`${file} (the evaluation settings stored in it)`, doc);
 }

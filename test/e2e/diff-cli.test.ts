@@ -148,7 +148,8 @@ describe('scan --baseline against the local endpoint', () => {
     const baseline = JSON.parse(readFileSync(jsonIn(join(out, 'a')), 'utf8')) as Report;
     const of333 = baseline.findings.filter((f) => f.accountId === '333333333333').length;
     expect(of333).toBeGreaterThan(0);
-    const second = await cli([...args(broken.url, join(out, 'b')), '--baseline', jsonIn(join(out, 'a'))]);
+    // without --quiet: the whole summary, its diff lines included
+    const second = await cli([...args(broken.url, join(out, 'b')).filter((x) => x !== '--quiet'), '--baseline', jsonIn(join(out, 'a'))]);
     expect(second.code).toBe(3);
     const rep = JSON.parse(readFileSync(jsonIn(join(out, 'b')), 'utf8')) as Report;
     expect(rep.coverage.find((c) => c.accountId === '333333333333')!.status).toBe('error');

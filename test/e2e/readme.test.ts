@@ -5,7 +5,8 @@
  * options: `UPDATE_README=1 npm test -- test/e2e/readme.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -41,9 +42,16 @@ describe('README', () => {
   });
 });
 
+/** The README's try-out folder: the user's, never written or removed by the tests. */
+const TRY = join(ROOT, 'reports', 'try');
+const listing = (d: string): string[] | null => (existsSync(d) ? readdirSync(d).sort() : null);
+
 describe('README runnable blocks', () => {
   let e: Emulator;
   let url = 'http://127.0.0.1:4566';
+  // the blocks write to a folder of the test's own instead of reports/try
+  const out = mkdtempSync(join(tmpdir(), 'ami-audit-readme-'));
+  const tryBefore = listing(TRY);
   beforeAll(async () => {
     // the README's port when it is free, else any port (and the blocks are pointed at it)
     const free = await new Promise<boolean>((resolve) => {
@@ -54,13 +62,13 @@ describe('README runnable blocks', () => {
   });
   afterAll(async () => {
     await e.close();
-    rmSync(join(ROOT, 'reports', 'try'), { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
   });
   const text = readFileSync(README, 'utf8');
   const blocks = [...text.matchAll(/<!-- runnable: exit=(\d+) -->\n```sh\n([\s\S]*?)```/g)].map((m) => ({ exit: Number(m[1]), lines: m[2]!.trim().split('\n') }));
   test('there are runnable blocks', () => expect(blocks.length).toBeGreaterThanOrEqual(3));
   test.each(blocks.flatMap((b) => b.lines.map((line) => [line, b.exit] as const)))('%s', async (line, exit) => {
-    const cmd = line.replaceAll('http://127.0.0.1:4566', url);
+    const cmd = line.replaceAll('http://127.0.0.1:4566', url).replaceAll('reports/try', out);
     // asynchronously: the endpoint runs in this process
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn('bash', ['-c', cmd], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,4 +78,7 @@ describe('README runnable blocks', () => {
     });
     expect({ code: r.code, stderr: r.code === exit ? '' : r.stderr }).toEqual({ code: exit, stderr: '' });
   }, 60_000);
+  test('reports/try, the folder the README\'s try-out commands write to, is left as it was', () => {
+    expect(listing(TRY)).toEqual(tryBefore);
+  });
 });

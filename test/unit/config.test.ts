@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { checkConfig, parseJsonText, settingsFrom } from '../../src/config/config.js';
+import { CONFIG_SCHEMA_PATH } from '../../src/paths.js';
 import { configSchema } from '../../src/schema/config.js';
 import { ConfigError } from '../../src/model/errors.js';
 import { prng } from '../../src/emulator/generate.js';
@@ -86,7 +87,7 @@ describe('every problem of a config', () => {
       expect.stringMatching(/^cfg\.json: regions\[0\]: must match pattern "[^"]+" \(.*region/),
       expect.stringMatching(/^cfg\.json: regions\[2\]: must match pattern/),
       'cfg.json: pageSize: must be <= 1000',
-      'cfg.json: colour: unknown field; see config.example.json for the fields there are',
+      `cfg.json: colour: unknown field; every field is described in the JSON Schema ${CONFIG_SCHEMA_PATH}`,
       'cfg.json: waivers[0].expires: required field is missing',
     ]);
   });

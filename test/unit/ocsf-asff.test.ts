@@ -297,9 +297,16 @@ describe('ASFF', () => {
   const batches = files.map((f) => JSON.parse(contentText(f)) as AsffFinding[]);
   const all = batches.flat();
 
-  test('is written only when asked for, as <stamp>.asff-001.json, -002, ...; no other format writes a plain .json but the report', () => {
+  test('is written only when asked for, as <stamp>-asff-<account>-<region>-001.json, -002, ... (numbered per account and region); no other format writes a plain .json but the report', () => {
     expect(rendererOf('asff').byDefault).toBe(false);
-    expect(files.map((f) => f.suffix)).toEqual(files.map((_, i) => `.asff-${String(i + 1).padStart(3, '0')}.json`));
+    const seen = new Map<string, number>();
+    expect(files.map((f) => f.suffix)).toEqual(batches.map((b) => {
+      const where = `${b[0]!.AwsAccountId}-${b[0]!.Region}`;
+      const n = (seen.get(where) ?? 0) + 1;
+      seen.set(where, n);
+      return `-asff-${where}-${String(n).padStart(3, '0')}.json`;
+    }));
+    expect(new Set(files.map((f) => f.suffix)).size).toBe(files.length);
     for (const format of FORMATS) {
       for (const f of renderFormat(format, report, templates)) {
         if (format !== 'json') expect(f.suffix).not.toBe('.json');
@@ -367,7 +374,8 @@ describe('ASFF', () => {
     const findings = Array.from({ length: 250 }, (_, n): Finding => ({ ...base, id: `c${String(n).padStart(19, '0')}`, instanceId: `i-0${n.toString(16).padStart(16, '0')}` }));
     const out = asffOf(clean({ ...report, findings, diff: null }));
     expect(out.map((b) => b.length)).toEqual([100, 100, 50]);
-    expect(render('asff', clean({ ...report, findings, diff: null })).map((f) => f.suffix)).toEqual(['.asff-001.json', '.asff-002.json', '.asff-003.json']);
+    const where = `${base.accountId}-${base.region}`;
+    expect(render('asff', clean({ ...report, findings, diff: null })).map((f) => f.suffix)).toEqual([`-asff-${where}-001.json`, `-asff-${where}-002.json`, `-asff-${where}-003.json`]);
   });
 
   test('a batch is also split by bytes', () => {
@@ -433,16 +441,16 @@ describe('golden files', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) golden(`report${f.suffix}`, contentText(f));
     // no golden left over from a larger set
-    const names = readdirSync(goldenDir).filter((n) => /^report\.asff-\d+\.json$/.test(n)).sort();
-    expect(names).toEqual(files.map((f) => `report${f.suffix}`));
+    const names = readdirSync(goldenDir).filter((n) => /^report-asff-\d{12}-[a-z0-9-]+-\d+\.json$/.test(n)).sort();
+    expect(names).toEqual(files.map((f) => `report${f.suffix}`).sort());
   });
   test('the generated fleet (the files render-generated.test.ts checks too): tag columns become labels and ProductFields', () => {
     const gen = generatedReport();
     golden('generated/report.ocsf.json', contentText(render('ocsf', gen)[0]!));
     const files = render('asff', gen);
     for (const f of files) golden(`generated/report${f.suffix}`, contentText(f));
-    const names = readdirSync(new URL('generated/', goldenDir)).filter((n) => /^report\.asff-\d+\.json$/.test(n)).sort();
-    expect(names).toEqual(files.map((f) => `report${f.suffix}`));
+    const names = readdirSync(new URL('generated/', goldenDir)).filter((n) => /^report-asff-\d{12}-[a-z0-9-]+-\d+\.json$/.test(n)).sort();
+    expect(names).toEqual(files.map((f) => `report${f.suffix}`).sort());
     const tagged = files.flatMap((f) => JSON.parse(contentText(f)) as AsffFinding[]).find((a) => a.ProductFields['ami-audit/Tag/team']);
     expect(tagged).toBeDefined();
     expect(ocsfOf(gen).some((e) => e.resources[0]!.labels?.some((l) => l.startsWith('team=')))).toBe(true);

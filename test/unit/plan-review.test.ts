@@ -43,7 +43,8 @@ describe('the plan reads right', () => {
     expect(waivedOnly).toBeGreaterThan(0);
     expect(renderHtml(report, templates)).toContain(`on ${open} AMIs (+${waivedOnly} with waived findings only)`);
     expect(renderMarkdown(report)).toContain(`on ${open} AMIs`);
-    expect(renderTextSummary(report)).toContain(`of ${report.images.length} AMIs of the plan`);
+    expect(renderMarkdown(report)).toContain(`on ${open} AMIs (+${waivedOnly} with waived findings only)`);
+    expect(renderTextSummary(report)).toContain(`of ${open} AMIs with unwaived findings (+${waivedOnly} with waived findings only)`);
   });
 
   test('the by-owner rollup is in the HTML and the Markdown, with its untagged group', () => {

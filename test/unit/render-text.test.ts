@@ -96,7 +96,7 @@ describe('CSV', () => {
     const first = report.images[0]!;
     expect(rows[0]).toMatchObject({
       worstSeverity: first.worstSeverity, instances: String(first.instances.total), instancesRunning: String(first.instances.running),
-      instancesStopped: String(first.instances.stopped), accounts: first.accounts.join(' '), regions: first.regions.join(' '),
+      instancesStopped: String(first.instances.stopped), accounts: first.accounts.map((id) => `${id} (payments-prod)`).join('; '), regions: first.regions.join(' '),
       findings: String(first.findings), waived: String(first.waived), rules: first.rules.map((x) => `${x.ruleId}:${x.severity}:${x.findings}`).join('; '),
     });
     // the hostile AMI name arrives whole, its formula neutralised
@@ -154,7 +154,7 @@ describe('Markdown for tickets', () => {
   const md = renderMarkdown(report);
   test('opens with the verdict: partial with its gap count, or complete', () => {
     const lines = md.split('\n');
-    expect(lines[0]).toBe('# AMI audit: 17 unwaived findings on 8 AMIs (PARTIAL COVERAGE)');
+    expect(lines[0]).toBe('# AMI audit: 17 unwaived findings on 8 AMIs (+1 with waived findings only) (PARTIAL COVERAGE)');
     expect(lines[2]).toBe('**Verdict: PARTIAL.** 4 coverage gaps (6 scopes of 19 not fully checked): no findings there does not mean no problems there.');
     const complete: Report = { ...report, run: { ...report.run, status: 'complete' }, coverageGaps: [], coverage: report.coverage.filter((c) => c.status === 'ok') };
     const c = renderMarkdown(complete);
@@ -171,7 +171,7 @@ describe('Markdown for tickets', () => {
     expect(rows[0]).toContain('2 instances (2 running)');
     expect(md).toContain('| 0 (+1 waived) |');
     // each AMI once in the table, however many findings it has
-    const table = md.split('\n').filter((l) => l.startsWith('|')).join('\n');
+    const table = md.split('\n').filter((l) => /^\| \d+ \| /.test(l)).join('\n');
     for (const e of report.images) expect(table.split(e.imageId!).length - 1).toBe(1);
   });
   test('severity counts, grouped gaps with their hints, the diff summary', () => {
@@ -192,19 +192,19 @@ describe('Markdown for tickets', () => {
   test(`fits in ${MAX_CHARS} characters whatever the estate's size, and says how much it left out`, () => {
     const out = renderMarkdown(huge);
     expect(out.length).toBeLessThan(MAX_CHARS);
-    expect(out).toMatch(/## AMIs to fix first \(\d+ of 7341\)/);
-    expect(out).toMatch(/\.\.\. and \d+ more AMIs with \d+ unwaived findings on \d+ instances \(the -images\.csv has the whole plan\)/);
-    expect(out).toMatch(/- \.\.\. and \d+ more gaps \(\d+ scopes; the coverage CSV has every scope\)/);
-    expect(out).toMatch(/Left out to fit a ticket: \d+ warnings, \d+ diff scopes, \d+ AMIs, \d+ coverage gaps, \d+ changed findings, \d+ unverified findings, \d+ resolved findings, \d+ not-found instance ids, \d+ unchecked instance ids\./);
+    expect(out).toMatch(/## AMIs to fix first \(\d+ of 7,341\)/);
+    expect(out).toMatch(/\.\.\. and [\d,]+ more AMIs with [\d,]+ unwaived findings on [\d,]+ instances \(the -images\.csv has the whole plan\)/);
+    expect(out).toMatch(/- \.\.\. and [\d,]+ more gaps \([\d,]+ scopes; the coverage CSV has every scope\)/);
+    expect(out).toMatch(/Left out to fit a ticket: [\d,]+ warnings, [\d,]+ diff scopes, [\d,]+ AMIs, [\d,]+ coverage gaps, [\d,]+ changed findings, [\d,]+ unverified findings, [\d,]+ resolved findings, [\d,]+ not-found instance ids, [\d,]+ unchecked instance ids\./);
     // the footer and the verdict survive, and the tables still hold together
     expect(out.trimEnd().split('\n')).toContain('ami-audit 0.0.0-test · run run-fixture-0001 · as of 2026-11-26T00:00:00Z · coverage partial');
-    expect(out).toContain('**Verdict: PARTIAL.** 3000 coverage gaps');
+    expect(out).toContain('**Verdict: PARTIAL.** 3,000 coverage gaps');
     for (const l of out.split('\n').filter((x) => x.startsWith('| '))) expect(l.endsWith(' |')).toBe(true);
     expect(out).not.toContain('<');
     // the counts left out add up with those shown
     const shown = out.split('\n').filter((l) => /^\| \d+ \| ami-/.test(l)).length;
-    expect(out).toContain(`## AMIs to fix first (${shown} of 7341)`);
-    expect(out).toContain(`${7341 - shown} AMIs`);
+    expect(out).toContain(`## AMIs to fix first (${shown} of 7,341)`);
+    expect(out).toContain(`${(7341 - shown).toLocaleString('en-US')} AMIs`);
   });
   test('a large estate with ordinary names keeps the whole top of the plan and of the gaps; the diff tables give way first', () => {
     const ordinary: Report = {
@@ -216,9 +216,9 @@ describe('Markdown for tickets', () => {
     };
     const out = renderMarkdown(ordinary);
     expect(out.length).toBeLessThan(MAX_CHARS);
-    expect(out).toContain('## AMIs to fix first (20 of 7341)');
+    expect(out).toContain('## AMIs to fix first (20 of 7,341)');
     expect(out.split('\n').filter((l) => /^- \d{12}: /.test(l))).toHaveLength(60);
-    expect(out).toContain('- ... and 2940 more gaps (73500 scopes; the coverage CSV has every scope)');
+    expect(out).toContain('- ... and 2,940 more gaps (73,500 scopes; the coverage CSV has every scope)');
   });
   test('a small report leaves nothing out', () => {
     expect(md).not.toContain('Left out');
@@ -230,15 +230,17 @@ describe('terminal summary', () => {
   const text = renderTextSummary(report);
   test('names the first five AMIs of the plan, with their blast radius and rules', () => {
     const lines = text.split('\n');
-    const at = lines.indexOf('  fix first  5 of 9 AMIs of the plan, in priority order');
+    const at = lines.indexOf('  fix first  5 of 8 AMIs with unwaived findings (+1 with waived findings only), in priority order');
     expect(at).toBeGreaterThan(0);
     report.images.slice(0, 5).forEach((e, i) => {
       expect(lines[at + 1 + i]).toMatch(new RegExp(`^ +${i + 1}  ${e.worstSeverity} +${e.imageId} `));
       expect(lines[at + 1 + i]).toContain(`${e.rules.map((x) => x.ruleId).join(', ')}`);
     });
     expect(lines[at + 1]).toContain('2 instances (2 running), 1 account, 2 regions; not-allowed-ami, launchable-bad-ami  suse-sles-15-sp5');
-    expect(text).not.toContain(report.images[5]!.imageId!);
-    expect(renderTextSummary(report, [], { maxImages: 9 })).toContain(report.images[8]!.imageId!);
+    // the sixth AMI of the plan is not in the fix-first list (the by-rule lines may name it)
+    expect(lines.slice(at, at + 6).join('\n')).not.toContain(report.images[5]!.imageId!);
+    // the fix-first list takes the AMIs with unwaived findings (the fixture's ninth has waived ones only)
+    expect(renderTextSummary(report, [], { maxImages: 8 })).toContain(`8  ${report.images[7]!.worstSeverity.padEnd(8)} ${report.images[7]!.imageId!}`);
   });
   test('one line per grouped gap that failed (skipped scopes have their own line), with its hint', () => {
     const gaps = text.split('\n').filter((l) => /^ {4}\d{12}( \([^)]*\))? {2}/.test(l));
@@ -258,7 +260,7 @@ describe('terminal summary', () => {
   test('a huge estate still prints a short summary', () => {
     const out = renderTextSummary(huge);
     expect(out.split('\n').length).toBeLessThan(60);
-    expect(out).toContain('  fix first  5 of 7341 AMIs of the plan, in priority order');
+    expect(out).toContain('  fix first  5 of 7,341 AMIs with unwaived findings, in priority order');
     expect(out).toContain('    ... 2990 more in the coverage report');
     expect(out).toContain(' i-19 and 19980 more in the report (not found, but some scopes could not be checked)');
     expect(Math.max(...out.split('\n').map((l) => l.length))).toBeLessThan(1200);

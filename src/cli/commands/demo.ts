@@ -19,7 +19,9 @@ export const demoCommand: CommandModule = {
     const emu = await startEmulator({ fleet: demoFleet(now.toISOString()) });
     try {
       io.stderr.write(`ami-audit demo: local EC2/STS endpoint with the demo fleet at ${emu.url}\n`);
-      await runScan({ ...a, quiet: a.quiet ?? true }, io, state, {
+      // no progress (the demo is over in a moment); the whole summary unless --quiet
+      await runScan(a, io, state, {
+        progress: false,
         config: demoConfig(DateTime.fromJSDate(now, { zone: 'utc' })),
         endpointUrl: emu.url,
         credentials: { accessKeyId: 'AKIADEMODEMODEMO0000', secretAccessKey: 'demo-secret-not-a-real-key' },

@@ -34,6 +34,7 @@ export const iamPolicyCommand: CommandModule = {
       cloudformation: a.cloudformation,
       roleName: a.roleName ?? cfg.roleName ?? DEFAULT_ROLE_NAME,
       org: a.org ?? (cfg.organization !== undefined && cfg.organization !== false),
+      roleArns: (cfg.accounts ?? []).flatMap((e) => (typeof e !== 'string' && e.roleArn ? [e.roleArn] : [])),
       // the config's external id goes only into the trust policy, which prints it by design
       externalId: part === 'trust' ? a.externalId ?? cfg.externalId : undefined,
       trustedPrincipalArn: a.trustedPrincipal,

@@ -38,7 +38,7 @@ export const mergeCommand: CommandModule = {
     if (a.config !== undefined) notes.push(`Waivers and rule settings from --config ${a.config}, not the ones stored in the shards.`);
     const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
     const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
     state.code = res.code;
   },
 };

@@ -46,7 +46,7 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   }
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes }, io.stdout);
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
   state.code = res.code;
 }
 

@@ -11,6 +11,7 @@ import { StopNow, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
+import type { EvalSettings } from '../../rules/engine.js';
 import type { CollectOptions } from '../../collect/collector.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
@@ -22,7 +23,7 @@ import { termSafe } from '../../render/sanitize.js';
 import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
-import { readFlags, type FlagValues } from '../options.js';
+import { readFlags, UsageError, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 
 /** An accounts file is small: 64 MiB holds far more accounts than an organisation may have. */
@@ -47,6 +48,22 @@ export function orgRequestFrom(a: ScanArgs, cfg: AuditConfig): OrgRequest | null
     return null;
   }
   return { ous, include, exclude };
+}
+
+/**
+ * `--org` audits the organisation's accounts through a role in each: without --role-name (or the
+ * config's roleName) every member account would end as `NoRoleConfigured`. Refused before anything
+ * is called, unless the run is narrowed (--include-accounts) to accounts that each have a role ARN
+ * in the config but one, which can then only be audited as the caller's own account.
+ */
+export function checkOrgRole(req: OrgRequest | null, opts: { roleName?: string; roleArns?: Record<string, string> }): void {
+  if (!req || opts.roleName) return;
+  const withoutRole = req.include.filter((id) => !opts.roleArns?.[id]);
+  if (req.include.length > 0 && withoutRole.length <= 1) return;
+  throw new UsageError(
+    '--org audits every account of the organisation by assuming a role in each: give --role-name (or roleName in the config)',
+    'E.g. --role-name AmiAuditReadOnly (ami-audit iam-policy --cloudformation deploys it); to audit only the caller\'s own account, leave out --org.',
+  );
 }
 
 /** Region names no partition knows are usage errors, before anything is called. */
@@ -222,8 +239,29 @@ async function discoverOnly(opts: ReturnType<typeof collectOptionsFrom>, req: Or
   io.stdout.write(`ami-audit: organisation ${doc.organizationId}: ${doc.accounts.length} account${doc.accounts.length === 1 ? '' : 's'} (${active} ACTIVE) written to ${path}; give it to every shard: scan --accounts-file ${path} --shard K/N\n`);
 }
 
+/**
+ * With --org, the organisation's own accounts are trusted (their golden images are the estate's
+ * own, not an unknown owner's), unless the config says `trustOrganization: false`; the report says
+ * so in run.warnings. Every account of the organisation counts, whatever the shard or the filters.
+ */
+export function organizationTrust(selection: AccountSelection | null, cfg: AuditConfig, settings: EvalSettings): { settings: EvalSettings; warning: string | null } {
+  if (!selection || cfg.trustOrganization === false) return { settings, warning: null };
+  const org = selection.directory.map((d) => d.accountId);
+  const added = org.filter((id) => !settings.trustedAccounts.includes(id));
+  return {
+    settings: { ...settings, trustedAccounts: [...settings.trustedAccounts, ...added] },
+    warning: `Trusted the AMIs of the organisation's ${org.length} account${org.length === 1 ? '' : 's'} (--org): an AMI they own is neither untrusted-owner nor non-public-ami; set "trustOrganization": false in the config to judge them like any other owner.`,
+  };
+}
+
 /** What `demo` gives a scan: its config, the local endpoint and credentials for it. */
-export interface ScanPreset { config: AuditConfig; endpointUrl: string; credentials: { accessKeyId: string; secretAccessKey: string } }
+export interface ScanPreset {
+  config: AuditConfig;
+  endpointUrl: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Show progress on stderr (default: unless --quiet). */
+  progress?: boolean;
+}
 
 export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset): Promise<void> {
   const cfg = preset?.config ?? loadConfig(a.config);
@@ -238,6 +276,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   if (a.discoverOnly && (!orgRequest || accountsFile || a.shard)) {
     throw new UserError(!orgRequest ? '--discover-only writes what --org discovers: give --org (and --ou to limit it to OUs)' : `--discover-only cannot be given with ${accountsFile ? '--accounts-file' : '--shard'}: discover once, then give the file to every shard`);
   }
+  checkOrgRole(orgRequest, opts);
   await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
@@ -263,17 +302,18 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       stopNow(new StopNow(sig));
     }
   });
-  const progress = progressSink(io.stderr, a.quiet ?? false);
+  const quietLog = a.quiet ?? preset?.progress === false;
+  const progress = progressSink(io.stderr, quietLog);
   let last: Parameters<typeof progress.update>[0] | undefined;
   const work = (async (): Promise<void> => {
     if (a.discoverOnly) {
-      await discoverOnly(opts, orgRequest!, outDir, fileMode, controller.signal, io, a.quiet ? null : io.stderr);
+      await discoverOnly(opts, orgRequest!, outDir, fileMode, controller.signal, io, quietLog ? null : io.stderr);
       return;
     }
-    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr, accountsFile ?? undefined);
+    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, quietLog ? null : io.stderr, accountsFile ?? undefined);
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
-    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, a.quiet ? null : io.stderr, accountsFile?.doc ?? null) : null;
+    const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, quietLog ? null : io.stderr, accountsFile?.doc ?? null) : null;
     if (shard) {
       opts.accounts = shard.audit;
       opts.accountsFixed = true;
@@ -299,7 +339,9 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), shardKey }, io.stdout);
+    const trust = organizationTrust(accounts.selection, cfg, settings);
+    if (trust.warning) inventory.run.warnings = [...(inventory.run.warnings ?? []), trust.warning];
+    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, io.stdout);
     if (signals < 2) state.code = res.code;
   })();
   try {
