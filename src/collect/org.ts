@@ -62,7 +62,7 @@ export interface DiscoverOptions {
   callerAccount?: string | null;
 }
 
-interface Parent { id: string; path: string; ancestors: string[] }
+interface Parent { id: string; path: string; ancestors: string[]; /** The parent it was listed under (null: a root). */ under: string | null }
 
 /** An account as discovery found it: with the ids of the OUs above it (for --ou). */
 export interface DiscoveredAccount extends AccountInfo { ouIds: string[] }
@@ -73,7 +73,8 @@ const CALLER_HINT = 'run ami-audit with credentials of the organisation\'s manag
 function failure(action: string, e: unknown, callerAccount: string | null | undefined): DiscoveryError {
   const d = describeError(e);
   const who = callerAccount ? `the caller's account ${callerAccount}` : 'the caller';
-  const head = `--org: organizations:${action} failed: ${d.code}: ${termSafe(d.message, 300)}`;
+  // the service's message ends in a period of its own: the sentence after it gets one, not two
+  const head = `--org: organizations:${action} failed: ${d.code}: ${termSafe(d.message, 300).replace(/[\s.]+$/, '')}`;
   switch (d.code) {
     case 'AWSOrganizationsNotInUseException':
       return new DiscoveryError(`${head}. ${who} is not in an organisation; list the accounts with --accounts instead, or ${CALLER_HINT}`);
@@ -148,15 +149,24 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
     for (const u of children) {
       // an OU without an id would hide its accounts: not an answer to trust
       if (!u.Id) throw new DiscoveryError(`--org: organizations:ListOrganizationalUnitsForParent answered an OU without an id under ${parent.id}: not an Organizations answer; check --endpoint-url and any proxy`);
-      if (units.has(u.Id)) continue; // an OU listed twice is walked once
-      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id] };
+      // The walk is of a tree: an OU met again under another parent, or a root met as an OU, is a
+      // cycle (or an OU moved while the walk ran); walking on would widen or skew the run.
+      const where = `${termSafe(parent.path, 200)} (${parent.id})`;
+      if (rootIds.has(u.Id)) throw new DiscoveryError(`--org: organizations:ListOrganizationalUnitsForParent lists the root ${u.Id} as an OU under ${where}: the OU tree has a cycle through the root, so nothing was audited; check the organisation's OUs and run again`);
+      const met = units.get(u.Id);
+      if (met) {
+        if (met.under === parent.id) continue; // the same OU repeated in its parent's listing: walked once
+        throw new DiscoveryError(`--org: OU ${u.Id} is listed under ${where} and under ${termSafe(met.path.slice(0, met.path.lastIndexOf('/')) || met.path, 200)} (${met.under}): the OU tree has a cycle, or the OU moved while it was walked, so nothing was audited; run again, and check the organisation's OUs if it recurs`);
+      }
+      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id], under: parent.id };
       units.set(u.Id, p);
       next.push(p);
     }
     await Promise.all(next.map(walk));
   };
   if (roots.some((r) => !r.Id)) throw new DiscoveryError('--org: organizations:ListRoots answered a root without an id: not an Organizations answer; check --endpoint-url and any proxy');
-  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [] })));
+  const rootIds = new Set(roots.map((r) => r.Id!));
+  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [], under: null })));
 
   const everyAccount = [...accounts.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   let list = everyAccount;

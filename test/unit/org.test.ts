@@ -136,6 +136,47 @@ describe('discoverOrganization', () => {
   });
 });
 
+describe('the trust of discovery (issue 23)', () => {
+  test('item 22: a service message that ends in a period is followed by one period, never two', async () => {
+    for (const [name, message] of [['AccessDeniedException', 'You don\'t have permissions to access this resource.'], ['ServiceException', 'Try again later. '], ['AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.']]) {
+      const e = await discoverOrganization(fakeClient({ ...org(), fail: { DescribeOrganization: { name: name!, message: message! } } }).client).catch((x: unknown) => x);
+      expect((e as Error).message).not.toMatch(/\.\s*\./);
+      expect((e as Error).message).toContain(`${message!.trim()} `);
+    }
+  });
+
+  test('item 21: an OU walk that meets the root again (a cycle through the root) stops with exit 2 naming the cycle, with or without --ou', async () => {
+    const o = org();
+    // Payments lists the root as one of its OUs
+    o.units.push({ id: 'r-ab12', name: 'Root', parentId: ou(3) });
+    for (const ous of [undefined, [ou(3)]]) {
+      const e = await discoverOrganization(fakeClient(o).client, { ous }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DiscoveryError);
+      expect((e as DiscoveryError).exitCode).toBe(2);
+      expect((e as Error).message).toContain('r-ab12');
+      expect((e as Error).message).toMatch(/cycle/);
+      expect((e as Error).message).toContain(`Root/Workloads/Prod/Payments`);
+    }
+  });
+
+  test('item 21: an OU met twice (listed under two parents) stops with exit 2 naming both places', async () => {
+    const o = org();
+    // Sandbox (under the root) is listed under Staging as well
+    o.units.push({ id: ou(5), name: 'Sandbox', parentId: ou(4) });
+    const e = await discoverOrganization(fakeClient(o).client).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DiscoveryError);
+    expect((e as Error).message).toContain(ou(5));
+    expect((e as Error).message).toMatch(/Root\/Workloads\/Staging/);
+  });
+
+  test('item 21: an OU repeated within one parent\'s listing (a page served twice) is not a cycle', async () => {
+    const o = org();
+    o.units.push({ ...o.units[3]! });
+    const d = await discoverOrganization(fakeClient(o).client);
+    expect(d.accounts).toHaveLength(51);
+  });
+});
+
 describe('selectAccounts', () => {
   const found: AccountInfo[] = [
     { accountId: acct(1), name: 'a', ouPath: 'Root', state: 'ACTIVE' },
