@@ -30,6 +30,11 @@ import { baseCredentials } from './collector.js';
 
 /** MaxResults of every Organizations list call: the API's largest page. */
 export const ORG_PAGE_SIZE = 20;
+/**
+ * The most items one Organizations listing could hold (an organisation's account quota can be
+ * raised to the thousands; this is far above it): bounds its pages at 20 a page.
+ */
+export const MAX_ORG_ITEMS = 100_000;
 /** Organizations list calls in flight at once: its request rate is low (a few per second per account). */
 export const ORG_CONCURRENCY = 4;
 
@@ -112,13 +117,24 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   /** Every item of a paged list call, empty pages with a token included; a loop is a failure. */
   const all = async <T>(action: string, key: string, page: (token: string | undefined) => Promise<object>): Promise<T[]> => {
     const items: T[] = [];
+    const ids = new Set<unknown>();
     const res = await paginate<T>({
-      action, pageSize: ORG_PAGE_SIZE,
+      action, pageSize: ORG_PAGE_SIZE, maxItems: MAX_ORG_ITEMS,
       fetch: async (token) => {
         const out = (await send(action, () => page(token))) as Record<string, unknown>;
         return { items: listOf<T>(action, out, key), nextToken: typeof out.NextToken === 'string' ? out.NextToken : undefined };
       },
-      onItems: (page) => void items.push(...page),
+      onItems: (page) => {
+        items.push(...page);
+        // new: an id not received before in this listing (an item without one is refused later)
+        let fresh = 0;
+        for (const it of page) {
+          const id = (it as { Id?: unknown }).Id;
+          if (id === undefined || !ids.has(id)) fresh += 1;
+          ids.add(id);
+        }
+        return fresh;
+      },
     });
     if (res.failure) throw new DiscoveryError(`--org: organizations:${action}: ${res.failure.message}`);
     return items;

@@ -187,6 +187,7 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
       const byName = new Map([...names].map(([id, name]) => [name, id]));
 
       const uses: { group: string; spec: LaunchTemplateSpecification }[] = [];
+      const groupNames = new Set<string>();
       const groups = await paginate({
         action: 'DescribeAutoScalingGroups', pageSize: GROUPS_PAGE,
         fetch: async (token) => {
@@ -195,11 +196,15 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
           return { items: out.AutoScalingGroups, nextToken: out.NextToken };
         },
         onItems: (items) => {
+          let fresh = 0;
           for (const g of items) {
-            if (!g.AutoScalingGroupName) continue;
+            if (!g.AutoScalingGroupName || groupNames.has(g.AutoScalingGroupName)) continue;
+            groupNames.add(g.AutoScalingGroupName);
+            fresh += 1;
             const specs = [g.LaunchTemplate, g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification, ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification)];
             for (const spec of specs) if (spec) uses.push({ group: g.AutoScalingGroupName, spec });
           }
+          return fresh;
         },
       });
       if (groups.failure) throw new LookupFailed(groups.failure);

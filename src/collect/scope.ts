@@ -132,7 +132,7 @@ export class ScopeRun {
   }
 
   /** Every page for the given ids (or all instances), through the one pagination loop, as records. */
-  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceRecord[]) => number | void): Promise<PaginateResult> {
+  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceRecord[]) => number): Promise<PaginateResult> {
     const pageSize = ids ? IDS_PER_CALL : this.req.pageSize ?? DEFAULT_PAGE_SIZE;
     const ctx = { accountId: this.req.accountId, region: this.req.region, interner: this.interner };
     const res = await paginate<InstanceRecord>({
@@ -172,8 +172,20 @@ export class ScopeRun {
       const batch = queue.pop()!;
       if (batch.length === 0) continue;
       const got: (readonly InstanceRecord[])[] = [];
+      // the pages are handed over once the batch is complete; each page's new items are counted
+      // here, so that a server repeating its items under fresh tokens is stopped
+      const received = new Set<string>();
       try {
-        const res = await this.pagesFor(batch, (items) => got.push(items));
+        const res = await this.pagesFor(batch, (items) => {
+          got.push(items);
+          let fresh = 0;
+          for (const it of items) {
+            const id = it.InstanceId ?? `#${received.size}`;
+            if (!received.has(id)) fresh += 1;
+            received.add(id);
+          }
+          return fresh;
+        });
         for (const g of got) onItems(g);
         failure ??= res.failure;
       } catch (e) {
@@ -189,7 +201,7 @@ export class ScopeRun {
     return failure;
   }
 
-  listInstances(onInstances: (list: readonly { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[]) => void): Promise<PaginateResult> {
+  listInstances(onInstances: (list: readonly { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[]) => number): Promise<PaginateResult> {
     type Res = Out<{ Reservations?: { Instances?: { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[] }[]; NextToken?: string }>;
     return paginate<{ InstanceId?: string; Placement?: { AvailabilityZone?: string } }>({
       action: 'DescribeInstances',

@@ -9,7 +9,7 @@ export const FAULT_KINDS = ['error', 'malformed', 'truncated', 'reset', 'hang', 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How a `paging` rule breaks DescribeInstanceImageMetadata / DescribeInstances pagination. */
-export const PAGING_FAULTS = ['same-token', 'cycle', 'empty-forever'] as const;
+export const PAGING_FAULTS = ['same-token', 'cycle', 'empty-forever', 'repeat-forever'] as const;
 export type PagingFault = (typeof PAGING_FAULTS)[number];
 
 /** How a `regions` rule breaks DescribeRegions answers. */
