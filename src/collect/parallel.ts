@@ -20,6 +20,7 @@ export interface ParallelOptions extends CollectOptions {
 type WorkerMessage =
   | { type: 'progress'; progress: Progress }
   | { type: 'call'; event: CallEvent }
+  | { type: 'diagnostic'; text: string }
   | { type: 'scope'; coverage: CoverageEntry; instances: InstanceRecord[]; references: ImageReference[] }
   | { type: 'done'; inventory: Inventory }
   | { type: 'error'; message: string; name: string; user: boolean };
@@ -79,13 +80,13 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
     for (const w of workers) w.postMessage({ type: 'abort' });
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const { signal: _s, onProgress, onCall, now: _n, ...plain } = opts;
+  const { signal: _s, onProgress, onCall, onDiagnostic, now: _n, ...plain } = opts;
   try {
     const instances: InstanceRecord[] = [];
     const references: ImageReference[] = [];
     const parts = await Promise.all(shares.map((accounts, k) => new Promise<Inventory>((resolve, reject) => {
       const w = new Worker(WORKER_URL, {
-        workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall) },
+        workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall || onDiagnostic) },
       });
       workers.push(w);
       if (opts.signal?.aborted) w.postMessage({ type: 'abort' });
@@ -100,6 +101,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
           for (const i of m.instances) instances.push(i);
           for (const r of m.references) references.push(r);
         } else if (m.type === 'call') onCall?.(m.event);
+        else if (m.type === 'diagnostic') onDiagnostic?.(m.text);
         else if (m.type === 'done') resolve(m.inventory);
         else reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
       });

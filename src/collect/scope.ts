@@ -8,7 +8,7 @@
  * whose Allowed AMIs state was needed and could not be read is partial, not ok.
  */
 import type { EC2Client, InstanceImageMetadata } from '@aws-sdk/client-ec2';
-import { sdk } from './clients.js';
+import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord, ScopeFailure } from '../model/types.js';
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
@@ -44,7 +44,11 @@ function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
 export interface ScopeRequest {
   accountId: string;
   region: string;
-  client: EC2Client;
+  /**
+   * The scope's EC2 client, or how to make it: then it is made inside the first call's slot under
+   * the run's concurrency limit, so that a scope waiting for a slot holds no client.
+   */
+  client: LazyClient<EC2Client>;
   filters: Filter[];
   pageSize?: number;
   /** When set, only these ids are asked for (narrowed to the ones that live here). */
@@ -84,8 +88,11 @@ export class ScopeRun {
   /** The scope's own signal, aborted with the run's (see childSignal); released when the scope ends. */
   private readonly signal: AbortSignal | undefined;
   readonly release: () => void;
+  /** The scope's client, made on its first call. */
+  readonly client: () => EC2Client;
 
   constructor(private readonly req: ScopeRequest) {
+    this.client = onFirstUse(req.client);
     this.interner = req.interner ?? new Interner();
     const link = req.signal ? childSignal(req.signal) : null;
     this.signal = link?.signal;
@@ -97,13 +104,13 @@ export class ScopeRun {
     for (let attempt = 0; ; attempt++) {
       this.calls += 1;
       try {
-        const out = (await this.req.limit(() => this.req.client.send(make() as never, { abortSignal: this.signal }))) as unknown as T;
+        const out = (await this.req.limit(() => this.client().send(make() as never, { abortSignal: this.signal }))) as unknown as T;
         this.retries += Math.max(0, (out.$metadata.attempts ?? 1) - 1);
         return out;
       } catch (e) {
         this.retries += Math.max(0, ((e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
         if (attempt === 0 && this.req.renew && !this.req.signal?.aborted && EXPIRED_CODES.has(errorCode(e))) {
-          await this.req.renew(this.req.client);
+          await this.req.renew(this.client());
           continue;
         }
         throw e;

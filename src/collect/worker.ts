@@ -19,6 +19,7 @@ try {
     // Each scope's instances go to the main thread as soon as the scope is done.
     onScope: (coverage, instances, references) => port.postMessage({ type: 'scope', coverage, instances, references }),
     onCall: debug ? (event) => port.postMessage({ type: 'call', event }) : undefined,
+    onDiagnostic: debug ? (text) => port.postMessage({ type: 'diagnostic', text }) : undefined,
   });
   port.postMessage({ type: 'done', inventory });
 } catch (e) {

@@ -236,6 +236,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
         progress.update(p);
       },
       onCall: a.debug ? (e) => io.stderr.write(redact(`debug: ${e.action} account=${e.accountId} region=${e.region} status=${e.status} attempts=${e.attempts} ms=${e.ms}${e.error ? ` error=${termSafe(e.error, 200)}` : ''}\n`)) : undefined,
+      onDiagnostic: a.debug ? (text) => io.stderr.write(redact(`debug: ${text.split('\n').map((l) => termSafe(l, 400)).join('\n  ')}\n`)) : undefined,
     });
     progress.stop(last);
     accounts.complete(inventory, shard?.mine);
