@@ -12,6 +12,7 @@ import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, sdk, type ClientOptions } from './clients.js';
 import { redact } from './secrets.js';
+import { deadlineReason, formatDeadline, isDeadline } from './deadline.js';
 import { AssumedCredentials } from './credentials.js';
 import { abortError, describeError } from './errors.js';
 import type { Filter } from './filters.js';
@@ -115,11 +116,6 @@ export async function baseCredentials(factory: ClientFactory, opts: Pick<Collect
   }
 }
 
-/** The reason a run's signal is aborted with when its --deadline passes. */
-export function deadlineReason(): Error {
-  return Object.assign(new Error('deadline'), { name: 'DeadlineExceeded' });
-}
-
 /**
  * Accounts audited at once: enough to keep every call slot busy (each account runs up to
  * accountConcurrency scopes) and the next accounts' AssumeRole and region discovery under way,
@@ -131,8 +127,8 @@ export function accountsInFlight(o: Pick<CollectOptions, 'concurrency' | 'accoun
 
 /** Why the run stopped early, as the coverage of every unfinished scope records it. */
 function stopCause(signal: AbortSignal, deadlineMs: number | undefined): ScopeFailure {
-  if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') {
-    return { action: 'Run', code: 'DeadlineExceeded', message: `The run's deadline (${formatMs(deadlineMs ?? 0)}) passed before this scope finished.` };
+  if (isDeadline(signal)) {
+    return { action: 'Run', code: 'DeadlineExceeded', message: `The run's deadline (${formatDeadline(deadlineMs ?? 0)}) passed before this scope finished.` };
   }
   return { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
 }
@@ -146,9 +142,6 @@ function duration(seconds: number): string {
   return `${Math.round(s / 86_400)} days`;
 }
 
-function formatMs(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
-}
 
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
@@ -349,7 +342,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     if (skews.length) {
       warnings.push(`Credentials from AssumeRole arrived already expired, or about to expire, by this machine's clock (${skews.length} account${skews.length === 1 ? '' : 's'}; off by about ${duration(Math.max(...skews))}): either this clock is ahead (set it right with NTP) or the endpoint's is wrong. They were used for their requested lifetime instead.`);
     }
-    if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') warnings.push(`The run's deadline (${formatMs(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
+    if (isDeadline(signal)) warnings.push(`The run's deadline (${formatDeadline(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
     const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();
     return {
       run: {

@@ -11,6 +11,7 @@ import type { CallEvent, CollectOptions, Progress } from './collector.js';
 import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
+import { isDeadline } from './deadline.js';
 
 export interface ParallelOptions extends CollectOptions {
   /** Worker threads (at most one per account); default 1, which runs in this thread. */
@@ -76,8 +77,10 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
   const shares = deal(opts.accounts, n);
   const progress = shares.map(() => ({ scopesTotal: 0, scopesDone: 0, instances: 0, errors: 0, accountsResolved: 0, accountsTotal: 0 }));
   const workers: Worker[] = [];
+  // a worker records the same cause as this thread would: DeadlineExceeded or Interrupted
+  const abortMessage = (): { type: 'abort'; deadline: boolean } => ({ type: 'abort', deadline: opts.signal ? isDeadline(opts.signal) : false });
   const onAbort = (): void => {
-    for (const w of workers) w.postMessage({ type: 'abort' });
+    for (const w of workers) w.postMessage(abortMessage());
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const { signal: _s, onProgress, onCall, onDiagnostic, now: _n, ...plain } = opts;
@@ -89,7 +92,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
         workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall || onDiagnostic) },
       });
       workers.push(w);
-      if (opts.signal?.aborted) w.postMessage({ type: 'abort' });
+      if (opts.signal?.aborted) w.postMessage(abortMessage());
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') {
           progress[k] = m.progress;

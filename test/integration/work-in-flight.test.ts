@@ -10,7 +10,9 @@ import { generateFleet } from '../../src/emulator/generate.js';
 import { withEmulator } from '../helpers/emulator.js';
 import { collectOptions } from '../helpers/collect.js';
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 test('80 accounts x 4 regions at --concurrency 2: open scopes and live scope clients stay bounded by the concurrency, every scope ends ok', async () => {
   const regions = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2'];

@@ -4,11 +4,12 @@
  * endpoint and the credentials as a preset.
  */
 import { DateTime } from 'luxon';
-import { UserError } from '../../model/errors.js';
+import { StoppedEarlyError, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
 import type { CollectOptions } from '../../collect/collector.js';
+import { deadlineReason, formatDeadline, isDeadline } from '../../collect/deadline.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
 import { REGION_RE } from '../../model/ids.js';
@@ -199,12 +200,18 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   opts.client.env = io.env;
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
 
+  // One signal for the whole run, discovery included: an interrupt, or the --deadline counted from
+  // here (the collector is told when it passes, so that it records DeadlineExceeded).
   const controller = new AbortController();
+  const deadlineAt = a.deadline !== undefined ? Date.now() + a.deadline : undefined;
+  const deadline = a.deadline !== undefined ? setTimeout(() => controller.abort(deadlineReason()), a.deadline) : null;
+  deadline?.unref();
+  let discovering = false;
   let signals = 0;
   const off = io.onSignal?.((sig) => {
     signals += 1;
     if (signals === 1) {
-      io.stderr.write(`ami-audit: ${sig} received; finishing with a partial report (send it again to stop at once)\n`);
+      io.stderr.write(discovering ? `ami-audit: ${sig} received; stopping the organisation discovery (send it again to stop at once)\n` : `ami-audit: ${sig} received; finishing with a partial report (send it again to stop at once)\n`);
       controller.abort();
     } else {
       io.stderr.write(`ami-audit: ${sig} received again; stopping now without a report\n`);
@@ -216,7 +223,15 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const progress = progressSink(io.stderr, a.quiet ?? false);
   let last: Parameters<typeof progress.update>[0] | undefined;
   try {
-    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr);
+    discovering = orgRequest !== null;
+    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, a.quiet ? null : io.stderr).catch((e: unknown) => {
+      // stopped before any scope was planned: nothing audited, no report; exit 3 with one line
+      if (!controller.signal.aborted) throw e;
+      const why = isDeadline(controller.signal)
+        ? `the run's deadline (${formatDeadline(a.deadline!)}) passed` : 'interrupted';
+      throw new StoppedEarlyError(`--org: ${why} while the organisation's accounts were being listed: nothing was audited and no report was written${why === 'interrupted' ? '' : '; give a longer --deadline'}`);
+    });
+    discovering = false;
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
     const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, a.quiet ? null : io.stderr) : null;
@@ -228,6 +243,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       ...opts,
       signal: controller.signal,
       deadlineMs: a.deadline,
+      deadlineAt,
       now: io.now,
       workers: a.workers,
       references,
@@ -249,6 +265,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
     state.code = res.code;
   } finally {
+    if (deadline) clearTimeout(deadline);
     progress.stop();
     off?.();
   }
