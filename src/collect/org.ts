@@ -4,20 +4,16 @@
  *
  * The tree is walked from the roots (ListRoots, then ListOrganizationalUnitsForParent and
  * ListAccountsForParent for every parent), so that every account comes with the path of OUs it
- * sits in and an --ou filter selects whole subtrees. Every paged call keeps asking while a
+ * sits in and an --ou filter selects whole subtrees. A walk that meets a root or an OU twice stops
+ * (a cycle). The walk is then checked against ListAccounts: an account moved while the walk ran
+ * is placed where ListParents says it is now, or named in the error. Every paged call keeps asking while a
  * NextToken comes back, empty pages included (Organizations documents them), through the
  * collector's one pagination loop. Discovery either lists the whole organisation or fails: a
  * partial list would read as accounts that do not exist, so any failure is a DiscoveryError
  * (exit 2) that names the permission or the account needed.
  */
 import pLimit from 'p-limit';
-import {
-  DescribeOrganizationCommand,
-  ListAccountsForParentCommand,
-  ListOrganizationalUnitsForParentCommand,
-  ListRootsCommand,
-  type OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AccountInfo, CoverageEntry } from '../model/types.js';
 import { emptyCoverage } from '../report/coverage.js';
 import { UserError } from '../model/errors.js';
@@ -25,7 +21,7 @@ import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
-import { ClientFactory, type ClientOptions } from './clients.js';
+import { ClientFactory, sdk, type ClientOptions } from './clients.js';
 import { baseCredentials } from './collector.js';
 
 /** MaxResults of every Organizations list call: the API's largest page. */
@@ -140,11 +136,11 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
     return items;
   };
 
-  const org = (await send('DescribeOrganization', () => client.send(new DescribeOrganizationCommand({}), opt))).Organization;
+  const org = (await send('DescribeOrganization', () => client.send(new sdk.organizations.DescribeOrganizationCommand({}), opt))).Organization;
   if (!org?.Id || !org.MasterAccountId || !ACCOUNT_ID_RE.test(org.MasterAccountId)) {
     throw new DiscoveryError('--org: organizations:DescribeOrganization answered without an organisation id and management account: not an Organizations answer; check --endpoint-url and any proxy');
   }
-  const roots = await all<{ Id?: string; Name?: string }>('ListRoots', 'Roots', (NextToken) => client.send(new ListRootsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+  const roots = await all<{ Id?: string; Name?: string }>('ListRoots', 'Roots', (NextToken) => client.send(new sdk.organizations.ListRootsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
   if (roots.length === 0) throw new DiscoveryError('--org: organizations:ListRoots answered no root: not an Organizations answer; check --endpoint-url and any proxy');
 
   const limit = pLimit(ORG_CONCURRENCY);
@@ -152,8 +148,8 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   const units = new Map<string, Parent>();
   const walk = async (parent: Parent): Promise<void> => {
     const [children, members] = await Promise.all([
-      limit(() => all<{ Id?: string; Name?: string }>('ListOrganizationalUnitsForParent', 'OrganizationalUnits', (NextToken) => client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
-      limit(() => all<{ Id?: string; Name?: string; State?: string; Status?: string }>('ListAccountsForParent', 'Accounts', (NextToken) => client.send(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
+      limit(() => all<{ Id?: string; Name?: string }>('ListOrganizationalUnitsForParent', 'OrganizationalUnits', (NextToken) => client.send(new sdk.organizations.ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
+      limit(() => all<{ Id?: string; Name?: string; State?: string; Status?: string }>('ListAccountsForParent', 'Accounts', (NextToken) => client.send(new sdk.organizations.ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
     ]);
     for (const a of members) {
       if (!a.Id || !ACCOUNT_ID_RE.test(a.Id)) throw new DiscoveryError(`--org: organizations:ListAccountsForParent answered an account id ${JSON.stringify(termSafe(a.Id ?? '(none)', 40))} under ${parent.id}: not an account id; check --endpoint-url and any proxy`);
@@ -183,6 +179,26 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   if (roots.some((r) => !r.Id)) throw new DiscoveryError('--org: organizations:ListRoots answered a root without an id: not an Organizations answer; check --endpoint-url and any proxy');
   const rootIds = new Set(roots.map((r) => r.Id!));
   await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [], under: null })));
+
+  // The walk against the organisation's own list: an account ListAccounts returns that no parent
+  // listed during the walk (moved between OUs while it ran, or joined) is placed where it is when
+  // read again (ListParents: the root or an OU the walk read), or named in a DiscoveryError.
+  // Never audited under no OU, never silently missing.
+  type Listed = { Id?: string; Name?: string; State?: string; Status?: string };
+  const listed = await all<Listed>('ListAccounts', 'Accounts', (NextToken) => client.send(new sdk.organizations.ListAccountsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+  const places = new Map<string, Parent>([...units.values()].map((u) => [u.id, u]));
+  for (const r of roots) places.set(r.Id!, { id: r.Id!, path: r.Name ?? 'Root', ancestors: [], under: null });
+  await Promise.all(listed.map((a) => limit(async () => {
+    if (!a.Id || !ACCOUNT_ID_RE.test(a.Id)) throw new DiscoveryError(`--org: organizations:ListAccounts answered an account id ${JSON.stringify(termSafe(a.Id ?? '(none)', 40))}: not an account id; check --endpoint-url and any proxy`);
+    if (accounts.has(a.Id)) return;
+    const parents = await all<{ Id?: string }>('ListParents', 'Parents', (NextToken) => client.send(new sdk.organizations.ListParentsCommand({ ChildId: a.Id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+    const parent = parents.length === 1 ? places.get(parents[0]!.Id ?? '') : undefined;
+    if (!parent) {
+      const now = parents.map((p) => termSafe(p.Id ?? '(none)', 60)).join(', ') || 'none';
+      throw new DiscoveryError(`--org: account ${a.Id}${a.Name ? ` (${termSafe(a.Name, 60)})` : ''} is in the organisation (organizations:ListAccounts) but under no OU the walk read (its parent now: ${now}): it moved, or its OU was made, while the OUs were walked, so nothing was audited; run again`);
+    }
+    accounts.set(a.Id, { accountId: a.Id, name: a.Name ?? null, ouPath: parent.path, ouIds: parent.ancestors, state: a.State ?? a.Status ?? 'UNKNOWN' });
+  })));
 
   const everyAccount = [...accounts.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   let list = everyAccount;
