@@ -38,6 +38,9 @@ export const ORGANIZATIONS_ACTIONS = [
   'organizations:ListRoots',
   'organizations:ListOrganizationalUnitsForParent',
   'organizations:ListAccountsForParent',
+  // the walk checked against the organisation's own list, and a moved account placed again
+  'organizations:ListAccounts',
+  'organizations:ListParents',
 ] as const;
 
 export const DEFAULT_ROLE_NAME = 'AmiAuditReadOnly';

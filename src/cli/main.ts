@@ -6,7 +6,6 @@
  * at once by a second interrupt (the process ends without waiting for the work in flight).
  */
 import yargs, { type Argv } from 'yargs';
-import { closest, distance } from 'fastest-levenshtein';
 import { EXIT, StopNow, UserError } from '../model/errors.js';
 import { toolVersion } from '../paths.js';
 import { termSafe } from '../render/sanitize.js';

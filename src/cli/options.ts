@@ -260,11 +260,20 @@ function choice<const V extends string>(values: readonly V[]): OptionKind<V, { e
   return { yargs: { choices: [...values], requiresArg: true }, parse: (v) => v as V, schema: { enum: [...values] } };
 }
 
-/** A list, space- or comma-separated on the command line, each item matching `re` (`what` names one). */
-function list(re: RegExp, what: string): OptionKind<string[], { type: 'array'; items: { type: 'string'; pattern: string; description: string } }> {
+/**
+ * A list, space- or comma-separated on the command line, each item matching `re` (`what` names one).
+ * With `emptyItem` (what one item is called), an empty item (`""`, as an unset shell variable gives, or `a,,b`) is a usage
+ * error rather than nothing: an account list that silently loses an item narrows or widens a run.
+ */
+function list(re: RegExp, what: string, emptyItem?: string): OptionKind<string[], { type: 'array'; items: { type: 'string'; pattern: string; description: string } }> {
   return {
     yargs: { type: 'string', array: true, requiresArg: true },
-    parse: (v, flag) => checkList(flag, splitList(strings(v)), re, what),
+    parse: (v, flag) => {
+      if (emptyItem && strings(v).some((x) => x.split(',').some((item) => item.trim() === ''))) {
+        throw new UsageError(`${flag}: an empty ${emptyItem} in the list (an unset variable?); give the ids, or leave ${flag} out`);
+      }
+      return checkList(flag, splitList(strings(v)), re, what);
+    },
     schema: { type: 'array', items: { type: 'string', pattern: re.source, description: what } },
   };
 }
@@ -341,7 +350,7 @@ export const OPTIONS = {
 
   // scan: which accounts
   accounts: row({
-    flag: 'accounts', commands: SCAN, config: 'accounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id'),
+    flag: 'accounts', commands: SCAN, config: 'accounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id', 'account id'),
     help: 'Accounts to audit, space- or comma-separated (default: the caller\'s own account)',
     configHelp: 'Accounts to audit: ids, or objects naming a role ARN (and external id) for that account. A role ARN must be a role in that account; an account listed twice must be listed the same way both times (it is then audited once). Empty: the caller\'s own account.',
   }),
@@ -357,11 +366,11 @@ export const OPTIONS = {
     configHelp: 'Only the accounts in these OUs and the OUs below them (as --ou).',
   }),
   includeAccounts: row({
-    flag: 'include-accounts', commands: SCAN, config: 'organization.includeAccounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id'),
+    flag: 'include-accounts', commands: SCAN, config: 'organization.includeAccounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id', 'account id'),
     help: 'With --org: only these of the discovered accounts', configHelp: 'Only these of the discovered accounts (as --include-accounts).',
   }),
   excludeAccounts: row({
-    flag: 'exclude-accounts', commands: SCAN, config: 'organization.excludeAccounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id'),
+    flag: 'exclude-accounts', commands: SCAN, config: 'organization.excludeAccounts', kind: list(ACCOUNT_ID_RE, 'a 12-digit account id', 'account id'),
     help: 'With --org: leave these of the discovered accounts out', configHelp: 'Leave these of the discovered accounts out (as --exclude-accounts).',
   }),
 

@@ -52,6 +52,15 @@ export const sdk = {
   get credentialProvider(): ProviderSdk { return sdkPackage('@aws-sdk/credential-provider-node'); },
 };
 
+/** A client, or how to make it when it is first needed. */
+export type LazyClient<T> = T | (() => T);
+
+/** The client of a LazyClient, made once, on the first call of the returned function. */
+export function onFirstUse<T extends object>(c: LazyClient<T>): () => T {
+  let made: T | null = null;
+  return () => (made ??= typeof c === 'function' ? (c as () => T)() : c);
+}
+
 export interface ClientOptions {
   endpointUrl?: string;
   profile?: string;

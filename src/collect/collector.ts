@@ -6,19 +6,21 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
 import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
 import { UserError } from '../model/errors.js';
-import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
+import { ClientFactory, isLoopback, sdk, type ClientOptions } from './clients.js';
+import { redact } from './secrets.js';
+import { deadlineReason, formatDeadline, isDeadline } from './deadline.js';
 import { AssumedCredentials } from './credentials.js';
 import { abortError, describeError } from './errors.js';
 import type { Filter } from './filters.js';
-import { collectScope } from './scope.js';
+import { collectScope, type ScopeResult } from './scope.js';
 import { Interner } from './intern.js';
 import { CoverageLedger } from './ledger.js';
 import { partitionOf } from './regions.js';
-import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount } from './plan.js';
+import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount, type AccountPlan } from './plan.js';
 import { ACCOUNT_ID_RE, accountOfArn } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 import { addFailure, listedCompletely } from '../report/coverage.js';
@@ -46,8 +48,15 @@ export interface CollectOptions {
   accountConcurrency: number;
   assumeConcurrency: number;
   signal?: AbortSignal;
-  /** The run's own time limit in ms from its start: then unfinished scopes end with DeadlineExceeded. */
+  /** The run's own time limit in ms (--deadline): then unfinished scopes end with DeadlineExceeded. */
   deadlineMs?: number;
+  /**
+   * When that limit passes (epoch ms): the deadline counts from the start of the whole run, before
+   * this collector started (organisation discovery included). Absent: deadlineMs from now.
+   */
+  deadlineAt?: number;
+  /** Receives what --debug shows beyond the calls: the stack of an unexpected exception a scope contained. */
+  onDiagnostic?: (text: string) => void;
   onProgress?: (p: Progress) => void;
   /**
    * Receives each scope's instances as it completes; they are then not kept in the returned
@@ -107,10 +116,19 @@ export async function baseCredentials(factory: ClientFactory, opts: Pick<Collect
   }
 }
 
+/**
+ * Accounts audited at once: enough to keep every call slot busy (each account runs up to
+ * accountConcurrency scopes) and the next accounts' AssumeRole and region discovery under way,
+ * never all of an organisation at once (each holds credentials, clients and open scopes).
+ */
+export function accountsInFlight(o: Pick<CollectOptions, 'concurrency' | 'accountConcurrency' | 'assumeConcurrency'>): number {
+  return Math.ceil(o.concurrency / Math.max(1, o.accountConcurrency)) + Math.max(1, o.assumeConcurrency);
+}
+
 /** Why the run stopped early, as the coverage of every unfinished scope records it. */
 function stopCause(signal: AbortSignal, deadlineMs: number | undefined): ScopeFailure {
-  if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') {
-    return { action: 'Run', code: 'DeadlineExceeded', message: `The run's deadline (${formatMs(deadlineMs ?? 0)}) passed before this scope finished.` };
+  if (isDeadline(signal)) {
+    return { action: 'Run', code: 'DeadlineExceeded', message: `The run's deadline (${formatDeadline(deadlineMs ?? 0)}) passed before this scope finished.` };
   }
   return { action: 'Run', code: 'Interrupted', message: 'The scan was interrupted before this scope finished.' };
 }
@@ -124,9 +142,6 @@ function duration(seconds: number): string {
   return `${Math.round(s / 86_400)} days`;
 }
 
-function formatMs(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
-}
 
 export async function collect(opts: CollectOptions): Promise<Inventory> {
   const now = opts.now ?? (() => new Date());
@@ -138,7 +153,8 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
   const onOuterAbort = (): void => stop.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onOuterAbort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const deadline = opts.deadlineMs !== undefined ? setTimeout(() => stop.abort(Object.assign(new Error('deadline'), { name: 'DeadlineExceeded' })), opts.deadlineMs) : null;
+  const until = opts.deadlineAt ?? (opts.deadlineMs !== undefined ? Date.now() + opts.deadlineMs : undefined);
+  const deadline = until !== undefined ? setTimeout(() => stop.abort(deadlineReason()), Math.max(0, until - Date.now())) : null;
   deadline?.unref();
   const signal = stop.signal;
   const cause = (): ScopeFailure => stopCause(signal, opts.deadlineMs);
@@ -167,7 +183,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const sts = factory.stsClient();
     let caller: { Account?: string; Arn?: string };
     try {
-      caller = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
+      caller = await sts.send(new sdk.sts.GetCallerIdentityCommand({}), { abortSignal: signal });
     } catch (e) {
       const d = describeError(e);
       throw new UserError(`cannot establish the caller's identity with sts:GetCallerIdentity: ${d.code}: ${d.message}`);
@@ -234,22 +250,42 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       for (const s of plan.regions.skipped) if (ledger.open(accountId, s.region)) ledger.skip(accountId, s.region, s.reason, s.message);
       for (const f of plan.regions.failed) if (ledger.open(accountId, f.region)) ledger.fail(accountId, f.region, f.failure);
       const accountLimit = pLimit(opts.accountConcurrency);
-      await Promise.all(scan.map((region) => accountLimit(async () => {
-        if (signal.aborted) return; // settled by the ledger's close
-        const client = factory.ec2Client(plan.accountKey, region, plan.provider);
-        const res = await collectScope({
-          accountId, region, client, filters: opts.filters, pageSize: opts.pageSize, instanceIds: opts.instanceIds,
+      await Promise.all(scan.map((region) => accountLimit(() => auditScope(accountId, region, plan, creds))));
+    };
+
+    /**
+     * One scope, settled exactly once whatever happens in it: an unexpected exception in any of its
+     * steps (the listing, the zone fallback, the Allowed AMIs read, the references lookup) becomes
+     * this scope's InternalError (its message kept; the stack only for --debug), never the run's.
+     */
+    const auditScope = async (accountId: string, region: string, plan: Extract<AccountPlan, { ok: true }>, creds: AssumedCredentials | null): Promise<void> => {
+      if (signal.aborted) return; // settled by the ledger's close
+      // The scope's clients are made when its first call has a slot (see ScopeRequest.client), so
+      // that scopes waiting for one hold no client.
+      const ec2 = (): EC2Client => factory.ec2Client(plan.accountKey, region, plan.provider);
+      let res: ScopeResult;
+      try {
+        res = await collectScope({
+          accountId, region, client: ec2, filters: opts.filters, pageSize: opts.pageSize, instanceIds: opts.instanceIds,
           limit: callLimit, signal, stopCause: cause, interner, renew: creds ? (c) => creds.renew(c) : undefined,
         });
+      } catch (e) {
+        if (!ledger.isSettled(accountId, region)) ledger.fail(accountId, region, signal.aborted ? cause() : internalFailure('Run', accountId, region, e));
+        return;
+      }
+      try {
         let refs: ImageReference[] = [];
-        if (opts.references && res.coverage.status !== 'error' && !signal.aborted) {
-          const r = await collectReferences({
-            accountId, region, ec2: client, autoscaling: factory.autoScalingClient(plan.accountKey, region, plan.provider), instances: res.instances,
-            asOfMs: opts.references.asOfMs ?? startMs, versionDepth: opts.references.versionDepth, limit: callLimit, signal,
-          }).catch((e: unknown) => {
-            // stopped part-way (an interrupt, the deadline): the instances stand, the lookups are unfinished
-            if (!signal.aborted) throw e;
-            const failure = { ...cause(), action: 'DescribeImageReferences' };
+        if (opts.references && res.coverage.status !== 'error') {
+          // The lookup is part of the scope's settlement: once the run has stopped it is not made,
+          // and says so (Interrupted or DeadlineExceeded), never a scope ok without it.
+          const action = 'DescribeImageReferences';
+          const r = await Promise.resolve().then(() => collectReferences({
+            accountId, region, ec2, autoscaling: () => factory.autoScalingClient(plan.accountKey, region, plan.provider), instances: res.instances,
+            asOfMs: opts.references!.asOfMs ?? startMs, versionDepth: opts.references!.versionDepth, limit: callLimit, signal,
+          })).catch((e: unknown) => {
+            // stopped part-way (an interrupt, the deadline): the instances stand, the lookups are unfinished;
+            // anything else that escaped the lookup is a fault of this program, recorded for this scope
+            const failure = signal.aborted ? { ...cause(), action } : internalFailure(action, accountId, region, e);
             return { references: [], coverage: { status: 'error' as const, code: failure.code, message: failure.message, images: 0, apiCalls: 0 }, failure, retries: 0 };
           });
           refs = r.references;
@@ -258,7 +294,8 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           c.apiCalls += r.coverage.apiCalls;
           c.retries += r.retries;
           // the instances were all listed, but what relaunches their AMIs is not known: partial
-          if (r.failure) addFailure(c, r.failure);
+          // (an interruption already recorded by the listing is said once)
+          if (r.failure && !(signal.aborted && (c.failures ?? []).some((f) => f.code === r.failure!.code))) addFailure(c, r.failure);
         }
         if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);
         else {
@@ -268,9 +305,24 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         for (const id of res.foundIds) found.add(id);
         progress.instances += res.instances.length;
         ledger.settle(res.coverage);
-      })));
+      } catch (e) {
+        if (!ledger.isSettled(accountId, region)) ledger.fail(accountId, region, internalFailure('Run', accountId, region, e));
+        else throw e;
+      }
     };
-    await Promise.all(accounts.map(auditAccount));
+
+    /** An unexpected exception as a scope failure: code InternalError, its message; its stack to the diagnostics. */
+    const internalFailure = (action: string, accountId: string, region: string, e: unknown): ScopeFailure => {
+      const d = describeError(e);
+      const stack = e instanceof Error && e.stack ? `\n${redact(e.stack)}` : '';
+      opts.onDiagnostic?.(`${accountId} ${region}: ${action}: unexpected ${(e as Error)?.name ?? 'error'}: ${d.message}${stack}`);
+      return { action, code: 'InternalError', message: `ami-audit failed on this scope (${(e as Error)?.name ?? 'error'}: ${d.message}); the other scopes are not affected. Run again, and report it if it recurs (--debug shows where)` };
+    };
+
+    // Accounts in flight are bounded too: each holds its credentials and up to accountConcurrency
+    // scopes, and only so many can have calls running anyway.
+    const accountQueue = pLimit(accountsInFlight(opts));
+    await Promise.all(accounts.map((id) => accountQueue(() => auditAccount(id))));
 
     const coverage = ledger.close(signal.aborted ? cause() : { action: 'Run', code: 'NotSettled', message: 'The run ended without an outcome for this scope.' });
     // Instance ids are "not found" only where every scope was listed completely.
@@ -290,7 +342,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     if (skews.length) {
       warnings.push(`Credentials from AssumeRole arrived already expired, or about to expire, by this machine's clock (${skews.length} account${skews.length === 1 ? '' : 's'}; off by about ${duration(Math.max(...skews))}): either this clock is ahead (set it right with NTP) or the endpoint's is wrong. They were used for their requested lifetime instead.`);
     }
-    if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') warnings.push(`The run's deadline (${formatMs(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
+    if (isDeadline(signal)) warnings.push(`The run's deadline (${formatDeadline(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
     const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();
     return {
       run: {

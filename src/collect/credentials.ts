@@ -13,7 +13,8 @@
  *   being assumed again for every request; `clockSkewSeconds` then holds the estimated skew.
  * - Every credential is registered as a secret in this thread as soon as it arrives.
  */
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { sdk } from './clients.js';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { registerCredentials } from './secrets.js';
 import { abortError } from './errors.js';
@@ -177,7 +178,7 @@ export class AssumedCredentials {
       if (signal?.aborted) throw abortError(NOT_ASSUMED);
       const issuedAt = this.now();
       this.assumeCount += 1;
-      const out = await this.sts.send(new AssumeRoleCommand({
+      const out = await this.sts.send(new sdk.sts.AssumeRoleCommand({
         RoleArn: this.opts.roleArn,
         RoleSessionName: this.opts.sessionName,
         ...(this.opts.externalId ? { ExternalId: this.opts.externalId } : {}),

@@ -39,6 +39,15 @@ export function errorCode(e: unknown): string {
 }
 
 /**
+ * A fault of this program (a TypeError and the like, thrown by no call), not an answer of AWS or
+ * of the network: a scope records it as `InternalError`, with its message.
+ */
+export function isInternal(e: unknown): boolean {
+  return (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError)
+    && (e as SdkErrorLike).$metadata === undefined && (e as SdkErrorLike).code === undefined;
+}
+
+/**
  * The code, a one-line message and the retries of an error. The message never holds a
  * credential: every value the run registered (and anything shaped like a key id, a signature or a
  * session token) is masked before it is returned, so nothing downstream has to remember to.
@@ -47,7 +56,7 @@ export function describeError(e: unknown): ScopeError {
   const err = e as SdkErrorLike | undefined;
   const retries = Math.max(0, (err?.$metadata?.attempts ?? 1) - 1);
   // Codes and messages come from the endpoint: no control or bidi characters reach a report.
-  const code = errorCode(e).replace(/[^\w.:-]+/g, '').slice(0, 100) || 'Error';
+  const code = isInternal(e) ? 'InternalError' : errorCode(e).replace(/[^\w.:-]+/g, '').slice(0, 100) || 'Error';
   let message = String(err?.message ?? e).replace(SDK_HINT, '');
   const status = err?.$metadata?.httpStatusCode;
   if (code.startsWith('HTTP') && status !== undefined && !/\bHTTP \d{3}\b/.test(message)) {

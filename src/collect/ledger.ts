@@ -50,6 +50,11 @@ export class CoverageLedger {
     this.settle(error(accountId, region, failure));
   }
 
+  /** Whether the scope has its outcome already. */
+  isSettled(accountId: string, region: string): boolean {
+    return this.settled.has(CoverageLedger.key(accountId, region));
+  }
+
   counts(): LedgerCounts {
     return { total: this.pending.size + this.settled.size, settled: this.settled.size, failed: this.failed };
   }

@@ -4,20 +4,16 @@
  *
  * The tree is walked from the roots (ListRoots, then ListOrganizationalUnitsForParent and
  * ListAccountsForParent for every parent), so that every account comes with the path of OUs it
- * sits in and an --ou filter selects whole subtrees. Every paged call keeps asking while a
+ * sits in and an --ou filter selects whole subtrees. A walk that meets a root or an OU twice stops
+ * (a cycle). The walk is then checked against ListAccounts: an account moved while the walk ran
+ * is placed where ListParents says it is now, or named in the error. Every paged call keeps asking while a
  * NextToken comes back, empty pages included (Organizations documents them), through the
  * collector's one pagination loop. Discovery either lists the whole organisation or fails: a
  * partial list would read as accounts that do not exist, so any failure is a DiscoveryError
  * (exit 2) that names the permission or the account needed.
  */
 import pLimit from 'p-limit';
-import {
-  DescribeOrganizationCommand,
-  ListAccountsForParentCommand,
-  ListOrganizationalUnitsForParentCommand,
-  ListRootsCommand,
-  type OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AccountInfo, CoverageEntry, OuRef } from '../model/types.js';
 import { skipped as skippedEntry } from '../report/coverage.js';
 import { UserError } from '../model/errors.js';
@@ -25,11 +21,16 @@ import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
-import { ClientFactory, type ClientOptions } from './clients.js';
+import { ClientFactory, sdk, type ClientOptions } from './clients.js';
 import { baseCredentials } from './collector.js';
 
 /** MaxResults of every Organizations list call: the API's largest page. */
 export const ORG_PAGE_SIZE = 20;
+/**
+ * The most items one Organizations listing could hold (an organisation's account quota can be
+ * raised to the thousands; this is far above it): bounds its pages at 20 a page.
+ */
+export const MAX_ORG_ITEMS = 100_000;
 /** Organizations list calls in flight at once: its request rate is low (a few per second per account). */
 export const ORG_CONCURRENCY = 4;
 
@@ -62,7 +63,7 @@ export interface DiscoverOptions {
   callerAccount?: string | null;
 }
 
-interface Parent { id: string; path: string; ancestors: string[]; parts: OuRef[] }
+interface Parent { id: string; path: string; ancestors: string[]; parts: OuRef[]; /** The parent it was listed under (null: a root). */ under: string | null }
 
 /** An account as discovery found it: with the ids of the OUs above it (for --ou). */
 export interface DiscoveredAccount extends AccountInfo { ouIds: string[] }
@@ -73,7 +74,8 @@ const CALLER_HINT = 'run ami-audit with credentials of the organisation\'s manag
 function failure(action: string, e: unknown, callerAccount: string | null | undefined): DiscoveryError {
   const d = describeError(e);
   const who = callerAccount ? `the caller's account ${callerAccount}` : 'the caller';
-  const head = `--org: organizations:${action} failed: ${d.code}: ${termSafe(d.message, 300)}`;
+  // the service's message ends in a period of its own: the sentence after it gets one, not two
+  const head = `--org: organizations:${action} failed: ${d.code}: ${termSafe(d.message, 300).replace(/[\s.]+$/, '')}`;
   switch (d.code) {
     case 'AWSOrganizationsNotInUseException':
       return new DiscoveryError(`${head}. ${who} is not in an organisation; list the accounts with --accounts instead, or ${CALLER_HINT}`);
@@ -111,23 +113,34 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   /** Every item of a paged list call, empty pages with a token included; a loop is a failure. */
   const all = async <T>(action: string, key: string, page: (token: string | undefined) => Promise<object>): Promise<T[]> => {
     const items: T[] = [];
+    const ids = new Set<unknown>();
     const res = await paginate<T>({
-      action, pageSize: ORG_PAGE_SIZE,
+      action, pageSize: ORG_PAGE_SIZE, maxItems: MAX_ORG_ITEMS,
       fetch: async (token) => {
         const out = (await send(action, () => page(token))) as Record<string, unknown>;
         return { items: listOf<T>(action, out, key), nextToken: typeof out.NextToken === 'string' ? out.NextToken : undefined };
       },
-      onItems: (page) => void items.push(...page),
+      onItems: (page) => {
+        items.push(...page);
+        // new: an id not received before in this listing (an item without one is refused later)
+        let fresh = 0;
+        for (const it of page) {
+          const id = (it as { Id?: unknown }).Id;
+          if (id === undefined || !ids.has(id)) fresh += 1;
+          ids.add(id);
+        }
+        return fresh;
+      },
     });
     if (res.failure) throw new DiscoveryError(`--org: organizations:${action}: ${res.failure.message}`);
     return items;
   };
 
-  const org = (await send('DescribeOrganization', () => client.send(new DescribeOrganizationCommand({}), opt))).Organization;
+  const org = (await send('DescribeOrganization', () => client.send(new sdk.organizations.DescribeOrganizationCommand({}), opt))).Organization;
   if (!org?.Id || !org.MasterAccountId || !ACCOUNT_ID_RE.test(org.MasterAccountId)) {
     throw new DiscoveryError('--org: organizations:DescribeOrganization answered without an organisation id and management account: not an Organizations answer; check --endpoint-url and any proxy');
   }
-  const roots = await all<{ Id?: string; Name?: string }>('ListRoots', 'Roots', (NextToken) => client.send(new ListRootsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+  const roots = await all<{ Id?: string; Name?: string }>('ListRoots', 'Roots', (NextToken) => client.send(new sdk.organizations.ListRootsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
   if (roots.length === 0) throw new DiscoveryError('--org: organizations:ListRoots answered no root: not an Organizations answer; check --endpoint-url and any proxy');
 
   const limit = pLimit(ORG_CONCURRENCY);
@@ -135,8 +148,8 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
   const units = new Map<string, Parent>();
   const walk = async (parent: Parent): Promise<void> => {
     const [children, members] = await Promise.all([
-      limit(() => all<{ Id?: string; Name?: string }>('ListOrganizationalUnitsForParent', 'OrganizationalUnits', (NextToken) => client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
-      limit(() => all<{ Id?: string; Name?: string; State?: string; Status?: string }>('ListAccountsForParent', 'Accounts', (NextToken) => client.send(new ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
+      limit(() => all<{ Id?: string; Name?: string }>('ListOrganizationalUnitsForParent', 'OrganizationalUnits', (NextToken) => client.send(new sdk.organizations.ListOrganizationalUnitsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
+      limit(() => all<{ Id?: string; Name?: string; State?: string; Status?: string }>('ListAccountsForParent', 'Accounts', (NextToken) => client.send(new sdk.organizations.ListAccountsForParentCommand({ ParentId: parent.id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt))),
     ]);
     for (const a of members) {
       if (!a.Id || !ACCOUNT_ID_RE.test(a.Id)) throw new DiscoveryError(`--org: organizations:ListAccountsForParent answered an account id ${JSON.stringify(termSafe(a.Id ?? '(none)', 40))} under ${parent.id}: not an account id; check --endpoint-url and any proxy`);
@@ -148,15 +161,44 @@ export async function discoverOrganization(client: OrganizationsClient, o: Disco
     for (const u of children) {
       // an OU without an id would hide its accounts: not an answer to trust
       if (!u.Id) throw new DiscoveryError(`--org: organizations:ListOrganizationalUnitsForParent answered an OU without an id under ${parent.id}: not an Organizations answer; check --endpoint-url and any proxy`);
-      if (units.has(u.Id)) continue; // an OU listed twice is walked once
-      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id], parts: [...parent.parts, { id: u.Id, name: u.Name ?? u.Id }] };
+      // The walk is of a tree: an OU met again under another parent, or a root met as an OU, is a
+      // cycle (or an OU moved while the walk ran); walking on would widen or skew the run.
+      const where = `${termSafe(parent.path, 200)} (${parent.id})`;
+      if (rootIds.has(u.Id)) throw new DiscoveryError(`--org: organizations:ListOrganizationalUnitsForParent lists the root ${u.Id} as an OU under ${where}: the OU tree has a cycle through the root, so nothing was audited; check the organisation's OUs and run again`);
+      const met = units.get(u.Id);
+      if (met) {
+        if (met.under === parent.id) continue; // the same OU repeated in its parent's listing: walked once
+        throw new DiscoveryError(`--org: OU ${u.Id} is listed under ${where} and under ${termSafe(met.path.slice(0, met.path.lastIndexOf('/')) || met.path, 200)} (${met.under}): the OU tree has a cycle, or the OU moved while it was walked, so nothing was audited; run again, and check the organisation's OUs if it recurs`);
+      }
+      const p = { id: u.Id, path: `${parent.path}/${u.Name ?? u.Id}`, ancestors: [...parent.ancestors, u.Id], parts: [...parent.parts, { id: u.Id, name: u.Name ?? u.Id }], under: parent.id };
       units.set(u.Id, p);
       next.push(p);
     }
     await Promise.all(next.map(walk));
   };
   if (roots.some((r) => !r.Id)) throw new DiscoveryError('--org: organizations:ListRoots answered a root without an id: not an Organizations answer; check --endpoint-url and any proxy');
-  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [], parts: [{ id: r.Id!, name: r.Name ?? 'Root' }] })));
+  const rootIds = new Set(roots.map((r) => r.Id!));
+  await Promise.all(roots.map((r) => walk({ id: r.Id!, path: r.Name ?? 'Root', ancestors: [], parts: [{ id: r.Id!, name: r.Name ?? 'Root' }], under: null })));
+
+  // The walk against the organisation's own list: an account ListAccounts returns that no parent
+  // listed during the walk (moved between OUs while it ran, or joined) is placed where it is when
+  // read again (ListParents: the root or an OU the walk read), or named in a DiscoveryError.
+  // Never audited under no OU, never silently missing.
+  type Listed = { Id?: string; Name?: string; State?: string; Status?: string };
+  const listed = await all<Listed>('ListAccounts', 'Accounts', (NextToken) => client.send(new sdk.organizations.ListAccountsCommand({ NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+  const places = new Map<string, Parent>([...units.values()].map((u) => [u.id, u]));
+  for (const r of roots) places.set(r.Id!, { id: r.Id!, path: r.Name ?? 'Root', ancestors: [], parts: [{ id: r.Id!, name: r.Name ?? 'Root' }], under: null });
+  await Promise.all(listed.map((a) => limit(async () => {
+    if (!a.Id || !ACCOUNT_ID_RE.test(a.Id)) throw new DiscoveryError(`--org: organizations:ListAccounts answered an account id ${JSON.stringify(termSafe(a.Id ?? '(none)', 40))}: not an account id; check --endpoint-url and any proxy`);
+    if (accounts.has(a.Id)) return;
+    const parents = await all<{ Id?: string }>('ListParents', 'Parents', (NextToken) => client.send(new sdk.organizations.ListParentsCommand({ ChildId: a.Id, NextToken, MaxResults: ORG_PAGE_SIZE }), opt));
+    const parent = parents.length === 1 ? places.get(parents[0]!.Id ?? '') : undefined;
+    if (!parent) {
+      const now = parents.map((p) => termSafe(p.Id ?? '(none)', 60)).join(', ') || 'none';
+      throw new DiscoveryError(`--org: account ${a.Id}${a.Name ? ` (${termSafe(a.Name, 60)})` : ''} is in the organisation (organizations:ListAccounts) but under no OU the walk read (its parent now: ${now}): it moved, or its OU was made, while the OUs were walked, so nothing was audited; run again`);
+    }
+    accounts.set(a.Id, { accountId: a.Id, name: a.Name ?? null, ouPath: parent.path, ouPathParts: parent.parts, ouIds: parent.ancestors, state: a.State ?? a.Status ?? 'UNKNOWN' });
+  })));
 
   const everyAccount = [...accounts.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   let list = everyAccount;

@@ -1,10 +1,14 @@
 /**
  * The one pagination loop of the collector. Every paged call goes through it, so that every one
- * has the same guards: a token seen before in the scope (an immediate repeat or a longer cycle,
- * remembered across all the scope's paged calls when the caller shares its set),
- * more pages than the page size allows for, or a long run of empty pages that keep handing out
- * tokens all end the loop. Paging that did not end cleanly is reported, never taken for the end
- * of the data: the caller keeps what it got and records the scope as partial.
+ * has the same guards. A NextToken never seen before is progress, even on an empty page (a
+ * selective filter on a large account legitimately returns many empty pages first). The paging
+ * ends, as a loop, on a token seen before in the scope (an immediate repeat or a longer cycle,
+ * remembered across all the scope's paged calls when the caller shares its set), on more pages
+ * than the scope could fill at its page size (MAX_ITEMS_PER_SCOPE items), or on a run of pages
+ * that only repeat items already received (a server repeating itself under fresh tokens: every
+ * caller counts the new items of each page). The run's --deadline bounds the rest. Paging that
+ * did not end cleanly is reported, never taken for the end of the data: the caller keeps what it
+ * got and records the scope as partial.
  */
 import type { ScopeFailure } from '../model/types.js';
 import { flat } from './intern.js';
@@ -12,10 +16,10 @@ import { flat } from './intern.js';
 /** More instances than this in one account x region is not an answer but a runaway paginator. */
 export const MAX_ITEMS_PER_SCOPE = 500_000;
 /**
- * Pages in a row that bring nothing new (empty, or only items already received) while still
- * carrying a NextToken, before the paging is given up as endless.
+ * Pages in a row that hold items but none that is new (each with a fresh NextToken) before the
+ * paging is given up as a server repeating itself. Empty pages neither count nor break the run.
  */
-export const MAX_EMPTY_PAGES_IN_A_ROW = 100;
+export const MAX_REPEATED_PAGES_IN_A_ROW = 100;
 
 export interface PageOf<T> {
   items: readonly T[] | undefined;
@@ -29,8 +33,10 @@ export interface PaginateOptions<T> {
   pageSize: number;
   /** Fetches one page; `token` is undefined for the first. */
   fetch: (token: string | undefined) => Promise<PageOf<T>>;
-  /** Receives each page's items as it arrives; may return how many of them were new. */
-  onItems: (items: readonly T[]) => number | void;
+  /** Receives each page's items as it arrives; returns how many of them were new (not received before). */
+  onItems: (items: readonly T[]) => number;
+  /** The most items the listing could hold (MAX_ITEMS_PER_SCOPE when absent): bounds the pages. */
+  maxItems?: number;
   /** Tokens already handed out in this scope (shared by its paged calls); a new set when absent. */
   seen?: Set<string>;
 }
@@ -41,9 +47,9 @@ export interface PaginateResult {
   failure: ScopeFailure | null;
 }
 
-/** The most pages one scope may take at this page size before paging is called endless. */
-export function maxPagesFor(pageSize: number): number {
-  return Math.ceil(MAX_ITEMS_PER_SCOPE / Math.max(1, pageSize)) + 10;
+/** The most pages one listing may take at this page size before paging is called endless. */
+export function maxPagesFor(pageSize: number, maxItems = MAX_ITEMS_PER_SCOPE): number {
+  return Math.ceil(maxItems / Math.max(1, pageSize)) + 10;
 }
 
 function shown(token: string): string {
@@ -52,22 +58,23 @@ function shown(token: string): string {
 
 export async function paginate<T>(o: PaginateOptions<T>): Promise<PaginateResult> {
   const seen = o.seen ?? new Set<string>();
-  const maxPages = maxPagesFor(o.pageSize);
+  const maxItems = o.maxItems ?? MAX_ITEMS_PER_SCOPE;
+  const maxPages = maxPagesFor(o.pageSize, maxItems);
   let token: string | undefined;
   let pages = 0;
-  let empties = 0;
+  let repeats = 0;
   const loop = (message: string): PaginateResult => ({ pages, failure: { action: o.action, code: 'PaginationLoop', message: `${o.action}: ${message}; the ${pages} page${pages === 1 ? '' : 's'} received were kept, the rest could not be listed` } });
   for (;;) {
     const page = await o.fetch(token);
     pages += 1;
     const items = page.items ?? [];
-    const fresh = items.length ? o.onItems(items) : 0;
-    empties = (typeof fresh === 'number' ? fresh > 0 : items.length > 0) ? 0 : empties + 1;
+    // an empty page neither counts nor breaks a run of repeated ones
+    if (items.length) repeats = o.onItems(items) > 0 ? 0 : repeats + 1;
     const next = page.nextToken || undefined;
     if (next === undefined) return { pages, failure: null };
     if (seen.has(next)) return loop(`NextToken ${JSON.stringify(shown(next))} came back after ${pages} pages, a token already used in this scope (the paging would repeat forever)`);
-    if (pages >= maxPages) return loop(`still handing out NextToken after ${pages} pages of at most ${o.pageSize} (more than ${MAX_ITEMS_PER_SCOPE} items)`);
-    if (empties >= MAX_EMPTY_PAGES_IN_A_ROW) return loop(`${empties} pages in a row brought nothing new, each with a new NextToken`);
+    if (pages >= maxPages) return loop(`still handing out NextToken after ${pages} pages of at most ${o.pageSize} (room for more than ${maxItems} items)`);
+    if (repeats >= MAX_REPEATED_PAGES_IN_A_ROW) return loop(`${repeats} pages in a row brought nothing new (only items already received), each with a new NextToken`);
     // a flat copy: the token the parser handed over is a slice of the whole page's text, which
     // would otherwise stay in memory as long as the scope's set of tokens does
     seen.add(flat(next));

@@ -12,6 +12,7 @@ import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/typ
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { mergeMissingIds } from '../report/coverage.js';
+import { isDeadline } from './deadline.js';
 
 export interface ParallelOptions extends CollectOptions {
   /** Worker threads (at most one per account); default 1, which runs in this thread. */
@@ -21,6 +22,7 @@ export interface ParallelOptions extends CollectOptions {
 type WorkerMessage =
   | { type: 'progress'; progress: Progress }
   | { type: 'call'; event: CallEvent }
+  | { type: 'diagnostic'; text: string }
   | { type: 'scope'; coverage: CoverageEntry; instances: InstanceRecord[]; references: ImageReference[] }
   | { type: 'done'; inventory: Inventory }
   | { type: 'error'; message: string; name: string; user: boolean };
@@ -75,20 +77,22 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
   const shares = deal(opts.accounts, n);
   const progress = shares.map(() => ({ scopesTotal: 0, scopesDone: 0, instances: 0, errors: 0, accountsResolved: 0, accountsTotal: 0 }));
   const workers: Worker[] = [];
+  // a worker records the same cause as this thread would: DeadlineExceeded or Interrupted
+  const abortMessage = (): { type: 'abort'; deadline: boolean } => ({ type: 'abort', deadline: opts.signal ? isDeadline(opts.signal) : false });
   const onAbort = (): void => {
-    for (const w of workers) w.postMessage({ type: 'abort' });
+    for (const w of workers) w.postMessage(abortMessage());
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const { signal: _s, onProgress, onCall, now: _n, ...plain } = opts;
+  const { signal: _s, onProgress, onCall, onDiagnostic, now: _n, ...plain } = opts;
   try {
     const instances: InstanceRecord[] = [];
     const references: ImageReference[] = [];
     const parts = await Promise.all(shares.map((accounts, k) => new Promise<Inventory>((resolve, reject) => {
       const w = new Worker(WORKER_URL, {
-        workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall) },
+        workerData: { ...plain, accounts, concurrency: Math.max(1, Math.ceil(opts.concurrency / shares.length)), debug: Boolean(onCall || onDiagnostic) },
       });
       workers.push(w);
-      if (opts.signal?.aborted) w.postMessage({ type: 'abort' });
+      if (opts.signal?.aborted) w.postMessage(abortMessage());
       w.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') {
           progress[k] = m.progress;
@@ -100,6 +104,7 @@ export async function collectForCli(opts: ParallelOptions): Promise<Inventory> {
           for (const i of m.instances) instances.push(i);
           for (const r of m.references) references.push(r);
         } else if (m.type === 'call') onCall?.(m.event);
+        else if (m.type === 'diagnostic') onDiagnostic?.(m.text);
         else if (m.type === 'done') resolve(m.inventory);
         else reject(m.user ? new UserError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
       });

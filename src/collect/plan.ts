@@ -4,7 +4,8 @@
  * when the account cannot be planned, the one failure to record against each region it would have
  * had. Every region the user named ends in one of those; none can vanish.
  */
-import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { sdk } from './clients.js';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ScopeFailure } from '../model/types.js';
 import { describeError } from './errors.js';
@@ -73,7 +74,7 @@ export function planRegions(answer: { RegionName?: string; OptInStatus?: string 
 }
 
 export async function discoverRegions(client: EC2Client, named: readonly string[], limit: <T>(fn: () => Promise<T>) => Promise<T>, signal: AbortSignal | undefined, defaultEnabled?: ReadonlySet<string>): Promise<RegionPlan> {
-  const out = await limit(() => client.send(new DescribeRegionsCommand({ AllRegions: true }), { abortSignal: signal }));
+  const out = await limit(() => client.send(new sdk.ec2.DescribeRegionsCommand({ AllRegions: true }), { abortSignal: signal }));
   return planRegions(out.Regions, named, defaultEnabled);
 }
 

@@ -11,13 +11,9 @@
  * A lookup that fails is never "no references": the scope's reference coverage is `error` with
  * the code, the scope becomes partial, and the references found before the failure are kept.
  */
-import {
-  DescribeImageReferencesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type EC2Client,
-  type ImageReferenceResourceType,
-} from '@aws-sdk/client-ec2';
-import { DescribeAutoScalingGroupsCommand, type AutoScalingClient, type LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client, ImageReferenceResourceType } from '@aws-sdk/client-ec2';
+import type { AutoScalingClient, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
+import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { ImageReference, InstanceRecord, ReferenceCoverage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { cmp } from '../model/ids.js';
@@ -73,8 +69,9 @@ export function nameOfArn(resourceType: string, arn: string): { name: string | n
 export interface ReferencesRequest {
   accountId: string;
   region: string;
-  ec2: EC2Client;
-  autoscaling: AutoScalingClient;
+  /** The scope's clients, or how to make them (each made when the lookup first needs it). */
+  ec2: LazyClient<EC2Client>;
+  autoscaling: LazyClient<AutoScalingClient>;
   instances: readonly InstanceRecord[];
   asOfMs: number;
   versionDepth?: number;
@@ -119,6 +116,8 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
   };
   const malformed = (action: string, what: string): LookupFailed => new LookupFailed({ action, code: 'MalformedResponse', message: `${action}: ${what}; the answer was not trusted` });
   const opt = { abortSignal: req.signal };
+  const ec2 = onFirstUse(req.ec2);
+  const autoscaling = onFirstUse(req.autoscaling);
   const depth = String(req.versionDepth ?? DEFAULT_VERSION_DEPTH);
   const references = new Map<string, ImageReference>();
   try {
@@ -129,7 +128,7 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
       const res = await paginate({
         action: 'DescribeImageReferences', pageSize: REFERENCES_PAGE,
         fetch: async (token) => {
-          const out = await send('DescribeImageReferences', () => req.ec2.send(new DescribeImageReferencesCommand({
+          const out = await send('DescribeImageReferences', () => ec2().send(new sdk.ec2.DescribeImageReferencesCommand({
             ImageIds: batch,
             ResourceTypes: RESOURCE_TYPES.map((t) => (t === 'ec2:LaunchTemplate'
               ? { ResourceType: t as ImageReferenceResourceType, ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: [depth] }] }
@@ -173,7 +172,7 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
       const resolve = async (id: string, spec: string): Promise<{ version: string; imageId: string | null } | null> => {
         const key = `${id}|${spec}`;
         if (!resolved.has(key)) {
-          const out = await send('DescribeLaunchTemplateVersions', () => req.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [spec] }), opt));
+          const out = await send('DescribeLaunchTemplateVersions', () => ec2().send(new sdk.ec2.DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [spec] }), opt));
           if (!Array.isArray(out.LaunchTemplateVersions)) throw malformed('DescribeLaunchTemplateVersions', 'the answer has no launchTemplateVersionSet');
           const v = out.LaunchTemplateVersions.find((x) => x.LaunchTemplateId === id);
           if (!v || v.VersionNumber === undefined) throw malformed('DescribeLaunchTemplateVersions', `no version ${spec} of ${id} in the answer`);
@@ -187,19 +186,24 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
       const byName = new Map([...names].map(([id, name]) => [name, id]));
 
       const uses: { group: string; spec: LaunchTemplateSpecification }[] = [];
+      const groupNames = new Set<string>();
       const groups = await paginate({
         action: 'DescribeAutoScalingGroups', pageSize: GROUPS_PAGE,
         fetch: async (token) => {
-          const out = await send('DescribeAutoScalingGroups', () => req.autoscaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: GROUPS_PAGE, ...(token ? { NextToken: token } : {}) }), opt));
+          const out = await send('DescribeAutoScalingGroups', () => autoscaling().send(new sdk.autoScaling.DescribeAutoScalingGroupsCommand({ MaxRecords: GROUPS_PAGE, ...(token ? { NextToken: token } : {}) }), opt));
           if (!Array.isArray(out.AutoScalingGroups)) throw malformed('DescribeAutoScalingGroups', 'the answer has no AutoScalingGroups');
           return { items: out.AutoScalingGroups, nextToken: out.NextToken };
         },
         onItems: (items) => {
+          let fresh = 0;
           for (const g of items) {
-            if (!g.AutoScalingGroupName) continue;
+            if (!g.AutoScalingGroupName || groupNames.has(g.AutoScalingGroupName)) continue;
+            groupNames.add(g.AutoScalingGroupName);
+            fresh += 1;
             const specs = [g.LaunchTemplate, g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification, ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification)];
             for (const spec of specs) if (spec) uses.push({ group: g.AutoScalingGroupName, spec });
           }
+          return fresh;
         },
       });
       if (groups.failure) throw new LookupFailed(groups.failure);

@@ -8,7 +8,7 @@
  * whose Allowed AMIs state was needed and could not be read is partial, not ok.
  */
 import type { EC2Client, InstanceImageMetadata } from '@aws-sdk/client-ec2';
-import { sdk } from './clients.js';
+import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord, ScopeFailure } from '../model/types.js';
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
@@ -44,7 +44,11 @@ function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
 export interface ScopeRequest {
   accountId: string;
   region: string;
-  client: EC2Client;
+  /**
+   * The scope's EC2 client, or how to make it: then it is made inside the first call's slot under
+   * the run's concurrency limit, so that a scope waiting for a slot holds no client.
+   */
+  client: LazyClient<EC2Client>;
   filters: Filter[];
   pageSize?: number;
   /** When set, only these ids are asked for (narrowed to the ones that live here). */
@@ -84,8 +88,11 @@ export class ScopeRun {
   /** The scope's own signal, aborted with the run's (see childSignal); released when the scope ends. */
   private readonly signal: AbortSignal | undefined;
   readonly release: () => void;
+  /** The scope's client, made on its first call. */
+  readonly client: () => EC2Client;
 
   constructor(private readonly req: ScopeRequest) {
+    this.client = onFirstUse(req.client);
     this.interner = req.interner ?? new Interner();
     const link = req.signal ? childSignal(req.signal) : null;
     this.signal = link?.signal;
@@ -97,13 +104,13 @@ export class ScopeRun {
     for (let attempt = 0; ; attempt++) {
       this.calls += 1;
       try {
-        const out = (await this.req.limit(() => this.req.client.send(make() as never, { abortSignal: this.signal }))) as unknown as T;
+        const out = (await this.req.limit(() => this.client().send(make() as never, { abortSignal: this.signal }))) as unknown as T;
         this.retries += Math.max(0, (out.$metadata.attempts ?? 1) - 1);
         return out;
       } catch (e) {
         this.retries += Math.max(0, ((e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
         if (attempt === 0 && this.req.renew && !this.req.signal?.aborted && EXPIRED_CODES.has(errorCode(e))) {
-          await this.req.renew(this.req.client);
+          await this.req.renew(this.client());
           continue;
         }
         throw e;
@@ -132,7 +139,7 @@ export class ScopeRun {
   }
 
   /** Every page for the given ids (or all instances), through the one pagination loop, as records. */
-  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceRecord[]) => number | void): Promise<PaginateResult> {
+  async pagesFor(ids: string[] | undefined, onItems: (items: readonly InstanceRecord[]) => number): Promise<PaginateResult> {
     const pageSize = ids ? IDS_PER_CALL : this.req.pageSize ?? DEFAULT_PAGE_SIZE;
     const ctx = { accountId: this.req.accountId, region: this.req.region, interner: this.interner };
     const res = await paginate<InstanceRecord>({
@@ -172,8 +179,20 @@ export class ScopeRun {
       const batch = queue.pop()!;
       if (batch.length === 0) continue;
       const got: (readonly InstanceRecord[])[] = [];
+      // the pages are handed over once the batch is complete; each page's new items are counted
+      // here, so that a server repeating its items under fresh tokens is stopped
+      const received = new Set<string>();
       try {
-        const res = await this.pagesFor(batch, (items) => got.push(items));
+        const res = await this.pagesFor(batch, (items) => {
+          got.push(items);
+          let fresh = 0;
+          for (const it of items) {
+            const id = it.InstanceId ?? `#${received.size}`;
+            if (!received.has(id)) fresh += 1;
+            received.add(id);
+          }
+          return fresh;
+        });
         for (const g of got) onItems(g);
         failure ??= res.failure;
       } catch (e) {
@@ -189,7 +208,7 @@ export class ScopeRun {
     return failure;
   }
 
-  listInstances(onInstances: (list: readonly { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[]) => void): Promise<PaginateResult> {
+  listInstances(onInstances: (list: readonly { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[]) => number): Promise<PaginateResult> {
     type Res = Out<{ Reservations?: { Instances?: { InstanceId?: string; Placement?: { AvailabilityZone?: string } }[] }[]; NextToken?: string }>;
     return paginate<{ InstanceId?: string; Placement?: { AvailabilityZone?: string } }>({
       action: 'DescribeInstances',

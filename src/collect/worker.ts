@@ -2,12 +2,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { collect, type CollectOptions } from './collector.js';
 import { UserError } from '../model/errors.js';
+import { deadlineReason } from './deadline.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = parentPort!;
 const controller = new AbortController();
-port.on('message', (m: { type: string }) => {
-  if (m.type === 'abort') controller.abort();
+port.on('message', (m: { type: string; deadline?: boolean }) => {
+  if (m.type === 'abort') controller.abort(m.deadline ? deadlineReason() : undefined);
 });
 
 const { debug, ...opts } = workerData as CollectOptions & { debug: boolean };
@@ -19,6 +20,7 @@ try {
     // Each scope's instances go to the main thread as soon as the scope is done.
     onScope: (coverage, instances, references) => port.postMessage({ type: 'scope', coverage, instances, references }),
     onCall: debug ? (event) => port.postMessage({ type: 'call', event }) : undefined,
+    onDiagnostic: debug ? (text) => port.postMessage({ type: 'diagnostic', text }) : undefined,
   });
   port.postMessage({ type: 'done', inventory });
 } catch (e) {

@@ -12,8 +12,8 @@ import type { ScopeFailure } from '../model/types.js';
 interface ListedInstance { InstanceId?: string; Placement?: { AvailabilityZone?: string } }
 
 export interface ZoneSource {
-  /** Pages through DescribeInstances, handing over each page's instances. */
-  listInstances(onInstances: (list: readonly ListedInstance[]) => void): Promise<PaginateResult>;
+  /** Pages through DescribeInstances, handing over each page's instances (the callback counts the new ones). */
+  listInstances(onInstances: (list: readonly ListedInstance[]) => number): Promise<PaginateResult>;
   /** Asks for these ids (in batches), handing over what comes back. */
   byIds(ids: string[], onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<ScopeFailure | null>;
   signal?: AbortSignal;
@@ -28,14 +28,20 @@ export interface ZoneFallback {
 
 export async function byZone(src: ZoneSource, onItems: (items: readonly InstanceImageMetadata[]) => void): Promise<ZoneFallback> {
   const zones = new Map<string, string[]>();
+  const listedIds = new Set<string>();
   const listed = await src.listInstances((list) => {
+    let fresh = 0;
     for (const r of list) {
-      if (!r.InstanceId) continue;
+      // an instance listed again (a server repeating itself) is counted once and is not new
+      if (!r.InstanceId || listedIds.has(r.InstanceId)) continue;
+      listedIds.add(r.InstanceId);
+      fresh += 1;
       const z = r.Placement?.AvailabilityZone ?? 'unknown';
       let ids = zones.get(z);
       if (!ids) zones.set(z, (ids = []));
       ids.push(r.InstanceId);
     }
+    return fresh;
   });
   // Zones are asked at once (each call under the run's concurrency limit); each zone's items are
   // buffered and handed over in zone order, so the result does not depend on timing.

@@ -131,17 +131,17 @@ function tokenFor(what: string): string {
 /**
  * A broken paginator: `same-token` gives every page that has a successor one fixed token,
  * `cycle` alternates two tokens and never ends, `empty-forever` answers empty pages with fresh
- * tokens. Tokens carry no position; a cursor per account|region|action does. A token this fault
+ * tokens, `repeat-forever` answers the first page again and again with fresh tokens. Tokens carry no position; a cursor per account|region|action does. A token this fault
  * did not issue goes to the normal paginator (which refuses foreign tokens).
  */
 function brokenPage<T>(call: Ec2Call, paging: BrokenPaging, action: string, items: T[], max: number): { items: T[]; next: string | null } | null {
   const key = `${call.accountId}|${call.region}|${action}`;
   const token = call.params.get('NextToken');
-  if (paging.mode === 'empty-forever') {
-    const prefix = tokenFor(`empty-forever|${key}`).slice(0, 32);
+  if (paging.mode === 'empty-forever' || paging.mode === 'repeat-forever') {
+    const prefix = tokenFor(`${paging.mode}|${key}`).slice(0, 32);
     if (token && !token.startsWith(prefix)) return null;
     paging.serial.n += 1;
-    return { items: [], next: prefix + paging.serial.n.toString(36).padStart(8, '0') };
+    return { items: paging.mode === 'empty-forever' ? [] : items.slice(0, max), next: prefix + paging.serial.n.toString(36).padStart(8, '0') };
   }
   const own = paging.mode === 'same-token' ? [tokenFor(`same-token|${key}`)] : [tokenFor(`cycle-a|${key}`), tokenFor(`cycle-b|${key}`)];
   if (token && !own.includes(token)) return null;

@@ -9,7 +9,7 @@ export const FAULT_KINDS = ['error', 'malformed', 'truncated', 'reset', 'hang', 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How a `paging` rule breaks DescribeInstanceImageMetadata / DescribeInstances pagination. */
-export const PAGING_FAULTS = ['same-token', 'cycle', 'empty-forever'] as const;
+export const PAGING_FAULTS = ['same-token', 'cycle', 'empty-forever', 'repeat-forever'] as const;
 export type PagingFault = (typeof PAGING_FAULTS)[number];
 
 /** How a `regions` rule breaks DescribeRegions answers. */
@@ -63,6 +63,13 @@ export interface FaultRule {
   latencyMs?: number;
   /** Marks an Availability Zone as disrupted in this account and region. */
   disruptedZone?: string;
+  /**
+   * Organizations: once a matching call has been answered, this member account moves to the
+   * parent `toParent` (a root or OU id), as an account moved between OUs while a walk runs.
+   */
+  moveAccount?: string;
+  /** `moveAccount`: the root or OU id the account moves to. */
+  toParent?: string;
 }
 
 export interface ThrottleSettings {
@@ -151,6 +158,12 @@ export class FaultState {
     return this.fire(c, (r) => r.paging !== undefined && !r.error && !r.kind);
   }
 
+  /** The `moveAccount` rule to apply once this Organizations call is answered, if any. */
+  move(c: CallContext): FaultRule | null {
+    if (c.service !== 'organizations') return null;
+    return this.fire(c, (r) => r.moveAccount !== undefined && !r.error && !r.kind);
+  }
+
   /** The `regions` rule that breaks this DescribeRegions answer, if any. */
   regions(c: CallContext): FaultRule | null {
     if (c.service !== 'ec2' || c.action !== 'DescribeRegions') return null;
@@ -206,7 +219,7 @@ export function validateFaults(doc: unknown, file = 'faults'): FaultPlan {
   const list = (xs: readonly string[]): string => `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
   (p.rules ?? []).forEach((r, i) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) fail(`rules[${i}]`, 'expected an object');
-    for (const k of ['service', 'action', 'account', 'region', 'error', 'message', 'body', 'contentType', 'regionName', 'disruptedZone'] as const) {
+    for (const k of ['service', 'action', 'account', 'region', 'error', 'message', 'body', 'contentType', 'regionName', 'disruptedZone', 'moveAccount', 'toParent'] as const) {
       if (r[k] !== undefined && typeof r[k] !== 'string') fail(`rules[${i}].${k}`, 'expected a string');
     }
     if (r.service !== undefined && !(SERVICES as readonly string[]).includes(r.service)) fail(`rules[${i}].service`, `expected ${list(SERVICES)}`);
@@ -220,9 +233,12 @@ export function validateFaults(doc: unknown, file = 'faults'): FaultPlan {
     if (r.paging !== undefined && !(PAGING_FAULTS as readonly string[]).includes(r.paging)) fail(`rules[${i}].paging`, `expected ${list(PAGING_FAULTS)}`);
     if (r.regions !== undefined && !(REGIONS_FAULTS as readonly string[]).includes(r.regions)) fail(`rules[${i}].regions`, `expected ${list(REGIONS_FAULTS)}`);
     if (r.regions === 'inject' && !r.regionName) fail(`rules[${i}].regionName`, 'a regions: inject rule needs a regionName');
-    const effects = [r.error || r.kind ? 'error/kind' : '', r.paging ? 'paging' : '', r.regions ? 'regions' : '', r.disruptedZone ? 'disruptedZone' : ''].filter(Boolean);
+    if (r.moveAccount !== undefined && !/^\d{12}$/.test(r.moveAccount)) fail(`rules[${i}].moveAccount`, 'expected a 12-digit account id');
+    if (r.moveAccount !== undefined && !r.toParent) fail(`rules[${i}].toParent`, 'a moveAccount rule needs toParent (a root or OU id)');
+    if (r.toParent !== undefined && r.moveAccount === undefined) fail(`rules[${i}].moveAccount`, 'toParent goes with moveAccount');
+    const effects = [r.error || r.kind ? 'error/kind' : '', r.paging ? 'paging' : '', r.regions ? 'regions' : '', r.disruptedZone ? 'disruptedZone' : '', r.moveAccount ? 'moveAccount' : ''].filter(Boolean);
     if (effects.length > 1) fail(`rules[${i}]`, `a rule has one effect; this one has ${effects.join(' and ')} (write one rule for each)`);
-    if (effects.length === 0 && !r.latencyMs) fail(`rules[${i}]`, 'expected one of error, kind, paging, regions, latencyMs or disruptedZone');
+    if (effects.length === 0 && !r.latencyMs) fail(`rules[${i}]`, 'expected one of error, kind, paging, regions, latencyMs, disruptedZone or moveAccount');
   });
   if (p.clockSkewSeconds !== undefined && !(typeof p.clockSkewSeconds === 'number' && Number.isFinite(p.clockSkewSeconds))) fail('clockSkewSeconds', 'expected a number of seconds');
   if (p.credentialLifetimeSeconds !== undefined && !(typeof p.credentialLifetimeSeconds === 'number' && p.credentialLifetimeSeconds > 0)) fail('credentialLifetimeSeconds', 'expected a number of seconds > 0');

@@ -121,6 +121,18 @@ export function organizationsCall(call: OrganizationsCall): Record<string, unkno
   }
 }
 
+/**
+ * Moves a member account to another parent (a `moveAccount` fault: an account moved between OUs
+ * while a walk runs). A member or parent the organisation does not have is a fault plan error.
+ */
+export function moveMember(fleet: Fleet, accountId: string, toParent: string): void {
+  const org = fleet.organization;
+  const m = org?.members.find((x) => x.accountId === accountId);
+  if (!org || !m) throw new OrganizationsError('ServiceException', `fault plan: moveAccount ${accountId} is not a member of the organisation`, {}, 500);
+  if (toParent !== org.rootId && !org.units.some((u) => u.id === toParent)) throw new OrganizationsError('ServiceException', `fault plan: toParent ${toParent} is neither the root nor an OU`, {}, 500);
+  m.parentId = toParent;
+}
+
 interface Arns { organization: string; root: string; account: (id: string) => string; ou: (id: string) => string }
 
 function arnsOf(org: FleetOrganization): Arns {

@@ -17,7 +17,7 @@ import {
 import { AUTOSCALING_NS, autoscalingCall, autoscalingError, autoscalingResponse } from './autoscaling.js';
 import { ec2Error, ec2Response, el, EC2_NS, stsError, stsResponse, XML_DECL } from './xml.js';
 import {
-  ORGANIZATIONS_ACTIONS, ORGANIZATIONS_CONTENT_TYPE, ORGANIZATIONS_TARGET_PREFIX, OrganizationsError, organizationsCall, organizationsMessage,
+  ORGANIZATIONS_ACTIONS, ORGANIZATIONS_CONTENT_TYPE, ORGANIZATIONS_TARGET_PREFIX, OrganizationsError, moveMember, organizationsCall, organizationsMessage,
 } from './organizations.js';
 import { UserError } from '../model/errors.js';
 
@@ -252,6 +252,9 @@ export class Emulator {
         }
         if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new OrganizationsError('SerializationException', 'The request body must be a JSON object');
         const out = organizationsCall({ fleet: this.opts.fleet, action, input: input as Record<string, unknown>, callerAccountId: accountId, tokenKey: this.tokenKey });
+        // a `moveAccount` rule: the account moves once this call is answered (a move during a walk)
+        const move = this.faults.move(ctx);
+        if (move) moveMember(this.opts.fleet, move.moveAccount!, move.toParent!);
         send(200, JSON.stringify(out));
       } else {
         if (!EC2_ACTIONS.has(action)) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);

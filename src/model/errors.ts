@@ -28,6 +28,19 @@ export class WriteError extends UserError {
   }
 }
 
+/**
+ * The run stopped (an interrupt, its --deadline) before any scope was planned, during organisation
+ * discovery: nothing was audited and no report written. Exit 3, coverage partial (here: none),
+ * with one line saying where it stopped.
+ */
+export class StoppedEarlyError extends UserError {
+  override readonly exitCode: number = 3;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoppedEarlyError';
+  }
+}
+
 export const EXIT = {
   ok: 0,
   findings: 1,

@@ -119,3 +119,47 @@ describe('scan --org against the demo organisation', () => {
     expect(r.report!.accounts).toEqual([{ accountId: '222222222222', name: 'payments (from config)', ouPath: null, state: null }]);
   });
 });
+
+describe('a stop during organisation discovery (issue 23 item 20, issue 25 item 10)', () => {
+  /** A scan against an endpoint whose ListAccountsForParent never answers. */
+  async function stalled<T>(fn: (url: string, out: string) => Promise<T>): Promise<T> {
+    const s = await emulator({ faults: { rules: [{ action: 'ListAccountsForParent', kind: 'hang' }] } });
+    try {
+      return await fn(s.url, join(dir, `stalled-${Math.random().toString(36).slice(2)}`));
+    } finally {
+      await s.close();
+    }
+  }
+
+  test('--deadline covers discovery: a stalled Organizations call ends at the deadline, exit 3, one line saying so, no report', async () => {
+    const t = Date.now();
+    const r = await stalled((url, out) => cli(['scan', '--endpoint-url', url, '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--out', out, '--org', '--deadline', '2s']).then((x) => ({ ...x, out })));
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(r.code).toBe(3);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^ami-audit: --org: the run's deadline \(2s\) passed while the organisation's accounts were being listed: nothing was audited and no report was written/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    let files: string[] = [];
+    try {
+      files = readdirSync(r.out);
+    } catch {
+      files = [];
+    }
+    expect(files).toEqual([]);
+  }, 30_000);
+
+  test('an interrupt during discovery: exit 3, one line saying discovery was interrupted, never "unexpected error"', async () => {
+    let handler: ((sig: string) => void) | null = null;
+    const r = await stalled(async (url, out) => {
+      const p = cli(['scan', '--endpoint-url', url, '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--out', out, '--org'], {
+        io: { onSignal: (h) => { handler = h; return () => { handler = null; }; } },
+      });
+      await new Promise((res) => setTimeout(res, 700));
+      (handler as ((sig: string) => void) | null)?.('SIGINT');
+      return p;
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/unexpected error|finishing with a partial report/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ami-audit: --org: interrupted while the organisation's accounts were being listed: nothing was audited and no report was written/);
+  }, 30_000);
+});

@@ -96,6 +96,23 @@ describe('discovery over the wire', () => {
     expect((e as Error).message).toMatch(/ListAccountsForParent failed: AccessDeniedException/);
   });
 
+  test('issue 23 item 18: an account moved between OUs while the walk runs is still discovered, with the OU path it has when read again', async () => {
+    const o = org();
+    // an account deep in an OU the walk reads late moves to the root just after the root's accounts were listed
+    const deep = o.members.find((m) => m.parentId !== o.rootId && o.units.find((u) => u.id === m.parentId)!.parentId !== o.rootId && m.state === 'ACTIVE')!;
+    const old = deep.parentId;
+    const faults: FaultPlan = { rules: [{ service: 'organizations', action: 'ListAccountsForParent', moveAccount: deep.accountId, toParent: o.rootId, count: 1 }] };
+    const { d, stats } = await withEmulator(fleetOf(o), async (e) => ({ d: await discoverForRun(client(e), {}), stats: { ...e.stats.byAction } }), faults);
+    expect(o.members.find((m) => m.accountId === deep.accountId)!.parentId).toBe(o.rootId);
+    expect(d.accounts).toHaveLength(300);
+    expect(d.accounts.find((a) => a.accountId === deep.accountId)).toMatchObject({ ouPath: 'Root', state: 'ACTIVE', name: deep.name });
+    expect(stats.ListAccounts).toBeGreaterThan(0);
+    // --ou of its old OU: it is no longer there, and is not audited under it
+    o.members.find((m) => m.accountId === deep.accountId)!.parentId = old;
+    const narrowed = await withEmulator(fleetOf(o), (e) => discoverForRun(client(e), { ous: [old] }), faults);
+    expect(narrowed.accounts.some((a) => a.accountId === deep.accountId)).toBe(false);
+  });
+
   test('no organisation: says so and points to --accounts', async () => {
     const f: Fleet = { fleetVersion: 1, caller: { accountId: IDS[0]! }, regions: [{ name: 'us-east-1' }], accounts: [] };
     const e = await withEmulator(f, (em) => discoverForRun(client(em), {})).catch((x: unknown) => x);

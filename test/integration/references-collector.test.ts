@@ -84,3 +84,27 @@ test('25 flagged AMIs in one scope: 3 lookups of at most 10 ids, every page foll
   expect(calls.DescribeImageReferences).toBeGreaterThanOrEqual(3);
   expect(inv.coverage[0]!.references).toMatchObject({ status: 'ok', images: 25 });
 });
+
+test('issue 23 item 8: a stop that arrives just after a scope\'s listing: the skipped lookup is Interrupted and the scope partial, never ok without a reference outcome', async () => {
+  const account = '210987654322';
+  const ami = (n: number): string => `ami-${(0x0c000000000000000n + BigInt(n)).toString(16).padStart(17, '0')}`;
+  const instances: FleetInstance[] = Array.from({ length: 3 }, (_, n) => ({
+    InstanceId: `i-${(0x0d000000000000000n + BigInt(n)).toString(16).padStart(17, '0')}`, InstanceType: 't3.micro', AvailabilityZone: 'us-east-1a', ZoneId: 'use1-az1',
+    LaunchTime: '2026-01-01T00:00:00Z', State: { Code: 16, Name: 'running' }, OwnerId: account,
+    // deregistered (flagged for --references) yet allowed: no Allowed AMIs read after the listing
+    ImageMetadata: { ImageId: ami(n), Name: `old-${n}`, OwnerId: account, State: 'deregistered', ImageAllowed: true, IsPublic: false },
+  } as unknown as FleetInstance));
+  const fleet: Fleet = { fleetVersion: 1, caller: { accountId: account }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: account, instances: { 'us-east-1': instances } }] };
+  const stop = new AbortController();
+  const inv = await withEmulator(fleet, (e) => collect(collectOptions(e, {
+    accounts: [account], regions: ['us-east-1'], references: {}, now: () => new Date(NOW), signal: stop.signal,
+    // the interrupt lands as the listing's last page arrives
+    onCall: (c) => { if (c.action === 'DescribeInstanceImageMetadata') stop.abort(); },
+  })));
+  const cov = inv.coverage[0]!;
+  expect(cov.instanceCount).toBe(3);
+  expect(cov.status).toBe('partial');
+  expect(cov.references).toMatchObject({ status: 'error', code: 'Interrupted' });
+  expect(cov.failures.map((f) => `${f.action}:${f.code}`)).toEqual(['DescribeImageReferences:Interrupted']);
+  expect(inv.run.interrupted).toBe(true);
+});

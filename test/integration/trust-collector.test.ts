@@ -158,11 +158,39 @@ describe('paging (cases 5, 13)', () => {
     const fleet = bigScope(30);
     const [a] = ids(fleet) as [string];
     e = await emulator({ fleet, faults: { throttle: null, rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', paging }] } });
-    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'], pageSize: 10 }));
+    // empty pages with fresh tokens are progress up to what a scope could hold at the page size (510 pages of 1,000)
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1', 'eu-west-1'], pageSize: paging === 'cycle' ? 10 : 1000 }));
     const c = scope(inv, a, 'us-east-1')!;
     expect(c.status).toBe('partial');
     expect(c.errorCode).toBe('PaginationLoop');
   }, 20_000);
+
+  test('issue 23 item 11: --instance-ids against a server that repeats its items under fresh tokens: partial PaginationLoop after a short run, never 2,500 pages', async () => {
+    const fleet = bigScope(300);
+    const [a] = ids(fleet) as [string];
+    const wanted = fleet.accounts[0]!.instances!['us-east-1']!.slice(0, 5).map((i) => i.InstanceId!);
+    e = await emulator({ fleet, faults: { throttle: null, rules: [{ account: a, region: 'us-east-1', action: 'DescribeInstanceImageMetadata', paging: 'repeat-forever' }] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'], instanceIds: wanted }));
+    const c = scope(inv, a, 'us-east-1')!;
+    expect(c.status).toBe('partial');
+    expect(c.errorCode).toBe('PaginationLoop');
+    expect(c.instanceCount).toBe(5);
+    expect(c.pageCount).toBeLessThan(200);
+  }, 30_000);
+
+  test('issue 23 item 11: the zone fallback\'s DescribeInstances repeating its items under fresh tokens: partial after a short run', async () => {
+    const fleet = bigScope(300);
+    const [a] = ids(fleet) as [string];
+    e = await emulator({ fleet, faults: { throttle: null, rules: [
+      { account: a, region: 'us-east-1', disruptedZone: 'us-east-1b' },
+      { account: a, region: 'us-east-1', action: 'DescribeInstances', paging: 'repeat-forever' },
+    ] } });
+    const inv = await collect(collectOptions(e, { accounts: [a], regions: ['us-east-1'] }));
+    const c = scope(inv, a, 'us-east-1')!;
+    expect(c.status).toBe('partial');
+    expect(c.failures.map((f) => `${f.action}:${f.code}`)).toContain('DescribeInstances:PaginationLoop');
+    expect(c.pageCount).toBeLessThan(200);
+  }, 30_000);
 
   test('DescribeInstances repeating a token in the zone fallback: partial, and the run ends', async () => {
     const fleet = bigScope(2500);

@@ -109,3 +109,21 @@ describe('the options table', () => {
     expect(configSchema.properties.allRegions).toEqual({ type: 'boolean', description: expect.any(String) });
   });
 });
+
+describe('account lists (issue 23, item 16)', () => {
+  test.each([
+    ['--exclude-accounts', ''],
+    ['--include-accounts', ' '],
+    ['--accounts', '111111111111,,222222222222'],
+    ['--accounts', '111111111111,'],
+  ])('%s %j: an empty account id is a usage error (exit 2), never an empty list that narrows nothing', async (flag, value) => {
+    const r = await cli(['scan', '--org', '--region', 'us-east-1', flag, value, '--endpoint-url', 'http://127.0.0.1:9']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`ami-audit: ${flag}: an empty account id`);
+    expect(r.stderr.split('\n').filter(Boolean)[0]).not.toMatch(/unexpected/);
+  });
+  test('the same in the config: an empty id in organization.excludeAccounts is refused by the schema', () => {
+    const s = schemaAt('organization.excludeAccounts')!;
+    expect(new Ajv().compile(s)([''])).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 /** The collector's pure parts: the pagination loop, the coverage ledger and region planning. */
 import { describe, expect, test } from '@jest/globals';
-import { paginate, maxPagesFor, MAX_EMPTY_PAGES_IN_A_ROW } from '../../src/collect/paginate.js';
+import { paginate, maxPagesFor, MAX_REPEATED_PAGES_IN_A_ROW } from '../../src/collect/paginate.js';
 import { CoverageLedger } from '../../src/collect/ledger.js';
 import { planRegions } from '../../src/collect/plan.js';
 import { accountOfArn } from '../../src/model/ids.js';
@@ -32,7 +32,7 @@ describe('paginate', () => {
 
   test('an empty string token ends the paging like an absent one', async () => {
     const p = pages([[1]], ['']);
-    expect((await paginate({ action: 'X', pageSize: 2, fetch: p.fetch, onItems: () => undefined })).failure).toBeNull();
+    expect((await paginate({ action: 'X', pageSize: 2, fetch: p.fetch, onItems: (i) => i.length })).failure).toBeNull();
   });
 
   test('the same token on every page is a loop, not the end: the pages got are kept', async () => {
@@ -46,21 +46,53 @@ describe('paginate', () => {
 
   test('a cycle A -> B -> A is caught', async () => {
     const p = pages([[1], [2], [3], [4], [5]], ['A', 'B', 'A', 'B', undefined]);
-    const res = await paginate({ action: 'X', pageSize: 1, fetch: p.fetch, onItems: () => undefined });
+    const res = await paginate({ action: 'X', pageSize: 1, fetch: p.fetch, onItems: (i) => i.length });
     expect(res.failure?.code).toBe('PaginationLoop');
     expect(p.asked).toEqual([undefined, 'A', 'B']);
   });
 
-  test('empty pages with fresh tokens forever end after a bounded run of them', async () => {
+  test('empty pages with fresh tokens forever end at the page count no scope could fill at this page size', async () => {
     let n = 0;
-    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [], nextToken: `t${n++}` }), onItems: () => undefined });
+    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [], nextToken: `t${n++}` }), onItems: () => 0 });
     expect(res.failure?.code).toBe('PaginationLoop');
-    expect(res.pages).toBe(MAX_EMPTY_PAGES_IN_A_ROW);
+    expect(res.pages).toBe(maxPagesFor(1000));
+  });
+
+  test('issue 23 item 5: 300 empty pages with fresh tokens before the real ones are progress (a selective filter), not a loop', async () => {
+    let n = 0;
+    const got: number[] = [];
+    // 300 empty pages, then 1,500 items at 100 a page
+    const res = await paginate({
+      action: 'DescribeInstanceImageMetadata', pageSize: 100,
+      fetch: async () => {
+        const k = n++;
+        if (k < 300) return { items: [], nextToken: `e${k}` };
+        const from = (k - 300) * 100;
+        return { items: Array.from({ length: 100 }, (_, i) => from + i), nextToken: from + 100 < 1500 ? `p${k}` : undefined };
+      },
+      onItems: (items) => got.push(...items) && items.length,
+    });
+    expect(res.failure).toBeNull();
+    expect(got).toHaveLength(1500);
+    expect(res.pages).toBe(315);
+  });
+
+  test('issue 23 item 5: pages that only repeat items already received, under fresh tokens, end the paging (a server repeating itself)', async () => {
+    let n = 0;
+    const seen = new Set<number>();
+    const res = await paginate({
+      action: 'X', pageSize: 2,
+      fetch: async () => ({ items: [1, 2], nextToken: `t${n++}` }),
+      onItems: (items) => items.filter((i) => !seen.has(i) && seen.add(i)).length,
+    });
+    expect(res.failure?.code).toBe('PaginationLoop');
+    expect(res.failure!.message).toMatch(/nothing new/);
+    expect(res.pages).toBe(1 + MAX_REPEATED_PAGES_IN_A_ROW);
   });
 
   test('pages that keep coming past what the page size allows are capped', async () => {
     let n = 0;
-    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [n], nextToken: `t${n++}` }), onItems: () => undefined });
+    const res = await paginate({ action: 'X', pageSize: 1000, fetch: async () => ({ items: [n], nextToken: `t${n++}` }), onItems: (i) => i.length });
     expect(res.failure?.code).toBe('PaginationLoop');
     expect(res.pages).toBe(maxPagesFor(1000));
   });

@@ -134,7 +134,7 @@ describe('the member role policy', () => {
 });
 
 describe('the caller policy', () => {
-  const ORG = ['organizations:DescribeOrganization', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListAccountsForParent'];
+  const ORG = ['organizations:DescribeOrganization', 'organizations:ListRoots', 'organizations:ListOrganizationalUnitsForParent', 'organizations:ListAccountsForParent', 'organizations:ListAccounts', 'organizations:ListParents'];
 
   test('may assume the role in any account (partition-aware), and never lists sts:GetCallerIdentity', () => {
     const caller = doc({ part: 'caller' });

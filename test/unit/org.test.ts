@@ -13,6 +13,8 @@ interface FakeOrg {
   fail?: Record<string, { name: string; message: string }>;
   /** Answers that are not answers: the list key left out. */
   blank?: string;
+  /** Accounts ListAccounts returns that no parent lists (moved while the walk ran), with the parent ListParents names. */
+  listOnly?: { Id: string; Name: string; State?: string; parentId: string }[];
 }
 
 /** A stand-in for the SDK client: answers the commands the discovery sends, by class name, paged. */
@@ -39,6 +41,12 @@ function fakeClient(org: FakeOrg) {
       case 'ListRoots': return page('Roots', [{ Id: 'r-ab12', Name: 'Root' }]);
       case 'ListOrganizationalUnitsForParent': return page('OrganizationalUnits', org.units.filter((u) => u.parentId === cmd.input.ParentId).map((u) => ({ Id: u.id, Name: u.name })));
       case 'ListAccountsForParent': return page('Accounts', org.accounts.filter((a) => a.parentId === cmd.input.ParentId).map(({ parentId: _p, ...a }) => a));
+      // the organisation's own list: every account, and those only it knows of (moved during the walk)
+      case 'ListAccounts': return page('Accounts', [...org.accounts, ...(org.listOnly ?? [])].filter((a, i, all) => all.findIndex((b) => b.Id === a.Id) === i).map(({ parentId: _p, ...a }) => a));
+      case 'ListParents': {
+        const a = [...(org.listOnly ?? []), ...org.accounts].find((x) => x.Id === cmd.input.ChildId);
+        return { Parents: a ? [{ Id: a.parentId, Type: a.parentId.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] : [] };
+      }
       default: throw new Error(`unexpected ${action}`);
     }
   };
@@ -146,6 +154,63 @@ describe('discoverOrganization', () => {
     const e = await discoverOrganization(fakeClient({ ...org(), blank: 'ListAccountsForParent' }).client).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DiscoveryError);
     expect((e as Error).message).toMatch(/ListAccountsForParent answered without Accounts: not an Organizations answer/);
+  });
+});
+
+describe('the trust of discovery (issue 23)', () => {
+  test('item 22: a service message that ends in a period is followed by one period, never two', async () => {
+    for (const [name, message] of [['AccessDeniedException', 'You don\'t have permissions to access this resource.'], ['ServiceException', 'Try again later. '], ['AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.']]) {
+      const e = await discoverOrganization(fakeClient({ ...org(), fail: { DescribeOrganization: { name: name!, message: message! } } }).client).catch((x: unknown) => x);
+      expect((e as Error).message).not.toMatch(/\.\s*\./);
+      expect((e as Error).message).toContain(`${message!.trim()} `);
+    }
+  });
+
+  test('item 21: an OU walk that meets the root again (a cycle through the root) stops with exit 2 naming the cycle, with or without --ou', async () => {
+    const o = org();
+    // Payments lists the root as one of its OUs
+    o.units.push({ id: 'r-ab12', name: 'Root', parentId: ou(3) });
+    for (const ous of [undefined, [ou(3)]]) {
+      const e = await discoverOrganization(fakeClient(o).client, { ous }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DiscoveryError);
+      expect((e as DiscoveryError).exitCode).toBe(2);
+      expect((e as Error).message).toContain('r-ab12');
+      expect((e as Error).message).toMatch(/cycle/);
+      expect((e as Error).message).toContain(`Root/Workloads/Prod/Payments`);
+    }
+  });
+
+  test('item 21: an OU met twice (listed under two parents) stops with exit 2 naming both places', async () => {
+    const o = org();
+    // Sandbox (under the root) is listed under Staging as well
+    o.units.push({ id: ou(5), name: 'Sandbox', parentId: ou(4) });
+    const e = await discoverOrganization(fakeClient(o).client).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DiscoveryError);
+    expect((e as Error).message).toContain(ou(5));
+    expect((e as Error).message).toMatch(/Root\/Workloads\/Staging/);
+  });
+
+  test('item 18: an account only ListAccounts knows of is placed where ListParents says it is now (then --ou sees it there)', async () => {
+    const o = { ...org(), listOnly: [{ Id: acct(90), Name: 'moved', State: 'ACTIVE', parentId: ou(4) }] };
+    const d = await discoverOrganization(fakeClient(o).client);
+    expect(d.accounts).toHaveLength(52);
+    expect(d.accounts.find((a) => a.accountId === acct(90))).toMatchObject({ ouPath: 'Root/Workloads/Staging', ouIds: [ou(1), ou(4)], state: 'ACTIVE' });
+    expect((await discoverOrganization(fakeClient(o).client, { ous: [ou(4)] })).accounts.map((a) => a.accountId)).toContain(acct(90));
+  });
+
+  test('item 18: an account only ListAccounts knows of, under a parent the walk did not read: exit 2 naming it, never missing from an exit-0 run', async () => {
+    const o = { ...org(), listOnly: [{ Id: acct(91), Name: 'elsewhere', State: 'ACTIVE', parentId: 'ou-ab12-99999999' }] };
+    const e = await discoverOrganization(fakeClient(o).client).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DiscoveryError);
+    expect((e as Error).message).toContain(`account ${acct(91)} (elsewhere) is in the organisation`);
+    expect((e as Error).message).toContain('ou-ab12-99999999');
+  });
+
+  test('item 21: an OU repeated within one parent\'s listing (a page served twice) is not a cycle', async () => {
+    const o = org();
+    o.units.push({ ...o.units[3]! });
+    const d = await discoverOrganization(fakeClient(o).client);
+    expect(d.accounts).toHaveLength(51);
   });
 });
 

@@ -7,12 +7,13 @@
  */
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { StopNow, UserError } from '../../model/errors.js';
+import { StopNow, StoppedEarlyError, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
 import type { EvalSettings } from '../../rules/engine.js';
 import type { CollectOptions } from '../../collect/collector.js';
+import { deadlineReason, formatDeadline, isDeadline } from '../../collect/deadline.js';
 import type { AccountSelection } from '../../collect/org.js';
 import { collectForCli } from '../../collect/parallel.js';
 import { REGION_RE } from '../../model/ids.js';
@@ -284,7 +285,13 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
 
+  // One signal for the whole run, discovery included: an interrupt, or the --deadline counted from
+  // here (the collector is told when it passes, so that it records DeadlineExceeded).
   const controller = new AbortController();
+  const deadlineAt = a.deadline !== undefined ? Date.now() + a.deadline : undefined;
+  const deadline = a.deadline !== undefined ? setTimeout(() => controller.abort(deadlineReason()), a.deadline) : null;
+  deadline?.unref();
+  let discovering = false;
   let signals = 0;
   // a second signal rejects the run at once: src/cli/main.ts decides the exit code and ends the process
   let stopNow: (e: StopNow) => void = () => undefined;
@@ -294,7 +301,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const off = io.onSignal?.((sig) => {
     signals += 1;
     if (signals === 1) {
-      io.stderr.write(`ami-audit: ${sig} received; finishing with a partial report (send it again to stop at once)\n`);
+      io.stderr.write(discovering ? `ami-audit: ${sig} received; stopping the organisation discovery (send it again to stop at once)\n` : `ami-audit: ${sig} received; finishing with a partial report (send it again to stop at once)\n`);
       controller.abort();
     } else {
       io.stderr.write(`ami-audit: ${sig} received again; stopping now without a report\n`);
@@ -305,12 +312,20 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const quietLog = a.quiet ?? preset?.progress === false;
   const progress = progressSink(io.stderr, quietLog);
   let last: Parameters<typeof progress.update>[0] | undefined;
+  // stopped before any scope was planned: nothing audited, no report; exit 3 with one line
+  const stoppedInDiscovery = (e: unknown): never => {
+    if (!controller.signal.aborted) throw e;
+    const why = isDeadline(controller.signal) ? `the run's deadline (${formatDeadline(a.deadline!)}) passed` : 'interrupted';
+    throw new StoppedEarlyError(`--org: ${why} while the organisation's accounts were being listed: nothing was audited and no report was written${why === 'interrupted' ? '' : '; give a longer --deadline'}`);
+  };
   const work = (async (): Promise<void> => {
+    discovering = orgRequest !== null && !accountsFile;
     if (a.discoverOnly) {
-      await discoverOnly(opts, orgRequest!, outDir, fileMode, controller.signal, io, quietLog ? null : io.stderr);
+      await discoverOnly(opts, orgRequest!, outDir, fileMode, controller.signal, io, quietLog ? null : io.stderr).catch(stoppedInDiscovery);
       return;
     }
-    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, quietLog ? null : io.stderr, accountsFile ?? undefined);
+    const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, quietLog ? null : io.stderr, accountsFile ?? undefined).catch(stoppedInDiscovery);
+    discovering = false;
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
     const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, quietLog ? null : io.stderr, accountsFile?.doc ?? null) : null;
@@ -322,6 +337,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       ...opts,
       signal: controller.signal,
       deadlineMs: a.deadline,
+      deadlineAt,
       now: io.now,
       workers: a.workers,
       references,
@@ -330,6 +346,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
         progress.update(p);
       },
       onCall: a.debug ? (e) => io.stderr.write(redact(`debug: ${e.action} account=${e.accountId} region=${e.region} status=${e.status} attempts=${e.attempts} ms=${e.ms}${e.error ? ` error=${termSafe(e.error, 200)}` : ''}\n`)) : undefined,
+      onDiagnostic: a.debug ? (text) => io.stderr.write(redact(`debug: ${text.split('\n').map((l) => termSafe(l, 400)).join('\n  ')}\n`)) : undefined,
     });
     progress.stop(last);
     accounts.complete(inventory, shard?.mine);
@@ -347,6 +364,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   try {
     await Promise.race([work, stopped]);
   } finally {
+    if (deadline) clearTimeout(deadline);
     // abandoned after a second signal: whatever it still does ends with the process
     work.catch(() => undefined);
     progress.stop();
