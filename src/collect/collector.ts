@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
 import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
+import { SuccessorFinder, successorWarning } from './successors.js';
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, type ClientOptions } from './clients.js';
 import { AssumedCredentials } from './credentials.js';
@@ -63,6 +64,8 @@ export interface CollectOptions {
    * run's start when absent), with `versionDepth` launch template versions.
    */
   references?: { versionDepth?: number; asOfMs?: number };
+  /** --successors: look up a successor for each flagged AMI (flagged as of `asOfMs`, the run's start when absent). */
+  successors?: { asOfMs?: number };
 }
 
 export interface CallEvent { action: string; accountId: string; region: string; status: number | string; attempts: number; ms: number; error?: string }
@@ -190,6 +193,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const references: ImageReference[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
+    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal }) : null;
 
     // Where an account cannot be planned (its role cannot be assumed, or it may not call
     // DescribeRegions), its failure is recorded against every region it would have had: the
@@ -260,6 +264,11 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           // the instances were all listed, but what relaunches their AMIs is not known: partial
           if (r.failure) addFailure(c, r.failure);
         }
+        if (successors && res.coverage.status !== 'error' && !signal.aborted) {
+          // never partial for it: a failed lookup is said on the AMI and counted in the warnings
+          await successors.scope({ accountId, region, ec2: client, ssm: () => factory.ssmClient(plan.accountKey, region, plan.provider), instances: res.instances, coverage: res.coverage })
+            .catch((e: unknown) => { if (!signal.aborted) throw e; });
+        }
         if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);
         else {
           for (const i of res.instances) instances.push(i);
@@ -283,6 +292,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: withoutUserinfo(opts.client.endpointUrl), profile: opts.client.profile,
       callTimeoutSeconds: opts.client.callTimeoutSeconds, deadlineSeconds: opts.deadlineMs === undefined ? undefined : opts.deadlineMs / 1000,
       references: opts.references ? { versionDepth: opts.references.versionDepth ?? DEFAULT_VERSION_DEPTH } : undefined,
+      successors: opts.successors ? true : undefined,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     const warnings: string[] = [];
@@ -291,6 +301,9 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       warnings.push(`Credentials from AssumeRole arrived already expired, or about to expire, by this machine's clock (${skews.length} account${skews.length === 1 ? '' : 's'}; off by about ${duration(Math.max(...skews))}): either this clock is ahead (set it right with NTP) or the endpoint's is wrong. They were used for their requested lifetime instead.`);
     }
     if ((signal.reason as { name?: string } | undefined)?.name === 'DeadlineExceeded') warnings.push(`The run's deadline (${formatMs(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
+    const successorRecords = successors?.records();
+    const successorsWarning = successorRecords ? successorWarning(successorRecords) : null;
+    if (successorsWarning) warnings.push(successorsWarning);
     const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();
     return {
       run: {
@@ -301,6 +314,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       coverage,
       instances,
       ...(opts.references ? { references } : {}),
+      ...(successorRecords ? { successors: successorRecords } : {}),
       // An id that was not found is only "not found" when every scope was listed completely.
       notFoundInstanceIds: listingIncomplete ? [] : missing,
       ...(opts.instanceIds ? { uncheckedInstanceIds: listingIncomplete ? missing : [] } : {}),

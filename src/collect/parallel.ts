@@ -11,6 +11,7 @@ import type { CallEvent, CollectOptions, Progress } from './collector.js';
 import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
+import { mergeSuccessors, successorWarning } from './successor-records.js';
 
 export interface ParallelOptions extends CollectOptions {
   /** Worker threads (at most one per account); default 1, which runs in this thread. */
@@ -41,7 +42,10 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
   const missedBy = parts.map(missed);
   const anyUnchecked = parts.some((p) => (p.uncheckedInstanceIds ?? []).length > 0);
   const missing = (requestedIds ?? []).filter((id) => missedBy.every((m) => m.has(id))).sort();
-  const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []))];
+  const successors = parts.some((p) => p.successors) ? mergeSuccessors(parts.map((p) => p.successors ?? [])) : null;
+  // each share counted its own failed successor lookups: count them once for the run
+  const successorsWarning = successors ? successorWarning(successors) : null;
+  const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []).filter((w) => !w.startsWith('Successors not looked up')).concat(successorsWarning ? [successorsWarning] : []))];
   return {
     run: {
       ...first.run, startedAt, finishedAt,
@@ -54,6 +58,7 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
     instances: parts.flatMap((p) => p.instances),
     // with --references every share has the list (maybe empty); without, none has it
     ...(parts.some((p) => p.references) ? { references: parts.flatMap((p) => p.references ?? []) } : {}),
+    ...(successors ? { successors } : {}),
     notFoundInstanceIds: anyUnchecked ? [] : missing,
     ...(requestedIds ? { uncheckedInstanceIds: anyUnchecked ? missing : [] } : {}),
   };

@@ -49,6 +49,7 @@ export interface AuditConfig {
   out?: string;
   report?: ReportConfig;
   references?: boolean;
+  successors?: boolean;
   referenceVersionDepth?: number;
 }
 
