@@ -89,6 +89,8 @@ export interface ImageReference {
   usedBy: string[];
   /** Set when the groups could not be looked up (the scope is partial): usedBy is then not the whole answer. */
   usedByUnknown?: true;
+  /** Launch templates: the template's default version number, as DescribeLaunchTemplateVersions resolved `$Default`. */
+  defaultVersion?: string;
 }
 
 /** How a successor AMI was found (`--successors`). */

@@ -3,6 +3,7 @@ import type { CoverageGap, ImagePlanEntry, Report, Severity } from '../model/typ
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
+import { asOfMsOf, successorLines } from './successor.js';
 import {
   diffCounts, elideMiddle, gapHead, gapWhere, groupedGaps, listSome, planInstances, plural, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope,
 } from './summary.js';
@@ -86,7 +87,11 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   const images = report.images ?? [];
   if (images.length) {
     lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${images.length} AMIs` : plural(images.length, 'AMI')} of the plan, in priority order`);
-    for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
+    for (const e of images.slice(0, maxImages)) {
+      lines.push(imageLine(e));
+      // --successors: what to replace it with, per region
+      for (const l of successorLines(e, asOfMsOf(report))) lines.push(`           ${termSafe(l.regions, 80)}: ${termSafe(l.text, 240)}`);
+    }
   }
   const relaunch = relaunchLine(report);
   if (relaunch) lines.push(relaunch);

@@ -47,6 +47,7 @@ const imageReference = {
     version: { ...nstr, description: 'Launch templates: the versions Auto Scaling groups launch that resolve to this AMI, comma-separated; recipes: the recipe version; else null.' },
     usedBy: { ...strs, description: 'Auto Scaling groups whose launch template version ($Latest, $Default or a number) resolves to this AMI: their next scale-out launches it. Sorted.' },
     usedByUnknown: { const: true, description: 'Set when the Auto Scaling groups could not be looked up (the scope is partial): usedBy is then not the whole answer.' },
+    defaultVersion: { ...str, description: 'Launch templates: the template\'s default version number ($Default resolved). Absent in reports written before it existed.' },
   },
 };
 
