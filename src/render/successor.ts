@@ -30,7 +30,8 @@ function published(creationDate: string | null, asOfMs: number): string {
 export function successorText(s: Successor, asOfMs: number): string {
   if (s.status === 'found' && s.imageId) {
     const facts = [s.name, published(s.creationDate, asOfMs)].filter(Boolean).join(', ');
-    const arch = s.architecture ? `; ${s.architecture}${s.inferred ? ' (inferred from the instance types)' : ''}` : '';
+    // matchedOn names the architecture; say only how it was known when it was inferred
+    const arch = s.architecture && s.inferred ? ` (${s.architecture} inferred from the instance types)` : '';
     return `Replace with ${s.imageId}${facts ? ` (${facts})` : ''}: ${s.method} on ${s.matchedOn ?? 'unknown'}${arch}${s.reason ? `. ${s.reason}` : ''}`;
   }
   if (s.status === 'not-looked-up') return s.reason ? s.reason.replace(/^successor/, 'Successor') : 'Successor not looked up';
@@ -119,11 +120,8 @@ export function rolloutPlan(report: Report): RolloutTemplate[] {
         accountId: ref.accountId, region: ref.region, templateId, templateName: ref.name, fromImageId: img.imageId, toImageId: s.imageId, toName: s.name,
         sourceVersion, groups: [...ref.usedBy].sort(cmp), steps: [], skipped: null,
       };
-      const unsafe = [ref.region, templateId, img.imageId, s.imageId, ...t.groups].find((v) => CONTROL.test(v));
       if (!REGION_RE.test(ref.region) || !LAUNCH_TEMPLATE_RE.test(templateId) || !AMI_RE.test(img.imageId) || !AMI_RE.test(s.imageId) || !ACCOUNT_RE.test(ref.accountId)) {
         t.skipped = 'its region, template id, account or AMI ids are not what AWS issues';
-      } else if (unsafe !== undefined) {
-        t.skipped = 'a group name holds control characters';
       } else if (!sourceVersion) {
         t.skipped = 'the version in use is not known (run again with --references)';
       } else {
@@ -141,6 +139,11 @@ export function rolloutPlan(report: Report): RolloutTemplate[] {
           usesVersion: true,
         });
         for (const g of t.groups) {
+          // a line break or control character in a word would reach the terminal that reviews the file: left out, said
+          if (CONTROL.test(g)) {
+            t.steps.push({ comment: `Auto Scaling group ${commentText(g)} launches it too: its name holds control characters, so no command is written for it; refresh it by hand`, args: [] });
+            continue;
+          }
           t.steps.push({
             comment: `replaces the instances of Auto Scaling group ${commentText(g)} with instances of the new version (a group pinned to a version number needs update-auto-scaling-group first)`,
             args: ['autoscaling', 'start-instance-refresh', ...r, '--auto-scaling-group-name', g],
@@ -166,7 +169,7 @@ export function rolloutLines(t: RolloutTemplate): string[] {
   const head = `# launch template ${commentText(t.templateName ?? t.templateId)} (${commentText(t.templateId)}) in account ${commentText(t.accountId)}, ${commentText(t.region)}: ${commentText(t.fromImageId)} -> ${commentText(t.toImageId)}${t.toName ? ` (${commentText(t.toName)})` : ''}`;
   if (t.skipped) return [head, `# no commands: ${t.skipped}`];
   const lines = [head, `# run with credentials for account ${t.accountId}`];
-  for (const s of t.steps) lines.push(`# ${s.comment}`, stepLine(s));
+  for (const s of t.steps) lines.push(`# ${s.comment}`, ...(s.args.length ? [stepLine(s)] : []));
   return lines;
 }
 
