@@ -275,7 +275,12 @@ export class SuccessorFinder {
       const key = (id: string): string => (meta.get(id)?.IsPublic === true ? `describe|${s.region}|${id}` : `describe|${s.region}|${id}|${s.accountId}`);
       const todo = flagged.filter((id) => !this.cache.has(key(id)));
       const batch = todo.length ? this.describe(s.ec2, todo) : Promise.resolve(new Map<string, Image>());
-      for (const id of todo) this.cache.set(key(id), batch.then((m) => m.get(id) ?? null));
+      batch.catch(() => undefined);
+      for (const id of todo) {
+        const one = batch.then((m) => m.get(id) ?? null);
+        one.catch(() => undefined); // awaited below; a failure is handled there, once
+        this.cache.set(key(id), one);
+      }
       described = new Map();
       for (const id of flagged) {
         const img = await (this.cache.get(key(id)) as Promise<Image | null>);
