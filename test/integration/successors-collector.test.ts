@@ -18,7 +18,7 @@ const { prod: PROD, dev: DEV } = DEMO_ACCOUNTS;
 const EAST = DEMO_REFERENCES.region;
 const DAY = 86_400_000;
 const at = (days: number): string => new Date(Date.parse(NOW) + days * DAY).toISOString().replace('.000Z', 'Z');
-const of = (inv: Inventory, imageId: string, region = EAST): Successor | undefined => inv.successors!.find((r) => r.flaggedImageId === imageId && r.region === region)?.successor;
+const of = (inv: Inventory, imageId: string, region: string = EAST): Successor | undefined => inv.successors!.find((r) => r.flaggedImageId === imageId && r.region === region)?.successor;
 
 const ACCOUNT = '210987654321';
 let serial = 0;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import {
-  AUDITED_ROLE_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
+  AUDITED_ROLE_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, SUCCESSORS_EC2_ACTIONS, SUCCESSORS_SSM_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
 } from '../../src/cli/iam.js';
 import { UserError } from '../../src/model/errors.js';
 
@@ -125,6 +125,24 @@ describe('the member role policy', () => {
     expect([...direct, ...actionsOf({ Statement: [via] })]).toEqual(expect.arrayContaining(guide));
     // without it, nothing of the kind
     expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('autoscaling:') || a === 'ec2:DescribeImageReferences')).toBe(false);
+  });
+
+  test('--successors adds exactly what the successor lookups call: DescribeImages on *, the SSM reads on the public parameters only', () => {
+    const member = doc({ part: 'member', successors: true });
+    expectValidPolicy(member, 'identity');
+    const called: string[] = [];
+    for (const [pkg, commands] of commandsImported((f) => f === 'successors.ts')) for (const c of commands) called.push(`${IAM_PREFIX[pkg]}:${c}`);
+    // what the lookups call beyond the base policy (they re-read the Allowed AMIs settings a scope did not need)
+    const added = [...new Set(called)].filter((a) => !(AUDITED_ROLE_ACTIONS as readonly string[]).includes(a)).sort();
+    expect(added).toEqual([...SUCCESSORS_EC2_ACTIONS, ...SUCCESSORS_SSM_ACTIONS].sort());
+    expect(actionsOf(member).sort()).toEqual([...AUDITED_ROLE_ACTIONS, ...added].sort());
+    const ssmStatement = member.Statement!.find((st) => actionsOf({ Statement: [st] }).some((a) => a.startsWith('ssm:')))!;
+    expect(ssmStatement.Resource).toBe('arn:aws:ssm:*::parameter/aws/service/*');
+    expect(doc({ part: 'caller', successors: true, partition: 'aws-cn' }).Statement!.some((st) => st.Resource === 'arn:aws-cn:ssm:*::parameter/aws/service/*')).toBe(true);
+    const cfn = JSON.parse(iamDocument({ cloudformation: true, roleName: 'AmiAuditReadOnly', org: false, successors: true })) as { Resources: { AmiAuditRole: { Properties: { Policies: { PolicyDocument: { Statement: { Resource: unknown }[] } }[] } } } };
+    expect(cfn.Resources.AmiAuditRole.Properties.Policies[0]!.PolicyDocument.Statement.some((st) => JSON.stringify(st.Resource).includes('AWS::Partition'))).toBe(true);
+    // without it, nothing of the kind
+    expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('ssm:') || a === 'ec2:DescribeImages')).toBe(false);
   });
 
   test('the default part is the member policy; org does not change it', () => {
