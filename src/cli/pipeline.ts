@@ -8,7 +8,6 @@ import { buildReport, failingFindings } from '../report/build.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
 import { renderTextSummary } from '../render/text.js';
-import { renderRolloutScript } from '../render/successor.js';
 import { loadTemplates, readReportFile, writeReportSet } from '../io/files.js';
 import { toolVersion, TOOL_NAME } from '../paths.js';
 
@@ -67,9 +66,6 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
   const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
     for (const format of out.formats) yield* renderFormat(format, report, ctx);
-    // --successors with --references: the commands that roll the successors out, for review (never run)
-    const rollout = renderRolloutScript(report);
-    if (rollout) yield { suffix: '-rollout.sh', content: rollout, mode: 0o600 };
   }, out.fileMode);
   stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
   return { report, files, code: exitCodeFor(report, out.failOn) };

@@ -340,7 +340,8 @@ export class SuccessorFinder {
     if (family) {
       const value = await this.once(`ssm|${s.region}|${family.path}`, async () => {
         const out = await this.send('ssm:GetParameters', () => s.ssm().send(new sdk.ssm.GetParametersCommand({ Names: [family.path] }), { abortSignal: this.opts.signal }));
-        if (!Array.isArray(out.Parameters) || !Array.isArray(out.InvalidParameters)) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
+        // Parameters is always there; InvalidParameters may be left out when empty
+        if (!Array.isArray(out.Parameters) || (out.InvalidParameters !== undefined && !Array.isArray(out.InvalidParameters))) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
         const p = out.Parameters.find((x) => x.Name === family.path);
         if (p && (typeof p.Value !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(p.Value))) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
         return p?.Value ?? null;
