@@ -266,7 +266,8 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         }
         if (successors && res.coverage.status !== 'error' && !signal.aborted) {
           // never partial for it: a failed lookup is said on the AMI and counted in the warnings
-          await successors.scope({ accountId, region, ec2: client, ssm: () => factory.ssmClient(plan.accountKey, region, plan.provider), instances: res.instances, coverage: res.coverage })
+          let ssm: ReturnType<typeof factory.ssmClient> | undefined; // made on first use, one per scope
+          await successors.scope({ accountId, region, ec2: client, ssm: () => (ssm ??= factory.ssmClient(plan.accountKey, region, plan.provider)), instances: res.instances, coverage: res.coverage })
             .catch((e: unknown) => { if (!signal.aborted) throw e; });
         }
         if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);

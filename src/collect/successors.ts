@@ -272,7 +272,8 @@ export class SuccessorFinder {
     try {
       allowed = await this.allowedAmis(s);
       // public AMIs are described once per region, private ones in each account that runs them
-      const key = (id: string): string => (meta.get(id)?.IsPublic === true ? `describe|${s.region}|${id}` : `describe|${s.region}|${id}|${s.accountId}`);
+      // (where Allowed AMIs is enabled, what an account may describe is its own too)
+      const key = (id: string): string => (meta.get(id)?.IsPublic === true && allowed.state !== 'enabled' ? `describe|${s.region}|${id}` : `describe|${s.region}|${id}|${s.accountId}`);
       const todo = flagged.filter((id) => !this.cache.has(key(id)));
       const batch = todo.length ? this.describe(s.ec2, todo) : Promise.resolve(new Map<string, Image>());
       batch.catch(() => undefined);
@@ -349,7 +350,7 @@ export class SuccessorFinder {
       if (value === null) notes.push(`the public parameter ${family.path} does not exist in ${s.region}${await this.siblings(s, family.path)}`);
       else if (value === flaggedId) return none(`the ${family.family} family's latest image (${family.path}) is this AMI`, 'ssm-parameter', family.path);
       else {
-        const latest = (await this.once(`describe|${s.region}|${value}`, () => this.describe(s.ec2, [value]).then((x) => x.get(value) ?? null)));
+        const latest = (await this.once(`describe|${s.region}|${value}${allowed.state === 'enabled' ? `|${s.accountId}` : ''}`, () => this.describe(s.ec2, [value]).then((x) => x.get(value) ?? null)));
         const why = latest ? usable(latest) : allowed.state === 'enabled' ? 'it was not returned (Allowed AMIs is enabled and it is not allowed)' : 'it cannot be described';
         if (latest && why === null) return found(latest, 'ssm-parameter', family.path, null);
         notes.push(`the latest ${family.family} image ${value} (${family.path}) was skipped: ${why}`);
