@@ -1,7 +1,7 @@
 /**
- * The local EC2/STS/Organizations/Auto Scaling endpoint: one HTTP server that speaks the AWS Query
- * protocols (EC2 2016-11-15, STS 2011-06-15, Auto Scaling 2011-01-01) and AWS JSON 1.1
- * (Organizations 2016-11-28) for the calls ami-audit makes. Region and service come from the SigV4 credential scope, so one URL serves every
+ * The local EC2/STS/Organizations/Auto Scaling/SSM endpoint: one HTTP server that speaks the AWS
+ * Query protocols (EC2 2016-11-15, STS 2011-06-15, Auto Scaling 2011-01-01) and AWS JSON 1.1
+ * (Organizations 2016-11-28, SSM 2014-11-06) for the calls ami-audit makes. Region and service come from the SigV4 credential scope, so one URL serves every
  * region and every service.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
