@@ -64,6 +64,23 @@ describe('public families: the SSM parameter of the same variant', () => {
   });
 });
 
+test('the family\'s latest image outside the Allowed AMIs criteria: skipped, said, and the owner\'s name family answers', async () => {
+  const pub = publicImages(at);
+  const old = pub.images.find((i) => i.name.startsWith('amzn2-ami-hvm-') && i.architecture === 'x86_64' && /^ami-0f\d80/.test(i.imageId))!;
+  // audit-mode, and criteria that allow only the middle generation's name
+  const middle = pub.images.find((i) => i.imageId === old.imageId.replace(/^(ami-0f\d8)0/, '$11'))!;
+  const fleet = fleetOf(pub.images, [instanceOn(old, 'm7i.large')], {
+    allowedImages: { 'us-east-1': 'audit-mode' },
+    allowedImagesCriteria: { 'us-east-1': [{ ImageProviders: ['amazon'], ImageNames: [middle.name] }] },
+  });
+  const { inv } = await run(fleet);
+  const s = of(inv, old.imageId)!;
+  // the middle generation is deprecated too: nothing allowed and undeprecated is left
+  expect(s.status).toBe('not-found');
+  expect(s.reason).toMatch(/the latest Amazon Linux 2 image ami-0f\w+ \(\/aws\/service\/ami-amazon-linux-latest\/amzn2-ami-hvm-x86_64-gp2\) was skipped: it is outside the region's Allowed AMIs criteria \(audit-mode\)/);
+  expect(s.method).toBe('same-name-family');
+});
+
 describe('the same owner\'s name family', () => {
   const OWNER = '555555555555';
   const img = (name: string, days: number, over: Partial<FleetImage> = {}): FleetImage => ({

@@ -181,6 +181,18 @@ describe('the report and its renderers', () => {
   });
 });
 
+test('successor names from AWS are escaped in HTML and Markdown, and neutralised in CSV', () => {
+  const evil = '<script>alert(1)</script> =HYPERLINK("x") | `x`';
+  const r = withSuccessors([{ region: 'us-east-1', flaggedImageId: DEPRECATED, successor: found({ name: evil }) }]);
+  const html = renderHtml(r, loadTemplates());
+  expect(html).not.toContain('<script>alert(1)</script>');
+  expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  const md = renderMarkdown(r);
+  expect(md.split('### Replace with')[1]!.split('\n').find((l) => l.includes('ami-0f282000000000000'))).not.toMatch(/<script>|(?<!\\)\|/);
+  const rows = parse(renderImagesCsv(withSuccessors([{ region: 'us-east-1', flaggedImageId: DEPRECATED, successor: { ...found(), status: 'not-found', imageId: null, reason: '=cmd|x' } }])), { bom: true, columns: true }) as Record<string, string>[];
+  expect(rows.find((x) => x.imageId === DEPRECATED)!.successor!.startsWith('=')).toBe(false);
+});
+
 describe('the rollout script is quoted safely', () => {
   const hostileGroups = [...HOSTILE, "it's; rm -rf / #", '$(touch /tmp/pwned-succ)', '`id`', '"; echo x; "', 'a\\b', '--region', '*', '~root', '$HOME', 'x\ny'];
   const refs: ImageReference[] = [{ ...FIXTURE_REFERENCES[0]!, name: "web'; touch /tmp/pwned-succ-name #\n$(id)", usedBy: hostileGroups }];
