@@ -52,6 +52,7 @@ if (cfg.mode === 'baseline') {
     accounts: cfg.accounts, roleName: 'AmiAuditReadOnly', roleSessionName: 'bench', regions: cfg.regions, allRegions: false, filters: [],
     concurrency: cfg.concurrency, accountConcurrency: 4, assumeConcurrency: 16, workers: cfg.workers, pageSize: cfg.pageSize,
     ...(cfg.references ? { references: {} } : {}),
+    ...(cfg.successors ? { successors: {} } : {}),
   });
   retries = inventory.coverage.reduce((s, c) => s + c.retries, 0);
 }

@@ -6,6 +6,7 @@
 //   --workers N               the tool's --workers (default: the tool's own, 1)
 //   --no-render               skip the rendering measurement of org
 //   --references              collect with --references (what references the flagged AMIs)
+//   --successors              collect with --successors (a successor for each flagged AMI)
 //   --no-profile              do not profile org's collection (by default it is sampled every 5 ms,
 //                             for the share of CPU in the SDK and in ami-audit)
 //   --style realistic|uniform the generated fleets (default realistic; see docs/performance.md)
@@ -31,6 +32,7 @@ const workers = opt('workers') ? Number(opt('workers')) : undefined;
 const style = opt('style', 'realistic');
 // --references: the collector also looks up what references each scope's flagged AMIs
 const references = args.includes('--references');
+const successors = args.includes('--successors');
 const EC2_MS = 50;
 const STS_MS = 100;
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
@@ -65,7 +67,7 @@ function run(cmd, argv, { onLine } = {}) {
 async function startEmulator(sc) {
   const cfg = {
     accounts: sc.accounts, regions: sc.regions, instances: sc.instances, seed: 7, skew: sc.skew, single: sc.single, style,
-    throttle: sc.throttle, latency: { ec2: EC2_MS, sts: STS_MS },
+    throttle: sc.throttle, latency: { ec2: EC2_MS, sts: STS_MS, ssm: EC2_MS }, successors,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bench/emulator.js', JSON.stringify(cfg)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -113,7 +115,7 @@ for (const sc of SCENARIOS) {
   const emu = await startEmulator(sc);
   const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
   const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
-  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize, references };
+  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize, references, successors };
   if (sc.profile && !args.includes('--no-profile') && !process.env.BENCH_PROF) cfg.profileFile = join(mkdtempSync(join(tmpdir(), 'ami-audit-bench-prof-')), `${sc.name}.cpuprofile`);
   const profFlags = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
   const res = await run(process.execPath, [...profFlags, 'bench/client.js', JSON.stringify(cfg)]);
@@ -140,6 +142,7 @@ for (const sc of SCENARIOS) {
     cpuFloorS: +cpuFloor.toFixed(2), wallOverBound: +(m.wall / bound).toFixed(2), wallOverFloor: +(m.wall / Math.max(bound, cpuFloor)).toFixed(2),
     concurrency: conc, workers: sc.mode === 'baseline' ? 1 : workers ?? 1,
     endpointCpuS: +endpointCpuS.toFixed(2), allowedImagesCalls: stats.byAction.GetAllowedImagesSettings ?? 0, imageReferencesCalls: stats.byAction.DescribeImageReferences ?? 0,
+    describeImagesCalls: stats.byAction.DescribeImages ?? 0, ssmCalls: (stats.byAction.GetParameters ?? 0) + (stats.byAction.GetParametersByPath ?? 0),
   };
   if (cfg.profileFile && existsSync(cfg.profileFile)) {
     const p = summarize(JSON.parse(readFileSync(cfg.profileFile, 'utf8')));

@@ -12,6 +12,7 @@ export function demoConfig(now: DateTime): AuditConfig {
   return {
     organization: true,
     references: true,
+    successors: true,
     roleName: 'AmiAuditReadOnly',
     regions: [...DEMO_REGIONS, DEMO_OPT_IN_REGION],
     trustedAccounts: [DEMO_TRUSTED_ACCOUNT],

@@ -26,6 +26,13 @@ export const REFERENCES_CALLED_VIA_ACTIONS = [
   'ec2:DescribeLaunchTemplates', 'ssm:DescribeParameters', 'ssm:GetParameters',
   'imagebuilder:ListImageRecipes', 'imagebuilder:ListContainerRecipes', 'imagebuilder:GetContainerRecipe',
 ] as const;
+/**
+ * What `--successors` calls in an audited account besides (src/collect/successors.ts): the images
+ * (the flagged AMIs' architecture, the family's candidates), on every resource.
+ */
+export const SUCCESSORS_EC2_ACTIONS = ['ec2:DescribeImages'] as const;
+/** And the SSM public parameters that name each family's latest AMI, on those parameters only. */
+export const SUCCESSORS_SSM_ACTIONS = ['ssm:GetParameters', 'ssm:GetParametersByPath'] as const;
 /** The guide's list also has ec2:DescribeInstances and ec2:DescribeLaunchTemplateVersions: the role has them without the condition already. */
 /**
  * Every STS API the collector calls as the caller. sts:GetCallerIdentity needs no permission (an
@@ -69,13 +76,15 @@ export interface IamDocumentOptions {
   partition?: string;
   /** The run looks up what references flagged AMIs (--references): the member policy (and the template) add what that reads. */
   references?: boolean;
+  /** The run looks up successors (--successors): the member policy (and the template) add DescribeImages and the public parameters. */
+  successors?: boolean;
 }
 
 interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
-  Resource?: string | string[];
+  Resource?: string | string[] | Record<string, unknown>;
   Principal?: { AWS: unknown };
   Condition?: unknown;
 }
@@ -92,8 +101,15 @@ const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
 const PRINCIPAL_EXAMPLE = 'e.g. --trusted-principal arn:aws:iam::111122223333:role/AmiAuditRunner';
 
 /** The member role's policy: exactly the EC2 reads the collector makes, on every resource. */
-function memberPolicy(references = false): PolicyDocument {
+function memberPolicy(references = false, successors = false, partition: string | Record<string, unknown> = 'aws'): PolicyDocument {
   const statements: PolicyStatement[] = [{ Sid: 'AmiAuditRead', Effect: 'Allow', Action: [...AUDITED_ROLE_ACTIONS], Resource: '*' }];
+  if (successors) {
+    statements.push(
+      { Sid: 'AmiAuditSuccessorImages', Effect: 'Allow', Action: [...SUCCESSORS_EC2_ACTIONS], Resource: '*' },
+      // the public parameters have no account in their ARN; every region's
+      { Sid: 'AmiAuditSuccessorParameters', Effect: 'Allow', Action: [...SUCCESSORS_SSM_ACTIONS], Resource: typeof partition === 'string' ? `arn:${partition}:ssm:*::parameter/aws/service/*` : partition },
+    );
+  }
   if (references) {
     statements.push(
       { Sid: 'AmiAuditReferences', Effect: 'Allow', Action: [...REFERENCES_ACTIONS], Resource: '*' },
@@ -112,13 +128,13 @@ function memberPolicy(references = false): PolicyDocument {
  * when no role is given for it, and region discovery for an account that failed reads the
  * caller's own regions with them too.
  */
-function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean, roleArns: readonly string[]): PolicyDocument {
+function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean, roleArns: readonly string[], successors = false): PolicyDocument {
   // every role ARN a run can build: the role name in any account, and each role the config names
   // for one account as it is written there (with its path: role/security/Name is not role/Name)
   const roles = [...new Set([`arn:${partition}:iam::*:role/${roleName}`, ...roleArns])];
   const statements: PolicyStatement[] = [
     { Sid: 'AmiAuditAssumeRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles.length === 1 ? roles[0] : roles },
-    ...memberPolicy(references).Statement.map((st) => ({ ...st, Sid: st.Sid.replace(/^AmiAudit/, 'AmiAuditOwnAccount') })),
+    ...memberPolicy(references, successors, partition).Statement.map((st) => ({ ...st, Sid: st.Sid.replace(/^AmiAudit/, 'AmiAuditOwnAccount') })),
   ];
   // '*': discovery reads the whole tree (the organisation, its roots, OUs and accounts).
   if (org) statements.push({ Sid: 'AmiAuditDiscoverAccounts', Effect: 'Allow', Action: [...ORGANIZATIONS_ACTIONS], Resource: '*' });
@@ -137,7 +153,7 @@ function trustPolicy(trustedPrincipalArn: string, externalId: string | undefined
 }
 
 /** The member role as a CloudFormation template, for a stack or a service-managed StackSet. */
-function cloudFormationTemplate(roleName: string, references: boolean): Record<string, unknown> {
+function cloudFormationTemplate(roleName: string, references: boolean, successors = false): Record<string, unknown> {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'The read-only role ami-audit assumes in every audited account (ami-audit iam-policy --cloudformation).',
@@ -159,7 +175,7 @@ function cloudFormationTemplate(roleName: string, references: boolean): Record<s
               'Fn::If': ['HasExternalId', { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } }, { Ref: 'AWS::NoValue' }],
             })],
           },
-          Policies: [{ PolicyName: 'AmiAuditRead', PolicyDocument: memberPolicy(references) }],
+          Policies: [{ PolicyName: 'AmiAuditRead', PolicyDocument: memberPolicy(references, successors, { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }) }],
         },
       },
     },
@@ -179,13 +195,13 @@ export function iamDocument(o: IamDocumentOptions): string {
   if (o.cloudformation && o.part !== undefined) throw new UserError('--cloudformation prints the member role\'s template (its trust and member policies in one): leave out --part');
   let doc: unknown;
   if (o.cloudformation) {
-    doc = cloudFormationTemplate(o.roleName, o.references ?? false);
+    doc = cloudFormationTemplate(o.roleName, o.references ?? false, o.successors ?? false);
   } else {
     const part = o.part ?? 'member';
     if (part === 'member') {
-      doc = memberPolicy(o.references ?? false);
+      doc = memberPolicy(o.references ?? false, o.successors ?? false, partition);
     } else if (part === 'caller') {
-      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false, o.roleArns ?? []);
+      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false, o.roleArns ?? [], o.successors ?? false);
     } else {
       if (!o.trustedPrincipalArn) throw new UserError(`--part trust needs --trusted-principal, the ARN of the identity that runs ami-audit (${PRINCIPAL_EXAMPLE})`);
       if (!PRINCIPAL_RE.test(o.trustedPrincipalArn)) throw new UserError(`--trusted-principal: "${o.trustedPrincipalArn}" is not an IAM role, user or account ARN (${PRINCIPAL_EXAMPLE})`);

@@ -394,6 +394,12 @@ export const OPTIONS = {
     helpFor: { 'iam-policy': 'With --part member or caller, or --cloudformation: add the permissions of scan --references (default: the config\'s references, else off)' },
     configHelp: 'Find the launch templates, Auto Scaling groups, SSM parameters and Image Builder recipes that reference each flagged AMI (as --references).',
   }),
+  successors: row({
+    flag: 'successors', commands: ['scan', 'iam-policy'], config: 'successors', kind: bool(),
+    help: 'Also find what to replace each flagged AMI with, per region: its public family\'s latest image (SSM public parameters) or its owner\'s newest image of the same name family (DescribeImages with the owner); with --references, the commands that roll it out (docs/successors.md)',
+    helpFor: { 'iam-policy': 'With --part member or caller, or --cloudformation: add the permissions of scan --successors (default: the config\'s successors, else off)' },
+    configHelp: 'Find a successor AMI for each flagged AMI, per region (as --successors).',
+  }),
   referenceVersionDepth: row({
     flag: 'reference-version-depth', commands: SCAN, config: 'referenceVersionDepth', kind: int(1, 10_000),
     help: 'With --references: how many launch template versions to check, from the latest (default 10, the API\'s)',

@@ -11,6 +11,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UserError } from '../model/errors.js';
 import { addProxySecret, redact, registerCredentials } from './secrets.js';
@@ -22,6 +23,7 @@ type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 type StsSdk = typeof import('@aws-sdk/client-sts');
 type OrganizationsSdk = typeof import('@aws-sdk/client-organizations');
 type AutoScalingSdk = typeof import('@aws-sdk/client-auto-scaling');
+type SsmSdk = typeof import('@aws-sdk/client-ssm');
 type ProviderSdk = typeof import('@aws-sdk/credential-provider-node');
 
 /**
@@ -38,6 +40,7 @@ const loaded: Partial<Record<string, unknown>> = FROM_SOURCE
     '@aws-sdk/client-sts': await import('@aws-sdk/client-sts'),
     '@aws-sdk/client-organizations': await import('@aws-sdk/client-organizations'),
     '@aws-sdk/client-auto-scaling': await import('@aws-sdk/client-auto-scaling'),
+    '@aws-sdk/client-ssm': await import('@aws-sdk/client-ssm'),
     '@aws-sdk/credential-provider-node': await import('@aws-sdk/credential-provider-node'),
   }
   : {};
@@ -49,6 +52,7 @@ export const sdk = {
   get sts(): StsSdk { return sdkPackage('@aws-sdk/client-sts'); },
   get organizations(): OrganizationsSdk { return sdkPackage('@aws-sdk/client-organizations'); },
   get autoScaling(): AutoScalingSdk { return sdkPackage('@aws-sdk/client-auto-scaling'); },
+  get ssm(): SsmSdk { return sdkPackage('@aws-sdk/client-ssm'); },
   get credentialProvider(): ProviderSdk { return sdkPackage('@aws-sdk/credential-provider-node'); },
 };
 
@@ -103,7 +107,7 @@ class CredentialChainLogger {
 
 const noAppId = (): Promise<undefined> => Promise.resolve(undefined);
 
-type AnyClient = EC2Client | STSClient | OrganizationsClient | AutoScalingClient;
+type AnyClient = EC2Client | STSClient | OrganizationsClient | AutoScalingClient | SSMClient;
 
 export class ClientFactory {
   readonly handler: AuditRequestHandler;
@@ -242,6 +246,16 @@ export class ClientFactory {
   autoScalingClient(accountKey: string, region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined): AutoScalingClient {
     const c = new sdk.autoScaling.AutoScalingClient(this.common(region, credentials ?? this.opts.credentials));
     addAnswerCheck(c);
+    this.observe(c, accountKey.split('|')[0]!, region);
+    return c;
+  }
+
+  /**
+   * SSM client for one account and region (--successors: the public parameters that name the
+   * latest AMI of each family). AWS JSON 1.1: the SDK's JSON reading checks its answers.
+   */
+  ssmClient(accountKey: string, region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined): SSMClient {
+    const c = new sdk.ssm.SSMClient(this.common(region, credentials ?? this.opts.credentials));
     this.observe(c, accountKey.split('|')[0]!, region);
     return c;
   }

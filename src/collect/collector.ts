@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
 import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
+import { SuccessorFinder, successorWarning } from './successors.js';
 import { UserError } from '../model/errors.js';
 import { ClientFactory, isLoopback, sdk, type ClientOptions } from './clients.js';
 import { redact } from './secrets.js';
@@ -72,6 +73,8 @@ export interface CollectOptions {
    * run's start when absent), with `versionDepth` launch template versions.
    */
   references?: { versionDepth?: number; asOfMs?: number };
+  /** --successors: look up a successor for each flagged AMI (flagged as of `asOfMs`, the run's start when absent). */
+  successors?: { asOfMs?: number };
 }
 
 export interface CallEvent { action: string; accountId: string; region: string; status: number | string; attempts: number; ms: number; error?: string }
@@ -206,6 +209,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const references: ImageReference[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
+    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal }) : null;
 
     // Where an account cannot be planned (its role cannot be assumed, or it may not call
     // DescribeRegions), its failure is recorded against every region it would have had: the
@@ -297,6 +301,12 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
           // (an interruption already recorded by the listing is said once)
           if (r.failure && !(signal.aborted && (c.failures ?? []).some((f) => f.code === r.failure!.code))) addFailure(c, r.failure);
         }
+        if (successors && res.coverage.status !== 'error' && !signal.aborted) {
+          // never partial for it: a failed lookup is said on the AMI and counted in the warnings
+          let ssm: ReturnType<typeof factory.ssmClient> | undefined; // made on first use, one per scope
+          await successors.scope({ accountId, region, ec2: ec2(), ssm: () => (ssm ??= factory.ssmClient(plan.accountKey, region, plan.provider)), instances: res.instances, coverage: res.coverage })
+            .catch((e: unknown) => { if (!signal.aborted) throw e; });
+        }
         if (opts.onScope) opts.onScope(res.coverage, res.instances, refs);
         else {
           for (const i of res.instances) instances.push(i);
@@ -335,6 +345,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       maxAttempts: opts.client.maxAttempts, retryMode: opts.client.retryMode, endpointUrl: withoutUserinfo(opts.client.endpointUrl), profile: opts.client.profile,
       callTimeoutSeconds: opts.client.callTimeoutSeconds, deadlineSeconds: opts.deadlineMs === undefined ? undefined : opts.deadlineMs / 1000,
       references: opts.references ? { versionDepth: opts.references.versionDepth ?? DEFAULT_VERSION_DEPTH } : undefined,
+      successors: opts.successors ? true : undefined,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     const warnings: string[] = [];
@@ -343,6 +354,9 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       warnings.push(`Credentials from AssumeRole arrived already expired, or about to expire, by this machine's clock (${skews.length} account${skews.length === 1 ? '' : 's'}; off by about ${duration(Math.max(...skews))}): either this clock is ahead (set it right with NTP) or the endpoint's is wrong. They were used for their requested lifetime instead.`);
     }
     if (isDeadline(signal)) warnings.push(`The run's deadline (${formatDeadline(opts.deadlineMs ?? 0)}) passed: scopes not finished by then are recorded with DeadlineExceeded.`);
+    const successorRecords = successors?.records();
+    const successorsWarning = successorRecords ? successorWarning(successorRecords) : null;
+    if (successorsWarning) warnings.push(successorsWarning);
     const missing = (opts.instanceIds ?? []).filter((id) => !found.has(id)).sort();
     return {
       run: {
@@ -353,6 +367,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       coverage,
       instances,
       ...(opts.references ? { references } : {}),
+      ...(successorRecords ? { successors: successorRecords } : {}),
       // An id that was not found is only "not found" when every scope was listed completely.
       notFoundInstanceIds: listingIncomplete ? [] : missing,
       ...(opts.instanceIds ? { uncheckedInstanceIds: listingIncomplete ? missing : [] } : {}),

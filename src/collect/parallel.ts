@@ -13,6 +13,7 @@ import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { mergeMissingIds } from '../report/coverage.js';
 import { isDeadline } from './deadline.js';
+import { mergeSuccessors, successorWarning } from './successor-records.js';
 
 export interface ParallelOptions extends CollectOptions {
   /** Worker threads (at most one per account); default 1, which runs in this thread. */
@@ -43,7 +44,10 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
   const missedBy = parts.map((p) => new Set([...p.notFoundInstanceIds, ...(p.uncheckedInstanceIds ?? [])]));
   const found = new Set((requestedIds ?? []).filter((id) => missedBy.some((m) => !m.has(id))));
   const ids = mergeMissingIds(parts, found, parts.flatMap((p) => p.coverage), requestedIds ?? []);
-  const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []))];
+  const successors = parts.some((p) => p.successors) ? mergeSuccessors(parts.map((p) => p.successors ?? [])) : null;
+  // each share counted its own failed successor lookups: count them once for the run
+  const successorsWarning = successors ? successorWarning(successors) : null;
+  const warnings = [...new Set(parts.flatMap((p) => p.run.warnings ?? []).filter((w) => !w.startsWith('Successors not looked up')).concat(successorsWarning ? [successorsWarning] : []))];
   return {
     run: {
       ...first.run, startedAt, finishedAt,
@@ -56,6 +60,7 @@ export function mergeInventories(parts: Inventory[], startedAt: string, finished
     instances: parts.flatMap((p) => p.instances),
     // with --references every share has the list (maybe empty); without, none has it
     ...(parts.some((p) => p.references) ? { references: parts.flatMap((p) => p.references ?? []) } : {}),
+    ...(successors ? { successors } : {}),
     notFoundInstanceIds: ids.notFoundInstanceIds,
     ...(requestedIds ? { uncheckedInstanceIds: ids.uncheckedInstanceIds } : {}),
   };

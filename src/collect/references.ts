@@ -182,7 +182,13 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
         return resolved.get(key) ?? null;
       };
       for (const id of [...templates.keys()].sort()) await resolve(id, '$Default');
-      for (const [id, list] of templates) for (const r of list) r.name = names.get(id) ?? r.name;
+      for (const [id, list] of templates) {
+        for (const r of list) {
+          r.name = names.get(id) ?? r.name;
+          const d = resolved.get(`${id}|$Default`);
+          if (d) r.defaultVersion = d.version;
+        }
+      }
       const byName = new Map([...names].map(([id, name]) => [name, id]));
 
       const uses: { group: string; spec: LaunchTemplateSpecification }[] = [];

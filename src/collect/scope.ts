@@ -23,7 +23,7 @@ import { regionOfZone } from '../model/ids.js';
 import { termSafe } from '../render/sanitize.js';
 
 /** One criterion as the SDK parses GetAllowedImagesSettings. */
-interface RawCriterion {
+export interface RawCriterion {
   ImageProviders?: string[];
   MarketplaceProductCodes?: string[];
   ImageNames?: string[];
@@ -32,7 +32,7 @@ interface RawCriterion {
 }
 
 /** The criteria in the model's shape: strings only, bounded (they come from the service and reach reports). */
-function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
+export function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
   const texts = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 200).map((x) => x.slice(0, 256)) : []);
   const days = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
   return (Array.isArray(raw) ? raw.slice(0, 10) : []).map((c) => ({

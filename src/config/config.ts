@@ -55,6 +55,7 @@ export interface AuditConfig {
   out?: string;
   report?: ReportConfig;
   references?: boolean;
+  successors?: boolean;
   referenceVersionDepth?: number;
 }
 

@@ -5,7 +5,7 @@
  * suspended and a closed member that have no EC2 data.
  * Dates are relative to `now`, so the demo shows the same picture on any day.
  */
-import type { Fleet, FleetAccount, FleetInstance, FleetOrganization, FleetOrgMember, OrgAccountState } from './fleet.js';
+import type { Fleet, FleetAccount, FleetImage, FleetInstance, FleetOrganization, FleetOrgMember, FleetPublicParameter, OrgAccountState } from './fleet.js';
 import type { ImageMetadata } from '../model/types.js';
 import { zonePrefix } from './generate.js';
 
@@ -204,7 +204,77 @@ export function demoFleet(nowIso: string): Fleet {
     organization: demoOrganization(at),
   };
   addReferences(fleet.accounts.find((x) => x.accountId === prod)!, at, img);
+  addImages(fleet, at, img);
   return fleet;
+}
+
+const AMAZON = '137112412989';
+const WINDOWS = '801119661308';
+const EKS = '602401143452';
+const CANONICAL = '099720109477';
+
+/**
+ * Public families as AWS and Canonical publish them: several generations each, both
+ * architectures, the older generations deprecated, and the SSM public parameter of each variant
+ * pointing at its newest image. Ids are made from the family index, generation and architecture.
+ */
+export function publicImages(at: (days: number) => string): { images: FleetImage[]; publicParameters: FleetPublicParameter[] } {
+  const images: FleetImage[] = [];
+  const publicParameters: FleetPublicParameter[] = [];
+  type Family = { owner: string; alias?: string; archs: ('x86_64' | 'arm64')[]; name: (gen: number, arch: string) => string; param: (arch: string) => string };
+  const families: Family[] = [
+    { owner: AMAZON, alias: 'amazon', archs: ['x86_64', 'arm64'], name: (g, a) => `al2023-ami-2023.${6 + g}.2026${String(1 + g * 3).padStart(2, '0')}01.0-kernel-6.1-${a}`, param: (a) => `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-${a}` },
+    { owner: AMAZON, alias: 'amazon', archs: ['x86_64', 'arm64'], name: (g, a) => `al2023-ami-minimal-2023.${6 + g}.2026${String(1 + g * 3).padStart(2, '0')}01.0-kernel-6.1-${a}`, param: (a) => `/aws/service/ami-amazon-linux-latest/al2023-ami-minimal-kernel-6.1-${a}` },
+    { owner: AMAZON, alias: 'amazon', archs: ['x86_64', 'arm64'], name: (g, a) => `amzn2-ami-hvm-2.0.2026${String(1 + g * 3).padStart(2, '0')}15.0-${a}-gp2`, param: (a) => `/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-${a}-gp2` },
+    { owner: WINDOWS, alias: 'amazon', archs: ['x86_64'], name: (g) => `Windows_Server-2025-English-Full-Base-2026.${String(1 + g * 3).padStart(2, '0')}.10`, param: () => '/aws/service/ami-windows-latest/Windows_Server-2025-English-Full-Base' },
+    { owner: CANONICAL, archs: ['x86_64', 'arm64'], name: (g, a) => `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${a === 'x86_64' ? 'amd64' : 'arm64'}-server-2026${String(1 + g * 3).padStart(2, '0')}05`, param: (a) => `/aws/service/canonical/ubuntu/server/24.04/stable/current/${a === 'x86_64' ? 'amd64' : 'arm64'}/hvm/ebs-gp3/ami-id` },
+    { owner: AMAZON, alias: 'amazon', archs: ['x86_64', 'arm64'], name: (g, a) => `bottlerocket-aws-k8s-1.31-${a}-v1.${30 + g}.0-0a1b2c3${g}`, param: (a) => `/aws/service/bottlerocket/aws-k8s-1.31/${a}/latest/image_id` },
+    { owner: EKS, alias: 'amazon', archs: ['x86_64', 'arm64'], name: (g, a) => `amazon-eks-node-al2023-${a}-standard-1.31-v2026${String(1 + g * 3).padStart(2, '0')}20`, param: (a) => `/aws/service/eks/optimized-ami/1.31/amazon-linux-2023/${a}/standard/recommended/image_id` },
+  ];
+  const GENERATIONS = 3;
+  families.forEach((f, fi) => {
+    for (const arch of f.archs) {
+      for (let g = 0; g < GENERATIONS; g++) {
+        // the newest (g = 2) 20 days old; each older one 90 days older and deprecated 30 days ago
+        const age = 20 + (GENERATIONS - 1 - g) * 90;
+        const imageId = `ami-0f${fi.toString(16)}${arch === 'arm64' ? 'a' : '8'}${g}000000000000`;
+        images.push({
+          imageId, name: f.name(g, arch), ownerId: f.owner, ...(f.alias ? { ownerAlias: f.alias } : {}), architecture: arch, creationDate: at(-age),
+          ...(g < GENERATIONS - 1 ? { deprecationTime: at(-30) } : { deprecationTime: at(730 - age) }), public: true,
+        });
+        if (g === GENERATIONS - 1) publicParameters.push({ name: f.param(arch), imageId, lastModified: at(-age) });
+      }
+    }
+  });
+  return { images, publicParameters };
+}
+
+/**
+ * The images DescribeImages answers in the demo (`--successors`): the public families above, the
+ * flagged AMIs that can still be described, and the newer builds of the private families of prod
+ * and dev. The deregistered payments-api AMI is gone (its architecture is inferred from the
+ * instance that runs it); the SUSE AMI sap-bridge runs has a newer build, outside prod's Allowed
+ * AMIs criteria in us-east-1 (no successor there, and the report says why) but allowed in
+ * eu-west-1 (audit-mode, Amazon images allowed).
+ */
+function addImages(fleet: Fleet, at: (days: number) => string, img: Record<'deprecated' | 'deregistered' | 'notAllowed' | 'disabled' | 'current' | 'currentArm' | 'windows', ImageMetadata>): void {
+  const pub = publicImages(at);
+  const same = (m: ImageMetadata, architecture: FleetImage['architecture'], extra: Partial<FleetImage> = {}): FleetImage => ({
+    imageId: m.ImageId!, name: m.Name!, ownerId: m.OwnerId!, ...(m.ImageOwnerAlias ? { ownerAlias: m.ImageOwnerAlias } : {}), architecture,
+    creationDate: m.CreationDate!, ...(m.DeprecationTime ? { deprecationTime: m.DeprecationTime } : {}), public: m.IsPublic === true, ...extra,
+  });
+  const payments = fleet.accounts.find((a) => a.accountId === DEMO_ACCOUNTS.prod)!.instances![DEMO_REFERENCES.region]!.find((i) => i.ImageMetadata?.ImageId === img.deregistered.ImageId)!;
+  const paymentsArch = /^[a-z]+\d+[a-z]*g[a-z]*\./.test(payments.InstanceType ?? '') ? 'arm64' : 'x86_64';
+  fleet.images = [
+    ...pub.images,
+    same(img.deprecated, 'x86_64'), same(img.notAllowed, 'x86_64'), same(img.current, 'x86_64'), same(img.currentArm, 'arm64'), same(img.windows, 'x86_64'),
+    same(img.disabled, 'x86_64', { state: 'disabled' }),
+    { imageId: 'ami-0d1e2f3a4b5c60030', name: 'batch-worker-2025-11', ownerId: DEMO_ACCOUNTS.dev, architecture: 'x86_64', creationDate: at(-25) },
+    { imageId: 'ami-0d1e2f3a4b5c60031', name: 'payments-api-2026-10-01', ownerId: DEMO_ACCOUNTS.prod, architecture: paymentsArch, creationDate: at(-60) },
+    { imageId: 'ami-0d1e2f3a4b5c60032', name: 'payments-api-2025-06-01', ownerId: DEMO_ACCOUNTS.prod, architecture: paymentsArch, creationDate: at(-180), deprecationTime: at(-5) },
+    { imageId: 'ami-0d1e2f3a4b5c60033', name: 'suse-sles-15-sp5-v20260601-hvm-ssd-x86_64', ownerId: img.notAllowed.OwnerId!, ownerAlias: 'amazon', architecture: 'x86_64', creationDate: at(-150), public: true },
+  ];
+  fleet.publicParameters = pub.publicParameters;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** EC2 Query-protocol actions of the local endpoint, answered from the fleet. */
 import { createHash } from 'node:crypto';
-import type { Fleet, FleetAccount, FleetImageCriterion, FleetInstance, FleetLaunchTemplate, FleetLaunchTemplateVersion } from './fleet.js';
+import type { Fleet, FleetAccount, FleetImage, FleetImageCriterion, FleetInstance, FleetLaunchTemplate, FleetLaunchTemplateVersion } from './fleet.js';
 import { optInStatus } from './fleet.js';
 import { el, esc } from './xml.js';
 import type { FaultRule, PagingFault } from './faults.js';
@@ -546,5 +546,97 @@ export function describeLaunchTemplateVersions(call: Ec2Call): string {
   const set = pg.items.length
     ? `<launchTemplateVersionSet>${pg.items.map(({ t, v }) => `<item>${el('launchTemplateId', t.id)}${el('launchTemplateName', t.name)}${el('versionNumber', v.number)}${v.createTime ? el('createTime', new Date(v.createTime).toISOString()) : ''}${el('defaultVersion', v.number === t.defaultVersion)}<launchTemplateData>${el('imageId', v.imageId)}</launchTemplateData></item>`).join('')}</launchTemplateVersionSet>`
     : '<launchTemplateVersionSet/>';
+  return set + el('nextToken', pg.next);
+}
+
+// ---- DescribeImages (--successors) ----------------------------------------------------------
+
+const DAY_MS = 86_400_000;
+const IMAGE_FILTERS = new Set(['name', 'state', 'architecture', 'owner-id', 'owner-alias', 'image-id', 'is-public', 'image-allowed']);
+
+/** The criteria in force in the caller's region (as GetAllowedImagesSettings answers them). */
+function criteriaOf(call: Ec2Call): FleetImageCriterion[] {
+  return call.account?.allowedImagesCriteria?.[call.region] ?? [{ ImageProviders: ['amazon'] }];
+}
+
+/**
+ * Whether an image meets the region's Allowed AMIs criteria: any one criterion, every parameter it
+ * names; the account's own images always. Product codes are not modelled: a criterion that names
+ * them matches no image.
+ */
+export function imageMeetsCriteria(criteria: readonly FleetImageCriterion[], img: FleetImage, accountId: string, nowMs: number): boolean {
+  if (img.ownerId === accountId) return true;
+  return criteria.some((c) => {
+    if (c.ImageProviders && !c.ImageProviders.some((p) => p === img.ownerId || p === img.ownerAlias)) return false;
+    if (c.ImageNames && !c.ImageNames.some((n) => glob(n).test(img.name))) return false;
+    if (c.MarketplaceProductCodes) return false;
+    if (c.CreationDateCondition && nowMs - Date.parse(img.creationDate) > c.CreationDateCondition.MaximumDaysSinceCreated * DAY_MS) return false;
+    const dep = img.deprecationTime ? Date.parse(img.deprecationTime) : null;
+    if (c.DeprecationTimeCondition && dep !== null && dep <= nowMs && nowMs - dep > c.DeprecationTimeCondition.MaximumDaysSinceDeprecated * DAY_MS) return false;
+    return true;
+  });
+}
+
+function imageItem(img: FleetImage, allowed: boolean | undefined, flip: boolean): string {
+  const pub = img.public ?? img.ownerAlias !== undefined;
+  const head = el('imageId', img.imageId) + el('imageLocation', `${img.ownerAlias ?? img.ownerId}/${img.name}`) + el('imageState', img.state ?? 'available') + el('imageOwnerId', img.ownerId);
+  const rest = el('creationDate', img.creationDate) + el('isPublic', pub) + el('architecture', img.architecture) + el('imageType', 'machine')
+    + el('imageOwnerAlias', img.ownerAlias) + el('name', img.name) + el('rootDeviceType', 'ebs') + el('rootDeviceName', '/dev/xvda')
+    + el('virtualizationType', 'hvm') + el('hypervisor', 'xen') + el('deprecationTime', img.deprecationTime) + el('imageAllowed', allowed);
+  return `<item>${flip ? rest + head : head + rest}</item>`;
+}
+
+/**
+ * DescribeImages: `Owner.N` (account ids, `self`, `amazon`, `aws-marketplace`, `aws-backup-vault`),
+ * `ImageId.N`, `ExecutableBy.N` (ignored), `Filter.N` (name, state, architecture, owner-id, owner-alias,
+ * image-id, is-public, image-allowed; `*` and `?` in values), `IncludeDeprecated`, `IncludeDisabled`,
+ * `MaxResults` (5-1000) and `NextToken`. What the caller sees: public images, its own, those shared
+ * with it. Deprecated images only when named by id, owned by the caller, or with IncludeDeprecated;
+ * disabled ones only with IncludeDisabled; deregistered ones only when named by id. With Allowed AMIs
+ * `enabled` in the region only allowed images are returned; in `audit-mode` and `enabled`, each says
+ * `imageAllowed`. An id that is not in the catalogue is InvalidAMIID.NotFound.
+ */
+export function describeImages(fleet: Fleet, call: Ec2Call, nowMs: number): string {
+  const p = call.params;
+  const owners = listParam(p, 'Owner');
+  const ids = listParam(p, 'ImageId');
+  const bad = ids.find((id) => !AMI_ID_RE.test(id));
+  if (bad !== undefined) throw new ApiError('InvalidAMIID.Malformed', `Invalid id: "${bad}" (expecting "ami-...")`);
+  const filters = filterParams(p);
+  for (const f of filters) if (!IMAGE_FILTERS.has(f.name)) throw new ApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+  const includeDeprecated = p.get('IncludeDeprecated') === 'true';
+  const includeDisabled = p.get('IncludeDisabled') === 'true';
+  const max = p.get('MaxResults') === null ? Infinity : maxResults(p, 5, 1000, 1000);
+  if (p.get('MaxResults') !== null && ids.length) throw new ApiError('InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults');
+  const caller = call.accountId;
+  const inRegion = (fleet.images ?? []).filter((i) => !i.regions || i.regions.includes(call.region));
+  const visible = inRegion.filter((i) => i.ownerId === caller || (i.public ?? i.ownerAlias !== undefined) || (i.sharedWith ?? []).includes(caller));
+  if (ids.length) {
+    const known = new Set(visible.map((i) => i.imageId));
+    const missing = [...new Set(ids)].filter((id) => !known.has(id));
+    if (missing.length) throw new ApiError('InvalidAMIID.NotFound', `The image id${missing.length > 1 ? 's' : ''} '[${missing.join(', ')}]' do${missing.length > 1 ? '' : 'es'} not exist`);
+  }
+  const state = call.account?.allowedImages?.[call.region] ?? 'disabled';
+  const criteria = criteriaOf(call);
+  const allowed = (i: FleetImage): boolean | undefined => (state === 'disabled' ? undefined : imageMeetsCriteria(criteria, i, caller, nowMs));
+  const table: Record<string, (i: FleetImage) => (string | undefined)[]> = {
+    name: (i) => [i.name], state: (i) => [i.state ?? 'available'], architecture: (i) => [i.architecture], 'owner-id': (i) => [i.ownerId],
+    'owner-alias': (i) => [i.ownerAlias], 'image-id': (i) => [i.imageId], 'is-public': (i) => [String(i.public ?? i.ownerAlias !== undefined)],
+    'image-allowed': (i) => [String(allowed(i) ?? true)],
+  };
+  const items = visible.filter((i) => {
+    const named = ids.includes(i.imageId);
+    if (ids.length && !named) return false;
+    if (owners.length && !owners.some((o) => o === i.ownerId || (o === 'self' && i.ownerId === caller) || o === i.ownerAlias)) return false;
+    const st = i.state ?? 'available';
+    if (st === 'deregistered' && !named) return false;
+    if (st === 'disabled' && !includeDisabled) return false;
+    const deprecated = i.deprecationTime !== undefined && Date.parse(i.deprecationTime) <= nowMs;
+    if (deprecated && !named && i.ownerId !== caller && !includeDeprecated) return false;
+    if (state === 'enabled' && allowed(i) === false) return false;
+    return filters.every((f) => f.values.some((v) => table[f.name]!(i).some((x) => x !== undefined && glob(v).test(x))));
+  }).sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
+  const pg = max === Infinity ? { items, next: null } : page(call, 'DescribeImages', items, max);
+  const set = pg.items.length ? `<imagesSet>${pg.items.map((i) => imageItem(i, allowed(i), call.flip)).join('')}</imagesSet>` : '<imagesSet/>';
   return set + el('nextToken', pg.next);
 }

@@ -20,16 +20,16 @@ export type RegionsFault = (typeof REGIONS_FAULTS)[number];
 export const PAGED_ACTIONS: ReadonlySet<string> = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances']);
 
 /** The services the endpoint serves. */
-export type Service = 'ec2' | 'sts' | 'organizations' | 'autoscaling';
-export const SERVICES: readonly Service[] = ['ec2', 'sts', 'organizations', 'autoscaling'];
+export type Service = 'ec2' | 'sts' | 'organizations' | 'autoscaling' | 'ssm';
+export const SERVICES: readonly Service[] = ['ec2', 'sts', 'organizations', 'autoscaling', 'ssm'];
 
 /** Services added after the fault format: a rule without `service` reaches them only by naming the call's `action`. */
-const NAMED_ONLY: ReadonlySet<Service> = new Set(['organizations', 'autoscaling']);
+const NAMED_ONLY: ReadonlySet<Service> = new Set(['organizations', 'autoscaling', 'ssm']);
 
 export interface FaultRule {
   /**
-   * `ec2`, `sts`, `organizations` or `autoscaling`; when absent, EC2 and STS calls (Organizations
-   * and Auto Scaling calls only when the rule names their `action`).
+   * `ec2`, `sts`, `organizations`, `autoscaling` or `ssm`; when absent, EC2 and STS calls (Organizations,
+   * Auto Scaling and SSM calls only when the rule names their `action`).
    */
   service?: Service;
   /** API action, e.g. DescribeInstanceImageMetadata, ListAccounts or DescribeAutoScalingGroups; any when absent. */
@@ -84,7 +84,7 @@ export interface FaultPlan {
   /** Token buckets per account x region x action; default 100 tokens, 20/s. */
   throttle?: ThrottleSettings | null;
   /** Added latency per service, in ms. */
-  latencyMs?: { ec2?: number; sts?: number; organizations?: number; autoscaling?: number };
+  latencyMs?: { ec2?: number; sts?: number; organizations?: number; autoscaling?: number; ssm?: number };
   /** Caps the lifetime of credentials AssumeRole issues (to test refresh on long runs). */
   credentialLifetimeSeconds?: number;
   /**
@@ -102,6 +102,8 @@ const STATUS: Record<string, number> = {
   // Organizations (JSON 1.1): ServiceException is its only server fault; AccessDeniedException,
   // TooManyRequestsException and the others are 400.
   ServiceException: 500, MissingAuthenticationTokenException: 403,
+  // SSM (JSON 1.1): InternalServerError is 500; AccessDeniedException, ThrottlingException and ValidationException 400.
+  InternalServerError: 500,
 };
 
 export function statusFor(code: string): number {

@@ -166,11 +166,49 @@ export interface FleetOrganization {
   emptyPageEvery?: number;
 }
 
+/**
+ * An image DescribeImages can return (`--successors`): public images of Amazon and other
+ * publishers, and accounts' own images (visible to their owner and the accounts in `sharedWith`).
+ * The same id serves every region in `regions` (all the fleet's regions when absent).
+ */
+export interface FleetImage {
+  imageId: string;
+  name: string;
+  ownerId: string;
+  /** `amazon`, `aws-marketplace` or `aws-backup-vault`; absent for other owners. */
+  ownerAlias?: string;
+  architecture: 'x86_64' | 'arm64' | 'i386' | 'x86_64_mac' | 'arm64_mac';
+  /** ISO 8601. */
+  creationDate: string;
+  /** ISO 8601; deprecated once it is past (by the endpoint's clock). */
+  deprecationTime?: string;
+  /** Default `available`. */
+  state?: 'available' | 'pending' | 'disabled' | 'deregistered' | 'failed';
+  /** Default: true when `ownerAlias` is set, else false. */
+  public?: boolean;
+  /** Accounts it is shared with (launch permissions). */
+  sharedWith?: string[];
+  regions?: string[];
+}
+
+/** An SSM public parameter (`/aws/service/...`) that names an image, per region (every fleet region when absent). */
+export interface FleetPublicParameter {
+  name: string;
+  imageId: string;
+  regions?: string[];
+  /** ISO 8601; the endpoint's start when absent. */
+  lastModified?: string;
+}
+
 export interface Fleet {
   fleetVersion: 1;
   caller: { accountId: string; arn?: string };
   regions: FleetRegion[];
   accounts: FleetAccount[];
+  /** Images DescribeImages answers (`--successors`); none when absent. */
+  images?: FleetImage[];
+  /** SSM public parameters (GetParameters, GetParametersByPath); none when absent. */
+  publicParameters?: FleetPublicParameter[];
   /** AWS Organizations: served only when present (otherwise AWSOrganizationsNotInUseException). */
   organization?: FleetOrganization;
 }
@@ -215,6 +253,7 @@ export function validateFleet(doc: unknown, file = 'fleet'): Fleet {
     checkReferences(acc, `accounts[${i}]`, regionNames, fail);
   });
   if (f.organization !== undefined) checkOrganization(f.organization, fail);
+  checkImages(f, regionNames, fail);
   return doc as Fleet;
 }
 
@@ -376,6 +415,52 @@ function checkReferences(acc: FleetAccount, at: string, regions: Set<string>, fa
       if (!regions.has(region)) fail(`${at}.allowedImagesManagedBy.${region}`, 'region is not listed in regions');
       if (by !== 'account' && by !== 'declarative-policy') fail(`${at}.allowedImagesManagedBy.${region}`, 'expected account or declarative-policy');
     }
+  }
+}
+
+const ARCHITECTURES = new Set(['x86_64', 'arm64', 'i386', 'x86_64_mac', 'arm64_mac']);
+const IMAGE_STATES = new Set(['available', 'pending', 'disabled', 'deregistered', 'failed']);
+
+function checkImages(f: Record<string, unknown>, regions: Set<string>, fail: (path: string, what: string) => never): void {
+  const regionList = (v: unknown, p: string): void => {
+    if (v === undefined) return;
+    if (!Array.isArray(v) || !v.every((r) => typeof r === 'string' && regions.has(r))) fail(p, 'expected regions listed in regions');
+  };
+  const date = (v: unknown, p: string, optional: boolean): void => {
+    if (v === undefined && optional) return;
+    if (typeof v !== 'string' || !Number.isFinite(Date.parse(v))) fail(p, 'expected an ISO 8601 time');
+  };
+  if (f.images !== undefined) {
+    if (!Array.isArray(f.images)) fail('images', 'expected an array');
+    const ids = new Set<string>();
+    (f.images as unknown[]).forEach((x, i) => {
+      const p = `images[${i}]`;
+      if (!isObject(x)) fail(p, 'expected {imageId, name, ownerId, architecture, creationDate, ...}');
+      if (typeof x.imageId !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(x.imageId)) fail(`${p}.imageId`, 'expected ami- and 8 or 17 hex digits');
+      if (ids.has(x.imageId as string)) fail(`${p}.imageId`, 'duplicate image id');
+      ids.add(x.imageId as string);
+      if (typeof x.name !== 'string' || x.name.length === 0) fail(`${p}.name`, 'expected a name');
+      if (typeof x.ownerId !== 'string' || !ACCOUNT_RE.test(x.ownerId)) fail(`${p}.ownerId`, 'expected a 12-digit account id');
+      if (x.ownerAlias !== undefined && !['amazon', 'aws-marketplace', 'aws-backup-vault'].includes(x.ownerAlias as string)) fail(`${p}.ownerAlias`, 'expected amazon, aws-marketplace or aws-backup-vault');
+      if (!ARCHITECTURES.has(x.architecture as string)) fail(`${p}.architecture`, `expected ${[...ARCHITECTURES].join(', ')}`);
+      date(x.creationDate, `${p}.creationDate`, false);
+      date(x.deprecationTime, `${p}.deprecationTime`, true);
+      if (x.state !== undefined && !IMAGE_STATES.has(x.state as string)) fail(`${p}.state`, `expected ${[...IMAGE_STATES].join(', ')}`);
+      if (x.public !== undefined && typeof x.public !== 'boolean') fail(`${p}.public`, 'expected true or false');
+      if (x.sharedWith !== undefined && (!Array.isArray(x.sharedWith) || !x.sharedWith.every((s) => typeof s === 'string' && ACCOUNT_RE.test(s)))) fail(`${p}.sharedWith`, 'expected 12-digit account ids');
+      regionList(x.regions, `${p}.regions`);
+    });
+  }
+  if (f.publicParameters !== undefined) {
+    if (!Array.isArray(f.publicParameters)) fail('publicParameters', 'expected an array');
+    (f.publicParameters as unknown[]).forEach((x, i) => {
+      const p = `publicParameters[${i}]`;
+      if (!isObject(x)) fail(p, 'expected {name, imageId, regions?}');
+      if (typeof x.name !== 'string' || !x.name.startsWith('/aws/service/')) fail(`${p}.name`, 'expected a public parameter name under /aws/service/');
+      if (typeof x.imageId !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(x.imageId)) fail(`${p}.imageId`, 'expected an AMI id');
+      date(x.lastModified, `${p}.lastModified`, true);
+      regionList(x.regions, `${p}.regions`);
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * The local EC2/STS/Organizations/Auto Scaling endpoint: one HTTP server that speaks the AWS Query
- * protocols (EC2 2016-11-15, STS 2011-06-15, Auto Scaling 2011-01-01) and AWS JSON 1.1
- * (Organizations 2016-11-28) for the calls ami-audit makes. Region and service come from the SigV4 credential scope, so one URL serves every
+ * The local EC2/STS/Organizations/Auto Scaling/SSM endpoint: one HTTP server that speaks the AWS
+ * Query protocols (EC2 2016-11-15, STS 2011-06-15, Auto Scaling 2011-01-01) and AWS JSON 1.1
+ * (Organizations 2016-11-28, SSM 2014-11-06) for the calls ami-audit makes. Region and service come from the SigV4 credential scope, so one URL serves every
  * region and every service.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,7 +11,7 @@ import type { Fleet, FleetAccount } from './fleet.js';
 import { optInStatus } from './fleet.js';
 import { FaultState, statusFor, type FaultPlan, type FaultRule, type CallContext, type Service } from './faults.js';
 import {
-  ApiError, describeImageReferences, describeInstanceImageMetadata, describeInstances, describeLaunchTemplateVersions, describeRegions, getAllowedImagesSettings,
+  ApiError, describeImageReferences, describeImages, describeInstanceImageMetadata, describeInstances, describeLaunchTemplateVersions, describeRegions, getAllowedImagesSettings,
   type Ec2Call, type PagingCursor,
 } from './ec2.js';
 import { AUTOSCALING_NS, autoscalingCall, autoscalingError, autoscalingResponse } from './autoscaling.js';
@@ -20,6 +20,7 @@ import {
   ORGANIZATIONS_ACTIONS, ORGANIZATIONS_CONTENT_TYPE, ORGANIZATIONS_TARGET_PREFIX, OrganizationsError, moveMember, organizationsCall, organizationsMessage,
 } from './organizations.js';
 import { UserError } from '../model/errors.js';
+import { SSM_ACTIONS, SSM_TARGET_PREFIX, SsmError, ssmCall } from './ssm.js';
 
 export interface EmulatorOptions {
   fleet: Fleet;
@@ -39,7 +40,7 @@ export interface EmulatorStats {
 
 interface Session { accountId: string; roleArn: string; sessionName: string; token: string; expiresAt: number; roleName: string }
 
-const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'DescribeImageReferences', 'DescribeLaunchTemplateVersions']);
+const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'DescribeImageReferences', 'DescribeLaunchTemplateVersions', 'DescribeImages']);
 const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const XML_TYPE = 'text/xml;charset=UTF-8';
 /** A `trickle` answer stops by itself (the connection is dropped) after this long. */
@@ -58,6 +59,8 @@ export class Emulator {
   /** Signs the Organizations NextTokens this endpoint issues. */
   private readonly tokenKey = randomBytes(32);
   private counter = 0;
+  /** When the endpoint was made: the LastModifiedDate of public parameters that give none. */
+  private readonly startMs = Date.now();
   url = '';
 
   constructor(private readonly opts: EmulatorOptions) {
@@ -123,10 +126,12 @@ export class Emulator {
     const target = String(req.headers['x-amz-target'] ?? '');
     const service: Service = scope?.[3] === 'sts' ? 'sts'
       : scope?.[3] === 'autoscaling' ? 'autoscaling'
-        : scope?.[3] === 'organizations' || (!scope && target.startsWith(ORGANIZATIONS_TARGET_PREFIX)) ? 'organizations' : 'ec2';
-    const json = service === 'organizations';
+        : scope?.[3] === 'ssm' || (!scope && target.startsWith(SSM_TARGET_PREFIX)) ? 'ssm'
+          : scope?.[3] === 'organizations' || (!scope && target.startsWith(ORGANIZATIONS_TARGET_PREFIX)) ? 'organizations' : 'ec2';
+    const json = service === 'organizations' || service === 'ssm';
     const params = json ? new URLSearchParams() : req.method === 'GET' ? query : new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-    const action = json ? (target.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? target.slice(ORGANIZATIONS_TARGET_PREFIX.length) : target) : params.get('Action') ?? '';
+    const prefix = service === 'ssm' ? SSM_TARGET_PREFIX : ORGANIZATIONS_TARGET_PREFIX;
+    const action = json ? (target.startsWith(prefix) ? target.slice(prefix.length) : target) : params.get('Action') ?? '';
     // Organizations is global (signed in us-east-1); any region in its scope is accepted.
     const region = scope?.[2] ?? 'us-east-1';
     const contentTypeOf = json ? ORGANIZATIONS_CONTENT_TYPE : XML_TYPE;
@@ -235,6 +240,21 @@ export class Emulator {
           throw new ApiError('Throttling', 'Rate exceeded');
         }
         send(200, autoscalingResponse(action, requestId, autoscalingCall({ account, accountId, region, action, params })));
+      } else if (service === 'ssm') {
+        if (!target.startsWith(SSM_TARGET_PREFIX) || !SSM_ACTIONS.has(action)) throw new SsmError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`);
+        if (!this.faults.take(ctx)) {
+          this.stats.throttled += 1;
+          throw new SsmError('ThrottlingException', 'Rate exceeded');
+        }
+        let input: unknown;
+        try {
+          const text = Buffer.concat(chunks).toString('utf8').trim();
+          input = text ? JSON.parse(text) : {};
+        } catch {
+          throw new SsmError('SerializationException', 'The request body is not valid JSON');
+        }
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new SsmError('SerializationException', 'The request body must be a JSON object');
+        send(200, JSON.stringify(ssmCall(this.opts.fleet, region, action, input as Record<string, unknown>, this.startMs)));
       } else if (json) {
         if (!target.startsWith(ORGANIZATIONS_TARGET_PREFIX) || !ORGANIZATIONS_ACTIONS.has(action)) {
           throw new OrganizationsError('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target)'}`);
@@ -279,12 +299,15 @@ export class Emulator {
         else if (action === 'DescribeRegions') body = describeRegions(this.opts.fleet, call);
         else if (action === 'DescribeImageReferences') body = describeImageReferences(call);
         else if (action === 'DescribeLaunchTemplateVersions') body = describeLaunchTemplateVersions(call);
+        else if (action === 'DescribeImages') body = describeImages(this.opts.fleet, call, Date.now());
         else body = getAllowedImagesSettings(call);
         send(200, ec2Response(action, requestId, body));
       }
     } catch (e) {
       if (e instanceof OrganizationsError) fail(e.code, e.message, e.status ?? statusFor(e.code), e.extra);
+      else if (e instanceof SsmError) fail(e.code, e.message, e.status);
       else if (e instanceof ApiError) fail(e.code, e.message, e.status ?? statusFor(e.code));
+      else if (service === 'ssm') fail('InternalServerError', 'An internal error has occurred', 500);
       else fail(service === 'sts' || service === 'autoscaling' ? 'InternalFailure' : json ? 'ServiceException' : 'InternalError', json ? organizationsMessage('ServiceException')! : 'An internal error has occurred', 500);
     }
   }
@@ -297,10 +320,10 @@ export class Emulator {
   private trickle(req: IncomingMessage, res: ServerResponse, fault: FaultRule, service: Service, action: string, requestId: string): void {
     const interval = Math.max(1, fault.intervalMs ?? 1000);
     const padding = ' '.repeat(Math.max(4096, Math.ceil(TRICKLE_MAX_MS / interval) + 2));
-    const text = service === 'organizations' ? `{${padding}}` : service === 'sts' ? stsResponse(action, requestId, padding)
+    const text = service === 'organizations' || service === 'ssm' ? `{${padding}}` : service === 'sts' ? stsResponse(action, requestId, padding)
       : service === 'autoscaling' ? autoscalingResponse(action, requestId, padding) : ec2Response(action, requestId, padding);
     const body = Buffer.from(text, 'utf8');
-    res.writeHead(200, { 'content-type': service === 'organizations' ? ORGANIZATIONS_CONTENT_TYPE : XML_TYPE, 'x-amzn-requestid': requestId, 'content-length': body.length });
+    res.writeHead(200, { 'content-type': service === 'organizations' || service === 'ssm' ? ORGANIZATIONS_CONTENT_TYPE : XML_TYPE, 'x-amzn-requestid': requestId, 'content-length': body.length });
     res.flushHeaders();
     const started = performance.now();
     let sent = 0;
@@ -358,11 +381,13 @@ export class Emulator {
 }
 
 function defaultMessage(code: string, c: CallContext): string {
+  if (c.service === 'ssm' && code === 'AccessDeniedException') return `User is not authorized to perform: ssm:${c.action} on resource: arn:aws:ssm:${c.region}::parameter/aws/service/*`;
   const org = organizationsMessage(code);
   if (org) return org;
   switch (code) {
     case 'UnauthorizedOperation': return `You are not authorized to perform this operation. User is not authorized to perform: ec2:${c.action}`;
     case 'AccessDenied': return `User is not authorized to perform: ${c.service === 'autoscaling' ? 'autoscaling' : 'sts'}:${c.action}`;
+    case 'ThrottlingException': return 'Rate exceeded';
     case 'Throttling': return 'Rate exceeded';
     case 'AuthFailure': return 'AWS was not able to validate the provided access credentials';
     case 'RequestLimitExceeded': return 'Request limit exceeded.';
@@ -387,6 +412,7 @@ function jsonError(code: string, message: string, extra: Record<string, string> 
 /** A well-formed answer of another action (a `wrong-root` fault). */
 function wrongRoot(service: Service, action: string, requestId: string): string {
   if (service === 'organizations') return action === 'ListRoots' ? '{"Accounts":[]}' : '{"Roots":[]}';
+  if (service === 'ssm') return '{"Accounts":[]}';
   if (service === 'sts') return stsResponse(action === 'GetSessionToken' ? 'GetCallerIdentity' : 'GetSessionToken', requestId, '');
   if (service === 'autoscaling') return autoscalingResponse(action === 'DescribeLaunchConfigurations' ? 'DescribeAutoScalingGroups' : 'DescribeLaunchConfigurations', requestId, '');
   if (action === 'DescribeInstances') return ec2Response('DescribeInstanceImageMetadata', requestId, '<instanceImageMetadataSet/>');

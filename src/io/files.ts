@@ -416,7 +416,8 @@ export async function writeFileAtomic(path: string, content: string, mode: numbe
   }
 }
 
-export interface ReportFile { suffix: string; content: string | Iterable<string> }
+/** `mode`: this file's own mode (the rollout script is always 600), else the set's. */
+export interface ReportFile { suffix: string; content: string | Iterable<string>; mode?: number }
 
 /**
  * Writes one run's report files into `dir` as `<stem><suffix>`, all or none. Each file is written
@@ -426,11 +427,11 @@ export interface ReportFile { suffix: string; content: string | Iterable<string>
  * file of the run, temporary or published. Returns the paths written, in the order given.
  */
 export async function writeReportSet(dir: string, stem: string, files: ReportFile[] | (() => Iterable<ReportFile>), mode: number, layer: FileLayer = nodeFileLayer): Promise<string[]> {
-  const temps: { suffix: string; tmp: string }[] = [];
+  const temps: { suffix: string; tmp: string; mode: number }[] = [];
   const published: string[] = [];
   try {
     for (const f of typeof files === 'function' ? files() : files) {
-      temps.push({ suffix: f.suffix, tmp: await writeTemp(join(dir, `${stem}${f.suffix}`), f.content, mode, layer) });
+      temps.push({ suffix: f.suffix, tmp: await writeTemp(join(dir, `${stem}${f.suffix}`), f.content, f.mode ?? mode, layer), mode: f.mode ?? mode });
     }
     const order = [...temps].sort((a, b) => (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
     for (let n = 1; n <= 10_000; n++) {
@@ -438,7 +439,7 @@ export async function writeReportSet(dir: string, stem: string, files: ReportFil
       let taken = false;
       for (const t of order) {
         const path = join(dir, `${s}${t.suffix}`);
-        if (!(await claim(layer, t.tmp, path, mode))) {
+        if (!(await claim(layer, t.tmp, path, t.mode))) {
           taken = true;
           break;
         }

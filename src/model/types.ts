@@ -89,6 +89,42 @@ export interface ImageReference {
   usedBy: string[];
   /** Set when the groups could not be looked up (the scope is partial): usedBy is then not the whole answer. */
   usedByUnknown?: true;
+  /** Launch templates: the template's default version number, as DescribeLaunchTemplateVersions resolved `$Default`. */
+  defaultVersion?: string;
+}
+
+/** How a successor AMI was found (`--successors`). */
+export type SuccessorMethod = 'ssm-parameter' | 'same-name-family';
+
+/**
+ * The AMI to replace a flagged AMI with in one region (`--successors`), or why there is none.
+ * `found`: imageId and its facts, the method and what it matched on; `not-found`: reason says why
+ * (the owner publishes nothing newer, the AMI is private to an account we cannot read, the family
+ * is ambiguous); `not-looked-up`: the lookup failed (reason: "AccessDenied (ssm:GetParameters)").
+ */
+export interface Successor {
+  status: 'found' | 'not-found' | 'not-looked-up';
+  imageId: string | null;
+  name: string | null;
+  creationDate: string | null;
+  deprecationTime: string | null;
+  method: SuccessorMethod | null;
+  /** The public parameter, or the owner and name pattern, the flagged AMI was matched on. */
+  matchedOn: string | null;
+  /** The flagged AMI's architecture, which the successor shares; null when unknown. */
+  architecture: string | null;
+  /** The architecture was inferred from the instance types running the AMI (it could not be described). */
+  inferred: boolean;
+  /** not-found / not-looked-up: why; found: what a reader must know (Allowed AMIs may have hidden newer images), else null. */
+  reason: string | null;
+}
+
+/** The successor lookup of one flagged AMI in one region, as collected. */
+export interface SuccessorRecord {
+  region: string;
+  /** The flagged AMI. */
+  flaggedImageId: string;
+  successor: Successor;
 }
 
 /** The outcome of the reference lookups of one scope (`--references`). */
@@ -146,6 +182,8 @@ export interface ScopeFailure {
 }
 
 export interface RunOptions {
+  /** --successors: a successor was looked up for each flagged AMI. */
+  successors?: boolean;
   roleName?: string;
   roleArns?: Record<string, string>;
   externalIdSet?: boolean;
@@ -230,6 +268,8 @@ export interface Inventory {
   accounts?: AccountInfo[];
   /** With --references: every resource that references a flagged AMI. */
   references?: ImageReference[];
+  /** With --successors: the successor of each flagged AMI per region, sorted by image then region. */
+  successors?: SuccessorRecord[];
   instances: InstanceRecord[];
   /** Instance ids asked for with --instance-ids that no scanned scope holds (every scope was checked). */
   notFoundInstanceIds: string[];
@@ -476,6 +516,8 @@ export interface ImagePlanEntry {
   /** Schema 3, with a history: the earliest first sight of its findings, and how many of its unwaived findings are overdue. */
   oldestFirstSeenAt?: string | null;
   overdue?: number;
+  /** With --successors: what to replace it with, per region (keys sorted). Absent without. */
+  successor?: Record<string, Successor>;
 }
 
 /** The findings of one value of the first tag column (`value` null: instances without the tag). */

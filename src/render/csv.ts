@@ -6,6 +6,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Finding, ImagePlanEntry, Report } from '../model/types.js';
+import { asOfMsOf, successorLines } from './successor.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { csvCell } from './sanitize.js';
 import { diffStatusOf, failureCodes, launchingGroups, unverifiedWhy } from './summary.js';
@@ -31,6 +32,8 @@ export const IMAGE_COLUMNS = [
   'priority', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'state', 'deprecationTime', 'creationDate', 'worstSeverity', 'rules',
   'instances', 'instancesRunning', 'instancesStopped', 'instancesOther', 'accounts', 'regions', 'findings', 'waived', 'references', 'launchedBy',
   'oldestFirstSeenAt', 'overdue',
+  // --successors (appended: the columns before keep their places)
+  'successorImageIds', 'successor',
 ] as const;
 
 const OPTIONS = { record_delimiter: 'windows' as const, quoted_match: /[",\r\n]/ };
@@ -144,6 +147,8 @@ export function renderImagesCsv(report: Report): string {
     e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, accountsCell(e.accounts, accounts), e.regions.join(' '), e.findings, e.waived,
     e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
     e.oldestFirstSeenAt, e.overdue,
+    e.successor ? Object.keys(e.successor).sort().map((r) => `${r}=${e.successor![r]!.imageId ?? '-'}`).join(' ') : null,
+    e.successor ? successorLines(e, asOfMsOf(report)).map((l) => `${l.regions}: ${l.text}`).join('\n') : null,
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
 }

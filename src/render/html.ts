@@ -13,6 +13,7 @@ import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
+import { rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import { DAY_MS, parseInstantMs } from '../model/time.js';
 import {
   changeText, coverageGaps, criterionText, deadlinePassed, diffBuckets, diffCount, diffStatusOf, diffSubjects, failureHead, failureMessage, failuresOf, findingSubject, gapCell,
@@ -296,6 +297,8 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: Accou
     firstSeen: img.oldestFirstSeenAt ? dayOf(img.oldestFirstSeenAt) : null,
     overdue: img.overdue ?? 0,
     ...planReferences(img, accounts),
+    /** --successors: what to replace it with, per region. */
+    successors: successorLines(img, asOfMs),
   };
 }
 
@@ -671,6 +674,8 @@ export function htmlView(report: Report) {
     /** The findings table calls its subject column "Instance or resource" when some finding is about a resource. */
     resourceFindings: report.findings.some((f) => f.resource),
     referencesNote: referencesNote(report),
+    /** --successors with --references: the commands that roll each successor out, one block per launch template. */
+    rollout: rolloutPlan(report).map((t) => ({ label: `${t.templateName ?? t.templateId} (${t.accountId}, ${t.region})`, text: rolloutLines(t).join('\n') })),
     criteria: criteriaView(report.coverage, accounts),
     rules: report.rules,
     notFound: report.notFoundInstanceIds,

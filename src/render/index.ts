@@ -10,9 +10,10 @@ import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderOcsfChunks } from './ocsf.js';
 import { renderAsffFiles } from './asff.js';
+import { renderRolloutScript } from './successor.js';
 
 /** A rendered file: its name suffix and its text, whole or in pieces (large JSON). */
-export interface RenderedFile { suffix: string; content: string | Iterable<string> }
+export interface RenderedFile { suffix: string; content: string | Iterable<string>; /** This file's own mode (the rollout script: 600 always). */ mode?: number }
 
 /**
  * What a renderer may use beside the model: the templates the edge loaded (src/io/files.ts), and
@@ -56,6 +57,13 @@ export const RENDERERS = [
   {
     format: 'md', description: 'a Markdown summary for a ticket', byDefault: true, needsTemplates: false,
     render: (report) => [{ suffix: '.md', content: renderMarkdown(report) }],
+  },
+  {
+    format: 'rollout', description: 'with --successors and --references: the AWS CLI commands that roll the successors out (-rollout.sh, mode 600, never run by ami-audit); no file when there is nothing to roll out', byDefault: true, needsTemplates: false,
+    render: (report) => {
+      const script = renderRolloutScript(report);
+      return script ? [{ suffix: '-rollout.sh', content: script, mode: 0o600 }] : [];
+    },
   },
   {
     format: 'ocsf', description: 'OCSF 1.3 Detection Findings, one JSON array (.ocsf.json)', byDefault: false, needsTemplates: false,

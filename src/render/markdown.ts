@@ -8,6 +8,7 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
+import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
   changeText, dayOf, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, findingSubject, flaggedImages, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome, medianText, num, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, ruleShares, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
 } from './summary.js';
@@ -184,6 +185,27 @@ function ruleSection(doc: Doc, report: Report): void {
   }
 }
 
+/**
+ * Under the plan (--successors): what to replace each AMI shown with, per region; then, for the
+ * launch templates --references found, the commands that roll the successor out (also in the
+ * -rollout.sh file), in a code fence no value can close.
+ */
+function successorSection(doc: Doc, report: Report, images: ImagePlanEntry[]): void {
+  const withSuccessors = images.filter((e) => e.successor && Object.keys(e.successor).length);
+  if (!withSuccessors.length) return;
+  const asOfMs = asOfMsOf(report);
+  doc.push('', '### Replace with', '');
+  for (const e of withSuccessors) {
+    for (const l of successorLines(e, asOfMs)) doc.push(`- ${e.priority}: ${mdCell(e.imageId ?? '(unknown AMI)', 80)} in ${mdCell(l.regions, 200)}: ${mdCell(l.text, 1000)}`);
+  }
+  const shown = new Set(images.map((e) => e.imageId));
+  const plan = rolloutPlan(report).filter((t) => shown.has(t.fromImageId));
+  if (!plan.length) return;
+  const text = plan.map((t) => rolloutLines(t).join('\n')).join('\n\n');
+  const fence = '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  doc.push('', 'The commands that roll the successors out through the launch templates found (also written as the `-rollout.sh` file; review them, ami-audit never runs them):', '', `${fence}sh`, text, fence);
+}
+
 function verdict(report: Report, failures: CoverageGap[]): string {
   const s = report.summary;
   if (report.run.status === 'complete') return '**Verdict: complete.** Every account and region of the run was checked.';
@@ -265,6 +287,7 @@ function render(report: Report, c: Caps): Doc {
     }
     doc.omit('AMIs', rest.length);
     referenceLines(doc, shownImages, c);
+    successorSection(doc, report, shownImages);
   }
 
   const owners = report.owners ?? [];

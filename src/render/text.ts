@@ -3,6 +3,7 @@ import type { CoverageGap, DiffEntry, ImagePlanEntry, Report, ReportDiff, Severi
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
+import { asOfMsOf, successorLines } from './successor.js';
 import {
   changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, flaggedImages, gapHead, gapWhere, groupedGaps, listSome, num, overdueSeverities, overdueText, planInstances, plural, ruleShares, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
 } from './summary.js';
@@ -129,7 +130,11 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (images.length) {
     const waivedOnly = (report.images ?? []).length - images.length;
     lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${num(images.length)} AMIs` : plural(images.length, 'AMI')} with unwaived findings${waivedOnly ? ` (+${num(waivedOnly)} with waived findings only)` : ''}, in priority order`);
-    for (const e of images.slice(0, maxImages)) lines.push(imageLine(e));
+    for (const e of images.slice(0, maxImages)) {
+      lines.push(imageLine(e));
+      // --successors: what to replace it with, per region
+      for (const l of successorLines(e, asOfMsOf(report))) lines.push(`           ${termSafe(l.regions, 80)}: ${termSafe(l.text, 240)}`);
+    }
   }
   const relaunch = relaunchLine(report);
   if (relaunch) lines.push(relaunch);

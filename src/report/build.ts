@@ -4,7 +4,7 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, Summary } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, ImagePlanEntry, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, SuccessorRecord, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
@@ -194,7 +194,7 @@ export function buildReport(input: BuildInput): Report {
   };
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
   const tagColumns = [...(settings.tagColumns ?? [])];
-  const images = imagePlan(ev.findings, instances, inventory.references);
+  const images = imagePlan(ev.findings, instances, inventory.references, inventory.successors);
   // Key order is the JSON report's order: the plan comes before the long lists.
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -223,8 +223,19 @@ export function inventoryOf(report: Report): Inventory {
   return {
     run, coverage: report.coverage, accounts: report.accounts ?? [], instances: report.instances, notFoundInstanceIds: report.notFoundInstanceIds ?? [],
     ...(report.images.some((i) => i.references) ? { references: report.images.flatMap((i) => i.references ?? []) } : {}),
+    ...(report.images.some((i) => i.successor) ? { successors: successorsOfPlan(report.images) } : {}),
     ...(report.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: report.uncheckedInstanceIds } : {}),
   };
+}
+
+/** The successor records a plan holds (--successors), for re-evaluation offline. */
+export function successorsOfPlan(images: readonly ImagePlanEntry[]): SuccessorRecord[] {
+  const out: SuccessorRecord[] = [];
+  for (const i of images) {
+    if (!i.imageId || !i.successor) continue;
+    for (const [region, successor] of Object.entries(i.successor)) out.push({ region, flaggedImageId: i.imageId, successor });
+  }
+  return out.sort((a, b) => cmp(a.flaggedImageId, b.flaggedImageId) || cmp(a.region, b.region));
 }
 
 /** Unwaived findings at or above a severity. */

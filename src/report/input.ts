@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeFailure, ScopeStatus, Tag } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeFailure, ScopeStatus, SuccessorRecord, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
@@ -743,7 +743,18 @@ export function mergeInputs(
       }
     }
   }
+  // Successors (--successors) from the saved plans: per AMI and region, the first report's.
+  const successors = new Map<string, SuccessorRecord>();
+  let anySuccessors = false;
+  for (const { report: r } of reports) {
+    for (const img of Array.isArray(r.images) ? r.images : []) {
+      if (!img.successor || typeof img.successor !== 'object' || typeof img.imageId !== 'string') continue;
+      anySuccessors = true;
+      for (const [region, successor] of Object.entries(img.successor)) if (!successors.has(`${img.imageId}|${region}`)) successors.set(`${img.imageId}|${region}`, { region, flaggedImageId: img.imageId, successor });
+    }
+  }
   const inventory: Inventory = { run, coverage: cov, instances: [...instances.values()].map((v) => v.rec), notFoundInstanceIds: notFound };
+  if (anySuccessors) inventory.successors = [...successors.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);
   if (names.size) inventory.accounts = [...names.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   if (anyReferences) inventory.references = [...refs.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);
   if (unchecked.length) inventory.uncheckedInstanceIds = unchecked;

@@ -5,7 +5,7 @@
  * total order, and one pass over the findings and the coverage builds each, with Maps keyed by
  * the AWS strings (which are untrusted data, never property names).
  */
-import type { CoverageEntry, CoverageGap, Finding, ImagePlanEntry, ImageReference, InstanceRecord, OwnerRollup, Severity } from '../model/types.js';
+import type { CoverageEntry, CoverageGap, Finding, ImagePlanEntry, ImageReference, InstanceRecord, OwnerRollup, Severity, Successor, SuccessorRecord } from '../model/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { cmp } from '../rules/engine.js';
@@ -66,7 +66,7 @@ function byState(instances: Map<string, string | null>): ImagePlanEntry['instanc
  * earliest deprecation (an AMI without a readable one after those with one), then the image id
  * (null last). `priority` numbers the result 1..n.
  */
-export function imagePlan(findings: readonly Finding[], instances: readonly InstanceRecord[], references?: readonly ImageReference[]): ImagePlanEntry[] {
+export function imagePlan(findings: readonly Finding[], instances: readonly InstanceRecord[], references?: readonly ImageReference[], successors?: readonly SuccessorRecord[]): ImagePlanEntry[] {
   const acc = new Map<string | null, ImageAcc>();
   for (const f of findings) {
     const id = f.imageId ?? null;
@@ -129,6 +129,13 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
   for (const list of referencesOf.values()) {
     list.sort((x, y) => Number(y.usedBy.length > 0) - Number(x.usedBy.length > 0) || cmp(x.accountId, y.accountId) || cmp(x.region, y.region) || cmp(x.arn, y.arn));
   }
+  // Each AMI's successor per region (--successors), regions in order.
+  const successorsOf = new Map<string, Record<string, Successor>>();
+  for (const r of [...(successors ?? [])].sort((x, y) => cmp(x.region, y.region))) {
+    const m = successorsOf.get(r.flaggedImageId) ?? {};
+    m[r.region] = r.successor;
+    successorsOf.set(r.flaggedImageId, m);
+  }
   const entries = [...acc.values()].map((a) => {
     const allWaived = a.findings === 0;
     const rules = [...(allWaived ? a.waivedRules : a.rules).entries()]
@@ -148,6 +155,7 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
       waived: a.waived,
     };
     if (references) entry.references = a.imageId === null ? [] : referencesOf.get(a.imageId) ?? [];
+    if (successors) entry.successor = a.imageId === null ? {} : successorsOf.get(a.imageId) ?? {};
     const deprecation = a.facts.deprecationTime === null ? null : parseInstantMs(a.facts.deprecationTime);
     return { entry, allWaived, deprecation };
   });

@@ -47,6 +47,7 @@ const imageReference = {
     version: { ...nstr, description: 'Launch templates: the versions Auto Scaling groups launch that resolve to this AMI, comma-separated; recipes: the recipe version; else null.' },
     usedBy: { ...strs, description: 'Auto Scaling groups whose launch template version ($Latest, $Default or a number) resolves to this AMI: their next scale-out launches it. Sorted.' },
     usedByUnknown: { const: true, description: 'Set when the Auto Scaling groups could not be looked up (the scope is partial): usedBy is then not the whole answer.' },
+    defaultVersion: { ...str, description: 'Launch templates: the template\'s default version number ($Default resolved). Absent in reports written before it existed.' },
   },
 };
 
@@ -56,6 +57,22 @@ const imageCriterion = {
   properties: {
     imageProviders: strs, marketplaceProductCodes: strs, imageNames: strs,
     maximumDaysSinceDeprecated: { oneOf: [{ type: 'null' }, int] }, maximumDaysSinceCreated: { oneOf: [{ type: 'null' }, int] },
+  },
+};
+
+const successor = {
+  type: 'object',
+  required: ['status', 'imageId', 'name', 'creationDate', 'deprecationTime', 'method', 'matchedOn', 'architecture', 'inferred', 'reason'],
+  additionalProperties: false,
+  properties: {
+    status: { enum: ['found', 'not-found', 'not-looked-up'], description: 'found: replace with imageId; not-found: reason says why there is none; not-looked-up: the lookup failed (reason names the error code and the call, e.g. "successor not looked up: AccessDenied (ssm:GetParameters)"); the audit is not partial for it.' },
+    imageId: { ...nstr, description: 'The successor AMI (found), else null.' },
+    name: nstr, creationDate: nstr, deprecationTime: nstr,
+    method: { enum: ['ssm-parameter', 'same-name-family', null], description: 'ssm-parameter: the public parameter of its family names the latest image; same-name-family: the same owner\'s newest image whose name differs only in version, date and build tokens; null when not looked up or no family was told.' },
+    matchedOn: { ...nstr, description: 'The public parameter, or "owner <id>, name <pattern>[, <architecture>]".' },
+    architecture: { ...nstr, description: 'The flagged AMI\'s architecture, which the successor shares (DescribeImages, or inferred).' },
+    inferred: { type: 'boolean', description: 'The architecture was inferred from the instance types running the AMI (Graviton families are arm64): it could not be described.' },
+    reason: { ...nstr, description: 'not-found / not-looked-up: why; found: what a reader must know (images skipped as outside the Allowed AMIs criteria, or that Allowed AMIs is enabled and the family\'s newest image may not have been returned); else null.' },
   },
 };
 
@@ -85,6 +102,7 @@ const imagePlanEntry = {
     findings: { ...int, description: 'Unwaived findings.' },
     waived: { ...int, description: 'Waived findings.' },
     references: { type: 'array', items: imageReference, description: 'With --references: the resources that reference this AMI (launch templates, SSM parameters, Image Builder recipes) in every account and region, those an Auto Scaling group launches from first. Absent without --references.' },
+    successor: { type: 'object', propertyNames: { pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$' }, additionalProperties: successor, description: 'With --successors: what to replace this AMI with, per region (keys are regions, sorted). Absent without --successors.' },
   },
 };
 

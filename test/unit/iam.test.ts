@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import {
-  AUDITED_ROLE_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
+  AUDITED_ROLE_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, SUCCESSORS_EC2_ACTIONS, SUCCESSORS_SSM_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
 } from '../../src/cli/iam.js';
 import { UserError } from '../../src/model/errors.js';
 
@@ -56,7 +56,7 @@ function expectValidPolicy(p: Policy, kind: 'identity' | 'trust'): void {
 }
 
 /** The SDK package of each key of clients.ts's lazily loaded `sdk`. */
-const SDK_KEYS: Record<string, string> = { ec2: 'client-ec2', sts: 'client-sts', organizations: 'client-organizations', autoScaling: 'client-auto-scaling' };
+const SDK_KEYS: Record<string, string> = { ec2: 'client-ec2', sts: 'client-sts', organizations: 'client-organizations', autoScaling: 'client-auto-scaling', ssm: 'client-ssm' };
 
 /** The `*Command` classes src/collect imports, per SDK client package (`client-ec2` -> [DescribeRegions, ...]). */
 function commandsImported(only: (file: string) => boolean = () => true): Map<string, Set<string>> {
@@ -65,7 +65,7 @@ function commandsImported(only: (file: string) => boolean = () => true): Map<str
     if (!f.endsWith('.ts') || !only(f)) continue;
     const text = readFileSync(join(COLLECT, f), 'utf8');
     // commands reached through the lazily loaded SDK of clients.ts: sdk.ec2.XCommand
-    for (const m of text.matchAll(/\bsdk\.(ec2|sts|organizations|autoScaling)\.([A-Za-z]+)Command\b/g)) {
+    for (const m of text.matchAll(/\bsdk\.(ec2|sts|organizations|autoScaling|ssm)\.([A-Za-z]+)Command\b/g)) {
       const pkg = SDK_KEYS[m[1]!]!;
       const set = out.get(pkg) ?? new Set<string>();
       set.add(m[2]!);
@@ -87,7 +87,7 @@ function commandsImported(only: (file: string) => boolean = () => true): Map<str
 }
 
 /** The IAM service prefix of each SDK client package the member role's calls may come from. */
-const IAM_PREFIX: Record<string, string> = { 'client-ec2': 'ec2', 'client-auto-scaling': 'autoscaling' };
+const IAM_PREFIX: Record<string, string> = { 'client-ec2': 'ec2', 'client-auto-scaling': 'autoscaling', 'client-ssm': 'ssm' };
 /** Clients the caller uses with its own identity (not the member role). */
 const CALLER_CLIENTS = new Set(['client-sts', 'client-organizations']);
 
@@ -96,8 +96,8 @@ describe('the member role policy', () => {
     const member = doc({ part: 'member' });
     expectValidPolicy(member, 'identity');
     const called: string[] = [];
-    // the reference lookups (--references) are a policy of their own: see below
-    for (const [pkg, commands] of commandsImported((f) => f !== 'references.ts')) {
+    // the reference lookups (--references) and the successor lookups (--successors) are policies of their own: see below
+    for (const [pkg, commands] of commandsImported((f) => f !== 'references.ts' && f !== 'successors.ts')) {
       if (CALLER_CLIENTS.has(pkg)) continue;
       const prefix = IAM_PREFIX[pkg];
       expect(`${pkg}: ${prefix ?? 'no IAM prefix known: add it to IAM_PREFIX and the policy'}`).toBe(`${pkg}: ${prefix}`);
@@ -125,6 +125,24 @@ describe('the member role policy', () => {
     expect([...direct, ...actionsOf({ Statement: [via] })]).toEqual(expect.arrayContaining(guide));
     // without it, nothing of the kind
     expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('autoscaling:') || a === 'ec2:DescribeImageReferences')).toBe(false);
+  });
+
+  test('--successors adds exactly what the successor lookups call: DescribeImages on *, the SSM reads on the public parameters only', () => {
+    const member = doc({ part: 'member', successors: true });
+    expectValidPolicy(member, 'identity');
+    const called: string[] = [];
+    for (const [pkg, commands] of commandsImported((f) => f === 'successors.ts')) for (const c of commands) called.push(`${IAM_PREFIX[pkg]}:${c}`);
+    // what the lookups call beyond the base policy (they re-read the Allowed AMIs settings a scope did not need)
+    const added = [...new Set(called)].filter((a) => !(AUDITED_ROLE_ACTIONS as readonly string[]).includes(a)).sort();
+    expect(added).toEqual([...SUCCESSORS_EC2_ACTIONS, ...SUCCESSORS_SSM_ACTIONS].sort());
+    expect(actionsOf(member).sort()).toEqual([...AUDITED_ROLE_ACTIONS, ...added].sort());
+    const ssmStatement = member.Statement!.find((st) => actionsOf({ Statement: [st] }).some((a) => a.startsWith('ssm:')))!;
+    expect(ssmStatement.Resource).toBe('arn:aws:ssm:*::parameter/aws/service/*');
+    expect(doc({ part: 'caller', successors: true, partition: 'aws-cn' }).Statement!.some((st) => st.Resource === 'arn:aws-cn:ssm:*::parameter/aws/service/*')).toBe(true);
+    const cfn = JSON.parse(iamDocument({ cloudformation: true, roleName: 'AmiAuditReadOnly', org: false, successors: true })) as { Resources: { AmiAuditRole: { Properties: { Policies: { PolicyDocument: { Statement: { Resource: unknown }[] } }[] } } } };
+    expect(cfn.Resources.AmiAuditRole.Properties.Policies[0]!.PolicyDocument.Statement.some((st) => JSON.stringify(st.Resource).includes('AWS::Partition'))).toBe(true);
+    // without it, nothing of the kind
+    expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('ssm:') || a === 'ec2:DescribeImages')).toBe(false);
   });
 
   test('the default part is the member policy; org does not change it', () => {

@@ -122,7 +122,8 @@ describe('collectReferences', () => {
       ],
     });
     const r = await collectReferences({ ...base, ...f, instances: [rec(1, { State: 'deregistered' })] });
-    expect(r.references).toEqual([{ accountId: ACCT, region: REGION, imageId: bad, resourceType: 'ec2:LaunchTemplate', arn: lt('lt-0aaa'), name: 'web', version: '2', usedBy: ['web-mixed', 'web-pinned-2', 'web-prod'] }]);
+    // defaultVersion: the template's default ($Default resolved), the version a rollout starts from when no group launches the AMI
+    expect(r.references).toEqual([{ accountId: ACCT, region: REGION, imageId: bad, resourceType: 'ec2:LaunchTemplate', arn: lt('lt-0aaa'), name: 'web', version: '2', usedBy: ['web-mixed', 'web-pinned-2', 'web-prod'], defaultVersion: '1' }]);
     expect(r.coverage.status).toBe('ok');
   });
 

@@ -70,7 +70,7 @@ describe('CSV', () => {
     }
   });
   test('the -images.csv appends oldestFirstSeenAt and overdue; empty without a history', () => {
-    expect(IMAGE_COLUMNS.slice(-2)).toEqual(['oldestFirstSeenAt', 'overdue']);
+    expect(IMAGE_COLUMNS.slice(-4, -2)).toEqual(['oldestFirstSeenAt', 'overdue']); // the successor columns follow
     const images = parse(renderImagesCsv(report), { bom: true, columns: true }) as Record<string, string>[];
     report.images.forEach((img, i) => expect([images[i]!.oldestFirstSeenAt, images[i]!.overdue]).toEqual([img.oldestFirstSeenAt ?? '', String(img.overdue)]));
     for (const row of parse(renderImagesCsv(plain), { bom: true, columns: true }) as Record<string, string>[]) expect([row.oldestFirstSeenAt, row.overdue]).toEqual(['', '']);

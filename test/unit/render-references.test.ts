@@ -194,8 +194,8 @@ describe('CSV', () => {
     const after = parse(renderFindingsCsv(report), { bom: true, columns: true }) as Record<string, string>[];
     for (const row of before) expect(after.find((x) => x.id === row.id)).toEqual(row);
   });
-  test('the images CSV ends with references (a count) and launchedBy (the groups); blank without --references', () => {
-    expect(IMAGE_COLUMNS.slice(-4, -2)).toEqual(['references', 'launchedBy']); // the history's two follow
+  test('the images CSV ends with references (a count) and launchedBy (the groups), then the history and successor columns; blank without --references', () => {
+    expect(IMAGE_COLUMNS.slice(-6)).toEqual(['references', 'launchedBy', 'oldestFirstSeenAt', 'overdue', 'successorImageIds', 'successor']);
     const rows = parse(renderImagesCsv(report), { bom: true, columns: true }) as Record<string, string>[];
     const of = (id: string) => rows.find((x) => x.imageId === id)!;
     expect([of('ami-0d1e2f3a4b5c60010').references, of('ami-0d1e2f3a4b5c60010').launchedBy]).toEqual(['1', 'web-prod']);

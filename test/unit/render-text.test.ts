@@ -29,16 +29,18 @@ function withTags(r: Report): Report {
 describe('the renderer registry', () => {
   test('format names, the default list, the config schema enum and the help text all come from it', () => {
     expect(FORMATS).toEqual(RENDERERS.map((r) => r.format));
-    expect(FORMATS).toEqual(['html', 'csv', 'json', 'md', 'ocsf', 'asff']);
+    expect(FORMATS).toEqual(['html', 'csv', 'json', 'md', 'rollout', 'ocsf', 'asff']);
     expect(DEFAULT_FORMATS).toEqual(RENDERERS.filter((r) => r.byDefault).map((r) => r.format));
     expect(configSchema.properties.formats.items.enum).toEqual([...FORMATS]);
-    expect(formatsHelp()).toBe('html, csv, json, md, ocsf, asff (default html,csv,json,md)');
+    expect(formatsHelp()).toBe('html, csv, json, md, rollout, ocsf, asff (default html,csv,json,md,rollout)');
   });
   test('only HTML reads templates, and renderers get them through their context', () => {
     expect(needsTemplates(['csv', 'json', 'md'])).toBe(false);
     expect(needsTemplates(['md', 'html'])).toBe(true);
     // the formats that need no templates render without them
-    for (const f of FORMATS.filter((x) => !needsTemplates([x]))) expect(renderFormat(f, report, NO_TEMPLATES).length).toBeGreaterThan(0);
+    // (rollout writes a file only when there is something to roll out: the fixture has no successors)
+    for (const f of FORMATS.filter((x) => !needsTemplates([x]) && x !== 'rollout')) expect(renderFormat(f, report, NO_TEMPLATES).length).toBeGreaterThan(0);
+    expect(renderFormat('rollout', report, NO_TEMPLATES)).toEqual([]);
     expect(renderFormat('md', report, { templates: NO_TEMPLATES }).map(contentText)).toEqual(renderFormat('md', report, NO_TEMPLATES).map(contentText));
   });
   test('CSV writes the findings, the AMI plan and the coverage file', () => {

@@ -341,6 +341,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       now: io.now,
       workers: a.workers,
       references,
+      successors: a.successors ?? cfg.successors ? { asOfMs: a.asOf?.toMillis() } : undefined,
       onProgress: (p) => {
         last = p;
         progress.update(p);
