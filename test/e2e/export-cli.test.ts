@@ -19,7 +19,7 @@ describe('report --format ocsf,asff', () => {
     const after = Date.now();
     expect(r.code).toBe(3);
     const files = readdirSync(out);
-    const asff = files.filter((f) => /\.asff-\d+\.json$/.test(f)).flatMap((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as { Id: string; CreatedAt: string; UpdatedAt: string; Compliance: { Status: string } }[]);
+    const asff = files.filter((f) => /-asff-\d{12}-[a-z0-9-]+-\d{3,}\.json$/.test(f)).flatMap((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as { Id: string; CreatedAt: string; UpdatedAt: string; Compliance: { Status: string } }[]);
     const ocsf = JSON.parse(readFileSync(join(out, files.find((f) => f.endsWith('.ocsf.json'))!), 'utf8')) as { finding_info: { uid: string; created_time: number; modified_time: number } }[];
     expect(asff.length).toBeGreaterThan(0);
     const written = new Set(asff.map((a) => a.UpdatedAt));

@@ -40,7 +40,7 @@ describe('mistakes answered with their fix', () => {
 
   test('--format pdf says to print the HTML', async () => {
     const lines = await refused(['scan', '--region', 'us-east-1', '--format', 'html,pdf', '--out', join(dir, 'pdf')]);
-    expect(lines[0]).toBe('ami-audit: --format: "pdf" is not one of html, csv, json, md, ocsf, asff');
+    expect(lines[0]).toBe('ami-audit: --format: "pdf" is not one of html, csv, json, md, rollout, ocsf, asff');
     expect(lines[1]).toMatch(/--format html, open the \.html file in a browser and print it to PDF/);
   });
 

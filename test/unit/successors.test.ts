@@ -148,7 +148,7 @@ describe('the report and its renderers', () => {
     expect(html).toContain('No successor found: owner 013907871322');
     const md = renderMarkdown(report);
     expect(md).toContain('### Replace with');
-    expect(md).toMatch(/- #\d+ ami-0d1e2f3a4b5c60010 in us-east-1: Replace with ami-0f282000000000000/);
+    expect(md).toMatch(/- \d+: ami-0d1e2f3a4b5c60010 in us-east-1: Replace with ami-0f282000000000000/);
     const rows = parse(renderImagesCsv(report), { bom: true, columns: true }) as Record<string, string>[];
     expect(rows.find((r) => r.imageId === DEPRECATED)!.successorImageIds).toBe('us-east-1=ami-0f282000000000000');
     expect(rows.find((r) => r.imageId === 'ami-0d1e2f3a4b5c60012')!.successor).toContain('AccessDenied (ssm:GetParameters)');
