@@ -10,6 +10,7 @@ import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engi
 import { RULE_IDS } from '../rules/registry.js';
 import { STATUS_RANK } from './coverage.js';
 import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js';
+import { applyHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
 
 export interface BuildInput {
@@ -18,6 +19,8 @@ export interface BuildInput {
   asOf: DateTime;
   tool: { name: string; version: string };
   baseline?: Report | null;
+  /** The run history before this run and the SLA (src/history/): the findings then carry their ages and deadlines, the report its `history`. */
+  history?: { prior: PriorHistory; sla: Sla } | null;
 }
 
 export function sortCoverage(c: CoverageEntry[]): CoverageEntry[] {
@@ -131,6 +134,14 @@ export function accountDirectory(inventory: Pick<Inventory, 'run' | 'coverage' |
 }
 
 export function buildReport(input: BuildInput): Report {
+  return buildRun(input).report;
+}
+
+/**
+ * The report, and with a history (`input.history`) the rows the store writes for this run
+ * (src/history/semantics.ts decides them; the store only saves them).
+ */
+export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutcome['rows'] | null } {
   const { inventory, settings, asOf, tool } = input;
   const coverage = sortCoverage(inventory.coverage);
   const instances = sortInstances(inventory.instances);
@@ -158,27 +169,32 @@ export function buildReport(input: BuildInput): Report {
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
   const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
   const tagColumns = [...(settings.tagColumns ?? [])];
-  const images = imagePlan(ev.findings, instances, inventory.references);
+  const current = { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules };
+  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: input.history.prior }) : null;
+  const findings = hist ? hist.findings : ev.findings;
+  const images = imagePlan(findings, instances, inventory.references);
   // Key order is the JSON report's order: the plan comes before the long lists.
-  return {
+  const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool,
     run: { ...inventory.run, asOf: asOfIso, status: partial ? 'partial' : 'complete' },
     tagColumns,
     images,
-    owners: ownerRollup(ev.findings, tagColumns, images),
+    owners: ownerRollup(findings, tagColumns, images),
     coverageGaps: coverageGaps(coverage),
     accounts: accountDirectory(inventory),
     coverage,
     instances,
     notFoundInstanceIds: inventory.notFoundInstanceIds,
     ...(inventory.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: inventory.uncheckedInstanceIds } : {}),
-    findings: ev.findings,
+    findings,
     waivers: ev.waivers,
     rules: ev.rules,
     summary,
-    diff: input.baseline ? diffReports(input.baseline, { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules }) : null,
+    diff: input.baseline ? diffReports(input.baseline, current) : null,
+    history: hist ? hist.history : null,
   };
+  return { report, rows: hist?.rows ?? null };
 }
 
 /** The inventory a report was built from, for re-evaluation offline. */
