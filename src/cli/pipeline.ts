@@ -4,7 +4,12 @@
 import { DateTime } from 'luxon';
 import type { Inventory, Report, Severity } from '../model/types.js';
 import { EXIT } from '../model/errors.js';
-import { buildReport, failingFindings } from '../report/build.js';
+import { unlink } from 'node:fs/promises';
+import { buildRun, failingFindings } from '../report/build.js';
+import { scopeFingerprint } from '../report/shard.js';
+import { coverageRows, type Sla } from '../history/semantics.js';
+import { HistoryStore } from '../history/store.js';
+import { UserError } from '../model/errors.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
 import { renderTextSummary } from '../render/text.js';
@@ -20,6 +25,17 @@ export interface OutputOptions {
   stamp: string;
   /** Lines the summary adds under "note" (how a re-evaluation was made); they are in run.warnings too. */
   notes?: string[];
+  /** Exit 1 when an unwaived finding is overdue (--fail-on-overdue). */
+  failOnOverdue?: boolean;
+  /** The run history to record this run in (null: none, --no-history). */
+  history?: HistoryOptions | null;
+}
+
+export interface HistoryOptions {
+  file: string;
+  /** Seconds to wait for another ami-audit that holds the history (--history-wait). */
+  waitSeconds: number;
+  sla: Sla;
 }
 
 // The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
@@ -40,9 +56,10 @@ export function loadBaseline(path: string | undefined, what = '--baseline'): Rep
  * --fail-on (1): a scheduler must learn that part of the estate was not audited, and the findings
  * it did see are in the summary line and the reports either way.
  */
-export function exitCodeFor(report: Report, failOn: Severity | undefined): number {
+export function exitCodeFor(report: Report, failOn: Severity | undefined, failOnOverdue = false): number {
   if (report.run.status === 'partial') return EXIT.partial;
   if (failingFindings(report, failOn).length > 0) return EXIT.findings;
+  if (failOnOverdue && (report.history?.overdue ?? 0) > 0) return EXIT.findings;
   return EXIT.ok;
 }
 
@@ -62,11 +79,45 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     options: { ...inventory.run.options, trustedAccounts: [...settings.trustedAccounts], trustedOwnerAliases: [...settings.trustedOwnerAliases], includeTerminated: settings.includeTerminated },
   };
   if (notes.length) run.warnings = [...(inventory.run.warnings ?? []), ...notes];
-  const report = buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline });
-  const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
-  const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
-    for (const format of out.formats) yield* renderFormat(format, report, ctx);
-  }, out.fileMode);
-  stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
-  return { report, files, code: exitCodeFor(report, out.failOn) };
+  const tool = { name: TOOL_NAME, version: toolVersion() };
+  // The history is opened, checked and locked before anything is written: a history that is not
+  // ours, newer, corrupted or held too long by another run stops the run with no report file.
+  const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds) : null;
+  try {
+    let prior = null;
+    if (store) {
+      store.begin();
+      const newest = store.newest();
+      const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
+      if (newest && asOfIso < newest.asOf) {
+        throw new UserError(`${out.history!.file}: this run's as-of ${asOfIso} is before the newest recorded run's (${newest.asOf}, run ${newest.id}); the history records runs in time order: give a later --as-of, another --history file, or --no-history`);
+      }
+      prior = store.load();
+    }
+    const { report, rows } = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
+    // The rows go in first (a full disk fails here, before any report file), the files next, the commit last.
+    if (store && rows) {
+      store.save(rows, {
+        toolVersion: tool.version, fingerprint: scopeFingerprint(report.run), source: report.run.source, coverage: coverageRows(report.coverage),
+        findings: report.summary.findingsUnwaived, overdue: report.history?.overdue ?? 0,
+      });
+    }
+    const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never) };
+    const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
+      for (const format of out.formats) yield* renderFormat(format, report, ctx);
+    }, out.fileMode);
+    if (store) {
+      try {
+        store.commit();
+      } catch (e) {
+        // not recorded: the reports of a run the history does not have would contradict it
+        for (const f of files) await unlink(f).catch(() => undefined);
+        throw e;
+      }
+    }
+    stdout.write(renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
+    return { report, files, code: exitCodeFor(report, out.failOn, out.failOnOverdue) };
+  } finally {
+    store?.close();
+  }
 }

@@ -59,3 +59,17 @@ export function shardInfo(allAccounts: readonly string[], index: number, count: 
   const all = sortedAccounts(allAccounts);
   return { index, count, accountsTotal: all.length, allAccounts: all, fingerprint: fingerprint(all, count, scope) };
 }
+
+/**
+ * The scope fingerprint of a whole run, as the shard fingerprint computes it (one slice): its
+ * accounts, regions, filters, instance ids, role, discovery and references. The run history
+ * records it per run, so that runs over different scopes can be told apart.
+ */
+export function scopeFingerprint(run: { accounts: readonly string[]; regions: readonly string[]; options: Record<string, unknown> }): string {
+  const o = run.options;
+  const scope = {
+    regions: run.regions, allRegions: o.allRegions ?? false, filters: o.filters ?? [], instanceIds: o.instanceIds ?? null,
+    roleName: o.roleName ?? null, roleArns: o.roleArns ?? null, organization: o.organization ?? null, references: o.references ?? null,
+  };
+  return fingerprint(sortedAccounts(run.accounts), 1, scope);
+}

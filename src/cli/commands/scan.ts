@@ -20,6 +20,8 @@ import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce } from '../pipeline.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
+import { historyOptions } from '../history-options.js';
+import { HistoryStore } from '../../history/store.js';
 
 /** The checked flags of a scan (src/cli/options.ts). */
 export type ScanArgs = FlagValues;
@@ -198,6 +200,10 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
   opts.client.env = io.env;
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
+  // a shard's report is not the run's: merge records the whole run
+  const history = a.shard ? null : historyOptions(a, cfg, outDir, true);
+  // a history that is not ours, newer or corrupted stops the run before anything is asked of AWS
+  if (history) HistoryStore.open(history.file, history.waitSeconds).close();
 
   const controller = new AbortController();
   let signals = 0;
@@ -245,7 +251,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
     state.code = res.code;
   } finally {
     progress.stop();
