@@ -256,3 +256,13 @@ export function coverageRows(coverage: readonly { accountId: string; region: str
   }
   return [...out.values()].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region));
 }
+
+/** The history after a run: what the store holds once `rows` are saved (for callers that keep it in memory, and the tests). */
+export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): PriorHistory {
+  const findings = new Map(prior.findings);
+  for (const f of rows.findings) findings.set(f.id, f);
+  return { runs: [...prior.runs, rows.run], findings, resolutions: [...prior.resolutions, ...rows.resolutions] };
+}
+
+/** A history with nothing recorded. */
+export const EMPTY_HISTORY: PriorHistory = Object.freeze({ runs: [], findings: new Map(), resolutions: [] });
