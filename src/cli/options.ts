@@ -293,7 +293,7 @@ export const OPTIONS = {
   history: row({
     flag: 'history', commands: ['scan', 'report', 'merge', 'history', 'demo'], config: 'history', negatable: true,
     kind: custom<string | false, JsonSchema>({ type: 'string' }, (v) => (v === false ? false : str(v)), { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] }),
-    help: 'The run history to record this run in (an SQLite file): findings get their first sight, age, deadline and lifecycle, the report a trend (default: ami-audit-history.sqlite in the --out folder; --no-history: none). scan (not --shard) and merge record by default, report --input only with this flag',
+    help: 'The run history to record this run in (an SQLite file): findings get their first sight, age, deadline and lifecycle, the report a trend. Default ami-audit-history.sqlite in the --out folder (--no-history: none); scan (not --shard) and merge record by default, report --input only with this flag',
     helpFor: { history: 'The run history (default: config history, else ami-audit-history.sqlite in the --out folder)' },
     configHelp: 'The run history file (SQLite) scan and merge record each run in (default: ami-audit-history.sqlite in the out folder); false: no history. docs/history.md.',
   }),
