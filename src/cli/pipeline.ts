@@ -82,7 +82,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const tool = { name: TOOL_NAME, version: toolVersion() };
   // The history is opened, checked and locked before anything is written: a history that is not
   // ours, newer, corrupted or held too long by another run stops the run with no report file.
-  const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds) : null;
+  const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds, { mode: out.fileMode }) : null;
   try {
     let prior = null;
     if (store) {

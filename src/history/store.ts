@@ -17,7 +17,7 @@
  * message and where it is (account, region, instance id, AMI, resource), its escalation; and each
  * resolution with its days to fix. No instance records, no raw answers.
  */
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError, WriteError } from '../model/errors.js';
@@ -140,8 +140,9 @@ export class HistoryStore {
    * a UserError (exit 2) for a file that is not ours, a newer schema, a corrupted file or a lock
    * held longer than `waitSeconds`; nothing is changed then.
    */
-  static open(file: string, waitSeconds: number, opts: { create?: boolean; readonly?: boolean } = {}): HistoryStore {
-    if (!existsSync(file)) {
+  static open(file: string, waitSeconds: number, opts: { create?: boolean; readonly?: boolean; mode?: number } = {}): HistoryStore {
+    const fresh = !existsSync(file);
+    if (fresh) {
       if (opts.create === false) throw new UserError(`${file}: no history there yet; a scan or merge records one (--history FILE names another)`);
     } else if (!statSync(file).isFile()) {
       throw new UserError(`${file}: not a file; give --history a file name`);
@@ -154,6 +155,8 @@ export class HistoryStore {
     }
     const store = new HistoryStore(file, db, waitSeconds);
     try {
+      // a new history is as private as the reports (its journal takes the same mode)
+      if (fresh) chmodSync(file, opts.mode ?? 0o600);
       store.check();
     } catch (e) {
       db.close();

@@ -203,7 +203,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   // a shard's report is not the run's: merge records the whole run
   const history = a.shard ? null : historyOptions(a, cfg, outDir, true);
   // a history that is not ours, newer or corrupted stops the run before anything is asked of AWS
-  if (history) HistoryStore.open(history.file, history.waitSeconds).close();
+  if (history) HistoryStore.open(history.file, history.waitSeconds, { mode: fileMode }).close();
 
   const controller = new AbortController();
   let signals = 0;
