@@ -3,6 +3,7 @@
  * write the reports. It never loads the local endpoint's code (src/emulator): `demo` hands it the
  * endpoint and the credentials as a preset.
  */
+import { PassThrough } from 'node:stream';
 import { DateTime } from 'luxon';
 import { UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
@@ -184,12 +185,18 @@ function shardPlan(shard: { index: number; count: number }, selection: AccountSe
 }
 
 /** What `demo` gives a scan: its config, the local endpoint and credentials for it. */
-export interface ScanPreset { config: AuditConfig; endpointUrl: string; credentials: { accessKeyId: string; secretAccessKey: string } }
+export interface ScanPreset {
+  config: AuditConfig;
+  endpointUrl: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Record the run in the history only: no report file, no summary (the demo's earlier run). */
+  historyOnly?: boolean;
+}
 
 export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset): Promise<void> {
   const cfg = preset?.config ?? loadConfig(a.config);
   const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-  const formats = a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
+  const formats = preset?.historyOnly ? [] : a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
   const fileMode = a.fileMode ?? parseFileMode(undefined);
   const failOn = a.failOn ?? cfg.failOn;
   const baseline = loadBaseline(a.baseline);
@@ -251,7 +258,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       inventory.run.warnings = [...(inventory.run.warnings ?? []), shardWarning(shard.info, shard.mine.size)];
     }
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(inventory.run.startedAt) }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(inventory.run.startedAt) }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
     state.code = res.code;
   } finally {
     progress.stop();
