@@ -101,8 +101,13 @@ export interface HistoryOutcome {
   /** The findings, in their order, with the history fields. */
   findings: Finding[];
   history: ReportHistory;
-  /** What the store writes: this run's summary, every finding state that changed, the resolutions of this run. */
-  rows: { run: RunSummary; findings: FindingState[]; resolutions: Resolution[] };
+  /**
+   * What the store writes: this run's summary; the finding states that changed beyond their last
+   * sight (new, reopened, escalated, resolved, or another severity, message or waiver); the ids of
+   * the findings seen again and otherwise unchanged (`touched`: their last sight becomes this run,
+   * runsSeen + 1); the resolutions of this run.
+   */
+  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; resolutions: Resolution[] };
 }
 
 const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -155,6 +160,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   }
 
   const rows: FindingState[] = [];
+  const touched: string[] = [];
   const findings = current.findings.map((f): Finding => {
     const before = prior.findings.get(f.id);
     const waived = f.waiver !== null && f.waiver !== undefined;
@@ -177,7 +183,10 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
         status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
       };
     }
-    rows.push(state);
+    const same = before && !(before.status !== 'open') && before.severity === f.severity && before.message === f.message && before.waived === waived
+      && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
+    if (same) touched.push(f.id);
+    else rows.push(state);
     const due = dueAt(sla, f.severity, state.firstSeenAt, state.escalatedAt);
     return {
       ...f,
@@ -243,7 +252,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     resolved,
     unverified,
   };
-  return { findings, history, rows: { run, findings: rows, resolutions } };
+  return { findings, history, rows: { run, findings: rows, touched, resolutions } };
 }
 
 /** The scope statuses of a run, for the store: one per account x region, the worse status where a scope has two entries. */
@@ -260,6 +269,10 @@ export function coverageRows(coverage: readonly { accountId: string; region: str
 /** The history after a run: what the store holds once `rows` are saved (for callers that keep it in memory, and the tests). */
 export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): PriorHistory {
   const findings = new Map(prior.findings);
+  for (const id of rows.touched) {
+    const f = findings.get(id)!;
+    findings.set(id, { ...f, lastSeenAt: rows.run.asOf, lastRunId: rows.run.id, runsSeen: f.runsSeen + 1 });
+  }
   for (const f of rows.findings) findings.set(f.id, f);
   return { runs: [...prior.runs, rows.run], findings, resolutions: [...prior.resolutions, ...rows.resolutions] };
 }

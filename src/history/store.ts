@@ -218,14 +218,14 @@ export class HistoryStore {
       const runs = (this.db.prepare('SELECT id, as_of, status, filters, open FROM runs ORDER BY seq').all() as { id: string; as_of: string; status: 'complete' | 'partial'; filters: string; open: string }[])
         .map((r): RunSummary => ({ id: r.id, asOf: r.as_of, status: r.status, filters: JSON.parse(r.filters), open: { ...zero(), ...JSON.parse(r.open) } }));
       const findings = new Map<string, FindingState>();
-      for (const r of this.db.prepare('SELECT * FROM findings').iterate() as Iterable<Record<string, unknown>>) {
-        findings.set(r.id as string, {
-          id: r.id as string, ruleId: r.rule_id as string, severity: r.severity as Severity, message: r.message as string,
-          accountId: r.account_id as string, region: r.region as string, instanceId: r.instance_id as string, imageId: (r.image_id as string | null) ?? null,
-          resource: r.resource ? JSON.parse(r.resource as string) : null,
-          firstSeenAt: r.first_seen_at as string, lastSeenAt: r.last_seen_at as string, lastRunId: r.last_run_id as string, runsSeen: r.runs_seen as number,
-          status: r.status as FindingState['status'], resolvedAt: (r.resolved_at as string | null) ?? null, reopenedCount: r.reopened_count as number,
-          escalatedAt: (r.escalated_at as string | null) ?? null, escalatedFrom: r.escalated_from ? JSON.parse(r.escalated_from as string) : null, waived: r.waived === 1,
+      const rows = this.db.prepare(`SELECT id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id,
+        runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived FROM findings`).raw(true).all() as unknown[][];
+      for (const r of rows) {
+        const [id, ruleId, severity, message, accountId, region, instanceId, imageId, resource, firstSeenAt, lastSeenAt, lastRunId, runsSeen, status, resolvedAt, reopenedCount, escalatedAt, escalatedFrom, waived] = r as [
+          string, string, Severity, string, string, string, string, string | null, string | null, string, string, string, number, FindingState['status'], string | null, number, string | null, string | null, number];
+        findings.set(id, {
+          id, ruleId, severity, message, accountId, region, instanceId, imageId, resource: resource ? JSON.parse(resource) : null, firstSeenAt, lastSeenAt, lastRunId, runsSeen,
+          status, resolvedAt, reopenedCount, escalatedAt, escalatedFrom: escalatedFrom ? JSON.parse(escalatedFrom) : null, waived: waived === 1,
         });
       }
       const resolutions = (this.db.prepare('SELECT severity, days_to_fix FROM resolutions').all() as { severity: Severity; days_to_fix: number }[])
@@ -243,7 +243,7 @@ export class HistoryStore {
   }
 
   /** Writes this run's rows (inside the run's transaction). */
-  save(rows: { run: RunSummary; findings: FindingState[]; resolutions: Resolution[] }, meta: RunMeta): void {
+  save(rows: { run: RunSummary; findings: FindingState[]; touched?: string[]; resolutions: Resolution[] }, meta: RunMeta): void {
     this.guard(() => {
       const db = this.db;
       if (db.prepare('SELECT 1 FROM runs WHERE id = ?').get(rows.run.id)) {
@@ -259,6 +259,11 @@ export class HistoryStore {
       for (const f of rows.findings) {
         up.run(f.id, f.ruleId, f.severity, f.message, f.accountId, f.region, f.instanceId, f.imageId, f.resource ? JSON.stringify(f.resource) : null, f.firstSeenAt, f.lastSeenAt, f.lastRunId,
           f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0);
+      }
+      // the findings seen again and otherwise unchanged: one statement for all of them
+      if (rows.touched?.length) {
+        db.prepare('UPDATE findings SET last_seen_at = ?, last_run_id = ?, runs_seen = runs_seen + 1 WHERE id IN (SELECT value FROM json_each(?))')
+          .run(rows.run.asOf, rows.run.id, JSON.stringify(rows.touched));
       }
       const res = db.prepare('INSERT INTO resolutions (run_seq, finding_id, severity, days_to_fix) VALUES (?, ?, ?, ?)');
       for (const r of rows.resolutions) res.run(seq, r.findingId, r.severity, r.daysToFix);
