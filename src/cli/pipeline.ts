@@ -4,6 +4,7 @@
 import { DateTime } from 'luxon';
 import type { Inventory, Report, Severity } from '../model/types.js';
 import { EXIT } from '../model/errors.js';
+import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { buildRun, failingFindings } from '../report/build.js';
 import { scopeFingerprint } from '../report/shard.js';
@@ -82,7 +83,9 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const tool = { name: TOOL_NAME, version: toolVersion() };
   // The history is opened, checked and locked before anything is written: a history that is not
   // ours, newer, corrupted or held too long by another run stops the run with no report file.
+  const fresh = out.history ? !existsSync(out.history.file) : false;
   const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds, { mode: out.fileMode }) : null;
+  let recorded = false;
   try {
     let prior = null;
     if (store) {
@@ -109,6 +112,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     if (store) {
       try {
         store.commit();
+        recorded = true;
       } catch (e) {
         // not recorded: the reports of a run the history does not have would contradict it
         for (const f of files) await unlink(f).catch(() => undefined);
@@ -119,5 +123,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     return { report, files, code: exitCodeFor(report, out.failOn, out.failOnOverdue) };
   } finally {
     store?.close();
+    // a history this run created and did not record into is not left behind
+    if (fresh && !recorded) await unlink(out.history!.file).catch(() => undefined);
   }
 }

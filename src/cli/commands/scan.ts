@@ -3,6 +3,7 @@
  * write the reports. It never loads the local endpoint's code (src/emulator): `demo` hands it the
  * endpoint and the credentials as a preset.
  */
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { DateTime } from 'luxon';
 import { UserError } from '../../model/errors.js';
@@ -210,7 +211,8 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   // a shard's report is not the run's: merge records the whole run
   const history = a.shard ? null : historyOptions(a, cfg, outDir, true);
   // a history that is not ours, newer or corrupted stops the run before anything is asked of AWS
-  if (history) HistoryStore.open(history.file, history.waitSeconds, { mode: fileMode }).close();
+  // (a new one is created only when the run records into it: a run that fails leaves no file)
+  if (history && existsSync(history.file)) HistoryStore.open(history.file, history.waitSeconds, { mode: fileMode }).close();
 
   const controller = new AbortController();
   let signals = 0;
