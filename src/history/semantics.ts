@@ -161,6 +161,20 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
 
   const rows: FindingState[] = [];
   const touched: string[] = [];
+  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
+  const msCache = new Map<string, number>();
+  const msOf = (t: string): number => {
+    let v = msCache.get(t);
+    if (v === undefined) msCache.set(t, (v = ms(t)));
+    return v;
+  };
+  const dueCache = new Map<string, string | null>();
+  const dueOf = (severity: Severity, from: string): string | null => {
+    const k = `${severity}|${from}`;
+    let v = dueCache.get(k);
+    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
+    return v;
+  };
   const findings = current.findings.map((f): Finding => {
     const before = prior.findings.get(f.id);
     const waived = f.waiver !== null && f.waiver !== undefined;
@@ -175,26 +189,32 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
         reopenedCount: 0, escalatedAt: from ? asOf : null,
         escalatedFrom: from ? { id: from.id, ruleId: from.ruleId, severity: from.severity, firstSeenAt: from.firstSeenAt } : null, waived,
       };
+      rows.push(state);
     } else {
       const back = before.status !== 'open';
       lifecycle = back ? 'reopened' : 'open';
-      state = {
-        ...before, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
-        status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
-      };
+      const same = !back && before.severity === f.severity && before.message === f.message && before.waived === waived
+        && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
+      if (same) {
+        // seen again, nothing else changed: the store moves its last sight (one statement for all)
+        touched.push(f.id);
+        state = before;
+      } else {
+        state = {
+          ...before, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
+          status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
+        };
+        rows.push(state);
+      }
     }
-    const same = before && !(before.status !== 'open') && before.severity === f.severity && before.message === f.message && before.waived === waived
-      && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
-    if (same) touched.push(f.id);
-    else rows.push(state);
-    const due = dueAt(sla, f.severity, state.firstSeenAt, state.escalatedAt);
+    const due = dueOf(f.severity, state.escalatedAt ?? state.firstSeenAt);
     return {
       ...f,
       firstSeenAt: state.firstSeenAt,
       lastSeenAt: asOf,
-      ageDays: wholeDays(ms(state.firstSeenAt), asOfMs),
+      ageDays: wholeDays(msOf(state.firstSeenAt), asOfMs),
       dueAt: due,
-      overdue: due !== null && asOfMs > ms(due) && !waived,
+      overdue: due !== null && asOfMs > msOf(due) && !waived,
       lifecycle,
       reopenedCount: state.reopenedCount,
       ...(state.escalatedFrom ? { escalatedFrom: state.escalatedFrom } : {}),
@@ -214,7 +234,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
       continue;
     }
     if (looked(look(s, optionsOf.get(s.lastRunId) ?? current.run.options))) {
-      const daysToFix = wholeDays(ms(s.firstSeenAt), asOfMs);
+      const daysToFix = wholeDays(msOf(s.firstSeenAt), asOfMs);
       rows.push({ ...s, status: 'resolved', resolvedAt: asOf });
       resolutions.push({ findingId: s.id, runId, severity: s.severity, daysToFix });
       resolved.push({
