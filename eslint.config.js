@@ -38,7 +38,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
   {
-    files: ['src/rules/**/*.ts', 'src/report/**/*.ts', 'src/render/**/*.ts', 'src/model/**/*.ts', 'src/schema/**/*.ts'],
+    files: ['src/rules/**/*.ts', 'src/report/**/*.ts', 'src/render/**/*.ts', 'src/model/**/*.ts', 'src/schema/**/*.ts', 'src/history/semantics.ts'],
     rules: {
       'no-restricted-imports': ['error', sideEffects],
       'no-restricted-globals': ['error', { name: 'process', message: 'Pure layers take what they need as arguments.' }],

@@ -16,6 +16,7 @@ import { scanCommand } from './commands/scan.js';
 import { reportCommand } from './commands/report.js';
 import { mergeCommand } from './commands/merge.js';
 import { diffCommand } from './commands/diff.js';
+import { historyCommand } from './commands/history.js';
 import { rulesCommand } from './commands/rules.js';
 import { demoCommand } from './commands/demo.js';
 import { emulatorCommand } from './commands/emulator.js';
@@ -30,7 +31,7 @@ export { parseGenerateSpec } from './commands/generate-fleet.js';
 export { parseDeadline, positiveInt, seconds } from './options.js';
 
 /** The commands, in the order of the help. */
-const MODULES: readonly CommandModule[] = [scanCommand, reportCommand, mergeCommand, diffCommand, rulesCommand, demoCommand, emulatorCommand, generateFleetCommand, iamPolicyCommand, schemaCommand];
+const MODULES: readonly CommandModule[] = [scanCommand, reportCommand, mergeCommand, diffCommand, historyCommand, rulesCommand, demoCommand, emulatorCommand, generateFleetCommand, iamPolicyCommand, schemaCommand];
 const moduleOf = (name: string): CommandModule | undefined => MODULES.find((m) => m.name === name);
 const COMMAND_LIST = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}`;
 
@@ -102,7 +103,7 @@ function unknownFlags(args: string[], cmd: CommandName | undefined): string[] {
   // yargs takes the camelCase form of a flag as well
   const rows = cmd ? flagsOf(cmd) : [];
   const known = new Set(['help', 'h', 'version', ...rows.flatMap((r) => [r.flag, camel(r.flag)])]);
-  const onOff = new Set(rows.filter((r) => r.kind.yargs.type === 'boolean').flatMap((r) => [r.flag, camel(r.flag)]));
+  const onOff = new Set(rows.filter((r) => r.kind.yargs.type === 'boolean' || r.negatable).flatMap((r) => [r.flag, camel(r.flag)]));
   const out: string[] = [];
   for (const a of args) {
     if (a === '--') break;
@@ -122,7 +123,7 @@ function flagHint(token: string, cmd: CommandName | undefined): string | undefin
   const negated = name.startsWith('no-') && name.length > 3;
   const base = negated ? name.slice(3) : name;
   const own = cmd ? flagsOf(cmd).filter((r) => !negated || r.kind.yargs.type === 'boolean').map((r) => r.flag) : [];
-  if (negated && cmd && flagsOf(cmd).some((r) => r.flag === base)) return `--${base} takes a value and cannot be turned off.`;
+  if (negated && cmd && flagsOf(cmd).some((r) => r.flag === base && !r.negatable)) return `--${base} takes a value and cannot be turned off.`;
   const near = cmd ? suggest(base, own) : undefined;
   if (near) return `Did you mean --${negated ? 'no-' : ''}${near}?`;
   const other = suggest(base, [...new Set(COMMANDS.flatMap((c) => flagsOf(c).map((r) => r.flag)))]);

@@ -21,7 +21,7 @@ import { parseShard } from '../report/shard.js';
 import { TRUSTED_PUBLISHERS_MODES, type TrustedPublishersMode } from '../rules/publishers.js';
 import { termSafe } from '../render/sanitize.js';
 
-export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'] as const;
+export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'history', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /**
@@ -89,6 +89,8 @@ export interface OptionRow<T, S extends JsonSchema | undefined = JsonSchema | un
   yargs?: Options;
   /** The value is a secret: never quoted back in a message. */
   secret?: boolean;
+  /** A flag that takes a value and can also be turned off with --no-<flag> (its value is then false). */
+  negatable?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +146,13 @@ export function parseDeadline(text: string | undefined): number | undefined {
 export function formatHint(f: string): string | undefined {
   if (/^pdf$/i.test(f)) return 'There is no PDF format: write --format html, open the .html file in a browser and print it to PDF (it has a print layout).';
   return undefined;
+}
+
+/** `--keep 400d`: days (a bare number is days too). */
+export function parseKeep(text: string): number {
+  const m = /^\s*(\d{1,6})\s*d?\s*$/.exec(text);
+  if (!m || Number(m[1]) < 1) throw new UserError(`--keep: "${termSafe(text, 40)}" is not a number of days such as 400d`);
+  return Number(m[1]);
 }
 
 export function parseFormats(values: readonly string[] | string | undefined, fallback: readonly Format[]): Format[] {
@@ -306,7 +315,7 @@ function row<const R extends OptionRow<unknown>>(r: R): R {
 export const OPTIONS = {
   // what scan and report share
   config: row({
-    flag: 'config', commands: ['scan', 'report', 'merge', 'iam-policy'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
+    flag: 'config', commands: ['scan', 'report', 'merge', 'history', 'iam-policy'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
     helpFor: { 'iam-policy': 'JSON config file to take roleName, the accounts\' roleArn, externalId and organization from (flags win)' },
   }),
   format: row({
@@ -314,7 +323,7 @@ export const OPTIONS = {
     kind: custom({ type: 'string', array: true }, (v) => parseFormats(strings(v), []), { type: 'array', items: { enum: [...FORMATS] } }),
     help: `Report formats, comma- or space-separated: ${formatsHelp()}`, configHelp: 'Report formats to write.',
   }),
-  out: row({ flag: 'out', commands: OUTPUT_AND_DEMO, config: 'out', kind: text(), help: 'Folder for the report files (default reports)', configHelp: 'Folder for reports.' }),
+  out: row({ flag: 'out', commands: [...OUTPUT_AND_DEMO, 'history'], config: 'out', kind: text(), help: 'Folder for the report files (default reports)', configHelp: 'Folder for reports.' }),
   asOf: row({
     flag: 'as-of', commands: OUTPUT, kind: custom({ type: 'string' }, (v) => parseAsOf(str(v), DateTime.fromMillis(0))),
     help: 'Evaluate the rules as of this RFC 3339 date-time or date (default: for scan the run\'s start; for report the as-of stored in the saved report, else the present)',
@@ -327,6 +336,30 @@ export const OPTIONS = {
   baseline: row({
     flag: 'baseline', commands: OUTPUT, kind: text(),
     help: 'A previous JSON report: mark findings new, changed, unchanged, resolved (scope ok in both runs) and unverified (scope not ok now)',
+  }),
+  history: row({
+    flag: 'history', commands: ['scan', 'report', 'merge', 'history', 'demo'], config: 'history', negatable: true,
+    kind: custom<string | false, JsonSchema>({ type: 'string' }, (v) => (v === false ? false : str(v)), { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] }),
+    help: 'The run history to record this run in (an SQLite file): findings get their first sight, age, deadline and lifecycle, the report a trend. Default ami-audit-history.sqlite in the --out folder (--no-history: none); scan (not --shard) and merge record by default, report --input only with this flag',
+    helpFor: { history: 'The run history (default: config history, else ami-audit-history.sqlite in the --out folder)' },
+    configHelp: 'The run history file (SQLite) scan and merge record each run in (default: ami-audit-history.sqlite in the out folder); false: no history. docs/history.md.',
+  }),
+  historyWait: row({
+    flag: 'history-wait', commands: ['scan', 'report', 'merge', 'history', 'demo'], kind: secs(),
+    help: 'Seconds to wait for another running ami-audit that holds the history, then exit 2 (default 60)',
+  }),
+  failOnOverdue: row({
+    flag: 'fail-on-overdue', commands: OUTPUT_AND_DEMO, config: 'failOnOverdue', kind: bool(),
+    help: 'Exit 1 when an unwaived finding is past its SLA deadline (needs the run history; partial coverage, exit 3, still wins)',
+    configHelp: 'Exit 1 when an unwaived finding is past its SLA deadline (as --fail-on-overdue).',
+  }),
+  sla: row({
+    commands: [], config: 'sla',
+    kind: configOnly<Partial<Record<(typeof SEVERITIES)[number], number | null>>, JsonSchema>({
+      type: 'object', additionalProperties: false,
+      properties: Object.fromEntries(SEVERITIES.map((sv) => [sv, { type: ['integer', 'null'], minimum: 0, maximum: 36500, description: `Days to fix a ${sv} finding (null: no deadline)` }])),
+    }),
+    help: 'Remediation deadlines in days from a finding\'s first sight, by severity; null: none (default critical 7, high 30, medium 90, low 120, info none, as DefectDojo ships them). A finding past its deadline at the as-of is overdue, unless a valid waiver holds it. docs/history.md.',
   }),
   includeTerminated: row({ flag: 'include-terminated', commands: OUTPUT, config: 'includeTerminated', kind: bool(), help: 'Evaluate terminated and shutting-down instances too' }),
   tagColumns: row({
@@ -514,7 +547,17 @@ export const OPTIONS = {
   maxAmiAgeDays: row({ commands: [], config: 'maxAmiAgeDays', kind: int(1), help: 'Age in days beyond which an AMI is stale (default 365).' }),
 
   // diff and rules
-  textFormat: row({ flag: 'format', commands: ['diff', 'rules'], kind: choice(['text', 'json']), help: 'Output format (default text)' }),
+  textFormat: row({ flag: 'format', commands: ['diff', 'history', 'rules'], kind: choice(['text', 'json']), help: 'Output format (default text)' }),
+
+  // history
+  keep: row({
+    flag: 'keep', commands: ['history'], kind: custom({ type: 'string' }, (v) => parseKeep(str(v))),
+    help: 'history prune: keep the runs of this many days before the newest recorded run, e.g. 400d (required)',
+  }),
+  rebuild: row({
+    flag: 'rebuild', commands: ['history'], kind: bool(),
+    help: 'history import: start the history over from the reports given (they may be older than the runs recorded)',
+  }),
 
   // iam-policy
   part: row({
@@ -589,6 +632,10 @@ export function readFlags(command: CommandName, argv: Record<string, unknown>): 
     let v = argv[camel(r.flag)];
     if (v === undefined) continue;
     // yargs reads --no-x as x=false for any x
+    if (r.negatable && v === false) {
+      out[r.id] = false;
+      continue;
+    }
     if (r.kind.yargs.type !== 'boolean' && [v].flat().some((x) => typeof x === 'boolean')) throw new UsageError(`--no-${r.flag}: --${r.flag} takes a value and cannot be turned off; leave it out`);
     if (!r.kind.yargs.array && Array.isArray(v)) {
       const distinct = [...new Set(v.map((x) => String(x)))];

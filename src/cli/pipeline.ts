@@ -4,9 +4,13 @@
 import { DateTime } from 'luxon';
 import type { Inventory, Report, Severity } from '../model/types.js';
 import { EXIT, UserError } from '../model/errors.js';
-import { sealShard, SHARD_KEY_VARIABLE } from '../report/shard.js';
+import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { sealShard, scopeFingerprint, SHARD_KEY_VARIABLE } from '../report/shard.js';
 import { addSecret } from './redact.js';
-import { buildReport, failingFindings } from '../report/build.js';
+import { buildRun, failingFindings } from '../report/build.js';
+import { coverageRows, type Sla } from '../history/semantics.js';
+import { HistoryStore } from '../history/store.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
 import { renderQuietSummary, renderTextSummary } from '../render/text.js';
@@ -26,6 +30,10 @@ export interface OutputOptions {
   shardKey?: string;
   /** --quiet: stdout gets the one-line verdict and the files written, nothing else. */
   quiet?: boolean;
+  /** Exit 1 when an unwaived finding is overdue (--fail-on-overdue). */
+  failOnOverdue?: boolean;
+  /** The run history to record this run in (null: none, --no-history). */
+  history?: HistoryOptions | null;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -35,6 +43,13 @@ export function shardKeyFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (key.trim() === '') throw new UserError(`${SHARD_KEY_VARIABLE} is set but empty: set it to the key every shard and merge share, or unset it`);
   addSecret(key);
   return key;
+}
+
+export interface HistoryOptions {
+  file: string;
+  /** Seconds to wait for another ami-audit that holds the history (--history-wait). */
+  waitSeconds: number;
+  sla: Sla;
 }
 
 // The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
@@ -55,9 +70,10 @@ export function loadBaseline(path: string | undefined, what = '--baseline'): Rep
  * --fail-on (1): a scheduler must learn that part of the estate was not audited, and the findings
  * it did see are in the summary line and the reports either way.
  */
-export function exitCodeFor(report: Report, failOn: Severity | undefined): number {
+export function exitCodeFor(report: Report, failOn: Severity | undefined, failOnOverdue = false): number {
   if (report.run.status === 'partial') return EXIT.partial;
   if (failingFindings(report, failOn).length > 0) return EXIT.findings;
+  if (failOnOverdue && (report.history?.overdue ?? 0) > 0) return EXIT.findings;
   return EXIT.ok;
 }
 
@@ -77,11 +93,53 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     options: { ...inventory.run.options, trustedAccounts: [...settings.trustedAccounts], trustedOwnerAliases: [...settings.trustedOwnerAliases], includeTerminated: settings.includeTerminated },
   };
   if (notes.length) run.warnings = [...(inventory.run.warnings ?? []), ...notes];
-  const report = sealShard(buildReport({ inventory: { ...inventory, run }, settings, asOf, tool: { name: TOOL_NAME, version: toolVersion() }, baseline }), out.shardKey);
-  const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString() };
-  const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
-    for (const format of out.formats) yield* renderFormat(format, report, ctx);
-  }, out.fileMode);
-  stdout.write(out.quiet ? renderQuietSummary(report, files, { failOn: out.failOn }) : renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
-  return { report, files, code: exitCodeFor(report, out.failOn) };
+  const tool = { name: TOOL_NAME, version: toolVersion() };
+  // The history is opened, checked and locked before anything is written: a history that is not
+  // ours, newer, corrupted or held too long by another run stops the run with no report file.
+  const fresh = out.history ? !existsSync(out.history.file) : false;
+  const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds, { mode: out.fileMode }) : null;
+  let recorded = false;
+  try {
+    let prior = null;
+    if (store) {
+      store.begin();
+      const newest = store.newest();
+      const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
+      if (newest && asOfIso < newest.asOf) {
+        throw new UserError(`${out.history!.file}: this run's as-of ${asOfIso} is before the newest recorded run's (${newest.asOf}, run ${newest.id}); the history records runs in time order: give a later --as-of, another --history file, or --no-history`);
+      }
+      prior = store.load();
+    }
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
+    // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
+    const report = sealShard(built.report, out.shardKey);
+    const rows = built.rows;
+    // The rows go in first (a full disk fails here, before any report file), the files next, the commit last.
+    if (store && rows) {
+      store.save(rows, {
+        toolVersion: tool.version, fingerprint: scopeFingerprint(report.run), source: report.run.source, coverage: coverageRows(report.coverage),
+        findings: report.summary.findingsUnwaived, overdue: report.history?.overdue ?? 0,
+      });
+    }
+    const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString() };
+    const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
+      for (const format of out.formats) yield* renderFormat(format, report, ctx);
+    }, out.fileMode);
+    if (store) {
+      try {
+        store.commit();
+        recorded = true;
+      } catch (e) {
+        // not recorded: the reports of a run the history does not have would contradict it
+        for (const f of files) await unlink(f).catch(() => undefined);
+        throw e;
+      }
+    }
+    stdout.write(out.quiet ? renderQuietSummary(report, files, { failOn: out.failOn }) : renderTextSummary(report, files, { failOn: out.failOn, warnings: true }));
+    return { report, files, code: exitCodeFor(report, out.failOn, out.failOnOverdue) };
+  } finally {
+    store?.close();
+    // a history this run created and did not record into is not left behind
+    if (fresh && !recorded) await unlink(out.history!.file).catch(() => undefined);
+  }
 }

@@ -46,6 +46,11 @@ export interface AuditConfig {
   waivers?: (Omit<WaiverSpec, 'id'> & { id?: string })[];
   includeTerminated?: boolean;
   failOn?: Severity;
+  failOnOverdue?: boolean;
+  /** The run history file; false: none. */
+  history?: string | false;
+  /** SLA days by severity (null: no deadline); missing severities keep their defaults. */
+  sla?: Partial<Record<Severity, number | null>>;
   concurrency?: number;
   accountConcurrency?: number;
   pageSize?: number;

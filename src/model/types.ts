@@ -490,7 +490,7 @@ export interface ReportDiff {
  * its place in the order of work. Fixing the first entry removes the most risk.
  */
 export interface ImagePlanEntry {
-  /** 1-based position in the plan: worst severity, then affected running instances, then earliest deprecation, then image id. */
+  /** 1-based position in the plan: worst severity, then (with a history) overdue findings, then affected running instances, then earliest deprecation, then image id. */
   priority: number;
   /** null groups the findings of instances whose AMI id is unknown. */
   imageId: string | null;
@@ -546,7 +546,7 @@ export interface CoverageGap {
 }
 
 export interface Report {
-  schemaVersion: 2;
+  schemaVersion: 3;
   /** Instance tags carried into findings (--tag-columns, config report.tagColumns); [] when none. */
   tagColumns: string[];
   /** The remediation plan, in priority order. */
@@ -575,4 +575,4 @@ export interface Report {
   history?: ReportHistory | null;
 }
 
-export const REPORT_SCHEMA_VERSION = 2 as const;
+export const REPORT_SCHEMA_VERSION = 3 as const;

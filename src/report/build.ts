@@ -4,11 +4,13 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffScope, DiffUnverified, Finding, ImagePlanEntry, Inventory, InstanceRecord, Report, ReportDiff, RuleInfo, RunOptions, ScopeStatus, Severity, SuccessorRecord, Summary } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffEscalation, DiffScope, DiffUnverified, Finding, ImagePlanEntry, InstanceRecord, Inventory, Report, ReportDiff, Severity, SuccessorRecord, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
 import { STATUS_RANK } from './coverage.js';
+import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js';
+import { applyHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
 
 export interface BuildInput {
@@ -17,6 +19,8 @@ export interface BuildInput {
   asOf: DateTime;
   tool: { name: string; version: string };
   baseline?: Report | null;
+  /** The run history before this run and the SLA (src/history/): the findings then carry their ages and deadlines, the report its `history`. */
+  history?: { prior: PriorHistory; sla: Sla } | null;
 }
 
 export function sortCoverage(c: CoverageEntry[]): CoverageEntry[] {
@@ -41,56 +45,8 @@ export function diffEntry(f: Finding): DiffEntry {
   };
 }
 
-/** One side of a diff: the findings of a run and the coverage that says where it could look. */
-export interface DiffSide {
-  findings: readonly Finding[];
-  coverage: readonly CoverageEntry[];
-  /** The newer run's options: a run narrowed to instance ids or filters did not look at the rest. */
-  run?: { options?: RunOptions };
-  /** The newer run's rules: a finding of a rule switched off was not looked for. */
-  rules?: readonly Pick<RuleInfo, 'id' | 'severity'>[];
-}
-
-/**
- * Why the newer run did not look for a baseline finding at all, whatever its scope's status:
- * it was narrowed to other instance ids, or by filters the baseline did not have, or the finding's
- * rule is switched off. Such a finding is unverified, never resolved.
- */
-function notLookedAt(baseline: Pick<Report, 'run'>, current: DiffSide): (f: Finding) => DiffUnverified['notLookedAt'] {
-  const ids = current.run?.options?.instanceIds;
-  const wanted = ids ? new Set(ids) : null;
-  const sameFilters = JSON.stringify(current.run?.options?.filters ?? []) === JSON.stringify(baseline.run.options?.filters ?? []);
-  const off = new Set((current.rules ?? []).filter((r) => r.severity === 'off').map((r) => r.id));
-  // A finding about a resource (a launch template...) is looked for only where the newer run looked
-  // up references, and only for AMIs it flagged there: those with an instance finding that flags them.
-  const referencesOk = new Set(current.coverage.filter((c) => c.references?.status === 'ok').map((c) => `${c.accountId}|${c.region}`));
-  const flagged = new Set(current.findings.filter((x) => !x.resource && REFERENCE_TRIGGERS.has(x.ruleId)).map((x) => `${x.accountId}|${x.region}|${x.imageId}`));
-  return (f) => {
-    if (f.resource) {
-      if (!current.run?.options?.references || !referencesOk.has(`${f.accountId}|${f.region}`) || !flagged.has(`${f.accountId}|${f.region}|${f.imageId}`)) return 'references';
-    } else if (wanted && !wanted.has(f.instanceId)) return 'instance-ids';
-    if (!sameFilters) return 'filters';
-    if (off.has(f.ruleId)) return 'rule-off';
-    return undefined;
-  };
-}
-
-/** The instance rules whose findings make an AMI one whose references are looked up (--references). */
-const REFERENCE_TRIGGERS: ReadonlySet<string> = new Set(['deprecated-ami', 'deregistered-ami', 'disabled-ami', 'not-allowed-ami']);
-
-
-/** Scope status by account|region; an entry for region `*` speaks for every region of its account. Two entries for one scope: the worse counts. */
-function scopeStatuses(coverage: readonly CoverageEntry[]): (accountId: string, region: string) => ScopeStatus | 'absent' {
-  const exact = new Map<string, ScopeStatus>();
-  const wildcard = new Map<string, ScopeStatus>();
-  for (const c of coverage) {
-    const map = c.region === '*' ? wildcard : exact;
-    const key = c.region === '*' ? c.accountId : `${c.accountId}|${c.region}`;
-    const had = map.get(key);
-    if (had === undefined || STATUS_RANK[c.status] > STATUS_RANK[had]) map.set(key, c.status);
-  }
-  return (accountId, region) => exact.get(`${accountId}|${region}`) ?? wildcard.get(accountId) ?? 'absent';
-}
+/** One side of a diff: the findings of a run and the coverage that says where it could look (src/report/looked.ts). */
+export type DiffSide = LookSide;
 
 function scopeList(coverage: readonly CoverageEntry[], without: readonly CoverageEntry[]): DiffScope[] {
   const other = new Set(without.map((c) => `${c.accountId}|${c.region}`));
@@ -106,22 +62,25 @@ function scopeList(coverage: readonly CoverageEntry[], without: readonly Coverag
 
 /**
  * The newer run against a baseline, by stable finding id, reading both runs' coverage: a baseline
- * finding that is gone is `resolved` only where its scope (account x region) was `ok` in both runs,
- * else `unverified` (the newer run could not look, or the baseline could not see all of it);
- * a finding in both is `changed` when its severity or waiver status differs, else `unchanged`.
+ * finding that is gone is `resolved` only where the newer run looked for it (src/report/looked.ts:
+ * its scope listed completely, nothing narrowing the run away from it) and the baseline's scope was
+ * listed completely too, else `unverified`; a gone finding replaced by a worse one on the same
+ * instance and AMI is an escalation (`escalated`, with the finding it replaces in `from`), neither
+ * resolved nor new; a finding in both is `changed` when its severity or waiver status differs,
+ * else `unchanged`.
  */
 export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverage'>, current: DiffSide): ReportDiff {
   const before = new Map(baseline.findings.map((f) => [f.id, f]));
   const now = new Set(current.findings.map((f) => f.id));
-  const statusBefore = scopeStatuses(baseline.coverage);
-  const statusNow = scopeStatuses(current.coverage);
-  const added: DiffEntry[] = [];
+  const scopeBefore = scopeView(baseline.coverage);
+  const look = lookedAt(current);
+  const addedFindings: Finding[] = [];
   const changed: DiffChange[] = [];
   const unchanged: string[] = [];
   for (const f of current.findings) {
     const b = before.get(f.id);
     if (!b) {
-      added.push(diffEntry(f));
+      addedFindings.push(f);
       continue;
     }
     const was = { severity: b.severity, waived: b.waiver !== null && b.waiver !== undefined };
@@ -129,23 +88,30 @@ export function diffReports(baseline: Pick<Report, 'run' | 'findings' | 'coverag
     if (was.severity !== is.severity || was.waived !== is.waived) changed.push({ ...diffEntry(f), before: was, after: is });
     else unchanged.push(f.id);
   }
+  const gone = baseline.findings.filter((f) => !now.has(f.id));
+  const pairs = pairEscalations(addedFindings, gone);
+  const paired = new Set(pairs.flatMap((p) => [p.to.id, p.from.id]));
+  const escalated: DiffEscalation[] = pairs.map((p) => ({ ...diffEntry(p.to), from: diffEntry(p.from) }));
+  const added = addedFindings.filter((f) => !paired.has(f.id)).map(diffEntry);
   const resolved: DiffEntry[] = [];
   const unverified: DiffUnverified[] = [];
-  const narrowed = notLookedAt(baseline, current);
-  for (const f of baseline.findings) {
-    if (now.has(f.id)) continue;
-    const scope = { baseline: statusBefore(f.accountId, f.region), current: statusNow(f.accountId, f.region) };
-    const why = narrowed(f);
-    if (why) unverified.push({ ...diffEntry(f), scope, notLookedAt: why });
-    else if (scope.baseline === 'ok' && scope.current === 'ok') resolved.push(diffEntry(f));
+  for (const f of gone) {
+    if (paired.has(f.id)) continue;
+    const was = scopeBefore(f.accountId, f.region);
+    const l = look(f, baseline.run.options);
+    const scope = { baseline: was.status, current: l.scope };
+    if (l.notLookedAt) unverified.push({ ...diffEntry(f), scope, notLookedAt: l.notLookedAt });
+    else if (was.listed && l.listed) resolved.push(diffEntry(f));
     else unverified.push({ ...diffEntry(f), scope });
   }
-  for (const list of [added, changed, resolved, unverified]) list.sort(compareFindings);
+  for (const list of [added, escalated, changed, resolved, unverified]) list.sort(compareFindings);
   unchanged.sort(cmp);
   return {
     baseline: { runId: baseline.run.id, startedAt: baseline.run.startedAt, asOf: baseline.run.asOf },
-    counts: { new: added.length, resolved: resolved.length, unverified: unverified.length, changed: changed.length, unchanged: unchanged.length },
+    ...(current.run?.id !== undefined && current.run.asOf !== undefined ? { current: { runId: current.run.id, asOf: current.run.asOf } } : {}),
+    counts: { new: added.length, escalated: escalated.length, resolved: resolved.length, unverified: unverified.length, changed: changed.length, unchanged: unchanged.length },
     new: added,
+    escalated,
     resolved,
     unverified,
     changed,
@@ -168,6 +134,14 @@ export function accountDirectory(inventory: Pick<Inventory, 'run' | 'coverage' |
 }
 
 export function buildReport(input: BuildInput): Report {
+  return buildRun(input).report;
+}
+
+/**
+ * The report, and with a history (`input.history`) the rows the store writes for this run
+ * (src/history/semantics.ts decides them; the store only saves them).
+ */
+export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutcome['rows'] | null } {
   const { inventory, settings, asOf, tool } = input;
   const coverage = sortCoverage(inventory.coverage);
   const instances = sortInstances(inventory.instances);
@@ -193,28 +167,34 @@ export function buildReport(input: BuildInput): Report {
     waiversExpired: ev.waivers.filter((w) => w.status === 'expired').length,
   };
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
+  const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
   const tagColumns = [...(settings.tagColumns ?? [])];
-  const images = imagePlan(ev.findings, instances, inventory.references, inventory.successors);
+  const current = { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules };
+  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: input.history.prior }) : null;
+  const findings = hist ? hist.findings : ev.findings;
+  const images = imagePlan(findings, instances, inventory.references, inventory.successors);
   // Key order is the JSON report's order: the plan comes before the long lists.
-  return {
+  const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool,
-    run: { ...inventory.run, asOf: asOf.toUTC().toISO({ suppressMilliseconds: true })!, status: partial ? 'partial' : 'complete' },
+    run: { ...inventory.run, asOf: asOfIso, status: partial ? 'partial' : 'complete' },
     tagColumns,
     images,
-    owners: ownerRollup(ev.findings, tagColumns, images),
+    owners: ownerRollup(findings, tagColumns, images),
     coverageGaps: coverageGaps(coverage),
     accounts: accountDirectory(inventory),
     coverage,
     instances,
     notFoundInstanceIds: inventory.notFoundInstanceIds,
     ...(inventory.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: inventory.uncheckedInstanceIds } : {}),
-    findings: ev.findings,
+    findings,
     waivers: ev.waivers,
     rules: ev.rules,
     summary,
-    diff: input.baseline ? diffReports(input.baseline, { findings: ev.findings, coverage, run: inventory.run, rules: ev.rules }) : null,
+    diff: input.baseline ? diffReports(input.baseline, current) : null,
+    history: hist ? hist.history : null,
   };
+  return { report, rows: hist?.rows ?? null };
 }
 
 /** The inventory a report was built from, for re-evaluation offline. */

@@ -466,6 +466,8 @@ export function upgradeReport(doc: Record<string, unknown>, coverage: CoverageEn
     rules: saved.rules,
     summary: saved.summary,
     diff: saved.diff,
+    // version 3: what the run history said beside the run (versions 1 and 2 had none)
+    history: saved.history ?? null,
   };
   return out;
 }

@@ -31,6 +31,9 @@ interface ImageAcc {
   allInstances: Map<string, string | null>;
   accounts: Set<string>;
   regions: Set<string>;
+  /** With a history: the earliest first sight of its findings, and its unwaived overdue findings. */
+  oldestFirstSeenAt: string | null;
+  overdue: number;
   allAccounts: Set<string>;
   allRegions: Set<string>;
   facts: ImageFacts;
@@ -62,19 +65,23 @@ function byState(instances: Map<string, string | null>): ImagePlanEntry['instanc
  * instances whose AMI id is unknown). An entry counts its unwaived findings (its rules, worst
  * severity, instances, accounts and regions); an AMI whose findings are all waived counts all of
  * them instead, and sorts after every AMI with unwaived findings. Order: AMIs with unwaived
- * findings first, then worst severity, then affected running instances (most first), then the
+ * findings first, then worst severity, then (with a run history) overdue findings, most first
+ * (within one severity the AMI whose deadlines have passed comes first: its fix is already late,
+ * and a severity never loses to a deadline, so a new critical still leads an old high), then
+ * affected running instances (most first), then the
  * earliest deprecation (an AMI without a readable one after those with one), then the image id
  * (null last). `priority` numbers the result 1..n.
  */
 export function imagePlan(findings: readonly Finding[], instances: readonly InstanceRecord[], references?: readonly ImageReference[], successors?: readonly SuccessorRecord[]): ImagePlanEntry[] {
   const acc = new Map<string | null, ImageAcc>();
+  let withHistory = false;
   for (const f of findings) {
     const id = f.imageId ?? null;
     let a = acc.get(id);
     if (!a) {
       a = {
         imageId: id, rules: new Map(), waivedRules: new Map(), worstUnwaived: -1, worstAll: -1, findings: 0, waived: 0,
-        instances: new Map(), allInstances: new Map(), accounts: new Set(), regions: new Set(), allAccounts: new Set(), allRegions: new Set(),
+        instances: new Map(), allInstances: new Map(), accounts: new Set(), regions: new Set(), allAccounts: new Set(), allRegions: new Set(), oldestFirstSeenAt: null, overdue: 0,
         facts: { name: f.imageName ?? null, ownerId: f.imageOwnerId ?? null, ownerAlias: f.imageOwnerAlias ?? null, state: null, deprecationTime: null, creationDate: null },
       };
       acc.set(id, a);
@@ -88,11 +95,16 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
     if (!f.resource && !a.allInstances.has(instanceKey)) a.allInstances.set(instanceKey, state);
     a.allAccounts.add(f.accountId);
     a.allRegions.add(f.region);
+    if (f.firstSeenAt !== undefined) {
+      withHistory = true;
+      if (a.oldestFirstSeenAt === null || cmp(f.firstSeenAt, a.oldestFirstSeenAt) < 0) a.oldestFirstSeenAt = f.firstSeenAt;
+    }
     if (f.waiver) {
       a.waived += 1;
       continue;
     }
     a.findings += 1;
+    if (f.overdue) a.overdue += 1;
     a.worstUnwaived = Math.max(a.worstUnwaived, rank);
     tally(a.rules, f);
     if (!f.resource && !a.instances.has(instanceKey)) a.instances.set(instanceKey, state);
@@ -156,11 +168,16 @@ export function imagePlan(findings: readonly Finding[], instances: readonly Inst
     };
     if (references) entry.references = a.imageId === null ? [] : referencesOf.get(a.imageId) ?? [];
     if (successors) entry.successor = a.imageId === null ? {} : successorsOf.get(a.imageId) ?? {};
+    if (withHistory) {
+      entry.oldestFirstSeenAt = a.oldestFirstSeenAt;
+      entry.overdue = a.overdue;
+    }
     const deprecation = a.facts.deprecationTime === null ? null : parseInstantMs(a.facts.deprecationTime);
     return { entry, allWaived, deprecation };
   });
   entries.sort((x, y) => Number(x.allWaived) - Number(y.allWaived)
     || SEVERITY_RANK[y.entry.worstSeverity] - SEVERITY_RANK[x.entry.worstSeverity]
+    || (y.entry.overdue ?? 0) - (x.entry.overdue ?? 0)
     || y.entry.instances.running - x.entry.instances.running
     || (x.deprecation === null ? (y.deprecation === null ? 0 : 1) : y.deprecation === null ? -1 : x.deprecation - y.deprecation)
     || (x.entry.imageId === null ? (y.entry.imageId === null ? 0 : 1) : y.entry.imageId === null ? -1 : cmp(x.entry.imageId, y.entry.imageId)));

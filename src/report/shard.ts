@@ -98,3 +98,17 @@ export function sealProblem(shard: ShardInfo, computed: string, key: string | un
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return `its signature does not match: it was signed with another key, or its content or digest was changed; give every shard and merge the same ${SHARD_KEY_VARIABLE}`;
   return null;
 }
+
+/**
+ * The scope fingerprint of a whole run, as the shard fingerprint computes it (one slice): its
+ * accounts, regions, filters, instance ids, role, discovery and references. The run history
+ * records it per run, so that runs over different scopes can be told apart.
+ */
+export function scopeFingerprint(run: { accounts: readonly string[]; regions: readonly string[]; options: Record<string, unknown> }): string {
+  const o = run.options;
+  const scope = {
+    regions: run.regions, allRegions: o.allRegions ?? false, filters: o.filters ?? [], instanceIds: o.instanceIds ?? null,
+    roleName: o.roleName ?? null, roleArns: o.roleArns ?? null, organization: o.organization ?? null, references: o.references ?? null,
+  };
+  return fingerprint(sortedAccounts(run.accounts), 1, scope);
+}

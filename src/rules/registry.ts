@@ -16,3 +16,16 @@ export const RULES: readonly Rule[] = [
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);
+
+/**
+ * The escalation ladder: an AMI moves up it (deprecation-soon, then deprecated-ami, then
+ * deregistered-ami or disabled-ami) and the risk of the instances on it grows. A finding that
+ * replaces one of a lower rank on the same instance and AMI is an escalation, not a resolution and
+ * a new finding (the diff and the run history read it so). Rules not listed never escalate.
+ */
+export const ESCALATION_RANK: ReadonlyMap<string, number> = new Map([
+  ['deprecation-soon', 1],
+  ['deprecated-ami', 2],
+  ['deregistered-ami', 3],
+  ['disabled-ami', 3],
+]);

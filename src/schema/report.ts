@@ -1,9 +1,9 @@
 /**
- * JSON Schema of the report model, schemaVersion 2 (published as docs/schema/report.schema.json).
- * Version 1 reports validate too (readers upgrade them): the fields version 2 added are required
- * only when schemaVersion is 2.
+ * JSON Schema of the report model, schemaVersion 3 (published as docs/schema/report.schema.json).
+ * Version 1 and 2 reports validate too (readers upgrade them): the fields version 2 added are
+ * required only from version 2 on, `history` only in version 3.
  */
-import { SCOPE_STATUSES, SEVERITIES } from '../model/types.js';
+import { LIFECYCLES, SCOPE_STATUSES, SEVERITIES } from '../model/types.js';
 
 const str = { type: 'string' };
 const nstr = { type: ['string', 'null'] };
@@ -32,6 +32,44 @@ const diffScope = { type: 'object', required: ['accountId', 'region', 'status'],
 const scopeInRun = { enum: [...SCOPE_STATUSES, 'absent'] };
 const strs = { type: 'array', items: str };
 const bySeverity = { type: 'object', required: [...SEVERITIES], properties: Object.fromEntries(SEVERITIES.map((s) => [s, int])), additionalProperties: false };
+
+const dateTime = { type: 'string', format: 'date-time' };
+const severityNumbers = (item: Record<string, unknown>, what: string) => ({ type: 'object', required: [...SEVERITIES], properties: Object.fromEntries(SEVERITIES.map((s) => [s, item])), additionalProperties: false, description: what });
+const escalatedFrom = {
+  type: 'object', required: ['id', 'ruleId', 'severity', 'firstSeenAt'],
+  properties: { id: str, ruleId: str, severity, firstSeenAt: dateTime },
+  description: 'For an escalated finding: the less severe finding on the same instance and AMI it replaces, with that finding\'s first sight (the age counts from it).',
+};
+
+/** The run history beside the run (schema 3). */
+const reportHistory = {
+  type: 'object',
+  description: 'What the run history (--history) says beside this run: the SLA it was judged by, overdue findings, the trend of open findings over the recorded runs, median days to fix, and the findings of earlier runs this run resolved. null when the report was built without a history (--no-history); absent in version 1 and 2 reports.',
+  required: ['runsBefore', 'previousRun', 'sla', 'overdue', 'overdueBySeverity', 'oldestOverdue', 'trend', 'medianDaysToFix', 'resolved', 'unverified'],
+  properties: {
+    runsBefore: { ...int, description: 'Runs recorded before this one.' },
+    previousRun: { oneOf: [{ type: 'null' }, { type: 'object', required: ['runId', 'asOf'], properties: { runId: str, asOf: dateTime } }] },
+    sla: severityNumbers({ type: ['integer', 'null'], minimum: 0 }, 'SLA days by severity (null: no deadline).'),
+    overdue: { ...int, description: 'Unwaived findings past their due date at the as-of.' },
+    overdueBySeverity: severityNumbers(int, 'Overdue findings by severity.'),
+    oldestOverdue: {
+      oneOf: [{ type: 'null' }, { type: 'object', required: ['id', 'ageDays', 'ruleId', 'severity', 'imageId'], properties: { id: str, ageDays: int, ruleId: str, severity, imageId: nstr } }],
+      description: 'The overdue finding seen first (null: none overdue).',
+    },
+    trend: {
+      type: 'array',
+      description: 'Open unwaived findings by severity after each recorded run (seen, or not looked at and still open), oldest first, this run last.',
+      items: { type: 'object', required: ['runId', 'asOf', 'status', 'open'], properties: { runId: str, asOf: dateTime, status: { enum: ['complete', 'partial'] }, open: severityNumbers(int, 'Open unwaived findings by severity.') } },
+    },
+    medianDaysToFix: severityNumbers({ type: ['number', 'null'], minimum: 0 }, 'Median whole days from first sight to resolution, over every resolution recorded up to this run (null: none).'),
+    resolved: {
+      type: 'array',
+      description: 'Findings of earlier runs that this run looked for and did not see, with their first sight, resolution and days to fix.',
+      items: { ...diffEntry, required: [...diffEntry.required, 'firstSeenAt', 'resolvedAt', 'daysToFix'], properties: { ...diffEntry.properties, firstSeenAt: dateTime, resolvedAt: dateTime, daysToFix: int } },
+    },
+    unverified: { ...int, description: 'Open findings of earlier runs this run did not look at (scope not read, a narrower run): they keep their age and stay open.' },
+  },
+};
 
 /** The top-level fields schema version 2 added (required in a version 2 report). */
 export const V2_FIELDS = ['tagColumns', 'images', 'owners', 'coverageGaps'] as const;
@@ -101,6 +139,8 @@ const imagePlanEntry = {
     regions: { ...strs, description: 'Regions of the counted findings, sorted.' },
     findings: { ...int, description: 'Unwaived findings.' },
     waived: { ...int, description: 'Waived findings.' },
+    oldestFirstSeenAt: { oneOf: [{ type: 'null' }, { type: 'string', format: 'date-time' }], description: 'With a run history: the earliest first sight of its findings. Absent without one.' },
+    overdue: { ...int, description: 'With a run history: its unwaived findings past their due date; within one worst severity, more overdue findings come first in the plan. Absent without one.' },
     references: { type: 'array', items: imageReference, description: 'With --references: the resources that reference this AMI (launch templates, SSM parameters, Image Builder recipes) in every account and region, those an Auto Scaling group launches from first. Absent without --references.' },
     successor: { type: 'object', propertyNames: { pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$' }, additionalProperties: successor, description: 'With --successors: what to replace this AMI with, per region (keys are regions, sorted). Absent without --successors.' },
   },
@@ -152,15 +192,15 @@ const accountInfo = {
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
-  title: 'ami-audit report, schemaVersion 2',
+  title: 'ami-audit report, schemaVersion 3',
   type: 'object',
   required: ['schemaVersion', 'tool', 'run', 'coverage', 'instances', 'notFoundInstanceIds', 'findings', 'waivers', 'rules', 'summary', 'diff'],
-  if: { properties: { schemaVersion: { const: 2 } } },
+  if: { properties: { schemaVersion: { enum: [2, 3] } } },
   then: { required: [...V2_FIELDS] },
   properties: {
-    schemaVersion: { enum: [1, 2], description: 'Version of this model; readers refuse newer versions. Version 1 reports lack tagColumns, images, owners, coverageGaps and findings[].tags; readers upgrade them.' },
+    schemaVersion: { enum: [1, 2, 3], description: 'Version of this model; readers refuse newer versions. Version 1 reports lack tagColumns, images, owners, coverageGaps and findings[].tags; version 2 reports lack history and the history fields of findings and images; readers upgrade them.' },
     tagColumns: { ...strs, description: 'Instance tag keys carried into findings (--tag-columns, config report.tagColumns), in order; [] when none.' },
-    images: { type: 'array', items: imagePlanEntry, description: 'The remediation plan: one entry per AMI with findings, in priority order (AMIs with unwaived findings first, then worst severity, affected running instances (most first), earliest deprecation, image id).' },
+    images: { type: 'array', items: imagePlanEntry, description: 'The remediation plan: one entry per AMI with findings, in priority order (AMIs with unwaived findings first, then worst severity, overdue findings (with a run history; most first), affected running instances (most first), earliest deprecation, image id).' },
     owners: { type: 'array', items: ownerRollup, description: 'Findings by value of the first tag column, the untagged group (value null) included; [] without tag columns. Sorted by worst severity, unwaived findings (most first), value (untagged last).' },
     coverageGaps: { type: 'array', items: coverageGap, description: 'Scopes not ok, grouped by account, status, cause and failing action, with a hint. Sorted by account, status (error, partial, skipped), cause, action.' },
     accounts: { type: 'array', items: accountInfo, description: 'Every account of the run (audited, skipped or failed) with its name, OU path and state where known; sorted by account id. Absent in reports written before this field existed.' },
@@ -269,6 +309,14 @@ export const reportSchema = {
           message: str, remediation: str,
           waiver: { oneOf: [{ type: 'null' }, waiverRef] },
           expiredWaiver: { oneOf: [{ type: 'null' }, waiverRef] },
+          firstSeenAt: { ...dateTime, description: 'With a run history: the as-of of the first recorded run that saw it (for an escalated finding, of the finding it replaces). Absent without one.' },
+          lastSeenAt: { ...dateTime, description: 'With a run history: the as-of of the last run that saw it (this one).' },
+          ageDays: { ...int, description: 'Whole days from firstSeenAt to the as-of.' },
+          dueAt: { oneOf: [{ type: 'null' }, dateTime], description: 'firstSeenAt (for an escalated finding: the escalation) + the SLA days of its severity; null when its severity has no SLA.' },
+          overdue: { type: 'boolean', description: 'The as-of is past dueAt and no valid waiver holds the finding.' },
+          lifecycle: { enum: [...LIFECYCLES], description: 'new: first seen by this run; open: seen before and again; escalated: replaces a less severe finding on the same instance and AMI; reopened: seen again after it was resolved.' },
+          reopenedCount: { ...int, description: 'Times it came back after it was resolved.' },
+          escalatedFrom,
         },
       },
     },
@@ -305,12 +353,18 @@ export const reportSchema = {
         { type: 'null' },
         {
           type: 'object',
-          description: 'The run against a --baseline. resolved: gone, and its scope was ok in both runs; unverified: gone, but its scope was not ok in one of the two runs (or is absent from one), so not resolved; changed: in both, severity or waiver status differs. unverified, changed and scopes are absent in reports written before they existed.',
+          description: 'The run against a --baseline. resolved: gone, and the newer run looked for it (its scope listed completely in both runs: ok, or partial only because the Allowed AMIs state could not be read; no instance ids, filters or rule switch narrowing the newer run away from it); unverified: gone, but not looked for that way, so not resolved; escalated: replaced by a worse rule on the same instance and AMI; changed: in both, severity or waiver status differs. unverified, changed and scopes are absent in reports written before they existed.',
           required: ['baseline', 'counts', 'new', 'resolved', 'unchanged'],
           properties: {
             baseline: { type: 'object', required: ['runId', 'startedAt', 'asOf'], properties: { runId: str, startedAt: str, asOf: str } },
-            counts: { type: 'object', required: ['new', 'resolved', 'unchanged'], properties: { unverified: int, changed: int }, additionalProperties: int },
+            current: { type: 'object', required: ['runId', 'asOf'], properties: { runId: str, asOf: str }, description: 'The newer run\'s id and as-of. Absent in reports written before version 3.' },
+            counts: { type: 'object', required: ['new', 'resolved', 'unchanged'], properties: { unverified: int, changed: int, escalated: int }, additionalProperties: int },
             new: { type: 'array', items: diffEntry },
+            escalated: {
+              type: 'array',
+              description: 'The same instance on the same AMI moved from one rule to a worse one (deprecation-soon -> deprecated-ami -> deregistered-ami or disabled-ami): the newer finding, with the one it replaces in from. Neither resolved nor new. Absent in reports written before version 3.',
+              items: { ...diffEntry, required: [...diffEntry.required, 'from'], properties: { ...diffEntry.properties, from: diffEntry } },
+            },
             resolved: { type: 'array', items: diffEntry },
             unverified: {
               type: 'array',
@@ -329,5 +383,6 @@ export const reportSchema = {
         },
       ],
     },
+    history: { oneOf: [{ type: 'null' }, reportHistory] },
   },
 } as const;

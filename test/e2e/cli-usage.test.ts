@@ -105,7 +105,7 @@ describe('commands', () => {
     expect(await usage(['frobnicate'])).toEqual(['ami-audit: unknown command "frobnicate"', 'Run "ami-audit --help" for the commands.']);
   });
   test('options before any command: the command is missing, and the hint says which command has them', async () => {
-    expect(await usage(['--regions', 'us-east-1'])).toEqual(['ami-audit: give a command: scan, report, merge, diff, rules, demo, emulator, generate-fleet, iam-policy or schema', '--regions is an option of scan.', 'Run "ami-audit --help" for the commands.']);
+    expect(await usage(['--regions', 'us-east-1'])).toEqual(['ami-audit: give a command: scan, report, merge, diff, history, rules, demo, emulator, generate-fleet, iam-policy or schema', '--regions is an option of scan.', 'Run "ami-audit --help" for the commands.']);
   });
   // git prints its usage on stdout and exits 1 when run without a command, the AWS CLI prints its
   // usage with an error and exits 2 (252 in v2): both treat it as a usage error. ami-audit prints

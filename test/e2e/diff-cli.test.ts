@@ -68,7 +68,7 @@ describe('ami-audit diff reads coverage', () => {
     const r = await cli(['diff', oldFile, newFile, '--format', 'json']);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(d.counts).toEqual({ new: 0, resolved: 1, unverified: 2, changed: 0, unchanged: 1 });
+    expect(d.counts).toEqual({ new: 0, escalated: 0, resolved: 1, unverified: 2, changed: 0, unchanged: 1 });
     expect(d.unverified.map((u: { accountId: string; scope: unknown }) => [u.accountId, u.scope])).toEqual([
       ['222222222222', { baseline: 'ok', current: 'error' }], ['222222222222', { baseline: 'ok', current: 'error' }],
     ]);
@@ -159,4 +159,31 @@ describe('scan --baseline against the local endpoint', () => {
     expect(second.stdout).toContain(`0 resolved, ${of333} unverified`);
     expect(second.stdout).toMatch(/333333333333 us-east-1 .*scope error in this run/);
   });
+});
+
+describe('escalation: re-rendering the demo report later is not "resolved"', () => {
+  test('report --input DEMO.json --as-of 2027-01-15 --baseline DEMO.json: deprecation-soon findings escalated to deprecated-ami, none resolved', async () => {
+    const e = await emulator();
+    const dir = tmp();
+    try {
+      const first = join(dir, 'first');
+      const s = await cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', 'eu-west-1', '--format', 'json', '--out', first, '--quiet', '--no-history'], { env: { AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST0000', AWS_SECRET_ACCESS_KEY: 'test-secret-key-do-not-print', AWS_REGION: 'us-east-1' } });
+      expect(s.stderr).toBe('');
+      const base = jsonIn(first);
+      const earlier = JSON.parse(readFileSync(base, 'utf8')) as Report;
+      const soon = earlier.findings.filter((f) => f.ruleId === 'deprecation-soon');
+      expect(soon.length).toBeGreaterThan(0);
+      const later = join(dir, 'later');
+      const r = await cli(['report', '--input', base, '--as-of', '2027-01-15', '--baseline', base, '--format', 'json', '--out', later, '--quiet']);
+      expect(r.stderr).toBe('');
+      const d = (JSON.parse(readFileSync(jsonIn(later), 'utf8')) as Report).diff!;
+      expect(d.counts.escalated).toBe(soon.length);
+      expect(d.escalated!.map((x) => [x.ruleId, x.from.id]).sort()).toEqual(soon.map((f) => ['deprecated-ami', f.id]).sort());
+      expect(d.resolved.map((x) => x.id)).toEqual([]);
+      expect(d.new.filter((x) => x.ruleId === 'deprecated-ami')).toEqual([]);
+      expect(d.current).toEqual({ runId: expect.any(String), asOf: '2027-01-15T00:00:00Z' });
+    } finally {
+      await e.close();
+    }
+  }, 60_000);
 });

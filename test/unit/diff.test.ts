@@ -87,7 +87,7 @@ describe('diffReports reads coverage', () => {
   test('the rest is new or unchanged', () => {
     expect(byInstance(d.new)).toEqual([inst(E, 1, {}).InstanceId]);
     expect(d.unchanged).toEqual([after.findings.find((f) => f.instanceId === inst(A, 2, {}).InstanceId)!.id]);
-    expect(d.counts).toEqual({ new: 1, resolved: 1, unverified: 3, changed: 2, unchanged: 1 });
+    expect(d.counts).toEqual({ new: 1, escalated: 0, resolved: 1, unverified: 3, changed: 2, unchanged: 1 });
   });
   test('scopes only in one run are listed', () => {
     expect(d.scopes).toEqual({ added: [{ accountId: E, region: R, status: 'ok' }], removed: [{ accountId: D, region: R, status: 'ok' }] });
@@ -98,7 +98,7 @@ describe('diffReports reads coverage', () => {
     expect(x.unverified.filter((u) => u.accountId === B).map((u) => u.scope)).toEqual([{ baseline: 'ok', current: 'error' }]);
   });
   test('the same inputs give the same diff, whatever the order of findings and coverage', () => {
-    const shuffled = { findings: [...after.findings].reverse(), coverage: [...after.coverage].reverse() };
+    const shuffled = { findings: [...after.findings].reverse(), coverage: [...after.coverage].reverse(), run: after.run };
     expect(JSON.stringify(diffReports({ ...before, findings: [...before.findings].reverse(), coverage: [...before.coverage].reverse() }, shuffled))).toBe(JSON.stringify(after.diff));
   });
 });
@@ -208,5 +208,46 @@ describe('a newer run that did not look for a finding never resolves it', () => 
   test('diffReports without the newer run\'s options (old callers) keeps the scope rule', () => {
     const d = diffReports(base, { findings: [], coverage: [cov(A, R, 'ok')] });
     expect(d.counts.resolved).toBe(base.findings.length);
+  });
+});
+
+describe('escalation: a worse rule on the same instance and AMI is neither resolved nor new', () => {
+  const one = (id: string, asOf: string, image: Parameters<typeof record>[0], coverage = [cov(A, R, 'ok')], baseline: Report | null = null): Report => buildReport({
+    inventory: {
+      run: { id, startedAt: asOf, finishedAt: asOf, caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options: {}, interrupted: false, source: 'scan' },
+      coverage, instances: [inst(A, 1, image)], notFoundInstanceIds: [],
+    },
+    settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(asOf, { zone: 'utc' }), tool: TOOL, baseline,
+  });
+
+  test('deprecation-soon, then deprecated-ami (the as-of moved past the deprecation): 1 escalated, 0 resolved, 0 new', () => {
+    const soon = { DeprecationTime: '2026-12-10T00:00:00Z' };
+    const earlier = one('run-1', '2026-11-26T00:00:00Z', soon);
+    expect(earlier.findings.map((f) => f.ruleId)).toEqual(['deprecation-soon']);
+    const later = one('run-2', '2027-01-15T00:00:00Z', soon, [cov(A, R, 'ok')], earlier);
+    const d = later.diff!;
+    expect(d.counts).toMatchObject({ new: 0, resolved: 0, escalated: 1, unverified: 0 });
+    expect(d.escalated![0]).toMatchObject({ ruleId: 'deprecated-ami', from: { ruleId: 'deprecation-soon', id: earlier.findings[0]!.id } });
+    expect(d.current).toEqual({ runId: 'run-2', asOf: '2027-01-15T00:00:00Z' });
+  });
+
+  test('deprecated-ami, then deregistered-ami: escalated, whatever the scope', () => {
+    const earlier = one('run-1', '2026-11-26T00:00:00Z', { DeprecationTime: '2026-01-01T00:00:00Z' });
+    const later = one('run-2', '2026-12-26T00:00:00Z', { State: 'deregistered', DeprecationTime: undefined }, [cov(A, R, 'partial')], earlier);
+    expect(later.diff!.counts).toMatchObject({ new: 0, resolved: 0, escalated: 1, unverified: 0 });
+    expect(later.diff!.escalated![0]!.from.ruleId).toBe('deprecated-ami');
+  });
+
+  test('a better rule is no escalation: deregistered, then deprecated, is 1 resolved and 1 new', () => {
+    const earlier = one('run-1', '2026-11-26T00:00:00Z', { State: 'deregistered' });
+    const later = one('run-2', '2026-12-26T00:00:00Z', { DeprecationTime: '2026-01-01T00:00:00Z' }, [cov(A, R, 'ok')], earlier);
+    expect(later.diff!.counts).toMatchObject({ new: 1, resolved: 1, escalated: 0 });
+  });
+
+  test('a scope partial only because its Allowed AMIs state could not be read was listed completely: gone findings are resolved', () => {
+    const earlier = one('run-1', '2026-11-26T00:00:00Z', { State: 'deregistered' });
+    const allowedFailed: CoverageEntry = { ...cov(A, R, 'ok'), status: 'partial', allowedImagesState: 'unknown', errorCode: 'UnauthorizedOperation', errorMessage: 'x', failures: [{ action: 'GetAllowedImagesSettings', code: 'UnauthorizedOperation', message: 'x' }] };
+    const later = one('run-2', '2026-12-26T00:00:00Z', {}, [allowedFailed], earlier);
+    expect(later.diff!.counts).toMatchObject({ resolved: 1, unverified: 0 });
   });
 });

@@ -66,7 +66,7 @@ function baselineOf(report: Report): Report {
 describe('golden files with a baseline', () => {
   const withDiff = fixtureReport(baselineOf(report));
   test('the diff has every bucket', () => {
-    expect(withDiff.diff!.counts).toEqual({ new: 1, resolved: 1, unverified: 2, changed: 2, unchanged: 15 });
+    expect(withDiff.diff!.counts).toEqual({ new: 1, escalated: 0, resolved: 1, unverified: 2, changed: 2, unchanged: 15 });
   });
   test('terminal summary', () => golden('summary-diff.txt', renderTextSummary(withDiff, [], { failOn: 'high' })));
   test('Markdown', () => golden('report-diff.md', renderMarkdown(withDiff)));
@@ -215,7 +215,7 @@ describe('JSON', () => {
     expect(validate(doc)).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
     expect(validate({ ...doc, run: { ...doc.run, startedAt: 'yesterday' } })).toBe(false);
-    expect(validate({ ...doc, schemaVersion: 3 })).toBe(false);
+    expect(validate({ ...doc, schemaVersion: 4 })).toBe(false);
   });
   test('the published schema file is the one the code holds', () => {
     const published = JSON.parse(readFileSync(new URL('../../docs/schema/report.schema.json', import.meta.url), 'utf8'));

@@ -1,11 +1,35 @@
 /**
  * `ami-audit demo`: a whole scan of the built-in demo fleet, served on a local endpoint, with the
  * demo's config (organisation discovery, a role name, waivers). Loads src/emulator only when run.
+ *
+ * The demo keeps a run history of its own (ami-audit-demo-history.sqlite in the --out folder, so
+ * that it never mixes with the history of real scheduled runs there). When that history is empty,
+ * the demo first records an earlier run, as of DEMO_EARLIER_DAYS days before now (no report
+ * files), so that its report shows a trend, ages and an overdue finding.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { readFlags } from '../options.js';
 import { runScan } from './scan.js';
-import type { CommandModule } from './context.js';
+import type { CommandModule, RunState } from './context.js';
+import { HistoryStore } from '../../history/store.js';
+import { DEFAULT_HISTORY_WAIT_SECONDS } from '../history-options.js';
+
+export const DEMO_HISTORY_FILE = 'ami-audit-demo-history.sqlite';
+/** How long before now the demo's earlier run is: past the high SLA (30 days), so a finding seen then is overdue now. */
+export const DEMO_EARLIER_DAYS = 35;
+
+/** Whether the history file has no run yet. */
+function emptyHistory(file: string, waitSeconds: number): boolean {
+  if (!existsSync(file)) return true;
+  const store = HistoryStore.open(file, waitSeconds);
+  try {
+    return store.newest() === null;
+  } finally {
+    store.close();
+  }
+}
 
 export const demoCommand: CommandModule = {
   name: 'demo',
@@ -19,13 +43,22 @@ export const demoCommand: CommandModule = {
     const emu = await startEmulator({ fleet: demoFleet(now.toISOString()) });
     try {
       io.stderr.write(`ami-audit demo: local EC2/STS endpoint with the demo fleet at ${emu.url}\n`);
+      const start = DateTime.fromJSDate(now, { zone: 'utc' });
       // no progress (the demo is over in a moment); the whole summary unless --quiet
-      await runScan(a, io, state, {
+      const preset = {
         progress: false,
-        config: demoConfig(DateTime.fromJSDate(now, { zone: 'utc' })),
+        config: demoConfig(start),
         endpointUrl: emu.url,
         credentials: { accessKeyId: 'AKIADEMODEMODEMO0000', secretAccessKey: 'demo-secret-not-a-real-key' },
-      });
+      };
+      const history = a.history === false ? false : a.history ?? join(a.out ?? 'reports', DEMO_HISTORY_FILE);
+      if (history !== false && emptyHistory(history, a.historyWait ?? DEFAULT_HISTORY_WAIT_SECONDS)) {
+        const earlier = start.minus({ days: DEMO_EARLIER_DAYS });
+        io.stderr.write(`ami-audit demo: recording an earlier run as of ${earlier.toISODate()} in ${history} first, so the report shows a trend and ages\n`);
+        const scratch: RunState = { code: 0 };
+        await runScan({ ...a, history, asOf: earlier, quiet: true }, io, scratch, { ...preset, historyOnly: true });
+      }
+      await runScan({ ...a, history }, io, state, preset);
     } finally {
       await emu.close();
     }

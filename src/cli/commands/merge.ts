@@ -13,6 +13,7 @@ import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { readFlags } from '../options.js';
 import { loadConfig, type CommandModule } from './context.js';
+import { historyOptions } from '../history-options.js';
 
 export const mergeCommand: CommandModule = {
   name: 'merge',
@@ -38,7 +39,8 @@ export const mergeCommand: CommandModule = {
     if (a.config !== undefined) notes.push(`Waivers and rule settings from --config ${a.config}, not the ones stored in the shards.`);
     const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
     const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+    const history = historyOptions(a, cfg, outDir, true);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
     state.code = res.code;
   },
 };

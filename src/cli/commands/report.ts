@@ -12,6 +12,7 @@ import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce } from '../pipeline.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
+import { historyOptions } from '../history-options.js';
 
 async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<void> {
   const cfg = loadConfig(a.config);
@@ -46,7 +47,8 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   }
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+  const history = historyOptions(a, cfg, outDir, false);
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
   state.code = res.code;
 }
 

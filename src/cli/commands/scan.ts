@@ -6,6 +6,8 @@
  * the shards of a run (--shard K/N) share one discovery.
  */
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { DateTime } from 'luxon';
 import { StopNow, StoppedEarlyError, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
@@ -26,6 +28,8 @@ import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { readFlags, UsageError, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
+import { historyOptions } from '../history-options.js';
+import { HistoryStore } from '../../history/store.js';
 
 /** An accounts file is small: 64 MiB holds far more accounts than an organisation may have. */
 const ACCOUNTS_FILE_MAX_BYTES = 64 << 20;
@@ -262,12 +266,14 @@ export interface ScanPreset {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** Show progress on stderr (default: unless --quiet). */
   progress?: boolean;
+  /** Record the run in the history only: no report file, no summary (the demo's earlier run). */
+  historyOnly?: boolean;
 }
 
 export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset): Promise<void> {
   const cfg = preset?.config ?? loadConfig(a.config);
   const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-  const formats = a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
+  const formats = preset?.historyOnly ? [] : a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
   const fileMode = a.fileMode ?? parseFileMode(undefined);
   const failOn = a.failOn ?? cfg.failOn;
   const baseline = loadBaseline(a.baseline);
@@ -284,6 +290,11 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   opts.client.env = io.env;
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
+  // a shard's report is not the run's: merge records the whole run
+  const history = a.shard ? null : historyOptions(a, cfg, outDir, true);
+  // a history that is not ours, newer or corrupted stops the run before anything is asked of AWS
+  // (a new one is created only when the run records into it: a run that fails leaves no file)
+  if (history && existsSync(history.file)) HistoryStore.open(history.file, history.waitSeconds, { mode: fileMode }).close();
 
   // One signal for the whole run, discovery included: an interrupt, or the --deadline counted from
   // here (the collector is told when it passes, so that it records DeadlineExceeded).
@@ -359,7 +370,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
     const trust = organizationTrust(accounts.selection, cfg, settings);
     if (trust.warning) inventory.run.warnings = [...(inventory.run.warnings ?? []), trust.warning];
-    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, io.stdout);
+    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
     if (signals < 2) state.code = res.code;
   })();
   try {

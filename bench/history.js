@@ -1,0 +1,118 @@
+// node bench/history.js [--weeks 52] [--churn 0.02] [--scale F]: the run history at org scale
+// (300 accounts x 17 regions, 150,000 instances, the realistic fleet of bench/run.js), without the
+// network: the org fleet's records become an inventory in-process, and
+// the report is evaluated once (as a run would), then recorded --weeks times, one week apart, each
+// week --churn of the findings' instances replaced by new ones (new ids: their findings are new,
+// the old ones resolved). Prints the time of each recording (opening the SQLite file, loading the
+// prior state, the semantics, saving the rows, committing: what a run adds to building its
+// report) and the file's size after the last week.
+// Needs the build (npm run build). Prints one JSON line, then a summary.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+
+const root = new URL('..', import.meta.url);
+const lib = (p) => import(new URL(`dist/${p}`, root).href);
+const [{ generateFleet }, { buildRun }, { DEFAULT_SETTINGS }, { emptyCoverage }, { HistoryStore }, { DEFAULT_SLA, applyHistory, coverageRows }, { scopeFingerprint }] = await Promise.all([
+  lib('emulator/generate.js'), lib('report/build.js'), lib('rules/engine.js'), lib('report/coverage.js'), lib('history/store.js'), lib('history/semantics.js'), lib('report/shard.js'),
+]);
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const weeks = Number(opt('weeks', '52'));
+const churn = Number(opt('churn', '0.02'));
+const scale = Number(opt('scale', '1'));
+const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
+
+const fleet = generateFleet({ accounts: Math.round(300 * scale), regions: REGIONS17, instances: Math.round(150000 * scale), seed: 7, skewInstances: 0.5, skewScopes: 0.05, style: 'realistic' });
+const records = [];
+const coverage = [];
+for (const a of fleet.accounts) {
+  for (const region of REGIONS17) {
+    const list = a.instances?.[region] ?? [];
+    coverage.push({ ...emptyCoverage(a.accountId, region, 'ok'), instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' });
+    for (const i of list) records.push({ ...i, accountId: a.accountId, region });
+  }
+}
+const accounts = fleet.accounts.map((a) => a.accountId);
+
+/** The org run's inventory. */
+function inventory(w, id) {
+  const instances = records;
+  const at = asOf(w).toISO({ suppressMilliseconds: true });
+  return { run: { id, startedAt: at, finishedAt: at, caller: { accountId: accounts[0], arn: null }, accounts, regions: REGIONS17, options: {}, interrupted: false, source: 'scan' }, coverage, instances, notFoundInstanceIds: [] };
+}
+const START = DateTime.fromISO('2026-01-05T00:00:00Z', { zone: 'utc' });
+const asOf = (w) => START.plus({ weeks: w });
+const TOOL = { name: 'ami-audit', version: 'bench' };
+
+let lastCpuS = 0;
+const seconds = (fn) => {
+  const t = process.hrtime.bigint();
+  const c = process.cpuUsage();
+  const v = fn();
+  const d = process.cpuUsage(c);
+  lastCpuS = (d.user + d.system) / 1e6;
+  return [Number(process.hrtime.bigint() - t) / 1e9, v];
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The org run's report, evaluated once (what every week's run would evaluate again).
+const [buildS, base] = seconds(() => buildRun({ inventory: inventory(0, 'run-0'), settings: DEFAULT_SETTINGS, asOf: asOf(0), tool: TOOL, history: null }).report);
+
+/** Week w's findings: the churned instances' findings get new instance ids (and so new finding ids). */
+function findingsOf(w) {
+  if (w === 0 || churn === 0) return base.findings;
+  return base.findings.map((f, n) => {
+    let gen = 0;
+    for (let k = 1; k <= w; k++) if (((n * 7919 + k * 104729) % 1000) < churn * 1000) gen = k;
+    return gen === 0 ? f : { ...f, id: `${f.id.slice(0, 14)}${(gen * 7919 + n).toString(16).padStart(6, '0').slice(-6)}`, instanceId: `${f.instanceId}-w${gen}` };
+  });
+}
+
+/** What produce() does around the report: open, lock, load, the semantics, save, commit. */
+function record(file, w) {
+  const findings = findingsOf(w);
+  const run = { ...base.run, id: `run-${w}`, asOf: asOf(w).toISO({ suppressMilliseconds: true }) };
+  return seconds(() => {
+    const store = HistoryStore.open(file, 60);
+    try {
+      store.begin();
+      const prior = store.load();
+      const out = applyHistory({ current: { findings, coverage: base.coverage, run, rules: base.rules }, status: 'complete', asOf: asOf(w), sla: DEFAULT_SLA, prior });
+      store.save(out.rows, { toolVersion: 'bench', fingerprint: scopeFingerprint(run), source: 'scan', coverage: coverageRows(base.coverage), findings: findings.length, overdue: out.history.overdue });
+      store.commit();
+      return out;
+    } finally {
+      store.close();
+    }
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-history-'));
+try {
+  const file = join(dir, 'weekly.sqlite');
+  const times = [];
+  const cpus = [];
+  let out;
+  for (let w = 0; w < weeks; w++) {
+    let t;
+    [t, out] = record(file, w);
+    times.push(t);
+    cpus.push(lastCpuS);
+  }
+  const sizeMb = statSync(file).size / 1e6;
+  const result = {
+    instances: records.length, findings: base.findings.length, weeks, churn, buildS: +buildS.toFixed(2),
+    recordFirstS: +times[0].toFixed(2), recordSecondS: +(times[1] ?? NaN).toFixed(2), recordMedianS: +median(times).toFixed(2), recordLastS: +times.at(-1).toFixed(2), recordCpuMedianS: +median(cpus).toFixed(2),
+    historyMb: +sizeMb.toFixed(1), resolvedLastWeek: out.history.resolved.length, trendPoints: out.history.trend.length,
+  };
+  console.log(JSON.stringify(result));
+  console.log(`history at org scale: ${result.instances} instances, ${result.findings} findings a run (report built in ${result.buildS}s); recording a run: ${result.recordFirstS}s into an empty history, ${result.recordSecondS}s the week after, median ${result.recordMedianS}s (CPU ${result.recordCpuMedianS}s), ${result.recordLastS}s at week ${weeks}; after ${weeks} weekly runs with ${churn * 100}% churn a week the file is ${result.historyMb} MB (target under 100)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,301 @@
+/**
+ * What the run history makes of one run: pure, no database. It takes what earlier runs left
+ * (each finding's state, the runs' summaries, the resolutions), this run's findings, coverage,
+ * options and rules, the as-of and the SLA, and returns the findings with their history fields,
+ * `report.history`, and the rows the store writes. The store (store.ts) only loads and saves.
+ *
+ * The rules (docs/history.md):
+ * - A finding is `new` the first run it is seen, `open` while seen again.
+ * - A finding an earlier run saw and this run did not is resolved only where this run looked for
+ *   it (src/report/looked.ts, the rule the diff reads: its scope listed completely, no instance
+ *   ids, filters or rule switch narrowing the run away from it); otherwise it is unverified: it
+ *   stays open, keeps its age, and is not counted as seen.
+ * - Seen again after it was resolved: `reopened`; its first sight does not move, reopenedCount + 1.
+ * - Replaced by a worse rule on the same instance and AMI (pairEscalations): the new finding is
+ *   `escalated`; its age counts from the first sight of the finding it replaces, its deadline from
+ *   the escalation (the SLA of its own severity). The finding it replaces is not resolved.
+ * - Due = first sight (or the escalation) + the SLA days of the severity; overdue when the as-of is
+ *   past due and no valid waiver holds the finding (the engine decided that at the as-of: a waiver
+ *   that expired waives nothing, so the finding is overdue again from that day).
+ * The as-of decides every age and deadline, never the clock.
+ */
+import type { DateTime } from 'luxon';
+import type { Finding, FindingResource, Lifecycle, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
+import { SEVERITIES } from '../model/types.js';
+import { parseInstantMs } from '../model/time.js';
+import { cmp, compareFindings } from '../rules/engine.js';
+import { looked, lookedAt, pairEscalations, type LookSide } from '../report/looked.js';
+import { STATUS_RANK } from '../report/coverage.js';
+
+export type Sla = Record<Severity, number | null>;
+
+/** The default SLA in days by severity: DefectDojo's default SLA configuration (docs/history.md says where these and others come from). */
+export const DEFAULT_SLA: Readonly<Sla> = Object.freeze({ critical: 7, high: 30, medium: 90, low: 120, info: null });
+
+const DAY_MS = 86_400_000;
+
+/** Where a finding stands in the store. */
+export type FindingStatus = 'open' | 'resolved' | 'escalated';
+
+/** One finding of the store: what the history keeps per finding id (no instance records, no raw answers). */
+export interface FindingState {
+  id: string;
+  ruleId: string;
+  /** Severity and message at last sight. */
+  severity: Severity;
+  message: string;
+  accountId: string;
+  region: string;
+  instanceId: string;
+  imageId: string | null;
+  /** The resource, for a finding about one (launchable-bad-ami); null for instance findings. */
+  resource: FindingResource | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** The run that saw it last. */
+  lastRunId: string;
+  runsSeen: number;
+  status: FindingStatus;
+  resolvedAt: string | null;
+  reopenedCount: number;
+  /** When it replaced a less severe finding on the same instance and AMI: then, and that finding. */
+  escalatedAt: string | null;
+  escalatedFrom: { id: string; ruleId: string; severity: Severity; firstSeenAt: string } | null;
+  /** Waived at last sight. */
+  waived: boolean;
+}
+
+/** One recorded run, as the semantics read it. */
+export interface RunSummary {
+  id: string;
+  asOf: string;
+  status: 'complete' | 'partial';
+  /** The filters the run was narrowed by (a finding last seen under other filters is not looked for). */
+  filters: RunOptions['filters'];
+  /** Open unwaived findings by severity after the run (seen, or unverified and still open). */
+  open: Record<Severity, number>;
+}
+
+/** A resolution: a finding the run looked for and did not see. */
+export interface Resolution { findingId: string; runId: string; severity: Severity; daysToFix: number }
+
+/** What earlier runs left. */
+export interface PriorHistory {
+  /** Oldest first. */
+  runs: readonly RunSummary[];
+  findings: ReadonlyMap<string, FindingState>;
+  /** Every resolution recorded (for the median days to fix). */
+  resolutions: readonly Pick<Resolution, 'severity' | 'daysToFix'>[];
+}
+
+export interface HistoryInput {
+  /** This run: its findings (as the engine made them), coverage, options, rules; run.id and run.asOf required. */
+  current: LookSide & { run: { id: string; asOf: string; options?: RunOptions } };
+  status: 'complete' | 'partial';
+  asOf: DateTime;
+  sla: Sla;
+  prior: PriorHistory;
+}
+
+export interface HistoryOutcome {
+  /** The findings, in their order, with the history fields. */
+  findings: Finding[];
+  history: ReportHistory;
+  /**
+   * What the store writes: this run's summary; the finding states that changed beyond their last
+   * sight (new, reopened, escalated, resolved, or another severity, message or waiver); the ids of
+   * the findings seen again and otherwise unchanged (`touched`: their last sight becomes this run,
+   * runsSeen + 1); the resolutions of this run.
+   */
+  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; resolutions: Resolution[] };
+}
+
+const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+const ms = (text: string): number => {
+  const v = parseInstantMs(text);
+  if (v === null) throw new Error(`internal error: ${JSON.stringify(text)} is not an instant`);
+  return v;
+};
+
+/** Whole days from `from` to `to` (0 when `to` is earlier). */
+export function wholeDays(fromMs: number, toMs: number): number {
+  return Math.max(0, Math.floor((toMs - fromMs) / DAY_MS));
+}
+
+/** The median of whole days (the mean of the two middle values for an even count); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The deadline of a finding: its first sight (or its escalation) + the SLA of its severity; null when the severity has none. */
+export function dueAt(sla: Sla, severity: Severity, firstSeenAt: string, escalatedAt: string | null): string | null {
+  const days = sla[severity];
+  if (days === null || days === undefined) return null;
+  return iso(ms(escalatedAt ?? firstSeenAt) + days * DAY_MS);
+}
+
+/** One run of the history over this run's findings. */
+export function applyHistory(input: HistoryInput): HistoryOutcome {
+  const { current, sla, prior } = input;
+  const asOf = current.run.asOf;
+  const asOfMs = ms(asOf);
+  const runId = current.run.id;
+  const seen = new Map(current.findings.map((f) => [f.id, f]));
+  const optionsOf = new Map(prior.runs.map((r) => [r.id, { filters: r.filters ?? [] } as RunOptions]));
+
+  // Escalations: findings new to the history that replace an open one, gone now, on the same instance and AMI.
+  const fresh = current.findings.filter((f) => !prior.findings.has(f.id));
+  const goneOpen = [...prior.findings.values()].filter((s) => s.status === 'open' && !seen.has(s.id));
+  const escalationOf = new Map<string, FindingState>();
+  const escalatedAway = new Set<string>();
+  for (const p of pairEscalations(fresh, goneOpen)) {
+    escalationOf.set(p.to.id, p.from);
+    escalatedAway.add(p.from.id);
+  }
+
+  const rows: FindingState[] = [];
+  const touched: string[] = [];
+  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
+  const msCache = new Map<string, number>();
+  const msOf = (t: string): number => {
+    let v = msCache.get(t);
+    if (v === undefined) msCache.set(t, (v = ms(t)));
+    return v;
+  };
+  const dueCache = new Map<string, string | null>();
+  const dueOf = (severity: Severity, from: string): string | null => {
+    const k = `${severity}|${from}`;
+    let v = dueCache.get(k);
+    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
+    return v;
+  };
+  const findings = current.findings.map((f): Finding => {
+    const before = prior.findings.get(f.id);
+    const waived = f.waiver !== null && f.waiver !== undefined;
+    let state: FindingState;
+    let lifecycle: Lifecycle;
+    if (!before) {
+      const from = escalationOf.get(f.id);
+      lifecycle = from ? 'escalated' : 'new';
+      state = {
+        id: f.id, ruleId: f.ruleId, severity: f.severity, message: f.message, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId,
+        resource: f.resource ?? null, firstSeenAt: from ? from.firstSeenAt : asOf, lastSeenAt: asOf, lastRunId: runId, runsSeen: 1, status: 'open', resolvedAt: null,
+        reopenedCount: 0, escalatedAt: from ? asOf : null,
+        escalatedFrom: from ? { id: from.id, ruleId: from.ruleId, severity: from.severity, firstSeenAt: from.firstSeenAt } : null, waived,
+      };
+      rows.push(state);
+    } else {
+      const back = before.status !== 'open';
+      lifecycle = back ? 'reopened' : 'open';
+      const same = !back && before.severity === f.severity && before.message === f.message && before.waived === waived
+        && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
+      if (same) {
+        // seen again, nothing else changed: the store moves its last sight (one statement for all)
+        touched.push(f.id);
+        state = before;
+      } else {
+        state = {
+          ...before, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
+          status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
+        };
+        rows.push(state);
+      }
+    }
+    const due = dueOf(f.severity, state.escalatedAt ?? state.firstSeenAt);
+    return {
+      ...f,
+      firstSeenAt: state.firstSeenAt,
+      lastSeenAt: asOf,
+      ageDays: wholeDays(msOf(state.firstSeenAt), asOfMs),
+      dueAt: due,
+      overdue: due !== null && asOfMs > msOf(due) && !waived,
+      lifecycle,
+      reopenedCount: state.reopenedCount,
+      ...(state.escalatedFrom ? { escalatedFrom: state.escalatedFrom } : {}),
+    };
+  });
+
+  // The earlier findings this run did not see: escalated away, resolved (looked for), or unverified.
+  const look = lookedAt(current);
+  const resolved: ResolvedFinding[] = [];
+  const resolutions: Resolution[] = [];
+  const open = zero();
+  let unverified = 0;
+  for (const s of prior.findings.values()) {
+    if (s.status !== 'open' || seen.has(s.id)) continue;
+    if (escalatedAway.has(s.id)) {
+      rows.push({ ...s, status: 'escalated' });
+      continue;
+    }
+    if (looked(look(s, optionsOf.get(s.lastRunId) ?? current.run.options))) {
+      const daysToFix = wholeDays(msOf(s.firstSeenAt), asOfMs);
+      rows.push({ ...s, status: 'resolved', resolvedAt: asOf });
+      resolutions.push({ findingId: s.id, runId, severity: s.severity, daysToFix });
+      resolved.push({
+        id: s.id, ruleId: s.ruleId, severity: s.severity, accountId: s.accountId, region: s.region, instanceId: s.instanceId, imageId: s.imageId, message: s.message,
+        ...(s.resource ? { resource: s.resource } : {}), firstSeenAt: s.firstSeenAt, resolvedAt: asOf, daysToFix,
+      });
+    } else {
+      unverified += 1;
+      if (!s.waived) open[s.severity] += 1;
+    }
+  }
+  resolved.sort(compareFindings);
+
+  const overdueBySeverity = zero();
+  let oldest: Finding | null = null;
+  for (const f of findings) {
+    if (!f.waiver) open[f.severity] += 1;
+    if (!f.overdue) continue;
+    overdueBySeverity[f.severity] += 1;
+    if (!oldest || cmp(f.firstSeenAt!, oldest.firstSeenAt!) < 0 || (f.firstSeenAt === oldest.firstSeenAt && cmp(f.id, oldest.id) < 0)) oldest = f;
+  }
+  const days: Record<Severity, number[]> = Object.fromEntries(SEVERITIES.map((s) => [s, []])) as unknown as Record<Severity, number[]>;
+  for (const r of [...prior.resolutions, ...resolutions]) days[r.severity]?.push(r.daysToFix);
+  const run: RunSummary = { id: runId, asOf, status: input.status, filters: current.run.options?.filters ?? [], open };
+  const last = prior.runs.at(-1);
+  const history: ReportHistory = {
+    runsBefore: prior.runs.length,
+    previousRun: last ? { runId: last.id, asOf: last.asOf } : null,
+    sla: { ...sla },
+    overdue: SEVERITIES.reduce((n, s) => n + overdueBySeverity[s], 0),
+    overdueBySeverity,
+    oldestOverdue: oldest ? { id: oldest.id, ageDays: oldest.ageDays!, ruleId: oldest.ruleId, severity: oldest.severity, imageId: oldest.imageId } : null,
+    trend: [...prior.runs, run].map((r) => ({ runId: r.id, asOf: r.asOf, status: r.status, open: { ...r.open } })),
+    medianDaysToFix: Object.fromEntries(SEVERITIES.map((s) => [s, median(days[s])])) as Record<Severity, number | null>,
+    resolved,
+    unverified,
+  };
+  return { findings, history, rows: { run, findings: rows, touched, resolutions } };
+}
+
+/** The scope statuses of a run, for the store: one per account x region, the worse status where a scope has two entries. */
+export function coverageRows(coverage: readonly { accountId: string; region: string; status: ScopeStatus }[]): { accountId: string; region: string; status: ScopeStatus }[] {
+  const out = new Map<string, { accountId: string; region: string; status: ScopeStatus }>();
+  for (const c of coverage) {
+    const k = `${c.accountId}|${c.region}`;
+    const had = out.get(k);
+    if (!had || STATUS_RANK[c.status] > STATUS_RANK[had.status]) out.set(k, { accountId: c.accountId, region: c.region, status: c.status });
+  }
+  return [...out.values()].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.region, b.region));
+}
+
+/** The history after a run: what the store holds once `rows` are saved (for callers that keep it in memory, and the tests). */
+export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): PriorHistory {
+  const findings = new Map(prior.findings);
+  for (const id of rows.touched) {
+    const f = findings.get(id)!;
+    findings.set(id, { ...f, lastSeenAt: rows.run.asOf, lastRunId: rows.run.id, runsSeen: f.runsSeen + 1 });
+  }
+  for (const f of rows.findings) findings.set(f.id, f);
+  return { runs: [...prior.runs, rows.run], findings, resolutions: [...prior.resolutions, ...rows.resolutions] };
+}
+
+/** A history with nothing recorded. */
+export const EMPTY_HISTORY: PriorHistory = Object.freeze({ runs: [], findings: new Map(), resolutions: [] });

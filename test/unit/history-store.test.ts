@@ -1,0 +1,188 @@
+/**
+ * The run history's file (src/history/store.ts): what it keeps round-trips; a file that is not
+ * ours, a newer schema, a corrupted file and a lock held too long are refused with one line (exit
+ * 2) and leave the file as it was; a run killed mid-transaction or a full disk leaves the history
+ * as it was before the run.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { APPLICATION_ID, HISTORY_SCHEMA_VERSION, HistoryStore } from '../../src/history/store.js';
+import type { FindingState, RunSummary } from '../../src/history/semantics.js';
+import { UserError, WriteError } from '../../src/model/errors.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'ami-audit-history-'));
+const zero = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
+
+function finding(n: number, over: Partial<FindingState> = {}): FindingState {
+  return {
+    id: n.toString(16).padStart(20, '0'), ruleId: 'deprecated-ami', severity: 'high', message: `Deprecated ${n}.`, accountId: '111111111111', region: 'us-east-1',
+    instanceId: `i-${String(n).padStart(17, '0')}`, imageId: 'ami-0b752bf1df193a6c4', resource: null, firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z',
+    lastRunId: 'run-1', runsSeen: 1, status: 'open', resolvedAt: null, reopenedCount: 0, escalatedAt: null, escalatedFrom: null, waived: false, ...over,
+  };
+}
+
+function record(file: string, id: string, asOf: string, n = 3): void {
+  const store = HistoryStore.open(file, 1);
+  try {
+    store.begin();
+    const run: RunSummary = { id, asOf, status: 'complete', filters: [], open: { ...zero, high: n } };
+    store.save({ run, findings: Array.from({ length: n }, (_, i) => finding(i, { lastRunId: id })), resolutions: [] }, {
+      toolVersion: 't', fingerprint: 'sha256:x', source: 'scan', coverage: [{ accountId: '111111111111', region: 'us-east-1', status: 'ok' }], findings: n, overdue: 0,
+    });
+    store.commit();
+  } finally {
+    store.close();
+  }
+}
+
+const runsOf = (file: string): string[] => {
+  const s = HistoryStore.open(file, 1, { create: false });
+  try {
+    return s.runs().map((r) => r.id);
+  } finally {
+    s.close();
+  }
+};
+
+const refused = (fn: () => unknown, re: RegExp): void => {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(UserError);
+  expect((err as UserError).exitCode).toBe(2);
+  expect((err as Error).message).toMatch(re);
+  expect((err as Error).message).not.toMatch(/\n/);
+};
+
+describe('the history file', () => {
+  test('what a run saves loads back; the file says it is ours and its schema', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const s = HistoryStore.open(file, 1);
+    const prior = s.load();
+    s.close();
+    expect(prior.runs).toEqual([{ id: 'run-1', asOf: '2026-01-01T00:00:00Z', status: 'complete', filters: [], open: { ...zero, high: 3 } }]);
+    expect(prior.findings.get(finding(1).id)).toEqual(finding(1));
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    expect(db.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+    db.close();
+  });
+
+  test('a file that is not ours: another application\'s database, or not a database at all', () => {
+    const d = dir();
+    const other = join(d, 'other.sqlite');
+    const db = new Database(other);
+    db.exec('CREATE TABLE notes (x TEXT)');
+    db.close();
+    const before = readFileSync(other);
+    refused(() => HistoryStore.open(other, 1), /other\.sqlite: not an ami-audit history/);
+    expect(readFileSync(other).equals(before)).toBe(true);
+    const text = join(d, 'notes.txt');
+    writeFileSync(text, 'hello, this is not a database at all, but it is long enough to have a header of sorts'.repeat(10));
+    refused(() => HistoryStore.open(text, 1), /notes\.txt: not an ami-audit history/);
+  });
+
+  test('a newer schema is refused, untouched', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    db.pragma(`user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
+    db.close();
+    const before = readFileSync(file);
+    refused(() => HistoryStore.open(file, 1), /schema 2, newer than this ami-audit writes \(1\); upgrade ami-audit/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test('an older schema (ours, before any table) is migrated forward', () => {
+    const file = join(dir(), 'h.sqlite');
+    const db = new Database(file);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.close();
+    expect(runsOf(file)).toEqual([]);
+    const again = new Database(file, { readonly: true });
+    expect(again.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+    again.close();
+  });
+
+  test('a corrupted file is refused with one line', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z', 2000);
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(16 * 4096);
+    // overwrite pages in the middle (the b-tree pages of the findings) with garbage
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(8 * 4096, 0xa5), 0, 8 * 4096, 4 * 4096);
+    closeSync(fd);
+    refused(() => {
+      const s = HistoryStore.open(file, 1);
+      try {
+        s.begin();
+        s.load();
+      } finally {
+        s.close();
+      }
+    }, /h\.sqlite: (the history is corrupted|not an ami-audit history)/);
+  });
+
+  test('locked by another writer: waits --history-wait, then one line, exit 2', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const s = HistoryStore.open(file, 0.3);
+      const t0 = Date.now();
+      refused(() => s.begin(), /locked by another running ami-audit \(waited 0\.3 s\)/);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+      s.close();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(runsOf(file)).toEqual(['run-1']);
+  });
+
+  test('a run killed in the middle of its transaction leaves the history as it was', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const store = resolve('dist/history/store.js');
+    const script = `
+      const { HistoryStore } = await import(${JSON.stringify(store)});
+      const s = HistoryStore.open(${JSON.stringify(file)}, 1);
+      s.begin();
+      s.save({ run: { id: 'run-2', asOf: '2026-01-08T00:00:00Z', status: 'complete', filters: [], open: {} }, findings: [], resolutions: [] },
+        { toolVersion: 't', fingerprint: 'x', source: 'scan', coverage: [], findings: 0, overdue: 0 });
+      process.kill(process.pid, 'SIGKILL');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.signal).toBe('SIGKILL');
+    expect(runsOf(file)).toEqual(['run-1']);
+  });
+
+  test('a full disk while recording: a WriteError (exit 4), the history unchanged', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const s = HistoryStore.open(file, 1);
+    // SQLite's page limit stands in for the disk: the inserts fail with SQLITE_FULL
+    (s as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${Math.ceil(statSync(file).size / 4096)}`);
+    s.begin();
+    let err: unknown;
+    try {
+      s.save({ run: { id: 'run-2', asOf: '2026-01-08T00:00:00Z', status: 'complete', filters: [], open: zero }, findings: Array.from({ length: 5000 }, (_, i) => finding(i + 10)), resolutions: [] },
+        { toolVersion: 't', fingerprint: 'x', source: 'scan', coverage: [], findings: 0, overdue: 0 });
+    } catch (e) {
+      err = e;
+    }
+    s.close();
+    expect(err).toBeInstanceOf(WriteError);
+    expect((err as WriteError).exitCode).toBe(4);
+    expect(runsOf(file)).toEqual(['run-1']);
+  });
+});
