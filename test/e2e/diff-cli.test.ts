@@ -56,7 +56,7 @@ describe('ami-audit diff reads coverage', () => {
   test('text: a failed scope\'s findings are unverified with the reason, not resolved', async () => {
     const r = await cli(['diff', oldFile, newFile]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('ami-audit diff: 0 new, 1 resolved, 2 unverified, 0 changed, 1 unchanged');
+    expect(r.stdout.split('\n')[0]).toBe('ami-audit diff: 0 new, 0 escalated, 1 resolved, 2 unverified, 0 changed, 1 unchanged');
     const lines = r.stdout.split('\n');
     expect(lines.filter((l) => l.trimStart().startsWith('resolved')).map((l) => l.includes('111111111111'))).toEqual([true]);
     const unverified = lines.filter((l) => l.trimStart().startsWith('unverified '));

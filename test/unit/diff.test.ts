@@ -107,7 +107,7 @@ describe('every output shows every bucket and never calls unverified findings re
   const templates = loadTemplates();
   test('terminal summary', () => {
     const text = renderTextSummary(after);
-    expect(text).toContain('vs baseline  1 new, 1 resolved, 3 unverified, 2 changed, 1 unchanged');
+    expect(text).toContain('vs baseline  1 new, 0 escalated, 1 resolved, 3 unverified, 2 changed, 1 unchanged');
     expect(text).toMatch(/unverified .*not resolved/);
     expect(text).toContain(`${B} ${R}`);
     expect(text).toMatch(/scope error in this run/);
@@ -117,7 +117,7 @@ describe('every output shows every bucket and never calls unverified findings re
   });
   test('Markdown', () => {
     const md = renderMarkdown(after);
-    expect(md).toContain('1 new, 1 resolved, 3 unverified, 2 changed, 1 unchanged. Unverified: gone, but the newer run could not check them (their scope was not ok in one of the two runs, or the run did not look): not resolved.');
+    expect(md).toContain('1 new, 0 escalated, 1 resolved, 3 unverified, 2 changed, 1 unchanged. Unverified: gone, but the newer run could not check them (their scope was not ok in one of the two runs, or the run did not look): not resolved.');
     expect(md).toContain('## Unverified findings');
     expect(md).toContain('## Changed findings');
     expect(md).toMatch(/medium → high/);
