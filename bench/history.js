@@ -14,7 +14,7 @@ import { DateTime } from 'luxon';
 
 const root = new URL('..', import.meta.url);
 const lib = (p) => import(new URL(`dist/${p}`, root).href);
-const [{ generateFleet }, { buildRun }, { DEFAULT_SETTINGS }, { emptyCoverage }, { HistoryStore }, { DEFAULT_SLA, applyHistory, coverageRows }, { scopeFingerprint }] = await Promise.all([
+const [{ generateFleet }, { buildRun }, { DEFAULT_SETTINGS }, { ok: okScope }, { HistoryStore }, { DEFAULT_SLA, applyHistory, coverageRows }, { scopeFingerprint }] = await Promise.all([
   lib('emulator/generate.js'), lib('report/build.js'), lib('rules/engine.js'), lib('report/coverage.js'), lib('history/store.js'), lib('history/semantics.js'), lib('report/shard.js'),
 ]);
 
@@ -34,7 +34,7 @@ const coverage = [];
 for (const a of fleet.accounts) {
   for (const region of REGIONS17) {
     const list = a.instances?.[region] ?? [];
-    coverage.push({ ...emptyCoverage(a.accountId, region, 'ok'), instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' });
+    coverage.push(okScope(a.accountId, region, { instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' }));
     for (const i of list) records.push({ ...i, accountId: a.accountId, region });
   }
 }
@@ -59,6 +59,7 @@ const seconds = (fn) => {
   lastCpuS = (d.user + d.system) / 1e6;
   return [Number(process.hrtime.bigint() - t) / 1e9, v];
 };
+const phases = [];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The org run's report, evaluated once (what every week's run would evaluate again).
@@ -78,19 +79,29 @@ function findingsOf(w) {
 function record(file, w) {
   const findings = findingsOf(w);
   const run = { ...base.run, id: `run-${w}`, asOf: asOf(w).toISO({ suppressMilliseconds: true }) };
-  return seconds(() => {
-    const store = HistoryStore.open(file, 60);
+  const phase = {};
+  const timed = (name, fn) => {
+    const c = process.cpuUsage();
+    const v = fn();
+    const d = process.cpuUsage(c);
+    phase[name] = (d.user + d.system) / 1e6;
+    return v;
+  };
+  const r = seconds(() => {
+    const store = timed('open', () => HistoryStore.open(file, 60));
     try {
       store.begin();
-      const prior = store.load();
-      const out = applyHistory({ current: { findings, coverage: base.coverage, run, rules: base.rules }, status: 'complete', asOf: asOf(w), sla: DEFAULT_SLA, prior });
-      store.save(out.rows, { toolVersion: 'bench', fingerprint: scopeFingerprint(run), source: 'scan', coverage: coverageRows(base.coverage), findings: findings.length, overdue: out.history.overdue });
-      store.commit();
+      const prior = timed('load', () => store.load());
+      const out = timed('semantics', () => applyHistory({ current: { findings, coverage: base.coverage, run, rules: base.rules }, status: 'complete', asOf: asOf(w), sla: DEFAULT_SLA, prior }));
+      timed('save', () => store.save(out.rows, { toolVersion: 'bench', fingerprint: scopeFingerprint(run), source: 'scan', coverage: coverageRows(base.coverage), findings: findings.length, overdue: out.history.overdue }));
+      timed('commit', () => store.commit());
       return out;
     } finally {
       store.close();
     }
   });
+  phases.push(phase);
+  return r;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-history-'));
@@ -109,7 +120,8 @@ try {
   const result = {
     instances: records.length, findings: base.findings.length, weeks, churn, buildS: +buildS.toFixed(2),
     recordFirstS: +times[0].toFixed(2), recordSecondS: +(times[1] ?? NaN).toFixed(2), recordMedianS: +median(times).toFixed(2), recordLastS: +times.at(-1).toFixed(2), recordCpuMedianS: +median(cpus).toFixed(2),
-    historyMb: +sizeMb.toFixed(1), resolvedLastWeek: out.history.resolved.length, trendPoints: out.history.trend.length,
+    historyMb: +sizeMb.toFixed(1),
+    cpuByPhaseMedianS: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median(phases.map((p) => p[k])).toFixed(2)])), resolvedLastWeek: out.history.resolved.length, trendPoints: out.history.trend.length,
   };
   console.log(JSON.stringify(result));
   console.log(`history at org scale: ${result.instances} instances, ${result.findings} findings a run (report built in ${result.buildS}s); recording a run: ${result.recordFirstS}s into an empty history, ${result.recordSecondS}s the week after, median ${result.recordMedianS}s (CPU ${result.recordCpuMedianS}s), ${result.recordLastS}s at week ${weeks}; after ${weeks} weekly runs with ${churn * 100}% churn a week the file is ${result.historyMb} MB (target under 100)`);
