@@ -12,6 +12,9 @@ import type { FlagValues } from './options.js';
 
 export const DEFAULT_HISTORY_WAIT_SECONDS = 60;
 
+/** The demo's own history in its --out folder (never mixed with the history of real scheduled runs there). */
+export const DEMO_HISTORY_FILE = 'ami-audit-demo-history.sqlite';
+
 export function slaFrom(cfg: AuditConfig): Sla {
   return { ...DEFAULT_SLA, ...(cfg.sla ?? {}) };
 }

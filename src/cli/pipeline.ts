@@ -34,6 +34,8 @@ export interface OutputOptions {
   failOnOverdue?: boolean;
   /** The run history to record this run in (null: none, --no-history). */
   history?: HistoryOptions | null;
+  /** A line for run.warnings when the history has no earlier run (report --input of reports that carried ages). */
+  noEarlierRunNote?: string;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -109,6 +111,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
         throw new UserError(`${out.history!.file}: this run's as-of ${asOfIso} is before the newest recorded run's (${newest.asOf}, run ${newest.id}); the history records runs in time order: give a later --as-of, another --history file, or --no-history`);
       }
       prior = store.load();
+      if (out.noEarlierRunNote && prior.runs.length === 0) run.warnings = [...(run.warnings ?? []), out.noEarlierRunNote];
     }
     const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)

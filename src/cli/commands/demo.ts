@@ -14,9 +14,9 @@ import { readFlags } from '../options.js';
 import { runScan } from './scan.js';
 import type { CommandModule, RunState } from './context.js';
 import { HistoryStore } from '../../history/store.js';
-import { DEFAULT_HISTORY_WAIT_SECONDS } from '../history-options.js';
+import { DEFAULT_HISTORY_WAIT_SECONDS, DEMO_HISTORY_FILE } from '../history-options.js';
 
-export const DEMO_HISTORY_FILE = 'ami-audit-demo-history.sqlite';
+export { DEMO_HISTORY_FILE };
 /** How long before now the demo's earlier run is: past the high SLA (30 days), so a finding seen then is overdue now. */
 export const DEMO_EARLIER_DAYS = 35;
 

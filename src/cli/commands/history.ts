@@ -4,6 +4,8 @@
  * (read as streams, recorded oldest first, in one transaction); `history prune --keep 400d` forgets
  * the runs older than that before the newest one.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DateTime } from 'luxon';
 import { UserError } from '../../model/errors.js';
 import type { Report } from '../../model/types.js';
@@ -14,7 +16,7 @@ import { scopeFingerprint } from '../../report/shard.js';
 import { applyHistory, coverageRows } from '../../history/semantics.js';
 import { HistoryStore, type RunRecord } from '../../history/store.js';
 import { termJson, termSafe } from '../../render/sanitize.js';
-import { DEFAULT_HISTORY_WAIT_SECONDS, historyFile, slaFrom } from '../history-options.js';
+import { DEFAULT_HISTORY_WAIT_SECONDS, DEMO_HISTORY_FILE, historyFile, slaFrom } from '../history-options.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule } from './context.js';
 
@@ -103,6 +105,11 @@ export const historyCommand: CommandModule = {
     const files = (argv.reports as string[] | undefined ?? []).map(String);
     if (action !== 'import' && files.length) throw new UserError(`history ${action}: unexpected argument ${JSON.stringify(termSafe(files[0], 60))}; only history import takes reports`);
     const file = fileOf(a, cfg);
+    // the folder holds only the demo's history: name it rather than say there is none
+    if (action !== 'import' && a.history === undefined && cfg.history === undefined && !existsSync(file)) {
+      const demo = join(dirname(file), DEMO_HISTORY_FILE);
+      if (existsSync(demo)) throw new UserError(`${file}: no history there yet; the demo records its own in ${demo}: give --history ${demo}`);
+    }
     const store = HistoryStore.open(file, a.historyWait ?? DEFAULT_HISTORY_WAIT_SECONDS, { create: action === 'import' });
     try {
       if (action === 'list') list(store.runs(), a, io, file);

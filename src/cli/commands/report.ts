@@ -48,7 +48,17 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const history = historyOptions(a, cfg, outDir, false);
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+  // Saved reports keep their findings' first sight, due dates and overdue beside them, but a
+  // re-evaluation takes ages only from a run history: say so rather than read as "overdue 0".
+  const aged = parsed.filter((p) => p.kind === 'report' && p.report.history).map((p) => p.file);
+  const agedWhat = aged.length ? `${list(aged)} carr${aged.length === 1 ? 'ies' : 'y'} first sight, due dates and overdue from a run history` : '';
+  if (aged.length && !history) {
+    notes.push(`${agedWhat}; they are not carried: this re-evaluation reads no run history, so its findings have no ages and nothing counts as overdue (report --input records in a history only with --history FILE).`);
+  }
+  const noEarlierRunNote = aged.length && history
+    ? `${agedWhat}; they are not carried: ${history.file} has no earlier run, so every finding starts as new as of this run. To keep their ages, record saved reports with ami-audit history import, oldest first.`
+    : undefined;
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, noEarlierRunNote, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
   state.code = res.code;
 }
 
