@@ -209,7 +209,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const references: ImageReference[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
-    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal }) : null;
+    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal, onDiagnostic: (l) => opts.onDiagnostic?.(redact(l)) }) : null;
 
     // Where an account cannot be planned (its role cannot be assumed, or it may not call
     // DescribeRegions), its failure is recorded against every region it would have had: the

@@ -168,6 +168,8 @@ export interface SuccessorOptions {
   asOfMs: number;
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   signal: AbortSignal;
+  /** Where an unexpected exception of a lookup is told (with its stack), for --debug. */
+  onDiagnostic?: (line: string) => void;
 }
 
 /** Whether an image is allowed by the criteria (any one criterion met in full); own images always are. */
@@ -288,8 +290,9 @@ export class SuccessorFinder {
         if (img) described.set(id, img);
       }
     } catch (e) {
-      if (!(e instanceof LookupFailed)) throw e;
-      for (const id of flagged) this.record(s, id, notLookedUp(e, null, false));
+      if (this.opts.signal.aborted) throw e;
+      const f = this.failure(s, e);
+      for (const id of flagged) this.record(s, id, notLookedUp(f, null, false));
       return;
     }
     for (const id of flagged) {
@@ -301,10 +304,22 @@ export class SuccessorFinder {
       try {
         this.record(s, id, await this.successorOf(s, id, { ...m, Name: m.Name ?? img?.Name, OwnerId: m.OwnerId ?? img?.OwnerId, ImageOwnerAlias: m.ImageOwnerAlias ?? img?.ImageOwnerAlias }, img ?? null, architecture, inferred, allowed));
       } catch (e) {
-        if (!(e instanceof LookupFailed)) throw e;
-        this.record(s, id, notLookedUp(e, architecture, inferred));
+        if (this.opts.signal.aborted) throw e;
+        this.record(s, id, notLookedUp(this.failure(s, e), architecture, inferred));
       }
     }
+  }
+
+  /**
+   * A lookup that failed: an API failure as it is; anything else that escaped the lookup is a fault
+   * of this program, said on the AMI as InternalError (the audit of the scope stands) and told to
+   * the diagnostics with its stack.
+   */
+  private failure(s: SuccessorScope, e: unknown): LookupFailed {
+    if (e instanceof LookupFailed) return e;
+    const stack = e instanceof Error && e.stack ? `\n${e.stack}` : '';
+    this.opts.onDiagnostic?.(`${s.accountId} ${s.region}: successor lookup: unexpected ${(e as Error)?.name ?? 'error'}: ${describeError(e).message}${stack}`);
+    return new LookupFailed('InternalError', 'ami-audit');
   }
 
   private record(s: SuccessorScope, imageId: string, successor: Successor): void {

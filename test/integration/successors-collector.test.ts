@@ -5,8 +5,9 @@
  * architecture is inferred; lookups denied, throttled and malformed named on the AMI without making
  * the run partial; calls that grow with flagged AMIs x regions, not with instances.
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { collect } from '../../src/collect/collector.js';
+import { SuccessorFinder } from '../../src/collect/successors.js';
 import { demoFleet, DEMO_ACCOUNTS, DEMO_REFERENCES, publicImages } from '../../src/emulator/demo.js';
 import type { Fleet, FleetImage, FleetInstance } from '../../src/emulator/fleet.js';
 import type { FaultPlan } from '../../src/emulator/faults.js';
@@ -163,6 +164,29 @@ describe('failed lookups: named on the AMI, counted in the warnings, never a par
     const inv = await go({ rules: [{ service: 'ssm', action: 'GetParameters', kind: 'malformed' }] });
     expect(of(inv, DEMO_REFERENCES.deprecatedImageId)).toMatchObject({ status: 'not-looked-up', reason: 'successor not looked up: MalformedResponse (ssm:GetParameters)' });
     expect(inv.coverage.every((c) => c.status === 'ok')).toBe(true);
+  });
+});
+
+describe('a fault of this program in a lookup: said on the AMI, the scope and its instances stand', () => {
+  const go = () => withEmulator(demoFleet(NOW), async (e) => {
+    const lines: string[] = [];
+    const inv = await collect(collectOptions(e, { accounts: [PROD], regions: [EAST], successors: {}, now: () => new Date(NOW), onDiagnostic: (l: string) => lines.push(l) }));
+    return { inv, lines };
+  });
+  const baseline = () => withEmulator(demoFleet(NOW), (e) => collect(collectOptions(e, { accounts: [PROD], regions: [EAST], now: () => new Date(NOW) })));
+  test.each(['allowedAmis', 'successorOf'])('an exception in %s', async (method) => {
+    const spy = jest.spyOn(SuccessorFinder.prototype as unknown as Record<string, () => Promise<unknown>>, method).mockRejectedValue(new TypeError('boom'));
+    try {
+      const { inv, lines } = await go();
+      const without = await baseline();
+      expect(inv.coverage.find((c) => c.region === EAST)).toMatchObject({ status: 'ok' });
+      expect(inv.instances.length).toBe(without.instances.length);
+      expect(inv.instances.length).toBeGreaterThan(0);
+      expect(of(inv, DEMO_REFERENCES.deprecatedImageId)).toMatchObject({ status: 'not-looked-up', reason: 'successor not looked up: InternalError (ami-audit)' });
+      expect(lines.some((l) => /successor lookup: unexpected TypeError: boom/.test(l))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
