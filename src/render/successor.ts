@@ -13,8 +13,11 @@ const AMI_RE = /^ami-[0-9a-f]{8,17}$/;
 const LAUNCH_TEMPLATE_RE = /^lt-[0-9a-f]{8,17}$/;
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ACCOUNT_RE = /^\d{12}$/;
-/** Characters a shell comment (or a single-quoted word) must not carry raw: line breaks end a comment. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/**
+ * Characters a shell comment (or a single-quoted word) must not carry raw: line breaks end a comment,
+ * and control characters, bidirectional controls and isolates reorder or hide what a reviewer reads.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 /** "published 12 days ago", "published today", "published in 3 days" (a clock ahead), or '' when the date is unreadable. */
 function published(creationDate: string | null, asOfMs: number): string {

@@ -210,6 +210,17 @@ describe('the rollout script is quoted safely', () => {
     for (const line of script.split('\n')) expect(line === '' || line.startsWith('#') || line === 'set -euo pipefail' || /^(v=\$\()?aws '/.test(line)).toBe(true);
   });
 
+  test('bidirectional controls and isolates (which reorder what a reviewer reads) never reach the script or the Markdown block', () => {
+    const bidi = ['web\u202eevil', 'grp\u2066x\u2069', 'a\u200fb'];
+    const r = withSuccessors([{ region: 'us-east-1', flaggedImageId: DEPRECATED, successor: found({ name: 'al2023\u202etxt\u2067' }) }], [{ ...refs[0]!, name: 'lt\u202ename', usedBy: bidi }]);
+    const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    const text = renderRolloutScript(r)!;
+    expect(text).not.toMatch(BIDI);
+    // a group whose name holds them gets no command, as for any control character
+    expect(text.match(/its name holds control characters/g)).toHaveLength(3);
+    expect(renderMarkdown(r)).not.toMatch(BIDI);
+  });
+
   test('bash -n accepts it, and a fake aws receives each value as one argument, unchanged', () => {
     const safe = hostileGroups.filter((g) => !/[\u0000-\u001f]/.test(g));
     const r2 = withSuccessors([{ region: 'us-east-1', flaggedImageId: DEPRECATED, successor: found({ name: "evil'\n$(reboot) `id`" }) }], [{ ...refs[0]!, usedBy: safe }]);
