@@ -32,6 +32,11 @@ export interface CollectOptions {
   accounts: string[];
   /** The accounts are exactly `accounts`, even when empty (a shard of a sharded run). */
   accountsFixed?: boolean;
+  /**
+   * Every account to audit but the caller's own must have a role to assume (a --org run): one that
+   * has none is refused before any account is audited, rather than recorded as NoRoleConfigured.
+   */
+  rolesRequired?: boolean;
   /** How to reach each account: a role name (ARN built per account) and/or full ARNs per account. */
   roleName?: string;
   roleArns?: Record<string, string>;
@@ -200,6 +205,13 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     // A shard's list may be empty (more shards than accounts): then nothing is audited here.
     const accounts = opts.accounts.length || opts.accountsFixed ? opts.accounts : callerAccount ? [callerAccount] : [];
     if (!accounts.length && !opts.accountsFixed) throw new UserError('no account to audit: GetCallerIdentity named none and --accounts is empty');
+    if (opts.rolesRequired && !opts.roleName) {
+      const without = accounts.filter((id) => id !== callerAccount && !opts.roleArns?.[id]);
+      if (without.length) {
+        const some = without.slice(0, 3).join(', ') + (without.length > 3 ? ` and ${without.length - 3} more` : '');
+        throw new UserError(`--org without --role-name can audit only the caller's own account (${callerAccount ?? 'unknown'}); ${some} ${without.length === 1 ? 'has' : 'have'} no role to assume: give --role-name (or roleName in the config)`);
+      }
+    }
     progress.accountsTotal = accounts.length;
     const homeRegion = factory.opts.region;
     const partition = partitionOf(homeRegion);

@@ -124,6 +124,19 @@ describe('a run of the demo organisation', () => {
     expect(other.findings.filter((f) => ['untrusted-owner', 'non-public-ami'].includes(f.ruleId) && ownedByOrg(f)).length).toBeGreaterThan(0);
   });
 
+  test('--org without a role narrowed to one member that is not the caller: refused before any audit, nothing written', async () => {
+    const out = join(dir, 'no-role-member');
+    const r = await cli(['scan', '--endpoint-url', e.url, '--org', '--include-accounts', '222222222222', '--regions', 'us-east-1', '--out', out]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(r.stderr).toContain('ami-audit: --org without --role-name can audit only the caller\'s own account (111111111111); 222222222222 has no role to assume: give --role-name (or roleName in the config)');
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(readdirSync(out).filter((f) => f.startsWith('ami-audit-'))).toEqual([]);
+    // the caller's own account alone needs no role
+    const own = await cli(['scan', '--endpoint-url', e.url, '--org', '--include-accounts', '111111111111', '--regions', 'us-east-1', '--format', 'json', '--out', join(dir, 'no-role-own')]);
+    expect(own.stderr).not.toMatch(/NoRoleConfigured|no role to assume/);
+    expect([0, 1, 3]).toContain(own.code);
+  });
+
   test('--quiet prints only the one-line verdict and the files written', async () => {
     const r = await scan('quiet', ['--quiet', '--format', 'json,md', '--fail-on', 'high']);
     expect(r.code).toBe(3);

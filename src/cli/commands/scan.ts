@@ -338,6 +338,8 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const accounts = await planAccounts(opts, orgRequest, cfg, controller.signal, quietLog ? null : io.stderr, accountsFile ?? undefined).catch(stoppedInDiscovery);
     discovering = false;
     if (accounts.selection) opts.accounts = accounts.selection.audit;
+    // the config's check above let one account without a role through: the collector knows the caller
+    if (orgRequest) opts.rolesRequired = true;
     const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
     const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, quietLog ? null : io.stderr, accountsFile?.doc ?? null) : null;
     if (shard) {
