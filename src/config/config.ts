@@ -215,7 +215,9 @@ function within(e: ErrorObject, c: ErrorObject): boolean {
 function schemaProblems(errs: ErrorObject[]): ConfigProblem[] {
   const combos = errs.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   const outer = (e: ErrorObject): boolean => !combos.some((c) => within(e, c));
-  const rank = (e: ErrorObject): number => (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if' ? 2 : e.keyword === 'type' ? 1 : 0);
+  // an unknown field says the value was an object of the right kind: more to the point than the
+  // enum of a branch for plain values (a rule's settings are a severity or an object)
+  const rank = (e: ErrorObject): number => (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if' ? 2 : e.keyword === 'type' ? 1 : e.keyword === 'additionalProperties' ? -1 : 0);
   const depth = (e: ErrorObject): number => e.instancePath.split('/').length;
   const out: ConfigProblem[] = [];
   for (const e of errs.filter(outer)) {

@@ -18,6 +18,12 @@ const err = (doc: unknown): string => {
 };
 
 describe('config', () => {
+  test('a misspelt field in a rule\'s settings gets "did you mean", not the list of severities', () => {
+    expect(err({ rules: { 'deprecated-ami': { severty: 'high' } } })).toContain('rules.deprecated-ami.severty: unknown field; did you mean "severity"?');
+    expect(err({ rules: { 'deprecation-soon': { deprecationWindowDay: 10 } } })).toMatch(/rules\.deprecation-soon\.deprecationWindowDay: unknown field; did you mean "deprecationWindowDays"\?/);
+    // a string that is no severity still lists the severities
+    expect(err({ rules: { 'deprecated-ami': 'hihg' } })).toMatch(/rules\.deprecated-ami: expected one of "info"/);
+  });
   test('config.example.json is valid and covers every field of the schema', () => {
     const doc = example();
     expect(() => checkConfig('config.example.json', doc)).not.toThrow();
