@@ -279,7 +279,7 @@ function list(re: RegExp, what: string, emptyItem?: string): OptionKind<string[]
     yargs: { type: 'string', array: true, requiresArg: true },
     parse: (v, flag) => {
       if (emptyItem && strings(v).some((x) => x.split(',').some((item) => item.trim() === ''))) {
-        throw new UsageError(`${flag}: an empty ${emptyItem} in the list (an unset variable?); give the ids, or leave ${flag} out`);
+        throw new UsageError(`${flag}: an empty ${emptyItem} in the list (an unset variable?); give the ${emptyItem}s, or leave ${flag} out`);
       }
       return checkList(flag, splitList(strings(v)), re, what);
     },
@@ -394,7 +394,7 @@ export const OPTIONS = {
     configHelp: 'Discover the accounts to audit with AWS Organizations (as --org): true, or an object that narrows them. Run as the management account or a delegated administrator. Accounts not ACTIVE are recorded as skipped. Listed accounts are audited as well.',
   }),
   ou: row({
-    flag: 'ou', commands: SCAN, config: 'organization.ous', kind: list(OU_ID_RE, 'an OU id such as ou-ab12-cd34ef56'),
+    flag: 'ou', commands: SCAN, config: 'organization.ous', kind: list(OU_ID_RE, 'an OU id such as ou-ab12-cd34ef56', 'OU id'),
     help: 'With --org: only the accounts in these OUs and the OUs below them, space- or comma-separated (implies --org)',
     configHelp: 'Only the accounts in these OUs and the OUs below them (as --ou).',
   }),
@@ -465,7 +465,7 @@ export const OPTIONS = {
 
   // scan: which regions, which instances
   regions: row({
-    flag: 'regions', commands: SCAN, config: 'regions', kind: list(REGION_RE, 'a region name such as us-east-1'),
+    flag: 'regions', commands: SCAN, config: 'regions', kind: list(REGION_RE, 'a region name such as us-east-1', 'region name'),
     help: 'Regions to audit, space- or comma-separated', configHelp: 'Regions to audit.',
   }),
   allRegions: row({
@@ -479,10 +479,13 @@ export const OPTIONS = {
   }),
   profile: row({ flag: 'profile', commands: SCAN, kind: text(), help: 'Named profile for the base credentials (default: the SDK\'s default chain)' }),
   filters: row({
-    flag: 'filters', commands: SCAN, kind: custom<Filter[]>({ type: 'string', array: true }, (v) => parseFilters(strings(v))),
+    flag: 'filters', commands: SCAN, kind: custom<Filter[]>({ type: 'string', array: true }, (v, flag) => {
+      if (strings(v).some((x) => x.trim() === '')) throw new UsageError(`${flag}: an empty filter (an unset variable?); give Name=…,Values=…, or leave ${flag} out`);
+      return parseFilters(strings(v));
+    }),
     help: 'Filters as the AWS CLI takes them: Name=instance-type,Values=t3.micro,t3.nano ... or JSON',
   }),
-  instanceIds: row({ flag: 'instance-ids', commands: SCAN, kind: list(INSTANCE_ID_RE, 'an instance id such as i-0123456789abcdef0'), help: 'Only these instances (any region; ids found nowhere are reported)' }),
+  instanceIds: row({ flag: 'instance-ids', commands: SCAN, kind: list(INSTANCE_ID_RE, 'an instance id such as i-0123456789abcdef0', 'instance id'), help: 'Only these instances (any region; ids found nowhere are reported)' }),
   pageSize: row({
     flag: 'page-size', commands: SCAN, config: 'pageSize', kind: int(1, 1000),
     help: 'MaxResults per call, 1 to 1000 (default 1000)', configHelp: 'MaxResults per DescribeInstanceImageMetadata call.',

@@ -38,6 +38,13 @@ describe('mistakes answered with their fix', () => {
     expect(lines[1]).toBe('Give one: --deadline 5s (seconds), 5m (minutes) or 5h (hours).');
   });
 
+  test('an empty item in --instance-ids, --regions, --ou or --filters (an unset variable) is refused, never "everything"', async () => {
+    for (const [flag, what] of [['--instance-ids', 'instance id'], ['--regions', 'region name'], ['--ou', 'OU id']] as const) {
+      const lines = await refused(['scan', flag, '', '--out', join(dir, 'empty')]);
+      expect(lines[0]).toBe(`ami-audit: ${flag}: an empty ${what} in the list (an unset variable?); give the ${what}s, or leave ${flag} out`);
+    }
+    expect((await refused(['scan', '--filters', '', '--out', join(dir, 'empty')]))[0]).toMatch(/^ami-audit: --filters: an empty filter \(an unset variable\?\)/);
+  });
   test('--format pdf says to print the HTML', async () => {
     const lines = await refused(['scan', '--region', 'us-east-1', '--format', 'html,pdf', '--out', join(dir, 'pdf')]);
     expect(lines[0]).toBe('ami-audit: --format: "pdf" is not one of html, csv, json, md, rollout, ocsf, asff');
