@@ -21,10 +21,14 @@ describe('demo', () => {
     const out = mkdtempSync(join(tmpdir(), 'ami-audit-demo-'));
     const r = await cli(['demo', '--out', out, '--format', 'json']);
     expect(r.code).toBe(3);
-    const rep: Report = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!), 'utf8'));
+    const rep: Report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8'));
     expect((rep.run.options as { organization?: { id: string } }).organization?.id).toBe(DEMO_ORGANIZATION.id);
     expect(rep.run.accounts).toEqual(expect.arrayContaining([...Object.values(DEMO_ACCOUNTS), DEMO_ORGANIZATION.suspended, DEMO_ORGANIZATION.closed]));
     expect(rep.coverage.filter((c) => c.accountId === DEMO_ORGANIZATION.suspended).every((c) => c.status === 'skipped')).toBe(true);
     expect(rep.accounts.find((a) => a.accountId === DEMO_ACCOUNTS.prod)?.name).toBe('payments-prod');
+    // the demo looks successors up: the plan answers "replace it with what"
+    expect(rep.run.options.successors).toBe(true);
+    const found = rep.images.filter((i) => Object.values(i.successor ?? {}).some((x) => x.status === 'found'));
+    expect(found.length).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../src/emulator/server.js';
@@ -50,6 +50,17 @@ test('successors in the report, and the rollout file beside it: mode 600 whateve
   const successors = (r: Report) => r.images.map((i) => [i.imageId, i.successor]);
   expect(successors(two.report)).toEqual(successors(one.report));
 }, 120_000);
+
+test('"successors": true in the config turns the lookups on without the flag', async () => {
+  const cfg = join(dir, 'succ-config.json');
+  writeFileSync(cfg, JSON.stringify({ successors: true }));
+  const out = join(dir, 'by-config');
+  const r = await spawnCli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--config', cfg, '--format', 'json', '--quiet', '--out', out], { env: ENV });
+  expect(r.stderr).toBe('');
+  const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((x) => x.endsWith('.json'))!), 'utf8')) as Report;
+  expect(report.run.options.successors).toBe(true);
+  expect(report.images.some((i) => i.successor !== undefined)).toBe(true);
+});
 
 test('iam-policy --successors adds DescribeImages and the public parameters', async () => {
   const r = await spawnCli(['iam-policy', '--successors']);

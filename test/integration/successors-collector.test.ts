@@ -190,6 +190,31 @@ describe('a fault of this program in a lookup: said on the AMI, the scope and it
   });
 });
 
+test('calls grow with flagged AMIs x regions, never with instances: ten times the instances on the same AMIs make the same calls', async () => {
+  const count = async (copies: number) => {
+    const fleet = demoFleet(NOW);
+    for (const acct of fleet.accounts) {
+      for (const [region, list] of Object.entries(acct.instances ?? {})) {
+        const more: FleetInstance[] = [];
+        list.forEach((inst, i) => {
+          for (let k = 1; k < copies; k++) more.push({ ...inst, InstanceId: `i-0c${k.toString(16).padStart(4, '0')}${i.toString(16).padStart(11, '0')}` });
+        });
+        acct.instances![region] = [...list, ...more];
+      }
+    }
+    return withEmulator(fleet, async (e) => {
+      const inv = await collect(collectOptions(e, { accounts: [PROD, DEV], regions: [EAST, 'eu-west-1'], successors: {}, now: () => new Date(NOW) }));
+      const c = e.stats.byAction;
+      return { instances: inv.instances.length, lookups: { DescribeImages: c.DescribeImages ?? 0, GetParameters: c.GetParameters ?? 0, GetParametersByPath: c.GetParametersByPath ?? 0 } };
+    });
+  };
+  const one = await count(1);
+  const ten = await count(10);
+  expect(ten.instances).toBe(one.instances * 10);
+  expect(one.lookups.DescribeImages + one.lookups.GetParameters).toBeGreaterThan(0);
+  expect(ten.lookups).toEqual(one.lookups);
+});
+
 describe('the demo', () => {
   test('successors for its flagged AMIs, one with none and why; public answers shared across accounts of a region', async () => {
     const { inv, calls } = await withEmulator(demoFleet(NOW), async (e) => ({
