@@ -9,7 +9,7 @@ import { unlink } from 'node:fs/promises';
 import { sealShard, scopeFingerprint, SHARD_KEY_VARIABLE } from '../report/shard.js';
 import { addSecret } from './redact.js';
 import { buildRun, failingFindings } from '../report/build.js';
-import { coverageRows, type Sla } from '../history/semantics.js';
+import { coverageRows, type CarriedHistory, type Sla } from '../history/semantics.js';
 import { HistoryStore } from '../history/store.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
@@ -36,6 +36,8 @@ export interface OutputOptions {
   history?: HistoryOptions | null;
   /** A line for run.warnings when the history has no earlier run (report --input of reports that carried ages). */
   noEarlierRunNote?: string;
+  /** What saved reports carry of their run history (report --input): used when no history is recorded into; a history given wins. */
+  carried?: { carried: CarriedHistory; sla: Sla } | null;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -113,7 +115,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
       prior = store.load();
       if (out.noEarlierRunNote && prior.runs.length === 0) run.warnings = [...(run.warnings ?? []), out.noEarlierRunNote];
     }
-    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
     const report = sealShard(built.report, out.shardKey);
     const rows = built.rows;

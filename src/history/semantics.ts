@@ -20,7 +20,7 @@
  * The as-of decides every age and deadline, never the clock.
  */
 import type { DateTime } from 'luxon';
-import type { Finding, FindingResource, Lifecycle, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
+import type { Finding, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { cmp, compareFindings } from '../rules/engine.js';
@@ -147,6 +147,82 @@ function copyOf(f: Finding): Finding {
   return out as unknown as Finding;
 }
 
+/** Where a finding stands in its history, whichever way it came: the store's state, or a saved report's own fields. */
+export interface Sighting {
+  firstSeenAt: string;
+  /** When it replaced a less severe finding (its deadline counts from then); null otherwise. */
+  escalatedAt: string | null;
+  escalatedFrom: FindingState['escalatedFrom'];
+  reopenedCount: number;
+  lifecycle: Lifecycle;
+}
+
+/** A finding with its history fields, at one as-of under one SLA. */
+export interface Ager {
+  (f: Finding, s: Sighting): Finding;
+  /** An instant in milliseconds (few distinct ones: parsed once each). */
+  msOf(t: string): number;
+}
+
+/**
+ * The ages, deadlines and overdue of findings at one as-of under one SLA: the one implementation
+ * for a recorded run (applyHistory) and a re-rendered saved report (carryHistory). Overdue: the
+ * as-of is past due and no valid waiver holds the finding (the engine decided the waiver at the
+ * as-of).
+ */
+export function ager(asOf: string, sla: Sla): Ager {
+  const asOfMs = ms(asOf);
+  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
+  const msCache = new Map<string, number>();
+  const msOf = (t: string): number => {
+    let v = msCache.get(t);
+    if (v === undefined) msCache.set(t, (v = ms(t)));
+    return v;
+  };
+  const dueCache = new Map<string, string | null>();
+  const dueOf = (severity: Severity, from: string): string | null => {
+    const k = `${severity}|${from}`;
+    let v = dueCache.get(k);
+    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
+    return v;
+  };
+  const age = (f: Finding, s: Sighting): Finding => {
+    const due = dueOf(f.severity, s.escalatedAt ?? s.firstSeenAt);
+    // What `{ ...f, firstSeenAt, ... }` makes (the same keys in the same order), built by
+    // assignment: V8 takes a slow path for a spread followed by more properties, seconds at org scale.
+    const out = copyOf(f);
+    out.firstSeenAt = s.firstSeenAt;
+    out.lastSeenAt = asOf;
+    out.ageDays = wholeDays(msOf(s.firstSeenAt), asOfMs);
+    out.dueAt = due;
+    out.overdue = due !== null && asOfMs > msOf(due) && !f.waiver;
+    out.lifecycle = s.lifecycle;
+    out.reopenedCount = s.reopenedCount;
+    if (s.escalatedFrom) {
+      out.escalatedFrom = s.escalatedFrom;
+      if (s.escalatedAt) out.escalatedAt = s.escalatedAt;
+    }
+    return out;
+  };
+  return Object.assign(age, { msOf });
+}
+
+/** The overdue part of `report.history` over findings that carry their ages. */
+export function overdueOf(findings: readonly Finding[]): Pick<ReportHistory, 'overdue' | 'overdueBySeverity' | 'oldestOverdue'> {
+  const overdueBySeverity = zero();
+  let oldest: Finding | null = null;
+  for (const f of findings) {
+    if (!f.overdue) continue;
+    overdueBySeverity[f.severity] += 1;
+    if (!oldest || cmp(f.firstSeenAt!, oldest.firstSeenAt!) < 0 || (f.firstSeenAt === oldest.firstSeenAt && cmp(f.id, oldest.id) < 0)) oldest = f;
+  }
+  return {
+    overdue: SEVERITIES.reduce((n, s) => n + overdueBySeverity[s], 0),
+    overdueBySeverity,
+    oldestOverdue: oldest ? { id: oldest.id, ageDays: oldest.ageDays!, ruleId: oldest.ruleId, severity: oldest.severity, imageId: oldest.imageId } : null,
+  };
+}
+
 /** One run of the history over this run's findings. */
 export function applyHistory(input: HistoryInput): HistoryOutcome {
   const { current, sla, prior } = input;
@@ -168,20 +244,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
 
   const rows: FindingState[] = [];
   const touched: string[] = [];
-  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
-  const msCache = new Map<string, number>();
-  const msOf = (t: string): number => {
-    let v = msCache.get(t);
-    if (v === undefined) msCache.set(t, (v = ms(t)));
-    return v;
-  };
-  const dueCache = new Map<string, string | null>();
-  const dueOf = (severity: Severity, from: string): string | null => {
-    const k = `${severity}|${from}`;
-    let v = dueCache.get(k);
-    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
-    return v;
-  };
+  const age = ager(asOf, sla);
   const findings = current.findings.map((f): Finding => {
     const before = prior.findings.get(f.id);
     const waived = f.waiver !== null && f.waiver !== undefined;
@@ -214,19 +277,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
         rows.push(state);
       }
     }
-    const due = dueOf(f.severity, state.escalatedAt ?? state.firstSeenAt);
-    // What `{ ...f, firstSeenAt, ... }` makes (the same keys in the same order), built by
-    // assignment: V8 takes a slow path for a spread followed by more properties, seconds at org scale.
-    const out = copyOf(f);
-    out.firstSeenAt = state.firstSeenAt;
-    out.lastSeenAt = asOf;
-    out.ageDays = wholeDays(msOf(state.firstSeenAt), asOfMs);
-    out.dueAt = due;
-    out.overdue = due !== null && asOfMs > msOf(due) && !waived;
-    out.lifecycle = lifecycle;
-    out.reopenedCount = state.reopenedCount;
-    if (state.escalatedFrom) out.escalatedFrom = state.escalatedFrom;
-    return out;
+    return age(f, { firstSeenAt: state.firstSeenAt, escalatedAt: state.escalatedAt, escalatedFrom: state.escalatedFrom, reopenedCount: state.reopenedCount, lifecycle });
   });
 
   // The earlier findings this run did not see: escalated away, resolved (looked for), or unverified.
@@ -242,7 +293,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
       continue;
     }
     if (looked(look(s, optionsOf.get(s.lastRunId) ?? current.run.options))) {
-      const daysToFix = wholeDays(msOf(s.firstSeenAt), asOfMs);
+      const daysToFix = wholeDays(age.msOf(s.firstSeenAt), asOfMs);
       rows.push({ ...s, status: 'resolved', resolvedAt: asOf });
       resolutions.push({ findingId: s.id, runId, severity: s.severity, daysToFix });
       resolved.push({
@@ -256,14 +307,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   }
   resolved.sort(compareFindings);
 
-  const overdueBySeverity = zero();
-  let oldest: Finding | null = null;
-  for (const f of findings) {
-    if (!f.waiver) open[f.severity] += 1;
-    if (!f.overdue) continue;
-    overdueBySeverity[f.severity] += 1;
-    if (!oldest || cmp(f.firstSeenAt!, oldest.firstSeenAt!) < 0 || (f.firstSeenAt === oldest.firstSeenAt && cmp(f.id, oldest.id) < 0)) oldest = f;
-  }
+  for (const f of findings) if (!f.waiver) open[f.severity] += 1;
   const days: Record<Severity, number[]> = Object.fromEntries(SEVERITIES.map((s) => [s, []])) as unknown as Record<Severity, number[]>;
   for (const r of [...prior.resolutions, ...resolutions]) days[r.severity]?.push(r.daysToFix);
   const run: RunSummary = { id: runId, asOf, status: input.status, filters: current.run.options?.filters ?? [], open };
@@ -272,9 +316,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     runsBefore: prior.runs.length,
     previousRun: last ? { runId: last.id, asOf: last.asOf } : null,
     sla: { ...sla },
-    overdue: SEVERITIES.reduce((n, s) => n + overdueBySeverity[s], 0),
-    overdueBySeverity,
-    oldestOverdue: oldest ? { id: oldest.id, ageDays: oldest.ageDays!, ruleId: oldest.ruleId, severity: oldest.severity, imageId: oldest.imageId } : null,
+    ...overdueOf(findings),
     trend: [...prior.runs, run].map((r) => ({ runId: r.id, asOf: r.asOf, status: r.status, open: { ...r.open } })),
     medianDaysToFix: Object.fromEntries(SEVERITIES.map((s) => [s, median(days[s])])) as Record<Severity, number | null>,
     resolved,
@@ -307,3 +349,107 @@ export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): Pr
 
 /** A history with nothing recorded. */
 export const EMPTY_HISTORY: PriorHistory = Object.freeze({ runs: [], findings: new Map(), resolutions: [] });
+
+/** A finding of a saved report as its history left it: where it is (to pair escalations) and its sighting. */
+export interface CarriedFinding extends Sighting {
+  id: string;
+  ruleId: string;
+  severity: Severity;
+  accountId: string;
+  region: string;
+  instanceId: string;
+  imageId: string | null;
+  resource?: FindingResource;
+}
+
+/** What saved reports written with a run history carry: their findings' first sight and escalation, and their history section. */
+export interface CarriedHistory {
+  /** The saved run whose history section is carried (the latest as-of where several carry one). */
+  runId: string;
+  asOf: string;
+  findings: ReadonlyMap<string, CarriedFinding>;
+  history: ReportHistory;
+}
+
+/**
+ * What one saved report carries (null: it has none: a version 1 or 2 report, or one written with
+ * --no-history). The escalation of a finding written before `escalatedAt` existed is told from
+ * what the report does hold: escalated in that run (its as-of), else its due date less the SLA of
+ * its severity the report was judged by, else that run's as-of (the latest it can have been).
+ */
+export function carriedOf(report: Pick<Report, 'run' | 'findings' | 'history'>): CarriedHistory | null {
+  const h = report.history;
+  if (!h) return null;
+  const asOf = report.run.asOf;
+  const findings = new Map<string, CarriedFinding>();
+  for (const f of report.findings) {
+    if (typeof f.firstSeenAt !== 'string' || parseInstantMs(f.firstSeenAt) === null) continue;
+    let escalatedAt: string | null = null;
+    if (f.escalatedFrom) {
+      const days = h.sla?.[f.severity];
+      escalatedAt = f.escalatedAt ?? (f.lifecycle === 'escalated' ? asOf
+        : typeof f.dueAt === 'string' && typeof days === 'number' && parseInstantMs(f.dueAt) !== null ? iso(ms(f.dueAt) - days * DAY_MS) : asOf);
+    }
+    findings.set(f.id, {
+      id: f.id, ruleId: f.ruleId, severity: f.severity, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId,
+      ...(f.resource ? { resource: f.resource } : {}),
+      firstSeenAt: f.firstSeenAt, escalatedAt, escalatedFrom: f.escalatedFrom ?? null, reopenedCount: f.reopenedCount ?? 0, lifecycle: f.lifecycle ?? 'open',
+    });
+  }
+  return { runId: report.run.id, asOf, findings, history: h };
+}
+
+/**
+ * What several saved reports carry together (report --input of more than one): every finding's,
+ * the one of the latest as-of where two hold the same finding; the history section of the latest
+ * as-of (the run id breaks a tie). Null when none carries anything.
+ */
+export function combineCarried(list: readonly (CarriedHistory | null)[]): CarriedHistory | null {
+  const have = list.filter((c): c is CarriedHistory => c !== null).sort((a, b) => cmp(a.asOf, b.asOf) || cmp(a.runId, b.runId));
+  if (have.length <= 1) return have[0] ?? null;
+  const findings = new Map<string, CarriedFinding>();
+  for (const c of have) for (const [id, f] of c.findings) findings.set(id, f);
+  const last = have.at(-1)!;
+  return { runId: last.runId, asOf: last.asOf, findings, history: last.history };
+}
+
+/**
+ * A saved report re-evaluated without a run history (report --input ... --as-of): its findings
+ * keep the first sight, escalation, lifecycle and reopened count the history gave them, and their
+ * ages, deadlines and overdue are those of the new as-of under the SLA given now (the one
+ * implementation: ager). Re-evaluation at a later as-of may make a finding the saved run did not
+ * have: one that replaces a saved finding on the same instance and AMI (a deprecation date
+ * passed) is escalated at this as-of and aged from the saved finding's first sight, as a
+ * recorded run would make it; any other is new as of this as-of. The run's history section (runs
+ * before, trend, resolutions, median days to fix, unverified) is the saved one; the SLA and the
+ * overdue counts are this evaluation's. Nothing is resolved: a re-evaluation looks at nothing new.
+ */
+export function carryHistory(input: { findings: readonly Finding[]; asOf: string; sla: Sla; carried: CarriedHistory }): { findings: Finding[]; history: ReportHistory } {
+  const { carried, asOf, sla } = input;
+  const age = ager(asOf, sla);
+  const now = new Set(input.findings.map((f) => f.id));
+  const fresh = input.findings.filter((f) => !carried.findings.has(f.id));
+  const gone = [...carried.findings.values()].filter((c) => !now.has(c.id));
+  const escalationOf = new Map<string, CarriedFinding>();
+  for (const p of pairEscalations(fresh, gone)) escalationOf.set(p.to.id, p.from);
+  const findings = input.findings.map((f): Finding => {
+    const c = carried.findings.get(f.id);
+    if (c) return age(f, c);
+    const from = escalationOf.get(f.id);
+    return age(f, from
+      ? { firstSeenAt: from.firstSeenAt, escalatedAt: asOf, escalatedFrom: { id: from.id, ruleId: from.ruleId, severity: from.severity, firstSeenAt: from.firstSeenAt }, reopenedCount: 0, lifecycle: 'escalated' }
+      : { firstSeenAt: asOf, escalatedAt: null, escalatedFrom: null, reopenedCount: 0, lifecycle: 'new' });
+  });
+  const h = carried.history;
+  const history: ReportHistory = {
+    runsBefore: h.runsBefore,
+    previousRun: h.previousRun ? { ...h.previousRun } : null,
+    sla: { ...sla },
+    ...overdueOf(findings),
+    trend: h.trend.map((t) => ({ ...t, open: { ...t.open } })),
+    medianDaysToFix: { ...h.medianDaysToFix },
+    resolved: h.resolved.map((r) => ({ ...r })),
+    unverified: h.unverified,
+  };
+  return { findings, history };
+}
