@@ -63,6 +63,12 @@ export interface FindingState {
   escalatedFrom: { id: string; ruleId: string; severity: Severity; firstSeenAt: string } | null;
   /** Waived at last sight. */
   waived: boolean;
+  /**
+   * Set by a store that read the finding without its severity, message, waiver and resource (it
+   * filled them from this run's finding of the same id): their signature as saved (null: unknown,
+   * the row is written again). Absent: compare the fields.
+   */
+  sig?: number | null;
 }
 
 /** One recorded run, as the semantics read it. */
@@ -79,13 +85,39 @@ export interface RunSummary {
 /** A resolution: a finding the run looked for and did not see. */
 export interface Resolution { findingId: string; runId: string; severity: Severity; daysToFix: number }
 
+/**
+ * The signature of what a finding's row says beyond its sight (severity, message, waived,
+ * resource): a 53-bit hash (cyrb53), saved with the row, so that a run can tell a finding seen
+ * again unchanged without reading its message back.
+ */
+export function signature(f: { severity: Severity; message: string; waived: boolean; resource: FindingResource | null | undefined }): number {
+  const text = `${f.severity}\u0000${f.waived ? 1 : 0}\u0000${f.resource ? JSON.stringify(f.resource) : ''}\u0000${f.message}`;
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** The finding seen again says what its row says (severity, message, waiver, resource). */
+function unchanged(before: FindingState, f: Finding, waived: boolean): boolean {
+  if (before.sig === null) return false;
+  if (before.sig !== undefined) return before.sig === signature({ severity: f.severity, message: f.message, waived, resource: f.resource });
+  return before.severity === f.severity && before.message === f.message && before.waived === waived
+    && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
+}
+
 /** What earlier runs left. */
 export interface PriorHistory {
   /** Oldest first. */
   runs: readonly RunSummary[];
   findings: ReadonlyMap<string, FindingState>;
   /** Every resolution recorded (for the median days to fix). */
-  resolutions: readonly Pick<Resolution, 'severity' | 'daysToFix'>[];
+  resolutions: readonly (Pick<Resolution, 'severity' | 'daysToFix'> & { count?: number })[];
 }
 
 export interface HistoryInput {
@@ -105,9 +137,10 @@ export interface HistoryOutcome {
    * What the store writes: this run's summary; the finding states that changed beyond their last
    * sight (new, reopened, escalated, resolved, or another severity, message or waiver); the ids of
    * the findings seen again and otherwise unchanged (`touched`: their last sight becomes this run,
-   * runsSeen + 1); the resolutions of this run.
+   * runsSeen + 1); the open findings this run did not look at (`unverified`: every other open
+   * finding is either touched or among `findings`); the resolutions of this run.
    */
-  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; resolutions: Resolution[] };
+  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; unverified: string[]; resolutions: Resolution[] };
 }
 
 const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -229,12 +262,21 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const asOf = current.run.asOf;
   const asOfMs = ms(asOf);
   const runId = current.run.id;
-  const seen = new Map(current.findings.map((f) => [f.id, f]));
   const optionsOf = new Map(prior.runs.map((r) => [r.id, { filters: r.filters ?? [] } as RunOptions]));
-
+  const n = current.findings.length;
+  const seen = new Set<string>();
+  const befores: (FindingState | undefined)[] = new Array(n);
   // Escalations: findings new to the history that replace an open one, gone now, on the same instance and AMI.
-  const fresh = current.findings.filter((f) => !prior.findings.has(f.id));
-  const goneOpen = [...prior.findings.values()].filter((s) => s.status === 'open' && !seen.has(s.id));
+  const fresh: Finding[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = current.findings[i]!;
+    seen.add(f.id);
+    const b = prior.findings.get(f.id);
+    befores[i] = b;
+    if (!b) fresh.push(f);
+  }
+  const goneOpen: FindingState[] = [];
+  for (const s of prior.findings.values()) if (s.status === 'open' && !seen.has(s.id)) goneOpen.push(s);
   const escalationOf = new Map<string, FindingState>();
   const escalatedAway = new Set<string>();
   for (const p of pairEscalations(fresh, goneOpen)) {
@@ -245,8 +287,8 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const rows: FindingState[] = [];
   const touched: string[] = [];
   const age = ager(asOf, sla);
-  const findings = current.findings.map((f): Finding => {
-    const before = prior.findings.get(f.id);
+  const findings = current.findings.map((f, i): Finding => {
+    const before = befores[i];
     const waived = f.waiver !== null && f.waiver !== undefined;
     let state: FindingState;
     let lifecycle: Lifecycle;
@@ -263,15 +305,14 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     } else {
       const back = before.status !== 'open';
       lifecycle = back ? 'reopened' : 'open';
-      const same = !back && before.severity === f.severity && before.message === f.message && before.waived === waived
-        && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
-      if (same) {
+      if (!back && unchanged(before, f, waived)) {
         // seen again, nothing else changed: the store moves its last sight (one statement for all)
         touched.push(f.id);
         state = before;
       } else {
+        const { sig: _sig, ...was } = before;
         state = {
-          ...before, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
+          ...was, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
           status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
         };
         rows.push(state);
@@ -285,9 +326,8 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const resolved: ResolvedFinding[] = [];
   const resolutions: Resolution[] = [];
   const open = zero();
-  let unverified = 0;
-  for (const s of prior.findings.values()) {
-    if (s.status !== 'open' || seen.has(s.id)) continue;
+  const unverifiedIds: string[] = [];
+  for (const s of goneOpen) {
     if (escalatedAway.has(s.id)) {
       rows.push({ ...s, status: 'escalated' });
       continue;
@@ -301,7 +341,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
         ...(s.resource ? { resource: s.resource } : {}), firstSeenAt: s.firstSeenAt, resolvedAt: asOf, daysToFix,
       });
     } else {
-      unverified += 1;
+      unverifiedIds.push(s.id);
       if (!s.waived) open[s.severity] += 1;
     }
   }
@@ -309,7 +349,8 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
 
   for (const f of findings) if (!f.waiver) open[f.severity] += 1;
   const days: Record<Severity, number[]> = Object.fromEntries(SEVERITIES.map((s) => [s, []])) as unknown as Record<Severity, number[]>;
-  for (const r of [...prior.resolutions, ...resolutions]) days[r.severity]?.push(r.daysToFix);
+  for (const r of prior.resolutions) for (let k = r.count ?? 1; k > 0; k--) days[r.severity]?.push(r.daysToFix);
+  for (const r of resolutions) days[r.severity]?.push(r.daysToFix);
   const run: RunSummary = { id: runId, asOf, status: input.status, filters: current.run.options?.filters ?? [], open };
   const last = prior.runs.at(-1);
   const history: ReportHistory = {
@@ -320,9 +361,9 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     trend: [...prior.runs, run].map((r) => ({ runId: r.id, asOf: r.asOf, status: r.status, open: { ...r.open } })),
     medianDaysToFix: Object.fromEntries(SEVERITIES.map((s) => [s, median(days[s])])) as Record<Severity, number | null>,
     resolved,
-    unverified,
+    unverified: unverifiedIds.length,
   };
-  return { findings, history, rows: { run, findings: rows, touched, resolutions } };
+  return { findings, history, rows: { run, findings: rows, touched, unverified: unverifiedIds, resolutions } };
 }
 
 /** The scope statuses of a run, for the store: one per account x region, the worse status where a scope has two entries. */

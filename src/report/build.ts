@@ -19,8 +19,12 @@ export interface BuildInput {
   asOf: DateTime;
   tool: { name: string; version: string };
   baseline?: Report | null;
-  /** The run history before this run and the SLA (src/history/): the findings then carry their ages and deadlines, the report its `history`. */
-  history?: { prior: PriorHistory; sla: Sla } | null;
+  /**
+   * The run history before this run and the SLA (src/history/): the findings then carry their ages
+   * and deadlines, the report its `history`. `prior` may be the store's read, given this run's
+   * findings (it then reads only what the semantics need of them).
+   */
+  history?: { prior: PriorHistory | ((findings: readonly Finding[]) => PriorHistory); sla: Sla } | null;
   /** Without `history`: what saved reports carry of theirs (report --input), aged at this as-of under this SLA. */
   carried?: { carried: CarriedHistory; sla: Sla } | null;
 }
@@ -172,7 +176,7 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
   const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
   const tagColumns = [...(settings.tagColumns ?? [])];
   const current = { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules };
-  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: input.history.prior }) : null;
+  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: typeof input.history.prior === 'function' ? input.history.prior(ev.findings) : input.history.prior }) : null;
   const carried = !hist && input.carried ? carryHistory({ findings: ev.findings, asOf: asOfIso, sla: input.carried.sla, carried: input.carried.carried }) : null;
   const findings = hist ? hist.findings : carried ? carried.findings : ev.findings;
   const images = imagePlan(findings, instances, inventory.references, inventory.successors);
