@@ -212,11 +212,12 @@ export function ager(asOf: string, sla: Sla): Ager {
     if (v === undefined) msCache.set(t, (v = ms(t)));
     return v;
   };
-  const dueCache = new Map<string, string | null>();
+  // by severity, then by start (no key string built per finding)
+  const dueCache = new Map<Severity, Map<string, string | null>>(SEVERITIES.map((sev) => [sev, new Map()]));
   const dueOf = (severity: Severity, from: string): string | null => {
-    const k = `${severity}|${from}`;
-    let v = dueCache.get(k);
-    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
+    const bySev = dueCache.get(severity)!;
+    let v = bySev.get(from);
+    if (v === undefined) bySev.set(from, (v = dueAt(sla, severity, from, null)));
     return v;
   };
   const age = (f: Finding, s: Sighting): Finding => {

@@ -241,7 +241,7 @@ export class HistoryStore {
         });
       };
       if (!seen) {
-        for (const r of this.db.prepare(FULL).raw(true).iterate() as IterableIterator<unknown[]>) full(r);
+        for (const r of this.db.prepare(FULL).raw(true).all() as unknown[][]) full(r);
       } else {
         const LIGHT = 'SELECT id, status, sig, first_seen_at, last_seen_at, last_run_id, runs_seen, resolved_at, reopened_count, escalated_at, escalated_from FROM findings';
         const light = (r: unknown[], f: Finding): void => {
@@ -256,7 +256,7 @@ export class HistoryStore {
         const byIds = (sql: string, ids: string[]): IterableIterator<unknown[]> => this.db.prepare(`${sql} WHERE id IN (SELECT value FROM json_each(?))`).raw(true).iterate(JSON.stringify(ids)) as IterableIterator<unknown[]>;
         // the open findings: light when seen again, every column (read next) when not
         const gone: string[] = [];
-        for (const r of this.db.prepare(`${LIGHT} WHERE status = 'open'`).raw(true).iterate() as IterableIterator<unknown[]>) {
+        for (const r of this.db.prepare(`${LIGHT} WHERE status = 'open'`).raw(true).all() as unknown[][]) {
           const f = seen.get(r[0] as string);
           if (f) light(r, f);
           else gone.push(r[0] as string);
