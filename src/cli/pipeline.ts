@@ -2,14 +2,14 @@
  * What every report-producing command shares: inventory -> report -> files -> summary -> exit code.
  */
 import { DateTime } from 'luxon';
-import type { Inventory, Report, Severity } from '../model/types.js';
+import type { Finding, Inventory, Report, Severity } from '../model/types.js';
 import { EXIT, UserError } from '../model/errors.js';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { sealShard, scopeFingerprint, SHARD_KEY_VARIABLE } from '../report/shard.js';
 import { addSecret } from './redact.js';
 import { buildRun, failingFindings } from '../report/build.js';
-import { coverageRows, type Sla } from '../history/semantics.js';
+import { coverageRows, type CarriedHistory, type PriorHistory, type Sla } from '../history/semantics.js';
 import { HistoryStore } from '../history/store.js';
 import type { EvalSettings } from '../rules/engine.js';
 import { needsTemplates, renderFormat, type Format } from '../render/index.js';
@@ -36,6 +36,8 @@ export interface OutputOptions {
   history?: HistoryOptions | null;
   /** A line for run.warnings when the history has no earlier run (report --input of reports that carried ages). */
   noEarlierRunNote?: string;
+  /** What saved reports carry of their run history (report --input): used when no history is recorded into; a history given wins. */
+  carried?: { carried: CarriedHistory; sla: Sla } | null;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -102,7 +104,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
   const store = out.history ? HistoryStore.open(out.history.file, out.history.waitSeconds, { mode: out.fileMode }) : null;
   let recorded = false;
   try {
-    let prior = null;
+    let prior: ((findings: readonly Finding[]) => PriorHistory) | null = null;
     if (store) {
       store.begin();
       const newest = store.newest();
@@ -110,10 +112,11 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
       if (newest && asOfIso < newest.asOf) {
         throw new UserError(`${out.history!.file}: this run's as-of ${asOfIso} is before the newest recorded run's (${newest.asOf}, run ${newest.id}); the history records runs in time order: give a later --as-of, another --history file, or --no-history`);
       }
-      prior = store.load();
-      if (out.noEarlierRunNote && prior.runs.length === 0) run.warnings = [...(run.warnings ?? []), out.noEarlierRunNote];
+      if (out.noEarlierRunNote && !newest) run.warnings = [...(run.warnings ?? []), out.noEarlierRunNote];
+      // read once this run's findings are known: only what the semantics need of them
+      prior = (findings: readonly Finding[]): PriorHistory => store.load(new Map(findings.map((f) => [f.id, f])));
     }
-    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
     const report = sealShard(built.report, out.shardKey);
     const rows = built.rows;

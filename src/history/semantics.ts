@@ -20,7 +20,7 @@
  * The as-of decides every age and deadline, never the clock.
  */
 import type { DateTime } from 'luxon';
-import type { Finding, FindingResource, Lifecycle, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
+import type { Finding, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { cmp, compareFindings } from '../rules/engine.js';
@@ -63,6 +63,12 @@ export interface FindingState {
   escalatedFrom: { id: string; ruleId: string; severity: Severity; firstSeenAt: string } | null;
   /** Waived at last sight. */
   waived: boolean;
+  /**
+   * Set by a store that read the finding without its severity, message, waiver and resource (it
+   * filled them from this run's finding of the same id): their signature as saved (null: unknown,
+   * the row is written again). Absent: compare the fields.
+   */
+  sig?: number | null;
 }
 
 /** One recorded run, as the semantics read it. */
@@ -79,13 +85,39 @@ export interface RunSummary {
 /** A resolution: a finding the run looked for and did not see. */
 export interface Resolution { findingId: string; runId: string; severity: Severity; daysToFix: number }
 
+/**
+ * The signature of what a finding's row says beyond its sight (severity, message, waived,
+ * resource): a 53-bit hash (cyrb53), saved with the row, so that a run can tell a finding seen
+ * again unchanged without reading its message back.
+ */
+export function signature(f: { severity: Severity; message: string; waived: boolean; resource: FindingResource | null | undefined }): number {
+  const text = `${f.severity}\u0000${f.waived ? 1 : 0}\u0000${f.resource ? JSON.stringify(f.resource) : ''}\u0000${f.message}`;
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** The finding seen again says what its row says (severity, message, waiver, resource). */
+function unchanged(before: FindingState, f: Finding, waived: boolean): boolean {
+  if (before.sig === null) return false;
+  if (before.sig !== undefined) return before.sig === signature({ severity: f.severity, message: f.message, waived, resource: f.resource });
+  return before.severity === f.severity && before.message === f.message && before.waived === waived
+    && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
+}
+
 /** What earlier runs left. */
 export interface PriorHistory {
   /** Oldest first. */
   runs: readonly RunSummary[];
   findings: ReadonlyMap<string, FindingState>;
   /** Every resolution recorded (for the median days to fix). */
-  resolutions: readonly Pick<Resolution, 'severity' | 'daysToFix'>[];
+  resolutions: readonly (Pick<Resolution, 'severity' | 'daysToFix'> & { count?: number })[];
 }
 
 export interface HistoryInput {
@@ -105,9 +137,10 @@ export interface HistoryOutcome {
    * What the store writes: this run's summary; the finding states that changed beyond their last
    * sight (new, reopened, escalated, resolved, or another severity, message or waiver); the ids of
    * the findings seen again and otherwise unchanged (`touched`: their last sight becomes this run,
-   * runsSeen + 1); the resolutions of this run.
+   * runsSeen + 1); the open findings this run did not look at (`unverified`: every other open
+   * finding is either touched or among `findings`); the resolutions of this run.
    */
-  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; resolutions: Resolution[] };
+  rows: { run: RunSummary; findings: FindingState[]; touched: string[]; unverified: string[]; resolutions: Resolution[] };
 }
 
 const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -147,18 +180,104 @@ function copyOf(f: Finding): Finding {
   return out as unknown as Finding;
 }
 
+/** Where a finding stands in its history, whichever way it came: the store's state, or a saved report's own fields. */
+export interface Sighting {
+  firstSeenAt: string;
+  /** When it replaced a less severe finding (its deadline counts from then); null otherwise. */
+  escalatedAt: string | null;
+  escalatedFrom: FindingState['escalatedFrom'];
+  reopenedCount: number;
+  lifecycle: Lifecycle;
+}
+
+/** A finding with its history fields, at one as-of under one SLA. */
+export interface Ager {
+  (f: Finding, s: Sighting): Finding;
+  /** An instant in milliseconds (few distinct ones: parsed once each). */
+  msOf(t: string): number;
+}
+
+/**
+ * The ages, deadlines and overdue of findings at one as-of under one SLA: the one implementation
+ * for a recorded run (applyHistory) and a re-rendered saved report (carryHistory). Overdue: the
+ * as-of is past due and no valid waiver holds the finding (the engine decided the waiver at the
+ * as-of).
+ */
+export function ager(asOf: string, sla: Sla): Ager {
+  const asOfMs = ms(asOf);
+  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
+  const msCache = new Map<string, number>();
+  const msOf = (t: string): number => {
+    let v = msCache.get(t);
+    if (v === undefined) msCache.set(t, (v = ms(t)));
+    return v;
+  };
+  // by severity, then by start (no key string built per finding)
+  const dueCache = new Map<Severity, Map<string, string | null>>(SEVERITIES.map((sev) => [sev, new Map()]));
+  const dueOf = (severity: Severity, from: string): string | null => {
+    const bySev = dueCache.get(severity)!;
+    let v = bySev.get(from);
+    if (v === undefined) bySev.set(from, (v = dueAt(sla, severity, from, null)));
+    return v;
+  };
+  const age = (f: Finding, s: Sighting): Finding => {
+    const due = dueOf(f.severity, s.escalatedAt ?? s.firstSeenAt);
+    // What `{ ...f, firstSeenAt, ... }` makes (the same keys in the same order), built by
+    // assignment: V8 takes a slow path for a spread followed by more properties, seconds at org scale.
+    const out = copyOf(f);
+    out.firstSeenAt = s.firstSeenAt;
+    out.lastSeenAt = asOf;
+    out.ageDays = wholeDays(msOf(s.firstSeenAt), asOfMs);
+    out.dueAt = due;
+    out.overdue = due !== null && asOfMs > msOf(due) && !f.waiver;
+    out.lifecycle = s.lifecycle;
+    out.reopenedCount = s.reopenedCount;
+    if (s.escalatedFrom) {
+      out.escalatedFrom = s.escalatedFrom;
+      if (s.escalatedAt) out.escalatedAt = s.escalatedAt;
+    }
+    return out;
+  };
+  return Object.assign(age, { msOf });
+}
+
+/** The overdue part of `report.history` over findings that carry their ages. */
+export function overdueOf(findings: readonly Finding[]): Pick<ReportHistory, 'overdue' | 'overdueBySeverity' | 'oldestOverdue'> {
+  const overdueBySeverity = zero();
+  let oldest: Finding | null = null;
+  for (const f of findings) {
+    if (!f.overdue) continue;
+    overdueBySeverity[f.severity] += 1;
+    if (!oldest || cmp(f.firstSeenAt!, oldest.firstSeenAt!) < 0 || (f.firstSeenAt === oldest.firstSeenAt && cmp(f.id, oldest.id) < 0)) oldest = f;
+  }
+  return {
+    overdue: SEVERITIES.reduce((n, s) => n + overdueBySeverity[s], 0),
+    overdueBySeverity,
+    oldestOverdue: oldest ? { id: oldest.id, ageDays: oldest.ageDays!, ruleId: oldest.ruleId, severity: oldest.severity, imageId: oldest.imageId } : null,
+  };
+}
+
 /** One run of the history over this run's findings. */
 export function applyHistory(input: HistoryInput): HistoryOutcome {
   const { current, sla, prior } = input;
   const asOf = current.run.asOf;
   const asOfMs = ms(asOf);
   const runId = current.run.id;
-  const seen = new Map(current.findings.map((f) => [f.id, f]));
   const optionsOf = new Map(prior.runs.map((r) => [r.id, { filters: r.filters ?? [] } as RunOptions]));
-
+  const n = current.findings.length;
+  const seen = new Set<string>();
+  const befores: (FindingState | undefined)[] = new Array(n);
   // Escalations: findings new to the history that replace an open one, gone now, on the same instance and AMI.
-  const fresh = current.findings.filter((f) => !prior.findings.has(f.id));
-  const goneOpen = [...prior.findings.values()].filter((s) => s.status === 'open' && !seen.has(s.id));
+  const fresh: Finding[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = current.findings[i]!;
+    seen.add(f.id);
+    const b = prior.findings.get(f.id);
+    befores[i] = b;
+    if (!b) fresh.push(f);
+  }
+  const goneOpen: FindingState[] = [];
+  for (const s of prior.findings.values()) if (s.status === 'open' && !seen.has(s.id)) goneOpen.push(s);
   const escalationOf = new Map<string, FindingState>();
   const escalatedAway = new Set<string>();
   for (const p of pairEscalations(fresh, goneOpen)) {
@@ -168,22 +287,9 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
 
   const rows: FindingState[] = [];
   const touched: string[] = [];
-  // Few distinct instants (one per recorded run): parse each once, and each deadline once.
-  const msCache = new Map<string, number>();
-  const msOf = (t: string): number => {
-    let v = msCache.get(t);
-    if (v === undefined) msCache.set(t, (v = ms(t)));
-    return v;
-  };
-  const dueCache = new Map<string, string | null>();
-  const dueOf = (severity: Severity, from: string): string | null => {
-    const k = `${severity}|${from}`;
-    let v = dueCache.get(k);
-    if (v === undefined) dueCache.set(k, (v = dueAt(sla, severity, from, null)));
-    return v;
-  };
-  const findings = current.findings.map((f): Finding => {
-    const before = prior.findings.get(f.id);
+  const age = ager(asOf, sla);
+  const findings = current.findings.map((f, i): Finding => {
+    const before = befores[i];
     const waived = f.waiver !== null && f.waiver !== undefined;
     let state: FindingState;
     let lifecycle: Lifecycle;
@@ -200,33 +306,20 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     } else {
       const back = before.status !== 'open';
       lifecycle = back ? 'reopened' : 'open';
-      const same = !back && before.severity === f.severity && before.message === f.message && before.waived === waived
-        && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
-      if (same) {
+      if (!back && unchanged(before, f, waived)) {
         // seen again, nothing else changed: the store moves its last sight (one statement for all)
         touched.push(f.id);
         state = before;
       } else {
+        const { sig: _sig, ...was } = before;
         state = {
-          ...before, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
+          ...was, severity: f.severity, message: f.message, ruleId: f.ruleId, resource: f.resource ?? null, lastSeenAt: asOf, lastRunId: runId, runsSeen: before.runsSeen + 1,
           status: 'open', resolvedAt: null, reopenedCount: before.reopenedCount + (back ? 1 : 0), waived,
         };
         rows.push(state);
       }
     }
-    const due = dueOf(f.severity, state.escalatedAt ?? state.firstSeenAt);
-    // What `{ ...f, firstSeenAt, ... }` makes (the same keys in the same order), built by
-    // assignment: V8 takes a slow path for a spread followed by more properties, seconds at org scale.
-    const out = copyOf(f);
-    out.firstSeenAt = state.firstSeenAt;
-    out.lastSeenAt = asOf;
-    out.ageDays = wholeDays(msOf(state.firstSeenAt), asOfMs);
-    out.dueAt = due;
-    out.overdue = due !== null && asOfMs > msOf(due) && !waived;
-    out.lifecycle = lifecycle;
-    out.reopenedCount = state.reopenedCount;
-    if (state.escalatedFrom) out.escalatedFrom = state.escalatedFrom;
-    return out;
+    return age(f, { firstSeenAt: state.firstSeenAt, escalatedAt: state.escalatedAt, escalatedFrom: state.escalatedFrom, reopenedCount: state.reopenedCount, lifecycle });
   });
 
   // The earlier findings this run did not see: escalated away, resolved (looked for), or unverified.
@@ -234,15 +327,14 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const resolved: ResolvedFinding[] = [];
   const resolutions: Resolution[] = [];
   const open = zero();
-  let unverified = 0;
-  for (const s of prior.findings.values()) {
-    if (s.status !== 'open' || seen.has(s.id)) continue;
+  const unverifiedIds: string[] = [];
+  for (const s of goneOpen) {
     if (escalatedAway.has(s.id)) {
       rows.push({ ...s, status: 'escalated' });
       continue;
     }
     if (looked(look(s, optionsOf.get(s.lastRunId) ?? current.run.options))) {
-      const daysToFix = wholeDays(msOf(s.firstSeenAt), asOfMs);
+      const daysToFix = wholeDays(age.msOf(s.firstSeenAt), asOfMs);
       rows.push({ ...s, status: 'resolved', resolvedAt: asOf });
       resolutions.push({ findingId: s.id, runId, severity: s.severity, daysToFix });
       resolved.push({
@@ -250,37 +342,29 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
         ...(s.resource ? { resource: s.resource } : {}), firstSeenAt: s.firstSeenAt, resolvedAt: asOf, daysToFix,
       });
     } else {
-      unverified += 1;
+      unverifiedIds.push(s.id);
       if (!s.waived) open[s.severity] += 1;
     }
   }
   resolved.sort(compareFindings);
 
-  const overdueBySeverity = zero();
-  let oldest: Finding | null = null;
-  for (const f of findings) {
-    if (!f.waiver) open[f.severity] += 1;
-    if (!f.overdue) continue;
-    overdueBySeverity[f.severity] += 1;
-    if (!oldest || cmp(f.firstSeenAt!, oldest.firstSeenAt!) < 0 || (f.firstSeenAt === oldest.firstSeenAt && cmp(f.id, oldest.id) < 0)) oldest = f;
-  }
+  for (const f of findings) if (!f.waiver) open[f.severity] += 1;
   const days: Record<Severity, number[]> = Object.fromEntries(SEVERITIES.map((s) => [s, []])) as unknown as Record<Severity, number[]>;
-  for (const r of [...prior.resolutions, ...resolutions]) days[r.severity]?.push(r.daysToFix);
+  for (const r of prior.resolutions) for (let k = r.count ?? 1; k > 0; k--) days[r.severity]?.push(r.daysToFix);
+  for (const r of resolutions) days[r.severity]?.push(r.daysToFix);
   const run: RunSummary = { id: runId, asOf, status: input.status, filters: current.run.options?.filters ?? [], open };
   const last = prior.runs.at(-1);
   const history: ReportHistory = {
     runsBefore: prior.runs.length,
     previousRun: last ? { runId: last.id, asOf: last.asOf } : null,
     sla: { ...sla },
-    overdue: SEVERITIES.reduce((n, s) => n + overdueBySeverity[s], 0),
-    overdueBySeverity,
-    oldestOverdue: oldest ? { id: oldest.id, ageDays: oldest.ageDays!, ruleId: oldest.ruleId, severity: oldest.severity, imageId: oldest.imageId } : null,
+    ...overdueOf(findings),
     trend: [...prior.runs, run].map((r) => ({ runId: r.id, asOf: r.asOf, status: r.status, open: { ...r.open } })),
     medianDaysToFix: Object.fromEntries(SEVERITIES.map((s) => [s, median(days[s])])) as Record<Severity, number | null>,
     resolved,
-    unverified,
+    unverified: unverifiedIds.length,
   };
-  return { findings, history, rows: { run, findings: rows, touched, resolutions } };
+  return { findings, history, rows: { run, findings: rows, touched, unverified: unverifiedIds, resolutions } };
 }
 
 /** The scope statuses of a run, for the store: one per account x region, the worse status where a scope has two entries. */
@@ -307,3 +391,107 @@ export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): Pr
 
 /** A history with nothing recorded. */
 export const EMPTY_HISTORY: PriorHistory = Object.freeze({ runs: [], findings: new Map(), resolutions: [] });
+
+/** A finding of a saved report as its history left it: where it is (to pair escalations) and its sighting. */
+export interface CarriedFinding extends Sighting {
+  id: string;
+  ruleId: string;
+  severity: Severity;
+  accountId: string;
+  region: string;
+  instanceId: string;
+  imageId: string | null;
+  resource?: FindingResource;
+}
+
+/** What saved reports written with a run history carry: their findings' first sight and escalation, and their history section. */
+export interface CarriedHistory {
+  /** The saved run whose history section is carried (the latest as-of where several carry one). */
+  runId: string;
+  asOf: string;
+  findings: ReadonlyMap<string, CarriedFinding>;
+  history: ReportHistory;
+}
+
+/**
+ * What one saved report carries (null: it has none: a version 1 or 2 report, or one written with
+ * --no-history). The escalation of a finding written before `escalatedAt` existed is told from
+ * what the report does hold: escalated in that run (its as-of), else its due date less the SLA of
+ * its severity the report was judged by, else that run's as-of (the latest it can have been).
+ */
+export function carriedOf(report: Pick<Report, 'run' | 'findings' | 'history'>): CarriedHistory | null {
+  const h = report.history;
+  if (!h) return null;
+  const asOf = report.run.asOf;
+  const findings = new Map<string, CarriedFinding>();
+  for (const f of report.findings) {
+    if (typeof f.firstSeenAt !== 'string' || parseInstantMs(f.firstSeenAt) === null) continue;
+    let escalatedAt: string | null = null;
+    if (f.escalatedFrom) {
+      const days = h.sla?.[f.severity];
+      escalatedAt = f.escalatedAt ?? (f.lifecycle === 'escalated' ? asOf
+        : typeof f.dueAt === 'string' && typeof days === 'number' && parseInstantMs(f.dueAt) !== null ? iso(ms(f.dueAt) - days * DAY_MS) : asOf);
+    }
+    findings.set(f.id, {
+      id: f.id, ruleId: f.ruleId, severity: f.severity, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId,
+      ...(f.resource ? { resource: f.resource } : {}),
+      firstSeenAt: f.firstSeenAt, escalatedAt, escalatedFrom: f.escalatedFrom ?? null, reopenedCount: f.reopenedCount ?? 0, lifecycle: f.lifecycle ?? 'open',
+    });
+  }
+  return { runId: report.run.id, asOf, findings, history: h };
+}
+
+/**
+ * What several saved reports carry together (report --input of more than one): every finding's,
+ * the one of the latest as-of where two hold the same finding; the history section of the latest
+ * as-of (the run id breaks a tie). Null when none carries anything.
+ */
+export function combineCarried(list: readonly (CarriedHistory | null)[]): CarriedHistory | null {
+  const have = list.filter((c): c is CarriedHistory => c !== null).sort((a, b) => cmp(a.asOf, b.asOf) || cmp(a.runId, b.runId));
+  if (have.length <= 1) return have[0] ?? null;
+  const findings = new Map<string, CarriedFinding>();
+  for (const c of have) for (const [id, f] of c.findings) findings.set(id, f);
+  const last = have.at(-1)!;
+  return { runId: last.runId, asOf: last.asOf, findings, history: last.history };
+}
+
+/**
+ * A saved report re-evaluated without a run history (report --input ... --as-of): its findings
+ * keep the first sight, escalation, lifecycle and reopened count the history gave them, and their
+ * ages, deadlines and overdue are those of the new as-of under the SLA given now (the one
+ * implementation: ager). Re-evaluation at a later as-of may make a finding the saved run did not
+ * have: one that replaces a saved finding on the same instance and AMI (a deprecation date
+ * passed) is escalated at this as-of and aged from the saved finding's first sight, as a
+ * recorded run would make it; any other is new as of this as-of. The run's history section (runs
+ * before, trend, resolutions, median days to fix, unverified) is the saved one; the SLA and the
+ * overdue counts are this evaluation's. Nothing is resolved: a re-evaluation looks at nothing new.
+ */
+export function carryHistory(input: { findings: readonly Finding[]; asOf: string; sla: Sla; carried: CarriedHistory }): { findings: Finding[]; history: ReportHistory } {
+  const { carried, asOf, sla } = input;
+  const age = ager(asOf, sla);
+  const now = new Set(input.findings.map((f) => f.id));
+  const fresh = input.findings.filter((f) => !carried.findings.has(f.id));
+  const gone = [...carried.findings.values()].filter((c) => !now.has(c.id));
+  const escalationOf = new Map<string, CarriedFinding>();
+  for (const p of pairEscalations(fresh, gone)) escalationOf.set(p.to.id, p.from);
+  const findings = input.findings.map((f): Finding => {
+    const c = carried.findings.get(f.id);
+    if (c) return age(f, c);
+    const from = escalationOf.get(f.id);
+    return age(f, from
+      ? { firstSeenAt: from.firstSeenAt, escalatedAt: asOf, escalatedFrom: { id: from.id, ruleId: from.ruleId, severity: from.severity, firstSeenAt: from.firstSeenAt }, reopenedCount: 0, lifecycle: 'escalated' }
+      : { firstSeenAt: asOf, escalatedAt: null, escalatedFrom: null, reopenedCount: 0, lifecycle: 'new' });
+  });
+  const h = carried.history;
+  const history: ReportHistory = {
+    runsBefore: h.runsBefore,
+    previousRun: h.previousRun ? { ...h.previousRun } : null,
+    sla: { ...sla },
+    ...overdueOf(findings),
+    trend: h.trend.map((t) => ({ ...t, open: { ...t.open } })),
+    medianDaysToFix: { ...h.medianDaysToFix },
+    resolved: h.resolved.map((r) => ({ ...r })),
+    unverified: h.unverified,
+  };
+  return { findings, history };
+}

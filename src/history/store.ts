@@ -21,14 +21,14 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { UserError, WriteError } from '../model/errors.js';
-import type { ScopeStatus, Severity } from '../model/types.js';
+import type { Finding, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
-import type { FindingState, PriorHistory, Resolution, RunSummary } from './semantics.js';
+import { signature, type FindingState, type PriorHistory, type Resolution, type RunSummary } from './semantics.js';
 
 /** "AMIA": the application id of an ami-audit history. */
 export const APPLICATION_ID = 0x414d4941;
 /** The schema this version writes. */
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 export const DEFAULT_HISTORY_FILE = 'ami-audit-history.sqlite';
 
 /** Each migration takes the schema from its index to index + 1. */
@@ -83,6 +83,10 @@ const MIGRATIONS: readonly string[] = [
      days_to_fix INTEGER NOT NULL,
      PRIMARY KEY (run_seq, finding_id)
    ) WITHOUT ROWID;`,
+  // 2: the signature of each finding's severity, message, waiver and resource (semantics.ts
+  // signature), so that a run reads back only what it needs of the findings it sees again; rows
+  // written before it have none, and are written again the next time they are seen
+  `ALTER TABLE findings ADD COLUMN sig INTEGER;`,
 ];
 
 /** One recorded run, as `ami-audit history` lists it. */
@@ -212,24 +216,60 @@ export class HistoryStore {
     }
   }
 
-  /** What earlier runs left, for the semantics. */
-  load(): PriorHistory {
+  /**
+   * What earlier runs left, for the semantics. Given this run's findings (`seen`), it reads only
+   * what the semantics need: of the findings seen again, their sight, escalation, status and
+   * signature (the rest is this run's finding of the same id: the id is a hash of rule, account,
+   * region, instance and AMI, and the signature tells whether severity, message, waiver or
+   * resource changed); every column of the open findings this run did not see; nothing of the
+   * resolved ones it did not see; the resolutions as counts of days to fix by severity. Without
+   * `seen`: every row, every column.
+   */
+  load(seen?: ReadonlyMap<string, Finding>): PriorHistory {
     return this.guard(() => {
       const runs = (this.db.prepare('SELECT id, as_of, status, filters, open FROM runs ORDER BY seq').all() as { id: string; as_of: string; status: 'complete' | 'partial'; filters: string; open: string }[])
         .map((r): RunSummary => ({ id: r.id, asOf: r.as_of, status: r.status, filters: JSON.parse(r.filters), open: { ...zero(), ...JSON.parse(r.open) } }));
       const findings = new Map<string, FindingState>();
-      const rows = this.db.prepare(`SELECT id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id,
-        runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived FROM findings`).raw(true).all() as unknown[][];
-      for (const r of rows) {
+      const FULL = `SELECT id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id,
+        runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived FROM findings`;
+      const full = (r: unknown[]): void => {
         const [id, ruleId, severity, message, accountId, region, instanceId, imageId, resource, firstSeenAt, lastSeenAt, lastRunId, runsSeen, status, resolvedAt, reopenedCount, escalatedAt, escalatedFrom, waived] = r as [
           string, string, Severity, string, string, string, string, string | null, string | null, string, string, string, number, FindingState['status'], string | null, number, string | null, string | null, number];
         findings.set(id, {
           id, ruleId, severity, message, accountId, region, instanceId, imageId, resource: resource ? JSON.parse(resource) : null, firstSeenAt, lastSeenAt, lastRunId, runsSeen,
           status, resolvedAt, reopenedCount, escalatedAt, escalatedFrom: escalatedFrom ? JSON.parse(escalatedFrom) : null, waived: waived === 1,
         });
+      };
+      if (!seen) {
+        for (const r of this.db.prepare(FULL).raw(true).all() as unknown[][]) full(r);
+      } else {
+        const LIGHT = 'SELECT id, status, sig, first_seen_at, last_seen_at, last_run_id, runs_seen, resolved_at, reopened_count, escalated_at, escalated_from FROM findings';
+        const light = (r: unknown[], f: Finding): void => {
+          const [id, status, sig, firstSeenAt, lastSeenAt, lastRunId, runsSeen, resolvedAt, reopenedCount, escalatedAt, escalatedFrom] = r as [
+            string, FindingState['status'], number | null, string, string, string, number, string | null, number, string | null, string | null];
+          findings.set(id, {
+            id, ruleId: f.ruleId, severity: f.severity, message: f.message, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, resource: f.resource ?? null,
+            firstSeenAt, lastSeenAt, lastRunId, runsSeen, status, resolvedAt, reopenedCount, escalatedAt, escalatedFrom: escalatedFrom ? JSON.parse(escalatedFrom) : null,
+            waived: f.waiver !== null && f.waiver !== undefined, sig,
+          });
+        };
+        const byIds = (sql: string, ids: string[]): IterableIterator<unknown[]> => this.db.prepare(`${sql} WHERE id IN (SELECT value FROM json_each(?))`).raw(true).iterate(JSON.stringify(ids)) as IterableIterator<unknown[]>;
+        // the open findings: light when seen again, every column (read next) when not
+        const gone: string[] = [];
+        for (const r of this.db.prepare(`${LIGHT} WHERE status = 'open'`).raw(true).all() as unknown[][]) {
+          const f = seen.get(r[0] as string);
+          if (f) light(r, f);
+          else gone.push(r[0] as string);
+        }
+        if (gone.length) for (const r of byIds(FULL, gone)) full(r);
+        // the findings no longer open that this run sees again (reopened)
+        const back = (this.db.prepare("SELECT id FROM findings WHERE status <> 'open'").pluck().all() as string[]).filter((id) => seen.has(id));
+        if (back.length) for (const r of byIds(LIGHT, back)) light(r, seen.get(r[0] as string)!);
       }
-      const resolutions = (this.db.prepare('SELECT severity, days_to_fix FROM resolutions').all() as { severity: Severity; days_to_fix: number }[])
-        .map((r) => ({ severity: r.severity, daysToFix: r.days_to_fix }));
+      const resolutions = seen
+        ? (this.db.prepare('SELECT severity, days_to_fix, count(*) AS n FROM resolutions GROUP BY severity, days_to_fix').all() as { severity: Severity; days_to_fix: number; n: number }[])
+          .map((r) => ({ severity: r.severity, daysToFix: r.days_to_fix, count: r.n }))
+        : (this.db.prepare('SELECT severity, days_to_fix FROM resolutions').all() as { severity: Severity; days_to_fix: number }[]).map((r) => ({ severity: r.severity, daysToFix: r.days_to_fix }));
       return { runs, findings, resolutions };
     });
   }
@@ -243,7 +283,7 @@ export class HistoryStore {
   }
 
   /** Writes this run's rows (inside the run's transaction). */
-  save(rows: { run: RunSummary; findings: FindingState[]; touched?: string[]; resolutions: Resolution[] }, meta: RunMeta): void {
+  save(rows: { run: RunSummary; findings: FindingState[]; touched?: string[]; unverified?: string[]; resolutions: Resolution[] }, meta: RunMeta): void {
     this.guard(() => {
       const db = this.db;
       if (db.prepare('SELECT 1 FROM runs WHERE id = ?').get(rows.run.id)) {
@@ -254,16 +294,21 @@ export class HistoryStore {
       const seq = Number(info.lastInsertRowid);
       const cov = db.prepare('INSERT INTO coverage (run_seq, account_id, region, status) VALUES (?, ?, ?, ?)');
       for (const c of meta.coverage) cov.run(seq, c.accountId, c.region, c.status);
-      const up = db.prepare(`INSERT OR REPLACE INTO findings (id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id, runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      for (const f of rows.findings) {
-        up.run(f.id, f.ruleId, f.severity, f.message, f.accountId, f.region, f.instanceId, f.imageId, f.resource ? JSON.stringify(f.resource) : null, f.firstSeenAt, f.lastSeenAt, f.lastRunId,
-          f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0);
-      }
-      // the findings seen again and otherwise unchanged: one statement for all of them
-      if (rows.touched?.length) {
+      // The findings seen again and otherwise unchanged: their last sight becomes this run, in one
+      // statement. With `unverified` it names the few open findings to leave alone instead of the
+      // many to move (every other open finding is touched, or has its row written below, after it).
+      if (rows.unverified) {
+        db.prepare("UPDATE findings SET last_seen_at = ?, last_run_id = ?, runs_seen = runs_seen + 1 WHERE status = 'open' AND id NOT IN (SELECT value FROM json_each(?))")
+          .run(rows.run.asOf, rows.run.id, JSON.stringify(rows.unverified));
+      } else if (rows.touched?.length) {
         db.prepare('UPDATE findings SET last_seen_at = ?, last_run_id = ?, runs_seen = runs_seen + 1 WHERE id IN (SELECT value FROM json_each(?))')
           .run(rows.run.asOf, rows.run.id, JSON.stringify(rows.touched));
+      }
+      const up = db.prepare(`INSERT OR REPLACE INTO findings (id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id, runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived, sig)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      for (const f of rows.findings) {
+        up.run(f.id, f.ruleId, f.severity, f.message, f.accountId, f.region, f.instanceId, f.imageId, f.resource ? JSON.stringify(f.resource) : null, f.firstSeenAt, f.lastSeenAt, f.lastRunId,
+          f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0, signature(f));
       }
       const res = db.prepare('INSERT INTO resolutions (run_seq, finding_id, severity, days_to_fix) VALUES (?, ?, ?, ?)');
       for (const r of rows.resolutions) res.run(seq, r.findingId, r.severity, r.daysToFix);

@@ -346,6 +346,8 @@ export interface Finding {
   reopenedCount?: number;
   /** For an escalated finding: the earlier finding on the same instance and AMI it replaces. */
   escalatedFrom?: { id: string; ruleId: string; severity: Severity; firstSeenAt: string };
+  /** For an escalated finding: the as-of of the run that first saw the escalation (its deadline counts from it). Absent in reports written before it existed. */
+  escalatedAt?: string;
 }
 
 /** Where a finding stands across the recorded runs (schema 3). */

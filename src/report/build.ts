@@ -10,7 +10,7 @@ import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engi
 import { RULE_IDS } from '../rules/registry.js';
 import { STATUS_RANK } from './coverage.js';
 import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js';
-import { applyHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
+import { applyHistory, carryHistory, type CarriedHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
 
 export interface BuildInput {
@@ -19,8 +19,14 @@ export interface BuildInput {
   asOf: DateTime;
   tool: { name: string; version: string };
   baseline?: Report | null;
-  /** The run history before this run and the SLA (src/history/): the findings then carry their ages and deadlines, the report its `history`. */
-  history?: { prior: PriorHistory; sla: Sla } | null;
+  /**
+   * The run history before this run and the SLA (src/history/): the findings then carry their ages
+   * and deadlines, the report its `history`. `prior` may be the store's read, given this run's
+   * findings (it then reads only what the semantics need of them).
+   */
+  history?: { prior: PriorHistory | ((findings: readonly Finding[]) => PriorHistory); sla: Sla } | null;
+  /** Without `history`: what saved reports carry of theirs (report --input), aged at this as-of under this SLA. */
+  carried?: { carried: CarriedHistory; sla: Sla } | null;
 }
 
 export function sortCoverage(c: CoverageEntry[]): CoverageEntry[] {
@@ -170,8 +176,9 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
   const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
   const tagColumns = [...(settings.tagColumns ?? [])];
   const current = { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules };
-  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: input.history.prior }) : null;
-  const findings = hist ? hist.findings : ev.findings;
+  const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: typeof input.history.prior === 'function' ? input.history.prior(ev.findings) : input.history.prior }) : null;
+  const carried = !hist && input.carried ? carryHistory({ findings: ev.findings, asOf: asOfIso, sla: input.carried.sla, carried: input.carried.carried }) : null;
+  const findings = hist ? hist.findings : carried ? carried.findings : ev.findings;
   const images = imagePlan(findings, instances, inventory.references, inventory.successors);
   // Key order is the JSON report's order: the plan comes before the long lists.
   const report: Report = {
@@ -192,7 +199,7 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
     rules: ev.rules,
     summary,
     diff: input.baseline ? diffReports(input.baseline, current) : null,
-    history: hist ? hist.history : null,
+    history: hist ? hist.history : carried ? carried.history : null,
   };
   return { report, rows: hist?.rows ?? null };
 }

@@ -317,6 +317,7 @@ export const reportSchema = {
           lifecycle: { enum: [...LIFECYCLES], description: 'new: first seen by this run; open: seen before and again; escalated: replaces a less severe finding on the same instance and AMI; reopened: seen again after it was resolved.' },
           reopenedCount: { ...int, description: 'Times it came back after it was resolved.' },
           escalatedFrom,
+          escalatedAt: { ...dateTime, description: 'For an escalated finding: the as-of of the run that first saw the escalation; dueAt counts from it. Absent in reports written before it existed.' },
         },
       },
     },

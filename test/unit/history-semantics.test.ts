@@ -9,7 +9,7 @@ import type { CoverageEntry, Finding, InstanceRecord, Report, ScopeFailure, Scop
 import { buildRun } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
 import { error as errorEntry, ok as okEntry, partial as partialEntry } from '../../src/report/coverage.js';
-import { DEFAULT_SLA, EMPTY_HISTORY, median, nextPrior, type PriorHistory } from '../../src/history/semantics.js';
+import { carriedOf, carryHistory, combineCarried, DEFAULT_SLA, EMPTY_HISTORY, median, nextPrior, type PriorHistory } from '../../src/history/semantics.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { record } from '../helpers/records.js';
 
@@ -204,5 +204,79 @@ describe('SLA, waivers, the plan and the trend', () => {
     expect(median([])).toBeNull();
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 10])).toBe(3.5);
+  });
+});
+
+describe('carried by a saved report (report --input --as-of, no history)', () => {
+  const SOON = { DeprecationTime: '2026-01-20T00:00:00Z' };
+  /** The saved report re-evaluated at `asOf` with what it carries, as report --input does it. */
+  function rerender(saved: Report, asOf: string, o: { settings?: Partial<EvalSettings>; sla?: typeof DEFAULT_SLA; instances?: InstanceRecord[] } = {}): Report {
+    const carried = carriedOf(JSON.parse(JSON.stringify(saved)) as Report)!;
+    const { asOf: _a, status: _s, ...run } = saved.run;
+    return buildRun({
+      inventory: { run, coverage: saved.coverage, instances: o.instances ?? saved.instances, notFoundInstanceIds: [] },
+      settings: { ...DEFAULT_SETTINGS, ...o.settings }, asOf: DateTime.fromISO(asOf, { zone: 'utc' }), tool: TOOL, carried: { carried, sla: o.sla ?? DEFAULT_SLA },
+    }).report;
+  }
+
+  test('ages and deadlines of the new as-of, first sight and lifecycle kept; the history section carried, its overdue counts recomputed', () => {
+    const s1 = run(EMPTY_HISTORY, '2026-01-01T00:00:00Z', [cov(A)], [inst(A, 1, DEREG)]);
+    const s2 = run(s1.prior, '2026-01-10T00:00:00Z', [cov(A)], [inst(A, 1, DEREG), inst(A, 2, DEREG)]);
+    expect(s2.report.history!.overdue).toBe(0);
+    const later = rerender(s2.report, '2026-02-09T00:00:00Z');
+    expect(later.findings.map((f) => [f.instanceId.slice(-1), f.lifecycle, f.firstSeenAt, f.ageDays, f.dueAt, f.overdue])).toEqual([
+      ['1', 'open', '2026-01-01T00:00:00Z', 39, '2026-01-31T00:00:00Z', true],
+      ['2', 'new', '2026-01-10T00:00:00Z', 30, '2026-02-09T00:00:00Z', false],
+    ]);
+    expect(later.history).toMatchObject({ runsBefore: 1, previousRun: { runId: s1.report.run.id }, overdue: 1, overdueBySeverity: { high: 1 }, oldestOverdue: { ageDays: 39 }, trend: s2.report.history!.trend });
+    expect(reportValidator()(JSON.parse(JSON.stringify(later)))).toBe(true);
+    // another SLA: other deadlines
+    const lax = rerender(s2.report, '2026-02-09T00:00:00Z', { sla: { ...DEFAULT_SLA, high: null } });
+    expect(lax.findings.map((f) => [f.dueAt, f.overdue])).toEqual([[null, false], [null, false]]);
+    expect(lax.history!.sla.high).toBeNull();
+  });
+
+  test('a waiver stored with the report holds until it expires, then the finding is overdue', () => {
+    const w: WaiverSpec = { id: 'w1', instanceId: inst(A, 1, {}).InstanceId!, reason: 'accepted', expires: '2026-03-01' };
+    const s1 = run(EMPTY_HISTORY, '2026-01-01T00:00:00Z', [cov(A)], [inst(A, 1, DEREG)], { settings: { waivers: [w] } });
+    expect(only(rerender(s1.report, '2026-02-15T00:00:00Z', { settings: { waivers: [w] } })).overdue).toBe(false);
+    expect(only(rerender(s1.report, '2026-03-02T00:00:00Z', { settings: { waivers: [w] } }))).toMatchObject({ overdue: true, waiver: null, ageDays: 60 });
+  });
+
+  test('a deprecation passed meanwhile: escalated at the new as-of, aged from the saved first sight; an earlier escalation keeps its start', () => {
+    const s1 = run(EMPTY_HISTORY, '2026-01-01T00:00:00Z', [cov(A)], [inst(A, 1, SOON)]);
+    const soon = only(s1.report);
+    const later = rerender(s1.report, '2026-02-01T00:00:00Z');
+    expect(only(later)).toMatchObject({
+      ruleId: 'deprecated-ami', lifecycle: 'escalated', firstSeenAt: '2026-01-01T00:00:00Z', ageDays: 31, escalatedAt: '2026-02-01T00:00:00Z', dueAt: '2026-03-03T00:00:00Z',
+      escalatedFrom: { id: soon.id, ruleId: 'deprecation-soon', severity: 'medium', firstSeenAt: '2026-01-01T00:00:00Z' },
+    });
+    expect(later.history!.resolved).toEqual([]);
+    // recorded: escalated on 2026-02-01, open on 2026-02-10; re-rendered 2026-03-10: due from the escalation, overdue
+    const s2 = run(s1.prior, '2026-02-01T00:00:00Z', [cov(A)], [inst(A, 1, SOON)]);
+    const s3 = run(s2.prior, '2026-02-10T00:00:00Z', [cov(A)], [inst(A, 1, SOON)]);
+    expect(only(s3.report)).toMatchObject({ lifecycle: 'open', escalatedAt: '2026-02-01T00:00:00Z' });
+    expect(only(rerender(s3.report, '2026-03-10T00:00:00Z'))).toMatchObject({ lifecycle: 'open', ageDays: 68, dueAt: '2026-03-03T00:00:00Z', overdue: true, escalatedAt: '2026-02-01T00:00:00Z' });
+    // a report written before escalatedAt existed: the start is its due date less the SLA it was judged by
+    const old = JSON.parse(JSON.stringify(s3.report)) as Report;
+    delete old.findings[0]!.escalatedAt;
+    expect(carriedOf(old)!.findings.get(old.findings[0]!.id)!.escalatedAt).toBe('2026-02-01T00:00:00Z');
+  });
+
+  test('nothing to carry without a history section; several reports: the latest as-of wins', () => {
+    const bare = buildRun({
+      inventory: { run: { id: 'bare', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:00Z', caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options: {}, interrupted: false, source: 'scan' }, coverage: [cov(A)], instances: [inst(A, 1, DEREG)], notFoundInstanceIds: [] },
+      settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-01-01T00:00:00Z', { zone: 'utc' }), tool: TOOL,
+    }).report;
+    expect(carriedOf(bare)).toBeNull();
+    expect(combineCarried([null, carriedOf(bare)])).toBeNull();
+    const s1 = run(EMPTY_HISTORY, '2026-01-01T00:00:00Z', [cov(A)], [inst(A, 1, DEREG)]);
+    const s2 = run(s1.prior, '2026-01-05T00:00:00Z', [cov(A), cov(B)], [inst(A, 1, DEREG), inst(B, 1, DEREG)]);
+    const both = combineCarried([carriedOf(s2.report), carriedOf(s1.report)])!;
+    expect(both.runId).toBe(s2.report.run.id);
+    expect(both.findings.size).toBe(2);
+    const out = carryHistory({ findings: s2.report.findings, asOf: '2026-02-05T00:00:00Z', sla: DEFAULT_SLA, carried: both });
+    expect(out.findings.map((f) => [f.accountId, f.ageDays, f.overdue])).toEqual([[A, 35, true], [B, 31, true]]);
+    expect(out.history.overdue).toBe(2);
   });
 });

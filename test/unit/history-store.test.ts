@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, HISTORY_SCHEMA_VERSION, HistoryStore } from '../../src/history/store.js';
-import type { FindingState, RunSummary } from '../../src/history/semantics.js';
+import { signature, type FindingState, type RunSummary } from '../../src/history/semantics.js';
+import type { Finding } from '../../src/model/types.js';
 import { UserError, WriteError } from '../../src/model/errors.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'ami-audit-history-'));
@@ -97,7 +98,7 @@ describe('the history file', () => {
     db.pragma(`user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
     db.close();
     const before = readFileSync(file);
-    refused(() => HistoryStore.open(file, 1), /schema 2, newer than this ami-audit writes \(1\); upgrade ami-audit/);
+    refused(() => HistoryStore.open(file, 1), new RegExp(`schema ${HISTORY_SCHEMA_VERSION + 1}, newer than this ami-audit writes \\(${HISTORY_SCHEMA_VERSION}\\); upgrade ami-audit`));
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
@@ -110,6 +111,52 @@ describe('the history file', () => {
     const again = new Database(file, { readonly: true });
     expect(again.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
     again.close();
+  });
+
+  test('a schema 1 history with rows is migrated forward; a run then reads and writes it as any other', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    // back to what schema 1 wrote: no signature column
+    const db = new Database(file);
+    db.exec('ALTER TABLE findings DROP COLUMN sig');
+    db.pragma('user_version = 1');
+    db.close();
+    const s = HistoryStore.open(file, 1);
+    try {
+      s.begin();
+      const seen = new Map([[finding(1).id, { id: finding(1).id, ruleId: 'deprecated-ami', severity: 'high', message: 'Deprecated 1.', accountId: '111111111111', region: 'us-east-1', instanceId: finding(1).instanceId, imageId: 'ami-0b752bf1df193a6c4', waiver: null } as unknown as Finding]]);
+      const prior = s.load(seen);
+      // a row written before signatures: unknown, so the run writes it again
+      expect(prior.findings.get(finding(1).id)).toMatchObject({ firstSeenAt: '2026-01-01T00:00:00Z', message: 'Deprecated 1.', sig: null });
+      // the open findings this run did not see are read whole
+      expect(prior.findings.get(finding(0).id)).toEqual(finding(0, { lastRunId: 'run-1' }));
+      s.rollback();
+    } finally {
+      s.close();
+    }
+    const again = new Database(file, { readonly: true });
+    expect(again.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+    again.close();
+  });
+
+  test('seen again unchanged: the row is not read back whole, and one statement moves the sight of all but the unverified', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z', 3);
+    const s = HistoryStore.open(file, 1);
+    try {
+      s.begin();
+      const f1 = { id: finding(1).id, ruleId: 'deprecated-ami', severity: 'high', message: 'Deprecated 1.', accountId: '111111111111', region: 'us-east-1', instanceId: finding(1).instanceId, imageId: 'ami-0b752bf1df193a6c4', waiver: null } as unknown as Finding;
+      const prior = s.load(new Map([[f1.id, f1]]));
+      expect(prior.findings.get(f1.id)!.sig).toBe(signature(finding(1)));
+      s.save({ run: { id: 'run-2', asOf: '2026-01-08T00:00:00Z', status: 'complete', filters: [], open: zero }, findings: [], touched: [f1.id], unverified: [finding(2).id], resolutions: [] },
+        { toolVersion: 't', fingerprint: 'sha256:x', source: 'scan', coverage: [], findings: 1, overdue: 0 });
+      s.commit();
+      const all = s.load();
+      expect(all.findings.get(f1.id)).toMatchObject({ lastSeenAt: '2026-01-08T00:00:00Z', lastRunId: 'run-2', runsSeen: 2 });
+      expect(all.findings.get(finding(2).id)).toMatchObject({ lastSeenAt: '2026-01-01T00:00:00Z', lastRunId: 'run-1', runsSeen: 1 });
+    } finally {
+      s.close();
+    }
   });
 
   test('a corrupted file is refused with one line', () => {

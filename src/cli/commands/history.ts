@@ -62,7 +62,7 @@ function importReports(store: HistoryStore, files: string[], a: FlagValues, cfg:
     if (newest && report.run.asOf < newest.asOf) {
       throw new UserError(`history import: ${file} (as-of ${report.run.asOf}) is older than the newest recorded run (${newest.asOf}, run ${newest.id}); nothing was imported. Give --rebuild to start the history over from the reports given`);
     }
-    const prior = store.load();
+    const prior = store.load(new Map(report.findings.map((f) => [f.id, f])));
     if (prior.runs.some((r) => r.id === report.run.id)) throw new UserError(`history import: ${file}: run ${report.run.id} is already recorded; nothing was imported`);
     const asOf = DateTime.fromISO(report.run.asOf, { zone: 'utc' });
     const out = applyHistory({ current: { findings: report.findings, coverage: report.coverage, run: report.run, rules: report.rules }, status: report.run.status, asOf, sla, prior });

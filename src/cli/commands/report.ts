@@ -12,7 +12,8 @@ import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce } from '../pipeline.js';
 import { readFlags, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
-import { historyOptions } from '../history-options.js';
+import { historyOptions, slaFrom } from '../history-options.js';
+import { carriedOf, combineCarried } from '../../history/semantics.js';
 
 async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<void> {
   const cfg = loadConfig(a.config);
@@ -21,7 +22,15 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   const baseline = loadBaseline(a.baseline);
   const files = a.input ?? [];
   if (files.length === 0) throw new UserError('--input: give at least one saved JSON report or AWS CLI output file');
-  const parsed = files.map((file) => readInputFile(file, '--input', { instances: true, findings: false }));
+  // A saved report's findings are read for what they carry of a run history (first sight,
+  // escalation, lifecycle), kept in a small map; the rest of them is dropped: re-evaluation makes its own.
+  const carriedBy: { file: string; carried: ReturnType<typeof carriedOf> }[] = [];
+  const parsed = files.map((file) => {
+    const p = readInputFile(file, '--input', { instances: true, findings: true });
+    if (p.kind !== 'report') return p;
+    carriedBy.push({ file, carried: carriedOf(p.report) });
+    return { ...p, report: { ...p.report, findings: [] } };
+  });
   const now = io.now();
   const startedAt = now.toISOString();
   const { inventory, stored } = mergeInputs(parsed, startedAt, { storedSettings: a.config === undefined });
@@ -48,17 +57,23 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const history = historyOptions(a, cfg, outDir, false);
-  // Saved reports keep their findings' first sight, due dates and overdue beside them, but a
-  // re-evaluation takes ages only from a run history: say so rather than read as "overdue 0".
-  const aged = parsed.filter((p) => p.kind === 'report' && p.report.history).map((p) => p.file);
-  const agedWhat = aged.length ? `${list(aged)} carr${aged.length === 1 ? 'ies' : 'y'} first sight, due dates and overdue from a run history` : '';
-  if (aged.length && !history) {
-    notes.push(`${agedWhat}; they are not carried: this re-evaluation reads no run history, so its findings have no ages and nothing counts as overdue (report --input records in a history only with --history FILE).`);
+  // Saved reports written with a run history carry their findings' first sight, escalation and
+  // lifecycle: without --history they are carried, aged at this as-of under the SLA of the config;
+  // a history given wins over them.
+  const aged = carriedBy.filter((c) => c.carried).map((c) => c.file);
+  const bare = carriedBy.filter((c) => !c.carried).map((c) => c.file);
+  const carried = combineCarried(carriedBy.map((c) => c.carried));
+  const sla = slaFrom(cfg);
+  const asOfText = asOf.toUTC().toISO({ suppressMilliseconds: true });
+  if (carried && !history) {
+    notes.push(`First sight, escalation and lifecycle of the findings carried from the run history of ${list(aged)} (run ${carried.runId}, as of ${carried.asOf}); ages, due dates and overdue as of ${asOfText}, with the SLA of the config.`);
+    if (bare.length) notes.push(`${list(bare)} carr${bare.length === 1 ? 'ies' : 'y'} no run history (a version 1 or 2 report, or one written with --no-history): ${bare.length === 1 ? 'its' : 'their'} findings count as first seen as of ${asOfText}.`);
   }
+  const agedWhat = aged.length ? `${list(aged)} carr${aged.length === 1 ? 'ies' : 'y'} first sight, due dates and overdue from a run history` : '';
   const noEarlierRunNote = aged.length && history
-    ? `${agedWhat}; they are not carried: ${history.file} has no earlier run, so every finding starts as new as of this run. To keep their ages, record saved reports with ami-audit history import, oldest first.`
+    ? `${agedWhat}; they are not carried: ${history.file} has no earlier run, and a history given wins over a report's own fields, so every finding starts as new as of this run. To keep their ages, record saved reports with ami-audit history import, oldest first, or leave out --history.`
     : undefined;
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, noEarlierRunNote, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, noEarlierRunNote, carried: carried && !history ? { carried, sla } : null, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
   state.code = res.code;
 }
 
