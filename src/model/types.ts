@@ -407,6 +407,19 @@ export interface RuleInfo {
   defaultSeverity: Severity;
   remediation: string;
   options: Record<string, unknown>;
+  /** The compliance controls the rule maps to (its meta.controls). Absent in reports written before it existed. */
+  controls?: ControlRef[];
+}
+
+/**
+ * A compliance control a rule maps to: the framework, short (`NIST SP 800-53 r5`,
+ * `PCI DSS v4.0`, ...), the control's id in it (`CM-2`, `6.3.3`, `A.8.8`) and its title. Findings
+ * do not repeat it: they carry their rule id, and the report's rules[] carry the controls.
+ */
+export interface ControlRef {
+  framework: string;
+  id: string;
+  title: string;
 }
 
 export interface Summary {

@@ -11,6 +11,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
+import { controlSummary, controlsText, ruleControls } from './controls.js';
 import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { rolloutLines, rolloutPlan, successorLines } from './successor.js';
@@ -214,7 +215,7 @@ function ouIndexer(accounts: AccountIndex): (accountId: string) => number[] | nu
  * path and the OUs above it (`noOu`: some account has none). A finding about a resource has one
  * more element than an instance finding: [label, ARN, Auto Scaling groups] (templates/report.js: SUBJECT).
  */
-export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] })) {
+export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] }), ruleInfos: Report['rules'] = []) {
   const statusOf = diff ? diffStatusOf(diff) : null;
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
@@ -234,8 +235,11 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   const ous = directory.ous();
   const ouIndexes = ouIndexer(directory);
+  const controlsOf = ruleControls({ rules: ruleInfos });
   return {
     sev, rules, accounts, regions, waivers, tagColumns,
+    /** Per rule of `rules`: its compliance controls in one line (the rule cell's second line). */
+    ruleControls: rules.map((id) => controlsText(controlsOf(id))),
     accountNames: accounts.map((id) => directory.name(id)),
     /** Per account: the indexes in `ous` of its OU and the OUs above it (null: no OU). */
     accountOus: accounts.map((id) => ouIndexes(id)),
@@ -682,7 +686,8 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
+    controls: controlSummary(report).map((c) => ({ ...c, label: `${c.framework} ${c.id}`, none: c.findings === 0 })),
+    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };
 }
 

@@ -8,6 +8,7 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
+import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
   changeText, dayOf, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, findingSubject, flaggedImages, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome, medianText, num, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, ruleShares, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
@@ -177,11 +178,27 @@ function ruleSection(doc: Doc, report: Report): void {
   const shares = ruleShares(report);
   if (!shares.length) return;
   // "place: AMI", not "#61" (which a ticket system reads as a link to its issue 61)
-  doc.push('', '| Rule | Worst | Unwaived findings | AMIs | First AMIs (place in the plan: AMI) |', '|---|---|---:|---:|---|');
+  const controlsOf = ruleControls(report);
+  doc.push('', '| Rule | Worst | Unwaived findings | AMIs | First AMIs (place in the plan: AMI) | Controls |', '|---|---|---:|---:|---|---|');
   for (const r of shares) {
     const first = r.images.slice(0, RULE_IMAGES).map((e) => `${e.priority}: ${mdCell(e.imageId ?? '(unknown AMI)', 80)}${e.name ? ` (${mdCell(e.name, 80)})` : ''}`);
     const more = r.images.length > first.length ? ` and ${num(r.images.length - first.length)} more` : '';
-    doc.push(`| ${mdCell(r.ruleId, 40)} | ${r.severity} | ${num(r.findings)} | ${num(r.images.length)} | ${first.join(', ')}${more} |`);
+    doc.push(`| ${mdCell(r.ruleId, 40)} | ${r.severity} | ${num(r.findings)} | ${num(r.images.length)} | ${first.join(', ')}${more} | ${mdCell(controlsByFramework(controlsOf(r.ruleId)), 400)} |`);
+  }
+}
+
+/**
+ * The compliance crosswalk: each control the rules map to, with the unwaived findings of its
+ * rules by severity (docs/rules/ cites each mapping). A control is listed with 0 when its rules
+ * found nothing, so the ticket shows what was checked.
+ */
+function controlSection(doc: Doc, report: Report): void {
+  const rows = controlSummary(report);
+  if (!rows.length) return;
+  doc.push('', '## Compliance controls', '', 'Unwaived findings of the rules that map to each control (a finding counts under every control of its rule).', '');
+  doc.push('| Framework | Control | Findings | Critical | High | Medium | Low | Rules |', '|---|---|---:|---:|---:|---:|---:|---|');
+  for (const c of rows) {
+    doc.push(`| ${mdCell(c.framework, 60)} | ${mdCell(c.id, 40)}${c.detail ? ` ${mdCell(c.detail, 120)}` : ''} | ${num(c.findings)} | ${num(c.bySeverity.critical)} | ${num(c.bySeverity.high)} | ${num(c.bySeverity.medium)} | ${num(c.bySeverity.low)} | ${c.rules.map((r) => mdCell(r, 40)).join(', ')} |`);
   }
 }
 
@@ -302,6 +319,8 @@ function render(report: Report, c: Caps): Doc {
     if (owners.length > shownOwners.length) doc.push('', `... and ${owners.length - shownOwners.length} more values of ${mdCell(tag, 60)}.`);
     doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
+
+  controlSection(doc, report);
 
   const all = groupedGaps(report);
   const skippedGroups = all.length - failures.length;

@@ -334,7 +334,14 @@ export const reportSchema = {
       items: {
         type: 'object',
         required: ['id', 'title', 'description', 'severity', 'defaultSeverity', 'remediation', 'options'],
-        properties: { id: str, title: str, description: str, severity: { enum: [...SEVERITIES, 'off'] }, defaultSeverity: severity, remediation: str, options: { type: 'object' } },
+        properties: {
+          id: str, title: str, description: str, severity: { enum: [...SEVERITIES, 'off'] }, defaultSeverity: severity, remediation: str, options: { type: 'object' },
+          controls: {
+            type: 'array',
+            description: 'The compliance controls the rule maps to (docs/rules/<id>.md cites why): framework ("NIST SP 800-53 r5", "PCI DSS v4.0", "CIS AWS Compute v1.0.0" (the CIS Amazon Web Services Compute Services Benchmark), "ISO/IEC 27001:2022", "ASD Essential Eight"), the control id in it and its title. Findings refer to them by ruleId. Absent in reports written before it existed.',
+            items: { type: 'object', required: ['framework', 'id', 'title'], additionalProperties: false, properties: { framework: str, id: str, title: str } },
+          },
+        },
       },
     },
     summary: {
