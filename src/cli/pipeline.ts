@@ -2,7 +2,7 @@
  * What every report-producing command shares: inventory -> report -> files -> summary -> exit code.
  */
 import { DateTime } from 'luxon';
-import type { Inventory, Report, Severity } from '../model/types.js';
+import type { ImageCriterion, Inventory, Report, Severity } from '../model/types.js';
 import { EXIT, UserError } from '../model/errors.js';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -36,6 +36,8 @@ export interface OutputOptions {
   history?: HistoryOptions | null;
   /** A line for run.warnings when the history has no earlier run (report --input of reports that carried ages). */
   noEarlierRunNote?: string;
+  /** --criteria FILE: the proposed Allowed AMIs criteria for the what-if (null: each region's current criteria). */
+  criteria?: ImageCriterion[] | null;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -113,7 +115,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
       prior = store.load();
       if (out.noEarlierRunNote && prior.runs.length === 0) run.warnings = [...(run.warnings ?? []), out.noEarlierRunNote];
     }
-    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null });
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, proposedCriteria: out.criteria ?? null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
     const report = sealShard(built.report, out.shardKey);
     const rows = built.rows;

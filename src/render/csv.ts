@@ -164,3 +164,25 @@ export function renderImagesCsv(report: Report): string {
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
 }
+
+/** The Allowed AMIs what-if (`-whatif.csv`, when the report has one): one row per account and AMI. */
+export const WHATIF_COLUMNS = [
+  'accountId', 'accountName', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'verdict', 'source', 'instances', 'instanceIds', 'launchTemplates', 'regions', 'why', 'criteria',
+] as const;
+
+/**
+ * One row per account and AMI the what-if would refuse (verdict refused) or cannot decide
+ * (undecided): `instances` counts its instances (not terminated), `instanceIds` and
+ * `launchTemplates` (ARNs, with --references) are separated by `; `, `criteria` is `current` or
+ * `proposed`. Null when the report has no what-if.
+ */
+export function renderWhatIfCsv(report: Report): string | null {
+  const w = report.whatIf;
+  if (!w) return null;
+  const accounts = accountIndex(report);
+  const rows = w.images.map((e) => [
+    e.accountId, accounts.rawName(e.accountId), e.imageId, e.name, e.ownerId, e.ownerAlias, e.verdict, e.source, e.instances.length, e.instances.join('; '),
+    e.launchTemplates.map((t) => `${t.arn}${t.version ? `:${t.version}` : ''}`).join('; '), e.regions.join(' '), e.why, w.criteria,
+  ].map(csvCell));
+  return csv([[...WHATIF_COLUMNS], ...rows]);
+}

@@ -12,6 +12,10 @@ import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportD
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
 import { controlSummary, controlsText, ruleControls } from './controls.js';
+import { WHATIF_REASON, whatIfLine } from './whatif.js';
+
+/** What-if AMIs listed in the HTML; the JSON and the -whatif.csv have them all. */
+const WHATIF_ROWS = 50;
 import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { rolloutLines, rolloutPlan, successorLines } from './successor.js';
@@ -686,6 +690,12 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
+    whatIf: report.whatIf ? {
+      line: whatIfLine(report.whatIf),
+      images: report.whatIf.images.slice(0, WHATIF_ROWS).map((e) => ({ ...e, account: accounts.label(e.accountId), instanceCount: e.instances.length, instancesText: few(e.instances, 4), templateCount: e.launchTemplates.length, regionsText: e.regions.join(' '), refused: e.verdict === 'refused' })),
+      more: Math.max(0, report.whatIf.images.length - WHATIF_ROWS),
+      notEvaluated: report.whatIf.scopes.filter((x) => !x.evaluated && x.reason !== 'not-audited').map((x) => ({ account: accounts.label(x.accountId), region: x.region, why: WHATIF_REASON[x.reason ?? ''] ?? x.reason })),
+    } : null,
     controls: controlSummary(report).map((c) => ({ ...c, label: `${c.framework} ${c.id}`, none: c.findings === 0 })),
     data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };

@@ -8,6 +8,7 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
+import { WHATIF_REASON, whatIfCriteriaText, whatIfLine } from './whatif.js';
 import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
@@ -192,6 +193,27 @@ function ruleSection(doc: Doc, report: Report): void {
  * rules by severity (docs/rules/ cites each mapping). A control is listed with 0 when its rules
  * found nothing, so the ticket shows what was checked.
  */
+function whatIfSection(doc: Doc, report: Report, c: Caps, accounts: AccountIndex): void {
+  const w = report.whatIf;
+  if (!w) return;
+  doc.push('', '## If Allowed AMIs were enabled', '');
+  doc.push(`${mdCell(whatIfLine(w), 600)}. Enabling stops launches from an AMI (relaunch, scale-out, launch templates), not running instances; the account's own AMIs are never refused; undecided means the instance metadata cannot tell (marketplace product codes, watermark filters, a missing owner or name), never allowed.`, '');
+  const shown = w.images.slice(0, c.images);
+  if (shown.length) {
+    doc.push('| Account | AMI | Name | Owner | Verdict | Instances | Launch templates | Regions | Why |', '|---|---|---|---|---|---:|---:|---|---|');
+    for (const e of shown) {
+      doc.push(`| ${mdCell(accounts.label(e.accountId), 80)} | ${mdCell(e.imageId ?? '(unknown AMI)', 40)} | ${mdCell(e.name ?? '', 80)} | ${mdCell(e.ownerAlias ?? e.ownerId ?? '', 40)} | ${e.verdict} | ${num(e.instances.length)} | ${num(e.launchTemplates.length)} | ${mdCell(e.regions.join(' '), 120)} | ${mdCell(e.why, 300)} |`);
+    }
+    if (w.images.length > shown.length) doc.push('', `... and ${num(w.images.length - shown.length)} more AMIs (in the JSON report's whatIf and the -whatif.csv).`);
+    doc.omit('what-if AMIs', w.images.length - shown.length);
+  } else doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
+  const skipped = w.scopes.filter((s) => !s.evaluated && s.reason !== 'not-audited');
+  if (skipped.length) {
+    const list = skipped.slice(0, c.scopes).map((s) => `${mdCell(s.accountId, 40)} ${mdCell(s.region, 40)}: ${WHATIF_REASON[s.reason ?? ''] ?? mdCell(s.reason ?? '', 40)}`);
+    doc.push('', `Not evaluated: ${list.join('; ')}${skipped.length > list.length ? `; and ${num(skipped.length - list.length)} more` : ''}.`);
+  }
+}
+
 function controlSection(doc: Doc, report: Report): void {
   const rows = controlSummary(report);
   if (!rows.length) return;
@@ -320,6 +342,7 @@ function render(report: Report, c: Caps): Doc {
     doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
 
+  whatIfSection(doc, report, c, accounts);
   controlSection(doc, report);
 
   const all = groupedGaps(report);

@@ -55,7 +55,7 @@ export interface Evaluation {
 }
 
 const ACCOUNT_RE = /^\d{12}$/;
-const GONE_STATES = new Set(['terminated', 'shutting-down']);
+export const GONE_STATES: ReadonlySet<string> = new Set(['terminated', 'shutting-down']);
 
 /**
  * A finding's stable id: a hash of rule, account, region, instance key, image and, when the hit
