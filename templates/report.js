@@ -213,7 +213,9 @@
       var r = this.rows[i], tr = document.createElement('tr'), sev = data.sev[r[SEV]];
       if (r[DIFF] === 'new' || r[DIFF] === 'changed') tr.className = r[DIFF];
       cell(tr, sev, 'sevcell sev-' + sev);
-      cell(tr, data.rules[r[RULE]]);
+      // the rule's compliance controls, a second line of the rule cell
+      var rc = cell(tr, data.rules[r[RULE]]), ctl = data.ruleControls ? data.ruleControls[r[RULE]] : '';
+      if (ctl) { var cs = document.createElement('span'); cs.className = 'ctl'; cs.textContent = ctl; rc.appendChild(cs); }
       // the region, the state and the AMI name are columns of their own on a wide screen, and a
       // second line of the account, instance and AMI cells on a narrower one (report.css: .sub)
       sub(accountCell(tr, r[ACCT]), data.regions[r[REGION]]);

@@ -337,6 +337,11 @@ export const OPTIONS = {
     flag: 'baseline', commands: OUTPUT, kind: text(),
     help: 'A previous JSON report: mark findings new, changed, unchanged, resolved (scope ok in both runs) and unverified (scope not ok now)',
   }),
+  criteria: row({
+    flag: 'criteria', commands: ['scan', 'report'], config: 'criteria', kind: text(),
+    help: 'A proposed Allowed AMIs criteria set (JSON, the ImageCriteria shape of the EC2 API): the what-if judges the regions in audit-mode or disabled against it instead of their current criteria (docs/allowed-amis-whatif.md)',
+    configHelp: 'A proposed Allowed AMIs criteria file (JSON, {"ImageCriteria": [...]}) for the what-if; docs/allowed-amis-whatif.md.',
+  }),
   history: row({
     flag: 'history', commands: ['scan', 'report', 'merge', 'history', 'demo'], config: 'history', negatable: true,
     kind: custom<string | false, JsonSchema>({ type: 'string' }, (v) => (v === false ? false : str(v)), { oneOf: [{ type: 'string', minLength: 1 }, { const: false }] }),

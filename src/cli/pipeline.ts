@@ -2,7 +2,7 @@
  * What every report-producing command shares: inventory -> report -> files -> summary -> exit code.
  */
 import { DateTime } from 'luxon';
-import type { Finding, Inventory, Report, Severity } from '../model/types.js';
+import type { Finding, ImageCriterion, Inventory, Report, Severity } from '../model/types.js';
 import { EXIT, UserError } from '../model/errors.js';
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -38,6 +38,8 @@ export interface OutputOptions {
   noEarlierRunNote?: string;
   /** What saved reports carry of their run history (report --input): used when no history is recorded into; a history given wins. */
   carried?: { carried: CarriedHistory; sla: Sla } | null;
+  /** --criteria FILE: the proposed Allowed AMIs criteria for the what-if (null: each region's current criteria). */
+  criteria?: ImageCriterion[] | null;
 }
 
 /** AMI_AUDIT_SHARD_KEY, the HMAC key of shard reports: unset is no key; set but empty is a usage error (an unset shell variable). */
@@ -116,7 +118,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
       // read once this run's findings are known: only what the semantics need of them
       prior = (findings: readonly Finding[]): PriorHistory => store.load(new Map(findings.map((f) => [f.id, f])));
     }
-    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null });
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null, proposedCriteria: out.criteria ?? null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
     const report = sealShard(built.report, out.shardKey);
     const rows = built.rows;

@@ -47,6 +47,8 @@ export interface AuditConfig {
   includeTerminated?: boolean;
   failOn?: Severity;
   failOnOverdue?: boolean;
+  /** A proposed Allowed AMIs criteria file for the what-if (--criteria). */
+  criteria?: string;
   /** The run history file; false: none. */
   history?: string | false;
   /** SLA days by severity (null: no deadline); missing severities keep their defaults. */

@@ -67,6 +67,8 @@ export interface ImageCriterion {
   imageNames: string[];
   maximumDaysSinceDeprecated: number | null;
   maximumDaysSinceCreated: number | null;
+  /** ImageWatermarks filters of the criterion (a --criteria file may give them); ami-audit does not evaluate them: such a criterion is undecided. Absent when none. */
+  imageWatermarks?: Record<string, string | number>[];
 }
 
 /**
@@ -409,6 +411,19 @@ export interface RuleInfo {
   defaultSeverity: Severity;
   remediation: string;
   options: Record<string, unknown>;
+  /** The compliance controls the rule maps to (its meta.controls). Absent in reports written before it existed. */
+  controls?: ControlRef[];
+}
+
+/**
+ * A compliance control a rule maps to: the framework, short (`NIST SP 800-53 r5`,
+ * `PCI DSS v4.0`, ...), the control's id in it (`CM-2`, `6.3.3`, `A.8.8`) and its title. Findings
+ * do not repeat it: they carry their rule id, and the report's rules[] carry the controls.
+ */
+export interface ControlRef {
+  framework: string;
+  id: string;
+  title: string;
 }
 
 export interface Summary {
@@ -575,6 +590,61 @@ export interface Report {
   diff: ReportDiff | null;
   /** Schema 3: the run history beside this run; null without one. Absent in version 2 reports. */
   history?: ReportHistory | null;
+  /**
+   * The Allowed AMIs what-if (src/report/whatif.ts): what enabling Allowed AMIs would refuse where
+   * it is in audit-mode or disabled. Absent when no scope is in either state and no --criteria
+   * file was given, and in reports written before it existed.
+   */
+  whatIf?: WhatIf;
+}
+
+/** What a what-if decides of an AMI: refused (outside the criteria), or undecided (the metadata cannot tell). */
+export type WhatIfVerdict = 'refused' | 'undecided';
+
+/** One account x region of the run, as the what-if saw it. */
+export interface WhatIfScope {
+  accountId: string;
+  region: string;
+  allowedImagesState: AllowedImagesState;
+  /** Evaluated: the state is audit-mode or disabled (and, for the current criteria, they were read). */
+  evaluated: boolean;
+  /** Why not evaluated (`enabled`: already enforced, see not-allowed-ami; `state-unknown`; `state-not-read`; `criteria-not-read`; `not-audited`), else null. */
+  reason: string | null;
+  /** Instances (not terminated) on AMIs that would be refused, undecided, allowed. */
+  refused: number;
+  undecided: number;
+  allowed: number;
+}
+
+/** An AMI of one account that would be refused, or that the metadata cannot decide, with what runs or names it. */
+export interface WhatIfImage {
+  accountId: string;
+  imageId: string | null;
+  name: string | null;
+  ownerId: string | null;
+  ownerAlias: string | null;
+  verdict: WhatIfVerdict;
+  /** Why, in one sentence (the criteria it fails, or what the metadata does not carry). */
+  why: string;
+  /** Where the verdict comes from: EC2's ImageAllowed under audit-mode and the current criteria (`ec2`), else the criteria evaluated on the metadata (`metadata`). */
+  source: 'ec2' | 'metadata';
+  regions: string[];
+  /** Instance ids (not terminated), sorted. */
+  instances: string[];
+  /** With --references: the launch templates that name the AMI (ARN and version). */
+  launchTemplates: { region: string; arn: string; name: string | null; version: string | null }[];
+}
+
+/** The Allowed AMIs what-if of a report. */
+export interface WhatIf {
+  /** `current`: each region's own criteria (GetAllowedImagesSettings); `proposed`: the --criteria file's, in every evaluated region. */
+  criteria: 'current' | 'proposed';
+  /** The proposed criteria (criteria `proposed`); absent otherwise. */
+  proposed?: ImageCriterion[];
+  scopes: WhatIfScope[];
+  /** By account, then verdict (refused first), then instances (most first), then AMI id. */
+  images: WhatIfImage[];
+  totals: { refusedInstances: number; undecidedInstances: number; refusedImages: number; undecidedImages: number; launchTemplates: number; scopesEvaluated: number; scopesNotEvaluated: number };
 }
 
 export const REPORT_SCHEMA_VERSION = 3 as const;

@@ -20,6 +20,7 @@
  */
 import type { CoverageEntry, DiffEntry, Finding, FindingResource, Report, ResolvedFinding, Severity } from '../model/types.js';
 import { groupsText, resourceLabel } from './summary.js';
+import { controlLabel } from './controls.js';
 import { parseInstantMs } from '../model/time.js';
 import {
   COVERAGE_TYPE, exportId, failedScopes, findingTypes, instanceArn, jsonArrayText, jsonLine, msOf, partitionOfRegion, PRODUCT_NAME, recordLookup, resolvedEntries, ruleLookup,
@@ -70,7 +71,7 @@ export interface AsffFinding {
   Remediation?: { Recommendation: { Text: string } };
   ProductFields: Record<string, string>;
   Resources: AsffResource[];
-  Compliance: { Status: 'FAILED' | 'PASSED' | 'WARNING' | 'NOT_AVAILABLE' };
+  Compliance: { Status: 'FAILED' | 'PASSED' | 'WARNING' | 'NOT_AVAILABLE'; RelatedRequirements?: string[] };
   RecordState: 'ACTIVE' | 'ARCHIVED';
   Workflow: { Status: 'NEW' | 'RESOLVED' | 'SUPPRESSED' };
   FindingProviderFields: { Severity: { Label: string; Original: string }; Types: string[] };
@@ -262,6 +263,19 @@ function whereSubject(e: Subject, instanceName: string | null, imageName: string
 
 const sentence = (s: string): string => (/[.!?…]$/.test(s) ? s : `${s}.`);
 
+/** The API's limit on Compliance.RelatedRequirements. */
+export const MAX_RELATED_REQUIREMENTS = 32;
+
+/**
+ * The rule's compliance controls as Compliance.RelatedRequirements (`<framework> <control id>`,
+ * at most 32, the API's limit; the first 32 in the rule's order when it has more); none for a rule
+ * without controls (the API refuses an empty list).
+ */
+function relatedRequirements(ctx: Ctx, ruleId: string): { RelatedRequirements?: string[] } {
+  const list = (ctx.rule(ruleId).controls ?? []).map(controlLabel).filter((x) => /\S/.test(x)).slice(0, MAX_RELATED_REQUIREMENTS);
+  return list.length ? { RelatedRequirements: list } : {};
+}
+
 function currentFinding(ctx: Ctx, f: Finding): AsffFinding {
   const severity = { Label: LABEL[f.severity], Original: f.severity };
   const h = head(ctx, f, severity);
@@ -295,7 +309,7 @@ function currentFinding(ctx: Ctx, f: Finding): AsffFinding {
       ...tags,
     ]),
     Resources: [subjectResource(ctx, f)],
-    Compliance: { Status: 'FAILED' },
+    Compliance: { Status: 'FAILED', ...relatedRequirements(ctx, f.ruleId) },
     RecordState: w ? 'ARCHIVED' : 'ACTIVE',
     Workflow: { Status: w ? 'SUPPRESSED' : 'NEW' },
     FindingProviderFields: { Severity: { ...severity }, Types: [...h.Types] },
@@ -330,7 +344,7 @@ function resolvedFinding(ctx: Ctx, d: Resolved): AsffFinding {
       [field('ToolVersion'), ctx.report.tool.version],
     ]),
     Resources: [subjectResource(ctx, d)],
-    Compliance: { Status: 'PASSED' },
+    Compliance: { Status: 'PASSED', ...relatedRequirements(ctx, d.ruleId) },
     RecordState: 'ARCHIVED',
     Workflow: { Status: 'RESOLVED' },
     FindingProviderFields: { Severity: { ...severity }, Types: [...h.Types] },

@@ -9,6 +9,7 @@ import type { Finding, ImagePlanEntry, Report } from '../model/types.js';
 import { asOfMsOf, successorLines } from './successor.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { csvCell } from './sanitize.js';
+import { controlsText, ruleControls } from './controls.js';
 import { diffStatusOf, failureCodes, launchingGroups, unverifiedWhy } from './summary.js';
 
 /** The UTF-8 byte order mark every CSV file starts with. */
@@ -20,6 +21,8 @@ export const FINDING_COLUMNS = [
   'imageOwnerId', 'imageOwnerAlias', 'message', 'remediation', 'waived', 'waiverId', 'waiverReason', 'waiverExpires', 'waiverTicket',
   'waiverApprovedBy', 'expiredWaiverId', 'diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn',
   'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle',
+  // the compliance crosswalk (appended: the columns before keep their places)
+  'controls',
 ] as const;
 
 export const COVERAGE_COLUMNS = [
@@ -60,14 +63,14 @@ export function findingColumns(report: Pick<Report, 'tagColumns'>): string[] {
 
 type RowSource = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId' | 'imageId' | 'message'> & Partial<Finding>;
 
-function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: AccountIndex, tagCount: number, diffStatus: string, diffDetail = ''): string[] {
+function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: AccountIndex, tagCount: number, controls: string, diffStatus: string, diffDetail = ''): string[] {
   const tags = Array.from({ length: tagCount }, (_, i) => f.tags?.[i] ?? null);
   return [
     f.id, f.severity, f.ruleId, f.accountId, f.region, f.instanceId, f.instanceName, f.instanceState, f.imageId, f.imageName,
     f.imageOwnerId, f.imageOwnerAlias, f.message, f.remediation, f.waiver ? 'true' : 'false', f.waiver?.id, f.waiver?.reason,
     f.waiver?.expires, f.waiver?.ticket, f.waiver?.approvedBy, f.expiredWaiver?.id, diffStatus, diffDetail, run.id, run.asOf,
     accounts.rawName(f.accountId), accounts.rawOuPath(f.accountId), f.resource?.type, f.resource?.arn,
-    f.firstSeenAt, f.ageDays, f.dueAt, f.overdue === undefined ? null : String(f.overdue), f.lifecycle, ...tags,
+    f.firstSeenAt, f.ageDays, f.dueAt, f.overdue === undefined ? null : String(f.overdue), f.lifecycle, controls, ...tags,
   ].map(csvCell);
 }
 
@@ -84,6 +87,8 @@ function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: A
  * say where the finding stands; all five are empty without one, and on the baseline's rows.
  * An escalated finding (schema 3 diffs) has `diffStatus` escalated, `diffDetail` the rule it
  * replaced: `deprecation-soon -> deprecated-ami`.
+ * `controls` lists the compliance controls of the finding's rule (the report's rules[]), as
+ * `<framework> <control id>` separated by `; `.
  */
 export function renderFindingsCsv(report: Report): string {
   const diff = report.diff;
@@ -91,14 +96,21 @@ export function renderFindingsCsv(report: Report): string {
   const tagCount = (report.tagColumns ?? []).length;
   const run = { id: report.run.id, asOf: report.run.asOf };
   const accounts = accountIndex(report);
+  const controlsOf = ruleControls(report);
+  const texts = new Map<string, string>();
+  const controls = (ruleId: string): string => {
+    let t = texts.get(ruleId);
+    if (t === undefined) texts.set(ruleId, (t = controlsText(controlsOf(ruleId))));
+    return t;
+  };
   const rows = report.findings.map((f) => {
     const d = statusOf?.(f.id);
-    return d ? findingRow(f, run, accounts, tagCount, d.status, d.detail) : findingRow(f, run, accounts, tagCount, '');
+    return d ? findingRow(f, run, accounts, tagCount, controls(f.ruleId), d.status, d.detail) : findingRow(f, run, accounts, tagCount, controls(f.ruleId), '');
   });
   if (diff) {
     const base = { id: diff.baseline.runId, asOf: diff.baseline.asOf };
-    for (const r of diff.resolved) rows.push(findingRow(r, base, accounts, tagCount, 'resolved'));
-    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, accounts, tagCount, 'unverified', unverifiedWhy(r)));
+    for (const r of diff.resolved) rows.push(findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'resolved'));
+    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'unverified', unverifiedWhy(r)));
   }
   return csv([findingColumns(report).map(csvCell), ...rows]);
 }
@@ -151,4 +163,26 @@ export function renderImagesCsv(report: Report): string {
     e.successor ? successorLines(e, asOfMsOf(report)).map((l) => `${l.regions}: ${l.text}`).join('\n') : null,
   ].map(csvCell));
   return csv([[...IMAGE_COLUMNS], ...rows]);
+}
+
+/** The Allowed AMIs what-if (`-whatif.csv`, when the report has one): one row per account and AMI. */
+export const WHATIF_COLUMNS = [
+  'accountId', 'accountName', 'imageId', 'imageName', 'ownerId', 'ownerAlias', 'verdict', 'source', 'instances', 'instanceIds', 'launchTemplates', 'regions', 'why', 'criteria',
+] as const;
+
+/**
+ * One row per account and AMI the what-if would refuse (verdict refused) or cannot decide
+ * (undecided): `instances` counts its instances (not terminated), `instanceIds` and
+ * `launchTemplates` (ARNs, with --references) are separated by `; `, `criteria` is `current` or
+ * `proposed`. Null when the report has no what-if.
+ */
+export function renderWhatIfCsv(report: Report): string | null {
+  const w = report.whatIf;
+  if (!w) return null;
+  const accounts = accountIndex(report);
+  const rows = w.images.map((e) => [
+    e.accountId, accounts.rawName(e.accountId), e.imageId, e.name, e.ownerId, e.ownerAlias, e.verdict, e.source, e.instances.length, e.instances.join('; '),
+    e.launchTemplates.map((t) => `${t.arn}${t.version ? `:${t.version}` : ''}`).join('; '), e.regions.join(' '), e.why, w.criteria,
+  ].map(csvCell));
+  return csv([[...WHATIF_COLUMNS], ...rows]);
 }

@@ -11,6 +11,11 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../rules/engine.js';
+import { controlSummary, controlsText, ruleControls } from './controls.js';
+import { WHATIF_REASON, whatIfLine } from './whatif.js';
+
+/** What-if AMIs listed in the HTML; the JSON and the -whatif.csv have them all. */
+const WHATIF_ROWS = 50;
 import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { rolloutLines, rolloutPlan, successorLines } from './successor.js';
@@ -214,7 +219,7 @@ function ouIndexer(accounts: AccountIndex): (accountId: string) => number[] | nu
  * path and the OUs above it (`noOu`: some account has none). A finding about a resource has one
  * more element than an instance finding: [label, ARN, Auto Scaling groups] (templates/report.js: SUBJECT).
  */
-export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] })) {
+export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] }), ruleInfos: Report['rules'] = []) {
   const statusOf = diff ? diffStatusOf(diff) : null;
   const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
@@ -234,8 +239,11 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
   const waivers = Object.fromEntries(waiverMap) as Record<string, { reason: string; expires: string; ticket: string | null }>;
   const ous = directory.ous();
   const ouIndexes = ouIndexer(directory);
+  const controlsOf = ruleControls({ rules: ruleInfos });
   return {
     sev, rules, accounts, regions, waivers, tagColumns,
+    /** Per rule of `rules`: its compliance controls in one line (the rule cell's second line). */
+    ruleControls: rules.map((id) => controlsText(controlsOf(id))),
     accountNames: accounts.map((id) => directory.name(id)),
     /** Per account: the indexes in `ous` of its OU and the OUs above it (null: no OU). */
     accountOus: accounts.map((id) => ouIndexes(id)),
@@ -682,7 +690,14 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
-    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
+    whatIf: report.whatIf ? {
+      line: whatIfLine(report.whatIf),
+      images: report.whatIf.images.slice(0, WHATIF_ROWS).map((e) => ({ ...e, account: accounts.label(e.accountId), instanceCount: e.instances.length, instancesText: few(e.instances, 4), templateCount: e.launchTemplates.length, regionsText: e.regions.join(' '), refused: e.verdict === 'refused' })),
+      more: Math.max(0, report.whatIf.images.length - WHATIF_ROWS),
+      notEvaluated: report.whatIf.scopes.filter((x) => !x.evaluated && x.reason !== 'not-audited').map((x) => ({ account: accounts.label(x.accountId), region: x.region, why: WHATIF_REASON[x.reason ?? ''] ?? x.reason })),
+    } : null,
+    controls: controlSummary(report).map((c) => ({ ...c, label: `${c.framework} ${c.id}`, none: c.findings === 0 })),
+    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };
 }
 

@@ -4,7 +4,7 @@
  * enum all derive from RENDERERS; adding a format is one entry here (and its golden file).
  */
 import type { Report } from '../model/types.js';
-import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv } from './csv.js';
+import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv, renderWhatIfCsv } from './csv.js';
 import { renderHtml, type TemplateSet } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
@@ -43,11 +43,12 @@ export const RENDERERS = [
     render: (report, ctx) => [{ suffix: '.html', content: renderHtml(report, ctx.templates) }],
   },
   {
-    format: 'csv', description: 'findings, AMI plan (-images) and coverage CSVs', byDefault: true, needsTemplates: false,
+    format: 'csv', description: 'findings, AMI plan (-images), coverage and Allowed AMIs what-if (-whatif, when there is one) CSVs', byDefault: true, needsTemplates: false,
     render: (report) => [
       { suffix: '.csv', content: renderFindingsCsv(report) },
       { suffix: '-images.csv', content: renderImagesCsv(report) },
       { suffix: '-coverage.csv', content: renderCoverageCsv(report) },
+      ...whatIfFile(report),
     ],
   },
   {
@@ -74,6 +75,12 @@ export const RENDERERS = [
     render: (report, ctx) => renderAsffFiles(report, { writtenAt: ctx.writtenAt }),
   },
 ] as const satisfies readonly Renderer<string>[];
+
+/** The what-if CSV, when the report has a what-if. */
+function whatIfFile(report: Report): RenderedFile[] {
+  const text = renderWhatIfCsv(report);
+  return text === null ? [] : [{ suffix: '-whatif.csv', content: text }];
+}
 
 export type Format = (typeof RENDERERS)[number]['format'];
 

@@ -8,6 +8,8 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
+import { WHATIF_REASON, whatIfCriteriaText, whatIfLine } from './whatif.js';
+import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
   changeText, dayOf, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, findingSubject, flaggedImages, gapHead, gapWhere, groupedGaps, groupsText, lifecycleText, listSome, medianText, num, overdueSeverities, overdueText, planFindings, planInstances, planOwner, planRules, plural, referenceLabel, ruleShares, SEVERITIES_DESC, trendLine, UNVERIFIED_MEANS, unverifiedWhy,
@@ -177,11 +179,48 @@ function ruleSection(doc: Doc, report: Report): void {
   const shares = ruleShares(report);
   if (!shares.length) return;
   // "place: AMI", not "#61" (which a ticket system reads as a link to its issue 61)
-  doc.push('', '| Rule | Worst | Unwaived findings | AMIs | First AMIs (place in the plan: AMI) |', '|---|---|---:|---:|---|');
+  const controlsOf = ruleControls(report);
+  doc.push('', '| Rule | Worst | Unwaived findings | AMIs | First AMIs (place in the plan: AMI) | Controls |', '|---|---|---:|---:|---|---|');
   for (const r of shares) {
     const first = r.images.slice(0, RULE_IMAGES).map((e) => `${e.priority}: ${mdCell(e.imageId ?? '(unknown AMI)', 80)}${e.name ? ` (${mdCell(e.name, 80)})` : ''}`);
     const more = r.images.length > first.length ? ` and ${num(r.images.length - first.length)} more` : '';
-    doc.push(`| ${mdCell(r.ruleId, 40)} | ${r.severity} | ${num(r.findings)} | ${num(r.images.length)} | ${first.join(', ')}${more} |`);
+    doc.push(`| ${mdCell(r.ruleId, 40)} | ${r.severity} | ${num(r.findings)} | ${num(r.images.length)} | ${first.join(', ')}${more} | ${mdCell(controlsByFramework(controlsOf(r.ruleId)), 400)} |`);
+  }
+}
+
+/**
+ * The compliance crosswalk: each control the rules map to, with the unwaived findings of its
+ * rules by severity (docs/rules/ cites each mapping). A control is listed with 0 when its rules
+ * found nothing, so the ticket shows what was checked.
+ */
+function whatIfSection(doc: Doc, report: Report, c: Caps, accounts: AccountIndex): void {
+  const w = report.whatIf;
+  if (!w) return;
+  doc.push('', '## If Allowed AMIs were enabled', '');
+  doc.push(`${mdCell(whatIfLine(w), 600)}. Enabling stops launches from an AMI (relaunch, scale-out, launch templates), not running instances; the account's own AMIs are never refused; undecided means the instance metadata cannot tell (marketplace product codes, watermark filters, a missing owner or name), never allowed.`, '');
+  const shown = w.images.slice(0, c.images);
+  if (shown.length) {
+    doc.push('| Account | AMI | Name | Owner | Verdict | Instances | Launch templates | Regions | Why |', '|---|---|---|---|---|---:|---:|---|---|');
+    for (const e of shown) {
+      doc.push(`| ${mdCell(accounts.label(e.accountId), 80)} | ${mdCell(e.imageId ?? '(unknown AMI)', 40)} | ${mdCell(e.name ?? '', 80)} | ${mdCell(e.ownerAlias ?? e.ownerId ?? '', 40)} | ${e.verdict} | ${num(e.instances.length)} | ${num(e.launchTemplates.length)} | ${mdCell(e.regions.join(' '), 120)} | ${mdCell(e.why, 300)} |`);
+    }
+    if (w.images.length > shown.length) doc.push('', `... and ${num(w.images.length - shown.length)} more AMIs (in the JSON report's whatIf and the -whatif.csv).`);
+    doc.omit('what-if AMIs', w.images.length - shown.length);
+  } else doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
+  const skipped = w.scopes.filter((s) => !s.evaluated && s.reason !== 'not-audited');
+  if (skipped.length) {
+    const list = skipped.slice(0, c.scopes).map((s) => `${mdCell(s.accountId, 40)} ${mdCell(s.region, 40)}: ${WHATIF_REASON[s.reason ?? ''] ?? mdCell(s.reason ?? '', 40)}`);
+    doc.push('', `Not evaluated: ${list.join('; ')}${skipped.length > list.length ? `; and ${num(skipped.length - list.length)} more` : ''}.`);
+  }
+}
+
+function controlSection(doc: Doc, report: Report): void {
+  const rows = controlSummary(report);
+  if (!rows.length) return;
+  doc.push('', '## Compliance controls', '', 'Unwaived findings of the rules that map to each control (a finding counts under every control of its rule).', '');
+  doc.push('| Framework | Control | Findings | Critical | High | Medium | Low | Rules |', '|---|---|---:|---:|---:|---:|---:|---|');
+  for (const c of rows) {
+    doc.push(`| ${mdCell(c.framework, 60)} | ${mdCell(c.id, 40)}${c.detail ? ` ${mdCell(c.detail, 120)}` : ''} | ${num(c.findings)} | ${num(c.bySeverity.critical)} | ${num(c.bySeverity.high)} | ${num(c.bySeverity.medium)} | ${num(c.bySeverity.low)} | ${c.rules.map((r) => mdCell(r, 40)).join(', ')} |`);
   }
 }
 
@@ -302,6 +341,9 @@ function render(report: Report, c: Caps): Doc {
     if (owners.length > shownOwners.length) doc.push('', `... and ${owners.length - shownOwners.length} more values of ${mdCell(tag, 60)}.`);
     doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
+
+  whatIfSection(doc, report, c, accounts);
+  controlSection(doc, report);
 
   const all = groupedGaps(report);
   const skippedGroups = all.length - failures.length;

@@ -11,6 +11,7 @@
  */
 import type { CoverageEntry, DiffEntry, Finding, FindingResource, InstanceRecord, Report, ResolvedFinding, RuleInfo, Severity, WaiverRef } from '../model/types.js';
 import { RECORD_INSTANCE_ID_RE } from '../model/ids.js';
+import { controlLabel } from '../rules/controls.js';
 import { parseInstantMs } from '../model/time.js';
 
 export const OCSF_VERSION = '1.3.0';
@@ -427,9 +428,28 @@ function ocsfEvent(report: Report, f: Finding, time: number, written: number, ru
         expired_waiver: f.expiredWaiver ? { id: f.expiredWaiver.id, expires: f.expiredWaiver.expires, reason: f.expiredWaiver.reason, ticket: f.expiredWaiver.ticket } : null,
         ...state.extra,
         ...historyFields(f),
+        ...complianceFields(rule, state.statusCode),
       },
     },
   });
+}
+
+/**
+ * The rule's compliance controls as one OCSF Compliance object: `standards` the frameworks,
+ * `requirements` each control as `<framework> <control id>`, `control` the rule id; status Fail
+ * for a finding, Pass for a resolved one. OCSF 1.3 defines `compliance` on the Compliance Finding
+ * class (2003), not on Detection Finding (2004): it goes in unmapped.ami_audit.compliance, where a
+ * consumer that validates the class still accepts the event. None for a rule without controls.
+ */
+function complianceFields(rule: RuleInfo, statusCode: string): Record<string, unknown> {
+  const controls = rule.controls ?? [];
+  if (!controls.length) return {};
+  const pass = statusCode === 'PASS';
+  return {
+    compliance: {
+      control: rule.id, standards: [...new Set(controls.map((c) => c.framework))], requirements: controls.map(controlLabel), status: pass ? 'Pass' : 'Fail', status_id: pass ? 1 : 3,
+    },
+  };
 }
 
 /** The `.ocsf.json` file: a JSON array, one event a line, in pieces so a large estate is written without one huge string. */

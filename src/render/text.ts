@@ -1,4 +1,5 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
+import { whatIfLine } from './whatif.js';
 import type { CoverageGap, DiffEntry, ImagePlanEntry, Report, ReportDiff, Severity } from '../model/types.js';
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
@@ -138,6 +139,7 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   }
   const relaunch = relaunchLine(report);
   if (relaunch) lines.push(relaunch);
+  if (report.whatIf) lines.push(`  if Allowed AMIs were enabled  ${termSafe(whatIfLine(report.whatIf), 400)}`);
   const d = report.diff;
   if (d) {
     const sides = diffSides(d, report.run);

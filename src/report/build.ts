@@ -4,7 +4,7 @@
  * tool version are passed in.
  */
 import type { DateTime } from 'luxon';
-import type { AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffEscalation, DiffScope, DiffUnverified, Finding, ImagePlanEntry, InstanceRecord, Inventory, Report, ReportDiff, Severity, SuccessorRecord, Summary } from '../model/types.js';
+import type { ImageCriterion, AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffEscalation, DiffScope, DiffUnverified, Finding, ImagePlanEntry, InstanceRecord, Inventory, Report, ReportDiff, Severity, SuccessorRecord, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
 import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
@@ -12,6 +12,7 @@ import { STATUS_RANK } from './coverage.js';
 import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js';
 import { applyHistory, carryHistory, type CarriedHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
+import { allowedAmisWhatIf, whatIfApplies } from './whatif.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -27,6 +28,8 @@ export interface BuildInput {
   history?: { prior: PriorHistory | ((findings: readonly Finding[]) => PriorHistory); sla: Sla } | null;
   /** Without `history`: what saved reports carry of theirs (report --input), aged at this as-of under this SLA. */
   carried?: { carried: CarriedHistory; sla: Sla } | null;
+  /** A proposed Allowed AMIs criteria set (--criteria FILE) for the what-if; null or absent: each region's current criteria. */
+  proposedCriteria?: ImageCriterion[] | null;
 }
 
 export function sortCoverage(c: CoverageEntry[]): CoverageEntry[] {
@@ -201,6 +204,8 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
     diff: input.baseline ? diffReports(input.baseline, current) : null,
     history: hist ? hist.history : carried ? carried.history : null,
   };
+  const proposed = input.proposedCriteria ?? null;
+  if (whatIfApplies(coverage, proposed)) report.whatIf = allowedAmisWhatIf({ coverage, instances, references: inventory.references ?? [], proposed, asOfMs: asOf.toMillis() });
   return { report, rows: hist?.rows ?? null };
 }
 

@@ -37,6 +37,7 @@ export function criterionGaps(c: ImageCriterion, v: RecordView, asOfMs: number):
     else if (!c.imageNames.some((p) => nameMatches(p, name))) fails.push(`its name ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} matches none of ${c.imageNames.map((n) => JSON.stringify(n)).join(', ')}`);
   }
   if (c.marketplaceProductCodes.length) unknown.push('the marketplace product codes (not in the instance metadata)');
+  if (c.imageWatermarks?.length) unknown.push('the watermark filters (ImageWatermarks: not evaluated by ami-audit)');
   if (c.maximumDaysSinceCreated !== null) {
     if (v.creation?.ms == null) unknown.push('the creation date (not in the metadata)');
     else {

@@ -55,7 +55,7 @@ export interface Evaluation {
 }
 
 const ACCOUNT_RE = /^\d{12}$/;
-const GONE_STATES = new Set(['terminated', 'shutting-down']);
+export const GONE_STATES: ReadonlySet<string> = new Set(['terminated', 'shutting-down']);
 
 /**
  * A finding's stable id: a hash of rule, account, region, instance key, image and, when the hit
@@ -253,7 +253,7 @@ export function ruleInfos(settings: EvalSettings): RuleInfo[] {
     for (const [k, o] of Object.entries(r.meta.options ?? {})) options[k] = s[k] ?? settings.options[k] ?? o.default;
     return {
       id: r.meta.id, title: r.meta.title, description: r.meta.description, severity: s.severity ?? r.meta.severity,
-      defaultSeverity: r.meta.severity, remediation: r.meta.remediation, options,
+      defaultSeverity: r.meta.severity, remediation: r.meta.remediation, options, controls: r.meta.controls.map((x) => ({ ...x })),
     };
   });
 }

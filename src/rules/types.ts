@@ -1,6 +1,6 @@
 /** What a rule is: metadata beside one pure function of an instance record and the context. */
 import type { DateTime } from 'luxon';
-import type { AllowedImagesState, ImageCriterion, ImageReference, InstanceRecord, Severity } from '../model/types.js';
+import type { AllowedImagesState, ControlRef, ImageCriterion, ImageReference, InstanceRecord, Severity } from '../model/types.js';
 
 export interface ParsedDate {
   raw: string;
@@ -91,6 +91,12 @@ export interface RuleMeta {
    * by name (`severityByState`).
    */
   severityStates?: Readonly<Record<string, Severity | 'base'>>;
+  /**
+   * The compliance controls the rule's findings speak to, from the table in src/rules/controls.ts
+   * (framework, control id, title); every rule has at least one, and its docs/rules/<id>.md says
+   * why each applies and cites the control's text ("Compliance").
+   */
+  controls: readonly ControlRef[];
 }
 
 export interface Rule {

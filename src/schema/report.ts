@@ -94,6 +94,7 @@ const imageCriterion = {
   required: ['imageProviders', 'marketplaceProductCodes', 'imageNames', 'maximumDaysSinceDeprecated', 'maximumDaysSinceCreated'],
   properties: {
     imageProviders: strs, marketplaceProductCodes: strs, imageNames: strs,
+    imageWatermarks: { type: 'array', items: { type: 'object' }, description: 'ImageWatermarks filters (a --criteria file); not evaluated: a criterion with them is undecided.' },
     maximumDaysSinceDeprecated: { oneOf: [{ type: 'null' }, int] }, maximumDaysSinceCreated: { oneOf: [{ type: 'null' }, int] },
   },
 };
@@ -335,7 +336,14 @@ export const reportSchema = {
       items: {
         type: 'object',
         required: ['id', 'title', 'description', 'severity', 'defaultSeverity', 'remediation', 'options'],
-        properties: { id: str, title: str, description: str, severity: { enum: [...SEVERITIES, 'off'] }, defaultSeverity: severity, remediation: str, options: { type: 'object' } },
+        properties: {
+          id: str, title: str, description: str, severity: { enum: [...SEVERITIES, 'off'] }, defaultSeverity: severity, remediation: str, options: { type: 'object' },
+          controls: {
+            type: 'array',
+            description: 'The compliance controls the rule maps to (docs/rules/<id>.md cites why): framework ("NIST SP 800-53 r5", "PCI DSS v4.0", "CIS AWS Compute v1.0.0" (the CIS Amazon Web Services Compute Services Benchmark), "ISO/IEC 27001:2022", "ASD Essential Eight"), the control id in it and its title. Findings refer to them by ruleId. Absent in reports written before it existed.',
+            items: { type: 'object', required: ['framework', 'id', 'title'], additionalProperties: false, properties: { framework: str, id: str, title: str } },
+          },
+        },
       },
     },
     summary: {
@@ -385,5 +393,37 @@ export const reportSchema = {
       ],
     },
     history: { oneOf: [{ type: 'null' }, reportHistory] },
+    whatIf: {
+      type: 'object',
+      description: 'The Allowed AMIs what-if (docs/allowed-amis-whatif.md): for each account x region in audit-mode or disabled, the AMIs (with their instances and, with --references, launch templates) that would be refused if Allowed AMIs were enabled with the region\'s current criteria, or the --criteria file\'s (criteria proposed); undecided where the instance metadata cannot tell (marketplace product codes, watermark filters, a missing owner or name). Absent when no scope is in audit-mode or disabled and no --criteria was given.',
+      required: ['criteria', 'scopes', 'images', 'totals'],
+      properties: {
+        criteria: { enum: ['current', 'proposed'] },
+        proposed: { type: 'array', items: imageCriterion },
+        scopes: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['accountId', 'region', 'allowedImagesState', 'evaluated', 'reason', 'refused', 'undecided', 'allowed'],
+            properties: {
+              accountId: str, region: str, allowedImagesState: { enum: ['enabled', 'audit-mode', 'disabled', 'unknown', 'not-needed'] }, evaluated: { type: 'boolean' },
+              reason: { enum: [null, 'enabled', 'state-unknown', 'state-not-read', 'criteria-not-read', 'not-audited'], description: 'Why not evaluated: enabled (already enforced: not-allowed-ami reports it), state-unknown (GetAllowedImagesSettings failed), state-not-read (no instance needed it), criteria-not-read, not-audited (the scope failed or was skipped); null when evaluated.' },
+              refused: int, undecided: int, allowed: int,
+            },
+          },
+        },
+        images: {
+          type: 'array',
+          items: {
+            type: 'object', required: ['accountId', 'imageId', 'name', 'ownerId', 'ownerAlias', 'verdict', 'why', 'source', 'regions', 'instances', 'launchTemplates'],
+            properties: {
+              accountId: str, imageId: nstr, name: nstr, ownerId: nstr, ownerAlias: nstr, verdict: { enum: ['refused', 'undecided'] }, why: str, source: { enum: ['ec2', 'metadata'] },
+              regions: strs, instances: strs,
+              launchTemplates: { type: 'array', items: { type: 'object', required: ['region', 'arn', 'name', 'version'], properties: { region: str, arn: str, name: nstr, version: nstr } } },
+            },
+          },
+        },
+        totals: { type: 'object', required: ['refusedInstances', 'undecidedInstances', 'refusedImages', 'undecidedImages', 'launchTemplates', 'scopesEvaluated', 'scopesNotEvaluated'], additionalProperties: int },
+      },
+    },
   },
 } as const;

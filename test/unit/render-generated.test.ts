@@ -49,7 +49,7 @@ describe('golden files of the generated fleet', () => {
     // one file per account and region, named by them: 7 of findings, 3 of the failing account's scopes (one per region: they are never silent)
     const asff = [...files.keys()].filter((n) => /^report-asff-\d{12}-[a-z]{2}(-[a-z]+)+-\d-\d{3}\.json$/.test(n)).sort();
     expect(asff).toHaveLength(10);
-    expect([...files.keys()].sort()).toEqual([...asff, 'report-coverage.csv', 'report-images.csv', 'report.csv', 'report.html', 'report.json', 'report.md', 'report.ocsf.json', 'summary.txt']);
+    expect([...files.keys()].sort()).toEqual([...asff, 'report-coverage.csv', 'report-images.csv', 'report-whatif.csv', 'report.csv', 'report.html', 'report.json', 'report.md', 'report.ocsf.json', 'summary.txt']);
     expect(RENDERERS.map((r) => r.format)).toEqual([...FORMATS]);
   });
   test.each([...files.keys()])('%s', (name) => {

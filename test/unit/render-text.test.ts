@@ -43,8 +43,11 @@ describe('the renderer registry', () => {
     expect(renderFormat('rollout', report, NO_TEMPLATES)).toEqual([]);
     expect(renderFormat('md', report, { templates: NO_TEMPLATES }).map(contentText)).toEqual(renderFormat('md', report, NO_TEMPLATES).map(contentText));
   });
-  test('CSV writes the findings, the AMI plan and the coverage file', () => {
-    expect(renderFormat('csv', report, NO_TEMPLATES).map((f) => f.suffix)).toEqual(['.csv', '-images.csv', '-coverage.csv']);
+  test('CSV writes the findings, the AMI plan and the coverage file, and the what-if when the report has one', () => {
+    expect(report.whatIf).toBeDefined();
+    expect(renderFormat('csv', report, NO_TEMPLATES).map((f) => f.suffix)).toEqual(['.csv', '-images.csv', '-coverage.csv', '-whatif.csv']);
+    const { whatIf: _w, ...without } = report;
+    expect(renderFormat('csv', without, NO_TEMPLATES).map((f) => f.suffix)).toEqual(['.csv', '-images.csv', '-coverage.csv']);
   });
 });
 
@@ -59,11 +62,11 @@ describe('CSV', () => {
     const rows = parse(renderFindingsCsv(r), { bom: true, columns: true }) as Record<string, string>[];
     expect(rows.map((x) => x.team)).toContain('équipe-données 🚀');
   });
-  test('the findings CSV ends with runId, asOf, the account\'s name and OU path, and one column per tag column, values aligned, names never clashing', () => {
+  test('the findings CSV ends with runId, asOf, the account\'s name and OU path, the history fields and controls, and one column per tag column, values aligned, names never clashing', () => {
     const r = withTags(report);
     const head = findingColumns(r);
     expect(head).toEqual([...FINDING_COLUMNS, 'team', 'tag:region']);
-    expect(FINDING_COLUMNS.slice(-13)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn', 'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle']);
+    expect(FINDING_COLUMNS.slice(-14)).toEqual(['diffStatus', 'diffDetail', 'runId', 'asOf', 'accountName', 'ouPath', 'resourceType', 'resourceArn', 'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle', 'controls']);
     const rows = parse(renderFindingsCsv(r), { bom: true }) as string[][];
     expect(rows[0]).toEqual(head);
     r.findings.forEach((f, i) => {

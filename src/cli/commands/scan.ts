@@ -26,6 +26,7 @@ import { termSafe } from '../../render/sanitize.js';
 import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
+import { loadCriteria } from '../../config/criteria.js';
 import { readFlags, UsageError, type FlagValues } from '../options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 import { historyOptions } from '../history-options.js';
@@ -277,6 +278,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const fileMode = a.fileMode ?? parseFileMode(undefined);
   const failOn = a.failOn ?? cfg.failOn;
   const baseline = loadBaseline(a.baseline);
+  const criteria = loadCriteria(a.criteria ?? cfg.criteria);
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
   const accountsFile = a.accountsFile !== undefined ? readAccountsFile(a.accountsFile) : null;
   const orgRequest = accountsFile ? orgRequestFromFile(a, cfg, accountsFile.doc) : orgRequestFrom(a, cfg);
@@ -372,7 +374,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
     const trust = organizationTrust(accounts.selection, cfg, settings);
     if (trust.warning) inventory.run.warnings = [...(inventory.run.warnings ?? []), trust.warning];
-    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
+    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, criteria, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
     if (signals < 2) state.code = res.code;
   })();
   try {

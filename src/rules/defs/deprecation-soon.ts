@@ -1,5 +1,6 @@
 import { defineRule } from '../types.js';
 import { DAY_MS, plural } from '../dates.js';
+import { CONTROLS as K } from '../controls.js';
 
 export default defineRule({
   meta: {
@@ -8,6 +9,7 @@ export default defineRule({
     description: 'The AMI\'s DeprecationTime falls after the as-of time but within the deprecation window (deprecationWindowDays, default 30).',
     severity: 'medium',
     remediation: 'Plan the move to a current AMI before the deprecation date; update launch templates and image pipelines now.',
+    controls: [K.nistCm2, K.nistSi2, K.isoA88, K.e8PatchOs],
     options: { deprecationWindowDays: { type: 'integer', default: 30, minimum: 0, description: 'How many days ahead of as-of a deprecation counts as soon.' } },
   },
   evaluate(v, ctx) {

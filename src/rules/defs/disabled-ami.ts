@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { CONTROLS as K } from '../controls.js';
 
 export default defineRule({
   meta: {
@@ -7,6 +8,7 @@ export default defineRule({
     description: 'The image State is disabled: the AMI cannot be used for new launches until its owner re-enables it.',
     severity: 'high',
     remediation: 'Ask the AMI owner whether the image was disabled on purpose (e.g. a vulnerability); move the workload to a current AMI.',
+    controls: [K.nistSi2, K.nistCm2, K.pci633, K.isoA88, K.isoA89, K.e8PatchOs],
   },
   evaluate(v) {
     return v.state === 'disabled' ? [{ message: 'Disabled.' }] : [];

@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import { CONTROLS as K } from '../controls.js';
 
 export default defineRule({
   meta: {
@@ -7,6 +8,7 @@ export default defineRule({
     description: 'IsPublic is false (or not reported) and the AMI belongs to neither the instance\'s account nor a trusted account: it was shared with the account or made private by its owner, and a relaunch may be impossible once the share is withdrawn. An IsPublic that is not reported is not held against a deregistered or disabled image (its state explains it and is reported on its own).',
     severity: 'medium',
     remediation: 'Copy the AMI into the account (or a trusted image account) or move to a public AMI from a trusted publisher; add the owner to trustedAccounts if it is your own organisation.',
+    controls: [K.nistCm2, K.isoA89],
   },
   evaluate(v, ctx) {
     const m = v.rec.ImageMetadata;

@@ -1,5 +1,6 @@
 import { defineRule } from '../types.js';
 import { explainNotAllowed } from '../criteria.js';
+import { CONTROLS as K } from '../controls.js';
 
 export default defineRule({
   meta: {
@@ -9,6 +10,7 @@ export default defineRule({
     severity: 'high',
     severityStates: { enabled: 'base', 'audit-mode': 'medium', disabled: 'medium', unknown: 'medium' },
     remediation: 'Move the workload to an AMI that meets the Allowed AMIs criteria, or, if the AMI is legitimate, add its provider to the criteria (ec2 replace-image-criteria-in-allowed-images-settings).',
+    controls: [K.nistCm6, K.nistCm2, K.cis213, K.isoA89],
   },
   evaluate(v, ctx) {
     if (v.rec.ImageMetadata?.ImageAllowed !== false) return [];

@@ -1,4 +1,5 @@
 import { defineRule, type RuleHit } from '../types.js';
+import { CONTROLS as K } from '../controls.js';
 
 const BROKEN_STATES = new Set(['failed', 'error', 'invalid']);
 
@@ -9,6 +10,7 @@ export default defineRule({
     description: 'The API returned no ImageMetadata, only an ImageId, no image State, a State of failed, error or invalid, or a DeprecationTime or CreationDate that is not an RFC 3339 date-time with a zone designator nor a date (YYYY-MM-DD); each reason is a finding of its own. Missing is not healthy: such an instance is reported rather than passed.',
     severity: 'medium',
     remediation: 'Look the AMI up with aws ec2 describe-images and in the instance\'s launch history; if its origin cannot be established, rebuild the instance on a known AMI.',
+    controls: [K.nistCm8, K.nistCm2, K.isoA89],
   },
   evaluate(v) {
     const m = v.rec.ImageMetadata;
