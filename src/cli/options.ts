@@ -436,6 +436,10 @@ export const OPTIONS = {
     helpFor: { 'iam-policy': 'With --part member or caller, or --cloudformation: add the permissions of scan --successors (default: the config\'s successors, else off)' },
     configHelp: 'Find a successor AMI for each flagged AMI, per region (as --successors).',
   }),
+  images: row({
+    flag: 'images', commands: ['iam-policy'], kind: bool(),
+    help: 'With --part member or caller, or --cloudformation: add what ami-audit images reads in accounts that own AMIs, and ec2:CreateImageUsageReport (its one write-like call: a usage report; nothing is modified)',
+  }),
   referenceVersionDepth: row({
     flag: 'reference-version-depth', commands: SCAN, config: 'referenceVersionDepth', kind: int(1, 10_000),
     help: 'With --references: how many launch template versions to check, from the latest (default 10, the API\'s)',
