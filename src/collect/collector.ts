@@ -280,7 +280,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
         try {
           const r = await collectOwnedImages({
             accountId, region, ec2, asOfMs: opts.images.asOfMs ?? startMs, usage: opts.images.usage, ancestry: opts.images.ancestry,
-            limit: callLimit, signal, sleep: opts.images.sleep, stopCause: cause,
+            limit: callLimit, signal, sleep: opts.images.sleep, stopCause: cause, pageSize: opts.pageSize,
           });
           for (const i of r.images) ownedImages.push(i);
           ledger.settle(r.coverage);

@@ -58,6 +58,8 @@ export interface OwnedImagesRequest {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** The clock for the usage wait and report ages (injected in tests). */
   now?: () => number;
+  /** MaxResults of DescribeImages and DescribeImageUsageReportEntries (5 to 1000; default 1000). */
+  pageSize?: number;
   /** What to record when the run stopped part-way (Interrupted, DeadlineExceeded). */
   stopCause?: () => ScopeFailure;
 }
@@ -124,6 +126,7 @@ class Failures {
 
 export async function collectOwnedImages(req: OwnedImagesRequest): Promise<OwnedImagesResult> {
   const { accountId, region } = req;
+  const pageSize = Math.min(IMAGES_PAGE, Math.max(5, req.pageSize ?? IMAGES_PAGE));
   const sleep = req.sleep ?? defaultSleep;
   const now = req.now ?? Date.now;
   const ec2 = onFirstUse(req.ec2);
@@ -153,10 +156,10 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
   let listing: Awaited<ReturnType<typeof paginate>>;
   try {
     listing = await paginate({
-      action: 'DescribeImages', pageSize: IMAGES_PAGE,
+      action: 'DescribeImages', pageSize,
       fetch: async (token) => {
         const out = await send('DescribeImages', () => ec2().send(new sdk.ec2.DescribeImagesCommand({
-          Owners: ['self'], IncludeDeprecated: true, IncludeDisabled: true, MaxResults: IMAGES_PAGE, ...(token ? { NextToken: token } : {}),
+          Owners: ['self'], IncludeDeprecated: true, IncludeDisabled: true, MaxResults: pageSize, ...(token ? { NextToken: token } : {}),
         }), opt));
         if (!Array.isArray(out.Images)) throw malformed('DescribeImages', 'the answer has no imagesSet');
         return { items: out.Images, nextToken: out.NextToken };
@@ -365,7 +368,7 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     const r = reports.get(img.imageId);
     if (!r || img.usage) continue;
     if (r.state === 'pending') {
-      unknown(img, req.signal.aborted ? 'the run stopped before the usage report was available' : `the usage report was still pending after ${Math.round(s.waitMs / 1000)} s (--usage-wait)`, r);
+      unknown(img, req.signal.aborted ? 'the run stopped before the usage report was available' : `the usage report was still pending after ${Number((s.waitMs / 1000).toFixed(1))} s (--usage-wait)`, r);
       continue;
     }
     if (r.state !== 'available') {
@@ -376,9 +379,9 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     try {
       const seen = new Set<string>();
       const res = await paginate({
-        action: 'DescribeImageUsageReportEntries', pageSize: ENTRIES_PAGE,
+        action: 'DescribeImageUsageReportEntries', pageSize: Math.min(ENTRIES_PAGE, Math.max(5, req.pageSize ?? ENTRIES_PAGE)),
         fetch: async (token) => {
-          const page = await send('DescribeImageUsageReportEntries', () => ec2().send(new sdk.ec2.DescribeImageUsageReportEntriesCommand({ ReportIds: [r.reportId], MaxResults: ENTRIES_PAGE, ...(token ? { NextToken: token } : {}) }), opt));
+          const page = await send('DescribeImageUsageReportEntries', () => ec2().send(new sdk.ec2.DescribeImageUsageReportEntriesCommand({ ReportIds: [r.reportId], MaxResults: Math.min(ENTRIES_PAGE, Math.max(5, req.pageSize ?? ENTRIES_PAGE)), ...(token ? { NextToken: token } : {}) }), opt));
           if (!Array.isArray(page.ImageUsageReportEntries)) throw new CallFailed({ action: 'DescribeImageUsageReportEntries', code: 'MalformedResponse', message: 'DescribeImageUsageReportEntries: the answer has no imageUsageReportEntrySet; the answer was not trusted' });
           onPage();
           return { items: page.ImageUsageReportEntries, nextToken: page.NextToken };
