@@ -6,6 +6,7 @@
  * that pages and filters them, so the file stays usable at tens of thousands of findings.
  */
 import { createHash } from 'node:crypto';
+import { ownedImagesView } from './owned.js';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
@@ -682,6 +683,8 @@ export function htmlView(report: Report) {
     unchecked: report.uncheckedInstanceIds ?? [],
     warnings: r.warnings ?? [],
     severityOrder: SEVERITIES,
+    /** ami-audit images: the "Your AMIs" section (src/render/owned.ts); null in scan reports. */
+    ownedImages: ownedImagesView(report),
     data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };
 }
