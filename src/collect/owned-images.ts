@@ -243,6 +243,9 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
     }));
   }
 
+  // 4b. The roots of the ancestries the run does not own: what DescribeImages says of them now.
+  if (req.ancestry) await describeRoots(list, send, ec2, opt, failures);
+
   // 5. Usage, for the AMIs that matter.
   if (req.usage) await collectUsage(req, req.usage, list, send, failures, sleep, now, () => { pages += 1; });
   else for (const img of list) img.usage = { status: 'not-requested', reportId: null, reportCreationTime: null, consumers: [] };
@@ -412,5 +415,44 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
       failures.add(e.failure);
       unknown(img, `the usage report's entries could not be read: ${e.failure.code}`, r);
     }
+  }
+}
+
+/** The root of an image's ancestry: the last entry's source when it names one, else the last entry. */
+function rootOf(img: OwnedImage): string | null {
+  const chain = img.ancestry;
+  if (!chain || chain.length === 0) return null;
+  const last = chain[chain.length - 1]!;
+  const id = last.sourceImageId ?? last.imageId;
+  return id === img.imageId || !AMI_ID.test(id) ? null : id;
+}
+
+/**
+ * DescribeImages for each distinct root (one call each: a root that no longer exists fails the
+ * call with InvalidAMIID.NotFound, which is the answer "no longer described", not a failure).
+ */
+async function describeRoots(list: OwnedImage[], send: Send, ec2: () => EC2Client, opt: { abortSignal: AbortSignal }, failures: Failures): Promise<void> {
+  const roots = [...new Set(list.map(rootOf).filter((x): x is string => x !== null))].sort();
+  const found = new Map<string, NonNullable<OwnedImage['ancestryRoot']>>();
+  await Promise.all(roots.map(async (id) => {
+    try {
+      const out = await send('DescribeImages', () => ec2().send(new sdk.ec2.DescribeImagesCommand({ ImageIds: [id], IncludeDeprecated: true, IncludeDisabled: true }), opt));
+      const i = (out.Images ?? []).find((x) => x.ImageId === id);
+      found.set(id, i
+        ? { imageId: id, described: true, ownerId: i.OwnerId ?? null, ownerAlias: i.ImageOwnerAlias ?? null, state: i.State ?? null, deprecationTime: i.DeprecationTime ?? null }
+        : { imageId: id, described: false, ownerId: null, ownerAlias: null, state: null, deprecationTime: null });
+    } catch (e) {
+      if (!(e instanceof CallFailed)) throw e;
+      if (e.failure.code === 'InvalidAMIID.NotFound' || e.failure.code === 'InvalidAMIID.Unavailable') {
+        found.set(id, { imageId: id, described: false, ownerId: null, ownerAlias: null, state: null, deprecationTime: null });
+        return;
+      }
+      failures.add({ ...e.failure, message: `${e.failure.message} (the root ${id} of an owned AMI's ancestry)` });
+    }
+  }));
+  for (const img of list) {
+    const r = rootOf(img);
+    const f = r === null ? undefined : found.get(r);
+    if (f) img.ancestryRoot = f;
   }
 }

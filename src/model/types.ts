@@ -664,4 +664,10 @@ export interface OwnedImage {
   /** The ancestry chain (the image first); absent when not looked up, with `ancestryError` when it failed. */
   ancestry?: ImageAncestor[];
   ancestryError?: string;
+  /**
+   * The root of its ancestry as DescribeImages (ImageIds, deprecated and disabled included) describes
+   * it now: `described` false when it no longer can be (deregistered, or no longer shared). Absent
+   * when the image is its own root, or the root could not be looked up.
+   */
+  ancestryRoot?: { imageId: string; described: boolean; ownerId: string | null; ownerAlias: string | null; state: string | null; deprecationTime: string | null };
 }

@@ -86,6 +86,17 @@ function flaggedRoot(img: OwnedImage, owned: ReadonlyMap<string, OwnedImage>, s:
   const chain = img.ancestry;
   if (!chain || chain.length === 0) return null;
   const last = chain[chain.length - 1]!;
+  // what DescribeImages says of the root now (ami-audit images looks it up)
+  const now = img.ancestryRoot;
+  if (now && now.imageId !== img.imageId && !owned.has(now.imageId)) {
+    if (!now.described) return { imageId: now.imageId, why: `its root ${now.imageId} can no longer be described: deregistered, or no longer shared` };
+    if (now.state === 'deregistered' || now.state === 'disabled') return { imageId: now.imageId, why: `its root ${now.imageId} is ${now.state}` };
+    const d = parseDate(now.deprecationTime);
+    if (d?.at && d.ms! <= asOfMs) return { imageId: now.imageId, why: `its root ${now.imageId} was deprecated on ${fmtDay(d.at)}` };
+    const trusted = (now.ownerId !== null && s.trustedAccounts.has(now.ownerId)) || (now.ownerAlias !== null && s.trustedOwnerAliases.has(now.ownerAlias));
+    if (!trusted && now.ownerId !== img.accountId) return { imageId: now.imageId, why: `its root ${now.imageId} is from owner ${now.ownerAlias ?? now.ownerId ?? 'unknown'}, which is not trusted` };
+    return null;
+  }
   if (last.sourceImageId) {
     return { imageId: last.sourceImageId, why: `its source ${last.sourceImageId}${last.sourceImageRegion ? ` (${last.sourceImageRegion})` : ''} can no longer be described: deregistered, or no longer shared` };
   }

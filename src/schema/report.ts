@@ -217,6 +217,7 @@ const ownedImage = {
         },
       },
     },
+    ancestryRoot: { type: 'object', required: ['imageId', 'described'], description: 'The root of its ancestry as DescribeImages describes it now (described false: deregistered or no longer shared).', properties: { imageId: str, described: { type: 'boolean' }, ownerId: nstr, ownerAlias: nstr, state: nstr, deprecationTime: nstr } },
     ancestry: {
       type: 'array', description: 'GetImageAncestry: the image first, its root last.',
       items: { type: 'object', required: ['imageId'], properties: { imageId: str, creationDate: nstr, imageOwnerAlias: nstr, sourceImageId: nstr, sourceImageRegion: nstr } },

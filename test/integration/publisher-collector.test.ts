@@ -66,6 +66,10 @@ describe('ami-audit images against the demo', () => {
     expect(byRule('unprotected-ami-in-use')).toEqual([DEMO_PUBLISHER.goldenImageId]);
     expect(byRule('public-ami')).toEqual([DEMO_PUBLISHER.publicImageId]);
     expect(byRule('unused-shared-ami')).toEqual([DEMO_PUBLISHER.publicImageId]);
+    // the golden AMI's Amazon root has been deprecated since: it inherits a finding, its successor does not
+    expect(golden.ancestryRoot).toMatchObject({ imageId: 'ami-0f080000000000000', described: true, ownerAlias: 'amazon' });
+    expect(byRule('flagged-root-ami')).toEqual([DEMO_PUBLISHER.goldenImageId]);
+    expect(report.findings.find((f) => f.ruleId === 'flagged-root-ami')!.message).toMatch(/^Built from a flagged root: its root ami-0f080000000000000 was deprecated on /);
   });
 
   test('paging: DescribeImages and the report entries, every page', async () => {
@@ -78,7 +82,8 @@ describe('ami-audit images against the demo', () => {
     golden.usage = Array.from({ length: 13 }, (_, k) => ({ accountId: String(900000000000 + k), resourceType: 'ec2:Instance' as const, count: k + 1 }));
     const { inv, calls } = await run(fleet, undefined, { pageSize: 5 });
     expect(inv.coverage[0]).toMatchObject({ status: 'ok', ownedImageCount: 15 });
-    expect(calls.DescribeImages).toBe(3);
+    // three pages of the listing, then one call for each of the two Amazon roots of the golden AMIs' ancestries
+    expect(calls.DescribeImages).toBe(5);
     expect(calls.DescribeImageUsageReportEntries).toBe(3);
     const g = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
     expect(g.usage!.consumers).toHaveLength(13);

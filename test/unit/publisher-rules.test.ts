@@ -111,6 +111,19 @@ describe('the publisher\'s rules', () => {
     expect(rules(chain({ imageId: 'ami-0aaaaaaaaaaaaaaa1' }), {}, ORG, [root])).toContain('flagged-root-ami');
   });
 
+  test('flagged-root-ami: what DescribeImages says of a root the run does not own', () => {
+    const chain = [
+      { imageId: 'ami-0123456789abcdef0', creationDate: null, imageOwnerAlias: null, sourceImageId: 'ami-0aaaaaaaaaaaaaaa1', sourceImageRegion: 'us-east-1' },
+      { imageId: 'ami-0aaaaaaaaaaaaaaa1', creationDate: null, imageOwnerAlias: 'amazon', sourceImageId: null, sourceImageRegion: null },
+    ];
+    const root = (r: Partial<NonNullable<OwnedImage['ancestryRoot']>>) => image({ ancestry: chain, ancestryRoot: { imageId: 'ami-0aaaaaaaaaaaaaaa1', described: true, ownerId: '137112412989', ownerAlias: 'amazon', state: 'available', deprecationTime: null, ...r } });
+    expect(rules(root({}))).not.toContain('flagged-root-ami');
+    expect(run(root({ deprecationTime: '2026-10-01T00:00:00Z' })).find((f) => f.ruleId === 'flagged-root-ami')!.message).toContain('its root ami-0aaaaaaaaaaaaaaa1 was deprecated on 2026-10-01');
+    expect(rules(root({ described: false }))).toContain('flagged-root-ami');
+    expect(rules(root({ ownerId: '999999999999', ownerAlias: null }))).toContain('flagged-root-ami');
+    expect(rules(root({ ownerId: '999999999999', ownerAlias: null }), { trustedAccounts: ['999999999999'] })).not.toContain('flagged-root-ami');
+  });
+
   test('waivers by image id apply to owned-image findings', () => {
     const pub = image({ isPublic: true });
     const f = run(pub, { waivers: [{ id: 'w-1', ruleId: 'public-ami', imageId: 'ami-0123456789abcdef0', reason: 'marketplace listing', expires: '2027-01-01' }] }).find((x) => x.ruleId === 'public-ami')!;
