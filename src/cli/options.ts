@@ -572,11 +572,11 @@ export const OPTIONS = {
   }),
   usageReports: row({
     flag: 'usage-reports', commands: IMAGES, kind: bool(), negatable: true,
-    help: 'Make usage reports for the AMIs that matter (default on; --no-usage-reports: none, and no finding depends on consumers)',
+    help: 'Make usage reports for the AMIs that matter (default on; turned off, none is made and no finding depends on consumers)',
   }),
   ancestry: row({
     flag: 'ancestry', commands: IMAGES, kind: bool(), negatable: true,
-    help: 'Look up each owned AMI\'s ancestry (GetImageAncestry, one call per AMI; default on; --no-ancestry: none)',
+    help: 'Look up each owned AMI\'s ancestry (GetImageAncestry, one call per AMI, and DescribeImages for each root; default on)',
   }),
   unusedDays: row({
     flag: 'unused-days', commands: IMAGES, config: 'unusedDays', kind: int(1),
