@@ -29,13 +29,15 @@ const ENTRIES_PAGE = 1000;
 const IDS_PER_CALL = 200;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const DAY_MS = 86_400_000;
+/** The longest pause between two polls of pending usage reports (the ImageUsageReportAvailable waiter's delay). */
+const MAX_POLL_MS = 15_000;
 
 export interface UsageSettings {
   /** AMIs deprecated within this many days of as-of (or already) and shared get a usage report. */
   horizonDays: number;
   /** How long to wait for reports to become available (ms). */
   waitMs: number;
-  /** Poll interval while waiting (ms). */
+  /** The first pause between polls while waiting (ms); it doubles up to 15 s. */
   pollMs: number;
   /** A report of the same AMI younger than this is reused instead of creating one (ms). */
   maxAgeMs: number;
@@ -342,11 +344,14 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
 
   // Poll until every report is available (or failed), or the wait is over.
   const deadline = now() + s.waitMs;
+  // the first poll soon, then less and less often (up to every 15 s, the AWS waiter's delay)
+  let interval = s.pollMs;
   for (;;) {
     const pending = [...reports.values()].filter((r) => r.state === 'pending');
     if (pending.length === 0 || req.signal.aborted) break;
     if (now() >= deadline) break;
-    await sleep(Math.min(s.pollMs, Math.max(0, deadline - now())), req.signal);
+    await sleep(Math.min(interval, Math.max(0, deadline - now())), req.signal);
+    interval = Math.min(interval * 2, Math.max(s.pollMs, MAX_POLL_MS));
     if (req.signal.aborted) break;
     try {
       const states = await describe('ReportIds', pending.map((r) => r.reportId));

@@ -20,8 +20,8 @@ const NOT_FOR_IMAGES: { id: keyof FlagValues; flag: string }[] = [
 export const DEFAULT_HORIZON_DAYS = 30;
 export const DEFAULT_USAGE_WAIT_SECONDS = 300;
 export const DEFAULT_USAGE_MAX_AGE_MS = 24 * 3_600_000;
-/** Seconds between DescribeImageUsageReports polls while reports are pending. */
-export const USAGE_POLL_MS = 5000;
+/** The first pause between DescribeImageUsageReports polls while reports are pending (it doubles up to 15 s). */
+export const USAGE_POLL_MS = 1000;
 
 export const imagesCommand: CommandModule = {
   name: 'images',
