@@ -70,3 +70,17 @@ test('scan\'s instance options are refused, one line, exit 2', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/--instance-ids is a scan option: ami-audit images lists the AMIs the accounts own, not instances/);
 });
+
+test('report --input re-evaluates a saved images report: the same owned-image findings', async () => {
+  const out = join(dir, 'org');
+  const json = readdirSync(out).find((f) => f.endsWith('Z.json'))!;
+  const again = join(dir, 'again');
+  const r = await spawnCli(['report', '--input', join(out, json), '--format', 'json', '--quiet', '--out', again], { env: ENV });
+  expect([0, 1, 3]).toContain(r.code);
+  const before = JSON.parse(readFileSync(join(out, json), 'utf8')) as Report;
+  const after = JSON.parse(readFileSync(join(again, readdirSync(again).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+  const owned = (x: Report) => x.findings.filter((f) => f.resource?.type === 'ec2:Image').map((f) => `${f.id} ${f.severity}`).sort();
+  expect(owned(after)).toEqual(owned(before));
+  expect(owned(after).length).toBeGreaterThan(0);
+  expect(after.ownedImages!.map((i) => i.imageId)).toEqual(before.ownedImages!.map((i) => i.imageId));
+});
