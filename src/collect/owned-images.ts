@@ -21,6 +21,7 @@ import { cmp } from '../model/ids.js';
 import { error, ok, partial } from '../report/coverage.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
+import pLimit from 'p-limit';
 
 const IMAGES_PAGE = 1000;
 const REPORTS_PAGE = 200;
@@ -29,6 +30,13 @@ const ENTRIES_PAGE = 1000;
 const IDS_PER_CALL = 200;
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const DAY_MS = 86_400_000;
+/**
+ * Per-AMI calls (DescribeImageAttribute, GetImageAncestry, the roots' DescribeImages) in flight at
+ * once in one scope: EC2 throttles each action per account and region (a bucket of 100 that refills
+ * at 20 a second for most describes), and an account with hundreds of AMIs would otherwise spend
+ * the SDK's retry quota at once and leave AMIs unread.
+ */
+const PER_IMAGE_IN_FLIGHT = 4;
 /** The longest pause between two polls of pending usage reports (the ImageUsageReportAvailable waiter's delay). */
 const MAX_POLL_MS = 15_000;
 
@@ -204,8 +212,9 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
     });
 
   const list = [...images.values()].sort((a, b) => cmp(a.imageId, b.imageId));
+  const perImage = pLimit(PER_IMAGE_IN_FLIGHT);
   // 3. Each AMI's launch permissions.
-  await Promise.all(list.map(async (img) => {
+  await Promise.all(list.map((img) => perImage(async () => {
     try {
       const out = await send('DescribeImageAttribute', () => ec2().send(new sdk.ec2.DescribeImageAttributeCommand({ ImageId: img.imageId, Attribute: 'launchPermission' }), opt));
       if (!Array.isArray(out.LaunchPermissions)) throw malformed('DescribeImageAttribute', `the answer for ${img.imageId} has no launchPermission`);
@@ -225,11 +234,11 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
       failures.add(e.failure);
       img.sharingError = `${e.failure.code}: ${e.failure.message}`;
     }
-  }));
+  })));
 
   // 4. Ancestry.
   if (req.ancestry) {
-    await Promise.all(list.map(async (img) => {
+    await Promise.all(list.map((img) => perImage(async () => {
       try {
         const out = await send('GetImageAncestry', () => ec2().send(new sdk.ec2.GetImageAncestryCommand({ ImageId: img.imageId }), opt));
         if (!Array.isArray(out.ImageAncestryEntries)) throw malformed('GetImageAncestry', `the answer for ${img.imageId} has no imageAncestryEntrySet`);
@@ -242,7 +251,7 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
         failures.add(e.failure);
         img.ancestryError = `${e.failure.code}: ${e.failure.message}`;
       }
-    }));
+    })));
   }
 
   // 4b. The roots of the ancestries the run does not own: what DescribeImages says of them now.
@@ -439,7 +448,8 @@ function rootOf(img: OwnedImage): string | null {
 async function describeRoots(list: OwnedImage[], send: Send, ec2: () => EC2Client, opt: { abortSignal: AbortSignal }, failures: Failures): Promise<void> {
   const roots = [...new Set(list.map(rootOf).filter((x): x is string => x !== null))].sort();
   const found = new Map<string, NonNullable<OwnedImage['ancestryRoot']>>();
-  await Promise.all(roots.map(async (id) => {
+  const perRoot = pLimit(PER_IMAGE_IN_FLIGHT);
+  await Promise.all(roots.map((id) => perRoot(async () => {
     try {
       const out = await send('DescribeImages', () => ec2().send(new sdk.ec2.DescribeImagesCommand({ ImageIds: [id], IncludeDeprecated: true, IncludeDisabled: true }), opt));
       const i = (out.Images ?? []).find((x) => x.ImageId === id);
@@ -454,7 +464,7 @@ async function describeRoots(list: OwnedImage[], send: Send, ec2: () => EC2Clien
       }
       failures.add({ ...e.failure, message: `${e.failure.message} (the root ${id} of an owned AMI's ancestry)` });
     }
-  }));
+  })));
   for (const img of list) {
     const r = rootOf(img);
     const f = r === null ? undefined : found.get(r);
