@@ -463,7 +463,7 @@ export interface DiffUnverified extends DiffEntry {
    * switched off (`rule-off`), or, for a finding about a resource, the newer run did not look up
    * what references its AMI there (`references`).
    */
-  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off' | 'references';
+  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off' | 'references' | 'owned-images';
 }
 
 /**

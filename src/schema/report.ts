@@ -406,7 +406,7 @@ export const reportSchema = {
             resolved: { type: 'array', items: diffEntry },
             unverified: {
               type: 'array',
-              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off', 'references'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, the rule is off, or (a finding about a resource) it did not look up what references the AMI: no --references, a failed lookup, or no instance of the scope runs the AMI any more.' } } },
+              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off', 'references', 'owned-images'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, the rule is off, or (a finding about a resource) it did not look up what references the AMI: no --references, a failed lookup, or no instance of the scope runs the AMI any more; owned-images: a finding about an owned AMI, and the newer run is not ami-audit images.' } } },
             },
             changed: {
               type: 'array',

@@ -67,3 +67,19 @@ describe('the publisher view, rendered', () => {
     expect(renderFormat('csv', scan, { templates: loadTemplates(), writtenAt: '2026-11-26T00:00:00Z' }).map((f) => f.suffix)).not.toContain('-owned-images.csv');
   });
 });
+
+describe('owned-image findings in a diff', () => {
+  test('gone after an images run: resolved; against a scan: not looked at (owned-images)', async () => {
+    const { diffReports } = await import('../../src/report/build.js');
+    const base = buildReport({ inventory: inventory([owned({ isPublic: true })]), settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    expect(base.findings.some((f) => f.ruleId === 'public-ami')).toBe(true);
+    const imagesRun = { ...inventory([owned({ isPublic: false, sharing: { public: false, accountIds: [], organizationArns: [], organizationalUnitArns: [] } })]) };
+    imagesRun.run = { ...imagesRun.run, options: { images: { usageReports: true, ancestry: true } } };
+    const now = buildReport({ inventory: imagesRun, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    const d = diffReports(base, now);
+    expect(d.resolved.map((f) => f.ruleId)).toContain('public-ami');
+    const scan = buildReport({ inventory: { ...inventory([]), ownedImages: undefined }, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    const d2 = diffReports(base, scan);
+    expect(d2.unverified.find((f) => f.ruleId === 'public-ami')!.notLookedAt).toBe('owned-images');
+  });
+});
