@@ -31,6 +31,17 @@ export const REFERENCES_CALLED_VIA_ACTIONS = [
  * (the flagged AMIs' architecture, the family's candidates), on every resource.
  */
 export const SUCCESSORS_EC2_ACTIONS = ['ec2:DescribeImages'] as const;
+/**
+ * What `ami-audit images` reads in an account that owns AMIs (src/collect/owned-images.ts): its
+ * AMIs, their launch permissions, the region's block public access, their ancestry and the usage
+ * reports. CreateImageUsageReport, the one call that creates anything (a report EC2 deletes after
+ * 30 days; no image is modified), is a statement of its own.
+ */
+export const IMAGES_READ_ACTIONS = [
+  'ec2:DescribeImages', 'ec2:DescribeImageAttribute', 'ec2:GetImageBlockPublicAccessState', 'ec2:GetImageAncestry',
+  'ec2:DescribeImageUsageReports', 'ec2:DescribeImageUsageReportEntries',
+] as const;
+export const IMAGES_REPORT_ACTIONS = ['ec2:CreateImageUsageReport'] as const;
 /** And the SSM public parameters that name each family's latest AMI, on those parameters only. */
 export const SUCCESSORS_SSM_ACTIONS = ['ssm:GetParameters', 'ssm:GetParametersByPath'] as const;
 /** The guide's list also has ec2:DescribeInstances and ec2:DescribeLaunchTemplateVersions: the role has them without the condition already. */
@@ -78,6 +89,8 @@ export interface IamDocumentOptions {
   references?: boolean;
   /** The run looks up successors (--successors): the member policy (and the template) add DescribeImages and the public parameters. */
   successors?: boolean;
+  /** The role serves `ami-audit images` (--images): the member policy (and the template) add what it reads and CreateImageUsageReport. */
+  images?: boolean;
 }
 
 interface PolicyStatement {
@@ -101,8 +114,15 @@ const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
 const PRINCIPAL_EXAMPLE = 'e.g. --trusted-principal arn:aws:iam::111122223333:role/AmiAuditRunner';
 
 /** The member role's policy: exactly the EC2 reads the collector makes, on every resource. */
-function memberPolicy(references = false, successors = false, partition: string | Record<string, unknown> = 'aws'): PolicyDocument {
+function memberPolicy(references = false, successors = false, partition: string | Record<string, unknown> = 'aws', images = false): PolicyDocument {
   const statements: PolicyStatement[] = [{ Sid: 'AmiAuditRead', Effect: 'Allow', Action: [...AUDITED_ROLE_ACTIONS], Resource: '*' }];
+  if (images) {
+    statements.push(
+      { Sid: 'AmiAuditOwnedImages', Effect: 'Allow', Action: [...IMAGES_READ_ACTIONS.filter((a) => !(successors && (SUCCESSORS_EC2_ACTIONS as readonly string[]).includes(a)))], Resource: '*' },
+      // the one call that creates anything: a usage report of an owned AMI (EC2 deletes it after 30 days); no image is modified
+      { Sid: 'AmiAuditImageUsageReports', Effect: 'Allow', Action: [...IMAGES_REPORT_ACTIONS], Resource: '*' },
+    );
+  }
   if (successors) {
     statements.push(
       { Sid: 'AmiAuditSuccessorImages', Effect: 'Allow', Action: [...SUCCESSORS_EC2_ACTIONS], Resource: '*' },
@@ -128,13 +148,13 @@ function memberPolicy(references = false, successors = false, partition: string 
  * when no role is given for it, and region discovery for an account that failed reads the
  * caller's own regions with them too.
  */
-function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean, roleArns: readonly string[], successors = false): PolicyDocument {
+function callerPolicy(roleName: string, partition: string, org: boolean, references: boolean, roleArns: readonly string[], successors = false, images = false): PolicyDocument {
   // every role ARN a run can build: the role name in any account, and each role the config names
   // for one account as it is written there (with its path: role/security/Name is not role/Name)
   const roles = [...new Set([`arn:${partition}:iam::*:role/${roleName}`, ...roleArns])];
   const statements: PolicyStatement[] = [
     { Sid: 'AmiAuditAssumeRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles.length === 1 ? roles[0] : roles },
-    ...memberPolicy(references, successors, partition).Statement.map((st) => ({ ...st, Sid: st.Sid.replace(/^AmiAudit/, 'AmiAuditOwnAccount') })),
+    ...memberPolicy(references, successors, partition, images).Statement.map((st) => ({ ...st, Sid: st.Sid.replace(/^AmiAudit/, 'AmiAuditOwnAccount') })),
   ];
   // '*': discovery reads the whole tree (the organisation, its roots, OUs and accounts).
   if (org) statements.push({ Sid: 'AmiAuditDiscoverAccounts', Effect: 'Allow', Action: [...ORGANIZATIONS_ACTIONS], Resource: '*' });
@@ -153,7 +173,7 @@ function trustPolicy(trustedPrincipalArn: string, externalId: string | undefined
 }
 
 /** The member role as a CloudFormation template, for a stack or a service-managed StackSet. */
-function cloudFormationTemplate(roleName: string, references: boolean, successors = false): Record<string, unknown> {
+function cloudFormationTemplate(roleName: string, references: boolean, successors = false, images = false): Record<string, unknown> {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'The read-only role ami-audit assumes in every audited account (ami-audit iam-policy --cloudformation).',
@@ -175,7 +195,7 @@ function cloudFormationTemplate(roleName: string, references: boolean, successor
               'Fn::If': ['HasExternalId', { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } }, { Ref: 'AWS::NoValue' }],
             })],
           },
-          Policies: [{ PolicyName: 'AmiAuditRead', PolicyDocument: memberPolicy(references, successors, { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }) }],
+          Policies: [{ PolicyName: 'AmiAuditRead', PolicyDocument: memberPolicy(references, successors, { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:*::parameter/aws/service/*' }, images) }],
         },
       },
     },
@@ -195,13 +215,13 @@ export function iamDocument(o: IamDocumentOptions): string {
   if (o.cloudformation && o.part !== undefined) throw new UserError('--cloudformation prints the member role\'s template (its trust and member policies in one): leave out --part');
   let doc: unknown;
   if (o.cloudformation) {
-    doc = cloudFormationTemplate(o.roleName, o.references ?? false, o.successors ?? false);
+    doc = cloudFormationTemplate(o.roleName, o.references ?? false, o.successors ?? false, o.images ?? false);
   } else {
     const part = o.part ?? 'member';
     if (part === 'member') {
-      doc = memberPolicy(o.references ?? false, o.successors ?? false, partition);
+      doc = memberPolicy(o.references ?? false, o.successors ?? false, partition, o.images ?? false);
     } else if (part === 'caller') {
-      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false, o.roleArns ?? [], o.successors ?? false);
+      doc = callerPolicy(o.roleName, partition, o.org, o.references ?? false, o.roleArns ?? [], o.successors ?? false, o.images ?? false);
     } else {
       if (!o.trustedPrincipalArn) throw new UserError(`--part trust needs --trusted-principal, the ARN of the identity that runs ami-audit (${PRINCIPAL_EXAMPLE})`);
       if (!PRINCIPAL_RE.test(o.trustedPrincipalArn)) throw new UserError(`--trusted-principal: "${o.trustedPrincipalArn}" is not an IAM role, user or account ARN (${PRINCIPAL_EXAMPLE})`);

@@ -13,6 +13,7 @@ import { addEnvironmentSecrets, redact } from './redact.js';
 import { addFlags, camel, commandsWithFlag, COMMANDS, flagsOf, suggest, UsageError, type CommandName } from './options.js';
 import type { CliIO, CommandModule, RunState } from './commands/context.js';
 import { scanCommand } from './commands/scan.js';
+import { imagesCommand } from './commands/images.js';
 import { reportCommand } from './commands/report.js';
 import { mergeCommand } from './commands/merge.js';
 import { diffCommand } from './commands/diff.js';
@@ -31,7 +32,7 @@ export { parseGenerateSpec } from './commands/generate-fleet.js';
 export { parseDeadline, positiveInt, seconds } from './options.js';
 
 /** The commands, in the order of the help. */
-const MODULES: readonly CommandModule[] = [scanCommand, reportCommand, mergeCommand, diffCommand, historyCommand, rulesCommand, demoCommand, emulatorCommand, generateFleetCommand, iamPolicyCommand, schemaCommand];
+const MODULES: readonly CommandModule[] = [scanCommand, reportCommand, mergeCommand, diffCommand, historyCommand, rulesCommand, demoCommand, emulatorCommand, generateFleetCommand, iamPolicyCommand, schemaCommand, imagesCommand];
 const moduleOf = (name: string): CommandModule | undefined => MODULES.find((m) => m.name === name);
 const COMMAND_LIST = `${COMMANDS.slice(0, -1).join(', ')} or ${COMMANDS.at(-1)}`;
 

@@ -21,7 +21,7 @@ import { parseShard } from '../report/shard.js';
 import { TRUSTED_PUBLISHERS_MODES, type TrustedPublishersMode } from '../rules/publishers.js';
 import { termSafe } from '../render/sanitize.js';
 
-export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'history', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'] as const;
+export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'history', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema', 'images'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /**
@@ -302,9 +302,12 @@ function configOnly<T, S extends JsonSchema>(schema: S): OptionKind<T, S> {
 // ---------------------------------------------------------------------------------------------
 // The table. Its order is the order of the help.
 
-const OUTPUT = ['scan', 'report', 'merge'] as const;
-const OUTPUT_AND_DEMO = ['scan', 'report', 'merge', 'demo'] as const;
-const SCAN = ['scan'] as const;
+const OUTPUT = ['scan', 'report', 'merge', 'images'] as const;
+const OUTPUT_AND_DEMO = ['scan', 'report', 'merge', 'demo', 'images'] as const;
+/** scan, and images (the publisher's view) which reaches the accounts the same way. */
+const SCAN = ['scan', 'images'] as const;
+const IMAGES = ['images'] as const;
+const AMI_ID_FLAG_RE = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 const ROLE_NAME_PROBLEM = (v: string): string => `"${v}" is not a role name (1-64 of letters, digits and +=,.@_-); give a name, not an ARN`;
 
 /** A row, its types kept (the value's, the literal config key, the schema fragment's). */
@@ -315,7 +318,7 @@ function row<const R extends OptionRow<unknown>>(r: R): R {
 export const OPTIONS = {
   // what scan and report share
   config: row({
-    flag: 'config', commands: ['scan', 'report', 'merge', 'history', 'iam-policy'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
+    flag: 'config', commands: ['scan', 'report', 'merge', 'history', 'iam-policy', 'images'], kind: text(), help: 'JSON config file (its fields: docs/schema/config.schema.json in the package; an example: config.example.json)',
     helpFor: { 'iam-policy': 'JSON config file to take roleName, the accounts\' roleArn, externalId and organization from (flags win)' },
   }),
   format: row({
@@ -380,7 +383,7 @@ export const OPTIONS = {
   }),
   fileMode: row({ flag: 'file-mode', commands: OUTPUT, kind: custom({ type: 'string' }, (v) => parseFileMode(str(v))), help: 'Octal mode of the report files (default 600)' }),
   quiet: row({ flag: 'quiet', commands: OUTPUT_AND_DEMO, kind: bool(), help: 'No progress on stderr; on stdout only the one-line verdict and the files written (for cron logs)' }),
-  debug: row({ flag: 'debug', commands: ['scan', 'report'], kind: bool(), help: 'Log every API call (action, account, region, status, attempts; credentials redacted) on stderr' }),
+  debug: row({ flag: 'debug', commands: ['scan', 'report', 'images'], kind: bool(), help: 'Log every API call (action, account, region, status, attempts; credentials redacted) on stderr' }),
   input: row({
     flag: 'input', commands: ['report'], kind: custom({ type: 'string', array: true }, strings), yargs: { demandOption: true },
     help: 'Saved ami-audit JSON reports and/or `aws ec2 describe-instance-image-metadata` output files',
@@ -393,7 +396,7 @@ export const OPTIONS = {
     configHelp: 'Accounts to audit: ids, or objects naming a role ARN (and external id) for that account. A role ARN must be a role in that account; an account listed twice must be listed the same way both times (it is then audited once). Empty: the caller\'s own account.',
   }),
   org: row({
-    flag: 'org', commands: ['scan', 'iam-policy'], config: 'organization', kind: bool(),
+    flag: 'org', commands: ['scan', 'iam-policy', 'images'], config: 'organization', kind: bool(),
     help: 'Audit every account of the organisation, discovered with AWS Organizations (run as the management account or a delegated administrator); accounts not ACTIVE are recorded as skipped',
     helpFor: { 'iam-policy': 'With --part caller: add the AWS Organizations reads of account discovery (scan --org; default: the config\'s organization, else off)' },
     configHelp: 'Discover the accounts to audit with AWS Organizations (as --org): true, or an object that narrows them. Run as the management account or a delegated administrator. Accounts not ACTIVE are recorded as skipped. Listed accounts are audited as well.',
@@ -438,6 +441,10 @@ export const OPTIONS = {
     helpFor: { 'iam-policy': 'With --part member or caller, or --cloudformation: add the permissions of scan --successors (default: the config\'s successors, else off)' },
     configHelp: 'Find a successor AMI for each flagged AMI, per region (as --successors).',
   }),
+  images: row({
+    flag: 'images', commands: ['iam-policy'], kind: bool(),
+    help: 'With --part member or caller, or --cloudformation: add what ami-audit images reads in accounts that own AMIs, and ec2:CreateImageUsageReport (its one write-like call: a usage report; nothing is modified)',
+  }),
   referenceVersionDepth: row({
     flag: 'reference-version-depth', commands: SCAN, config: 'referenceVersionDepth', kind: int(1, 10_000),
     help: 'With --references: how many launch template versions to check, from the latest (default 10, the API\'s)',
@@ -446,13 +453,13 @@ export const OPTIONS = {
 
   // scan: the role in each account
   roleName: row({
-    flag: 'role-name', commands: ['scan', 'iam-policy'], config: 'roleName', kind: pattern(ROLE_NAME_RE, ROLE_NAME_PROBLEM),
+    flag: 'role-name', commands: ['scan', 'iam-policy', 'images'], config: 'roleName', kind: pattern(ROLE_NAME_RE, ROLE_NAME_PROBLEM),
     help: 'Role to assume in every account; the ARN is built per account',
     helpFor: { 'iam-policy': 'The role ami-audit assumes in every account: the caller policy\'s resource and the template\'s default RoleName (default: the config\'s roleName, else AmiAuditReadOnly)' },
     configHelp: 'Role name to assume in every account; the ARN is built per account.',
   }),
   externalId: row({
-    flag: 'external-id', commands: ['scan', 'iam-policy'], config: 'externalId', secret: true,
+    flag: 'external-id', commands: ['scan', 'iam-policy', 'images'], config: 'externalId', secret: true,
     kind: text((v) => (v.length >= 2 && v.length <= 1224 ? null : 'an external id is 2 to 1224 characters (the value is not shown)'), { type: 'string', minLength: 2, maxLength: 1224 }),
     help: 'ExternalId for AssumeRole (never written anywhere)',
     helpFor: { 'iam-policy': 'With --part trust: require this ExternalId in the trust policy (default: the config\'s externalId)' },
@@ -553,6 +560,41 @@ export const OPTIONS = {
   }),
   deprecationWindowDays: row({ commands: [], config: 'deprecationWindowDays', kind: int(0), help: 'Days ahead of as-of in which a deprecation counts as soon (default 30).' }),
   maxAmiAgeDays: row({ commands: [], config: 'maxAmiAgeDays', kind: int(1), help: 'Age in days beyond which an AMI is stale (default 365).' }),
+
+  // images: the publisher's view (docs/publisher.md)
+  imageIds: row({
+    flag: 'image-ids', commands: IMAGES, kind: list(AMI_ID_FLAG_RE, 'an AMI id such as ami-0123456789abcdef0', 'AMI id'),
+    help: 'Owned AMIs to make a usage report of whatever their sharing and deprecation (CreateImageUsageReport)',
+  }),
+  horizon: row({
+    flag: 'horizon', commands: IMAGES, kind: int(0, 3650),
+    help: 'A shared AMI deprecated already or within this many days gets a usage report (default 30)',
+  }),
+  usageWait: row({
+    flag: 'usage-wait', commands: IMAGES, kind: secs(),
+    help: 'Seconds to wait for usage reports to become available; a report still pending then is "consumers unknown" (default 300)',
+  }),
+  usageMaxAge: row({
+    flag: 'usage-max-age', commands: IMAGES, kind: custom({ type: 'string' }, (v) => parseDeadline(str(v))!),
+    help: 'Reuse a usage report of the same AMI younger than this (e.g. 24h, 90m) instead of creating one (default 24h)',
+  }),
+  usageReports: row({
+    flag: 'usage-reports', commands: IMAGES, kind: bool(), negatable: true,
+    help: 'Make usage reports for the AMIs that matter (default on; turned off, none is made and no finding depends on consumers)',
+  }),
+  ancestry: row({
+    flag: 'ancestry', commands: IMAGES, kind: bool(), negatable: true,
+    help: 'Look up each owned AMI\'s ancestry (GetImageAncestry, one call per AMI, and DescribeImages for each root; default on)',
+  }),
+  unusedDays: row({
+    flag: 'unused-days', commands: IMAGES, config: 'unusedDays', kind: int(1),
+    help: 'Days without a launch after which a shared AMI counts as unused (default 180)',
+    configHelp: 'ami-audit images: days without a launch after which a shared AMI counts as unused (default 180).',
+  }),
+  allowedPublicImages: row({
+    commands: [], config: 'allowedPublicImages', kind: configOnly<string[], JsonSchema>({ type: 'array', items: { type: 'string', minLength: 1 } }),
+    help: 'ami-audit images: owned AMIs that may be public (ids, or name patterns with * and ?): public-ami does not report them.',
+  }),
 
   // diff and rules
   textFormat: row({ flag: 'format', commands: ['diff', 'history', 'rules'], kind: choice(['text', 'json']), help: 'Output format (default text)' }),

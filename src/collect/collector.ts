@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, RunOptions, ScopeFailure } from '../model/types.js';
+import type { CoverageEntry, ImageReference, InstanceRecord, Inventory, OwnedImage, RunOptions, ScopeFailure } from '../model/types.js';
 import { collectReferences, DEFAULT_VERSION_DEPTH } from './references.js';
 import { SuccessorFinder, successorWarning } from './successors.js';
 import { UserError } from '../model/errors.js';
@@ -18,6 +18,7 @@ import { AssumedCredentials } from './credentials.js';
 import { abortError, describeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { collectScope, type ScopeResult } from './scope.js';
+import { collectOwnedImages, type UsageSettings } from './owned-images.js';
 import { Interner } from './intern.js';
 import { CoverageLedger } from './ledger.js';
 import { partitionOf } from './regions.js';
@@ -80,6 +81,12 @@ export interface CollectOptions {
   references?: { versionDepth?: number; asOfMs?: number };
   /** --successors: look up a successor for each flagged AMI (flagged as of `asOfMs`, the run's start when absent). */
   successors?: { asOfMs?: number };
+  /**
+   * `ami-audit images`: each scope lists the AMIs the account owns (src/collect/owned-images.ts)
+   * instead of its instances; usage reports as `usage` says (null: none), deprecation judged as of
+   * `asOfMs` (the run's start when absent).
+   */
+  images?: { usage: UsageSettings | null; ancestry: boolean; asOfMs?: number; sleep?: (ms: number, signal: AbortSignal) => Promise<void> };
 }
 
 export interface CallEvent { action: string; accountId: string; region: string; status: number | string; attempts: number; ms: number; error?: string }
@@ -219,6 +226,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
 
     const instances: InstanceRecord[] = [];
     const references: ImageReference[] = [];
+    const ownedImages: OwnedImage[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
     const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal, onDiagnostic: (l) => opts.onDiagnostic?.(redact(l)) }) : null;
@@ -279,6 +287,20 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       // The scope's clients are made when its first call has a slot (see ScopeRequest.client), so
       // that scopes waiting for one hold no client.
       const ec2 = (): EC2Client => factory.ec2Client(plan.accountKey, region, plan.provider);
+      if (opts.images) {
+        // the publisher's view: the scope is the AMIs the account owns, settled like any scope
+        try {
+          const r = await collectOwnedImages({
+            accountId, region, ec2, asOfMs: opts.images.asOfMs ?? startMs, usage: opts.images.usage, ancestry: opts.images.ancestry,
+            limit: callLimit, signal, sleep: opts.images.sleep, stopCause: cause, pageSize: opts.pageSize,
+          });
+          for (const i of r.images) ownedImages.push(i);
+          ledger.settle(r.coverage);
+        } catch (e) {
+          if (!ledger.isSettled(accountId, region)) ledger.fail(accountId, region, signal.aborted ? cause() : internalFailure('Run', accountId, region, e));
+        }
+        return;
+      }
       let res: ScopeResult;
       try {
         res = await collectScope({
@@ -358,6 +380,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       callTimeoutSeconds: opts.client.callTimeoutSeconds, deadlineSeconds: opts.deadlineMs === undefined ? undefined : opts.deadlineMs / 1000,
       references: opts.references ? { versionDepth: opts.references.versionDepth ?? DEFAULT_VERSION_DEPTH } : undefined,
       successors: opts.successors ? true : undefined,
+      images: opts.images ? { usageReports: opts.images.usage !== null, ancestry: opts.images.ancestry, ...(opts.images.usage ? { horizonDays: opts.images.usage.horizonDays, usageWaitSeconds: opts.images.usage.waitMs / 1000, usageMaxAgeHours: opts.images.usage.maxAgeMs / 3_600_000, ...(opts.images.usage.imageIds.length ? { imageIds: [...opts.images.usage.imageIds] } : {}) } : {}) } : undefined,
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     const warnings: string[] = [];
@@ -380,6 +403,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
       instances,
       ...(opts.references ? { references } : {}),
       ...(successorRecords ? { successors: successorRecords } : {}),
+      ...(opts.images ? { ownedImages: ownedImages.sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.region < b.region ? -1 : a.region > b.region ? 1 : a.imageId < b.imageId ? -1 : 1)) } : {}),
       // An id that was not found is only "not found" when every scope was listed completely.
       notFoundInstanceIds: listingIncomplete ? [] : missing,
       ...(opts.instanceIds ? { uncheckedInstanceIds: listingIncomplete ? missing : [] } : {}),

@@ -42,6 +42,10 @@ export interface AuditConfig {
   trustedOwnerAliases?: string[];
   deprecationWindowDays?: number;
   maxAmiAgeDays?: number;
+  /** ami-audit images: days without a launch after which a shared AMI counts as unused. */
+  unusedDays?: number;
+  /** ami-audit images: owned AMIs (ids or name patterns) that may be public. */
+  allowedPublicImages?: string[];
   rules?: Record<string, RuleSettings | Severity | 'off'>;
   waivers?: (Omit<WaiverSpec, 'id'> & { id?: string })[];
   includeTerminated?: boolean;
@@ -316,6 +320,7 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
   const options: Record<string, unknown> = {};
   if (cfg.deprecationWindowDays !== undefined) options.deprecationWindowDays = cfg.deprecationWindowDays;
   if (cfg.maxAmiAgeDays !== undefined) options.maxAmiAgeDays = cfg.maxAmiAgeDays;
+  if (cfg.unusedDays !== undefined) options.unusedDays = cfg.unusedDays;
   return {
     // the default publishers, then the config's own accounts (which extend them, or stand alone with "none")
     trustedAccounts: [...new Set([...(cfg.trustedPublishers === 'none' ? [] : TRUSTED_PUBLISHER_IDS), ...(cfg.trustedAccounts ?? [])])],
@@ -325,5 +330,6 @@ export function settingsFrom(cfg: AuditConfig, overrides: { includeTerminated?: 
     waivers: (cfg.waivers ?? []).map((w) => ({ ...w, id: waiverIdOf(w) })),
     includeTerminated: overrides.includeTerminated ?? cfg.includeTerminated ?? false,
     tagColumns: [...(overrides.tagColumns ?? cfg.report?.tagColumns ?? [])],
+    ...(cfg.allowedPublicImages?.length ? { allowedPublicImages: [...cfg.allowedPublicImages] } : {}),
   };
 }

@@ -273,6 +273,7 @@ function addImages(fleet: Fleet, at: (days: number) => string, img: Record<'depr
     { imageId: 'ami-0d1e2f3a4b5c60031', name: 'payments-api-2026-10-01', ownerId: DEMO_ACCOUNTS.prod, architecture: paymentsArch, creationDate: at(-60) },
     { imageId: 'ami-0d1e2f3a4b5c60032', name: 'payments-api-2025-06-01', ownerId: DEMO_ACCOUNTS.prod, architecture: paymentsArch, creationDate: at(-180), deprecationTime: at(-5) },
     { imageId: 'ami-0d1e2f3a4b5c60033', name: 'suse-sles-15-sp5-v20260601-hvm-ssd-x86_64', ownerId: img.notAllowed.OwnerId!, ownerAlias: 'amazon', architecture: 'x86_64', creationDate: at(-150), public: true },
+    ...publisherImages(at),
   ];
   fleet.publicParameters = pub.publicParameters;
 }
@@ -321,4 +322,47 @@ function addReferences(account: FleetAccount, at: (days: number) => string, img:
   };
   account.ssmParameters = { [east]: [{ name: R.ssmParameter, value: img.deregistered.ImageId! }] };
   account.imageRecipes = { [east]: [{ name: R.imageRecipe.name, version: R.imageRecipe.version, parentImage: img.notAllowed.ImageId! }] };
+}
+
+/**
+ * The AMIs the platform team publishes from the security account (`ami-audit images`, see
+ * DEMO_PUBLISHER), in us-east-1.
+ */
+export const DEMO_PUBLISHER = {
+  owner: DEMO_ACCOUNTS.security,
+  region: 'us-east-1',
+  /** Shared to prod, dev and an account outside the organisation; deprecated 20 days ago; no deregistration protection; built on a deprecated Amazon Linux AMI. Its usage report takes two polls. */
+  goldenImageId: 'ami-0e1f2a3b4c5d60001',
+  /** Its successor: shared with the organisation, protected, deprecation set, built on the current Amazon Linux AMI. */
+  currentImageId: 'ami-0e1f2a3b4c5d60002',
+  /** A forgotten public test image: no deprecation time, last launched more than a year ago. */
+  publicImageId: 'ami-0e1f2a3b4c5d60003',
+  /** The account outside the organisation the golden AMI is shared with. */
+  outsideAccount: DEMO_TRUSTED_ACCOUNT,
+} as const;
+
+function publisherImages(at: (days: number) => string): FleetImage[] {
+  const P = DEMO_PUBLISHER;
+  const orgArn = `arn:aws:organizations::${DEMO_ACCOUNTS.security}:organization/${DEMO_ORGANIZATION.id}`;
+  return [
+    {
+      imageId: P.goldenImageId, name: 'golden-al2023-2026-03', ownerId: P.owner, architecture: 'x86_64', creationDate: at(-250), deprecationTime: at(-20),
+      regions: [P.region], sharedWith: [DEMO_ACCOUNTS.prod, DEMO_ACCOUNTS.dev, P.outsideAccount], deregistrationProtection: 'disabled', lastLaunchedTime: at(-2),
+      sourceImageId: 'ami-0f080000000000000', sourceImageRegion: P.region,
+      usage: [
+        { accountId: DEMO_ACCOUNTS.prod, resourceType: 'ec2:Instance', count: 3 }, { accountId: DEMO_ACCOUNTS.prod, resourceType: 'ec2:LaunchTemplate', count: 1 },
+        { accountId: DEMO_ACCOUNTS.dev, resourceType: 'ec2:Instance', count: 2 }, { accountId: P.outsideAccount, resourceType: 'ec2:Instance', count: 2 },
+      ],
+      usageReportPolls: 2,
+    },
+    {
+      imageId: P.currentImageId, name: 'golden-al2023-2026-11', ownerId: P.owner, architecture: 'x86_64', creationDate: at(-15), deprecationTime: at(350),
+      regions: [P.region], sharedWithOrganizations: [orgArn], deregistrationProtection: 'enabled-with-cooldown', lastLaunchedTime: at(-1),
+      sourceImageId: 'ami-0f082000000000000', sourceImageRegion: P.region,
+    },
+    {
+      imageId: P.publicImageId, name: 'test-public-2025', ownerId: P.owner, architecture: 'x86_64', creationDate: at(-500), regions: [P.region], public: true,
+      lastLaunchedTime: at(-400),
+    },
+  ];
 }

@@ -582,7 +582,8 @@ function imageItem(img: FleetImage, allowed: boolean | undefined, flip: boolean)
   const head = el('imageId', img.imageId) + el('imageLocation', `${img.ownerAlias ?? img.ownerId}/${img.name}`) + el('imageState', img.state ?? 'available') + el('imageOwnerId', img.ownerId);
   const rest = el('creationDate', img.creationDate) + el('isPublic', pub) + el('architecture', img.architecture) + el('imageType', 'machine')
     + el('imageOwnerAlias', img.ownerAlias) + el('name', img.name) + el('rootDeviceType', 'ebs') + el('rootDeviceName', '/dev/xvda')
-    + el('virtualizationType', 'hvm') + el('hypervisor', 'xen') + el('deprecationTime', img.deprecationTime) + el('imageAllowed', allowed);
+    + el('virtualizationType', 'hvm') + el('hypervisor', 'xen') + el('deprecationTime', img.deprecationTime) + el('imageAllowed', allowed)
+    + el('deregistrationProtection', img.deregistrationProtection ?? 'disabled') + el('lastLaunchedTime', img.lastLaunchedTime) + el('sourceImageId', img.sourceImageId) + el('sourceImageRegion', img.sourceImageRegion);
   return `<item>${flip ? rest + head : head + rest}</item>`;
 }
 

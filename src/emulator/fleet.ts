@@ -26,6 +26,8 @@ export interface FleetAccount {
   roleNames?: string[];
   /** Opt-in regions this account has enabled. */
   optedInRegions?: string[];
+  /** Block public access for AMIs per region (GetImageBlockPublicAccessState; default `unblocked`). */
+  imageBlockPublicAccess?: Record<string, 'block-new-sharing' | 'unblocked'>;
   /** Allowed AMIs state per region (default `disabled`). */
   allowedImages?: Record<string, 'enabled' | 'audit-mode' | 'disabled'>;
   /**
@@ -189,6 +191,21 @@ export interface FleetImage {
   /** Accounts it is shared with (launch permissions). */
   sharedWith?: string[];
   regions?: string[];
+  /** Organisations (ARNs) it is shared with (launch permissions `organizationArn`). */
+  sharedWithOrganizations?: string[];
+  /** OUs (ARNs) it is shared with (launch permissions `organizationalUnitArn`). */
+  sharedWithOrganizationalUnits?: string[];
+  /** DescribeImages deregistrationProtection; default `disabled`. */
+  deregistrationProtection?: 'disabled' | 'enabled-with-cooldown' | 'enabled-without-cooldown';
+  /** ISO 8601: when it last launched an instance. */
+  lastLaunchedTime?: string;
+  /** The image it was created or copied from (GetImageAncestry, DescribeImages sourceImageId). */
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+  /** Usage a usage report finds beside the fleet's own instances and launch templates (consumers the fleet does not hold). */
+  usage?: { accountId: string; resourceType: 'ec2:Instance' | 'ec2:LaunchTemplate'; count: number; regions?: string[] }[];
+  /** DescribeImageUsageReports answers that list a report as pending before it is available (default 2; -1: never available). */
+  usageReportPolls?: number;
 }
 
 /** An SSM public parameter (`/aws/service/...`) that names an image, per region (every fleet region when absent). */
@@ -449,6 +466,11 @@ function checkImages(f: Record<string, unknown>, regions: Set<string>, fail: (pa
       if (x.public !== undefined && typeof x.public !== 'boolean') fail(`${p}.public`, 'expected true or false');
       if (x.sharedWith !== undefined && (!Array.isArray(x.sharedWith) || !x.sharedWith.every((s) => typeof s === 'string' && ACCOUNT_RE.test(s)))) fail(`${p}.sharedWith`, 'expected 12-digit account ids');
       regionList(x.regions, `${p}.regions`);
+      if (x.deregistrationProtection !== undefined && !['disabled', 'enabled-with-cooldown', 'enabled-without-cooldown'].includes(x.deregistrationProtection as string)) fail(`${p}.deregistrationProtection`, 'expected disabled, enabled-with-cooldown or enabled-without-cooldown');
+      date(x.lastLaunchedTime, `${p}.lastLaunchedTime`, true);
+      if (x.sourceImageId !== undefined && (typeof x.sourceImageId !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(x.sourceImageId))) fail(`${p}.sourceImageId`, 'expected an AMI id');
+      if (x.usageReportPolls !== undefined && (!Number.isInteger(x.usageReportPolls) || (x.usageReportPolls as number) < -1)) fail(`${p}.usageReportPolls`, 'expected an integer >= -1');
+      if (x.usage !== undefined && (!Array.isArray(x.usage) || !x.usage.every((u) => isObject(u) && typeof u.accountId === 'string' && ACCOUNT_RE.test(u.accountId) && (u.resourceType === 'ec2:Instance' || u.resourceType === 'ec2:LaunchTemplate') && Number.isInteger(u.count) && (u.count as number) > 0))) fail(`${p}.usage`, 'expected [{accountId, resourceType: ec2:Instance | ec2:LaunchTemplate, count}]');
     });
   }
   if (f.publicParameters !== undefined) {

@@ -21,6 +21,7 @@ import {
 } from './organizations.js';
 import { UserError } from '../model/errors.js';
 import { SSM_ACTIONS, SSM_TARGET_PREFIX, SsmError, ssmCall } from './ssm.js';
+import { PUBLISHER_ACTIONS, publisherAction } from './images.js';
 
 export interface EmulatorOptions {
   fleet: Fleet;
@@ -40,7 +41,7 @@ export interface EmulatorStats {
 
 interface Session { accountId: string; roleArn: string; sessionName: string; token: string; expiresAt: number; roleName: string }
 
-const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'DescribeImageReferences', 'DescribeLaunchTemplateVersions', 'DescribeImages']);
+const EC2_ACTIONS = new Set(['DescribeInstanceImageMetadata', 'DescribeInstances', 'DescribeRegions', 'GetAllowedImagesSettings', 'DescribeImageReferences', 'DescribeLaunchTemplateVersions', 'DescribeImages', ...PUBLISHER_ACTIONS]);
 const ROLE_ARN_RE = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const XML_TYPE = 'text/xml;charset=UTF-8';
 /** A `trickle` answer stops by itself (the connection is dropped) after this long. */
@@ -300,6 +301,7 @@ export class Emulator {
         else if (action === 'DescribeImageReferences') body = describeImageReferences(call);
         else if (action === 'DescribeLaunchTemplateVersions') body = describeLaunchTemplateVersions(call);
         else if (action === 'DescribeImages') body = describeImages(this.opts.fleet, call, Date.now());
+        else if (PUBLISHER_ACTIONS.includes(action)) body = publisherAction(this.opts.fleet, action, call, Date.now());
         else body = getAllowedImagesSettings(call);
         send(200, ec2Response(action, requestId, body));
       }

@@ -173,6 +173,10 @@ export interface CoverageEntry {
   allowedImagesManagedBy?: string | null;
   /** With --references: the outcome of the reference lookups; absent without. */
   references?: ReferenceCoverage;
+  /** `ami-audit images`: the AMIs the account owns in the region (DescribeImages Owners=self); absent in scan scopes. */
+  ownedImageCount?: number;
+  /** `ami-audit images`: the region's block public access for AMIs (GetImageBlockPublicAccessState), `unknown` when it could not be read. */
+  imageBlockPublicAccessState?: string;
 }
 
 /** One part of a scope that failed. */
@@ -272,6 +276,8 @@ export interface Inventory {
   references?: ImageReference[];
   /** With --successors: the successor of each flagged AMI per region, sorted by image then region. */
   successors?: SuccessorRecord[];
+  /** `ami-audit images`: the AMIs the audited accounts own, with their sharing, usage and ancestry. */
+  ownedImages?: OwnedImage[];
   instances: InstanceRecord[];
   /** Instance ids asked for with --instance-ids that no scanned scope holds (every scope was checked). */
   notFoundInstanceIds: string[];
@@ -474,7 +480,7 @@ export interface DiffUnverified extends DiffEntry {
    * switched off (`rule-off`), or, for a finding about a resource, the newer run did not look up
    * what references its AMI there (`references`).
    */
-  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off' | 'references';
+  notLookedAt?: 'instance-ids' | 'filters' | 'rule-off' | 'references' | 'owned-images';
 }
 
 /**
@@ -590,6 +596,8 @@ export interface Report {
   diff: ReportDiff | null;
   /** Schema 3: the run history beside this run; null without one. Absent in version 2 reports. */
   history?: ReportHistory | null;
+  /** `ami-audit images`: the publisher view, the AMIs the audited accounts own (blast radius first). Absent in scan reports. */
+  ownedImages?: OwnedImage[];
   /**
    * The Allowed AMIs what-if (src/report/whatif.ts): what enabling Allowed AMIs would refuse where
    * it is in audit-mode or disabled. Absent when no scope is in either state and no --criteria
@@ -648,3 +656,90 @@ export interface WhatIf {
 }
 
 export const REPORT_SCHEMA_VERSION = 3 as const;
+
+// ---- The publisher view (`ami-audit images`) ------------------------------------------------
+
+/** Who may launch an owned AMI (DescribeImageAttribute launchPermission). */
+export interface ImageSharing {
+  /** A `group: all` launch permission: anyone may launch it. */
+  public: boolean;
+  /** Accounts (`userId`). */
+  accountIds: string[];
+  /** Organisations (`organizationArn`). */
+  organizationArns: string[];
+  /** Organisational units (`organizationalUnitArn`). */
+  organizationalUnitArns: string[];
+}
+
+/** One consumer account of an owned AMI, from its usage report (DescribeImageUsageReportEntries). */
+export interface ImageConsumer {
+  accountId: string;
+  /** Instances of the account launched from the AMI. */
+  instances: number;
+  /** Launch templates of the account that name the AMI. */
+  launchTemplates: number;
+  /** Whether the account belongs to the audited organisation (or the run's accounts without --org); set in the report, absent in the inventory. */
+  inOrganization?: boolean;
+  /** The account's name and OU path where the run knows them; set in the report. */
+  name?: string | null;
+  ouPath?: string | null;
+}
+
+/**
+ * Who uses an owned AMI: `known` with the consumers of an available usage report (its age said by
+ * `reportCreationTime`), `unknown` when the report did not complete within --usage-wait or could
+ * not be made (never read as "no consumers"), `not-requested` when the AMI did not matter enough
+ * to cost a report.
+ */
+export interface ImageUsage {
+  status: 'known' | 'unknown' | 'not-requested';
+  reportId: string | null;
+  reportCreationTime: string | null;
+  /** A report of the same AMI younger than --usage-max-age was reused instead of creating one. */
+  reused?: boolean;
+  consumers: ImageConsumer[];
+  /** Why the usage is unknown (the call and code, or the report's state). */
+  reason?: string;
+}
+
+/** One link of an owned AMI's ancestry (GetImageAncestry), the image itself first, the root last. */
+export interface ImageAncestor {
+  imageId: string;
+  creationDate: string | null;
+  imageOwnerAlias: string | null;
+  sourceImageId: string | null;
+  sourceImageRegion: string | null;
+}
+
+/** An AMI an audited account owns, as `ami-audit images` saw it. */
+export interface OwnedImage {
+  accountId: string;
+  region: string;
+  imageId: string;
+  name: string | null;
+  state: string | null;
+  creationDate: string | null;
+  deprecationTime: string | null;
+  /** When it last launched an instance (DescribeImages lastLaunchedTime; AWS reports it about a day late). */
+  lastLaunchedTime: string | null;
+  /** DescribeImages deregistrationProtection (`disabled`, `enabled-with-cooldown`, `enabled-without-cooldown`); null when not returned. */
+  deregistrationProtection: string | null;
+  /** DescribeImages isPublic. */
+  isPublic: boolean;
+  /** Its launch permissions; null when they could not be read (`sharingError` says why). */
+  sharing: ImageSharing | null;
+  sharingError?: string;
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+  imageWatermarks?: ImageWatermark[];
+  usage?: ImageUsage;
+  /** The ancestry chain (the image first); absent when not looked up, with `ancestryError` when it failed. */
+  ancestry?: ImageAncestor[];
+  ancestryError?: string;
+  /**
+   * The root of its ancestry as DescribeImages (ImageIds, deprecated and disabled included) describes
+   * it now: `described` false when it no longer can be (deregistered, or no longer shared). Absent
+   * when the image is its own root, or the root could not be looked up.
+   */
+  ancestryRoot?: { imageId: string; described: boolean; ownerId: string | null; ownerAlias: string | null; state: string | null; deprecationTime: string | null };
+}

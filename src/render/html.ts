@@ -6,6 +6,7 @@
  * that pages and filters them, so the file stays usable at tens of thousands of findings.
  */
 import { createHash } from 'node:crypto';
+import { ownedImagesView } from './owned.js';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
@@ -696,6 +697,8 @@ export function htmlView(report: Report) {
       more: Math.max(0, report.whatIf.images.length - WHATIF_ROWS),
       notEvaluated: report.whatIf.scopes.filter((x) => !x.evaluated && x.reason !== 'not-audited').map((x) => ({ account: accounts.label(x.accountId), region: x.region, why: WHATIF_REASON[x.reason ?? ''] ?? x.reason })),
     } : null,
+    /** ami-audit images: the "Your AMIs" section (src/render/owned.ts); null in scan reports. */
+    ownedImages: ownedImagesView(report),
     controls: controlSummary(report).map((c) => ({ ...c, label: `${c.framework} ${c.id}`, none: c.findings === 0 })),
     data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
   };

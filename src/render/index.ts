@@ -5,6 +5,7 @@
  */
 import type { Report } from '../model/types.js';
 import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv, renderWhatIfCsv } from './csv.js';
+import { renderOwnedImagesCsv } from './owned.js';
 import { renderHtml, type TemplateSet } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
@@ -49,6 +50,8 @@ export const RENDERERS = [
       { suffix: '-images.csv', content: renderImagesCsv(report) },
       { suffix: '-coverage.csv', content: renderCoverageCsv(report) },
       ...whatIfFile(report),
+      // ami-audit images: the owned AMIs (absent in scan reports)
+      ...(report.ownedImages ? [{ suffix: '-owned-images.csv', content: renderOwnedImagesCsv(report) }] : []),
     ],
   },
   {

@@ -102,6 +102,7 @@ export function unverifiedWhy(u: DiffUnverified, thisRun = 'this run'): string {
   if (u.notLookedAt === 'instance-ids') return `${thisRun} was narrowed to other instance ids`;
   if (u.notLookedAt === 'filters') return `${thisRun} used other filters`;
   if (u.notLookedAt === 'rule-off') return `the rule is off in ${thisRun}`;
+  if (u.notLookedAt === 'owned-images') return `${thisRun} did not look at owned AMIs (it is not ami-audit images)`;
   if (u.notLookedAt === 'references') return `${thisRun} did not look up what references the AMI (no --references, a failed lookup, or no instance runs it now)`;
   if (u.scope.current === 'absent') return `scope not in ${thisRun}`;
   if (u.scope.current !== 'ok') return `scope ${u.scope.current} in ${thisRun}`;

@@ -49,7 +49,8 @@ function relaunchLine(report: Report): string | null {
   const groups = new Map<string, string>();
   let others = 0;
   for (const f of report.findings) {
-    if (!f.resource || f.waiver) continue;
+    // an owned AMI (ami-audit images) is the subject of its findings, not a resource that references one
+    if (!f.resource || f.waiver || f.resource.type === 'ec2:Image') continue;
     if (!f.resource.usedBy.length) others += 1;
     for (const g of f.resource.usedBy) groups.set(`${f.accountId}\u0000${f.region}\u0000${g}`, g);
   }

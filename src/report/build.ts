@@ -13,6 +13,7 @@ import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js
 import { applyHistory, carryHistory, type CarriedHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';
 import { allowedAmisWhatIf, whatIfApplies } from './whatif.js';
+import { organizationOf, publisherView } from './publisher.js';
 
 export interface BuildInput {
   inventory: Inventory;
@@ -154,7 +155,10 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
   const { inventory, settings, asOf, tool } = input;
   const coverage = sortCoverage(inventory.coverage);
   const instances = sortInstances(inventory.instances);
-  const ev = evaluate(instances, coverage, settings, asOf, inventory.references ?? []);
+  // ami-audit images: the owned AMIs, their consumers named, judged against the organisation
+  const organization = inventory.ownedImages ? organizationOf(inventory) : null;
+  const ownedImages = inventory.ownedImages && organization ? publisherView(inventory.ownedImages, organization, accountDirectory(inventory)) : null;
+  const ev = evaluate(instances, coverage, settings, asOf, inventory.references ?? [], ownedImages && organization ? { images: ownedImages, organization } : null);
   const unwaived = ev.findings.filter((f) => !f.waiver);
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of unwaived) bySeverity[f.severity] += 1;
@@ -203,6 +207,7 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
     summary,
     diff: input.baseline ? diffReports(input.baseline, current) : null,
     history: hist ? hist.history : carried ? carried.history : null,
+    ...(ownedImages ? { ownedImages } : {}),
   };
   const proposed = input.proposedCriteria ?? null;
   if (whatIfApplies(coverage, proposed)) report.whatIf = allowedAmisWhatIf({ coverage, instances, references: inventory.references ?? [], proposed, asOfMs: asOf.toMillis() });
@@ -217,6 +222,7 @@ export function inventoryOf(report: Report): Inventory {
     ...(report.images.some((i) => i.references) ? { references: report.images.flatMap((i) => i.references ?? []) } : {}),
     ...(report.images.some((i) => i.successor) ? { successors: successorsOfPlan(report.images) } : {}),
     ...(report.uncheckedInstanceIds?.length ? { uncheckedInstanceIds: report.uncheckedInstanceIds } : {}),
+    ...(report.ownedImages ? { ownedImages: report.ownedImages } : {}),
   };
 }
 

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, Report, ScopeFailure, ScopeStatus, SuccessorRecord, Tag } from '../model/types.js';
+import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, OwnedImage, Report, ScopeFailure, ScopeStatus, SuccessorRecord, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
 import { canonicalJson, cmp } from '../rules/engine.js';
@@ -468,6 +468,8 @@ export function upgradeReport(doc: Record<string, unknown>, coverage: CoverageEn
     diff: saved.diff,
     // version 3: what the run history said beside the run (versions 1 and 2 had none)
     history: saved.history ?? null,
+    // ami-audit images: the owned AMIs (absent in scan reports)
+    ...(Array.isArray(saved.ownedImages) ? { ownedImages: saved.ownedImages } : {}),
   };
   return out;
 }
@@ -755,7 +757,20 @@ export function mergeInputs(
       for (const [region, successor] of Object.entries(img.successor)) if (!successors.has(`${img.imageId}|${region}`)) successors.set(`${img.imageId}|${region}`, { region, flaggedImageId: img.imageId, successor });
     }
   }
+  // ami-audit images: the owned AMIs of the saved reports, each once (its consumers' names are derived again)
+  const owned = new Map<string, OwnedImage>();
+  let anyOwned = false;
+  for (const { report: r } of reports) {
+    if (!Array.isArray(r.ownedImages)) continue;
+    anyOwned = true;
+    for (const img of r.ownedImages) {
+      const k = `${img.accountId}|${img.region}|${img.imageId}`;
+      if (owned.has(k)) continue;
+      owned.set(k, img.usage ? { ...img, usage: { ...img.usage, consumers: img.usage.consumers.map((c) => ({ accountId: c.accountId, instances: c.instances, launchTemplates: c.launchTemplates })) } } : img);
+    }
+  }
   const inventory: Inventory = { run, coverage: cov, instances: [...instances.values()].map((v) => v.rec), notFoundInstanceIds: notFound };
+  if (anyOwned) inventory.ownedImages = [...owned.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);
   if (anySuccessors) inventory.successors = [...successors.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);
   if (names.size) inventory.accounts = [...names.values()].sort((a, b) => cmp(a.accountId, b.accountId));
   if (anyReferences) inventory.references = [...refs.entries()].sort((a, b) => cmp(a[0], b[0])).map(([, x]) => x);

@@ -79,7 +79,10 @@ export function lookedAt(current: LookSide): (f: LookKeys, earlier: RunOptions |
   const flagged = new Set(current.findings.filter((x) => !x.resource && REFERENCE_TRIGGERS.has(x.ruleId)).map((x) => `${x.accountId}|${x.region}|${x.imageId}`));
   const scope = scopeView(current.coverage);
   const why = (f: LookKeys, earlier: RunOptions | undefined): NotLookedAt | undefined => {
-    if (f.resource) {
+    if (f.resource && (f.resource as { type?: unknown }).type === 'ec2:Image') {
+      // a finding about an owned AMI (ami-audit images): looked for by an images run, where its scope was listed
+      if (!current.run?.options?.images) return 'owned-images';
+    } else if (f.resource) {
       if (!current.run?.options?.references || !referencesOk.has(`${f.accountId}|${f.region}`) || !flagged.has(`${f.accountId}|${f.region}|${f.imageId}`)) return 'references';
     } else if (wanted && !wanted.has(f.instanceId)) return 'instance-ids';
     if (filtersText(earlier) !== filtersNow) return 'filters';

@@ -10,7 +10,9 @@ import { RULES } from './registry.js';
 import { fmtDay, parseDate } from './dates.js';
 import { expiryMs } from '../model/time.js';
 import { cmp } from '../model/ids.js';
-import type { RecordView, RuleContext, RuleHit } from './types.js';
+import type { OrganizationView, RecordView, RuleContext, RuleHit } from './types.js';
+import type { OwnedImage } from '../model/types.js';
+import { ownedImageViews } from './owned.js';
 
 export interface RuleSettings {
   /** The rule's base severity, or off. State-dependent severities (RuleMeta.severityStates other than `base`) keep theirs. */
@@ -34,6 +36,8 @@ export interface EvalSettings {
    * config report.tagColumns). Absent or empty: findings carry no `tags`.
    */
   tagColumns?: string[];
+  /** `ami-audit images`: owned AMIs (ids, or name patterns with * and ?) that may be public (config `allowedPublicImages`). */
+  allowedPublicImages?: string[];
 }
 
 export const DEFAULT_SETTINGS: EvalSettings = {
@@ -287,7 +291,10 @@ function severityOf(hit: RuleHit, base: Severity, byState: Partial<Record<string
   return stated ?? hit.severity ?? base;
 }
 
-export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime, references: readonly ImageReference[] = []): Evaluation {
+/** The owned AMIs of an `ami-audit images` run and the organisation they are judged against. */
+export interface OwnedInput { images: readonly OwnedImage[]; organization: OrganizationView }
+
+export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime, references: readonly ImageReference[] = [], owned: OwnedInput | null = null): Evaluation {
   const infos = ruleInfos(settings);
   const allowed = new Map(coverage.map((c) => [`${c.accountId}|${c.region}`, c.allowedImagesState]));
   const criteria = new Map(coverage.filter((c) => Array.isArray(c.allowedImagesCriteria)).map((c) => [`${c.accountId}|${c.region}`, { list: c.allowedImagesCriteria!, managedBy: c.allowedImagesManagedBy ?? null }]));
@@ -390,6 +397,28 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
           waiver: null, expiredWaiver: null,
           resource: { type: r.resourceType, arn: r.arn, name: r.name, version: r.version, usedBy: [...r.usedBy], ...(r.usedByUnknown ? { usedByUnknown: true as const } : {}) },
+        };
+        applyWaivers(f, holder);
+        findings.push(f);
+      }
+    }
+  }
+  // AMIs the audited accounts own (ami-audit images): findings whose subject is the image.
+  const byOwned = active.filter((a) => a.rule.evaluateOwnedImage);
+  const views = byOwned.length && owned ? ownedImageViews(owned.images, owned.organization, { trustedAccounts, trustedOwnerAliases, allowedPublicImages: settings.allowedPublicImages ?? [] }, asOf) : [];
+  for (const v of views) {
+    const img = v.image;
+    const holder = { accountId: img.accountId, region: img.region, Tags: [] } as unknown as InstanceRecord;
+    const arn = `arn:${img.region.startsWith('cn-') ? 'aws-cn' : img.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws'}:ec2:${img.region}::image/${img.imageId}`;
+    for (const { rule, ctx, base, byState } of byOwned) {
+      for (const hit of rule.evaluateOwnedImage!(v, ctx)) {
+        const f: Finding = {
+          id: findingId(rule.meta.id, img.accountId, img.region, arn, img.imageId, hit.key),
+          ruleId: rule.meta.id, severity: severityOf(hit, base, byState), accountId: img.accountId, region: img.region, instanceId: '',
+          instanceName: null, imageId: img.imageId, imageName: img.name, imageOwnerId: img.accountId, imageOwnerAlias: null,
+          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
+          waiver: null, expiredWaiver: null,
+          resource: { type: 'ec2:Image', arn, name: img.name, version: null, usedBy: [] },
         };
         applyWaivers(f, holder);
         findings.push(f);

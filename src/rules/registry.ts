@@ -9,10 +9,19 @@ import notAllowedAmi from './defs/not-allowed-ami.js';
 import untrustedOwner from './defs/untrusted-owner.js';
 import staleAmi from './defs/stale-ami.js';
 import launchableBadAmi from './defs/launchable-bad-ami.js';
+import publicAmi from './defs/public-ami.js';
+import sharedOutsideOrg from './defs/shared-outside-org.js';
+import unprotectedAmiInUse from './defs/unprotected-ami-in-use.js';
+import deprecatedAmiInUse from './defs/deprecated-ami-in-use.js';
+import noDeprecationTime from './defs/no-deprecation-time.js';
+import unusedSharedAmi from './defs/unused-shared-ami.js';
+import flaggedRootAmi from './defs/flagged-root-ami.js';
 import type { Rule } from './types.js';
 
 export const RULES: readonly Rule[] = [
   deprecatedAmi, deprecationSoon, deregisteredAmi, disabledAmi, unverifiableAmi, nonPublicAmi, notAllowedAmi, untrustedOwner, staleAmi, launchableBadAmi,
+  // the publisher's view (ami-audit images): their subject is an AMI an audited account owns
+  deprecatedAmiInUse, publicAmi, sharedOutsideOrg, unprotectedAmiInUse, flaggedRootAmi, noDeprecationTime, unusedSharedAmi,
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);

@@ -1,6 +1,6 @@
 /** What a rule is: metadata beside one pure function of an instance record and the context. */
 import type { DateTime } from 'luxon';
-import type { AllowedImagesState, ControlRef, ImageCriterion, ImageReference, InstanceRecord, Severity } from '../model/types.js';
+import type { AllowedImagesState, ControlRef, ImageConsumer, ImageCriterion, ImageReference, InstanceRecord, OwnedImage, Severity } from '../model/types.js';
 
 export interface ParsedDate {
   raw: string;
@@ -107,6 +107,37 @@ export interface Rule {
    * reference, given the view of an instance record that carries the AMI's metadata.
    */
   evaluateReference?(ref: ImageReference, image: RecordView, ctx: RuleContext): RuleHit[];
+  /** For a rule whose subject is an AMI an audited account owns (`ami-audit images`): the hits of one owned AMI. */
+  evaluateOwnedImage?(image: OwnedImageView, ctx: RuleContext): RuleHit[];
+}
+
+/** The organisation an owned AMI's sharing and consumers are judged against. */
+export interface OrganizationView {
+  /** The organisation's id (o-...) with --org; null without (members are then the run's accounts). */
+  id: string | null;
+  /** Its member accounts (with --org), else the accounts the run audited or the config names. */
+  members: ReadonlySet<string>;
+}
+
+/** An owned AMI with its facts normalised once for every rule. */
+export interface OwnedImageView {
+  image: OwnedImage;
+  deprecation: ParsedDate | null;
+  lastLaunched: ParsedDate | null;
+  creation: ParsedDate | null;
+  /** Deregistration protection is on (`enabled-with-cooldown`, `enabled-without-cooldown`). */
+  protected: boolean;
+  /** Public, or shared with any account, organisation or OU (true when the sharing could not be read and the image says it is public). */
+  shared: boolean;
+  /** The config allows it to be public (`allowedPublicImages`). */
+  allowedPublic: boolean;
+  organization: OrganizationView;
+  /** Each launch permission that reaches outside the organisation, as a reader names it. */
+  outsideShares: string[];
+  /** Its consumers when its usage report was read (each with inOrganization), else null. */
+  consumers: readonly ImageConsumer[] | null;
+  /** Why its ancestry's root is flagged (deprecated, deregistered, an untrusted owner), or null; with the root's id. */
+  flaggedRoot: { imageId: string; why: string } | null;
 }
 
 export function defineRule(rule: Rule): Rule {

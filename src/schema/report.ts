@@ -190,6 +190,42 @@ const accountInfo = {
   },
 };
 
+const ownedImage = {
+  type: 'object',
+  required: ['accountId', 'region', 'imageId', 'name', 'state', 'creationDate', 'deprecationTime', 'lastLaunchedTime', 'deregistrationProtection', 'isPublic', 'sharing'],
+  properties: {
+    accountId: str, region: str, imageId: str, name: nstr, state: nstr, creationDate: nstr, deprecationTime: nstr,
+    lastLaunchedTime: { ...nstr, description: 'DescribeImages lastLaunchedTime (AWS reports a launch about a day late).' },
+    deregistrationProtection: { ...nstr, description: 'DescribeImages deregistrationProtection (disabled, enabled-with-cooldown, enabled-without-cooldown).' },
+    isPublic: { type: 'boolean' },
+    sharing: {
+      oneOf: [{ type: 'null' }, {
+        type: 'object', required: ['public', 'accountIds', 'organizationArns', 'organizationalUnitArns'],
+        properties: { public: { type: 'boolean' }, accountIds: strs, organizationArns: strs, organizationalUnitArns: strs },
+      }],
+      description: 'Its launch permissions (DescribeImageAttribute launchPermission); null when they could not be read (sharingError says why).',
+    },
+    sharingError: str, ancestryError: str, sourceImageId: str, sourceImageRegion: str,
+    imageWatermarks: { type: 'array', items: { type: 'object' } },
+    usage: {
+      type: 'object', required: ['status', 'reportId', 'reportCreationTime', 'consumers'],
+      description: 'Who uses it: known (an available usage report; reportCreationTime says how old), unknown (the report did not complete or could not be made or read: never "no consumers"), not-requested.',
+      properties: {
+        status: { enum: ['known', 'unknown', 'not-requested'] }, reportId: nstr, reportCreationTime: nstr, reused: { type: 'boolean' }, reason: str,
+        consumers: {
+          type: 'array',
+          items: { type: 'object', required: ['accountId', 'instances', 'launchTemplates'], properties: { accountId: str, instances: int, launchTemplates: int, inOrganization: { type: 'boolean' }, name: nstr, ouPath: nstr } },
+        },
+      },
+    },
+    ancestryRoot: { type: 'object', required: ['imageId', 'described'], description: 'The root of its ancestry as DescribeImages describes it now (described false: deregistered or no longer shared).', properties: { imageId: str, described: { type: 'boolean' }, ownerId: nstr, ownerAlias: nstr, state: nstr, deprecationTime: nstr } },
+    ancestry: {
+      type: 'array', description: 'GetImageAncestry: the image first, its root last.',
+      items: { type: 'object', required: ['imageId'], properties: { imageId: str, creationDate: nstr, imageOwnerAlias: nstr, sourceImageId: nstr, sourceImageRegion: nstr } },
+    },
+  },
+};
+
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
@@ -252,6 +288,8 @@ export const reportSchema = {
           disruptedZones: { type: 'array', items: str }, uncoveredInstanceCount: int,
           allowedImagesCriteria: { type: 'array', items: imageCriterion, description: 'The region\'s Allowed AMIs image criteria, when GetAllowedImagesSettings was read; absent otherwise.' },
           allowedImagesManagedBy: { ...nstr, description: 'account, or declarative-policy when an organisation\'s declarative policy sets the criteria; absent when not read.' },
+          ownedImageCount: { ...int, description: 'ami-audit images: the AMIs the account owns in the region (DescribeImages Owners=self). Absent in scan reports.' },
+          imageBlockPublicAccessState: { ...str, description: 'ami-audit images: block public access for AMIs in the region (block-new-sharing, unblocked; unknown when GetImageBlockPublicAccessState failed). Absent in scan reports.' },
           references: {
             type: 'object',
             description: 'With --references: the reference lookups of this scope. error makes the scope partial (the failure is in failures); skipped (code nothing-flagged) when no AMI of the scope is deprecated, deregistered, disabled or not allowed. Absent without --references.',
@@ -377,7 +415,7 @@ export const reportSchema = {
             resolved: { type: 'array', items: diffEntry },
             unverified: {
               type: 'array',
-              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off', 'references'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, the rule is off, or (a finding about a resource) it did not look up what references the AMI: no --references, a failed lookup, or no instance of the scope runs the AMI any more.' } } },
+              items: { ...diffEntry, required: [...diffEntry.required, 'scope'], properties: { ...diffEntry.properties, scope: { type: 'object', required: ['baseline', 'current'], properties: { baseline: scopeInRun, current: scopeInRun } }, notLookedAt: { enum: ['instance-ids', 'filters', 'rule-off', 'references', 'owned-images'], description: 'The newer run did not look for the finding: narrowed to other instance ids, by other filters, the rule is off, or (a finding about a resource) it did not look up what references the AMI: no --references, a failed lookup, or no instance of the scope runs the AMI any more; owned-images: a finding about an owned AMI, and the newer run is not ami-audit images.' } } },
             },
             changed: {
               type: 'array',
@@ -425,5 +463,6 @@ export const reportSchema = {
         totals: { type: 'object', required: ['refusedInstances', 'undecidedInstances', 'refusedImages', 'undecidedImages', 'launchTemplates', 'scopesEvaluated', 'scopesNotEvaluated'], additionalProperties: int },
       },
     },
+    ownedImages: { type: 'array', items: ownedImage, description: 'ami-audit images: the AMIs the audited accounts own, the blast radius first (consumer accounts, then instances, most first), then account, region, image id. Absent in scan reports.' },
   },
 } as const;

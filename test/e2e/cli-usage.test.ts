@@ -44,7 +44,7 @@ describe('unknown flags', () => {
     expect(await usage(['scan', '--zzzzzzzz'])).toEqual(['ami-audit: unknown option --zzzzzzzz', scanHelp]);
   });
   test('a flag of another command says which command has it', async () => {
-    expect(await usage(['report', '--regions', 'us-east-1'])).toEqual(['ami-audit: unknown option --regions', '--regions is an option of scan, not of report.', 'Run "ami-audit report --help" for the options.']);
+    expect(await usage(['report', '--regions', 'us-east-1'])).toEqual(['ami-audit: unknown option --regions', '--regions is an option of scan and images, not of report.', 'Run "ami-audit report --help" for the options.']);
   });
   test('several unknown flags are named together', async () => {
     const lines = await usage(['scan', '--colour', '--regoins=us-east-1']);
@@ -105,7 +105,7 @@ describe('commands', () => {
     expect(await usage(['frobnicate'])).toEqual(['ami-audit: unknown command "frobnicate"', 'Run "ami-audit --help" for the commands.']);
   });
   test('options before any command: the command is missing, and the hint says which command has them', async () => {
-    expect(await usage(['--regions', 'us-east-1'])).toEqual(['ami-audit: give a command: scan, report, merge, diff, history, rules, demo, emulator, generate-fleet, iam-policy or schema', '--regions is an option of scan.', 'Run "ami-audit --help" for the commands.']);
+    expect(await usage(['--regions', 'us-east-1'])).toEqual(['ami-audit: give a command: scan, report, merge, diff, history, rules, demo, emulator, generate-fleet, iam-policy, schema or images', '--regions is an option of scan and images.', 'Run "ami-audit --help" for the commands.']);
   });
   // git prints its usage on stdout and exits 1 when run without a command, the AWS CLI prints its
   // usage with an error and exits 2 (252 in v2): both treat it as a usage error. ami-audit prints

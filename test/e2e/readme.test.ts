@@ -18,7 +18,7 @@ import type { Emulator } from '../../src/emulator/server.js';
 const README = join(ROOT, 'README.md');
 const COMMANDS_DOC = join(ROOT, 'docs', 'commands.md');
 const COMMANDS_HEAD = '# Command reference\n\nEvery command and option of `ami-audit`, generated from the command definitions (a test keeps it in step with them; `UPDATE_README=1 npm test -- test/e2e/readme.test.ts` regenerates it).\n\n';
-const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema'];
+const COMMANDS = ['scan', 'report', 'merge', 'diff', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema', 'images'];
 
 async function reference(): Promise<string> {
   const parts = ['```text', (await cli(['--help'])).stdout.trimEnd(), '```'];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import {
-  AUDITED_ROLE_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, SUCCESSORS_EC2_ACTIONS, SUCCESSORS_SSM_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
+  AUDITED_ROLE_ACTIONS, IMAGES_READ_ACTIONS, IMAGES_REPORT_ACTIONS, IAM_POLICY_DESCRIPTION, iamDocument, REFERENCES_ACTIONS, SUCCESSORS_EC2_ACTIONS, SUCCESSORS_SSM_ACTIONS, ORGANIZATIONS_ACTIONS, STACKSET_COMMANDS, STACKSET_MANAGEMENT_ACCOUNT_NOTE, type IamDocumentOptions,
 } from '../../src/cli/iam.js';
 import { UserError } from '../../src/model/errors.js';
 
@@ -97,7 +97,7 @@ describe('the member role policy', () => {
     expectValidPolicy(member, 'identity');
     const called: string[] = [];
     // the reference lookups (--references) and the successor lookups (--successors) are policies of their own: see below
-    for (const [pkg, commands] of commandsImported((f) => f !== 'references.ts' && f !== 'successors.ts')) {
+    for (const [pkg, commands] of commandsImported((f) => f !== 'references.ts' && f !== 'successors.ts' && f !== 'owned-images.ts')) {
       if (CALLER_CLIENTS.has(pkg)) continue;
       const prefix = IAM_PREFIX[pkg];
       expect(`${pkg}: ${prefix ?? 'no IAM prefix known: add it to IAM_PREFIX and the policy'}`).toBe(`${pkg}: ${prefix}`);
@@ -125,6 +125,21 @@ describe('the member role policy', () => {
     expect([...direct, ...actionsOf({ Statement: [via] })]).toEqual(expect.arrayContaining(guide));
     // without it, nothing of the kind
     expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('autoscaling:') || a === 'ec2:DescribeImageReferences')).toBe(false);
+  });
+
+  test('--images adds exactly what ami-audit images calls, CreateImageUsageReport in a statement of its own', () => {
+    const member = doc({ part: 'member', images: true });
+    expectValidPolicy(member, 'identity');
+    const called: string[] = [];
+    for (const [pkg, commands] of commandsImported((f) => f === 'owned-images.ts')) for (const c of commands) called.push(`${IAM_PREFIX[pkg]}:${c}`);
+    expect([...new Set(called)].sort()).toEqual([...IMAGES_READ_ACTIONS, ...IMAGES_REPORT_ACTIONS].sort());
+    expect(actionsOf(member).sort()).toEqual([...AUDITED_ROLE_ACTIONS, ...IMAGES_READ_ACTIONS, ...IMAGES_REPORT_ACTIONS].sort());
+    const report = member.Statement!.find((st) => st.Sid === 'AmiAuditImageUsageReports')!;
+    expect(actionsOf({ Statement: [report] })).toEqual(['ec2:CreateImageUsageReport']);
+    // with --successors too, DescribeImages is granted once
+    const both = actionsOf(doc({ part: 'member', images: true, successors: true }));
+    expect(both.filter((a) => a === 'ec2:DescribeImages')).toHaveLength(1);
+    expect(actionsOf(doc({ part: 'member' })).some((a) => a.startsWith('ec2:') && a.includes('ImageUsage'))).toBe(false);
   });
 
   test('--successors adds exactly what the successor lookups call: DescribeImages on *, the SSM reads on the public parameters only', () => {

@@ -59,7 +59,8 @@ describe('golden files of the generated fleet', () => {
     // the default formats and the summary; the security-pipeline formats (a copy of every finding each) apart
     const security = (name: string) => /(\.ocsf|-asff-.+)\.json$/.test(name);
     const size = (pick: (name: string) => boolean) => [...files].filter(([name]) => pick(name)).reduce((n, [, c]) => n + Buffer.byteLength(c), 0);
-    expect(size((name) => !security(name))).toBeLessThan(400_000);
+    // (420 KB: the rule reference of JSON and HTML carries seventeen rules with their controls)
+    expect(size((name) => !security(name))).toBeLessThan(420_000);
     expect(size(security)).toBeLessThan(250_000);
   });
   test('deterministic: the same fleet, built and rendered again, gives the same bytes', () => {

@@ -53,8 +53,8 @@ describe('the history fixture', () => {
 
 describe('CSV', () => {
   const rows = parse(renderFindingsCsv(report), { bom: true, columns: true }) as Record<string, string>[];
-  test('the findings CSV appends firstSeenAt, ageDays, dueAt, overdue and lifecycle, in that order, after the frozen columns', () => {
-    expect(FINDING_COLUMNS.slice(-5)).toEqual(['firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle']);
+  test('the findings CSV appends firstSeenAt, ageDays, dueAt, overdue and lifecycle, in that order, after the frozen columns (controls came after them)', () => {
+    expect(FINDING_COLUMNS.slice(-6)).toEqual(['firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle', 'controls']);
     report.findings.forEach((f, i) => {
       const row = rows[i]!;
       expect(row.id).toBe(f.id);
@@ -65,8 +65,8 @@ describe('CSV', () => {
     const before = parse(renderFindingsCsv(plain), { bom: true }) as string[][];
     const after = parse(renderFindingsCsv(report), { bom: true }) as string[][];
     for (const [i, row] of before.slice(1).entries()) {
-      expect(row.slice(-5)).toEqual(['', '', '', '', '']);
-      expect(after[i + 1]!.slice(0, -5)).toEqual(row.slice(0, -5));
+      expect(row.slice(-6, -1)).toEqual(['', '', '', '', '']);
+      expect([...after[i + 1]!.slice(0, -6), after[i + 1]!.at(-1)]).toEqual([...row.slice(0, -6), row.at(-1)]);
     }
   });
   test('the -images.csv appends oldestFirstSeenAt and overdue; empty without a history', () => {

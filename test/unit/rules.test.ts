@@ -436,6 +436,15 @@ describe('rule registry', () => {
     }
   });
   test('the public rule ids', () => {
-    expect([...RULE_IDS].sort()).toEqual(['deprecated-ami', 'deprecation-soon', 'deregistered-ami', 'disabled-ami', 'launchable-bad-ami', 'non-public-ami', 'not-allowed-ami', 'stale-ami', 'untrusted-owner', 'unverifiable-ami']);
+    expect([...RULE_IDS].sort()).toEqual([
+      'deprecated-ami', 'deprecated-ami-in-use', 'deprecation-soon', 'deregistered-ami', 'disabled-ami', 'flagged-root-ami', 'launchable-bad-ami', 'no-deprecation-time', 'non-public-ami',
+      'not-allowed-ami', 'public-ami', 'shared-outside-org', 'stale-ami', 'unprotected-ami-in-use', 'untrusted-owner', 'unused-shared-ami', 'unverifiable-ami',
+    ]);
+  });
+  test('the publisher\'s rules judge owned AMIs, never an instance record (their tests: test/unit/publisher-rules.test.ts)', () => {
+    const owned = ['deprecated-ami-in-use', 'public-ami', 'shared-outside-org', 'unprotected-ami-in-use', 'flagged-root-ami', 'no-deprecation-time', 'unused-shared-ami'];
+    expect(RULES.filter((r) => r.evaluateOwnedImage).map((r) => r.meta.id)).toEqual(owned);
+    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', IsPublic: true })], [], DEFAULT_SETTINGS, AS_OF);
+    expect(ev.findings.filter((f) => owned.includes(f.ruleId))).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ export const iamPolicyCommand: CommandModule = {
   name: 'iam-policy',
   command: 'iam-policy',
   describe: 'Print one least-privilege IAM document: a policy (--part member, caller or trust) or a CloudFormation template of the role',
-  helpOrder: ['part', 'cloudformation', 'role-name', 'org', 'references', 'successors', 'trusted-principal', 'external-id', 'config'],
+  helpOrder: ['part', 'cloudformation', 'role-name', 'org', 'references', 'successors', 'images', 'trusted-principal', 'external-id', 'config'],
   builder: (y) => y.usage(`$0 iam-policy [options]\n\n${IAM_POLICY_DESCRIPTION}`),
   run: (argv, { io }) => {
     const a = readFlags('iam-policy', argv);
@@ -40,6 +40,7 @@ export const iamPolicyCommand: CommandModule = {
       trustedPrincipalArn: a.trustedPrincipal,
       references: a.references ?? cfg.references ?? false,
       successors: a.successors ?? cfg.successors ?? false,
+      images: a.images ?? false,
     });
     io.stdout.write(text);
   },

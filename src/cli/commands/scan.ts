@@ -271,8 +271,16 @@ export interface ScanPreset {
   historyOnly?: boolean;
 }
 
-export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset): Promise<void> {
-  const cfg = preset?.config ?? loadConfig(a.config);
+/**
+ * `ami-audit images` runs through runScan (the same accounts, roles, regions, discovery, deadline,
+ * coverage and report pipeline) with its scopes listing the AMIs each account owns instead of its
+ * instances (src/cli/commands/images.ts).
+ */
+export type ImagesMode = NonNullable<CollectOptions['images']>;
+
+export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: ScanPreset, imagesRun?: { mode: ImagesMode; config: AuditConfig }): Promise<void> {
+  const images = imagesRun?.mode;
+  const cfg = preset?.config ?? imagesRun?.config ?? loadConfig(a.config);
   const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const formats = preset?.historyOnly ? [] : a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
   const fileMode = a.fileMode ?? parseFileMode(undefined);
@@ -293,7 +301,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
   // a shard's report is not the run's: merge records the whole run
-  const history = a.shard ? null : historyOptions(a, cfg, outDir, true);
+  const history = a.shard || images ? null : historyOptions(a, cfg, outDir, true);
   // a history that is not ours, newer or corrupted stops the run before anything is asked of AWS
   // (a new one is created only when the run records into it: a run that fails leaves no file)
   if (history && existsSync(history.file)) HistoryStore.open(history.file, history.waitSeconds, { mode: fileMode }).close();
@@ -354,7 +362,8 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       deadlineMs: a.deadline,
       deadlineAt,
       now: io.now,
-      workers: a.workers,
+      workers: images ? undefined : a.workers,
+      images,
       references,
       successors: a.successors ?? cfg.successors ? { asOfMs: a.asOf?.toMillis() } : undefined,
       onProgress: (p) => {

@@ -1,0 +1,47 @@
+/**
+ * `ami-audit images`: the publisher's view. Over the accounts that own AMIs (the same --accounts,
+ * --org, --role-name and regions as scan), the AMIs each owns: their sharing, block public access,
+ * deregistration protection, deprecation, last launch, ancestry and, for those that matter, who
+ * still uses them (usage reports). A command of its own because its subject is the images an
+ * account publishes, not the instances it runs (docs/publisher.md); it reuses scan's collector,
+ * coverage and report pipeline whole.
+ */
+import { readFlags, UsageError, type FlagValues } from '../options.js';
+import { loadConfig, type CommandModule } from './context.js';
+import { runScan } from './scan.js';
+
+/** scan's flags that select instances or scan-only lookups: they mean nothing here. */
+const NOT_FOR_IMAGES: { id: keyof FlagValues; flag: string }[] = [
+  { id: 'filters', flag: '--filters' }, { id: 'instanceIds', flag: '--instance-ids' }, { id: 'discoverOnly', flag: '--discover-only' },
+  { id: 'shard', flag: '--shard' }, { id: 'accountsFile', flag: '--accounts-file' }, { id: 'referenceVersionDepth', flag: '--reference-version-depth' },
+  { id: 'workers', flag: '--workers' }, { id: 'includeTerminated', flag: '--include-terminated' },
+];
+
+export const DEFAULT_HORIZON_DAYS = 30;
+export const DEFAULT_USAGE_WAIT_SECONDS = 300;
+export const DEFAULT_USAGE_MAX_AGE_MS = 24 * 3_600_000;
+/** The first pause between DescribeImageUsageReports polls while reports are pending (it doubles up to 15 s). */
+export const USAGE_POLL_MS = 1000;
+
+export const imagesCommand: CommandModule = {
+  name: 'images',
+  command: 'images',
+  describe: 'The publisher\'s view: the AMIs the audited accounts own, who still uses them, how they are shared and guarded, and what they were built from',
+  run: async (argv, { io, state }) => {
+    const a = readFlags('images', argv);
+    for (const o of NOT_FOR_IMAGES) {
+      if (a[o.id] !== undefined && a[o.id] !== false) throw new UsageError(`${o.flag} is a scan option: ami-audit images lists the AMIs the accounts own, not instances`);
+    }
+    const cfg = loadConfig(a.config);
+    const unusedDays = a.unusedDays ?? cfg.unusedDays;
+    const config = { ...cfg, ...(unusedDays !== undefined ? { unusedDays } : {}) };
+    await runScan(a, io, state, undefined, { config, mode: {
+      usage: a.usageReports === false ? null : {
+        horizonDays: a.horizon ?? DEFAULT_HORIZON_DAYS, waitMs: (a.usageWait ?? DEFAULT_USAGE_WAIT_SECONDS) * 1000, pollMs: USAGE_POLL_MS,
+        maxAgeMs: a.usageMaxAge ?? DEFAULT_USAGE_MAX_AGE_MS, imageIds: a.imageIds ?? [],
+      },
+      ancestry: a.ancestry !== false,
+      asOfMs: a.asOf?.toMillis(),
+    } });
+  },
+};

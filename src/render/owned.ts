@@ -1,0 +1,106 @@
+/**
+ * The publisher view (`ami-audit images`) in the HTML and the CSV: the owned AMIs, the blast
+ * radius first (deprecated or not, the AMIs with the most consumer accounts), then every owned AMI
+ * with its sharing, protection, last launch and ancestry. Pure: the model in, rows or text out;
+ * every AWS string goes through csvCell here and Handlebars' escaping in templates/partials/publisher.hbs.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { OwnedImage, Report } from '../model/types.js';
+import { accountIndex } from './accounts.js';
+import { csvCell } from './sanitize.js';
+import { parseInstantMs } from '../model/time.js';
+
+const BOM = '\ufeff';
+const HOUR_MS = 3_600_000;
+
+function sharingText(img: OwnedImage): string {
+  const s = img.sharing;
+  if (!s) return img.isPublic ? 'public (launch permissions not read)' : `not read${img.sharingError ? `: ${img.sharingError}` : ''}`;
+  const parts: string[] = [];
+  if (s.public || img.isPublic) parts.push('public');
+  if (s.accountIds.length) parts.push(`${s.accountIds.length} account${s.accountIds.length === 1 ? '' : 's'}: ${s.accountIds.join(' ')}`);
+  if (s.organizationArns.length) parts.push(`organisation ${s.organizationArns.join(' ')}`);
+  if (s.organizationalUnitArns.length) parts.push(`OU ${s.organizationalUnitArns.join(' ')}`);
+  return parts.length ? parts.join('; ') : 'not shared';
+}
+
+/** How old the usage data is, as of the report: "2 h old", "3 days old". */
+function ageText(img: OwnedImage, asOfMs: number): string | null {
+  const t = img.usage?.reportCreationTime ? parseInstantMs(img.usage.reportCreationTime) : null;
+  if (t === null || t === undefined) return null;
+  const h = Math.max(0, Math.floor((asOfMs - t) / HOUR_MS));
+  return h < 1 ? 'under an hour old' : h < 48 ? `${h} h old` : `${Math.floor(h / 24)} days old`;
+}
+
+function usageText(img: OwnedImage, label: (id: string) => string): string {
+  const u = img.usage;
+  if (!u || u.status === 'not-requested') return 'not asked (no usage report)';
+  if (u.status === 'unknown') return `consumers unknown: ${u.reason ?? 'the usage report did not complete'}`;
+  const users = u.consumers.filter((c) => c.instances + c.launchTemplates > 0);
+  if (!users.length) return 'no consumer account';
+  return users.map((c) => `${label(c.accountId)}${c.inOrganization === false ? ' (outside the organisation)' : ''}: ${c.instances} instance${c.instances === 1 ? '' : 's'}, ${c.launchTemplates} launch template${c.launchTemplates === 1 ? '' : 's'}`).join('; ');
+}
+
+function ancestryText(img: OwnedImage): string | null {
+  if (img.ancestryError) return `not read: ${img.ancestryError}`;
+  if (!img.ancestry) return null;
+  const last = img.ancestry[img.ancestry.length - 1];
+  return img.ancestry.map((a) => a.imageId + (a.imageOwnerAlias ? ` (${a.imageOwnerAlias})` : '')).join(' <- ') + (last?.sourceImageId ? ` <- ${last.sourceImageId} (no longer described)` : '');
+}
+
+/** The HTML view: null in a report without the publisher view. */
+export function ownedImagesView(report: Report) {
+  const owned = report.ownedImages;
+  if (!owned) return null;
+  const accounts = accountIndex(report);
+  const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
+  const findings = new Map<string, number>();
+  for (const f of report.findings) if (f.resource?.type === 'ec2:Image' && !f.waiver) findings.set(`${f.accountId}|${f.region}|${f.imageId}`, (findings.get(`${f.accountId}|${f.region}|${f.imageId}`) ?? 0) + 1);
+  const row = (img: OwnedImage) => {
+    const users = img.usage?.status === 'known' ? img.usage.consumers.filter((c) => c.instances + c.launchTemplates > 0) : [];
+    const dep = img.deprecationTime ? parseInstantMs(img.deprecationTime) : null;
+    return {
+      imageId: img.imageId, name: img.name ?? '', account: accounts.label(img.accountId), region: img.region, state: img.state ?? '',
+      deprecationTime: img.deprecationTime ?? 'none', deprecated: dep !== null && dep !== undefined && dep <= asOfMs,
+      lastLaunchedTime: img.lastLaunchedTime ?? 'never (or not reported)', protection: img.deregistrationProtection ?? 'not reported',
+      unprotected: !(img.deregistrationProtection ?? '').startsWith('enabled'),
+      sharing: sharingText(img), usage: usageText(img, (id) => accounts.label(id)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
+      consumerAccounts: users.length, outside: users.filter((c) => c.inOrganization === false).length,
+      instances: users.reduce((n, c) => n + c.instances, 0), launchTemplates: users.reduce((n, c) => n + c.launchTemplates, 0),
+      ancestry: ancestryText(img), findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
+    };
+  };
+  const rows = owned.map(row);
+  const bpa = report.coverage.filter((c) => c.imageBlockPublicAccessState !== undefined && c.imageBlockPublicAccessState !== 'block-new-sharing')
+    .map((c) => `${accounts.label(c.accountId)} ${c.region}: ${c.imageBlockPublicAccessState}`);
+  return {
+    total: rows.length,
+    blastRadius: rows.filter((r) => r.consumerAccounts > 0 || r.usageUnknown),
+    rows,
+    bpaOpen: bpa,
+  };
+}
+
+export const OWNED_IMAGE_COLUMNS = [
+  'accountId', 'accountName', 'region', 'imageId', 'name', 'state', 'creationDate', 'deprecationTime', 'lastLaunchedTime', 'deregistrationProtection', 'public',
+  'sharedAccounts', 'sharedOrganizations', 'sharedOus', 'usageStatus', 'usageReportId', 'usageReportCreationTime', 'consumerAccounts', 'consumersOutsideOrganization',
+  'consumerInstances', 'consumerLaunchTemplates', 'consumers', 'ancestry', 'sourceImageId', 'sourceImageRegion',
+] as const;
+
+/** The `-owned-images.csv` file: one row per owned AMI, the blast radius first (the report's order). */
+export function renderOwnedImagesCsv(report: Report): string {
+  const accounts = accountIndex(report);
+  const rows = (report.ownedImages ?? []).map((img) => {
+    const known = img.usage?.status === 'known' ? img.usage.consumers : [];
+    const users = known.filter((c) => c.instances + c.launchTemplates > 0);
+    return [
+      img.accountId, accounts.name(img.accountId), img.region, img.imageId, img.name, img.state, img.creationDate, img.deprecationTime, img.lastLaunchedTime,
+      img.deregistrationProtection, img.isPublic || img.sharing?.public === true, img.sharing?.accountIds.join(' ') ?? null, img.sharing?.organizationArns.join(' ') ?? null,
+      img.sharing?.organizationalUnitArns.join(' ') ?? null, img.usage?.status ?? null, img.usage?.reportId ?? null, img.usage?.reportCreationTime ?? null,
+      img.usage?.status === 'known' ? users.length : null, img.usage?.status === 'known' ? users.filter((c) => c.inOrganization === false).length : null,
+      img.usage?.status === 'known' ? users.reduce((n, c) => n + c.instances, 0) : null, img.usage?.status === 'known' ? users.reduce((n, c) => n + c.launchTemplates, 0) : null,
+      users.map((c) => `${c.accountId}=${c.instances}i/${c.launchTemplates}lt`).join(' '), ancestryText(img), img.sourceImageId ?? null, img.sourceImageRegion ?? null,
+    ].map(csvCell);
+  });
+  return BOM + stringify([[...OWNED_IMAGE_COLUMNS], ...rows], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });
+}

@@ -1,0 +1,144 @@
+/**
+ * ami-audit images through the real SDK against the local endpoint: the demo's golden AMI (shared
+ * to three accounts, one outside the organisation, deprecated, unprotected, built on a deprecated
+ * Amazon Linux AMI) with a usage report that takes two polls; paging of DescribeImages and of the
+ * report entries; a denied listing (a named gap), denied launch permissions and report creation
+ * (partial, never "no consumers"), throttling retried, and a report that stays pending.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { DateTime } from 'luxon';
+import { collect } from '../../src/collect/collector.js';
+import { demoFleet, DEMO_ACCOUNTS, DEMO_PUBLISHER } from '../../src/emulator/demo.js';
+import type { Fleet, FleetImage } from '../../src/emulator/fleet.js';
+import type { FaultPlan } from '../../src/emulator/faults.js';
+import type { CollectOptions } from '../../src/collect/collector.js';
+import type { UsageSettings } from '../../src/collect/owned-images.js';
+import { buildReport } from '../../src/report/build.js';
+import { settingsFrom } from '../../src/config/config.js';
+import { NOW, withEmulator } from '../helpers/emulator.js';
+import { collectOptions } from '../helpers/collect.js';
+
+const OWNER = DEMO_PUBLISHER.owner;
+const REGION = DEMO_PUBLISHER.region;
+const USAGE: UsageSettings = { horizonDays: 30, waitMs: 5000, pollMs: 1, maxAgeMs: 86_400_000, imageIds: [] };
+const noWait = async (): Promise<void> => undefined;
+
+function images(over: Partial<NonNullable<CollectOptions['images']>> = {}): NonNullable<CollectOptions['images']> {
+  return { usage: USAGE, ancestry: true, asOfMs: Date.parse(NOW), sleep: noWait, ...over };
+}
+
+async function run(fleet: Fleet, faults?: FaultPlan, over: Partial<CollectOptions> = {}) {
+  return withEmulator(fleet, async (e) => {
+    const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW), ...over }));
+    return { inv, calls: { ...e.stats.byAction } };
+  }, faults);
+}
+
+describe('ami-audit images against the demo', () => {
+  test('the golden AMI: sharing, protection, ancestry, and its consumers after the report became available', async () => {
+    const { inv, calls } = await run(demoFleet(NOW));
+    const cov = inv.coverage.find((c) => c.accountId === OWNER && c.region === REGION)!;
+    expect(cov).toMatchObject({ status: 'ok', ownedImageCount: 3, imageBlockPublicAccessState: 'unblocked', instanceCount: 0 });
+    const golden = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.sharing).toEqual({ public: false, accountIds: [DEMO_ACCOUNTS.prod, DEMO_ACCOUNTS.dev, DEMO_PUBLISHER.outsideAccount].sort(), organizationArns: [], organizationalUnitArns: [] });
+    expect(golden.deregistrationProtection).toBe('disabled');
+    expect(golden.ancestry!.map((a) => a.imageId)).toEqual([DEMO_PUBLISHER.goldenImageId, 'ami-0f080000000000000']);
+    expect(golden.ancestry![1]!.imageOwnerAlias).toBe('amazon');
+    expect(golden.usage).toMatchObject({ status: 'known', consumers: [
+      { accountId: DEMO_ACCOUNTS.prod, instances: 3, launchTemplates: 1 },
+      { accountId: DEMO_ACCOUNTS.dev, instances: 2, launchTemplates: 0 },
+      { accountId: DEMO_PUBLISHER.outsideAccount, instances: 2, launchTemplates: 0 },
+    ].sort((a, b) => (a.accountId < b.accountId ? -1 : 1)) });
+    expect(golden.usage!.reportId).toMatch(/^amiur-[0-9a-f]{17}$/);
+    // only the deprecated shared AMI costs a report; the report took polls until available
+    expect(calls.CreateImageUsageReport).toBe(1);
+    expect(calls.DescribeImageUsageReports).toBeGreaterThanOrEqual(3);
+    expect(inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.currentImageId)!.usage!.status).toBe('not-requested');
+    expect(inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.currentImageId)!.sharing!.organizationArns).toHaveLength(1);
+    // nothing but images was asked of the account
+    expect(calls.DescribeInstanceImageMetadata).toBeUndefined();
+
+    const report = buildReport({ inventory: { ...inv, accounts: [{ accountId: DEMO_ACCOUNTS.prod, name: 'payments-prod', ouPath: 'Root/Workloads', state: 'ACTIVE' }] }, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.ownedImages![0]!.imageId).toBe(DEMO_PUBLISHER.goldenImageId);
+    expect(report.ownedImages![0]!.usage!.consumers.find((c) => c.accountId === DEMO_ACCOUNTS.prod)).toMatchObject({ name: 'payments-prod', inOrganization: true });
+    const byRule = (id: string) => report.findings.filter((f) => f.ruleId === id).map((f) => f.imageId);
+    expect(byRule('deprecated-ami-in-use')).toEqual([DEMO_PUBLISHER.goldenImageId]);
+    expect(byRule('unprotected-ami-in-use')).toEqual([DEMO_PUBLISHER.goldenImageId]);
+    expect(byRule('public-ami')).toEqual([DEMO_PUBLISHER.publicImageId]);
+    expect(byRule('unused-shared-ami')).toEqual([DEMO_PUBLISHER.publicImageId]);
+    // the golden AMI's Amazon root has been deprecated since: it inherits a finding, its successor does not
+    expect(golden.ancestryRoot).toMatchObject({ imageId: 'ami-0f080000000000000', described: true, ownerAlias: 'amazon' });
+    expect(byRule('flagged-root-ami')).toEqual([DEMO_PUBLISHER.goldenImageId]);
+    expect(report.findings.find((f) => f.ruleId === 'flagged-root-ami')!.message).toMatch(/^Built from a flagged root: its root ami-0f080000000000000 was deprecated on /);
+  });
+
+  test('paging: DescribeImages and the report entries, every page', async () => {
+    const fleet = demoFleet(NOW);
+    const many: FleetImage[] = Array.from({ length: 12 }, (_, k) => ({
+      imageId: `ami-0abc${k.toString(16).padStart(13, '0')}`, name: `build-${k}`, ownerId: OWNER, architecture: 'x86_64', creationDate: '2026-01-01T00:00:00Z', regions: [REGION],
+    }));
+    fleet.images!.push(...many);
+    const golden = fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    golden.usage = Array.from({ length: 13 }, (_, k) => ({ accountId: String(900000000000 + k), resourceType: 'ec2:Instance' as const, count: k + 1 }));
+    const { inv, calls } = await run(fleet, undefined, { pageSize: 5 });
+    expect(inv.coverage[0]).toMatchObject({ status: 'ok', ownedImageCount: 15 });
+    // three pages of the listing, then one call for each of the two Amazon roots of the golden AMIs' ancestries
+    expect(calls.DescribeImages).toBe(5);
+    expect(calls.DescribeImageUsageReportEntries).toBe(3);
+    const g = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(g.usage!.consumers).toHaveLength(13);
+    expect(g.usage!.consumers.reduce((n, c) => n + c.instances, 0)).toBe(91);
+  });
+
+  test('a denied DescribeImages is a named gap, never an account without AMIs', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'DescribeImages', error: 'UnauthorizedOperation' }] });
+    expect(inv.coverage[0]).toMatchObject({ status: 'error', errorCode: 'UnauthorizedOperation', ownedImageCount: 0 });
+    expect(inv.coverage[0]!.failures[0]!.action).toBe('DescribeImages');
+    expect(inv.ownedImages).toEqual([]);
+  });
+
+  test('denied launch permissions and report creation: partial, sharing and consumers unknown', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'DescribeImageAttribute', error: 'UnauthorizedOperation' }, { action: 'CreateImageUsageReport', error: 'UnauthorizedOperation' }] });
+    const cov = inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.failures.map((f) => f.action).sort()).toEqual(['CreateImageUsageReport', 'DescribeImageAttribute']);
+    expect(cov.failures.find((f) => f.action === 'DescribeImageAttribute')!.message).toMatch(/and 2 more AMIs alike/);
+    const golden = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.sharing).toBeNull();
+    expect(golden.sharingError).toMatch(/^UnauthorizedOperation/);
+    expect(golden.usage).toMatchObject({ status: 'unknown', consumers: [] });
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.findings.find((f) => f.ruleId === 'deprecated-ami-in-use')).toMatchObject({ severity: 'medium' });
+    expect(report.run.status).toBe('partial');
+  });
+
+  test('throttled calls are retried and counted; the scope stays ok', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'DescribeImageAttribute', error: 'RequestLimitExceeded', count: 2 }, { action: 'GetImageAncestry', error: 'RequestLimitExceeded', count: 1 }] });
+    expect(inv.coverage[0]).toMatchObject({ status: 'ok' });
+    expect(inv.coverage[0]!.retries).toBe(3);
+    expect(inv.ownedImages!.every((i) => i.sharing !== null && i.ancestry !== undefined)).toBe(true);
+  });
+
+  test('a report that stays pending: consumers unknown after --usage-wait, never read as no consumers', async () => {
+    const fleet = demoFleet(NOW);
+    fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usageReportPolls = -1;
+    const { inv, calls } = await run(fleet, undefined, { images: images({ usage: { ...USAGE, waitMs: 60, pollMs: 10 }, sleep: undefined }) });
+    const golden = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.usage).toMatchObject({ status: 'unknown', consumers: [], reason: 'the usage report was still pending after 0.1 s (--usage-wait)' });
+    expect(calls.DescribeImageUsageReportEntries).toBeUndefined();
+    expect(calls.DescribeImageUsageReports).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a young report of the same AMI is reused, not made again', async () => {
+    const fleet = demoFleet(NOW);
+    const out = await withEmulator(fleet, async (e) => {
+      const o = collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) });
+      const first = await collect(o);
+      const second = await collect(o);
+      return { first, second, creates: e.stats.byAction.CreateImageUsageReport };
+    });
+    expect(out.creates).toBe(1);
+    const g = (inv: typeof out.first) => inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(g(out.second)).toMatchObject({ status: 'known', reused: true, reportId: g(out.first).reportId });
+  });
+});
