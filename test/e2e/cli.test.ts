@@ -71,7 +71,7 @@ describe('scan', () => {
     const r = await cli(['scan', '--endpoint-url', e.url, '--accounts', '222222222222', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', 'eu-west-1', '--out', out]);
     expect(r.code).toBe(0);
     const names = files(out);
-    expect(names).toEqual(['ami-audit-20261126T000000Z-coverage.csv', 'ami-audit-20261126T000000Z-images.csv', 'ami-audit-20261126T000000Z.csv', 'ami-audit-20261126T000000Z.html', 'ami-audit-20261126T000000Z.json', 'ami-audit-20261126T000000Z.md', 'ami-audit-history.sqlite'].sort());
+    expect(names).toEqual(['ami-audit-20261126T000000Z-coverage.csv', 'ami-audit-20261126T000000Z-images.csv', 'ami-audit-20261126T000000Z.csv', 'ami-audit-20261126T000000Z.html', 'ami-audit-20261126T000000Z.json', 'ami-audit-20261126T000000Z.md', 'ami-audit-20261126T000000Z-whatif.csv', 'ami-audit-history.sqlite'].sort());
     for (const n of names) {
       expect(statSync(join(out, n)).mode & 0o777).toBe(0o600);
       if (n.endsWith('.sqlite')) continue; // the run history, beside the reports

@@ -211,10 +211,10 @@ describe('writing (cases 15, 16, same second)', () => {
       cli(['report', '--input', demoJson, '--out', out, '--format', 'csv,json', '--config', cfg]),
     ]);
     expect([a.code, b.code]).toEqual([3, 3]);
-    expect(files(out)).toEqual(['ami-audit-20261126T000000Z-2-coverage.csv', 'ami-audit-20261126T000000Z-2-images.csv', 'ami-audit-20261126T000000Z-2.csv', 'ami-audit-20261126T000000Z-2.json', 'ami-audit-20261126T000000Z-coverage.csv', 'ami-audit-20261126T000000Z-images.csv', 'ami-audit-20261126T000000Z.csv', 'ami-audit-20261126T000000Z.json']);
+    expect(files(out)).toEqual(['ami-audit-20261126T000000Z-2-coverage.csv', 'ami-audit-20261126T000000Z-2-images.csv', 'ami-audit-20261126T000000Z-2-whatif.csv', 'ami-audit-20261126T000000Z-2.csv', 'ami-audit-20261126T000000Z-2.json', 'ami-audit-20261126T000000Z-coverage.csv', 'ami-audit-20261126T000000Z-images.csv', 'ami-audit-20261126T000000Z-whatif.csv', 'ami-audit-20261126T000000Z.csv', 'ami-audit-20261126T000000Z.json']);
     const written = (o: string): string[] => [...o.matchAll(/wrote {2}(\S+)/g)].map((m) => m[1]!);
     const [wa, wb] = [written(a.stdout), written(b.stdout)];
-    expect(new Set([...wa, ...wb]).size).toBe(8);
+    expect(new Set([...wa, ...wb]).size).toBe(10);
     const jsonOf = (w: string[]): Report => JSON.parse(fs.readFileSync(w.find((f) => f.endsWith('.json'))!, 'utf8'));
     expect(jsonOf(wa).findings.some((f) => f.ruleId === 'stale-ami')).toBe(true);
     expect(jsonOf(wb).findings.some((f) => f.ruleId === 'stale-ami')).toBe(false);

@@ -69,8 +69,8 @@ describe('the terminal summary and the Markdown', () => {
     expect(text).toMatch(/\n {4}deregistered-ami +2 on 1 AMI: #65 ami-0\d{16}\n/);
     expect(text).toMatch(/\n {4}disabled-ami +2 on 1 AMI: #66 ami-0\d{16}\n/);
     expect(text).toMatch(/\n {4}untrusted-owner +120 on 60 AMIs: #1 /);
-    expect(md).toMatch(/\n\| deprecated-ami \| high \| 8 \| 4 \| 61: ami-0\d{16} \(deprecated-ami-image-0\), 62: [^|]* and 1 more \|\n/);
-    expect(md).toMatch(/\n\| deregistered-ami \| high \| 2 \| 1 \| 65: ami-0\d{16} \(deregistered-ami-image-0\) \|\n/);
+    expect(md).toMatch(/\n\| deprecated-ami \| high \| 8 \| 4 \| 61: ami-0\d{16} \(deprecated-ami-image-0\), 62: [^|]* and 1 more \| NIST SP 800-53 r5: SI-2[^|\n]* \|\n/);
+    expect(md).toMatch(/\n\| deregistered-ami \| high \| 2 \| 1 \| 65: ami-0\d{16} \(deregistered-ami-image-0\) \| NIST SP 800-53 r5: [^|\n]* \|\n/);
     expect(md).toMatch(/\n\| disabled-ami \| high \| 2 \| 1 \| 66: /);
     // the rule rows come before the plan, in the registry's order
     expect(md.indexOf('| deprecated-ami |')).toBeLessThan(md.indexOf('## AMIs to fix first'));

@@ -125,7 +125,8 @@ describe('demo fleet', () => {
       arn: `arn:aws:ec2:${DEMO_REFERENCES.region}:${prod.accountId}:launch-template/${DEMO_REFERENCES.launchTemplateId}`, name: DEMO_REFERENCES.launchTemplateName, version: '2', usedBy: [DEMO_REFERENCES.latestGroup],
     }];
     const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf, references);
-    for (const r of RULES) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);
+    // every rule of a scan (the publisher rules are ami-audit images', tested in publisher-*.test.ts)
+    for (const r of RULES.filter((x) => !x.evaluateOwnedImage)) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);
     // not-allowed under enabled and under audit-mode
     expect(ev.findings.filter((x) => x.ruleId === 'not-allowed-ami').map((x) => x.severity).sort()).toEqual(['high', 'medium']);
     expect(ev.instancesTerminatedSkipped).toBeGreaterThanOrEqual(2);

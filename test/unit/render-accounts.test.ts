@@ -111,9 +111,9 @@ describe('CSV', () => {
   const rows = (text: string) => parse(text, { bom: true, columns: true }) as Record<string, string>[];
   test('the findings CSV has accountName and ouPath, added after the frozen columns and before the tag columns', () => {
     // resourceType and resourceArn came after them
-    expect(FINDING_COLUMNS.slice(-9, -7)).toEqual(['accountName', 'ouPath']);
+    expect(FINDING_COLUMNS.slice(-10, -8)).toEqual(['accountName', 'ouPath']);
     expect(FINDING_COLUMNS.slice(0, 6)).toEqual(['id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId']);
-    expect(findingColumns({ tagColumns: ['team', 'ouPath'] }).slice(-11)).toEqual(['accountName', 'ouPath', 'resourceType', 'resourceArn', 'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle', 'team', 'tag:ouPath']);
+    expect(findingColumns({ tagColumns: ['team', 'ouPath'] }).slice(-12)).toEqual(['accountName', 'ouPath', 'resourceType', 'resourceArn', 'firstSeenAt', 'ageDays', 'dueAt', 'overdue', 'lifecycle', 'controls', 'team', 'tag:ouPath']);
     const csv = rows(renderFindingsCsv(report));
     expect(csv).toHaveLength(report.findings.length);
     report.findings.forEach((f, i) => {

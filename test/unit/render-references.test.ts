@@ -183,7 +183,7 @@ describe('HTML', () => {
 describe('CSV', () => {
   test('the findings CSV ends with resourceType and resourceArn; the first columns are as they were', () => {
     expect(FINDING_COLUMNS.slice(0, 6)).toEqual(['id', 'severity', 'ruleId', 'accountId', 'region', 'instanceId']);
-    expect(FINDING_COLUMNS.slice(-9, -5)).toEqual(['accountName', 'ouPath', 'resourceType', 'resourceArn']); // the history's five follow
+    expect(FINDING_COLUMNS.slice(-10, -6)).toEqual(['accountName', 'ouPath', 'resourceType', 'resourceArn']); // the history's five and controls follow
     const rows = parse(renderFindingsCsv(report), { bom: true, columns: true }) as Record<string, string>[];
     const lt = rows.find((x) => x.id === byArn(report, LT_ARN).id)!;
     expect([lt.instanceId, lt.instanceState, lt.resourceType, lt.resourceArn]).toEqual(['', '', 'ec2:LaunchTemplate', LT_ARN]);

@@ -62,8 +62,9 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   // Saved reports written with a run history carry their findings' first sight, escalation and
   // lifecycle: without --history they are carried, aged at this as-of under the SLA of the config;
   // a history given wins over them.
-  const aged = carriedBy.filter((c) => c.carried).map((c) => c.file);
-  const bare = carriedBy.filter((c) => !c.carried).map((c) => c.file);
+  // named in a fixed order: the inputs merge alike in any order, and so does what is said of them
+  const aged = carriedBy.filter((c) => c.carried).map((c) => c.file).sort();
+  const bare = carriedBy.filter((c) => !c.carried).map((c) => c.file).sort();
   const carried = combineCarried(carriedBy.map((c) => c.carried));
   const sla = slaFrom(cfg);
   const asOfText = asOf.toUTC().toISO({ suppressMilliseconds: true });
