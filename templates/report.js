@@ -229,12 +229,12 @@
       if (this.hasHistory) {
         var h = r.h || [null, '', 0, '', ''];
         cell(tr, h[0], 'num', h[4] ? 'first seen ' + h[4] : '');
-        cell(tr, h[1] ? h[1] + (h[2] ? ' overdue' : '') : 'no SLA', h[2] ? 'nowrap overdue' : 'nowrap');
+        cell(tr, h[1] ? h[1] + (h[2] ? ' overdue' : '') : 'no SLA', h[2] ? 'due overdue' : 'due');
         cell(tr, h[3]);
       }
       if (this.waived) {
         var w = data.waivers[r[WAIVER]] || {};
-        cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')');
+        cell(tr, r[WAIVER] + ': ' + (w.reason || '') + ' (until ' + (w.expires || '?') + (w.ticket ? ', ' + w.ticket : '') + ')', 'waiver');
       }
       if (this.hasChange) cell(tr, r[DIFF] ? r[DIFF] + (r[CHANGE] ? ': ' + r[CHANGE] : '') : '', 'change');
       frag.appendChild(tr);

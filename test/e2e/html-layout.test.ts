@@ -20,6 +20,7 @@ import { demoConfig } from '../../src/cli/demo-config.js';
 import { DEFAULT_REGIONS, generateFleet } from '../../src/emulator/generate.js';
 import { error as errorEntry, ok as okEntry } from '../../src/report/coverage.js';
 import { FIXED_NOW, fixtureReport } from '../helpers/fixture.js';
+import { withHistory } from '../helpers/history-fixture.js';
 import type { AccountInfo, Inventory, InstanceRecord, Report } from '../../src/model/types.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -187,6 +188,31 @@ describe('a realistic organisation on screens of 1280 to 1920 px', () => {
     expect(await page.locator('#f-count').innerText()).toContain(report.findings.length.toLocaleString('en-US'));
     const cells = await page.locator('#coverage td.cell.ok').allInnerTexts();
     for (const c of cells) expect(c).toMatch(/^\d{1,3}(,\d{3})*$/);
+    await page.close();
+  }, 60_000);
+});
+
+/**
+ * Every table box on the page that is shown, with how far its table is wider than the box (the
+ * findings tables included, and the waived one: issue 25's "1,582 px wide in a 1,350 px container").
+ */
+const tableOverflows = (page: Page) => js<{ id: string; over: number }[]>(page, `[...document.querySelectorAll('.table-wrap')]
+  .filter((w) => w.offsetParent !== null && w.querySelector('table'))
+  .map((w) => { const t = w.querySelector('table'); return { id: t.id || t.className, over: Math.round(t.getBoundingClientRect().width - w.clientWidth) }; })
+  .filter((x) => x.over > 0)`);
+
+describe('the demo report with its run history (Age, Due and Lifecycle columns) on screens of 1280 to 1920 px', () => {
+  const file = write(withHistory(fixtureReport()));
+
+  test.each([1280, 1440, 1920])('at %i px no table is wider than its box; the message has room; "Print this table too" is not cut', async (width) => {
+    const { page, errors } = await open(`file://${file}`, width);
+    await page.locator('#findings').scrollIntoViewIfNeeded();
+    await shot(page, `demo-findings-${width}`);
+    expect(await tableOverflows(page)).toEqual([]);
+    expect(await js<number>(page, "document.querySelector('#t-open tbody td.msg-text').getBoundingClientRect().width")).toBeGreaterThanOrEqual(240);
+    const cut = await js<number>(page, "(() => { const l = document.getElementById('f-print').closest('label').getBoundingClientRect(), f = document.getElementById('filters').getBoundingClientRect(); return Math.round(Math.max(l.right - f.right, l.right - document.documentElement.clientWidth)); })()");
+    expect(cut).toBeLessThanOrEqual(0);
+    expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
 });
