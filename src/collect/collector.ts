@@ -80,7 +80,11 @@ export interface CollectOptions {
    */
   references?: { versionDepth?: number; asOfMs?: number };
   /** --successors: look up a successor for each flagged AMI (flagged as of `asOfMs`, the run's start when absent). */
-  successors?: { asOfMs?: number };
+  /**
+   * soonDays / staleDays: the deprecation-soon window and stale-ami age (null: that rule is off), so
+   * that every AMI a lifecycle rule flags gets a successor, not only those deprecated already.
+   */
+  successors?: { asOfMs?: number; soonDays?: number | null; staleDays?: number | null };
   /**
    * `ami-audit images`: each scope lists the AMIs the account owns (src/collect/owned-images.ts)
    * instead of its instances; usage reports as `usage` says (null: none), deprecation judged as of
@@ -229,7 +233,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
     const ownedImages: OwnedImage[] = [];
     const found = new Set<string>();
     const credentials: AssumedCredentials[] = [];
-    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, limit: callLimit, signal, onDiagnostic: (l) => opts.onDiagnostic?.(redact(l)) }) : null;
+    const successors = opts.successors ? new SuccessorFinder({ asOfMs: opts.successors.asOfMs ?? startMs, soonDays: opts.successors.soonDays ?? null, staleDays: opts.successors.staleDays ?? null, limit: callLimit, signal, onDiagnostic: (l) => opts.onDiagnostic?.(redact(l)) }) : null;
 
     // Where an account cannot be planned (its role cannot be assumed, or it may not call
     // DescribeRegions), its failure is recorded against every region it would have had: the

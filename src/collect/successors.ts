@@ -166,6 +166,10 @@ interface AllowedAmis { state: string; criteria: ImageCriterion[] | null; manage
 
 export interface SuccessorOptions {
   asOfMs: number;
+  /** deprecation-soon's window in days (null: the rule is off): an AMI deprecated within it is flagged too. */
+  soonDays?: number | null;
+  /** stale-ami's age in days (null: the rule is off): an AMI created longer ago is flagged too. */
+  staleDays?: number | null;
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   signal: AbortSignal;
   /** Where an unexpected exception of a lookup is told (with its stack), for --debug. */
@@ -183,6 +187,27 @@ function allowedBy(img: Image, allowed: AllowedAmis, accountId: string, region: 
     const g = criterionGaps(c, view, asOfMs);
     return g.fails.length === 0 && g.unknown.length === 0;
   });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The AMIs of a scope that need a successor: those --references looks up (deprecated, deregistered,
+ * disabled, not allowed), and those deprecation-soon (deprecated within `soonDays`) and stale-ami
+ * (created more than `staleDays` ago) flag; sorted.
+ */
+export function successorCandidates(instances: readonly InstanceRecord[], asOfMs: number, soonDays: number | null, staleDays: number | null): string[] {
+  const out = new Set(flaggedImages(instances, asOfMs));
+  if (soonDays === null && staleDays === null) return [...out];
+  for (const rec of instances) {
+    const m = rec.ImageMetadata;
+    const id = m?.ImageId;
+    if (!m || typeof id !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(id) || out.has(id)) continue;
+    const dep = typeof m.DeprecationTime === 'string' ? parseInstantMs(m.DeprecationTime) : null;
+    const created = typeof m.CreationDate === 'string' ? parseInstantMs(m.CreationDate) : null;
+    if ((soonDays !== null && dep !== null && dep <= asOfMs + soonDays * DAY_MS) || (staleDays !== null && created !== null && created < asOfMs - staleDays * DAY_MS)) out.add(id);
+  }
+  return [...out].sort();
 }
 
 /** The successor lookups of a run: shared answers per region, outcomes per account, one record per AMI and region. */
@@ -258,7 +283,7 @@ export class SuccessorFinder {
 
   /** Looks up the successors of one scope's flagged AMIs. Never throws for an API failure. */
   async scope(s: SuccessorScope): Promise<void> {
-    const flagged = flaggedImages(s.instances, this.opts.asOfMs);
+    const flagged = successorCandidates(s.instances, this.opts.asOfMs, this.opts.soonDays ?? null, this.opts.staleDays ?? null);
     if (!flagged.length) return;
     const meta = new Map<string, ImageMetadata>();
     const types = new Map<string, string[]>();

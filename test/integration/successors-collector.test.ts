@@ -87,6 +87,22 @@ describe('the same owner\'s name family', () => {
   const img = (name: string, days: number, over: Partial<FleetImage> = {}): FleetImage => ({
     imageId: `ami-0a${(serial++).toString(16).padStart(15, '0')}`, name, ownerId: OWNER, architecture: 'x86_64', creationDate: at(-days), sharedWith: [ACCOUNT], ...over,
   });
+  test('every AMI a lifecycle rule flags gets one: deprecated within the deprecation-soon window, or older than stale-ami\'s age; a current one none', async () => {
+    const soon = img('web-2026-03-01', 270, { deprecationTime: at(10) });
+    const old = img('batch-2024-06-01', 900);
+    const current = img('api-2026-11-01', 30);
+    const soonNext = img('web-2026-11-01', 25);
+    const oldNext = img('batch-2026-10-01', 60);
+    const currentNext = img('api-2026-11-20', 12);
+    const fleet = fleetOf([soon, old, current, soonNext, oldNext, currentNext], [instanceOn(soon, 'm7i.large'), instanceOn(old, 'm7i.large'), instanceOn(current, 'm7i.large')]);
+    const inv = await withEmulator(fleet, (e) => collect(collectOptions(e, { accounts: [ACCOUNT], regions: ['us-east-1'], successors: { soonDays: 30, staleDays: 365 }, now: () => new Date(NOW) })));
+    expect(of(inv, soon.imageId)).toMatchObject({ status: 'found', imageId: soonNext.imageId });
+    expect(of(inv, old.imageId)).toMatchObject({ status: 'found', imageId: oldNext.imageId });
+    expect(of(inv, current.imageId)).toBeUndefined();
+    // the rules switched off (null): only what is already deprecated, deregistered, disabled or not allowed
+    const off = await withEmulator(fleet, (e) => collect(collectOptions(e, { accounts: [ACCOUNT], regions: ['us-east-1'], successors: { soonDays: null, staleDays: null }, now: () => new Date(NOW) })));
+    expect(off.successors ?? []).toEqual([]);
+  });
   test('the newest available, undeprecated image of the family; one outside the Allowed AMIs criteria is skipped for the next', async () => {
     const flagged = img('app-server-2026-01-01', 330, { deprecationTime: at(-10) });
     const newest = img('app-server-2026-11-01', 20);

@@ -13,7 +13,7 @@ import { StopNow, StoppedEarlyError, UserError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
-import type { EvalSettings } from '../../rules/engine.js';
+import { ruleInfos, type EvalSettings } from '../../rules/engine.js';
 import type { CollectOptions } from '../../collect/collector.js';
 import { deadlineReason, formatDeadline, isDeadline } from '../../collect/deadline.js';
 import type { AccountSelection } from '../../collect/org.js';
@@ -70,6 +70,16 @@ export function checkOrgRole(req: OrgRequest | null, opts: { roleName?: string; 
     '--org audits every account of the organisation by assuming a role in each: give --role-name (or roleName in the config)',
     'E.g. --role-name AmiAuditReadOnly (ami-audit iam-policy --cloudformation deploys it); to audit only the caller\'s own account, leave out --org.',
   );
+}
+
+/** deprecation-soon's window and stale-ami's age as the config sets them (null: the rule is off), for the successor lookups. */
+function lifecycleWindows(settings: EvalSettings): { soonDays: number | null; staleDays: number | null } {
+  const infos = ruleInfos(settings);
+  const days = (id: string, option: string): number | null => {
+    const r = infos.find((x) => x.id === id);
+    return !r || r.severity === 'off' ? null : Number(r.options[option]);
+  };
+  return { soonDays: days('deprecation-soon', 'deprecationWindowDays'), staleDays: days('stale-ami', 'maxAmiAgeDays') };
 }
 
 /** Region names no partition knows are usage errors, before anything is called. */
@@ -365,7 +375,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       workers: images ? undefined : a.workers,
       images,
       references,
-      successors: a.successors ?? cfg.successors ? { asOfMs: a.asOf?.toMillis() } : undefined,
+      successors: a.successors ?? cfg.successors ? { asOfMs: a.asOf?.toMillis(), ...lifecycleWindows(settings) } : undefined,
       onProgress: (p) => {
         last = p;
         progress.update(p);
