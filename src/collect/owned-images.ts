@@ -17,7 +17,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { CoverageEntry, ImageAncestor, ImageConsumer, ImageSharing, ImageUsage, OwnedImage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
-import { cmp } from '../model/ids.js';
+import { AMI_ID_RE, cmp } from '../model/ids.js';
 import { error, ok, partial } from '../report/coverage.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
@@ -28,7 +28,6 @@ const REPORTS_PAGE = 200;
 const ENTRIES_PAGE = 1000;
 /** DescribeImageUsageReports takes at most 200 image ids or report ids a call. */
 const IDS_PER_CALL = 200;
-const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const DAY_MS = 86_400_000;
 /**
  * Per-AMI calls (DescribeImageAttribute, GetImageAncestry, the roots' DescribeImages) in flight at
@@ -177,7 +176,7 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
       onItems: (items) => {
         let fresh = 0;
         for (const i of items) {
-          if (typeof i.ImageId !== 'string' || !AMI_ID.test(i.ImageId) || images.has(i.ImageId)) continue;
+          if (typeof i.ImageId !== 'string' || !AMI_ID_RE.test(i.ImageId) || images.has(i.ImageId)) continue;
           // Owners=self: an image of another owner in the answer is not ours to report
           if (i.OwnerId !== undefined && i.OwnerId !== accountId) continue;
           fresh += 1;
@@ -438,7 +437,7 @@ function rootOf(img: OwnedImage): string | null {
   if (!chain || chain.length === 0) return null;
   const last = chain[chain.length - 1]!;
   const id = last.sourceImageId ?? last.imageId;
-  return id === img.imageId || !AMI_ID.test(id) ? null : id;
+  return id === img.imageId || !AMI_ID_RE.test(id) ? null : id;
 }
 
 /**

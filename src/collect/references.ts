@@ -16,7 +16,7 @@ import type { AutoScalingClient, LaunchTemplateSpecification } from '@aws-sdk/cl
 import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { ImageReference, InstanceRecord, ReferenceCoverage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
-import { cmp } from '../model/ids.js';
+import { AMI_ID_RE, cmp } from '../model/ids.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
 
@@ -27,7 +27,6 @@ export const DEFAULT_VERSION_DEPTH = 10;
 export const MAX_VERSION_DEPTH = 10_000;
 const REFERENCES_PAGE = 1000;
 const GROUPS_PAGE = 100;
-const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const RESOURCE_TYPES = ['ec2:LaunchTemplate', 'ssm:Parameter', 'imagebuilder:ImageRecipe', 'imagebuilder:ContainerRecipe'] as const;
 
 /**
@@ -39,7 +38,7 @@ export function flaggedImages(instances: readonly InstanceRecord[], asOfMs: numb
   for (const rec of instances) {
     const m = rec.ImageMetadata;
     const id = m?.ImageId;
-    if (!m || typeof id !== 'string' || !AMI_ID.test(id) || out.has(id)) continue;
+    if (!m || typeof id !== 'string' || !AMI_ID_RE.test(id) || out.has(id)) continue;
     const deprecated = typeof m.DeprecationTime === 'string' && (parseInstantMs(m.DeprecationTime) ?? Infinity) <= asOfMs;
     if (deprecated || m.State === 'deregistered' || m.State === 'disabled' || m.ImageAllowed === false) out.add(id);
   }

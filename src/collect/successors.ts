@@ -20,7 +20,7 @@ import type { EC2Client, Image } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CoverageEntry, ImageCriterion, ImageMetadata, InstanceRecord, Successor, SuccessorRecord } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
-import { cmp } from '../model/ids.js';
+import { AMI_ID_RE, cmp } from '../model/ids.js';
 import { criterionGaps } from '../rules/criteria.js';
 import { viewOf } from '../rules/engine.js';
 import { sdk } from './clients.js';
@@ -202,7 +202,7 @@ export function successorCandidates(instances: readonly InstanceRecord[], asOfMs
   for (const rec of instances) {
     const m = rec.ImageMetadata;
     const id = m?.ImageId;
-    if (!m || typeof id !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(id) || out.has(id)) continue;
+    if (!m || typeof id !== 'string' || !AMI_ID_RE.test(id) || out.has(id)) continue;
     const dep = typeof m.DeprecationTime === 'string' ? parseInstantMs(m.DeprecationTime) : null;
     const created = typeof m.CreationDate === 'string' ? parseInstantMs(m.CreationDate) : null;
     if ((soonDays !== null && dep !== null && dep <= asOfMs + soonDays * DAY_MS) || (staleDays !== null && created !== null && created < asOfMs - staleDays * DAY_MS)) out.add(id);
@@ -384,7 +384,7 @@ export class SuccessorFinder {
         // Parameters is always there; InvalidParameters may be left out when empty
         if (!Array.isArray(out.Parameters) || (out.InvalidParameters !== undefined && !Array.isArray(out.InvalidParameters))) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
         const p = out.Parameters.find((x) => x.Name === family.path);
-        if (p && (typeof p.Value !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(p.Value))) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
+        if (p && (typeof p.Value !== 'string' || !AMI_ID_RE.test(p.Value))) throw new LookupFailed('MalformedResponse', 'ssm:GetParameters');
         return p?.Value ?? null;
       });
       if (value === null) notes.push(`the public parameter ${family.path} does not exist in ${s.region}${await this.siblings(s, family.path)}`);

@@ -10,6 +10,8 @@ export function cmp(a: string, b: string): number {
 export const OU_ID_RE = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 /** Instance ids as the API issues them: i- and 8 or 17 hexadecimal digits (what --instance-ids takes). */
+/** An AMI id as EC2 issues it (8 or 17 hex digits; the older and newer formats, and the lengths between that fleets use). */
+export const AMI_ID_RE = /^ami-[0-9a-f]{8,17}$/;
 export const INSTANCE_ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /**
  * Instance ids as records may hold them: also the documentation's examples (i-1234567890EXAMPLE),
