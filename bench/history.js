@@ -15,7 +15,7 @@ import { DateTime } from 'luxon';
 const root = new URL('..', import.meta.url);
 const lib = (p) => import(new URL(`dist/${p}`, root).href);
 const [{ generateFleet }, { buildRun }, { DEFAULT_SETTINGS }, { ok: okScope }, { HistoryStore }, { DEFAULT_SLA, applyHistory, coverageRows }, { scopeFingerprint }] = await Promise.all([
-  lib('emulator/generate.js'), lib('report/build.js'), lib('rules/engine.js'), lib('report/coverage.js'), lib('history/store.js'), lib('history/semantics.js'), lib('report/shard.js'),
+  lib('emulator/generate.js'), lib('report/build.js'), lib('rules/engine.js'), lib('model/coverage.js'), lib('history/store.js'), lib('history/semantics.js'), lib('report/shard.js'),
 ]);
 
 const args = process.argv.slice(2);

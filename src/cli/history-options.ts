@@ -8,7 +8,7 @@ import type { AuditConfig } from '../config/config.js';
 import { DEFAULT_SLA, type Sla } from '../history/semantics.js';
 import { DEFAULT_HISTORY_FILE } from '../history/store.js';
 import type { HistoryOptions } from './pipeline.js';
-import type { FlagValues } from './options.js';
+import type { FlagValues } from '../config/options.js';
 
 export const DEFAULT_HISTORY_WAIT_SECONDS = 60;
 

@@ -6,11 +6,11 @@
  * at once by a second interrupt (the process ends without waiting for the work in flight).
  */
 import yargs, { type Argv } from 'yargs';
-import { EXIT, StopNow, UserError } from '../model/errors.js';
+import { EXIT, StopNow, UserError, UsageError } from '../model/errors.js';
 import { toolVersion } from '../paths.js';
-import { termSafe } from '../render/sanitize.js';
+import { termSafe } from '../model/text.js';
 import { addEnvironmentSecrets, redact } from './redact.js';
-import { addFlags, camel, commandsWithFlag, COMMANDS, flagsOf, suggest, UsageError, type CommandName } from './options.js';
+import { addFlags, camel, commandsWithFlag, COMMANDS, flagsOf, suggest, type CommandName } from '../config/options.js';
 import type { CliIO, CommandModule, RunState } from './commands/context.js';
 import { scanCommand } from './commands/scan.js';
 import { imagesCommand } from './commands/images.js';
@@ -29,7 +29,7 @@ import { schemaCommand } from './commands/schema.js';
 export type { CliIO, RunState } from './commands/context.js';
 export { collectOptionsFrom, configNames, orgRequestFrom, planAccounts, type OrgRequest, type ScanArgs } from './commands/scan.js';
 export { parseGenerateSpec } from './commands/generate-fleet.js';
-export { parseDeadline, positiveInt, seconds } from './options.js';
+export { parseDeadline, positiveInt, seconds } from '../config/options.js';
 
 /** The commands, in the order of the help. */
 const MODULES: readonly CommandModule[] = [scanCommand, reportCommand, mergeCommand, diffCommand, historyCommand, rulesCommand, demoCommand, emulatorCommand, generateFleetCommand, iamPolicyCommand, schemaCommand, imagesCommand];

@@ -59,7 +59,7 @@ export interface HistoryOptions {
 }
 
 // The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
-export { parseAsOf, parseFileMode, parseFormats } from './options.js';
+export { parseAsOf, parseFileMode, parseFormats } from '../config/options.js';
 
 export function fileStamp(iso: string): string {
   return DateTime.fromISO(iso, { zone: 'utc' }).toFormat("yyyyLLdd'T'HHmmss'Z'");

@@ -24,8 +24,8 @@ import { CoverageLedger } from './ledger.js';
 import { partitionOf } from './regions.js';
 import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount, type AccountPlan } from './plan.js';
 import { ACCOUNT_ID_RE, accountOfArn } from '../model/ids.js';
-import { termSafe } from '../render/sanitize.js';
-import { addFailure, listedCompletely } from '../report/coverage.js';
+import { termSafe } from '../model/text.js';
+import { addFailure, listedCompletely } from '../model/coverage.js';
 
 export interface CollectOptions {
   client: Omit<ClientOptions, 'maxSockets' | 'onCall'>;
@@ -118,6 +118,15 @@ function withoutUserinfo(url: string | undefined): string | undefined {
 }
 
 /** Resolves base credentials; against a loopback endpoint with none configured, uses placeholders. */
+/**
+ * The run's one way of making clients: the client options (endpoint, proxy, TLS, retries, the
+ * per-call deadline, the base credentials) and the --debug observer of every call. The collector and
+ * organisation discovery both take their clients from a factory made here.
+ */
+export function clientFactory(opts: Pick<CollectOptions, 'client' | 'onCall'>, maxSockets: number): ClientFactory {
+  return new ClientFactory({ ...opts.client, maxSockets, onCall: opts.onCall });
+}
+
 export async function baseCredentials(factory: ClientFactory, opts: Pick<CollectOptions, 'client'>): Promise<void> {
   if (opts.client.credentials && typeof opts.client.credentials !== 'function') {
     // given as values: resolved already (and registered as secrets by the factory)
@@ -178,7 +187,7 @@ export async function collect(opts: CollectOptions): Promise<Inventory> {
   const signal = stop.signal;
   const cause = (): ScopeFailure => stopCause(signal, opts.deadlineMs);
 
-  const factory = new ClientFactory({ ...opts.client, maxSockets: Math.max(opts.concurrency, 8), onCall: opts.onCall });
+  const factory = clientFactory(opts, Math.max(opts.concurrency, 8));
   // Queued work is dropped at once when the run stops: a queued call starts, sees the signal and fails.
   const guard = <T>(fn: () => Promise<T>) => () => (signal.aborted ? Promise.reject(abortError()) : fn());
   const callQueue = pLimit(opts.concurrency);

@@ -5,7 +5,7 @@
  * account x region can never read as covered because nobody wrote its outcome down.
  */
 import type { CoverageEntry, ScopeFailure } from '../model/types.js';
-import { error, skipped } from '../report/coverage.js';
+import { error, skipped } from '../model/coverage.js';
 
 export interface LedgerCounts { total: number; settled: number; failed: number }
 

@@ -15,14 +15,14 @@
 import pLimit from 'p-limit';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AccountInfo, CoverageEntry, OuRef } from '../model/types.js';
-import { skipped as skippedEntry } from '../report/coverage.js';
+import { skipped as skippedEntry } from '../model/coverage.js';
 import { UserError } from '../model/errors.js';
 import { ACCOUNT_ID_RE, cmp } from '../model/ids.js';
-import { termSafe } from '../render/sanitize.js';
+import { termSafe } from '../model/text.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
-import { ClientFactory, sdk, type ClientOptions } from './clients.js';
-import { baseCredentials } from './collector.js';
+import { sdk } from './clients.js';
+import { baseCredentials, clientFactory, type CollectOptions } from './collector.js';
 
 /** MaxResults of every Organizations list call: the API's largest page. */
 export const ORG_PAGE_SIZE = 20;
@@ -254,15 +254,15 @@ export function selectAccounts(discovered: readonly AccountInfo[], o: { include?
 }
 
 /**
- * Discovery as a run does it: a client factory of its own with the run's client options (endpoint,
- * proxy, TLS, retries, the per-call deadline) and the base credentials.
+ * Discovery as a run does it: clients from the collector's factory (the run's client options, the
+ * base credentials, and --debug's observer, so Organizations calls are logged like EC2's).
  */
-export async function discoverForRun(client: Omit<ClientOptions, 'maxSockets'>, o: DiscoverOptions): Promise<OrgDiscovery> {
-  const factory = new ClientFactory({ ...client, maxSockets: ORG_CONCURRENCY * 2 });
+export async function discoverForRun(run: Pick<CollectOptions, 'client' | 'onCall'>, o: DiscoverOptions): Promise<OrgDiscovery> {
+  const factory = clientFactory(run, ORG_CONCURRENCY * 2);
   try {
-    factory.opts.region = client.region ?? 'us-east-1';
+    factory.opts.region = run.client.region ?? 'us-east-1';
     await factory.resolveShared();
-    await baseCredentials(factory, { client });
+    await baseCredentials(factory, run);
     return await discoverOrganization(factory.organizationsClient(), o);
   } finally {
     factory.destroy();

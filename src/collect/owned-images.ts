@@ -18,7 +18,7 @@ import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { CoverageEntry, ImageAncestor, ImageConsumer, ImageSharing, ImageUsage, OwnedImage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { AMI_ID_RE, cmp } from '../model/ids.js';
-import { error, ok, partial } from '../report/coverage.js';
+import { error, ok, partial } from '../model/coverage.js';
 import { describeError } from './errors.js';
 import { paginate } from './paginate.js';
 import pLimit from 'p-limit';

@@ -11,7 +11,7 @@ import type { CallEvent, CollectOptions, Progress } from './collector.js';
 import type { CoverageEntry, ImageReference, InstanceRecord } from '../model/types.js';
 import type { Inventory } from '../model/types.js';
 import { UserError } from '../model/errors.js';
-import { mergeMissingIds } from '../report/coverage.js';
+import { mergeMissingIds } from '../model/coverage.js';
 import { isDeadline } from './deadline.js';
 import { mergeSuccessors, successorWarning } from './successor-records.js';
 

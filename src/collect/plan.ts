@@ -11,7 +11,7 @@ import type { ScopeFailure } from '../model/types.js';
 import { describeError } from './errors.js';
 import { accountOfArn, REGION_RE } from '../model/ids.js';
 import { MalformedResponseError } from './wire.js';
-import { termSafe } from '../render/sanitize.js';
+import { termSafe } from '../model/text.js';
 
 export interface RegionPlan {
   /** Regions to scan. */

@@ -12,7 +12,7 @@ import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord, ScopeFailure } from '../model/types.js';
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
-import { ALLOWED_IMAGES_ACTION, error, ok, partial, type ScopeDetails } from '../report/coverage.js';
+import { ALLOWED_IMAGES_ACTION, error, ok, partial, type ScopeDetails } from '../model/coverage.js';
 import { flat, Interner } from './intern.js';
 import { itemSetOf, parseItemSet } from './wire.js';
 import { paginate, type PaginateResult } from './paginate.js';
@@ -20,7 +20,7 @@ import { byZone } from './zones.js';
 import { childSignal } from './transport.js';
 import { plural } from '../rules/dates.js';
 import { regionOfZone } from '../model/ids.js';
-import { termSafe } from '../render/sanitize.js';
+import { termSafe } from '../model/text.js';
 
 /** One criterion as the SDK parses GetAllowedImagesSettings. */
 export interface RawCriterion {

@@ -14,11 +14,11 @@ import { accountOfArn } from '../model/ids.js';
 import { configValidator } from '../schema/validate.js';
 import { waiverExpiry, waiverIdOf, type EvalSettings, type RuleSettings } from '../rules/engine.js';
 import { TRUSTED_PUBLISHER_IDS, type TrustedPublishersMode } from '../rules/publishers.js';
-import { suggest, tagColumnProblem } from '../cli/options.js';
+import { suggest, tagColumnProblem } from './options.js';
 import { CONFIG_SCHEMA_PATH } from '../paths.js';
 
 // The tag columns' checks live with the options they check (src/cli/options.ts).
-export { MAX_TAG_COLUMNS, parseTagColumns, tagColumnProblem } from '../cli/options.js';
+export { MAX_TAG_COLUMNS, parseTagColumns, tagColumnProblem } from './options.js';
 
 export interface AccountEntry { accountId: string; name?: string; roleArn?: string; externalId?: string }
 

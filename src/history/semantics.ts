@@ -23,9 +23,10 @@ import type { DateTime } from 'luxon';
 import type { Finding, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
-import { cmp, compareFindings } from '../rules/engine.js';
+import { compareFindings } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { looked, lookedAt, pairEscalations, type LookSide } from '../report/looked.js';
-import { STATUS_RANK } from '../report/coverage.js';
+import { STATUS_RANK } from '../model/coverage.js';
 
 export type Sla = Record<Severity, number | null>;
 

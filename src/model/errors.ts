@@ -8,6 +8,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A mistake in how the command line is put together (an unknown flag or command, a value not
+ * among the choices, a missing value, a flag given twice): exit 2, with a hint and a pointer to the
+ * command's --help.
+ */
+export class UsageError extends UserError {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Bad configuration: names the file, the JSON path and what was expected. */
 export class ConfigError extends UserError {
   constructor(file: string, path: string | null, expected: string) {

@@ -6,7 +6,7 @@
  * The CSV takes the raw values (`rawName`, `rawOuPath`) and neutralises them itself.
  */
 import type { AccountInfo, Report } from '../model/types.js';
-import { cmp } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { termSafe } from './sanitize.js';
 
 /** Characters of an account name shown beside its id (Organizations allows 50; a config or an edited report may hold more). */

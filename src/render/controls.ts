@@ -5,7 +5,7 @@
  */
 import type { ControlRef, Report, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
-import { cmp } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { FRAMEWORKS, controlLabel } from '../rules/controls.js';
 
 export { controlLabel };

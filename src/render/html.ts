@@ -11,7 +11,7 @@ import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
-import { cmp } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { controlSummary, controlsText, ruleControls } from './controls.js';
 import { WHATIF_REASON, whatIfLine } from './whatif.js';
 

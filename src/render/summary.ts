@@ -4,7 +4,7 @@ import type {
   ReportDiff, ReportHistory, ScopeFailure, Severity,
 } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
-import { cmp } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 
 import { isAccountState } from './accounts.js';
 

@@ -6,9 +6,10 @@
 import type { DateTime } from 'luxon';
 import type { ImageCriterion, AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffEscalation, DiffScope, DiffUnverified, Finding, ImagePlanEntry, InstanceRecord, Inventory, Report, ReportDiff, Severity, SuccessorRecord, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
-import { cmp, compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
+import { compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { RULE_IDS } from '../rules/registry.js';
-import { STATUS_RANK } from './coverage.js';
+import { STATUS_RANK } from '../model/coverage.js';
 import { lookedAt, pairEscalations, scopeView, type LookSide } from './looked.js';
 import { applyHistory, carryHistory, type CarriedHistory, type HistoryOutcome, type PriorHistory, type Sla } from '../history/semantics.js';
 import { coverageGaps, imagePlan, ownerRollup } from './plan.js';

@@ -17,9 +17,9 @@ import addFormatsModule from 'ajv-formats';
 import type { AccountInfo, CoverageEntry, Finding, ImageReference, InstanceRecord, Inventory, OwnedImage, Report, ScopeFailure, ScopeStatus, SuccessorRecord, Tag } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION } from '../model/types.js';
 import { UserError } from '../model/errors.js';
-import { canonicalJson, cmp } from '../rules/engine.js';
+import { canonicalJson } from '../rules/engine.js';
 import { RULE_IDS } from '../rules/registry.js';
-import { mergeMissingIds, ok, partial, STATUS_RANK } from './coverage.js';
+import { mergeMissingIds, ok, partial, STATUS_RANK } from '../model/coverage.js';
 import { coverageGaps, imagePlan } from './plan.js';
 import { ContentDigest, REPORT_KEYS, STREAMED } from './digest.js';
 import { accountDirectory } from './build.js';
@@ -27,7 +27,7 @@ import { reportSchema } from '../schema/report.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
 
-import { ACCOUNT_ID_RE, RECORD_INSTANCE_ID_RE as INSTANCE_ID_RE, REGION_RE as REGION_NAME_RE, regionOfZone, regionOfZoneId } from '../model/ids.js';
+import { ACCOUNT_ID_RE, cmp, RECORD_INSTANCE_ID_RE as INSTANCE_ID_RE, REGION_RE as REGION_NAME_RE, regionOfZone, regionOfZoneId } from '../model/ids.js';
 
 /** Bounds on what one input may make ami-audit build. */
 export interface InputLimits {

@@ -8,7 +8,7 @@
 import type { CoverageEntry, DiffUnverified, Finding, RuleInfo, RunOptions, ScopeStatus } from '../model/types.js';
 import { ESCALATION_RANK } from '../rules/registry.js';
 import { compareFindings } from '../rules/engine.js';
-import { listedCompletely, STATUS_RANK } from './coverage.js';
+import { listedCompletely, STATUS_RANK } from '../model/coverage.js';
 
 /** What a later run is judged by: its findings, its coverage, its options and its rules. */
 export interface LookSide {

@@ -14,8 +14,8 @@
  */
 import type { CoverageEntry, Report, ScopeFailure } from '../model/types.js';
 import { UserError } from '../model/errors.js';
-import { cmp } from '../rules/engine.js';
-import { entryProblem, error, mergeMissingIds, withFailure } from './coverage.js';
+import { cmp } from '../model/ids.js';
+import { entryProblem, error, mergeMissingIds, withFailure } from '../model/coverage.js';
 import { mergeInputs, type MergedInputs, type ParsedInput } from './input.js';
 import { isShardWarning, MAX_SHARDS, sealProblem, SHARD_KEY_VARIABLE, shardAccounts } from './shard.js';
 

@@ -8,8 +8,8 @@
 import type { CoverageEntry, CoverageGap, Finding, ImagePlanEntry, ImageReference, InstanceRecord, OwnerRollup, Severity, Successor, SuccessorRecord } from '../model/types.js';
 import { SEVERITIES, SEVERITY_RANK } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
-import { cmp } from '../rules/engine.js';
-import { ALLOWED_IMAGES_ACTION } from './coverage.js';
+import { cmp } from '../model/ids.js';
+import { ALLOWED_IMAGES_ACTION } from '../model/coverage.js';
 
 /** Instance states counted as `stopped` in a plan entry; `running` is `running` alone, the rest is `other`. */
 const STOPPED_STATES = new Set(['stopped', 'stopping']);

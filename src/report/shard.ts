@@ -7,7 +7,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Report, ShardInfo } from '../model/types.js';
 import { UserError } from '../model/errors.js';
-import { canonicalJson, cmp } from '../rules/engine.js';
+import { canonicalJson } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { reportDigest } from './digest.js';
 
 export const MAX_SHARDS = 1000;

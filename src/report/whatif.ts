@@ -11,7 +11,8 @@
  * scale-out or a launch from the template would fail. Pure: the as-of is passed in.
  */
 import type { CoverageEntry, ImageCriterion, ImageReference, InstanceRecord, WhatIf, WhatIfImage, WhatIfScope, WhatIfVerdict } from '../model/types.js';
-import { cmp, GONE_STATES, viewOf } from '../rules/engine.js';
+import { GONE_STATES, viewOf } from '../rules/engine.js';
+import { cmp } from '../model/ids.js';
 import { criterionGaps } from '../rules/criteria.js';
 import type { RecordView } from '../rules/types.js';
 

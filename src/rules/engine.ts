@@ -270,7 +270,6 @@ export function compareFindings(a: FindingOrderKeys, b: FindingOrderKeys): numbe
 
 export type FindingOrderKeys = Pick<Finding, 'id' | 'severity' | 'ruleId' | 'accountId' | 'region' | 'instanceId'>;
 
-export { cmp };
 
 /**
  * The values of the named tags of a record, in the order named: null where the record has no such

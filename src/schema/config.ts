@@ -4,7 +4,7 @@ import { RULES } from '../rules/registry.js';
 // The options table is the one source of the config keys a flag also sets (their schema, their
 // description). It is pure (no I/O, no SDK, no process): only its place is the command line's.
 // eslint-disable-next-line no-restricted-imports
-import { configFragments, type JsonSchema, type TopLevelFragments } from '../cli/options.js';
+import { configFragments, type JsonSchema, type TopLevelFragments } from '../config/options.js';
 
 const accountId = { type: 'string', pattern: '^\\d{12}$', description: '12-digit AWS account id' };
 const region = { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$', description: 'AWS region name, e.g. us-east-1' };

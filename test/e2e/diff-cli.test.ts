@@ -12,7 +12,7 @@ import type { Emulator } from '../../src/emulator/server.js';
 import type { CoverageEntry, InstanceRecord, Report } from '../../src/model/types.js';
 import { buildReport } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { contentText, renderFormat } from '../../src/render/index.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { loadTemplates } from '../../src/io/files.js';

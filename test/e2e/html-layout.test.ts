@@ -18,7 +18,7 @@ import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import { DEFAULT_REGIONS, generateFleet } from '../../src/emulator/generate.js';
-import { error as errorEntry, ok as okEntry } from '../../src/report/coverage.js';
+import { error as errorEntry, ok as okEntry } from '../../src/model/coverage.js';
 import { FIXED_NOW, fixtureReport } from '../helpers/fixture.js';
 import { withHistory } from '../helpers/history-fixture.js';
 import type { AccountInfo, Inventory, InstanceRecord, Report } from '../../src/model/types.js';

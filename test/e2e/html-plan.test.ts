@@ -14,7 +14,7 @@ import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import { generateFleet } from '../../src/emulator/generate.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { FIXED_NOW, inventoryFromFleet } from '../helpers/fixture.js';
 import type { Inventory, InstanceRecord, Report } from '../../src/model/types.js';
 

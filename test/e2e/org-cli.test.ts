@@ -66,6 +66,14 @@ describe('scan --org against the demo organisation', () => {
     expect(md).toMatch(/skipped \(SUSPENDED\)/);
   });
 
+  test('--debug logs discovery\'s Organizations calls like the collector\'s EC2 calls (one client factory for both)', async () => {
+    const r = await scan('debug', ['--org', '--format', 'json', '--debug']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/debug: ListRoots account=\S+ region=\S+ status=200/);
+    expect(r.stderr).toContain('debug: ListAccountsForParent');
+    expect(r.stderr).toContain('debug: DescribeInstanceImageMetadata');
+  });
+
   test('--ou narrows to a subtree; --exclude-accounts leaves one out; --accounts adds one', async () => {
     const prod = DEMO_ORGANIZATION.units.find((u) => u.name === 'Prod')!;
     const r = await scan('ou', ['--org', '--ou', prod.id, '--exclude-accounts', '444444444444', '--format', 'json']);

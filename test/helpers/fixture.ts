@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { demoFleet } from '../../src/emulator/demo.js';
 import { generateFleet } from '../../src/emulator/generate.js';
 import type { AccountInfo, AllowedImagesState, CoverageEntry, ImageCriterion, ImageReference, Inventory, InstanceRecord, Report } from '../../src/model/types.js';
-import { ok as okScope, skipped as skippedScope } from '../../src/report/coverage.js';
+import { ok as okScope, skipped as skippedScope } from '../../src/model/coverage.js';
 import { flaggedImages } from '../../src/collect/references.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';

@@ -41,7 +41,7 @@ describe('discovery over the wire', () => {
     const o = org();
     expect(o.units).toHaveLength(12);
     const d = await withEmulator(fleetOf(o), async (e) => {
-      const res = await discoverForRun(client(e), {});
+      const res = await discoverForRun({ client: client(e) }, {});
       // the endpoint served empty pages that carried a token, and discovery kept asking
       expect(e.stats.byAction.ListAccountsForParent).toBeGreaterThan(300 / 20);
       return res;
@@ -77,13 +77,13 @@ describe('discovery over the wire', () => {
     }
     const expected = o.members.filter((m) => below.has(m.parentId)).map((m) => m.accountId).sort();
     expect(expected.length).toBeGreaterThan(0);
-    const d = await withEmulator(fleetOf(o), (e) => discoverForRun(client(e), { ous: [top.id] }));
+    const d = await withEmulator(fleetOf(o), (e) => discoverForRun({ client: client(e) }, { ous: [top.id] }));
     expect(d.accounts.map((a) => a.accountId)).toEqual(expected);
   });
 
   test('a member account that is not the management account cannot list the organisation: DiscoveryError, exit 2, naming what is needed', async () => {
     const o = org();
-    const e = await withEmulator(fleetOf(o, IDS[5]!), (em) => discoverForRun(client(em), { callerAccount: IDS[5]! })).catch((x: unknown) => x);
+    const e = await withEmulator(fleetOf(o, IDS[5]!), (em) => discoverForRun({ client: client(em) }, { callerAccount: IDS[5]! })).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DiscoveryError);
     expect((e as DiscoveryError).exitCode).toBe(2);
     expect((e as Error).message).toMatch(/AccessDeniedException.*may not read the organisation: run ami-audit with credentials of the organisation's management account or of a delegated administrator/);
@@ -91,7 +91,7 @@ describe('discovery over the wire', () => {
 
   test('a denied ListAccountsForParent half-way fails the discovery, never a shorter list', async () => {
     const faults: FaultPlan = { rules: [{ service: 'organizations', action: 'ListAccountsForParent', error: 'AccessDeniedException', count: 1 }] };
-    const e = await withEmulator(fleetOf(org()), (em) => discoverForRun(client(em), {}), faults).catch((x: unknown) => x);
+    const e = await withEmulator(fleetOf(org()), (em) => discoverForRun({ client: client(em) }, {}), faults).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DiscoveryError);
     expect((e as Error).message).toMatch(/ListAccountsForParent failed: AccessDeniedException/);
   });
@@ -102,20 +102,20 @@ describe('discovery over the wire', () => {
     const deep = o.members.find((m) => m.parentId !== o.rootId && o.units.find((u) => u.id === m.parentId)!.parentId !== o.rootId && m.state === 'ACTIVE')!;
     const old = deep.parentId;
     const faults: FaultPlan = { rules: [{ service: 'organizations', action: 'ListAccountsForParent', moveAccount: deep.accountId, toParent: o.rootId, count: 1 }] };
-    const { d, stats } = await withEmulator(fleetOf(o), async (e) => ({ d: await discoverForRun(client(e), {}), stats: { ...e.stats.byAction } }), faults);
+    const { d, stats } = await withEmulator(fleetOf(o), async (e) => ({ d: await discoverForRun({ client: client(e) }, {}), stats: { ...e.stats.byAction } }), faults);
     expect(o.members.find((m) => m.accountId === deep.accountId)!.parentId).toBe(o.rootId);
     expect(d.accounts).toHaveLength(300);
     expect(d.accounts.find((a) => a.accountId === deep.accountId)).toMatchObject({ ouPath: 'Root', state: 'ACTIVE', name: deep.name });
     expect(stats.ListAccounts).toBeGreaterThan(0);
     // --ou of its old OU: it is no longer there, and is not audited under it
     o.members.find((m) => m.accountId === deep.accountId)!.parentId = old;
-    const narrowed = await withEmulator(fleetOf(o), (e) => discoverForRun(client(e), { ous: [old] }), faults);
+    const narrowed = await withEmulator(fleetOf(o), (e) => discoverForRun({ client: client(e) }, { ous: [old] }), faults);
     expect(narrowed.accounts.some((a) => a.accountId === deep.accountId)).toBe(false);
   });
 
   test('no organisation: says so and points to --accounts', async () => {
     const f: Fleet = { fleetVersion: 1, caller: { accountId: IDS[0]! }, regions: [{ name: 'us-east-1' }], accounts: [] };
-    const e = await withEmulator(f, (em) => discoverForRun(client(em), {})).catch((x: unknown) => x);
+    const e = await withEmulator(f, (em) => discoverForRun({ client: client(em) }, {})).catch((x: unknown) => x);
     expect((e as Error).message).toMatch(/AWSOrganizationsNotInUseException.*not in an organisation; list the accounts with --accounts/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
-import { COMMANDS, OPTIONS, flagsOf, readFlags, type OptionRow } from '../../src/cli/options.js';
+import { COMMANDS, OPTIONS, flagsOf, readFlags, type OptionRow } from '../../src/config/options.js';
 import { configSchema } from '../../src/schema/config.js';
 import { cli } from '../helpers/cli.js';
 import { UserError } from '../../src/model/errors.js';

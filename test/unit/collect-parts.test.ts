@@ -4,7 +4,7 @@ import { paginate, maxPagesFor, MAX_REPEATED_PAGES_IN_A_ROW } from '../../src/co
 import { CoverageLedger } from '../../src/collect/ledger.js';
 import { planRegions } from '../../src/collect/plan.js';
 import { accountOfArn } from '../../src/model/ids.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 
 /** A paginator over fixed pages: page i answers items[i] and tokens[i]. */
 function pages(items: number[][], tokens: (string | undefined)[]) {

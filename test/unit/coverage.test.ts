@@ -1,7 +1,7 @@
 /** Coverage entries: built by four typed constructors only, and the one rule for instance ids not found. */
 import { describe, expect, test } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
-import { entryProblem, error, mergeMissingIds, ok, partial, skipped, withFailure } from '../../src/report/coverage.js';
+import { entryProblem, error, mergeMissingIds, ok, partial, skipped, withFailure } from '../../src/model/coverage.js';
 import { CoverageLedger } from '../../src/collect/ledger.js';
 import { skippedAccountCoverage } from '../../src/collect/org.js';
 import { mergeInventories } from '../../src/collect/parallel.js';

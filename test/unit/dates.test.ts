@@ -6,7 +6,7 @@ import { evaluate, DEFAULT_SETTINGS, waiverExpiry } from '../../src/rules/engine
 import { parseDate } from '../../src/rules/dates.js';
 import { parseAsOf } from '../../src/cli/pipeline.js';
 import { htmlView } from '../../src/render/html.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { fixtureReport } from '../helpers/fixture.js';
 import { record } from '../helpers/records.js';
 

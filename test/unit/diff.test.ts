@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import type { CoverageEntry, InstanceRecord, Inventory, Report, ScopeStatus, WaiverSpec } from '../../src/model/types.js';
 import { buildReport, diffReports } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { renderTextSummary } from '../../src/render/text.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderFindingsCsv } from '../../src/render/csv.js';

@@ -8,7 +8,7 @@ import { RULES } from '../../src/rules/registry.js';
 import { evaluate, DEFAULT_SETTINGS } from '../../src/rules/engine.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { DateTime } from 'luxon';
 
 describe('fleet generator', () => {

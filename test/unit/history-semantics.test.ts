@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, Finding, InstanceRecord, Report, ScopeFailure, ScopeStatus, WaiverSpec } from '../../src/model/types.js';
 import { buildRun } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
-import { error as errorEntry, ok as okEntry, partial as partialEntry } from '../../src/report/coverage.js';
+import { error as errorEntry, ok as okEntry, partial as partialEntry } from '../../src/model/coverage.js';
 import { carriedOf, carryHistory, combineCarried, DEFAULT_SLA, EMPTY_HISTORY, median, nextPrior, type PriorHistory } from '../../src/history/semantics.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { record } from '../helpers/records.js';

@@ -9,7 +9,7 @@ import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import type { Inventory, Report } from '../../src/model/types.js';
 import { UserError } from '../../src/model/errors.js';
-import { partial } from '../../src/report/coverage.js';
+import { partial } from '../../src/model/coverage.js';
 import { FIXED_NOW, inventoryFromFleet } from '../helpers/fixture.js';
 
 const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });

@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { CoverageEntry } from '../../src/model/types.js';
 import { coverageGaps } from '../../src/report/plan.js';
-import { error as errorScope } from '../../src/report/coverage.js';
+import { error as errorScope } from '../../src/model/coverage.js';
 import { renderHtml } from '../../src/render/html.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTextSummary } from '../../src/render/text.js';

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { CoverageEntry, Finding, InstanceRecord, Inventory, Report } from '../../src/model/types.js';
 import { buildReport } from '../../src/report/build.js';
 import { coverageGaps, imagePlan, ownerRollup } from '../../src/report/plan.js';
-import { ok as okScope, error as errorScope, skipped as skippedScope } from '../../src/report/coverage.js';
+import { ok as okScope, error as errorScope, skipped as skippedScope } from '../../src/model/coverage.js';
 import { DEFAULT_SETTINGS, type EvalSettings } from '../../src/rules/engine.js';
 import { readReportDoc, parseInputDoc, mergeInputs } from '../../src/report/input.js';
 import { checkConfig, parseTagColumns, settingsFrom } from '../../src/config/config.js';

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { parse } from 'csv-parse/sync';
 import { buildReport } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
-import { ok } from '../../src/report/coverage.js';
+import { ok } from '../../src/model/coverage.js';
 import type { Inventory, OwnedImage } from '../../src/model/types.js';
 import { renderHtml } from '../../src/render/html.js';
 import { renderOwnedImagesCsv } from '../../src/render/owned.js';

@@ -8,7 +8,7 @@ import { inventoryFromInputs } from '../../src/report/input.js';
 import { buildReport } from '../../src/report/build.js';
 import { RULES, RULE_IDS } from '../../src/rules/registry.js';
 import type { AllowedImagesState, CoverageEntry, InstanceRecord } from '../../src/model/types.js';
-import { ok as okScope } from '../../src/report/coverage.js';
+import { ok as okScope } from '../../src/model/coverage.js';
 import { record } from '../helpers/records.js';
 
 const AS_OF = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { allowedAmisWhatIf } from '../../src/report/whatif.js';
 import { parseCriteria } from '../../src/config/criteria.js';
-import { ok } from '../../src/report/coverage.js';
+import { ok } from '../../src/model/coverage.js';
 import { buildReport } from '../../src/report/build.js';
 import { DEFAULT_SETTINGS } from '../../src/rules/engine.js';
 import { renderMarkdown } from '../../src/render/markdown.js';

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { checkConfig, type AuditConfig } from '../../config/config.js';
 import { CONFIG_MAX_BYTES, readJsonFile } from '../../io/files.js';
-import type { CommandName } from '../options.js';
+import type { CommandName } from '../../config/options.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;

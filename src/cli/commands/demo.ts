@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { readFlags } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import { runScan } from './scan.js';
 import type { CommandModule, RunState } from './context.js';
 import { HistoryStore } from '../../history/store.js';

@@ -3,7 +3,7 @@ import { diffReports } from '../../report/build.js';
 import { termJson } from '../../render/sanitize.js';
 import { renderDiffText } from '../../render/text.js';
 import { loadBaseline } from '../pipeline.js';
-import { readFlags } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import type { CliIO, CommandModule } from './context.js';
 
 function runDiff(a: { old: string; new: string; format?: 'text' | 'json' }, io: CliIO): void {

@@ -1,7 +1,7 @@
 /** `ami-audit emulator`: serve the local EC2/STS/Organizations endpoint until stopped. Loads src/emulator only when run. */
 import { UserError } from '../../model/errors.js';
 import { readJsonFile } from '../../io/files.js';
-import { readFlags } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import { parseGenerateSpec } from './generate-fleet.js';
 import type { CommandModule } from './context.js';
 

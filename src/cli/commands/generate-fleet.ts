@@ -1,7 +1,7 @@
 /** `ami-audit generate-fleet`: a generated fleet JSON for the local endpoint. Loads src/emulator only when run. */
-import { UserError } from '../../model/errors.js';
+import { UserError, UsageError } from '../../model/errors.js';
 import type { generateFleet } from '../../emulator/generate.js';
-import { readFlags, suggest, UsageError } from '../options.js';
+import { readFlags, suggest } from '../../config/options.js';
 import type { CommandModule } from './context.js';
 
 /** The keys of a fleet spec, as its help and its errors name them. */

@@ -17,7 +17,7 @@ import { applyHistory, coverageRows } from '../../history/semantics.js';
 import { HistoryStore, type RunRecord } from '../../history/store.js';
 import { termJson, termSafe } from '../../render/sanitize.js';
 import { DEFAULT_HISTORY_WAIT_SECONDS, DEMO_HISTORY_FILE, historyFile, slaFrom } from '../history-options.js';
-import { readFlags, type FlagValues } from '../options.js';
+import { readFlags, type FlagValues } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule } from './context.js';
 
 const ACTIONS = ['list', 'import', 'prune'] as const;

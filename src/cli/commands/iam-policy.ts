@@ -4,8 +4,9 @@
  * --part or --cloudformation it prints the member role's policy, the default iamDocument documents.
  */
 import { DEFAULT_ROLE_NAME, IAM_POLICY_DESCRIPTION, iamDocument, type IamPart } from '../iam.js';
-import { readFlags, UsageError } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
+import { UsageError } from '../../model/errors.js';
 
 /** The flags that only one part reads: given for another, they are a mistake worth saying. */
 const ONLY_FOR: { flag: string; id: 'org' | 'externalId' | 'trustedPrincipal'; part: IamPart }[] = [

@@ -6,9 +6,10 @@
  * account publishes, not the instances it runs (docs/publisher.md); it reuses scan's collector,
  * coverage and report pipeline whole.
  */
-import { readFlags, UsageError, type FlagValues } from '../options.js';
+import { readFlags, type FlagValues } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
 import { runScan } from './scan.js';
+import { UsageError } from '../../model/errors.js';
 
 /** scan's flags that select instances or scan-only lookups: they mean nothing here. */
 const NOT_FOR_IMAGES: { id: keyof FlagValues; flag: string }[] = [

@@ -11,7 +11,7 @@ import { mergeShards } from '../../report/merge.js';
 import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
-import { readFlags } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
 import { historyOptions } from '../history-options.js';
 

@@ -11,7 +11,7 @@ import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce } from '../pipeline.js';
 import { loadCriteria } from '../../config/criteria.js';
-import { readFlags, type FlagValues } from '../options.js';
+import { readFlags, type FlagValues } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 import { historyOptions, slaFrom } from '../history-options.js';
 import { carriedOf, combineCarried } from '../../history/semantics.js';

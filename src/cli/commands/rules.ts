@@ -1,6 +1,6 @@
 /** `ami-audit rules`: the rules with their default severities and options. */
 import { RULES } from '../../rules/registry.js';
-import { readFlags } from '../options.js';
+import { readFlags } from '../../config/options.js';
 import type { CommandModule } from './context.js';
 
 export const rulesCommand: CommandModule = {

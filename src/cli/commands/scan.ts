@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { DateTime } from 'luxon';
-import { StopNow, StoppedEarlyError, UserError } from '../../model/errors.js';
+import { StopNow, StoppedEarlyError, UserError, UsageError } from '../../model/errors.js';
 import type { Inventory, ShardInfo } from '../../model/types.js';
 import { shardAccounts, shardInfo, shardWarning } from '../../report/shard.js';
 import { settingsFrom, type AuditConfig } from '../../config/config.js';
@@ -22,12 +22,12 @@ import { REGION_RE } from '../../model/ids.js';
 import { ensureWritableDir, readTextFile, removePendingTempFiles, writeFileAtomic } from '../../io/files.js';
 import { ACCOUNTS_FILE_NAME, accountsFileDigest, accountsFileDoc, parseAccountsFile, renderAccountsFile, type AccountsFile } from '../../report/accounts-file.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
-import { termSafe } from '../../render/sanitize.js';
+import { termSafe } from '../../model/text.js';
 import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { loadCriteria } from '../../config/criteria.js';
-import { readFlags, UsageError, type FlagValues } from '../options.js';
+import { readFlags, type FlagValues } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 import { historyOptions } from '../history-options.js';
 import { HistoryStore } from '../../history/store.js';
@@ -176,7 +176,7 @@ export async function planAccounts(opts: ReturnType<typeof collectOptionsFrom>, 
   // --accounts-file: the discovery written once by scan --org --discover-only, for every shard alike
   const found = file
     ? { ...file.doc, everyAccount: file.doc.accounts, units: new Set(file.doc.accounts.flatMap((x) => x.ouIds)).size }
-    : (log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n'), await discoverForRun(opts.client, { ous: req.ous, signal }));
+    : (log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n'), await discoverForRun(opts, { ous: req.ous, signal }));
   const selection = selectAccounts(found.accounts, { include: req.include, exclude: req.exclude, explicit: opts.accounts, names, ous: req.ous, known: found.everyAccount });
   const states = [...new Set(selection.skipped.map((s) => s.state))].sort().join(', ');
   log?.write(`ami-audit: organisation ${found.organizationId}: ${selection.directory.length} account${selection.directory.length === 1 ? '' : 's'}${req.ous.length ? ` under ${req.ous.join(', ')}` : ''} in ${found.units} OU${found.units === 1 ? '' : 's'}; ${selection.audit.length} to audit${selection.skipped.length ? `, ${selection.skipped.length} skipped (${states})` : ''}\n`);
@@ -247,7 +247,7 @@ export function orgRequestFromFile(a: ScanArgs, cfg: AuditConfig, file: Accounts
 async function discoverOnly(opts: ReturnType<typeof collectOptionsFrom>, req: OrgRequest, outDir: string, fileMode: number, signal: AbortSignal, io: CliIO, log: NodeJS.WritableStream | null): Promise<void> {
   const { discoverForRun } = await import('../../collect/org.js');
   log?.write('ami-audit: listing the organisation\'s accounts with AWS Organizations\n');
-  const found = await discoverForRun(opts.client, { ous: req.ous, signal });
+  const found = await discoverForRun(opts, { ous: req.ous, signal });
   const doc = accountsFileDoc(found, req.ous, io.now().toISOString());
   const path = join(outDir, ACCOUNTS_FILE_NAME);
   await writeFileAtomic(path, renderAccountsFile(doc), fileMode);
@@ -349,6 +349,8 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const why = isDeadline(controller.signal) ? `the run's deadline (${formatDeadline(a.deadline!)}) passed` : 'interrupted';
     throw new StoppedEarlyError(`--org: ${why} while the organisation's accounts were being listed: nothing was audited and no report was written${why === 'interrupted' ? '' : '; give a longer --deadline'}`);
   };
+  // --debug: every call, discovery's Organizations calls included
+  opts.onCall = a.debug ? (e) => io.stderr.write(redact(`debug: ${e.action} account=${e.accountId} region=${e.region} status=${e.status} attempts=${e.attempts} ms=${e.ms}${e.error ? ` error=${termSafe(e.error, 200)}` : ''}\n`)) : undefined;
   const work = (async (): Promise<void> => {
     discovering = orgRequest !== null && !accountsFile;
     if (a.discoverOnly) {
@@ -380,7 +382,6 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
         last = p;
         progress.update(p);
       },
-      onCall: a.debug ? (e) => io.stderr.write(redact(`debug: ${e.action} account=${e.accountId} region=${e.region} status=${e.status} attempts=${e.attempts} ms=${e.ms}${e.error ? ` error=${termSafe(e.error, 200)}` : ''}\n`)) : undefined,
       onDiagnostic: a.debug ? (text) => io.stderr.write(redact(`debug: ${text.split('\n').map((l) => termSafe(l, 400)).join('\n  ')}\n`)) : undefined,
     });
     progress.stop(last);

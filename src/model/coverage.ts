@@ -4,7 +4,7 @@
  * an entry with one status and corrects it later. `entryProblem` states the same invariant for
  * entries read back from a saved report.
  */
-import type { CoverageEntry, ScopeFailure, ScopeStatus } from '../model/types.js';
+import type { CoverageEntry, ScopeFailure, ScopeStatus } from './types.js';
 
 /** What a scope measured, beside its status: counts, the Allowed AMIs state, zones, references. */
 export type ScopeDetails = Partial<Omit<CoverageEntry, 'accountId' | 'region' | 'status' | 'errorCode' | 'errorMessage' | 'reason' | 'failures'>>;

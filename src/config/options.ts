@@ -11,7 +11,7 @@
 import type { Argv, Options } from 'yargs';
 import { DateTime } from 'luxon';
 import { closest, distance } from 'fastest-levenshtein';
-import { UserError } from '../model/errors.js';
+import { UsageError, UserError } from '../model/errors.js';
 import { SEVERITIES } from '../model/types.js';
 import { ACCOUNT_ID_RE, INSTANCE_ID_RE, OU_ID_RE, REGION_RE } from '../model/ids.js';
 import { INSTANT_FORMATS, parseInstantMs } from '../model/time.js';
@@ -19,22 +19,10 @@ import { checkList, parseFilters, ROLE_NAME_RE, splitList, type Filter } from '.
 import { FORMATS, formatsHelp, type Format } from '../render/index.js';
 import { parseShard } from '../report/shard.js';
 import { TRUSTED_PUBLISHERS_MODES, type TrustedPublishersMode } from '../rules/publishers.js';
-import { termSafe } from '../render/sanitize.js';
+import { termSafe } from '../model/text.js';
 
 export const COMMANDS = ['scan', 'report', 'merge', 'diff', 'history', 'rules', 'demo', 'emulator', 'generate-fleet', 'iam-policy', 'schema', 'images'] as const;
 export type CommandName = (typeof COMMANDS)[number];
-
-/**
- * A mistake in how the command line is put together (an unknown flag or command, a value not
- * among the choices, a missing value, a flag given twice): exit 2, with a hint and a pointer to the
- * command's --help.
- */
-export class UsageError extends UserError {
-  constructor(message: string, readonly hint?: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /**
  * The closest of `candidates` to what was typed, if one is close enough to be what was meant.
