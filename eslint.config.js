@@ -21,6 +21,21 @@ const sideEffects = {
   ],
 };
 
+/** The collector talks to AWS, but never to the command line, the renderers, the report builder or the local endpoint. */
+const collectBoundary = {
+  patterns: [
+    { group: ['**/cli/*', '**/render/*', '**/report/*', '**/emulator/*', '**/history/*'], message: 'The collector returns an inventory; the command line, the report and its renderers come after it.' },
+  ],
+};
+
+/** Config and options are read by the command line, never the other way round; they do not reach AWS. */
+const configBoundary = {
+  patterns: [
+    { group: ['**/cli/*', '**/emulator/*', '**/history/*', '**/collect/*', '!**/collect/filters.js'], message: 'Config and options do not import the command line, the collector or the local endpoint (the filter syntax in collect/filters is the one shared part).' },
+    { group: ['@aws-sdk/*', '@smithy/*'], message: 'Config never talks to AWS.' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'reports/', 'coverage/'] },
   ...tseslint.configs.recommended,
@@ -46,5 +61,13 @@ export default tseslint.config(
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Time is injected: no Date.now() in pure layers.' },
         { selector: "CallExpression[callee.object.name='DateTime'][callee.property.name=/^(now|local|utc)$/][arguments.length=0]", message: 'Time is injected: no DateTime.now() in pure layers.' }],
     },
+  },
+  {
+    files: ['src/collect/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', collectBoundary] },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', configBoundary] },
   },
 );

@@ -2,20 +2,11 @@
  * Fleets for the local endpoint: a seeded generator for large estates and the built-in demo
  * fleet, which holds at least one instance for every rule ami-audit has.
  */
-import type { Fleet, FleetAccount, FleetInstance, FleetOrgMember } from './fleet.js';
-import type { ImageMetadata } from '../model/types.js';
+import type { Fleet, FleetAccount, FleetInstance, FleetOrgMember } from './fleet-types.js';
+import { prng } from './prng.js';
 
-/** mulberry32: a small, fast, seeded PRNG; the same seed always gives the same fleet. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from './prng.js';
+import type { ImageMetadata } from '../model/types.js';
 
 export const DEFAULT_REGIONS = [
   'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3',

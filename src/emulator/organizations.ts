@@ -4,8 +4,8 @@
  * organisations for tests and benchmarks (see docs/emulator.md).
  */
 import { createHmac } from 'node:crypto';
-import type { Fleet, FleetOrganization, FleetOrgMember, FleetOrgUnit, OrgAccountState } from './fleet.js';
-import { prng } from './generate.js';
+import type { Fleet, FleetOrganization, FleetOrgMember, FleetOrgUnit, OrgAccountState } from './fleet-types.js';
+import { prng } from './prng.js';
 
 /** `X-Amz-Target: AWSOrganizationsV20161128.<Action>` */
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';

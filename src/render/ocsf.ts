@@ -12,6 +12,7 @@
 import type { CoverageEntry, DiffEntry, Finding, FindingResource, InstanceRecord, Report, ResolvedFinding, RuleInfo, Severity, WaiverRef } from '../model/types.js';
 import { RECORD_INSTANCE_ID_RE } from '../model/ids.js';
 import { controlLabel } from '../rules/controls.js';
+import { RULES } from '../rules/registry.js';
 import { parseInstantMs } from '../model/time.js';
 
 export const OCSF_VERSION = '1.3.0';
@@ -113,8 +114,8 @@ export function imageArn(region: string, imageId: string): string {
   return `arn:${partitionOfRegion(region)}:ec2:${region}::image/${imageId}`;
 }
 
-/** The rules about an AMI's lifecycle (the publisher stopped maintaining it) against those about its provenance. */
-const LIFECYCLE_RULES = new Set(['deprecated-ami', 'deprecation-soon', 'deregistered-ami', 'disabled-ami', 'stale-ami']);
+/** The rules about an AMI's lifecycle (the publisher stopped maintaining it) against those about its provenance: each rule's meta says which. */
+const LIFECYCLE_RULES: ReadonlySet<string> = new Set(RULES.filter((r) => r.meta.category === 'lifecycle').map((r) => r.meta.id));
 
 /** The ASFF types taxonomy entry of a rule (OCSF finding_info.types takes the same). */
 export function findingTypes(ruleId: string): string[] {

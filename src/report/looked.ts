@@ -6,7 +6,7 @@
  * pairing lives here too, for both. Pure.
  */
 import type { CoverageEntry, DiffUnverified, Finding, RuleInfo, RunOptions, ScopeStatus } from '../model/types.js';
-import { ESCALATION_RANK } from '../rules/registry.js';
+import { ESCALATION_RANK, RULES } from '../rules/registry.js';
 import { compareFindings } from '../rules/engine.js';
 import { listedCompletely, STATUS_RANK } from '../model/coverage.js';
 
@@ -56,8 +56,8 @@ export function scopeView(coverage: readonly CoverageEntry[]): (accountId: strin
   return (accountId, region) => exact.get(`${accountId}|${region}`) ?? wildcard.get(accountId) ?? absent;
 }
 
-/** The instance rules whose findings make an AMI one whose references are looked up (--references). */
-const REFERENCE_TRIGGERS: ReadonlySet<string> = new Set(['deprecated-ami', 'deregistered-ami', 'disabled-ami', 'not-allowed-ami']);
+/** The instance rules whose findings make an AMI one whose references are looked up (--references): their meta says so. */
+const REFERENCE_TRIGGERS: ReadonlySet<string> = new Set(RULES.filter((r) => r.meta.flagsImageForReferences).map((r) => r.meta.id));
 
 const filtersText = (options: RunOptions | undefined): string => JSON.stringify(options?.filters ?? []);
 

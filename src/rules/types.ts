@@ -97,6 +97,20 @@ export interface RuleMeta {
    * why each applies and cites the control's text ("Compliance").
    */
   controls: readonly ControlRef[];
+  /**
+   * What the rule says of the AMI: `lifecycle`, its publisher stopped maintaining it (deprecated,
+   * deregistered, disabled, stale: the ASFF/OCSF type Patch Management), or `provenance`, where it
+   * comes from and who may use it (AWS Security Best Practices).
+   */
+  category: 'lifecycle' | 'provenance';
+  /**
+   * An instance finding of this rule makes its AMI one whose references are looked up
+   * (--references: launch templates, groups, parameters, recipes that would launch it again), and
+   * a later run's resource findings about that AMI count as looked at only where it flagged it.
+   * The collector's `flaggedImages` applies the same conditions to the metadata before the rules
+   * run; a test keeps the two equal.
+   */
+  flagsImageForReferences?: boolean;
 }
 
 export interface Rule {

@@ -2,8 +2,7 @@
 import { SEVERITIES } from '../model/types.js';
 import { RULES } from '../rules/registry.js';
 // The options table is the one source of the config keys a flag also sets (their schema, their
-// description). It is pure (no I/O, no SDK, no process): only its place is the command line's.
-// eslint-disable-next-line no-restricted-imports
+// description).
 import { configFragments, type JsonSchema, type TopLevelFragments } from '../config/options.js';
 
 const accountId = { type: 'string', pattern: '^\\d{12}$', description: '12-digit AWS account id' };

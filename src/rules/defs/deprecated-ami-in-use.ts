@@ -10,6 +10,7 @@ export default defineRule({
     severity: 'high',
     severityStates: { 'in-use': 'base', 'usage-unknown': 'medium' },
     controls: [CONTROLS.nistSi2, CONTROLS.nistCm8, CONTROLS.isoA88],
+    category: 'provenance',
     remediation: 'Tell the consumer accounts (the report lists them, with their instances and launch templates) to move to the successor AMI; keep the deprecated AMI (with deregistration protection) until its usage report shows no consumer.',
     options: { blastRadiusAccounts: { type: 'integer', default: 1, minimum: 1, description: 'Consumer accounts from which a deprecated AMI is reported.' } },
   },

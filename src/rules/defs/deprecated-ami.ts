@@ -10,6 +10,8 @@ export default defineRule({
     severity: 'high',
     remediation: 'Rebuild the workload on a current AMI from a trusted publisher and replace the instance; update launch templates that still name the deprecated AMI.',
     controls: [K.nistSi2, K.nistCm2, K.pci633, K.isoA88, K.isoA89, K.e8PatchOs, K.e8PatchApps],
+    category: 'lifecycle',
+    flagsImageForReferences: true,
   },
   evaluate(v, ctx) {
     const d = v.deprecation;

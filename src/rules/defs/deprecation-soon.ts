@@ -10,6 +10,7 @@ export default defineRule({
     severity: 'medium',
     remediation: 'Plan the move to a current AMI before the deprecation date; update launch templates and image pipelines now.',
     controls: [K.nistCm2, K.nistSi2, K.isoA88, K.e8PatchOs],
+    category: 'lifecycle',
     options: { deprecationWindowDays: { type: 'integer', default: 30, minimum: 0, description: 'How many days ahead of as-of a deprecation counts as soon.' } },
   },
   evaluate(v, ctx) {

@@ -9,6 +9,8 @@ export default defineRule({
     severity: 'high',
     remediation: 'Create a new AMI from a current, patched build (or from this instance if it must be preserved) and replace the instance; fix launch templates that name the old AMI.',
     controls: [K.nistCm2, K.nistCm8, K.nistSi2, K.isoA88, K.isoA89, K.e8PatchOs],
+    category: 'lifecycle',
+    flagsImageForReferences: true,
   },
   evaluate(v) {
     return v.state === 'deregistered' ? [{ message: 'Deregistered.' }] : [];

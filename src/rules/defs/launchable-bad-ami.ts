@@ -20,6 +20,7 @@ export default defineRule({
     severityStates: { 'used-by-auto-scaling': 'base', 'not-used-by-auto-scaling': 'medium' },
     remediation: 'Point the resource at a current AMI (a new launch template version made the default, and every Auto Scaling group that names $Latest, $Default or the old version moved to it; the SSM parameter or recipe updated), then start an instance refresh.',
     controls: [K.nistCm2, K.nistSi2, K.isoA88, K.isoA89],
+    category: 'provenance',
   },
   evaluate: () => [],
   evaluateReference(ref, v, ctx) {

@@ -8,6 +8,7 @@ export default defineRule({
     description: '`ami-audit images`: an available AMI an audited account owns is shared (publicly, or with accounts, an organisation or OUs) and has no DeprecationTime: its consumers get no signal that it is out of date, and deprecated-ami cannot warn them.',
     severity: 'low',
     controls: [CONTROLS.nistCm2, CONTROLS.isoA89],
+    category: 'provenance',
     remediation: 'Set a deprecation time when the AMI is published (aws ec2 enable-image-deprecation --image-id AMI_ID --deprecate-at 2027-06-30T00:00:00Z), for example the date its successor is due plus a grace period.',
   },
   evaluate: () => [],

@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'medium',
     remediation: 'Copy the AMI into the account (or a trusted image account) or move to a public AMI from a trusted publisher; add the owner to trustedAccounts if it is your own organisation.',
     controls: [K.nistCm2, K.isoA89],
+    category: 'provenance',
   },
   evaluate(v, ctx) {
     const m = v.rec.ImageMetadata;

@@ -11,6 +11,8 @@ export default defineRule({
     severityStates: { enabled: 'base', 'audit-mode': 'medium', disabled: 'medium', unknown: 'medium' },
     remediation: 'Move the workload to an AMI that meets the Allowed AMIs criteria, or, if the AMI is legitimate, add its provider to the criteria (ec2 replace-image-criteria-in-allowed-images-settings).',
     controls: [K.nistCm6, K.nistCm2, K.cis213, K.isoA89],
+    category: 'provenance',
+    flagsImageForReferences: true,
   },
   evaluate(v, ctx) {
     if (v.rec.ImageMetadata?.ImageAllowed !== false) return [];

@@ -9,6 +9,7 @@ export default defineRule({
     description: '`ami-audit images`: an AMI an audited account owns has a launch permission for an account that is not a member of the organisation (with --org; without it, not one of the run\'s accounts), or for another organisation or one of its OUs; or its usage report shows an account outside the organisation using it. Public AMIs are public-ami\'s.',
     severity: 'high',
     controls: [CONTROLS.nistCm6, CONTROLS.isoA89],
+    category: 'provenance',
     remediation: 'Check that each outside account still needs the AMI; remove the launch permissions that are not needed (aws ec2 modify-image-attribute --image-id AMI_ID --launch-permission "Remove=[{UserId=ACCOUNT}]"), and prefer sharing with the organisation or an OU (organizationArn, organizationalUnitArn) to sharing with accounts.',
   },
   evaluate: () => [],

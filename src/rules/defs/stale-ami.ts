@@ -10,6 +10,7 @@ export default defineRule({
     severity: 'low',
     remediation: 'Rebuild the image from a current base in your image pipeline and roll the instance; set a DeprecationTime on your own AMIs so age is tracked.',
     controls: [K.nistSi2, K.nistCm2, K.pci633, K.cis214, K.isoA88, K.e8PatchOs, K.e8PatchApps],
+    category: 'lifecycle',
     options: { maxAmiAgeDays: { type: 'integer', default: 365, minimum: 1, description: 'Age in days beyond which an AMI counts as stale.' } },
   },
   evaluate(v, ctx) {

@@ -9,6 +9,7 @@ export default defineRule({
     description: '`ami-audit images`: an AMI an audited account owns is in use (its usage report shows an account using it, or it launched an instance within the last unusedDays days, DescribeImages lastLaunchedTime) and deregistration protection is off. Deregistering it breaks every launch template and Auto Scaling group that names it.',
     severity: 'medium',
     controls: [CONTROLS.nistCm6, CONTROLS.nistCm2, CONTROLS.isoA89],
+    category: 'provenance',
     remediation: 'Turn deregistration protection on (aws ec2 enable-image-deregistration-protection --image-id AMI_ID --with-cooldown); deprecate the AMI first when it is to be retired, and deregister it only when its usage report shows no consumer.',
     options: { unusedDays: { type: 'integer', default: 180, minimum: 1, description: 'Days since its last launch after which an AMI counts as unused (--unused-days).' } },
   },

@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'high',
     remediation: 'Replace the instance with one built from an AMI of a trusted publisher or of your own image pipeline; if the owner is trusted, add it to trustedAccounts.',
     controls: [K.nistCm2, K.cis213, K.isoA89],
+    category: 'provenance',
   },
   evaluate(v, ctx) {
     if (v.bare) return [];

@@ -9,6 +9,7 @@ export default defineRule({
     description: '`ami-audit images`: an AMI an audited account owns is still shared but has not launched an instance for unusedDays days (--unused-days, default 180; DescribeImages lastLaunchedTime, which AWS reports about a day late), or never did and is older than that, and no usage report shows a consumer. Sharing it keeps it launchable for no one\'s benefit.',
     severity: 'low',
     controls: [CONTROLS.nistCm8, CONTROLS.isoA89],
+    category: 'provenance',
     remediation: 'Stop sharing it (remove its launch permissions), deprecate it, and deregister it (with its snapshots) once nothing needs it.',
     options: { unusedDays: { type: 'integer', default: 180, minimum: 1, description: 'Days since its last launch after which an AMI counts as unused (--unused-days).' } },
   },

@@ -11,6 +11,7 @@ export default defineRule({
     severity: 'medium',
     remediation: 'Look the AMI up with aws ec2 describe-images and in the instance\'s launch history; if its origin cannot be established, rebuild the instance on a known AMI.',
     controls: [K.nistCm8, K.nistCm2, K.isoA89],
+    category: 'provenance',
   },
   evaluate(v) {
     const m = v.rec.ImageMetadata;
