@@ -79,6 +79,8 @@ export interface OptionRow<T, S extends JsonSchema | undefined = JsonSchema | un
   secret?: boolean;
   /** A flag that takes a value and can also be turned off with --no-<flag> (its value is then false). */
   negatable?: boolean;
+  /** The value when neither the flag nor the config key gives one (`setting` applies it). */
+  fallback?: T;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,7 +455,7 @@ export const OPTIONS = {
     helpFor: { 'iam-policy': 'With --part trust: require this ExternalId in the trust policy (default: the config\'s externalId)' },
     configHelp: 'ExternalId for AssumeRole. Never written to reports.',
   }),
-  roleSessionName: row({
+  roleSessionName: row({ fallback: 'ami-audit',
     flag: 'role-session-name', commands: SCAN, config: 'roleSessionName',
     kind: pattern(/^[\w+=,.@-]{2,64}$/, (v) => `"${v}" must be 2-64 of letters, digits and +=,.@_-`),
     help: 'RoleSessionName for AssumeRole (default ami-audit)', configHelp: 'RoleSessionName for AssumeRole (default ami-audit).',
@@ -468,7 +470,7 @@ export const OPTIONS = {
     flag: 'regions', commands: SCAN, config: 'regions', kind: list(REGION_RE, 'a region name such as us-east-1', 'region name'),
     help: 'Regions to audit, space- or comma-separated', configHelp: 'Regions to audit.',
   }),
-  allRegions: row({
+  allRegions: row({ fallback: false,
     flag: 'all-regions', commands: SCAN, config: 'allRegions', kind: bool(),
     help: 'Discover each account\'s enabled regions with DescribeRegions (only among --regions, if given); others are recorded as skipped',
     configHelp: 'Discover regions per account with DescribeRegions (enabled ones are audited, others recorded as skipped).',
@@ -517,13 +519,13 @@ export const OPTIONS = {
     flag: 'deadline', commands: SCAN, kind: custom({ type: 'string' }, (v) => parseDeadline(str(v))!),
     help: 'Time limit for the whole run, e.g. 90s, 30m, 2h: then unfinished scopes are recorded as DeadlineExceeded and the report is written (default: none)',
   }),
-  concurrency: row({ flag: 'concurrency', commands: SCAN, config: 'concurrency', kind: int(1, 1024), help: 'API calls in flight at once (default 64)' }),
-  accountConcurrency: row({ flag: 'account-concurrency', commands: SCAN, config: 'accountConcurrency', kind: int(1, 64), help: 'Regions of one account scanned at once (default 4)' }),
-  maxAttempts: row({
+  concurrency: row({ fallback: 64, flag: 'concurrency', commands: SCAN, config: 'concurrency', kind: int(1, 1024), help: 'API calls in flight at once (default 64)' }),
+  accountConcurrency: row({ fallback: 4, flag: 'account-concurrency', commands: SCAN, config: 'accountConcurrency', kind: int(1, 64), help: 'Regions of one account scanned at once (default 4)' }),
+  maxAttempts: row({ fallback: 8,
     flag: 'max-attempts', commands: SCAN, config: 'maxAttempts', kind: int(1, 30),
     help: 'Attempts per API call, the first included (default 8)', configHelp: 'Attempts per API call, first included (default 8).',
   }),
-  retryMode: row({ flag: 'retry-mode', commands: SCAN, config: 'retryMode', kind: choice(['standard', 'adaptive']), help: 'The SDK\'s retry mode (default standard)' }),
+  retryMode: row({ fallback: 'standard' as const, flag: 'retry-mode', commands: SCAN, config: 'retryMode', kind: choice(['standard', 'adaptive']), help: 'The SDK\'s retry mode (default standard)' }),
   workers: row({
     flag: 'workers', commands: SCAN, kind: int(1, 64),
     help: 'Worker threads that share the accounts (default 1: none; each worker loads and warms up the SDK on its own, so more pay off only with idle cores, e.g. 4 or more cores against AWS; see docs/performance.md)',
@@ -683,6 +685,24 @@ export function readFlags(command: CommandName, argv: Record<string, unknown>): 
     out[r.id] = r.kind.parse(v, `--${r.flag}`);
   }
   return out as FlagValues;
+}
+
+/** The value of a config key given by its dotted path (`report.tagColumns`). */
+function configValue(cfg: object, path: string): unknown {
+  let v: unknown = cfg;
+  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/**
+ * One option's value for a run, as the table says: the flag if given, else the config key (checked
+ * by the config schema the same row gives), else the row's fallback. Commands read their settings
+ * through this rather than writing `flag ?? config ?? default` each.
+ */
+export function setting<K extends OptionId>(id: K, flags: FlagValues, cfg: object): ValueOf<Rows[K]> | (Rows[K] extends { fallback: infer F } ? F : undefined) {
+  const r = OPTIONS[id] as OptionRow<unknown>;
+  const v = flags[id] ?? (r.config !== undefined ? configValue(cfg, r.config) : undefined) ?? r.fallback;
+  return v as ValueOf<Rows[K]> | (Rows[K] extends { fallback: infer F } ? F : undefined);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
-import { COMMANDS, OPTIONS, flagsOf, readFlags, type OptionRow } from '../../src/config/options.js';
+import { COMMANDS, OPTIONS, flagsOf, readFlags, type OptionRow, setting } from '../../src/config/options.js';
 import { configSchema } from '../../src/schema/config.js';
 import { cli } from '../helpers/cli.js';
 import { UserError } from '../../src/model/errors.js';
@@ -125,5 +125,18 @@ describe('account lists (issue 23, item 16)', () => {
   test('the same in the config: an empty id in organization.excludeAccounts is refused by the schema', () => {
     const s = schemaAt('organization.excludeAccounts')!;
     expect(new Ajv().compile(s)([''])).toBe(false);
+  });
+});
+
+describe('one flag = one row: setting()', () => {
+  test('the flag wins, then the config key the row names, then the row\'s fallback', () => {
+    expect(setting('concurrency', { concurrency: 5 }, { concurrency: 9 })).toBe(5);
+    expect(setting('concurrency', {}, { concurrency: 9 })).toBe(9);
+    expect(setting('concurrency', {}, {})).toBe(64);
+    expect(setting('retryMode', {}, {})).toBe('standard');
+    expect(setting('roleName', {}, {})).toBeUndefined();
+    expect(setting('roleName', {}, { roleName: 'Audit' })).toBe('Audit');
+    // false given on the command line is a value, not "unset"
+    expect(setting('allRegions', { allRegions: false }, { allRegions: true })).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * --part or --cloudformation it prints the member role's policy, the default iamDocument documents.
  */
 import { DEFAULT_ROLE_NAME, IAM_POLICY_DESCRIPTION, iamDocument, type IamPart } from '../iam.js';
-import { readFlags } from '../../config/options.js';
+import { readFlags, setting } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
 import { UsageError } from '../../model/errors.js';
 
@@ -33,14 +33,14 @@ export const iamPolicyCommand: CommandModule = {
     const text = iamDocument({
       part: a.part,
       cloudformation: a.cloudformation,
-      roleName: a.roleName ?? cfg.roleName ?? DEFAULT_ROLE_NAME,
+      roleName: setting('roleName', a, cfg) ?? DEFAULT_ROLE_NAME,
       org: a.org ?? (cfg.organization !== undefined && cfg.organization !== false),
       roleArns: (cfg.accounts ?? []).flatMap((e) => (typeof e !== 'string' && e.roleArn ? [e.roleArn] : [])),
       // the config's external id goes only into the trust policy, which prints it by design
-      externalId: part === 'trust' ? a.externalId ?? cfg.externalId : undefined,
+      externalId: part === 'trust' ? setting('externalId', a, cfg) : undefined,
       trustedPrincipalArn: a.trustedPrincipal,
-      references: a.references ?? cfg.references ?? false,
-      successors: a.successors ?? cfg.successors ?? false,
+      references: setting('references', a, cfg) ?? false,
+      successors: setting('successors', a, cfg) ?? false,
       images: a.images ?? false,
     });
     io.stdout.write(text);

@@ -6,7 +6,7 @@
  * account publishes, not the instances it runs (docs/publisher.md); it reuses scan's collector,
  * coverage and report pipeline whole.
  */
-import { readFlags, type FlagValues } from '../../config/options.js';
+import { readFlags, type FlagValues, setting } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
 import { runScan } from './scan.js';
 import { UsageError } from '../../model/errors.js';
@@ -34,7 +34,7 @@ export const imagesCommand: CommandModule = {
       if (a[o.id] !== undefined && a[o.id] !== false) throw new UsageError(`${o.flag} is a scan option: ami-audit images lists the AMIs the accounts own, not instances`);
     }
     const cfg = loadConfig(a.config);
-    const unusedDays = a.unusedDays ?? cfg.unusedDays;
+    const unusedDays = setting('unusedDays', a, cfg);
     const config = { ...cfg, ...(unusedDays !== undefined ? { unusedDays } : {}) };
     await runScan(a, io, state, undefined, { config, mode: {
       usage: a.usageReports === false ? null : {

@@ -11,7 +11,7 @@ import { mergeShards } from '../../report/merge.js';
 import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
-import { readFlags } from '../../config/options.js';
+import { readFlags, setting } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
 import { historyOptions } from '../history-options.js';
 
@@ -38,9 +38,9 @@ export const mergeCommand: CommandModule = {
     const settingsCfg = a.config === undefined && stored.config ? stored.config : cfg;
     if (a.config !== undefined) notes.push(`Waivers and rule settings from --config ${a.config}, not the ones stored in the shards.`);
     const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-    const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
+    const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
     const history = historyOptions(a, cfg, outDir, true);
-    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+    const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: setting('failOn', a, cfg), failOnOverdue: setting('failOnOverdue', a, cfg), history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
     state.code = res.code;
   },
 };

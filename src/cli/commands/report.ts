@@ -11,7 +11,7 @@ import { ensureWritableDir, readInputFile } from '../../io/files.js';
 import { DEFAULT_FORMATS } from '../../render/index.js';
 import { fileStamp, loadBaseline, parseAsOf, parseFileMode, produce } from '../pipeline.js';
 import { loadCriteria } from '../../config/criteria.js';
-import { readFlags, type FlagValues } from '../../config/options.js';
+import { readFlags, type FlagValues, setting } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 import { historyOptions, slaFrom } from '../history-options.js';
 import { carriedOf, combineCarried } from '../../history/semantics.js';
@@ -21,7 +21,7 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   const formats = a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
   const fileMode = a.fileMode ?? parseFileMode(undefined);
   const baseline = loadBaseline(a.baseline);
-  const criteria = loadCriteria(a.criteria ?? cfg.criteria);
+  const criteria = loadCriteria(setting('criteria', a, cfg));
   const files = a.input ?? [];
   if (files.length === 0) throw new UserError('--input: give at least one saved JSON report or AWS CLI output file');
   // A saved report's findings are read for what they carry of a run history (first sight,
@@ -57,7 +57,7 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
     notes.push(`Waivers (${w}) and rule settings are the ones stored in ${list(stored.configFrom)}; --config replaces them.`);
   }
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-  const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
+  const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
   const history = historyOptions(a, cfg, outDir, false);
   // Saved reports written with a run history carry their findings' first sight, escalation and
   // lifecycle: without --history they are carried, aged at this as-of under the SLA of the config;
@@ -76,7 +76,7 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
   const noEarlierRunNote = aged.length && history
     ? `${agedWhat}; they are not carried: ${history.file} has no earlier run, and a history given wins over a report's own fields, so every finding starts as new as of this run. To keep their ages, record saved reports with ami-audit history import, oldest first, or leave out --history.`
     : undefined;
-  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: a.failOn ?? cfg.failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, criteria, noEarlierRunNote, carried: carried && !history ? { carried, sla } : null, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
+  const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: setting('failOn', a, cfg), failOnOverdue: setting('failOnOverdue', a, cfg), history, criteria, noEarlierRunNote, carried: carried && !history ? { carried, sla } : null, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
   state.code = res.code;
 }
 

@@ -27,7 +27,7 @@ import { addSecret, redact } from '../redact.js';
 import { progressSink } from '../progress.js';
 import { fileStamp, loadBaseline, parseFileMode, produce, shardKeyFrom } from '../pipeline.js';
 import { loadCriteria } from '../../config/criteria.js';
-import { readFlags, type FlagValues } from '../../config/options.js';
+import { readFlags, type FlagValues, setting } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule, type RunState } from './context.js';
 import { historyOptions } from '../history-options.js';
 import { HistoryStore } from '../../history/store.js';
@@ -106,8 +106,8 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
     }
   }
   // role ARNs were checked with the config (shape, and that each belongs to its account)
-  const listed = [...new Set(a.regions ?? cfg.regions ?? [])];
-  const allRegions = a.allRegions ?? cfg.allRegions ?? false;
+  const listed = [...new Set(setting('regions', a, cfg) ?? [])];
+  const allRegions = setting('allRegions', a, cfg);
   // The home region and where it came from: an empty variable counts as unset, as in the AWS CLI.
   const [homeFrom, home] = a.region !== undefined ? ['--region', a.region] as const
     : env.AWS_REGION ? ['AWS_REGION', env.AWS_REGION] as const
@@ -122,29 +122,29 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   }
   // Without --regions or --all-regions, the one region of --region / AWS_REGION is audited.
   const regions = listed.length || allRegions ? listed : [home!];
-  const externalId = a.externalId ?? cfg.externalId;
+  const externalId = setting('externalId', a, cfg);
   addSecret(externalId);
   for (const x of externalIdFor.values()) addSecret(x);
   return {
     client: {
-      endpointUrl: a.endpointUrl, profile: a.profile, region: home, maxAttempts: a.maxAttempts ?? cfg.maxAttempts ?? 8,
-      retryMode: a.retryMode ?? cfg.retryMode ?? 'standard', connectTimeoutSeconds: a.cliConnectTimeout ?? 60, readTimeoutSeconds: a.cliReadTimeout ?? 60,
+      endpointUrl: a.endpointUrl, profile: a.profile, region: home, maxAttempts: setting('maxAttempts', a, cfg),
+      retryMode: setting('retryMode', a, cfg), connectTimeoutSeconds: a.cliConnectTimeout ?? 60, readTimeoutSeconds: a.cliReadTimeout ?? 60,
       verifySsl: a.verifySsl ?? true, caBundle: a.caBundle,
     },
     accounts: [...new Set([...accountsFlag, ...(accountsFlag.length ? [] : cfgAccounts)])],
-    roleName: a.roleName ?? cfg.roleName,
+    roleName: setting('roleName', a, cfg),
     roleArns: roleArns.size ? Object.fromEntries(roleArns) : undefined,
     externalId,
     externalIds: externalIdFor.size ? Object.fromEntries(externalIdFor) : undefined,
-    roleSessionName: a.roleSessionName ?? cfg.roleSessionName ?? 'ami-audit',
-    durationSeconds: a.durationSeconds ?? cfg.durationSeconds,
+    roleSessionName: setting('roleSessionName', a, cfg),
+    durationSeconds: setting('durationSeconds', a, cfg),
     regions,
     allRegions,
     filters: a.filters ?? [],
     instanceIds: a.instanceIds?.length ? a.instanceIds : undefined,
-    pageSize: a.pageSize ?? cfg.pageSize,
-    concurrency: a.concurrency ?? cfg.concurrency ?? 64,
-    accountConcurrency: a.accountConcurrency ?? cfg.accountConcurrency ?? 4,
+    pageSize: setting('pageSize', a, cfg),
+    concurrency: setting('concurrency', a, cfg),
+    accountConcurrency: setting('accountConcurrency', a, cfg),
     assumeConcurrency: 8,
   };
 }
@@ -294,9 +294,9 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   const settings = settingsFrom(cfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
   const formats = preset?.historyOnly ? [] : a.format?.length ? a.format : [...(cfg.formats ?? DEFAULT_FORMATS)];
   const fileMode = a.fileMode ?? parseFileMode(undefined);
-  const failOn = a.failOn ?? cfg.failOn;
+  const failOn = setting('failOn', a, cfg);
   const baseline = loadBaseline(a.baseline);
-  const criteria = loadCriteria(a.criteria ?? cfg.criteria);
+  const criteria = loadCriteria(setting('criteria', a, cfg));
   const opts = collectOptionsFrom(preset ? { ...a, endpointUrl: preset.endpointUrl } : a, cfg, io.env);
   const accountsFile = a.accountsFile !== undefined ? readAccountsFile(a.accountsFile) : null;
   const orgRequest = accountsFile ? orgRequestFromFile(a, cfg, accountsFile.doc) : orgRequestFrom(a, cfg);
@@ -308,7 +308,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   if (preset) opts.client.credentials = preset.credentials;
   opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
   opts.client.env = io.env;
-  const outDir = await ensureWritableDir(a.out ?? cfg.out ?? 'reports');
+  const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
   // a shard's report is not the run's: merge records the whole run
   const history = a.shard || images ? null : historyOptions(a, cfg, outDir, true);
@@ -362,7 +362,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     if (accounts.selection) opts.accounts = accounts.selection.audit;
     // the config's check above let one account without a role through: the collector knows the caller
     if (orgRequest) opts.rolesRequired = true;
-    const references = a.references ?? cfg.references ? { versionDepth: a.referenceVersionDepth ?? cfg.referenceVersionDepth, asOfMs: a.asOf?.toMillis() } : undefined;
+    const references = setting('references', a, cfg) ? { versionDepth: setting('referenceVersionDepth', a, cfg), asOfMs: a.asOf?.toMillis() } : undefined;
     const shard = a.shard ? shardPlan(a.shard, accounts.selection, opts, orgRequest, references ?? null, quietLog ? null : io.stderr, accountsFile?.doc ?? null) : null;
     if (shard) {
       opts.accounts = shard.audit;
@@ -377,7 +377,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
       workers: images ? undefined : a.workers,
       images,
       references,
-      successors: a.successors ?? cfg.successors ? { asOfMs: a.asOf?.toMillis(), ...lifecycleWindows(settings) } : undefined,
+      successors: setting('successors', a, cfg) ? { asOfMs: a.asOf?.toMillis(), ...lifecycleWindows(settings) } : undefined,
       onProgress: (p) => {
         last = p;
         progress.update(p);
@@ -394,7 +394,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
     const asOf = a.asOf ?? DateTime.fromISO(inventory.run.startedAt, { zone: 'utc' });
     const trust = organizationTrust(accounts.selection, cfg, settings);
     if (trust.warning) inventory.run.warnings = [...(inventory.run.warnings ?? []), trust.warning];
-    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: a.failOnOverdue ?? cfg.failOnOverdue, history, criteria, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
+    const res = await produce(inventory, trust.settings, asOf, baseline, { formats, outDir, fileMode, failOn, failOnOverdue: setting('failOnOverdue', a, cfg), history, criteria, stamp: fileStamp(inventory.run.startedAt), shardKey, quiet: a.quiet }, preset?.historyOnly ? new PassThrough().resume() : io.stdout);
     if (signals < 2) state.code = res.code;
   })();
   try {
