@@ -15,6 +15,18 @@ describe('import boundaries', () => {
     expect(await messages('export const a = Date.now();\n', file)).toContain('no-restricted-syntax');
     expect(await messages("import { collect } from '../collect/collector.js';\nexport const a = collect;\n", file)).toContain('no-restricted-imports');
   });
+  test('the collector may not import the command line, the report, the renderers, the history or the local endpoint', async () => {
+    for (const spec of ['../cli/main.js', '../render/index.js', '../report/build.js', '../emulator/server.js', '../history/store.js']) {
+      expect(await messages(`import * as m from '${spec}';\nexport const a = m;\n`, 'src/collect/x.ts')).toContain('no-restricted-imports');
+    }
+    expect(await messages("import { ok } from '../model/coverage.js';\nexport const a = ok;\n", 'src/collect/x.ts')).toEqual([]);
+  });
+  test('config may not import the command line, the collector (but its filter syntax) or the SDK', async () => {
+    for (const spec of ['../cli/main.js', '../collect/collector.js', '@aws-sdk/client-ec2']) {
+      expect(await messages(`import * as m from '${spec}';\nexport const a = m;\n`, 'src/config/x.ts')).toContain('no-restricted-imports');
+    }
+    expect(await messages("import { parseFilters } from '../collect/filters.js';\nexport const a = parseFilters;\n", 'src/config/x.ts')).toEqual([]);
+  });
   test('the edges may', async () => {
     expect(await messages("import { readFileSync } from 'node:fs';\nexport const a = readFileSync;\n", 'src/io/x.ts')).toEqual([]);
   });
