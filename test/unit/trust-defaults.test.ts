@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfig, settingsFrom } from '../../src/config/config.js';
-import { TRUSTED_PUBLISHERS, TRUSTED_PUBLISHER_IDS } from '../../src/rules/publishers.js';
+import { PUBLISHER_EVIDENCE, TRUSTED_PUBLISHERS, TRUSTED_PUBLISHER_IDS } from '../../src/rules/publishers.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('trusted publishers', () => {
@@ -17,10 +17,14 @@ describe('trusted publishers', () => {
     expect(settingsFrom(checkConfig('c.json', { trustedAccounts: ['555555555555'], trustedPublishers: 'none' })).trustedAccounts).toEqual(['555555555555']);
     expect(() => checkConfig('c.json', { trustedPublishers: 'all' })).toThrow(/trustedPublishers: expected one of "default", "none"/);
   });
-  test('every publisher and owner id is documented, with the sources it was checked against', () => {
+  test('every publisher and owner id is documented: the kind of source, the sources with their addresses, the date checked', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'trusted-publishers.md'), 'utf8');
+    const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const p of TRUSTED_PUBLISHERS) {
-      for (const id of p.ownerIds) expect(doc).toMatch(new RegExp(`\\| ${p.name.replace(/[()]/g, '\\$&')} \\| [^|]+ \\| \`${id}\` \\| [^|]*https?://`));
+      expect(PUBLISHER_EVIDENCE).toContain(p.evidence);
+      for (const id of p.ownerIds) {
+        expect(doc).toMatch(new RegExp(`\\| ${esc(p.name)} \\| [^|]+ \\| \`${id}\` \\| ${esc(p.evidence)} \\| [^|]*https?://[^|]+ \\| 2026-12-05 \\|`));
+      }
     }
   });
 });
