@@ -2,9 +2,11 @@
 // remediation plan at org scale (300 accounts x 17 regions, 150,000 instances, the realistic fleet
 // of bench/run.js), without the network: the org fleet's records become an inventory in-process,
 // then `evaluate` and `imagePlan` run --runs times each (one warm-up first). Prints one JSON line
-// with the median CPU seconds of each, and the findings they made.
+// with the median CPU seconds of each, the findings they made and a digest of the findings and the
+// plan (two builds that agree give the same digest).
 // Needs the build (npm run build); --dist names another build of the project (default: dist).
 // An engine built before the as-of became epoch milliseconds is given a luxon DateTime instead.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -54,13 +56,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const evalS = [];
 const planS = [];
 let findings = 0;
+let digest = '';
 for (let i = 0; i <= runs; i++) {
   const [e, ev] = cpu(() => evaluate(instances, cov, settings, asOf));
-  const [p] = cpu(() => imagePlan(ev.findings, instances));
+  const [p, plan] = cpu(() => imagePlan(ev.findings, instances));
   findings = ev.findings.length;
+  if (i === 0) digest = createHash('sha256').update(JSON.stringify(ev)).update(JSON.stringify(plan)).digest('hex').slice(0, 16);
   if (i === 0) continue; // warm-up
   evalS.push(e);
   planS.push(p);
 }
-const out = { dist: dist.pathname, instances: instances.length, findings, runs, evaluateCpuS: +median(evalS).toFixed(3), planCpuS: +median(planS).toFixed(3), evaluateAll: evalS.map((x) => +x.toFixed(3)) };
+const out = { dist: dist.pathname, instances: instances.length, findings, digest, runs, evaluateCpuS: +median(evalS).toFixed(3), planCpuS: +median(planS).toFixed(3), evaluateAll: evalS.map((x) => +x.toFixed(3)) };
 console.log(JSON.stringify(out));
