@@ -90,7 +90,7 @@ if (cfg.render) {
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
   const r0 = performance.now();
-  const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }), tool: { name: 'ami-audit', version: 'bench' } });
+  const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'bench' } });
   const sizes = {};
   const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
   const templates = loadTemplates();

@@ -63,7 +63,7 @@ const phases = [];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The org run's report, evaluated once (what every week's run would evaluate again).
-const [buildS, base] = seconds(() => buildRun({ inventory: inventory(0, 'run-0'), settings: DEFAULT_SETTINGS, asOf: asOf(0), tool: TOOL, history: null }).report);
+const [buildS, base] = seconds(() => buildRun({ inventory: inventory(0, 'run-0'), settings: DEFAULT_SETTINGS, asOf: asOf(0).toMillis(), tool: TOOL, history: null }).report);
 
 /** Week w's findings: the churned instances' findings get new instance ids (and so new finding ids). */
 function findingsOf(w) {
@@ -93,7 +93,7 @@ function record(file, w) {
       store.begin();
       // as produce() reads it: once this run's findings are known, only what the semantics need of them
       const prior = timed('load', () => store.load(new Map(findings.map((f) => [f.id, f]))));
-      const out = timed('semantics', () => applyHistory({ current: { findings, coverage: base.coverage, run, rules: base.rules }, status: 'complete', asOf: asOf(w), sla: DEFAULT_SLA, prior }));
+      const out = timed('semantics', () => applyHistory({ current: { findings, coverage: base.coverage, run, rules: base.rules }, status: 'complete', asOf: asOf(w).toMillis(), sla: DEFAULT_SLA, prior }));
       timed('save', () => store.save(out.rows, { toolVersion: 'bench', fingerprint: scopeFingerprint(run), source: 'scan', coverage: coverageRows(base.coverage), findings: findings.length, overdue: out.history.overdue }));
       timed('commit', () => store.commit());
       return out;

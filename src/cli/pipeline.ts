@@ -118,7 +118,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
       // read once this run's findings are known: only what the semantics need of them
       prior = (findings: readonly Finding[]): PriorHistory => store.load(new Map(findings.map((f) => [f.id, f])));
     }
-    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf, tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null, proposedCriteria: out.criteria ?? null });
+    const built = buildRun({ inventory: { ...inventory, run }, settings, asOf: asOf.toMillis(), tool, baseline, history: store && prior ? { prior, sla: out.history!.sla } : null, carried: store ? null : out.carried ?? null, proposedCriteria: out.criteria ?? null });
     // a shard's report is sealed (the digest of its content, signed with AMI_AUDIT_SHARD_KEY when given)
     const report = sealShard(built.report, out.shardKey);
     const rows = built.rows;

@@ -251,7 +251,7 @@ export function checkConfig(file: string, doc: unknown): AuditConfig {
   waivers.forEach((w, i) => {
     if (!isObject(w)) return;
     const at = `/waivers/${i}`;
-    if (typeof w.expires === 'string' && clean(`${at}/expires`) && !waiverExpiry(w.expires)) add(`${at}/expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
+    if (typeof w.expires === 'string' && clean(`${at}/expires`) && waiverExpiry(w.expires) === null) add(`${at}/expires`, `"${w.expires}" is not a real date; expected ${INSTANT_FORMATS}`);
     if (!clean(at)) return;
     const id = waiverIdOf(w as unknown as WaiverSpec);
     if (ids.has(id)) add(`${at}/id`, `duplicate waiver id "${id}"`);

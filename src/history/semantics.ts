@@ -19,7 +19,6 @@
  *   that expired waives nothing, so the finding is overdue again from that day).
  * The as-of decides every age and deadline, never the clock.
  */
-import type { DateTime } from 'luxon';
 import type { Finding, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
@@ -125,7 +124,7 @@ export interface HistoryInput {
   /** This run: its findings (as the engine made them), coverage, options, rules; run.id and run.asOf required. */
   current: LookSide & { run: { id: string; asOf: string; options?: RunOptions } };
   status: 'complete' | 'partial';
-  asOf: DateTime;
+  asOf: number;
   sla: Sla;
   prior: PriorHistory;
 }

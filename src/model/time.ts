@@ -83,3 +83,21 @@ export function expiryMs(raw: unknown): number | null {
 /** What the parser accepts, for error messages. */
 export const INSTANT_FORMATS = 'YYYY-MM-DD, or an RFC 3339 date-time with a zone such as 2026-11-26T12:00:00Z or 2026-11-26T13:00:00+01:00';
 
+
+/**
+ * An instant as ISO 8601 UTC to the second, `YYYY-MM-DDThh:mm:ssZ` (milliseconds dropped, not
+ * rounded). For the years the parser accepts (0000 to 9999).
+ */
+export function isoSeconds(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/** An instant as ISO 8601 UTC, with milliseconds only when it has some: `2026-11-26T00:00:00Z`, `2026-11-26T00:00:00.250Z`. */
+export function isoInstant(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** The day of an instant, UTC, `YYYY-MM-DD`. */
+export function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -3,9 +3,9 @@
  * remediation plan (images, owners, coverage gaps; see plan.ts). Pure: the as-of time and the
  * tool version are passed in.
  */
-import type { DateTime } from 'luxon';
 import type { ImageCriterion, AccountInfo, CoverageEntry, DiffChange, DiffEntry, DiffEscalation, DiffScope, DiffUnverified, Finding, ImagePlanEntry, InstanceRecord, Inventory, Report, ReportDiff, Severity, SuccessorRecord, Summary } from '../model/types.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES } from '../model/types.js';
+import { isoInstant } from '../model/time.js';
 import { compareFindings, evaluate, type EvalSettings } from '../rules/engine.js';
 import { cmp } from '../model/ids.js';
 import { RULE_IDS } from '../rules/registry.js';
@@ -19,7 +19,8 @@ import { organizationOf, publisherView } from './publisher.js';
 export interface BuildInput {
   inventory: Inventory;
   settings: EvalSettings;
-  asOf: DateTime;
+  /** The as-of time in epoch milliseconds (UTC). */
+  asOf: number;
   tool: { name: string; version: string };
   baseline?: Report | null;
   /**
@@ -181,7 +182,7 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
     waiversExpired: ev.waivers.filter((w) => w.status === 'expired').length,
   };
   const partial = scopes.error + scopes.partial > 0 || inventory.run.interrupted;
-  const asOfIso = asOf.toUTC().toISO({ suppressMilliseconds: true })!;
+  const asOfIso = isoInstant(asOf);
   const tagColumns = [...(settings.tagColumns ?? [])];
   const current = { findings: ev.findings, coverage, run: { ...inventory.run, asOf: asOfIso }, rules: ev.rules };
   const hist = input.history ? applyHistory({ current, status: partial ? 'partial' : 'complete', asOf, sla: input.history.sla, prior: typeof input.history.prior === 'function' ? input.history.prior(ev.findings) : input.history.prior }) : null;
@@ -211,7 +212,7 @@ export function buildRun(input: BuildInput): { report: Report; rows: HistoryOutc
     ...(ownedImages ? { ownedImages } : {}),
   };
   const proposed = input.proposedCriteria ?? null;
-  if (whatIfApplies(coverage, proposed)) report.whatIf = allowedAmisWhatIf({ coverage, instances, references: inventory.references ?? [], proposed, asOfMs: asOf.toMillis() });
+  if (whatIfApplies(coverage, proposed)) report.whatIf = allowedAmisWhatIf({ coverage, instances, references: inventory.references ?? [], proposed, asOfMs: asOf });
   return { report, rows: hist?.rows ?? null };
 }
 

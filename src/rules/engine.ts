@@ -3,7 +3,6 @@
  * Pure: no clock, no I/O; the same input gives the same output, byte for byte.
  */
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { AllowedImagesState, CoverageEntry, Finding, ImageCriterion, ImageReference, InstanceRecord, RuleInfo, Severity, WaiverRef, WaiverSpec, WaiverStatus } from '../model/types.js';
 import { SEVERITY_RANK } from '../model/types.js';
 import { RULES } from './registry.js';
@@ -147,12 +146,11 @@ export function viewOf(rec: InstanceRecord, allowed: AllowedImagesState, parse: 
 }
 
 /**
- * When a waiver stops applying (the strict parser of src/model/time.ts): a bare date means through
- * the end of that day, UTC; a date-time needs a zone designator. Null for anything else.
+ * When a waiver stops applying, in epoch ms (the strict parser of src/model/time.ts): a bare date
+ * means through the end of that day, UTC; a date-time needs a zone designator. Null for anything else.
  */
-export function waiverExpiry(expires: string): DateTime | null {
-  const ms = expiryMs(expires);
-  return ms === null ? null : DateTime.fromMillis(ms, { zone: 'utc' });
+export function waiverExpiry(expires: string): number | null {
+  return expiryMs(expires);
 }
 
 export function waiverIdOf(w: Omit<WaiverSpec, 'id'> & { id?: string }): string {
@@ -161,7 +159,7 @@ export function waiverIdOf(w: Omit<WaiverSpec, 'id'> & { id?: string }): string 
   return 'w-' + createHash('sha256').update(key).digest('hex').slice(0, 10);
 }
 
-interface WaiverEntry { spec: WaiverSpec; order: number; expiry: DateTime | null; tagKey: string | null; tagValue: string | null; matched: number }
+interface WaiverEntry { spec: WaiverSpec; order: number; expiry: number | null; tagKey: string | null; tagValue: string | null; matched: number }
 
 function waiverMatches(w: WaiverEntry, f: Finding, rec: InstanceRecord): boolean {
   const s = w.spec;
@@ -293,7 +291,8 @@ function severityOf(hit: RuleHit, base: Severity, byState: Partial<Record<string
 /** The owned AMIs of an `ami-audit images` run and the organisation they are judged against. */
 export interface OwnedInput { images: readonly OwnedImage[]; organization: OrganizationView }
 
-export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOf: DateTime, references: readonly ImageReference[] = [], owned: OwnedInput | null = null): Evaluation {
+/** The findings of a run as of `asOfMs` (epoch milliseconds, UTC: the caller converts its as-of once). */
+export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[], settings: EvalSettings, asOfMs: number, references: readonly ImageReference[] = [], owned: OwnedInput | null = null): Evaluation {
   const infos = ruleInfos(settings);
   const allowed = new Map(coverage.map((c) => [`${c.accountId}|${c.region}`, c.allowedImagesState]));
   const criteria = new Map(coverage.filter((c) => Array.isArray(c.allowedImagesCriteria)).map((c) => [`${c.accountId}|${c.region}`, { list: c.allowedImagesCriteria!, managedBy: c.allowedImagesManagedBy ?? null }]));
@@ -315,7 +314,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       rule, info: infos[i]!,
       base: (s.severity && s.severity !== 'off' ? s.severity : rule.meta.severity) as Severity,
       byState: s.severityByState ?? {},
-      ctx: { asOf, asOfMs: asOf.toMillis(), options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDay } satisfies RuleContext,
+      ctx: { asOfMs, options: infos[i]!.options, trustedAccounts, trustedOwnerAliases, fmt: fmtDay } satisfies RuleContext,
     };
   }).filter((x) => x.info.severity !== 'off');
   const parse = cachedParser();
@@ -331,7 +330,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     for (const w of waivers.candidates(f, rec)) {
       if (!waiverMatches(w, f, rec)) continue;
       w.matched += 1;
-      if (w.expiry && asOf < w.expiry) {
+      if (w.expiry !== null && asOfMs < w.expiry) {
         if (!f.waiver) f.waiver = ref(w.spec);
       } else if (!expired) expired = w;
     }
@@ -404,7 +403,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
   }
   // AMIs the audited accounts own (ami-audit images): findings whose subject is the image.
   const byOwned = active.filter((a) => a.rule.evaluateOwnedImage);
-  const views = byOwned.length && owned ? ownedImageViews(owned.images, owned.organization, { trustedAccounts, trustedOwnerAliases, allowedPublicImages: settings.allowedPublicImages ?? [] }, asOf) : [];
+  const views = byOwned.length && owned ? ownedImageViews(owned.images, owned.organization, { trustedAccounts, trustedOwnerAliases, allowedPublicImages: settings.allowedPublicImages ?? [] }, asOfMs) : [];
   for (const v of views) {
     const img = v.image;
     const holder = { accountId: img.accountId, region: img.region, Tags: [] } as unknown as InstanceRecord;
@@ -431,7 +430,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
       const { id, reason, expires, ticket, approvedBy, ...match } = w.spec;
       return {
         id, reason, expires, ticket: ticket ?? null, approvedBy: approvedBy ?? null,
-        status: w.expiry && asOf < w.expiry ? 'active' as const : 'expired' as const, matchedFindings: w.matched, match,
+        status: w.expiry !== null && asOfMs < w.expiry ? 'active' as const : 'expired' as const, matchedFindings: w.matched, match,
       };
     }).sort((a, b) => cmp(a.id, b.id)),
     rules: infos,

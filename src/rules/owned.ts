@@ -3,7 +3,6 @@
  * its protection and sharing read, the launch permissions that reach outside the organisation, its
  * consumers, and why the root of its ancestry is flagged. Pure.
  */
-import type { DateTime } from 'luxon';
 import type { ImageConsumer, OwnedImage } from '../model/types.js';
 import { fmtDay, parseDate } from './dates.js';
 import type { OrganizationView, OwnedImageView } from './types.js';
@@ -50,8 +49,7 @@ export interface OwnedViewSettings {
 }
 
 /** The views of every owned AMI, in the order given. */
-export function ownedImageViews(images: readonly OwnedImage[], org: OrganizationView, s: OwnedViewSettings, asOf: DateTime): OwnedImageView[] {
-  const asOfMs = asOf.toMillis();
+export function ownedImageViews(images: readonly OwnedImage[], org: OrganizationView, s: OwnedViewSettings, asOfMs: number): OwnedImageView[] {
   const byId = new Map(images.map((i) => [i.imageId, i]));
   return images.map((img) => {
     const deprecation = parseDate(img.deprecationTime);
@@ -92,7 +90,7 @@ function flaggedRoot(img: OwnedImage, owned: ReadonlyMap<string, OwnedImage>, s:
     if (!now.described) return { imageId: now.imageId, why: `its root ${now.imageId} can no longer be described: deregistered, or no longer shared` };
     if (now.state === 'deregistered' || now.state === 'disabled') return { imageId: now.imageId, why: `its root ${now.imageId} is ${now.state}` };
     const d = parseDate(now.deprecationTime);
-    if (d?.at && d.ms! <= asOfMs) return { imageId: now.imageId, why: `its root ${now.imageId} was deprecated on ${fmtDay(d.at)}` };
+    if (d?.ms != null && d.ms <= asOfMs) return { imageId: now.imageId, why: `its root ${now.imageId} was deprecated on ${fmtDay(d.ms)}` };
     const trusted = (now.ownerId !== null && s.trustedAccounts.has(now.ownerId)) || (now.ownerAlias !== null && s.trustedOwnerAliases.has(now.ownerAlias));
     if (!trusted && now.ownerId !== img.accountId) return { imageId: now.imageId, why: `its root ${now.imageId} is from owner ${now.ownerAlias ?? now.ownerId ?? 'unknown'}, which is not trusted` };
     return null;
@@ -105,7 +103,7 @@ function flaggedRoot(img: OwnedImage, owned: ReadonlyMap<string, OwnedImage>, s:
   if (root) {
     if (root.state === 'deregistered' || root.state === 'disabled') return { imageId: root.imageId, why: `its root ${root.imageId} is ${root.state}` };
     const dep = parseDate(root.deprecationTime);
-    if (dep?.at && dep.ms! <= asOfMs) return { imageId: root.imageId, why: `its root ${root.imageId} was deprecated on ${fmtDay(dep.at)}` };
+    if (dep?.ms != null && dep.ms <= asOfMs) return { imageId: root.imageId, why: `its root ${root.imageId} was deprecated on ${fmtDay(dep.ms)}` };
     return null;
   }
   const alias = last.imageOwnerAlias;

@@ -1,12 +1,9 @@
 /** What a rule is: metadata beside one pure function of an instance record and the context. */
-import type { DateTime } from 'luxon';
 import type { AllowedImagesState, ControlRef, ImageConsumer, ImageCriterion, ImageReference, InstanceRecord, OwnedImage, Severity } from '../model/types.js';
 
 export interface ParsedDate {
   raw: string;
-  /** null when the raw value is not a date by the strict parser (src/model/time.ts). */
-  at: DateTime | null;
-  /** The same instant in epoch milliseconds, for cheap comparisons. */
+  /** The instant in epoch milliseconds (UTC); null when the raw value is not a date by the strict parser (src/model/time.ts). */
   ms: number | null;
 }
 
@@ -39,8 +36,7 @@ export interface RecordView {
 }
 
 export interface RuleContext {
-  asOf: DateTime;
-  /** asOf in epoch milliseconds. */
+  /** The as-of time in epoch milliseconds (UTC). */
   asOfMs: number;
   options: Record<string, unknown>;
   trustedAccounts: ReadonlySet<string>;
@@ -50,7 +46,7 @@ export interface RuleContext {
    * second. Messages say only what is specific to the finding: the image id and the as-of time are
    * columns of their own, so no message repeats them.
    */
-  fmt: (d: DateTime) => string;
+  fmt: (ms: number) => string;
 }
 
 export interface RuleHit {

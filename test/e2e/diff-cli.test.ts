@@ -40,7 +40,7 @@ function reportOf(id: string, coverage: CoverageEntry[], instances: InstanceReco
       run: { id, startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:00:01Z', caller: { accountId: null, arn: null }, accounts: [...new Set(coverage.map((c) => c.accountId))], regions: ['us-east-1'], options: {}, interrupted: false, source: 'scan' },
       coverage, instances, notFoundInstanceIds: [],
     },
-    settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 't' },
+    settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 't' },
   });
 }
 

@@ -62,7 +62,7 @@ function orgReport(instances: number, accounts: number): Report {
     },
     coverage, instances: records, notFoundInstanceIds: [], accounts: info,
   };
-  return buildReport({ inventory, settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team'] }), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
+  return buildReport({ inventory, settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team'] }), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
 }
 
 function write(report: Report, name = 'report.html'): string {

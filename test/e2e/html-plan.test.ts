@@ -28,7 +28,7 @@ const tool = { name: 'ami-audit', version: '0.0.0-test' };
 
 /** The demo fleet with its team and owner tags carried into findings. */
 function taggedReport(): Report {
-  return buildReport({ inventory: inventoryFromFleet(), settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team', 'owner'] }), asOf, tool, baseline: null });
+  return buildReport({ inventory: inventoryFromFleet(), settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team', 'owner'] }), asOf: asOf.toMillis(), tool, baseline: null });
 }
 
 /** A generated estate scanned without a gap: `instances` instances over 40 accounts and 8 regions. */
@@ -51,7 +51,7 @@ function largeReport(instances: number): Report {
     },
     coverage, instances: records, notFoundInstanceIds: [],
   };
-  return buildReport({ inventory, settings: settingsFrom(demoConfig(asOf), { tagColumns: ['env'] }), asOf, tool, baseline: null });
+  return buildReport({ inventory, settings: settingsFrom(demoConfig(asOf), { tagColumns: ['env'] }), asOf: asOf.toMillis(), tool, baseline: null });
 }
 
 function write(report: Report): string {

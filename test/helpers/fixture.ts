@@ -139,7 +139,7 @@ export function inventoryFromFleet(now = FIXED_NOW): Inventory {
 
 export function fixtureReport(baseline: Report | null = null): Report {
   const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
-  return buildReport({ inventory: inventoryFromFleet(), settings: settingsFrom(demoConfig(asOf)), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline });
+  return buildReport({ inventory: inventoryFromFleet(), settings: settingsFrom(demoConfig(asOf)), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline });
 }
 
 /** The generated fleet of the generated-fleet goldens: 4 accounts, 3 regions, 300 instances, half of them in a tenth of the scopes. */
@@ -198,5 +198,5 @@ export function generatedReport(): Report {
       { id: 'search-freeze', ruleId: 'deprecated-ami', tag: 'team=search', reason: 'Search freeze', expires: '2026-11-01', ticket: 'SEC-1999' },
     ],
   };
-  return buildReport({ inventory: inventoryFromGenerated(), settings, asOf, tool: { name: 'ami-audit', version: '0.0.0-test' } });
+  return buildReport({ inventory: inventoryFromGenerated(), settings, asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' } });
 }

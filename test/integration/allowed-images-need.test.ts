@@ -73,7 +73,7 @@ describe('GetAllowedImagesSettings only where it can change an outcome', () => {
     expect(scope(inv, 'ap-southeast-2')).toMatchObject({ status: 'ok', allowedImagesState: 'audit-mode', apiCalls: 2 });
     // the state still reaches the finding that depends on it
     const asOf = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });
-    const notAllowed = evaluate(inv.instances, inv.coverage, DEFAULT_SETTINGS, asOf).findings.filter((f) => f.ruleId === 'not-allowed-ami');
+    const notAllowed = evaluate(inv.instances, inv.coverage, DEFAULT_SETTINGS, asOf.toMillis()).findings.filter((f) => f.ruleId === 'not-allowed-ami');
     expect(notAllowed.map((f) => [f.region, f.severity])).toEqual([['eu-west-1', 'high']]);
   });
 

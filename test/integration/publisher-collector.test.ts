@@ -58,7 +58,7 @@ describe('ami-audit images against the demo', () => {
     // nothing but images was asked of the account
     expect(calls.DescribeInstanceImageMetadata).toBeUndefined();
 
-    const report = buildReport({ inventory: { ...inv, accounts: [{ accountId: DEMO_ACCOUNTS.prod, name: 'payments-prod', ouPath: 'Root/Workloads', state: 'ACTIVE' }] }, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }), tool: { name: 'ami-audit', version: 'test' } });
+    const report = buildReport({ inventory: { ...inv, accounts: [{ accountId: DEMO_ACCOUNTS.prod, name: 'payments-prod', ouPath: 'Root/Workloads', state: 'ACTIVE' }] }, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     expect(report.ownedImages![0]!.imageId).toBe(DEMO_PUBLISHER.goldenImageId);
     expect(report.ownedImages![0]!.usage!.consumers.find((c) => c.accountId === DEMO_ACCOUNTS.prod)).toMatchObject({ name: 'payments-prod', inOrganization: true });
     const byRule = (id: string) => report.findings.filter((f) => f.ruleId === id).map((f) => f.imageId);
@@ -107,7 +107,7 @@ describe('ami-audit images against the demo', () => {
     expect(golden.sharing).toBeNull();
     expect(golden.sharingError).toMatch(/^UnauthorizedOperation/);
     expect(golden.usage).toMatchObject({ status: 'unknown', consumers: [] });
-    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }), tool: { name: 'ami-audit', version: 'test' } });
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     expect(report.findings.find((f) => f.ruleId === 'deprecated-ami-in-use')).toMatchObject({ severity: 'medium' });
     expect(report.run.status).toBe('partial');
   });

@@ -40,7 +40,7 @@ describe('--references against the demo', () => {
     // one lookup call for the scope's few flagged AMIs (at most 10 a call), not one per instance
     expect(calls.DescribeImageReferences).toBe(inv.coverage.filter((c) => c.references?.status === 'ok').reduce((n, c) => n + Math.ceil(c.references!.images / 10), 0));
     const asOf = DateTime.fromISO(NOW, { zone: 'utc' });
-    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf, tool: { name: 'ami-audit', version: 'test' } });
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     const launchable = report.findings.filter((f) => f.ruleId === 'launchable-bad-ami');
     expect(launchable.find((f) => f.resource!.usedBy.length)!.severity).toBe('high');
     expect(launchable.map((f) => f.resource!.type).sort()).toEqual(['ec2:LaunchTemplate', 'imagebuilder:ImageRecipe', 'ssm:Parameter']);

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { expiryMs, parseInstant, parseInstantMs } from '../../src/model/time.js';
 import { evaluate, DEFAULT_SETTINGS, waiverExpiry } from '../../src/rules/engine.js';
-import { parseDate } from '../../src/rules/dates.js';
+import { daysBetween, daysUntil, fmtDay, parseDate } from '../../src/rules/dates.js';
 import { parseAsOf } from '../../src/cli/pipeline.js';
 import { htmlView } from '../../src/render/html.js';
 import { ok as okScope } from '../../src/model/coverage.js';
@@ -49,7 +49,7 @@ describe('parseInstant', () => {
 
 describe('the rules read dates strictly', () => {
   const run = (image: Parameters<typeof record>[0]) =>
-    evaluate([record(image)], [{ ...okScope('123412341234', 'us-east-1'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF).findings;
+    evaluate([record(image)], [{ ...okScope('123412341234', 'us-east-1'), allowedImagesState: 'disabled' }], DEFAULT_SETTINGS, AS_OF.toMillis()).findings;
   test.each(['12:00', '2026', '2026-W01', '2026-11-26T12:00:00'])('DeprecationTime %j is not a date: unverifiable-ami quotes it', (raw) => {
     const f = run({ DeprecationTime: raw });
     expect(f.map((x) => x.ruleId)).toEqual(['unverifiable-ami']);
@@ -79,8 +79,8 @@ describe('the rules read dates strictly', () => {
 
 describe('waiver expiry', () => {
   test('a date waives through that day, UTC; a date-time is the instant', () => {
-    expect(waiverExpiry('2026-11-26')!.toMillis()).toBe(ms('2026-11-27T00:00:00Z'));
-    expect(waiverExpiry('2026-11-26T12:00:00+01:00')!.toMillis()).toBe(ms('2026-11-26T11:00:00Z'));
+    expect(waiverExpiry('2026-11-26')).toBe(ms('2026-11-27T00:00:00Z'));
+    expect(waiverExpiry('2026-11-26T12:00:00+01:00')).toBe(ms('2026-11-26T11:00:00Z'));
     expect(expiryMs('2026-11-26')).toBe(ms('2026-11-27T00:00:00Z'));
   });
   test.each(['12:00', '2026', '2026-W01', '2026-11-26T12:00:00', '2026-11-26 12:00:00Z'])('%j is refused (the config reports it)', (raw) => {
@@ -119,5 +119,28 @@ describe('the HTML deprecation timeline', () => {
     const t = htmlView(report).timeline;
     expect(t.total).toBe(2);
     expect(t.weeks[1]!.count).toBe(2);
+  });
+});
+
+describe('dates as epoch milliseconds in the rules', () => {
+  // the instants a message may show: a day's start, a second, a millisecond on either side of a day,
+  // a leap day, an early year, before 1970; each against the as-of, before and after it
+  const INSTANTS = ['2026-11-26', '2026-11-25T23:59:59.999Z', '2026-11-26T00:00:00.001Z', '2024-02-29T12:30:45Z', '2024-02-29T12:30:45.750Z',
+    '0050-03-01T00:00:00Z', '1969-12-31T23:59:59Z', '1969-12-31', '2027-11-26T00:00:00Z', '2026-12-26T06:00:00+06:00'];
+  const luxon = (raw: string): DateTime => DateTime.fromMillis(parseInstantMs(raw)!, { zone: 'utc' });
+  test.each(INSTANTS)('%s: the message date and the day counts are the calendar ones of UTC', (raw) => {
+    const at = parseInstantMs(raw)!;
+    const d = luxon(raw);
+    const day = d.hour === 0 && d.minute === 0 && d.second === 0 && d.millisecond === 0;
+    expect(fmtDay(at)).toBe(day ? d.toFormat('yyyy-MM-dd') : d.toFormat("yyyy-MM-dd'T'HH:mm:ss'Z'"));
+    for (const asOf of [AS_OF, AS_OF.plus({ milliseconds: 1 }), AS_OF.minus({ hours: 36 })]) {
+      expect(daysBetween(at, asOf.toMillis())).toBe(Math.floor(asOf.diff(d, 'days').days));
+      expect(daysUntil(asOf.toMillis(), at)).toBe(Math.ceil(d.diff(asOf, 'days').days));
+    }
+  });
+  test('a message shows the second, never a rounded one', () => {
+    expect(fmtDay(ms('2026-11-25T23:59:59.999Z'))).toBe('2026-11-25T23:59:59Z');
+    expect(fmtDay(ms('2026-11-26T00:00:00.001Z'))).toBe('2026-11-26T00:00:00Z');
+    expect(fmtDay(ms('2026-11-26T00:00:00Z'))).toBe('2026-11-26');
   });
 });

@@ -40,7 +40,7 @@ function report(id: string, coverage: CoverageEntry[], instances: InstanceRecord
     run: { id, startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:00:01Z', caller: { accountId: A, arn: null }, accounts: [A, B, C, D, E], regions: [R], options: {}, interrupted: false, source: 'scan' },
     coverage, instances, notFoundInstanceIds: [],
   };
-  return buildReport({ inventory, settings: { ...DEFAULT_SETTINGS, waivers }, asOf: AS_OF, tool: TOOL, baseline });
+  return buildReport({ inventory, settings: { ...DEFAULT_SETTINGS, waivers }, asOf: AS_OF.toMillis(), tool: TOOL, baseline });
 }
 
 const deregistered = { State: 'deregistered' };
@@ -182,7 +182,7 @@ describe('a newer run that did not look for a finding never resolves it', () => 
       run: { id: 'run-narrow', startedAt: '2026-11-26T00:00:00Z', finishedAt: '2026-11-26T00:00:01Z', caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options, interrupted: false, source: 'scan' },
       coverage: [cov(A, R, 'ok')], instances: options.instanceIds || options.filters ? [] : [inst(A, 2, deregistered)], notFoundInstanceIds: [],
     };
-    return buildReport({ inventory, settings, asOf: AS_OF, tool: TOOL, baseline: base });
+    return buildReport({ inventory, settings, asOf: AS_OF.toMillis(), tool: TOOL, baseline: base });
   };
 
   test('narrowed to other instance ids: the findings of the others are unverified (instance-ids)', () => {
@@ -217,7 +217,7 @@ describe('escalation: a worse rule on the same instance and AMI is neither resol
       run: { id, startedAt: asOf, finishedAt: asOf, caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options: {}, interrupted: false, source: 'scan' },
       coverage, instances: [inst(A, 1, image)], notFoundInstanceIds: [],
     },
-    settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(asOf, { zone: 'utc' }), tool: TOOL, baseline,
+    settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(asOf, { zone: 'utc' }).toMillis(), tool: TOOL, baseline,
   });
 
   test('deprecation-soon, then deprecated-ami (the as-of moved past the deprecation): 1 escalated, 0 resolved, 0 new', () => {

@@ -124,7 +124,7 @@ describe('demo fleet', () => {
       accountId: prod.accountId, region: DEMO_REFERENCES.region, imageId: DEMO_REFERENCES.deprecatedImageId, resourceType: 'ec2:LaunchTemplate',
       arn: `arn:aws:ec2:${DEMO_REFERENCES.region}:${prod.accountId}:launch-template/${DEMO_REFERENCES.launchTemplateId}`, name: DEMO_REFERENCES.launchTemplateName, version: '2', usedBy: [DEMO_REFERENCES.latestGroup],
     }];
-    const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf, references);
+    const ev = evaluate(instances, coverage, { ...settingsFrom(demoConfig(asOf)), waivers: [] }, asOf.toMillis(), references);
     // every rule of a scan (the publisher rules are ami-audit images', tested in publisher-*.test.ts)
     for (const r of RULES.filter((x) => !x.evaluateOwnedImage)) expect(`${r.meta.id}:${ev.findings.some((x) => x.ruleId === r.meta.id)}`).toBe(`${r.meta.id}:true`);
     // not-allowed under enabled and under audit-mode
@@ -133,7 +133,7 @@ describe('demo fleet', () => {
     // a healthy majority
     const flagged = new Set(ev.findings.filter((x) => !x.resource).map((x) => x.instanceId));
     expect(flagged.size).toBeLessThan(instances.length / 2);
-    expect(evaluate(instances, coverage, DEFAULT_SETTINGS, asOf).findings.length).toBeGreaterThan(0);
+    expect(evaluate(instances, coverage, DEFAULT_SETTINGS, asOf.toMillis()).findings.length).toBeGreaterThan(0);
   });
 });
 

@@ -38,7 +38,7 @@ function run(prior: PriorHistory, asOf: string, coverage: CoverageEntry[], insta
       run: { id: `run-${runNo}`, startedAt: asOf, finishedAt: asOf, caller: { accountId: A, arn: null }, accounts: [A, B], regions: [R], options: o.options ?? {}, interrupted: false, source: 'scan' },
       coverage, instances, notFoundInstanceIds: [],
     },
-    settings: { ...DEFAULT_SETTINGS, ...o.settings }, asOf: DateTime.fromISO(asOf, { zone: 'utc' }), tool: TOOL, history: { prior, sla: o.sla ?? DEFAULT_SLA },
+    settings: { ...DEFAULT_SETTINGS, ...o.settings }, asOf: DateTime.fromISO(asOf, { zone: 'utc' }).toMillis(), tool: TOOL, history: { prior, sla: o.sla ?? DEFAULT_SLA },
   });
   return { report, prior: nextPrior(prior, rows!) };
 }
@@ -215,7 +215,7 @@ describe('carried by a saved report (report --input --as-of, no history)', () =>
     const { asOf: _a, status: _s, ...run } = saved.run;
     return buildRun({
       inventory: { run, coverage: saved.coverage, instances: o.instances ?? saved.instances, notFoundInstanceIds: [] },
-      settings: { ...DEFAULT_SETTINGS, ...o.settings }, asOf: DateTime.fromISO(asOf, { zone: 'utc' }), tool: TOOL, carried: { carried, sla: o.sla ?? DEFAULT_SLA },
+      settings: { ...DEFAULT_SETTINGS, ...o.settings }, asOf: DateTime.fromISO(asOf, { zone: 'utc' }).toMillis(), tool: TOOL, carried: { carried, sla: o.sla ?? DEFAULT_SLA },
     }).report;
   }
 
@@ -266,7 +266,7 @@ describe('carried by a saved report (report --input --as-of, no history)', () =>
   test('nothing to carry without a history section; several reports: the latest as-of wins', () => {
     const bare = buildRun({
       inventory: { run: { id: 'bare', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:00Z', caller: { accountId: A, arn: null }, accounts: [A], regions: [R], options: {}, interrupted: false, source: 'scan' }, coverage: [cov(A)], instances: [inst(A, 1, DEREG)], notFoundInstanceIds: [] },
-      settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-01-01T00:00:00Z', { zone: 'utc' }), tool: TOOL,
+      settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-01-01T00:00:00Z', { zone: 'utc' }).toMillis(), tool: TOOL,
     }).report;
     expect(carriedOf(bare)).toBeNull();
     expect(combineCarried([null, carriedOf(bare)])).toBeNull();

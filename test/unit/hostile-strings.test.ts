@@ -35,7 +35,7 @@ function hostileInventory(): Inventory {
 
 function hostileReport(): Report {
   const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
-  return buildReport({ inventory: hostileInventory(), settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team'] }), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
+  return buildReport({ inventory: hostileInventory(), settings: settingsFrom(demoConfig(asOf), { tagColumns: ['team'] }), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
 }
 
 describe('cleanText, the one cleaning of AWS strings for human-readable output', () => {

@@ -203,7 +203,7 @@ describe('records without an InstanceId are never merged by their content (case 
     const inv = inventoryFromInputs([{ file: 'd.json', doc: dump(bare, { ...bare }) }], NOW);
     expect(inv.instances).toHaveLength(2);
     const asOf = DateTime.fromISO(NOW, { zone: 'utc' });
-    const rep = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf, tool: { name: 'ami-audit', version: 't' } });
+    const rep = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: 't' } });
     expect(rep.findings).toHaveLength(2);
     const again = inventoryFromInputs([{ file: 'r.json', doc: JSON.parse(JSON.stringify(rep)) }], NOW);
     expect(again.instances).toHaveLength(2);

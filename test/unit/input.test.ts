@@ -40,7 +40,7 @@ describe('regions from zone names', () => {
 describe('the three example outputs of the AWS CLI page, as of 2026-11-26', () => {
   test.each([1, 2, 3])('example %i', (n) => {
     const inv = inventoryFromInputs([{ file: `example-${n}.json`, doc: example(n) }], '2026-11-26T00:00:00Z');
-    const r = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: TOOL });
+    const r = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: TOOL });
     const instances = new Set(example(n).InstanceImageMetadata.map((i: { InstanceId: string }) => i.InstanceId));
     expect(r.instances).toHaveLength(instances.size);
     expect(r.coverage.map((c) => `${c.accountId}|${c.region}`)).toEqual(['123412341234|us-east-1']);
@@ -107,7 +107,7 @@ describe('saved reports', () => {
       const doc = gen(0);
       try {
         const inv = inventoryFromInputs([{ file: 'g.json', doc }], '2026-11-26T00:00:00Z');
-        buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: TOOL });
+        buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: TOOL });
       } catch (e) {
         expect(e).toBeInstanceOf(UserError);
       }

@@ -32,7 +32,7 @@ function shardDocs(n: number, at = asOf, scope: Record<string, unknown> = SCOPE,
       notFoundInstanceIds: [],
     };
     tweak?.(inv, i + 1);
-    const report = sealShard(buildReport({ inventory: inv, settings, asOf: at, tool }), key);
+    const report = sealShard(buildReport({ inventory: inv, settings, asOf: at.toMillis(), tool }), key);
     return JSON.parse(JSON.stringify(report)) as Report;
   });
 }
@@ -47,7 +47,7 @@ function shards(n: number, at = asOf, scope: Record<string, unknown> = SCOPE, tw
 
 function merged(parts: ParsedInput[], o: { asOfGiven?: boolean } = {}): Report {
   const m = mergeShards(parts, '2026-11-26T01:00:00Z', o);
-  return buildReport({ inventory: m.inventory, settings, asOf, tool });
+  return buildReport({ inventory: m.inventory, settings, asOf: asOf.toMillis(), tool });
 }
 
 describe('shards', () => {
@@ -75,7 +75,7 @@ describe('shards', () => {
 });
 
 describe('merge', () => {
-  const single = buildReport({ inventory: inventoryFromFleet(), settings, asOf, tool });
+  const single = buildReport({ inventory: inventoryFromFleet(), settings, asOf: asOf.toMillis(), tool });
 
   test('the merge of 3 shards equals the unsharded run: findings, coverage, plan, owners, gaps, accounts, summary', () => {
     const m = merged(shards(3));
@@ -88,8 +88,8 @@ describe('merge', () => {
 
   test('argument order does not matter; the same part twice is read once', () => {
     const parts = shards(3);
-    const a = buildReport({ inventory: mergeShards(parts, 'T').inventory, settings, asOf, tool });
-    const b = buildReport({ inventory: mergeShards([parts[2]!, parts[0]!, parts[1]!, parts[0]!], 'T').inventory, settings, asOf, tool });
+    const a = buildReport({ inventory: mergeShards(parts, 'T').inventory, settings, asOf: asOf.toMillis(), tool });
+    const b = buildReport({ inventory: mergeShards([parts[2]!, parts[0]!, parts[1]!, parts[0]!], 'T').inventory, settings, asOf: asOf.toMillis(), tool });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 
@@ -102,7 +102,7 @@ describe('merge', () => {
     expect([...new Set(gaps.map((g) => g.accountId))].sort()).toEqual(lost);
     expect(new Set(gaps.map((g) => g.region))).toEqual(new Set(single.run.regions));
     expect(m.stored.notes.join('\n')).toMatch(/Shard 2\/3 missing/);
-    expect(buildReport({ inventory: m.inventory, settings, asOf, tool }).run.status).toBe('partial');
+    expect(buildReport({ inventory: m.inventory, settings, asOf: asOf.toMillis(), tool }).run.status).toBe('partial');
   });
 
   test('a shard from two different runs: its scopes are partial (ShardDuplicated)', () => {

@@ -54,7 +54,7 @@ function otherRun(): Report {
   const inv = inventoryFromFleet();
   inv.run = { ...inv.run, id: 'run-fixture-0002', startedAt: '2026-11-26T06:00:00Z', finishedAt: '2026-11-26T06:00:07Z' };
   const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
-  return buildReport({ inventory: inv, settings: settingsFrom(demoConfig(asOf)), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
+  return buildReport({ inventory: inv, settings: settingsFrom(demoConfig(asOf)), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' }, baseline: null });
 }
 
 /**

@@ -46,7 +46,7 @@ function inventory(instances: InstanceRecord[], coverage?: CoverageEntry[]): Inv
 
 const settings = (over: Partial<EvalSettings> = {}): EvalSettings => ({ ...DEFAULT_SETTINGS, trustedAccounts: [B], ...over });
 const build = (instances: InstanceRecord[], over: Partial<EvalSettings> = {}, coverage?: CoverageEntry[]): Report =>
-  buildReport({ inventory: inventory(instances, coverage), settings: settings(over), asOf: AS_OF, tool: TOOL });
+  buildReport({ inventory: inventory(instances, coverage), settings: settings(over), asOf: AS_OF.toMillis(), tool: TOOL });
 
 describe('images: the plan order', () => {
   test('a high AMI on 2 running instances comes before a high AMI on 1 running and 9 stopped', () => {

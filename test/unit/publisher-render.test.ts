@@ -36,7 +36,7 @@ describe('the publisher view, rendered', () => {
       owned({ imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'quiet', sharing: { public: false, accountIds: [], organizationArns: [], organizationalUnitArns: [] } }),
       owned({ name: EVIL, usage: { status: 'known', reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T22:00:00Z', consumers: [{ accountId: '999999999999', instances: 4, launchTemplates: 1 }] } }),
     ]),
-    settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' },
+    settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' },
   });
 
   test('the blast radius first: the AMI with consumers leads the report\'s list', () => {
@@ -71,14 +71,14 @@ describe('the publisher view, rendered', () => {
 describe('owned-image findings in a diff', () => {
   test('gone after an images run: resolved; against a scan: not looked at (owned-images)', async () => {
     const { diffReports } = await import('../../src/report/build.js');
-    const base = buildReport({ inventory: inventory([owned({ isPublic: true })]), settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    const base = buildReport({ inventory: inventory([owned({ isPublic: true })]), settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     expect(base.findings.some((f) => f.ruleId === 'public-ami')).toBe(true);
     const imagesRun = { ...inventory([owned({ isPublic: false, sharing: { public: false, accountIds: [], organizationArns: [], organizationalUnitArns: [] } })]) };
     imagesRun.run = { ...imagesRun.run, options: { images: { usageReports: true, ancestry: true } } };
-    const now = buildReport({ inventory: imagesRun, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    const now = buildReport({ inventory: imagesRun, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     const d = diffReports(base, now);
     expect(d.resolved.map((f) => f.ruleId)).toContain('public-ami');
-    const scan = buildReport({ inventory: { ...inventory([]), ownedImages: undefined }, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 'test' } });
+    const scan = buildReport({ inventory: { ...inventory([]), ownedImages: undefined }, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     const d2 = diffReports(base, scan);
     expect(d2.unverified.find((f) => f.ruleId === 'public-ami')!.notLookedAt).toBe('owned-images');
   });

@@ -22,7 +22,7 @@ function image(over: Partial<OwnedImage> = {}): OwnedImage {
 const known = (consumers: ImageConsumer[]): OwnedImage['usage'] => ({ status: 'known', reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T00:00:00Z', consumers });
 
 function run(img: OwnedImage, settings: Partial<EvalSettings> = {}, org: OrganizationView = ORG, others: OwnedImage[] = []) {
-  return evaluate([], [], { ...DEFAULT_SETTINGS, ...settings }, AS_OF, [], { images: [img, ...others], organization: org }).findings.filter((f) => f.imageId === img.imageId);
+  return evaluate([], [], { ...DEFAULT_SETTINGS, ...settings }, AS_OF.toMillis(), [], { images: [img, ...others], organization: org }).findings.filter((f) => f.imageId === img.imageId);
 }
 const rules = (img: OwnedImage, s?: Partial<EvalSettings>, org?: OrganizationView, others?: OwnedImage[]) => run(img, s, org, others).map((f) => f.ruleId).sort();
 

@@ -154,7 +154,7 @@ describe('launchable-bad-ami', () => {
   const instances = [rec(1, { State: 'available', DeprecationTime: '2026-01-01T00:00:00Z' }), rec(2, { State: 'available' })];
 
   test('high when an Auto Scaling group launches it, medium otherwise; the subject is the resource', () => {
-    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW, [ref({ usedBy: ['web-prod'] }), ref({ resourceType: 'ssm:Parameter', arn: `arn:aws:ssm:${REGION}:${ACCT}:parameter/golden/web`, name: '/golden/web', version: null })]);
+    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW.toMillis(), [ref({ usedBy: ['web-prod'] }), ref({ resourceType: 'ssm:Parameter', arn: `arn:aws:ssm:${REGION}:${ACCT}:parameter/golden/web`, name: '/golden/web', version: null })]);
     const hits = ev.findings.filter((f) => f.ruleId === 'launchable-bad-ami');
     expect(hits.map((f) => [f.severity, f.instanceId, f.resource!.arn])).toEqual([
       ['high', '', lt('lt-0aaa')],
@@ -166,13 +166,13 @@ describe('launchable-bad-ami', () => {
   });
 
   test('a reference to a healthy AMI, or to one no instance of the scope carries, is no finding', () => {
-    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW, [ref({ imageId: ami(2) }), ref({ imageId: ami(7) })]);
+    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW.toMillis(), [ref({ imageId: ami(2) }), ref({ imageId: ami(7) })]);
     expect(ev.findings.filter((f) => f.ruleId === 'launchable-bad-ami')).toEqual([]);
   });
 
   test('the plan lists the references under the AMI, groups first, and counts no instance for a resource finding', () => {
     const refs = [ref({ resourceType: 'ssm:Parameter', arn: `arn:aws:ssm:${REGION}:${ACCT}:parameter/a`, name: 'a' }), ref({ usedBy: ['web-prod'] })];
-    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW, refs);
+    const ev = evaluate(instances, [], DEFAULT_SETTINGS, NOW.toMillis(), refs);
     const plan = imagePlan(ev.findings, instances, refs);
     const entry = plan.find((p) => p.imageId === ami(1))!;
     expect(entry.references!.map((r) => r.arn)).toEqual([lt('lt-0aaa'), `arn:aws:ssm:${REGION}:${ACCT}:parameter/a`]);
@@ -182,7 +182,7 @@ describe('launchable-bad-ami', () => {
 
   test('waived like any finding: by rule and account', () => {
     const settings = { ...DEFAULT_SETTINGS, waivers: [{ id: 'lt-ok', ruleId: 'launchable-bad-ami', accountId: ACCT, reason: 'replaced next sprint', expires: '2027-01-01' }] };
-    const ev = evaluate(instances, [], settings, NOW, [ref({ usedBy: ['web-prod'] })]);
+    const ev = evaluate(instances, [], settings, NOW.toMillis(), [ref({ usedBy: ['web-prod'] })]);
     expect(ev.findings.find((f) => f.ruleId === 'launchable-bad-ami')!.waiver).toMatchObject({ id: 'lt-ok' });
   });
 });
@@ -195,7 +195,7 @@ describe('not-allowed-ami names the criteria the AMI fails', () => {
     allowedImagesState: 'enabled' as const, disruptedZones: [], uncoveredInstanceCount: 0, failures: [], allowedImagesCriteria: criteria, allowedImagesManagedBy: managedBy,
   }];
   const message = (criteria: ReturnType<typeof crit>[], managedBy?: string): string =>
-    evaluate([notAllowed], cov(criteria, managedBy), DEFAULT_SETTINGS, NOW).findings.find((f) => f.ruleId === 'not-allowed-ami')!.message;
+    evaluate([notAllowed], cov(criteria, managedBy), DEFAULT_SETTINGS, NOW.toMillis()).findings.find((f) => f.ruleId === 'not-allowed-ami')!.message;
 
   test('owner, name and creation limit, each named', () => {
     const m = message([crit({ imageProviders: ['111111111111', '222222222222'], imageNames: ['golden-*'], maximumDaysSinceCreated: 365 })]);
@@ -213,7 +213,7 @@ describe('not-allowed-ami names the criteria the AMI fails', () => {
   });
 
   test('without criteria read, the message is as before', () => {
-    const m = evaluate([notAllowed], [{ ...cov([])[0]!, allowedImagesCriteria: undefined }], DEFAULT_SETTINGS, NOW).findings.find((f) => f.ruleId === 'not-allowed-ami')!.message;
+    const m = evaluate([notAllowed], [{ ...cov([])[0]!, allowedImagesCriteria: undefined }], DEFAULT_SETTINGS, NOW.toMillis()).findings.find((f) => f.ruleId === 'not-allowed-ami')!.message;
     expect(m).toBe('Not allowed: Allowed AMIs is enabled in us-east-1, so it can no longer be launched.');
   });
 });
@@ -226,7 +226,7 @@ describe('review fixes', () => {
     const f = fakes({ refs: { [ami(1)]: [{ type: 'ec2:LaunchTemplate', arn: lt('lt-0aaa') }] }, templates: { 'lt-0aaa': { name: 'web', default: 1, versions: { 1: ami(1) } } }, deny: 'DescribeAutoScalingGroups' });
     const r = await collectReferences({ ...base, ...f, instances: [deprecated] });
     expect(r.references[0]!.usedByUnknown).toBe(true);
-    const ev = evaluate([deprecated], [], DEFAULT_SETTINGS, NOW, r.references);
+    const ev = evaluate([deprecated], [], DEFAULT_SETTINGS, NOW.toMillis(), r.references);
     const hit = ev.findings.find((x) => x.ruleId === 'launchable-bad-ami')!;
     expect(hit.severity).toBe('high');
     expect(hit.message).toMatch(/which Auto Scaling groups launch from it could not be looked up/);
@@ -235,7 +235,7 @@ describe('review fixes', () => {
   test('the AMI of a terminated instance is still judged: its template may launch it again', () => {
     const gone = rec(1, { State: 'deregistered' });
     gone.State = { Code: 48, Name: 'terminated' };
-    const ev = evaluate([gone], [], DEFAULT_SETTINGS, NOW, [ref()]);
+    const ev = evaluate([gone], [], DEFAULT_SETTINGS, NOW.toMillis(), [ref()]);
     expect(ev.findings.map((x) => x.ruleId)).toEqual(['launchable-bad-ami']);
     expect(ev.instancesTerminatedSkipped).toBe(1);
     expect(ev.instancesEvaluated).toBe(0);
@@ -243,7 +243,7 @@ describe('review fixes', () => {
 
   test('a baseline finding about a resource is resolved only where the newer run looked up references for that AMI', () => {
     const scopeOk = (refs?: 'ok' | 'error') => [{ accountId: ACCT, region: REGION, status: 'ok' as const, errorCode: null, errorMessage: null, reason: null, instanceCount: 1, pageCount: 1, apiCalls: 2, retries: 0, allowedImagesState: 'disabled' as const, disruptedZones: [], uncoveredInstanceCount: 0, failures: [], ...(refs ? { references: { status: refs, code: null, message: null, images: 1, apiCalls: 1 } } : {}) }];
-    const before = evaluate([deprecated], scopeOk('ok'), DEFAULT_SETTINGS, NOW, [ref()]);
+    const before = evaluate([deprecated], scopeOk('ok'), DEFAULT_SETTINGS, NOW.toMillis(), [ref()]);
     const baseline = { run: { id: 'b', startedAt: 'x', asOf: 'x', options: { references: { versionDepth: 10 } } }, findings: before.findings, coverage: scopeOk('ok') } as never;
     const launchableId = before.findings.find((x) => x.resource)!.id;
     const verdict = (current: Parameters<typeof diffReports>[1]) => {
@@ -251,13 +251,13 @@ describe('review fixes', () => {
       return d.resolved.some((x) => x.id === launchableId) ? 'resolved' : d.unverified.find((x) => x.id === launchableId)?.notLookedAt ?? 'absent';
     };
     // the instances moved to a good AMI: nobody asked about the old one's references
-    const moved = evaluate([rec(2, { State: 'available' })], scopeOk('ok'), DEFAULT_SETTINGS, NOW, []);
+    const moved = evaluate([rec(2, { State: 'available' })], scopeOk('ok'), DEFAULT_SETTINGS, NOW.toMillis(), []);
     expect(verdict({ findings: moved.findings, coverage: scopeOk('ok'), run: { options: { references: { versionDepth: 10 } } } })).toBe('references');
     // no --references at all
-    const plain = evaluate([deprecated], scopeOk(), DEFAULT_SETTINGS, NOW);
+    const plain = evaluate([deprecated], scopeOk(), DEFAULT_SETTINGS, NOW.toMillis());
     expect(verdict({ findings: plain.findings, coverage: scopeOk(), run: { options: {} } })).toBe('references');
     // looked up, the AMI still flagged, the reference gone: resolved
-    const fixed = evaluate([deprecated], scopeOk('ok'), DEFAULT_SETTINGS, NOW, []);
+    const fixed = evaluate([deprecated], scopeOk('ok'), DEFAULT_SETTINGS, NOW.toMillis(), []);
     expect(verdict({ findings: fixed.findings, coverage: scopeOk('ok'), run: { options: { references: { versionDepth: 10 } } } })).toBe('resolved');
     // looked up but the lookup failed
     expect(verdict({ findings: fixed.findings, coverage: scopeOk('error'), run: { options: { references: { versionDepth: 10 } } } })).toBe('references');
@@ -266,7 +266,7 @@ describe('review fixes', () => {
   test('no deprecated image allowed: an AMI deprecated an hour ago fails it', () => {
     const fresh = rec(1, { State: 'available', ImageAllowed: false, OwnerId: '999999999999', ImageOwnerAlias: undefined, DeprecationTime: NOW.minus({ hours: 1 }).toISO()! });
     const cov = [{ accountId: ACCT, region: REGION, status: 'ok' as const, errorCode: null, errorMessage: null, reason: null, instanceCount: 1, pageCount: 1, apiCalls: 2, retries: 0, allowedImagesState: 'enabled' as const, disruptedZones: [], uncoveredInstanceCount: 0, failures: [], allowedImagesCriteria: [{ imageProviders: [], marketplaceProductCodes: [], imageNames: [], maximumDaysSinceDeprecated: 0, maximumDaysSinceCreated: null }], allowedImagesManagedBy: 'account' }];
-    const m = evaluate([fresh], cov, DEFAULT_SETTINGS, NOW).findings.find((x) => x.ruleId === 'not-allowed-ami')!.message;
+    const m = evaluate([fresh], cov, DEFAULT_SETTINGS, NOW.toMillis()).findings.find((x) => x.ruleId === 'not-allowed-ami')!.message;
     expect(m).toMatch(/it is deprecated, and no deprecated image is allowed/);
   });
 });

@@ -26,7 +26,7 @@ import type { CoverageEntry, Finding, ImageReference, Inventory, Report } from '
 const templates = loadTemplates();
 const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
 const tool = { name: 'ami-audit', version: '0.0.0-test' };
-const build = (inventory: Inventory, baseline: Report | null = null): Report => buildReport({ inventory, settings: settingsFrom(demoConfig(asOf)), asOf, tool, baseline });
+const build = (inventory: Inventory, baseline: Report | null = null): Report => buildReport({ inventory, settings: settingsFrom(demoConfig(asOf)), asOf: asOf.toMillis(), tool, baseline });
 
 const report = fixtureReport();
 /** The same run without --references: no references, no reference lookups. */

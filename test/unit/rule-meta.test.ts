@@ -36,7 +36,7 @@ describe('rule meta', () => {
       ['ami-00000000000000009', {}], // healthy
     ];
     const records = cases.map(([ImageId, over], i) => record({ ...over, ImageId }, { InstanceId: `i-${String(i).padStart(17, '0')}` }));
-    const { findings } = evaluate(records, [ok('123412341234', 'us-east-1', { instanceCount: records.length, allowedImagesState: 'enabled' })], DEFAULT_SETTINGS, AS_OF);
+    const { findings } = evaluate(records, [ok('123412341234', 'us-east-1', { instanceCount: records.length, allowedImagesState: 'enabled' })], DEFAULT_SETTINGS, AS_OF.toMillis());
     const triggers = new Set(RULES.filter((r) => r.meta.flagsImageForReferences).map((r) => r.meta.id));
     expect([...triggers].sort()).toEqual(['deprecated-ami', 'deregistered-ami', 'disabled-ami', 'not-allowed-ami']);
     const byRules = [...new Set(findings.filter((f) => triggers.has(f.ruleId)).map((f) => f.imageId))].sort();

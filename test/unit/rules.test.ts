@@ -15,7 +15,7 @@ const AS_OF = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });
 
 function run(rec: InstanceRecord, opts: { settings?: Partial<EvalSettings>; allowed?: AllowedImagesState; asOf?: DateTime } = {}) {
   const cov: CoverageEntry[] = [{ ...okScope(rec.accountId, rec.region), allowedImagesState: opts.allowed ?? 'disabled' }];
-  return evaluate([rec], cov, { ...DEFAULT_SETTINGS, ...opts.settings }, opts.asOf ?? AS_OF).findings;
+  return evaluate([rec], cov, { ...DEFAULT_SETTINGS, ...opts.settings }, (opts.asOf ?? AS_OF).toMillis()).findings;
 }
 const ids = (rec: InstanceRecord, o?: Parameters<typeof run>[1]) => run(rec, o).map((f) => f.ruleId).sort();
 
@@ -182,12 +182,12 @@ describe('stale-ami', () => {
 describe('terminated and shutting-down instances', () => {
   const gone = (name: string) => record({ State: 'deregistered' }, { State: { Code: 48, Name: name } });
   test.each(['terminated', 'shutting-down'])('%s produce no findings but are counted', (name) => {
-    const ev = evaluate([gone(name)], [], DEFAULT_SETTINGS, AS_OF);
+    const ev = evaluate([gone(name)], [], DEFAULT_SETTINGS, AS_OF.toMillis());
     expect(ev.findings).toEqual([]);
     expect(ev.instancesTerminatedSkipped).toBe(1);
   });
   test('includeTerminated evaluates them', () => {
-    expect(evaluate([gone('terminated')], [], { ...DEFAULT_SETTINGS, includeTerminated: true }, AS_OF).findings.map((f) => f.ruleId)).toEqual(['deregistered-ami']);
+    expect(evaluate([gone('terminated')], [], { ...DEFAULT_SETTINGS, includeTerminated: true }, AS_OF.toMillis()).findings.map((f) => f.ruleId)).toEqual(['deregistered-ami']);
   });
 });
 
@@ -265,13 +265,13 @@ describe('finding ids: one per (instance or record, rule, reason), stable, never
   test('records without an InstanceId do not collapse into one', () => {
     const a = record({ State: 'deregistered' }, { InstanceId: undefined, InstanceType: 't3.micro' });
     const b = record({ State: 'deregistered' }, { InstanceId: undefined, InstanceType: 'm7i.large' });
-    const one = evaluate([a, b], [], DEFAULT_SETTINGS, AS_OF).findings;
+    const one = evaluate([a, b], [], DEFAULT_SETTINGS, AS_OF.toMillis()).findings;
     expect(one).toHaveLength(2);
     expect(new Set(one.map((f) => f.id)).size).toBe(2);
-    const two = evaluate([b, a], [], DEFAULT_SETTINGS, AS_OF).findings;
+    const two = evaluate([b, a], [], DEFAULT_SETTINGS, AS_OF.toMillis()).findings;
     expect(two.map((f) => f.id).sort()).toEqual(one.map((f) => f.id).sort());
     // two identical id-less records of one scope are two instances (an occurrence index tells them apart)
-    const same = evaluate([a, { ...a }], [], DEFAULT_SETTINGS, AS_OF).findings;
+    const same = evaluate([a, { ...a }], [], DEFAULT_SETTINGS, AS_OF.toMillis()).findings;
     expect(same).toHaveLength(2);
     expect(new Set(same.map((f) => f.id)).size).toBe(2);
     expect(same.map((f) => f.instanceId).every((i) => i.startsWith('(unknown'))).toBe(true);
@@ -279,14 +279,14 @@ describe('finding ids: one per (instance or record, rule, reason), stable, never
   test('an AWS CLI dump of two instances without InstanceId gives two findings', () => {
     const item = (type: string) => ({ InstanceType: type, OwnerId: '123412341234', AvailabilityZone: 'us-east-1a', State: { Name: 'running' }, ImageMetadata: { ImageId: 'ami-1', State: 'deregistered', OwnerId: '123412341234', CreationDate: '2026-11-01T00:00:00Z', IsPublic: false } });
     const inv = inventoryFromInputs([{ file: 'dump.json', doc: { InstanceImageMetadata: [item('t3.micro'), item('t3.nano')] } }], '2026-11-26T00:00:00Z');
-    const r = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF, tool: { name: 'ami-audit', version: 't' } });
+    const r = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 't' } });
     expect(r.findings.map((f) => f.ruleId)).toEqual(['deregistered-ami', 'deregistered-ami']);
     expect(new Set(r.findings.map((f) => f.id)).size).toBe(2);
   });
   test('an exact duplicate record (same account, region, InstanceId) is evaluated once, the first kept', () => {
     const first = record({ State: 'deregistered' });
     const again = record({ State: 'disabled' });
-    const ev = evaluate([first, again], [], DEFAULT_SETTINGS, AS_OF);
+    const ev = evaluate([first, again], [], DEFAULT_SETTINGS, AS_OF.toMillis());
     expect(ev.findings.map((f) => f.ruleId)).toEqual(['deregistered-ami']);
     expect(ev.instancesEvaluated).toBe(1);
   });
@@ -356,7 +356,7 @@ describe('waivers at scale', () => {
       }
     }
     waivers.push({ id: 'w-all', reason: 'matches every finding', expires: '2026-01-01' }, { id: 'w-account', reason: 'one account', expires: '2027-01-01', accountId: accounts[3] });
-    const ev = evaluate(recs, [], { ...DEFAULT_SETTINGS, waivers }, AS_OF);
+    const ev = evaluate(recs, [], { ...DEFAULT_SETTINGS, waivers }, AS_OF.toMillis());
     expect(ev.findings).toHaveLength(40_000);
     const active = new Set(ev.waivers.filter((w) => w.status === 'active').map((w) => w.id));
     expect(active.size).toBeGreaterThan(1_000);
@@ -374,8 +374,8 @@ describe('waivers at scale', () => {
 describe('determinism', () => {
   test('the same input gives byte-identical findings', () => {
     const recs = [record({ State: 'disabled' }), record({ DeprecationTime: '2020-01-01T00:00:00Z' }, { InstanceId: 'i-00000000000000001' })];
-    const one = JSON.stringify(evaluate(recs, [], DEFAULT_SETTINGS, AS_OF));
-    const two = JSON.stringify(evaluate([...recs].reverse(), [], DEFAULT_SETTINGS, AS_OF));
+    const one = JSON.stringify(evaluate(recs, [], DEFAULT_SETTINGS, AS_OF.toMillis()));
+    const two = JSON.stringify(evaluate([...recs].reverse(), [], DEFAULT_SETTINGS, AS_OF.toMillis()));
     expect(two).toBe(one);
   });
 });
@@ -420,7 +420,7 @@ describe('rule registry', () => {
   test('\'launchable-bad-ami\' judges references, never an instance record (its tests: test/unit/references.test.ts)', () => {
     const rule = RULES.find((r) => r.meta.id === 'launchable-bad-ami')!;
     expect(typeof rule.evaluateReference).toBe('function');
-    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', ImageAllowed: false })], [], DEFAULT_SETTINGS, DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }));
+    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', ImageAllowed: false })], [], DEFAULT_SETTINGS, DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }).toMillis());
     expect(ev.findings.filter((f) => f.ruleId === 'launchable-bad-ami')).toEqual([]);
     expect(RULES.filter((r) => r.evaluateReference).map((r) => r.meta.id)).toEqual(['launchable-bad-ami']);
   });
@@ -444,7 +444,7 @@ describe('rule registry', () => {
   test('the publisher\'s rules judge owned AMIs, never an instance record (their tests: test/unit/publisher-rules.test.ts)', () => {
     const owned = ['deprecated-ami-in-use', 'public-ami', 'shared-outside-org', 'unprotected-ami-in-use', 'flagged-root-ami', 'no-deprecation-time', 'unused-shared-ami'];
     expect(RULES.filter((r) => r.evaluateOwnedImage).map((r) => r.meta.id)).toEqual(owned);
-    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', IsPublic: true })], [], DEFAULT_SETTINGS, AS_OF);
+    const ev = evaluate([record({ ImageId: 'ami-0123456789abcdef0', State: 'deregistered', DeprecationTime: '2020-01-01T00:00:00Z', IsPublic: true })], [], DEFAULT_SETTINGS, AS_OF.toMillis());
     expect(ev.findings.filter((f) => owned.includes(f.ruleId))).toEqual([]);
   });
 });

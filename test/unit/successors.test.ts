@@ -109,7 +109,7 @@ describe('the architecture of a deregistered AMI, from the instance types', () =
 });
 
 const asOf = DateTime.fromISO(FIXED_NOW, { zone: 'utc' });
-const build = (inventory: Inventory): Report => buildReport({ inventory, settings: settingsFrom(demoConfig(asOf)), asOf, tool: { name: 'ami-audit', version: '0.0.0-test' } });
+const build = (inventory: Inventory): Report => buildReport({ inventory, settings: settingsFrom(demoConfig(asOf)), asOf: asOf.toMillis(), tool: { name: 'ami-audit', version: '0.0.0-test' } });
 const found = (over: Partial<Successor> = {}): Successor => ({
   status: 'found', imageId: 'ami-0f282000000000000', name: 'amzn2-ami-hvm-2.0.20261106.0-x86_64-gp2', creationDate: '2026-11-14T00:00:00Z', deprecationTime: '2028-11-14T00:00:00Z',
   method: 'ssm-parameter', matchedOn: '/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2', architecture: 'x86_64', inferred: false, reason: null, ...over,

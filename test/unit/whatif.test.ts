@@ -117,7 +117,7 @@ describe('the what-if with a proposed criteria file', () => {
       run: { id: 'r1', startedAt: AS_OF, finishedAt: AS_OF, caller: { accountId: A, arn: null }, accounts: [A, B], regions: ['us-east-1', 'eu-west-1'], options: {}, interrupted: false, source: 'scan' },
       coverage, instances, references, notFoundInstanceIds: [],
     };
-    const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(AS_OF, { zone: 'utc' }), tool: { name: 'ami-audit', version: 't' }, proposedCriteria: proposed });
+    const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(AS_OF, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 't' }, proposedCriteria: proposed });
     expect(report.whatIf?.criteria).toBe('proposed');
     expect(reportValidator()(JSON.parse(JSON.stringify(report)))).toBe(true);
     expect(renderMarkdown(report)).toContain('## If Allowed AMIs were enabled');
@@ -126,7 +126,7 @@ describe('the what-if with a proposed criteria file', () => {
     expect(csv.split('\r\n')[0]).toBe('\uFEFFaccountId,accountName,imageId,imageName,ownerId,ownerAlias,verdict,source,instances,instanceIds,launchTemplates,regions,why,criteria');
     expect(csv).toContain(`${A},,${vendor.ImageId},vendor-appliance-7,${VENDOR},,refused,metadata,3,i-a2; i-a3; i-d1,`);
     // no audit-mode or disabled region and no proposal: no what-if
-    const none = buildReport({ inventory: { ...inventory, coverage: [coverage[2]!] }, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(AS_OF, { zone: 'utc' }), tool: { name: 'ami-audit', version: 't' } });
+    const none = buildReport({ inventory: { ...inventory, coverage: [coverage[2]!] }, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(AS_OF, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 't' } });
     expect(none.whatIf).toBeUndefined();
     expect(renderWhatIfCsv(none)).toBeNull();
   });

@@ -64,7 +64,7 @@ function importReports(store: HistoryStore, files: string[], a: FlagValues, cfg:
     }
     const prior = store.load(new Map(report.findings.map((f) => [f.id, f])));
     if (prior.runs.some((r) => r.id === report.run.id)) throw new UserError(`history import: ${file}: run ${report.run.id} is already recorded; nothing was imported`);
-    const asOf = DateTime.fromISO(report.run.asOf, { zone: 'utc' });
+    const asOf = DateTime.fromISO(report.run.asOf, { zone: 'utc' }).toMillis();
     const out = applyHistory({ current: { findings: report.findings, coverage: report.coverage, run: report.run, rules: report.rules }, status: report.run.status, asOf, sla, prior });
     store.save(out.rows, {
       toolVersion: report.tool.version, fingerprint: scopeFingerprint(report.run), source: report.run.source, coverage: coverageRows(report.coverage),

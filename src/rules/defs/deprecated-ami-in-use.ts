@@ -17,8 +17,8 @@ export default defineRule({
   evaluate: () => [],
   evaluateOwnedImage(v, ctx) {
     const d = v.deprecation;
-    if (!d?.at || d.ms! > ctx.asOfMs || v.image.state === 'deregistered') return [];
-    const when = `Deprecated on ${ctx.fmt(d.at)} (${daysAgo(daysBetween(d.at, ctx.asOf))})`;
+    if (d?.ms == null || d.ms > ctx.asOfMs || v.image.state === 'deregistered') return [];
+    const when = `Deprecated on ${ctx.fmt(d.ms)} (${daysAgo(daysBetween(d.ms, ctx.asOfMs))})`;
     const usage = v.image.usage;
     if (v.consumers === null) {
       if (usage?.status !== 'unknown') return [];

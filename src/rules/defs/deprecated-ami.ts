@@ -15,7 +15,7 @@ export default defineRule({
   },
   evaluate(v, ctx) {
     const d = v.deprecation;
-    if (!d?.at || d.ms! > ctx.asOfMs) return [];
-    return [{ message: `Deprecated on ${ctx.fmt(d.at)} (${daysAgo(daysBetween(d.at, ctx.asOf))}).` }];
+    if (d?.ms == null || d.ms > ctx.asOfMs) return [];
+    return [{ message: `Deprecated on ${ctx.fmt(d.ms)} (${daysAgo(daysBetween(d.ms, ctx.asOfMs))}).` }];
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { DAY_MS, plural } from '../dates.js';
+import { DAY_MS, daysUntil, plural } from '../dates.js';
 import { CONTROLS as K } from '../controls.js';
 
 export default defineRule({
@@ -15,10 +15,9 @@ export default defineRule({
   },
   evaluate(v, ctx) {
     const d = v.deprecation;
-    if (!d?.at || d.ms! <= ctx.asOfMs) return [];
+    if (d?.ms == null || d.ms <= ctx.asOfMs) return [];
     const days = Number(ctx.options.deprecationWindowDays ?? 30);
-    if (d.ms! > ctx.asOfMs + days * DAY_MS) return [];
-    const left = Math.ceil(d.at.diff(ctx.asOf, 'days').days);
-    return [{ message: `Will be deprecated on ${ctx.fmt(d.at)} (in ${plural(left, 'day')}).` }];
+    if (d.ms > ctx.asOfMs + days * DAY_MS) return [];
+    return [{ message: `Will be deprecated on ${ctx.fmt(d.ms)} (in ${plural(daysUntil(ctx.asOfMs, d.ms), 'day')}).` }];
   },
 });

@@ -28,7 +28,7 @@ export default defineRule({
     if (v.state === 'deregistered') why.push('deregistered');
     else if (v.state === 'disabled') why.push('disabled');
     const d = v.deprecation;
-    if (d?.at && d.ms! <= ctx.asOfMs) why.push(`deprecated on ${ctx.fmt(d.at)} (${daysAgo(daysBetween(d.at, ctx.asOf))})`);
+    if (d?.ms != null && d.ms <= ctx.asOfMs) why.push(`deprecated on ${ctx.fmt(d.ms)} (${daysAgo(daysBetween(d.ms, ctx.asOfMs))})`);
     if (v.rec.ImageMetadata?.ImageAllowed === false) why.push('not allowed by the Allowed AMIs criteria');
     if (why.length === 0) return [];
     const kind = KIND[ref.resourceType] ?? ref.resourceType;

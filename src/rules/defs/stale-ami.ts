@@ -18,8 +18,7 @@ export default defineRule({
     const max = Number(ctx.options.maxAmiAgeDays ?? 365);
     const c = v.creation;
     if (!c) return v.stateExplainsGaps ? [] : [{ message: 'CreationDate not reported; the age of the AMI cannot be verified.' }];
-    if (!c.at) return [];
-    if (c.ms! >= ctx.asOfMs - max * DAY_MS) return [];
-    return [{ message: `Created on ${ctx.fmt(c.at)} (${daysAgo(daysBetween(c.at, ctx.asOf))}).` }];
+    if (c.ms === null || c.ms >= ctx.asOfMs - max * DAY_MS) return [];
+    return [{ message: `Created on ${ctx.fmt(c.ms)} (${daysAgo(daysBetween(c.ms, ctx.asOfMs))}).` }];
   },
 });

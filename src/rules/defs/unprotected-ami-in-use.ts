@@ -18,12 +18,12 @@ export default defineRule({
     if (v.protected || v.image.state === 'deregistered') return [];
     const users = (v.consumers ?? []).filter((c) => c.instances + c.launchTemplates > 0);
     const days = Number(ctx.options.unusedDays ?? 180);
-    const last = v.lastLaunched;
-    const recent = last?.at && last.ms! <= ctx.asOfMs && daysBetween(last.at, ctx.asOf) <= days;
+    const last = v.lastLaunched?.ms ?? null;
+    const recent = last !== null && last <= ctx.asOfMs && daysBetween(last, ctx.asOfMs) <= days;
     if (users.length === 0 && !recent) return [];
     const why = users.length
       ? `used by ${plural(users.length, 'account')} (${users.map((c) => c.accountId).join(', ')})`
-      : `last launched an instance on ${ctx.fmt(last!.at!)} (${daysAgo(daysBetween(last!.at!, ctx.asOf))})`;
+      : `last launched an instance on ${ctx.fmt(last!)} (${daysAgo(daysBetween(last!, ctx.asOfMs))})`;
     return [{ message: `Deregistration protection is ${v.image.deregistrationProtection ?? 'not set'}, and it is ${why}.` }];
   },
 });

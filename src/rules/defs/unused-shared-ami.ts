@@ -18,14 +18,14 @@ export default defineRule({
     if (!v.shared || v.image.state === 'deregistered') return [];
     if ((v.consumers ?? []).some((c) => c.instances + c.launchTemplates > 0)) return [];
     const days = Number(ctx.options.unusedDays ?? 180);
-    const last = v.lastLaunched;
-    if (last?.at) {
-      const n = daysBetween(last.at, ctx.asOf);
+    const last = v.lastLaunched?.ms ?? null;
+    if (last !== null) {
+      const n = daysBetween(last, ctx.asOfMs);
       if (n < days) return [];
-      return [{ message: `Still shared; last launched an instance on ${ctx.fmt(last.at)} (${daysAgo(n)}).` }];
+      return [{ message: `Still shared; last launched an instance on ${ctx.fmt(last)} (${daysAgo(n)}).` }];
     }
-    const c = v.creation;
-    if (!c?.at || daysBetween(c.at, ctx.asOf) < days) return [];
-    return [{ message: `Still shared; it has never launched an instance since it was created on ${ctx.fmt(c.at)} (${daysAgo(daysBetween(c.at, ctx.asOf))}).` }];
+    const c = v.creation?.ms ?? null;
+    if (c === null || daysBetween(c, ctx.asOfMs) < days) return [];
+    return [{ message: `Still shared; it has never launched an instance since it was created on ${ctx.fmt(c)} (${daysAgo(daysBetween(c, ctx.asOfMs))}).` }];
   },
 });

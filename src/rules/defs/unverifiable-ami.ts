@@ -25,7 +25,7 @@ export default defineRule({
     // One finding per reason: the state hit is at most one (and keeps the id of earlier versions);
     // each date has its own reason key.
     for (const [field, key, d] of [['DeprecationTime', 'deprecation-time', v.deprecation], ['CreationDate', 'creation-date', v.creation]] as const) {
-      if (d && !d.at) hits.push({ key, message: `${field} ${JSON.stringify(d.raw.slice(0, 64))} is not a date: expected an RFC 3339 date-time with a zone (e.g. 2026-11-26T12:00:00Z) or a date (YYYY-MM-DD).` });
+      if (d && d.ms === null) hits.push({ key, message: `${field} ${JSON.stringify(d.raw.slice(0, 64))} is not a date: expected an RFC 3339 date-time with a zone (e.g. 2026-11-26T12:00:00Z) or a date (YYYY-MM-DD).` });
     }
     return hits;
   },
