@@ -8,7 +8,7 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
-import { WHATIF_REASON, whatIfCriteriaText, whatIfLine } from './whatif.js';
+import { WHATIF_REASON, whatIfCriteriaText, whatIfLine, whatIfNotEvaluated } from './whatif.js';
 import { ownedImagesView } from './owned.js';
 import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
@@ -207,8 +207,8 @@ function whatIfSection(doc: Doc, report: Report, c: Caps, accounts: AccountIndex
     }
     if (w.images.length > shown.length) doc.push('', `... and ${num(w.images.length - shown.length)} more AMIs (in the JSON report's whatIf and the -whatif.csv).`);
     doc.omit('what-if AMIs', w.images.length - shown.length);
-  } else doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
-  const skipped = w.scopes.filter((s) => !s.evaluated && s.reason !== 'not-audited');
+  } else if (w.totals.scopesEvaluated > 0) doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
+  const skipped = whatIfNotEvaluated(w);
   if (skipped.length) {
     const list = skipped.slice(0, c.scopes).map((s) => `${mdCell(s.accountId, 40)} ${mdCell(s.region, 40)}: ${WHATIF_REASON[s.reason ?? ''] ?? mdCell(s.reason ?? '', 40)}`);
     doc.push('', `Not evaluated: ${list.join('; ')}${skipped.length > list.length ? `; and ${num(skipped.length - list.length)} more` : ''}.`);
