@@ -201,3 +201,26 @@ describe('regions whose Allowed AMIs state was never read', () => {
     expect(text).toMatch(/in 2 scopes in audit-mode or disabled; 2 scopes not evaluated \(1 state not read, 1 already enabled\)/);
   });
 });
+
+describe('the current criteria as GetAllowedImagesSettings returns them', () => {
+  // the EC2 model's ImageCriterion (2016-11-15) carries ImageWatermarks (imageWatermarkSet): filters
+  // on WatermarkKey, SourceImageRegion, MaximumDaysSinceSourceImageCreated, MaximumDaysSinceWatermarkCreated
+  const raw = [{ ImageProviders: ['amazon'], ImageWatermarks: [{ WatermarkKey: '123456789012:approved*', SourceImageRegion: 'us-*', MaximumDaysSinceWatermarkCreated: 90 }] }];
+
+  test('the watermark filters are kept, bounded, so that the criterion is never read as met on its other parameters', async () => {
+    const { criteriaOf } = await import('../../src/collect/scope.js');
+    const [c] = criteriaOf(raw);
+    expect(c!.imageWatermarks).toEqual([{ WatermarkKey: '123456789012:approved*', SourceImageRegion: 'us-*', MaximumDaysSinceWatermarkCreated: 90 }]);
+    const long = criteriaOf([{ ImageWatermarks: [{ WatermarkKey: 'k'.repeat(1000), MaximumDaysSinceSourceImageCreated: -3, Unknown: 'x' } as never] }]);
+    expect(long[0]!.imageWatermarks).toEqual([{ WatermarkKey: 'k'.repeat(256) }]);
+    expect(criteriaOf([{ ImageProviders: ['amazon'] }])[0]!.imageWatermarks).toBeUndefined();
+    // an Amazon AMI meets ImageProviders, but its watermarks are not judged: undecided, not allowed
+    const w = allowedAmisWhatIf({
+      coverage: [ok(A, 'eu-west-1', { allowedImagesState: 'disabled', allowedImagesCriteria: criteriaOf(raw), allowedImagesManagedBy: 'account' })],
+      instances: [inst(A, 'eu-west-1', 'i-w1', { ...amazon })], proposed: null, asOfMs,
+    });
+    expect(w.images).toHaveLength(1);
+    expect(w.images[0]).toMatchObject({ verdict: 'undecided', instances: ['i-w1'] });
+    expect(w.images[0]!.why).toMatch(/watermark/);
+  });
+});
