@@ -19,7 +19,7 @@ import type { CoverageEntry, ImageAncestor, ImageConsumer, ImageSharing, ImageUs
 import { parseInstantMs } from '../model/time.js';
 import { AMI_ID_RE, cmp } from '../model/ids.js';
 import { error, ok, partial } from '../model/coverage.js';
-import { describeError } from './errors.js';
+import { CountedCalls } from './counted.js';
 import { paginate } from './paginate.js';
 import pLimit from 'p-limit';
 
@@ -140,25 +140,12 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
   const now = req.now ?? Date.now;
   const ec2 = onFirstUse(req.ec2);
   const opt = { abortSignal: req.signal };
-  let calls = 0;
-  let retries = 0;
   let pages = 0;
   const failures = new Failures();
-  const send = async <T extends { $metadata?: { attempts?: number } }>(action: string, call: () => Promise<T>): Promise<T> => {
-    calls += 1;
-    try {
-      const out = await req.limit(call);
-      retries += Math.max(0, (out.$metadata?.attempts ?? 1) - 1);
-      return out;
-    } catch (e) {
-      if (req.signal.aborted) throw e;
-      const d = describeError(e);
-      retries += d.retries;
-      throw new CallFailed({ action, code: d.code, message: `${action}: ${d.message}` });
-    }
-  };
+  const counted = new CountedCalls({ limit: req.limit, signal: req.signal, fail: (action, d) => new CallFailed({ action, code: d.code, message: `${action}: ${d.message}` }) });
+  const send: Send = counted.send;
   const malformed = (action: string, what: string): CallFailed => new CallFailed({ action, code: 'MalformedResponse', message: `${action}: ${what}; the answer was not trusted` });
-  const details = (images: number, bpa: string): Partial<CoverageEntry> => ({ ownedImageCount: images, imageBlockPublicAccessState: bpa, apiCalls: calls, retries, pageCount: pages, allowedImagesState: 'not-needed' });
+  const details = (images: number, bpa: string): Partial<CoverageEntry> => ({ ownedImageCount: images, imageBlockPublicAccessState: bpa, apiCalls: counted.calls, retries: counted.retries, pageCount: pages, allowedImagesState: 'not-needed' });
 
   // 1. The AMIs the account owns: nothing listed is an error scope.
   const images = new Map<string, OwnedImage>();
@@ -267,7 +254,7 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
   return { coverage: f.length ? partial(accountId, region, f, d) : ok(accountId, region, d), images: list };
 }
 
-type Send = <T extends { $metadata?: { attempts?: number } }>(action: string, call: () => Promise<T>) => Promise<T>;
+type Send = CountedCalls['send'];
 
 interface ReportState { reportId: string; imageId: string; state: string; createdMs: number; reason: string | null }
 

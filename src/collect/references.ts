@@ -17,7 +17,7 @@ import { onFirstUse, sdk, type LazyClient } from './clients.js';
 import type { ImageReference, InstanceRecord, ReferenceCoverage, ScopeFailure } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { AMI_ID_RE, cmp } from '../model/ids.js';
-import { describeError } from './errors.js';
+import { CountedCalls } from './counted.js';
 import { paginate } from './paginate.js';
 
 /** DescribeImageReferences takes 1 to 10 image ids a call. */
@@ -95,24 +95,11 @@ class LookupFailed extends Error {
 
 export async function collectReferences(req: ReferencesRequest): Promise<ReferencesResult> {
   const flagged = flaggedImages(req.instances, req.asOfMs);
-  let calls = 0;
-  let retries = 0;
-  const coverage = (status: ReferenceCoverage['status'], code: string | null, message: string | null): ReferenceCoverage => ({ status, code, message, images: flagged.length, apiCalls: calls });
-  if (flagged.length === 0) return { references: [], coverage: coverage('skipped', 'nothing-flagged', null), failure: null, retries };
+  const counted = new CountedCalls({ limit: req.limit, signal: req.signal, fail: (action, d) => new LookupFailed({ action, code: d.code, message: d.message }) });
+  const coverage = (status: ReferenceCoverage['status'], code: string | null, message: string | null): ReferenceCoverage => ({ status, code, message, images: flagged.length, apiCalls: counted.calls });
+  if (flagged.length === 0) return { references: [], coverage: coverage('skipped', 'nothing-flagged', null), failure: null, retries: counted.retries };
 
-  const send = async <T extends { $metadata?: { attempts?: number } }>(action: string, call: () => Promise<T>): Promise<T> => {
-    calls += 1;
-    try {
-      const out = await req.limit(call);
-      retries += Math.max(0, (out.$metadata?.attempts ?? 1) - 1);
-      return out;
-    } catch (e) {
-      if (req.signal.aborted) throw e;
-      const d = describeError(e);
-      retries += d.retries;
-      throw new LookupFailed({ action, code: d.code, message: d.message });
-    }
-  };
+  const send = counted.send;
   const malformed = (action: string, what: string): LookupFailed => new LookupFailed({ action, code: 'MalformedResponse', message: `${action}: ${what}; the answer was not trusted` });
   const opt = { abortSignal: req.signal };
   const ec2 = onFirstUse(req.ec2);
@@ -230,9 +217,9 @@ export async function collectReferences(req: ReferencesRequest): Promise<Referen
     if (!(e instanceof LookupFailed)) throw e;
     // which groups launch a template's AMI is not known: never read as "none"
     if (e.failure.action !== 'DescribeImageReferences') for (const r of references.values()) if (r.resourceType === 'ec2:LaunchTemplate') r.usedByUnknown = true;
-    return { references: sorted(references), coverage: coverage('error', e.failure.code, e.failure.message), failure: e.failure, retries };
+    return { references: sorted(references), coverage: coverage('error', e.failure.code, e.failure.message), failure: e.failure, retries: counted.retries };
   }
-  return { references: sorted(references), coverage: coverage('ok', null, null), failure: null, retries };
+  return { references: sorted(references), coverage: coverage('ok', null, null), failure: null, retries: counted.retries };
 }
 
 function sorted(refs: Map<string, ImageReference>): ImageReference[] {

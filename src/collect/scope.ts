@@ -29,7 +29,12 @@ export interface RawCriterion {
   ImageNames?: string[];
   DeprecationTimeCondition?: { MaximumDaysSinceDeprecated?: number };
   CreationDateCondition?: { MaximumDaysSinceCreated?: number };
+  /** Watermark filters (the EC2 model's ImageWatermarkFilterResponse): WatermarkKey, SourceImageRegion, MaximumDaysSinceSourceImageCreated, MaximumDaysSinceWatermarkCreated. */
+  ImageWatermarks?: Record<string, unknown>[];
 }
+
+/** The fields of one watermark filter, and whether each is a text (with * and ?) or a day count. */
+const WATERMARK_FILTER: Record<string, 'text' | 'days'> = { WatermarkKey: 'text', SourceImageRegion: 'text', MaximumDaysSinceSourceImageCreated: 'days', MaximumDaysSinceWatermarkCreated: 'days' };
 
 /** The criteria in the model's shape: strings only, bounded (they come from the service and reach reports). */
 export function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
@@ -38,7 +43,29 @@ export function criteriaOf(raw: RawCriterion[] | undefined): ImageCriterion[] {
   return (Array.isArray(raw) ? raw.slice(0, 10) : []).map((c) => ({
     imageProviders: texts(c?.ImageProviders), marketplaceProductCodes: texts(c?.MarketplaceProductCodes), imageNames: texts(c?.ImageNames),
     maximumDaysSinceDeprecated: days(c?.DeprecationTimeCondition?.MaximumDaysSinceDeprecated), maximumDaysSinceCreated: days(c?.CreationDateCondition?.MaximumDaysSinceCreated),
+    ...watermarkFilters(c?.ImageWatermarks),
   }));
+
+  /**
+   * A criterion's watermark filters, kept (bounded: 50 filters, known fields, texts of 256
+   * characters, whole day counts) so that the criterion is judged undecided rather than met on its
+   * other parameters; absent when it has none.
+   */
+  function watermarkFilters(v: unknown): { imageWatermarks?: Record<string, string | number>[] } {
+    if (!Array.isArray(v) || !v.length) return {};
+    const list = v.slice(0, 50).map((f: unknown) => {
+      const out: Record<string, string | number> = {};
+      if (f && typeof f === 'object') {
+        for (const [k, kind] of Object.entries(WATERMARK_FILTER)) {
+          const x = (f as Record<string, unknown>)[k];
+          if (kind === 'text' && typeof x === 'string') out[k] = x.slice(0, 256);
+          else if (kind === 'days' && days(x) !== null) out[k] = x as number;
+        }
+      }
+      return out;
+    });
+    return { imageWatermarks: list };
+  }
 }
 
 export interface ScopeRequest {

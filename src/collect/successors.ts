@@ -25,6 +25,7 @@ import { criterionGaps } from '../rules/criteria.js';
 import { viewOf } from '../rules/engine.js';
 import { sdk } from './clients.js';
 import { describeError } from './errors.js';
+import { CountedCalls } from './counted.js';
 import { paginate } from './paginate.js';
 import { flaggedImages } from './references.js';
 import { criteriaOf, type RawCriterion } from './scope.js';
@@ -215,10 +216,16 @@ export class SuccessorFinder {
   /** Answers shared by the scopes of a run (public parameters and public images per region). */
   private readonly cache = new Map<string, Promise<unknown>>();
   private readonly outcomes = new Map<string, { accountId: string; successor: Successor }[]>();
-  /** API calls made (for the bench). */
-  apiCalls = 0;
+  private readonly counted: CountedCalls;
 
-  constructor(private readonly opts: SuccessorOptions) {}
+  constructor(private readonly opts: SuccessorOptions) {
+    this.counted = new CountedCalls({ limit: opts.limit, signal: opts.signal, fail: (call, d) => new LookupFailed(d.code, call) });
+  }
+
+  /** API calls made (for the bench). */
+  get apiCalls(): number {
+    return this.counted.calls;
+  }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let p = this.cache.get(key) as Promise<T> | undefined;
@@ -230,14 +237,8 @@ export class SuccessorFinder {
     return p;
   }
 
-  private async send<T>(call: string, fn: () => Promise<T>): Promise<T> {
-    this.apiCalls += 1;
-    try {
-      return await this.opts.limit(fn);
-    } catch (e) {
-      if (this.opts.signal.aborted) throw e;
-      throw new LookupFailed(describeError(e).code, call);
-    }
+  private send<T>(call: string, fn: () => Promise<T>): Promise<T> {
+    return this.counted.send(call, fn);
   }
 
   /**

@@ -311,6 +311,7 @@ function criterionXml(c: FleetImageCriterion): string {
     + stringSet('imageNameSet', c.ImageNames)
     + (c.DeprecationTimeCondition ? `<deprecationTimeCondition>${el('maximumDaysSinceDeprecated', c.DeprecationTimeCondition.MaximumDaysSinceDeprecated)}</deprecationTimeCondition>` : '')
     + (c.CreationDateCondition ? `<creationDateCondition>${el('maximumDaysSinceCreated', c.CreationDateCondition.MaximumDaysSinceCreated)}</creationDateCondition>` : '')
+    + (c.ImageWatermarks ? `<imageWatermarkSet>${c.ImageWatermarks.map((w) => `<item>${el('watermarkKey', w.WatermarkKey)}${el('sourceImageRegion', w.SourceImageRegion)}${el('maximumDaysSinceSourceImageCreated', w.MaximumDaysSinceSourceImageCreated)}${el('maximumDaysSinceWatermarkCreated', w.MaximumDaysSinceWatermarkCreated)}</item>`).join('')}</imageWatermarkSet>` : '')
     + '</item>';
 }
 
@@ -561,15 +562,15 @@ function criteriaOf(call: Ec2Call): FleetImageCriterion[] {
 
 /**
  * Whether an image meets the region's Allowed AMIs criteria: any one criterion, every parameter it
- * names; the account's own images always. Product codes are not modelled: a criterion that names
- * them matches no image.
+ * names; the account's own images always. Product codes and the fleet images' watermarks are not
+ * modelled: a criterion that names product codes or watermark filters matches no image.
  */
 export function imageMeetsCriteria(criteria: readonly FleetImageCriterion[], img: FleetImage, accountId: string, nowMs: number): boolean {
   if (img.ownerId === accountId) return true;
   return criteria.some((c) => {
     if (c.ImageProviders && !c.ImageProviders.some((p) => p === img.ownerId || p === img.ownerAlias)) return false;
     if (c.ImageNames && !c.ImageNames.some((n) => glob(n).test(img.name))) return false;
-    if (c.MarketplaceProductCodes) return false;
+    if (c.MarketplaceProductCodes || c.ImageWatermarks) return false;
     if (c.CreationDateCondition && nowMs - Date.parse(img.creationDate) > c.CreationDateCondition.MaximumDaysSinceCreated * DAY_MS) return false;
     const dep = img.deprecationTime ? Date.parse(img.deprecationTime) : null;
     if (c.DeprecationTimeCondition && dep !== null && dep <= nowMs && nowMs - dep > c.DeprecationTimeCondition.MaximumDaysSinceDeprecated * DAY_MS) return false;

@@ -60,6 +60,15 @@ export interface FleetImageCriterion {
   ImageNames?: string[];
   DeprecationTimeCondition?: { MaximumDaysSinceDeprecated: number };
   CreationDateCondition?: { MaximumDaysSinceCreated: number };
+  /** Watermark filters (the EC2 model's ImageWatermarkFilterRequest): key and region with `*` and `?`, day counts. */
+  ImageWatermarks?: FleetWatermarkFilter[];
+}
+
+export interface FleetWatermarkFilter {
+  WatermarkKey?: string;
+  SourceImageRegion?: string;
+  MaximumDaysSinceSourceImageCreated?: number;
+  MaximumDaysSinceWatermarkCreated?: number;
 }
 
 export interface FleetLaunchTemplateVersion {

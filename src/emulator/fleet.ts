@@ -180,7 +180,7 @@ function checkReferences(acc: FleetAccount, at: string, regions: Set<string>, fa
     if (list.length > 10) fail(`${at}.allowedImagesCriteria.${region}`, 'at most 10 image criteria');
     list.forEach((x, j) => {
       const p = `${at}.allowedImagesCriteria.${region}[${j}]`;
-      if (!isObject(x)) fail(p, 'expected {ImageProviders?, MarketplaceProductCodes?, ImageNames?, DeprecationTimeCondition?, CreationDateCondition?}');
+      if (!isObject(x)) fail(p, 'expected {ImageProviders?, MarketplaceProductCodes?, ImageNames?, DeprecationTimeCondition?, CreationDateCondition?, ImageWatermarks?}');
       const lists: [string, RegExp, number, string][] = [
         ['ImageProviders', IMAGE_PROVIDER_RE, 200, 'amazon, aws-marketplace, aws-backup-vault, none or 12-digit account ids'],
         ['MarketplaceProductCodes', PRODUCT_CODE_RE, 50, 'product codes (1-25 letters or digits)'],
@@ -201,8 +201,23 @@ function checkReferences(acc: FleetAccount, at: string, regions: Set<string>, fa
         const n = (c as Record<string, unknown>)[field];
         if (!isCount(n) || n > 2147483647) fail(`${p}.${k}.${field}`, 'expected a whole number of days (0-2147483647)');
       }
-      const unknown = Object.keys(x).find((k) => ![...lists.map((l) => l[0]), ...conditions.map((c) => c[0])].includes(k));
-      if (unknown !== undefined) fail(`${p}.${unknown}`, 'unknown criterion (expected ImageProviders, MarketplaceProductCodes, ImageNames, DeprecationTimeCondition or CreationDateCondition)');
+      const marks = x.ImageWatermarks;
+      if (marks !== undefined) {
+        if (!Array.isArray(marks) || marks.length === 0 || marks.length > 50) fail(`${p}.ImageWatermarks`, 'expected 1-50 watermark filters');
+        (marks as unknown[]).forEach((m, k) => {
+          const at2 = `${p}.ImageWatermarks[${k}]`;
+          if (!isObject(m)) fail(at2, 'expected {WatermarkKey?, SourceImageRegion?, MaximumDaysSinceSourceImageCreated?, MaximumDaysSinceWatermarkCreated?}');
+          for (const [field, v] of Object.entries(m)) {
+            if (field === 'WatermarkKey' || field === 'SourceImageRegion') {
+              if (typeof v !== 'string' || v.length === 0 || v.length > 256) fail(`${at2}.${field}`, 'expected 1-256 characters (with * and ?)');
+            } else if (field === 'MaximumDaysSinceSourceImageCreated' || field === 'MaximumDaysSinceWatermarkCreated') {
+              if (!isCount(v) || v > 2147483647) fail(`${at2}.${field}`, 'expected a whole number of days (0-2147483647)');
+            } else fail(`${at2}.${field}`, 'unknown field (expected WatermarkKey, SourceImageRegion, MaximumDaysSinceSourceImageCreated or MaximumDaysSinceWatermarkCreated)');
+          }
+        });
+      }
+      const unknown = Object.keys(x).find((k) => ![...lists.map((l) => l[0]), ...conditions.map((c) => c[0]), 'ImageWatermarks'].includes(k));
+      if (unknown !== undefined) fail(`${p}.${unknown}`, 'unknown criterion (expected ImageProviders, MarketplaceProductCodes, ImageNames, DeprecationTimeCondition, CreationDateCondition or ImageWatermarks)');
     });
   }
   if (a.allowedImagesManagedBy !== undefined) {

@@ -9,6 +9,7 @@ import type { Finding, ImagePlanEntry, Report } from '../model/types.js';
 import { asOfMsOf, successorLines } from './successor.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { csvCell } from './sanitize.js';
+import { WHATIF_REASON, whatIfNotEvaluated } from './whatif.js';
 import { controlsText, ruleControls } from './controls.js';
 import { diffStatusOf, failureCodes, launchingGroups, unverifiedWhy } from './summary.js';
 
@@ -174,7 +175,11 @@ export const WHATIF_COLUMNS = [
  * One row per account and AMI the what-if would refuse (verdict refused) or cannot decide
  * (undecided): `instances` counts its instances (not terminated), `instanceIds` and
  * `launchTemplates` (ARNs, with --references) are separated by `; `, `criteria` is `current` or
- * `proposed`. Null when the report has no what-if.
+ * `proposed`. Then one row per account and region the what-if could not evaluate (verdict
+ * `not-evaluated`, the region in `regions`, the reason in `why`; a state never read, a state that
+ * could not be read, criteria not read, already enabled), so that a region it did not judge never
+ * reads as one where nothing would break; the scopes not audited are the coverage CSV's. Null when
+ * the report has no what-if.
  */
 export function renderWhatIfCsv(report: Report): string | null {
   const w = report.whatIf;
@@ -184,5 +189,8 @@ export function renderWhatIfCsv(report: Report): string | null {
     e.accountId, accounts.rawName(e.accountId), e.imageId, e.name, e.ownerId, e.ownerAlias, e.verdict, e.source, e.instances.length, e.instances.join('; '),
     e.launchTemplates.map((t) => `${t.arn}${t.version ? `:${t.version}` : ''}`).join('; '), e.regions.join(' '), e.why, w.criteria,
   ].map(csvCell));
-  return csv([[...WHATIF_COLUMNS], ...rows]);
+  const notEvaluated = whatIfNotEvaluated(w).map((x) => [
+    x.accountId, accounts.rawName(x.accountId), null, null, null, null, 'not-evaluated', null, null, null, null, x.region, WHATIF_REASON[x.reason ?? ''] ?? x.reason, w.criteria,
+  ].map(csvCell));
+  return csv([[...WHATIF_COLUMNS], ...rows, ...notEvaluated]);
 }

@@ -8,7 +8,8 @@
 import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageReference, Report, ReportHistory } from '../model/types.js';
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
-import { WHATIF_REASON, whatIfCriteriaText, whatIfLine } from './whatif.js';
+import { WHATIF_REASON, whatIfCriteriaText, whatIfLine, whatIfNotEvaluated } from './whatif.js';
+import { ownedImagesView } from './owned.js';
 import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
@@ -206,12 +207,63 @@ function whatIfSection(doc: Doc, report: Report, c: Caps, accounts: AccountIndex
     }
     if (w.images.length > shown.length) doc.push('', `... and ${num(w.images.length - shown.length)} more AMIs (in the JSON report's whatIf and the -whatif.csv).`);
     doc.omit('what-if AMIs', w.images.length - shown.length);
-  } else doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
-  const skipped = w.scopes.filter((s) => !s.evaluated && s.reason !== 'not-audited');
+  } else if (w.totals.scopesEvaluated > 0) doc.push(`Nothing would be refused with ${whatIfCriteriaText(w)} where it was evaluated.`);
+  const skipped = whatIfNotEvaluated(w);
   if (skipped.length) {
     const list = skipped.slice(0, c.scopes).map((s) => `${mdCell(s.accountId, 40)} ${mdCell(s.region, 40)}: ${WHATIF_REASON[s.reason ?? ''] ?? mdCell(s.reason ?? '', 40)}`);
     doc.push('', `Not evaluated: ${list.join('; ')}${skipped.length > list.length ? `; and ${num(skipped.length - list.length)} more` : ''}.`);
   }
+}
+
+/**
+ * The publisher view (a report of `ami-audit images`, or any report carrying owned AMIs): the
+ * blast radius first, the deprecated AMIs still used, by how many consumer accounts inside and
+ * outside the organisation, "consumers unknown" where the usage report did not complete (never
+ * "no consumers"); then every owned AMI, in the report's order (the blast radius first). Each
+ * table shows at most `images` rows; the rest is counted.
+ */
+function ownedSection(doc: Doc, report: Report, c: Caps): void {
+  const v = ownedImagesView(report);
+  if (!v) return;
+  doc.push('', `## Your AMIs (${plural(v.total, 'owned AMI')})`, '');
+  doc.push('The AMIs the audited accounts own (`ami-audit images`), and who still runs them or names them in a launch template (usage reports).', '');
+  const accounts = accountIndex(report);
+  const unblocked = report.coverage.filter((x) => x.status !== 'error' && x.status !== 'skipped' && x.imageBlockPublicAccessState === 'unblocked').map((x) => `${accounts.label(x.accountId)} ${x.region}`);
+  if (unblocked.length) doc.push(`Image block public access is off (unblocked: an AMI can be made public) in ${names(unblocked, c.names)}.`, '');
+  const blast = v.rows.filter((r) => r.deprecated && (r.consumerAccounts > 0 || r.usageUnknown));
+  const shownBlast = blast.slice(0, c.images);
+  doc.push(`### Blast radius${shownBlast.length < blast.length ? ` (${shownBlast.length} of ${num(blast.length)})` : ''}`, '');
+  if (!blast.length) doc.push('No deprecated AMI is still used, and no deprecated AMI\'s consumers are unknown.');
+  else {
+    doc.push('Deprecated AMIs still used, the most consumer accounts first: deregistering or disabling one breaks its consumers\' relaunches, scale-outs and launch templates.', '');
+    doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Usage report |');
+    doc.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|');
+    for (const r of shownBlast) {
+      const counts = r.usageUnknown
+        ? ['consumers unknown', '?', '?', '?', '?']
+        : [num(r.consumerAccounts), num(r.consumerAccounts - r.outside), num(r.outside), num(r.instances), num(r.launchTemplates)];
+      const age = r.usageUnknown ? r.usage : r.usageAge ? `report ${r.usageAge}` : '';
+      doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(age, 300)} |`);
+    }
+    if (blast.length > shownBlast.length) doc.push('', `... and ${num(blast.length - shownBlast.length)} more deprecated AMIs still used or with consumers unknown (the -owned-images.csv has them all).`);
+    doc.omit('deprecated AMIs still used', blast.length - shownBlast.length);
+  }
+  const shown = v.rows.slice(0, c.images);
+  doc.push('', `### Every owned AMI${shown.length < v.rows.length ? ` (${shown.length} of ${num(v.rows.length)})` : ''}`, '');
+  if (!v.rows.length) {
+    doc.push('The audited accounts own no AMI where they could be listed (the coverage gaps below say where they could not).');
+    return;
+  }
+  doc.push('| AMI | Name | Account | Region | State | Deprecation | Consumers | Sharing | Deregistration protection | Last launched | Findings |');
+  doc.push('|---|---|---|---|---|---|---|---|---|---|---:|');
+  for (const r of shown) {
+    const consumers = r.usageUnknown ? 'consumers unknown'
+      : r.usage.startsWith('not asked') ? 'not asked (no usage report)'
+        : `${plural(r.consumerAccounts, 'account')}${r.outside ? ` (${num(r.outside)} outside the organisation)` : ''}, ${plural(r.instances, 'instance')}, ${plural(r.launchTemplates, 'launch template')}`;
+    doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.state, 40)} | ${mdCell(r.deprecationTime, 40)}${r.deprecated ? ' (deprecated)' : ''} | ${mdCell(consumers, 200)} | ${mdCell(r.sharing, 300)} | ${mdCell(r.protection, 40)} | ${mdCell(r.lastLaunchedTime, 40)} | ${num(r.findings)} |`);
+  }
+  if (v.rows.length > shown.length) doc.push('', `... and ${num(v.rows.length - shown.length)} more owned AMIs (the -owned-images.csv has them all).`);
+  doc.omit('owned AMIs', v.rows.length - shown.length);
 }
 
 function controlSection(doc: Doc, report: Report): void {
@@ -342,6 +394,7 @@ function render(report: Report, c: Caps): Doc {
     doc.omit(`values of ${tag}`, owners.length - shownOwners.length);
   }
 
+  ownedSection(doc, report, c);
   whatIfSection(doc, report, c, accounts);
   controlSection(doc, report);
 

@@ -1,5 +1,5 @@
 /** The short summary printed on stdout at the end of every run: a terminal, a cron mail. */
-import { whatIfLine } from './whatif.js';
+import { whatIfLine, whatIfNotEvaluated, whatIfReasonShort } from './whatif.js';
 import type { CoverageGap, DiffEntry, ImagePlanEntry, Report, ReportDiff, Severity } from '../model/types.js';
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
@@ -8,6 +8,9 @@ import { asOfMsOf, successorLines } from './successor.js';
 import {
   changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, flaggedImages, gapHead, gapWhere, groupedGaps, listSome, num, overdueSeverities, overdueText, planInstances, plural, ruleShares, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
 } from './summary.js';
+
+/** Scopes the what-if did not evaluate named on the terminal (the -whatif.csv names them all). */
+const WHATIF_SCOPES = 3;
 
 /** Characters of a gap's service message (its middle is elided beyond that: the end says what was refused). */
 const GAP_MESSAGE = 200;
@@ -140,7 +143,13 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   }
   const relaunch = relaunchLine(report);
   if (relaunch) lines.push(relaunch);
-  if (report.whatIf) lines.push(`  if Allowed AMIs were enabled  ${termSafe(whatIfLine(report.whatIf), 400)}`);
+  if (report.whatIf) {
+    // the scopes it could not judge, named on the same line (those not audited are in the coverage gaps)
+    const not = whatIfNotEvaluated(report.whatIf);
+    const shown = not.slice(0, WHATIF_SCOPES).map((x) => `${x.accountId} ${x.region} (${whatIfReasonShort(x.reason)})`);
+    const named = not.length ? `; not evaluated: ${shown.join(', ')}${not.length > shown.length ? ` and ${num(not.length - shown.length)} more (the -whatif.csv names them all)` : ''}` : '';
+    lines.push(`  if Allowed AMIs were enabled  ${termSafe(whatIfLine(report.whatIf), 400)}${termSafe(named, 400)}`);
+  }
   const d = report.diff;
   if (d) {
     const sides = diffSides(d, report.run);

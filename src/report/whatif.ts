@@ -61,9 +61,15 @@ function scopeReason(c: CoverageEntry, proposed: boolean): string | null {
   }
 }
 
-/** Whether a report has something for the what-if to look at: a scope in audit-mode or disabled, or proposed criteria. */
+/**
+ * Whether a report has something for the what-if to look at: a scope in audit-mode or disabled,
+ * proposed criteria, or an audited scope with instances whose state was never read or could not be
+ * read (it may be in audit-mode or disabled: the what-if names it as not evaluated rather than
+ * leaving it out, which would read as "nothing would break").
+ */
 export function whatIfApplies(coverage: readonly CoverageEntry[], proposed: readonly ImageCriterion[] | null): boolean {
-  return proposed !== null || coverage.some((c) => c.allowedImagesState === 'audit-mode' || c.allowedImagesState === 'disabled');
+  return proposed !== null || coverage.some((c) => c.allowedImagesState === 'audit-mode' || c.allowedImagesState === 'disabled'
+    || ((c.status === 'ok' || c.status === 'partial') && (c.allowedImagesState === 'not-needed' || c.allowedImagesState === 'unknown') && c.instanceCount > 0));
 }
 
 export function allowedAmisWhatIf(input: WhatIfInput): WhatIf {

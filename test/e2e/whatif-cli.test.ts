@@ -47,7 +47,10 @@ test('scan --criteria judges the audit-mode and disabled regions against the pro
   }
   const csv = readdirSync(out).find((x) => x.endsWith('-whatif.csv'))!;
   const lines = readFileSync(join(out, csv), 'utf8').trim().split('\r\n');
-  expect(lines.length).toBe(w.images.length + 1);
+  // a row per AMI, then a row per scope not evaluated (those not audited are the coverage CSV's)
+  const notEvaluated = w.scopes.filter((s) => !s.evaluated && s.reason !== 'not-audited');
+  expect(lines.length).toBe(w.images.length + notEvaluated.length + 1);
+  expect(lines.filter((l) => l.includes(',not-evaluated,')).length).toBe(notEvaluated.length);
 }, 60_000);
 
 test('a bad criteria file: one line naming the file and the field, exit 2, no report', async () => {

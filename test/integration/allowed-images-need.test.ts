@@ -103,3 +103,24 @@ describe('GetAllowedImagesSettings only where it can change an outcome', () => {
     expect(e.stats.byAction.GetAllowedImagesSettings).toBe(1);
   });
 });
+
+describe('the criteria with watermark filters', () => {
+  test('GetAllowedImagesSettings answers a criterion\'s ImageWatermarks (imageWatermarkSet) and the scope keeps them', async () => {
+    const f = fleet();
+    const filter = { WatermarkKey: '123456789012:approved*', SourceImageRegion: 'us-*', MaximumDaysSinceWatermarkCreated: 90 };
+    f.accounts[0]!.allowedImagesCriteria = { 'ap-southeast-2': [{ ImageProviders: ['amazon'], ImageWatermarks: [filter] }] };
+    e = await emulator({ fleet: f, faults: { throttle: null } });
+    const inv = await collect(collectOptions(e, { accounts: [A], regions: ['ap-southeast-2'] }));
+    expect(scope(inv, 'ap-southeast-2').allowedImagesCriteria).toEqual([
+      { imageProviders: ['amazon'], marketplaceProductCodes: [], imageNames: [], maximumDaysSinceDeprecated: null, maximumDaysSinceCreated: null, imageWatermarks: [filter] },
+    ]);
+  });
+
+  test('a fleet\'s watermark filter with an unknown field is refused, naming it', async () => {
+    const { validateFleet } = await import('../../src/emulator/fleet.js');
+    const f = fleet();
+    f.accounts[0]!.allowedImagesCriteria = { 'ap-southeast-2': [{ ImageWatermarks: [{ WatermarkName: 'x' } as never] }] };
+    expect(() => validateFleet(f)).toThrow(/allowedImagesCriteria\.ap-southeast-2\[0\]\.ImageWatermarks\[0\]\.WatermarkName/);
+  });
+});
+

@@ -10,6 +10,7 @@ import { renderHtml } from '../../src/render/html.js';
 import { renderOwnedImagesCsv } from '../../src/render/owned.js';
 import { renderFormat } from '../../src/render/index.js';
 import { loadTemplates } from '../../src/io/files.js';
+import { MAX_CHARS, renderMarkdown } from '../../src/render/markdown.js';
 
 const AS_OF = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });
 const EVIL = '=HYPERLINK("http://evil.example")<script>alert(1)</script>';
@@ -65,6 +66,66 @@ describe('the publisher view, rendered', () => {
     const scan = { ...report };
     delete scan.ownedImages;
     expect(renderFormat('csv', scan, { templates: loadTemplates(), writtenAt: '2026-11-26T00:00:00Z' }).map((f) => f.suffix)).not.toContain('-owned-images.csv');
+  });
+});
+
+describe('the publisher view in Markdown', () => {
+  const none = { public: false, accountIds: [], organizationArns: [], organizationalUnitArns: [] };
+  const known = (consumers: { accountId: string; instances: number; launchTemplates: number }[]) => ({ status: 'known' as const, reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T22:00:00Z', consumers });
+  const images = [
+    // deprecated, used by two accounts: the run's own and one outside the organisation
+    owned({ imageId: 'ami-0dep0000000000001', name: EVIL, usage: known([{ accountId: '111111111111', instances: 3, launchTemplates: 1 }, { accountId: '999999999999', instances: 2, launchTemplates: 0 }]) }),
+    // deprecated, its usage report never completed: consumers unknown, never "no consumers"
+    owned({ imageId: 'ami-0dep0000000000002', name: 'golden-old', usage: { status: 'unknown', reportId: 'amiur-0000000000000000f', reportCreationTime: null, consumers: [], reason: 'the usage report was still pending after 300 s' } }),
+    // not deprecated, used: not in the blast radius, in the list of every owned AMI
+    owned({ imageId: 'ami-0cur0000000000003', name: 'golden-current', deprecationTime: '2027-06-01T00:00:00Z', usage: known([{ accountId: '111111111111', instances: 5, launchTemplates: 0 }]) }),
+    // deprecated, nobody uses it
+    owned({ imageId: 'ami-0old0000000000004', name: 'retired', sharing: none, usage: known([]) }),
+  ];
+  const report = buildReport({ inventory: inventory(images), settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+  const md = renderMarkdown(report);
+  const section = md.slice(md.indexOf('## Your AMIs'), md.indexOf('\n## ', md.indexOf('## Your AMIs') + 3));
+  const blast = section.slice(section.indexOf('### Blast radius'), section.indexOf('### Every owned AMI'));
+
+  test('a "Your AMIs" section, the blast radius first: deprecated AMIs still used, by how many accounts, inside and outside the organisation', () => {
+    expect(md).toContain('## Your AMIs (4 owned AMIs)');
+    expect(section.indexOf('### Blast radius')).toBeGreaterThan(0);
+    expect(section.indexOf('### Blast radius')).toBeLessThan(section.indexOf('### Every owned AMI'));
+    const row = blast.split('\n').find((l) => l.includes('ami-0dep0000000000001'))!;
+    // consumer accounts 2: 1 in the organisation, 1 outside; 5 instances, 1 launch template; no protection
+    expect(row).toMatch(/\| 2 \| 1 \| 1 \| 5 \| 1 \| disabled \|/);
+    expect(row).toContain('report 2 h old');
+    // the AMI name is escaped for Markdown, never raw HTML
+    expect(row).not.toContain('<script>');
+    expect(row).toContain('&lt;script&gt;');
+  });
+
+  test('a usage report that did not complete is "consumers unknown", with its reason; not-deprecated or unused AMIs are not the blast radius', () => {
+    const unknown = blast.split('\n').find((l) => l.includes('ami-0dep0000000000002'))!;
+    expect(unknown).toContain('consumers unknown');
+    expect(unknown).toContain('the usage report was still pending after 300 s');
+    expect(blast).not.toContain('ami-0cur0000000000003');
+    expect(blast).not.toContain('ami-0old0000000000004');
+    const every = section.slice(section.indexOf('### Every owned AMI'));
+    for (const i of images) expect(every).toContain(i.imageId);
+  });
+
+  test('bounded like the rest: thousands of owned AMIs fit a ticket, what is left out is counted', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => owned({
+      imageId: `ami-0${i.toString(16).padStart(16, '0')}`, name: `golden-${'x'.repeat(100)}-${i}`,
+      usage: known(Array.from({ length: 30 }, (_c, k) => ({ accountId: String(100000000000 + k), instances: k + 1, launchTemplates: 1 }))),
+    }));
+    const big = renderMarkdown(buildReport({ inventory: inventory(many), settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } }));
+    expect(big.length).toBeLessThan(MAX_CHARS);
+    expect(big).toContain('## Your AMIs (3,000 owned AMIs)');
+    expect(big).toMatch(/\.\.\. and [\d,]+ more deprecated AMIs still used/);
+    expect(big).toMatch(/Left out to fit a ticket: .*owned AMIs/);
+  });
+
+  test('a scan report (no owned AMIs) has no such section', () => {
+    const scan = { ...report };
+    delete scan.ownedImages;
+    expect(renderMarkdown(scan)).not.toContain('## Your AMIs');
   });
 });
 

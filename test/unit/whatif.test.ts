@@ -161,3 +161,66 @@ describe('the criteria file', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 });
+
+describe('regions whose Allowed AMIs state was never read', () => {
+  // every instance there reported ImageAllowed true, so the scan never asked for the state: it may
+  // be disabled with criteria that would refuse them once enabled, or audit-mode, or enabled
+  const notRead = [ok(A, 'us-east-1', { allowedImagesState: 'not-needed', instanceCount: 2 }), ok(B, 'us-east-1', { allowedImagesState: 'enabled', allowedImagesCriteria: current, allowedImagesManagedBy: 'account', instanceCount: 1 })];
+  const fleet = [inst(A, 'us-east-1', 'i-n1', { ...vendor, ImageAllowed: true }), inst(A, 'us-east-1', 'i-n2', { ...amazon, ImageAllowed: true }), inst(B, 'us-east-1', 'i-e1', { ...amazon, ImageAllowed: true })];
+  const inventory: Inventory = {
+    run: { id: 'r2', startedAt: AS_OF, finishedAt: AS_OF, caller: { accountId: A, arn: null }, accounts: [A, B], regions: ['us-east-1'], options: {}, interrupted: false, source: 'scan' },
+    coverage: notRead, instances: fleet, notFoundInstanceIds: [],
+  };
+  const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO(AS_OF, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 't' } });
+
+  test('the what-if is there and names the region not evaluated, with the reason, never absent', () => {
+    expect(report.whatIf).toBeDefined();
+    expect(report.whatIf!.scopes.find((s) => s.accountId === A)).toMatchObject({ evaluated: false, reason: 'state-not-read', allowedImagesState: 'not-needed' });
+    expect(report.whatIf!.totals).toMatchObject({ scopesEvaluated: 0, scopesNotEvaluated: 2 });
+    expect(reportValidator()(JSON.parse(JSON.stringify(report)))).toBe(true);
+  });
+
+  test('never counted as "nothing would break": Markdown, terminal and -whatif.csv say it was not evaluated, where and why', () => {
+    const md = renderMarkdown(report);
+    const section = md.slice(md.indexOf('## If Allowed AMIs were enabled'), md.indexOf('\n## ', md.indexOf('## If Allowed AMIs were enabled') + 3));
+    expect(section).not.toMatch(/Nothing would be refused/);
+    expect(section).not.toMatch(/0 instances on 0 AMIs would be refused/);
+    expect(section).toMatch(/not evaluated in any scope/i);
+    expect(section).toContain(`${A} us-east-1: the state was not read (no instance needed it)`);
+    const text = renderTextSummary(report);
+    expect(text).not.toMatch(/0 instances on 0 AMIs would be refused/);
+    expect(text).toMatch(/if Allowed AMIs were enabled {2}not evaluated in any scope/);
+    expect(text).toContain(`; not evaluated: ${A} us-east-1 (state not read), ${B} us-east-1 (already enabled)`);
+    const rows = renderWhatIfCsv(report)!.split('\r\n');
+    expect(rows.find((l) => l.startsWith(`${A},`))).toMatch(new RegExp(`^${A},,,,,,not-evaluated,,,,,us-east-1,the state was not read \\(no instance needed it\\)[^,]*,current$`));
+  });
+
+  test('beside evaluated regions, the line counts the regions not evaluated by reason', () => {
+    const w = allowedAmisWhatIf({ coverage, instances, references, proposed: null, asOfMs });
+    const text = renderTextSummary({ ...report, whatIf: w });
+    expect(text).toMatch(/in 2 scopes in audit-mode or disabled; 2 scopes not evaluated \(1 state not read, 1 already enabled\)/);
+  });
+});
+
+describe('the current criteria as GetAllowedImagesSettings returns them', () => {
+  // the EC2 model's ImageCriterion (2016-11-15) carries ImageWatermarks (imageWatermarkSet): filters
+  // on WatermarkKey, SourceImageRegion, MaximumDaysSinceSourceImageCreated, MaximumDaysSinceWatermarkCreated
+  const raw = [{ ImageProviders: ['amazon'], ImageWatermarks: [{ WatermarkKey: '123456789012:approved*', SourceImageRegion: 'us-*', MaximumDaysSinceWatermarkCreated: 90 }] }];
+
+  test('the watermark filters are kept, bounded, so that the criterion is never read as met on its other parameters', async () => {
+    const { criteriaOf } = await import('../../src/collect/scope.js');
+    const [c] = criteriaOf(raw);
+    expect(c!.imageWatermarks).toEqual([{ WatermarkKey: '123456789012:approved*', SourceImageRegion: 'us-*', MaximumDaysSinceWatermarkCreated: 90 }]);
+    const long = criteriaOf([{ ImageWatermarks: [{ WatermarkKey: 'k'.repeat(1000), MaximumDaysSinceSourceImageCreated: -3, Unknown: 'x' } as never] }]);
+    expect(long[0]!.imageWatermarks).toEqual([{ WatermarkKey: 'k'.repeat(256) }]);
+    expect(criteriaOf([{ ImageProviders: ['amazon'] }])[0]!.imageWatermarks).toBeUndefined();
+    // an Amazon AMI meets ImageProviders, but its watermarks are not judged: undecided, not allowed
+    const w = allowedAmisWhatIf({
+      coverage: [ok(A, 'eu-west-1', { allowedImagesState: 'disabled', allowedImagesCriteria: criteriaOf(raw), allowedImagesManagedBy: 'account' })],
+      instances: [inst(A, 'eu-west-1', 'i-w1', { ...amazon })], proposed: null, asOfMs,
+    });
+    expect(w.images).toHaveLength(1);
+    expect(w.images[0]).toMatchObject({ verdict: 'undecided', instances: ['i-w1'] });
+    expect(w.images[0]!.why).toMatch(/watermark/);
+  });
+});

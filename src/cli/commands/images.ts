@@ -8,7 +8,7 @@
  */
 import { readFlags, type FlagValues, setting } from '../../config/options.js';
 import { loadConfig, type CommandModule } from './context.js';
-import { runScan } from './scan.js';
+import { runScan, type ImagesMode } from './scan.js';
 import { UsageError } from '../../model/errors.js';
 
 /** scan's flags that select instances or scan-only lookups: they mean nothing here. */
@@ -36,13 +36,18 @@ export const imagesCommand: CommandModule = {
     const cfg = loadConfig(a.config);
     const unusedDays = setting('unusedDays', a, cfg);
     const config = { ...cfg, ...(unusedDays !== undefined ? { unusedDays } : {}) };
-    await runScan(a, io, state, undefined, { config, mode: {
-      usage: a.usageReports === false ? null : {
-        horizonDays: a.horizon ?? DEFAULT_HORIZON_DAYS, waitMs: (a.usageWait ?? DEFAULT_USAGE_WAIT_SECONDS) * 1000, pollMs: USAGE_POLL_MS,
-        maxAgeMs: a.usageMaxAge ?? DEFAULT_USAGE_MAX_AGE_MS, imageIds: a.imageIds ?? [],
-      },
-      ancestry: a.ancestry !== false,
-      asOfMs: a.asOf?.toMillis(),
-    } });
+    await runScan(a, io, state, undefined, { config, mode: imagesMode(a) });
   },
 };
+
+/** The images run the flags ask for (the defaults where a flag is not given, as in the demo). */
+export function imagesMode(a: FlagValues): ImagesMode {
+  return {
+    usage: a.usageReports === false ? null : {
+      horizonDays: a.horizon ?? DEFAULT_HORIZON_DAYS, waitMs: (a.usageWait ?? DEFAULT_USAGE_WAIT_SECONDS) * 1000, pollMs: USAGE_POLL_MS,
+      maxAgeMs: a.usageMaxAge ?? DEFAULT_USAGE_MAX_AGE_MS, imageIds: a.imageIds ?? [],
+    },
+    ancestry: a.ancestry !== false,
+    asOfMs: a.asOf?.toMillis(),
+  };
+}
