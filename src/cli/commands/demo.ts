@@ -58,7 +58,10 @@ export const demoCommand: CommandModule = {
   helpOrder: ['out', 'format', 'fail-on', 'quiet'],
   run: async (argv, { io, state }) => {
     const a = readFlags('demo', argv);
-    const [{ startEmulator }, { demoFleet }, { demoConfig }] = await Promise.all([import('../../emulator/server.js'), import('../../emulator/demo.js'), import('../demo-config.js')]);
+    // one after another: modules shared by these (the fleet's generator) load once, in order
+    const { startEmulator } = await import('../../emulator/server.js');
+    const { demoFleet } = await import('../../emulator/demo.js');
+    const { demoConfig } = await import('../demo-config.js');
     const now = io.now();
     const emu = await startEmulator({ fleet: demoFleet(now.toISOString()) });
     try {

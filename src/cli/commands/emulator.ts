@@ -13,9 +13,12 @@ export const emulatorCommand: CommandModule = {
     const a = readFlags('emulator', argv);
     if (a.fleet && a.generate) throw new UserError('--fleet and --generate: give one of them');
     const spec = a.generate ? parseGenerateSpec(a.generate) : undefined;
-    const [{ startEmulator }, { validateFleet }, { validateFaults, parseThrottle }, { generateFleet }, { demoFleet }] = await Promise.all([
-      import('../../emulator/server.js'), import('../../emulator/fleet.js'), import('../../emulator/faults.js'), import('../../emulator/generate.js'), import('../../emulator/demo.js'),
-    ]);
+    // one after another: modules shared by these (the fleet's generator) load once, in order
+    const { startEmulator } = await import('../../emulator/server.js');
+    const { validateFleet } = await import('../../emulator/fleet.js');
+    const { validateFaults, parseThrottle } = await import('../../emulator/faults.js');
+    const { generateFleet } = await import('../../emulator/generate.js');
+    const { demoFleet } = await import('../../emulator/demo.js');
     const fleet = a.fleet ? validateFleet(readJsonFile(a.fleet, '--fleet'), a.fleet) : spec ? generateFleet(spec) : demoFleet(io.now().toISOString());
     let faults = a.faults ? validateFaults(readJsonFile(a.faults, '--faults'), a.faults) : {};
     if (a.throttle !== undefined) {
