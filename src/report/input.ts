@@ -8,6 +8,9 @@
  * depth, is ever built. An `InputFileReader` validates each element as it arrives (against the
  * report schema, and account ids, regions and instance ids where they enter) and keeps only what
  * its caller needs: a diff needs run, coverage and findings, a re-evaluation needs instances.
+ * A version 4 report stores each finding as a record that refers to its instance, AMI, rule and
+ * waiver (src/model/finding-record.ts): the reader makes them whole findings again once the file is
+ * read, keeping for it what findings take from the instances when the instances are not kept.
  *
  * Saved data is untrusted: everything keyed by an AWS string lives in a Map.
  */
