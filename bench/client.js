@@ -1,5 +1,5 @@
 // One benchmark client run, in its own process so that its CPU and peak RSS are its own.
-// argv[2]: JSON {url, accounts, regions, mode: 'tool'|'baseline', concurrency, render, workers, pageSize, profileFile}
+// argv[2]: JSON {url, accounts, regions, mode: 'tool'|'baseline', concurrency, render, formats, workers, pageSize, profileFile}
 // With profileFile, the collection (from before the collector is loaded to the inventory) is
 // profiled, sampling every 5 ms, into that file.
 // Prints one JSON line with what it measured. Wall time and CPU are the whole process's, counted
@@ -83,20 +83,26 @@ if (cfg.render) {
   const { DateTime } = await import('luxon');
   const { buildReport } = await import('../dist/report/build.js');
   const { DEFAULT_SETTINGS } = await import('../dist/rules/engine.js');
-  // what a scan writes by default (html, csv, json, md), as the summary line says
-  const { renderFormat, DEFAULT_FORMATS: FORMATS } = await import('../dist/render/index.js');
+  // what a scan writes by default (html, csv, json, md), as the summary line says, or the formats asked for
+  const rendering = await import('../dist/render/index.js');
+  const FORMATS = cfg.formats ?? rendering.DEFAULT_FORMATS;
+  // the files of a format as the scan writes them (one at a time where the build streams them)
+  const filesOf = (f, report, templates) => (rendering.renderFiles ? rendering.renderFiles(f, report, { templates }) : rendering.renderFormat(f, report, templates));
   const { loadTemplates, writeReportSet } = await import('../dist/io/files.js');
   const { statSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
+  const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
   const r0 = performance.now();
   const report = buildReport({ inventory, settings: DEFAULT_SETTINGS, asOf: DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'bench' } });
   const sizes = {};
   const dir = mkdtempSync(join(tmpdir(), 'ami-audit-bench-'));
-  const templates = loadTemplates();
-  const paths = await writeReportSet(dir, 'report', () => FORMATS.flatMap((f) => renderFormat(f, report, templates)), 0o600);
+  const templates = FORMATS.includes('html') ? loadTemplates() : null;
+  const paths = await writeReportSet(dir, 'report', function* () {
+    for (const f of FORMATS) yield* filesOf(f, report, templates);
+  }, 0o600);
   for (const path of paths) sizes[path.slice(join(dir, 'report').length)] = statSync(path).size;
-  result.render = { seconds: (performance.now() - r0) / 1000, findings: report.findings.length, bytes: sizes, dir };
+  result.render = { seconds: (performance.now() - r0) / 1000, formats: FORMATS, findings: report.findings.length, bytes: sizes, dir, rssBeforeMb };
 }
 result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 if (cfg.render) result.render.peakRssMb = result.peakRssMb;

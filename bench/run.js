@@ -5,6 +5,8 @@
 //   --concurrency N           the tool's --concurrency (default: the tool's own, 64)
 //   --workers N               the tool's --workers (default: the tool's own, 1)
 //   --no-render               skip the rendering measurement of org
+//   --format a,b              the formats org's rendering writes (default: the default formats;
+//                             e.g. json,csv,ocsf,asff for the report path without the HTML)
 //   --references              collect with --references (what references the flagged AMIs)
 //   --successors              collect with --successors (a successor for each flagged AMI)
 //   --no-profile              do not profile org's collection (by default it is sampled every 5 ms,
@@ -33,6 +35,7 @@ const style = opt('style', 'realistic');
 // --references: the collector also looks up what references each scope's flagged AMIs
 const references = args.includes('--references');
 const successors = args.includes('--successors');
+const formats = opt('format')?.split(',');
 const EC2_MS = 50;
 const STS_MS = 100;
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
@@ -115,7 +118,7 @@ for (const sc of SCENARIOS) {
   const emu = await startEmulator(sc);
   const accounts = Array.from({ length: sc.accounts }, (_, i) => String(100000000001 + i).padStart(12, '0'));
   const regions = sc.regions === 17 ? REGIONS17 : REGIONS17.slice(0, sc.regions);
-  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize, references, successors };
+  const cfg = { url: emu.url, accounts, regions, mode: sc.mode ?? 'tool', concurrency, render: Boolean(sc.render) && !args.includes('--no-render'), workers, pageSize: sc.pageSize, references, successors, formats };
   if (sc.profile && !args.includes('--no-profile') && !process.env.BENCH_PROF) cfg.profileFile = join(mkdtempSync(join(tmpdir(), 'ami-audit-bench-prof-')), `${sc.name}.cpuprofile`);
   const profFlags = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
   const res = await run(process.execPath, [...profFlags, 'bench/client.js', JSON.stringify(cfg)]);
@@ -160,8 +163,8 @@ for (const sc of SCENARIOS) {
       const k = suffix.replace(/-asff-.*\.json$/, '-asff-*.json');
       bytes[k] = (bytes[k] ?? 0) + n;
     }
-    row.render = { seconds: +m.render.seconds.toFixed(2), findings: m.render.findings, htmlMb: +(m.render.bytes['.html'] / 1e6).toFixed(1), bytes, peakRssMb: +m.render.peakRssMb.toFixed(0) };
-    row.render.browser = await browserTiming(join(m.render.dir, 'report.html'));
+    row.render = { seconds: +m.render.seconds.toFixed(2), formats: m.render.formats, findings: m.render.findings, htmlMb: +((m.render.bytes['.html'] ?? 0) / 1e6).toFixed(1), bytes, rssBeforeMb: +m.render.rssBeforeMb.toFixed(0), peakRssMb: +m.render.peakRssMb.toFixed(0) };
+    row.render.browser = m.render.bytes['.html'] ? await browserTiming(join(m.render.dir, 'report.html')) : { skipped: 'no HTML written' };
   }
   rows.push(row);
   process.stdout.write(JSON.stringify(row) + '\n');
@@ -182,7 +185,7 @@ if (by.org) {
   }
   if (by.org.render) {
     const b = by.org.render.browser;
-    console.log(`org rendering: ${by.org.render.seconds}s for html, csv, json, md (target 5s); HTML ${by.org.render.htmlMb} MB (target 40); peak RSS with rendering ${by.org.render.peakRssMb} MB`);
+    console.log(`org rendering: ${by.org.render.seconds}s for ${by.org.render.formats.join(', ')} (target 5s); HTML ${by.org.render.htmlMb} MB (target 40); RSS before rendering ${by.org.render.rssBeforeMb} MB, peak RSS with rendering ${by.org.render.peakRssMb} MB; bytes ${JSON.stringify(by.org.render.bytes)}`);
     console.log(b.skipped ? `org HTML in Chromium: ${b.skipped}` : `org HTML in Chromium: interactive in ${b.interactiveS}s (target 3s), a filter applied in ${b.filterS}s`);
   }
 }

@@ -12,7 +12,7 @@ import { buildRun, failingFindings } from '../report/build.js';
 import { coverageRows, type CarriedHistory, type PriorHistory, type Sla } from '../history/semantics.js';
 import { HistoryStore } from '../history/store.js';
 import type { EvalSettings } from '../rules/engine.js';
-import { needsTemplates, renderFormat, type Format } from '../render/index.js';
+import { needsTemplates, renderFiles, type Format } from '../render/index.js';
 import { renderQuietSummary, renderTextSummary } from '../render/text.js';
 import { loadTemplates, readReportFile, writeReportSet } from '../io/files.js';
 import { toolVersion, TOOL_NAME } from '../paths.js';
@@ -131,7 +131,7 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
     }
     const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString() };
     const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
-      for (const format of out.formats) yield* renderFormat(format, report, ctx);
+      for (const format of out.formats) yield* renderFiles(format, report, ctx);
     }, out.fileMode);
     if (store) {
       try {

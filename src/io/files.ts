@@ -324,12 +324,16 @@ async function writeAll(layer: FileLayer, fd: number, buf: Uint8Array): Promise<
   return off;
 }
 
+/** Characters gathered into one write when a file comes in pieces: memory stays bounded by it, not by the file. */
+export const WRITE_CHUNK_CHARS = 1 << 20;
+
 /**
  * Writes content to a new temporary file next to `path`, completely: every write checked and
- * repeated until all bytes are down, fsync, the size on disk compared, close checked. Returns the
- * temporary file's path; on any failure the temporary file is removed.
+ * repeated until all bytes are down, fsync, the size on disk compared, close checked. Content in
+ * pieces is taken piece by piece and written in writes of about `chunkChars` characters. Returns
+ * the temporary file's path; on any failure the temporary file is removed.
  */
-export async function writeTemp(path: string, content: string | Iterable<string>, mode: number, layer: FileLayer = nodeFileLayer): Promise<string> {
+export async function writeTemp(path: string, content: string | Iterable<string>, mode: number, layer: FileLayer = nodeFileLayer, chunkChars = WRITE_CHUNK_CHARS): Promise<string> {
   const tmp = tempName(path);
   pending.add(tmp);
   let fd: number | null = null;
@@ -341,13 +345,13 @@ export async function writeTemp(path: string, content: string | Iterable<string>
     };
     if (typeof content === 'string') await flush(content);
     else {
-      // pieces are gathered into writes of about a megabyte
+      // pieces are gathered into writes of about chunkChars characters
       let parts: string[] = [];
       let size = 0;
       for (const piece of content) {
         parts.push(piece);
         size += piece.length;
-        if (size >= 1 << 20) {
+        if (size >= chunkChars) {
           await flush(parts.join(''));
           parts = [];
           size = 0;

@@ -1,6 +1,8 @@
 /**
  * The data that flows through ami-audit: the inventory the collector produces and the
- * report model (schemaVersion 3) every renderer consumes. Field names inside `instances[]`
+ * report model (schemaVersion 4) every renderer consumes. In memory a finding carries the strings of
+ * its instance, AMI and rule; the JSON report stores it as a record that refers to them
+ * (src/model/finding-record.ts). Field names inside `instances[]`
  * are the EC2 API's own, as the AWS SDK names them, so dumps from `aws ec2
  * describe-instance-image-metadata` and collected inventories read the same.
  */
@@ -569,7 +571,7 @@ export interface CoverageGap {
 }
 
 export interface Report {
-  schemaVersion: 3;
+  schemaVersion: 4;
   /** Instance tags carried into findings (--tag-columns, config report.tagColumns); [] when none. */
   tagColumns: string[];
   /** The remediation plan, in priority order. */
@@ -655,7 +657,7 @@ export interface WhatIf {
   totals: { refusedInstances: number; undecidedInstances: number; refusedImages: number; undecidedImages: number; launchTemplates: number; scopesEvaluated: number; scopesNotEvaluated: number };
 }
 
-export const REPORT_SCHEMA_VERSION = 3 as const;
+export const REPORT_SCHEMA_VERSION = 4 as const;
 
 // ---- The publisher view (`ami-audit images`) ------------------------------------------------
 

@@ -399,42 +399,79 @@ function scopeFinding(ctx: Ctx, c: CoverageEntry): AsffFinding {
   };
 }
 
+/** One account and region's findings to send, cut into batches as they are taken. */
+interface AsffGroup {
+  /** `<account>-<region>`, as the files are named. */
+  where: string;
+  /** Findings in it (a bound on its batches). */
+  size: number;
+  batches(): Generator<AsffFinding[]>;
+}
+
+/**
+ * The findings to send, grouped by account and region (sorted), each group in report order with the
+ * resolved ones last; each group's ASFF findings made only when its batches are taken, and cut into
+ * batches of at most `findingsPerFile` findings and `fileBytes` bytes.
+ */
+function* asffGroups(report: Report, limits: AsffLimits, opts: ExportOptions): Generator<AsffGroup> {
+  const ctx: Ctx = { report, at: new Date(asOfMs(report)).toISOString(), written: new Date(writtenMs(report, opts)).toISOString(), rule: ruleLookup(report), record: recordLookup(report) };
+  const resolved = resolvedEntries(report);
+  const scopes = failedScopes(report);
+  const scopeRegion = (c: CoverageEntry): string => (c.region === '*' ? report.run.regions.find((r) => r !== '*') ?? 'us-east-1' : c.region);
+  // what each group holds, as positions: a finding i is 3i, a resolved one 3i+1, a failed scope 3i+2
+  const groups = new Map<string, number[]>();
+  const add = (accountId: string, region: string, at: number): void => {
+    const key = `${accountId}\u0000${region}`;
+    const list = groups.get(key);
+    if (list) list.push(at);
+    else groups.set(key, [at]);
+  };
+  report.findings.forEach((f, i) => add(f.accountId, f.region, 3 * i));
+  resolved.forEach((d, i) => add(d.accountId, d.region, 3 * i + 1));
+  scopes.forEach((c, i) => add(c.accountId, scopeRegion(c), 3 * i + 2));
+  const make = (at: number): AsffFinding => {
+    const i = Math.floor(at / 3);
+    const kind = at % 3;
+    return kind === 0 ? currentFinding(ctx, report.findings[i]!) : kind === 1 ? resolvedFinding(ctx, resolved[i]!) : scopeFinding(ctx, scopes[i]!);
+  };
+  for (const key of [...groups.keys()].sort()) {
+    const members = groups.get(key)!;
+    yield {
+      where: key.replace('\u0000', '-'),
+      size: members.length,
+      * batches() {
+        let batch: AsffFinding[] = [];
+        let bytes = 4; // "[\n" and "]\n"
+        for (const at of members) {
+          const a = make(at);
+          const size = asffWireBytes(a);
+          if (size > limits.findingBytes) throw new Error(`internal error: ASFF finding ${a.Id} is ${size} bytes, over ${limits.findingBytes}`);
+          if (batch.length > 0 && (batch.length >= limits.findingsPerFile || bytes + size + 2 > limits.fileBytes)) {
+            yield batch;
+            batch = [];
+            bytes = 4;
+          }
+          batch.push(a);
+          bytes += size + 2; // ",\n"
+        }
+        if (batch.length) yield batch;
+      },
+    };
+  }
+}
+
 /**
  * The findings to send, grouped by account and region (sorted), each group in report order with the
  * resolved ones last; cut into batches of at most `findingsPerFile` findings and `fileBytes` bytes.
  */
 export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS, opts: ExportOptions = {}): AsffFinding[][] {
-  const ctx: Ctx = { report, at: new Date(asOfMs(report)).toISOString(), written: new Date(writtenMs(report, opts)).toISOString(), rule: ruleLookup(report), record: recordLookup(report) };
-  const groups = new Map<string, AsffFinding[]>();
-  const add = (a: AsffFinding) => {
-    const key = `${a.AwsAccountId}\u0000${a.Region}`;
-    const list = groups.get(key);
-    if (list) list.push(a);
-    else groups.set(key, [a]);
-  };
-  for (const f of report.findings) add(currentFinding(ctx, f));
-  for (const d of resolvedEntries(report)) add(resolvedFinding(ctx, d));
-  for (const c of failedScopes(report)) add(scopeFinding(ctx, c));
-
   const batches: AsffFinding[][] = [];
-  for (const key of [...groups.keys()].sort()) {
-    let batch: AsffFinding[] = [];
-    let bytes = 4; // "[\n" and "]\n"
-    for (const a of groups.get(key)!) {
-      const size = asffWireBytes(a);
-      if (size > limits.findingBytes) throw new Error(`internal error: ASFF finding ${a.Id} is ${size} bytes, over ${limits.findingBytes}`);
-      if (batch.length > 0 && (batch.length >= limits.findingsPerFile || bytes + size + 2 > limits.fileBytes)) {
-        batches.push(batch);
-        batch = [];
-        bytes = 4;
-      }
-      batch.push(a);
-      bytes += size + 2; // ",\n"
-    }
-    if (batch.length) batches.push(batch);
-  }
+  for (const g of asffGroups(report, limits, opts)) batches.push(...g.batches());
   return batches;
 }
+
+/** Files a group can have before their numbers need more than three digits. */
+const NARROW_FILES = 999;
 
 /**
  * The `-asff-<account>-<region>-NNN.json` files: named by the account and region every finding of
@@ -442,16 +479,25 @@ export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS, op
  * them (wider when there are more than 999); none when there is nothing to send.
  */
 export function renderAsffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): { suffix: string; content: string }[] {
-  const batches = asffBatches(report, limits, opts);
-  const whereOf = (b: AsffFinding[]): string => `${b[0]!.AwsAccountId}-${b[0]!.Region}`;
-  const count = new Map<string, number>();
-  for (const b of batches) count.set(whereOf(b), (count.get(whereOf(b)) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  return batches.map((b) => {
-    const where = whereOf(b);
-    const n = (seen.get(where) ?? 0) + 1;
-    seen.set(where, n);
-    const width = Math.max(3, String(count.get(where)).length);
-    return { suffix: `-asff-${where}-${String(n).padStart(width, '0')}.json`, content: jsonArrayText(b.map(jsonLine)) };
-  });
+  return [...asffFiles(report, opts, limits)];
+}
+
+/**
+ * The files of renderAsffFiles one at a time, each cut as its findings are made: a group of at
+ * most 999 findings (at most 999 files) is written as it goes; only a larger one keeps its files'
+ * text until it knows how many digits their numbers take.
+ */
+export function* asffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): Generator<{ suffix: string; content: string }> {
+  const name = (where: string, n: number, width: number): string => `-asff-${where}-${String(n).padStart(width, '0')}.json`;
+  for (const g of asffGroups(report, limits, opts)) {
+    if (g.size <= NARROW_FILES) {
+      let n = 0;
+      for (const b of g.batches()) yield { suffix: name(g.where, ++n, 3), content: jsonArrayText(b.map(jsonLine)) };
+      continue;
+    }
+    const texts: string[] = [];
+    for (const b of g.batches()) texts.push(jsonArrayText(b.map(jsonLine)));
+    const width = Math.max(3, String(texts.length).length);
+    for (let n = 1; n <= texts.length; n++) yield { suffix: name(g.where, n, width), content: texts[n - 1]! };
+  }
 }

@@ -46,6 +46,27 @@ function csv(rows: unknown[][]): string {
   return BOM + stringify(rows, OPTIONS);
 }
 
+/** Rows of a CSV file stringified at a time when it is written in pieces. */
+export const CSV_CHUNK_ROWS = 1000;
+
+/**
+ * A CSV file in pieces: the byte order mark and the header, then the rows `chunkRows` at a time,
+ * each piece stringified on its own (a record ends with its own CRLF, so the pieces join to the
+ * same bytes as the whole file stringified at once). Rows are made as they are written.
+ */
+export function* csvChunks(header: readonly unknown[], rows: Iterable<unknown[]>, chunkRows = CSV_CHUNK_ROWS): Generator<string> {
+  yield BOM + stringify([header as unknown[]], OPTIONS);
+  let batch: unknown[][] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length >= chunkRows) {
+      yield stringify(batch, OPTIONS);
+      batch = [];
+    }
+  }
+  if (batch.length) yield stringify(batch, OPTIONS);
+}
+
 /**
  * The findings CSV's header: the fixed columns, then one per tag column named by its tag key
  * (`tag:<key>` when the key is also the name of a fixed column, so no two columns share a name).
@@ -92,6 +113,15 @@ function findingRow(f: RowSource, run: { id: string; asOf: string }, accounts: A
  * `<framework> <control id>` separated by `; `.
  */
 export function renderFindingsCsv(report: Report): string {
+  return [...findingsCsvChunks(report)].join('');
+}
+
+/** The findings CSV in pieces, a row made as it is written (see renderFindingsCsv). */
+export function findingsCsvChunks(report: Report, chunkRows = CSV_CHUNK_ROWS): Generator<string> {
+  return csvChunks(findingColumns(report).map(csvCell), findingRows(report), chunkRows);
+}
+
+function* findingRows(report: Report): Generator<string[]> {
   const diff = report.diff;
   const statusOf = diff ? diffStatusOf(diff) : null;
   const tagCount = (report.tagColumns ?? []).length;
@@ -104,16 +134,15 @@ export function renderFindingsCsv(report: Report): string {
     if (t === undefined) texts.set(ruleId, (t = controlsText(controlsOf(ruleId))));
     return t;
   };
-  const rows = report.findings.map((f) => {
+  for (const f of report.findings) {
     const d = statusOf?.(f.id);
-    return d ? findingRow(f, run, accounts, tagCount, controls(f.ruleId), d.status, d.detail) : findingRow(f, run, accounts, tagCount, controls(f.ruleId), '');
-  });
+    yield d ? findingRow(f, run, accounts, tagCount, controls(f.ruleId), d.status, d.detail) : findingRow(f, run, accounts, tagCount, controls(f.ruleId), '');
+  }
   if (diff) {
     const base = { id: diff.baseline.runId, asOf: diff.baseline.asOf };
-    for (const r of diff.resolved) rows.push(findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'resolved'));
-    for (const r of diff.unverified ?? []) rows.push(findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'unverified', unverifiedWhy(r)));
+    for (const r of diff.resolved) yield findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'resolved');
+    for (const r of diff.unverified ?? []) yield findingRow(r, base, accounts, tagCount, controls(r.ruleId), 'unverified', unverifiedWhy(r));
   }
-  return csv([findingColumns(report).map(csvCell), ...rows]);
 }
 
 /**
@@ -123,13 +152,22 @@ export function renderFindingsCsv(report: Report): string {
  * `skipped:nothing-flagged`; empty without --references.
  */
 export function renderCoverageCsv(report: Report): string {
+  return [...coverageCsvChunks(report)].join('');
+}
+
+/** The coverage CSV in pieces (see renderCoverageCsv). */
+export function coverageCsvChunks(report: Report, chunkRows = CSV_CHUNK_ROWS): Generator<string> {
   const accounts = accountIndex(report);
-  const rows = report.coverage.map((c) => [
-    c.accountId, c.region, c.status, c.errorCode, c.errorMessage, c.reason, c.instanceCount, c.pageCount, c.apiCalls, c.retries,
-    c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c), accounts.rawName(c.accountId), accounts.rawOuPath(c.accountId),
-    c.references ? (c.references.code ? `${c.references.status}:${c.references.code}` : c.references.status) : null,
-  ].map(csvCell));
-  return csv([[...COVERAGE_COLUMNS], ...rows]);
+  const rows = function* (): Generator<string[]> {
+    for (const c of report.coverage) {
+      yield [
+        c.accountId, c.region, c.status, c.errorCode, c.errorMessage, c.reason, c.instanceCount, c.pageCount, c.apiCalls, c.retries,
+        c.allowedImagesState, c.disruptedZones.join(' '), c.uncoveredInstanceCount, failureCodes(c), accounts.rawName(c.accountId), accounts.rawOuPath(c.accountId),
+        c.references ? (c.references.code ? `${c.references.status}:${c.references.code}` : c.references.status) : null,
+      ].map(csvCell);
+    }
+  };
+  return csvChunks([...COVERAGE_COLUMNS], rows(), chunkRows);
 }
 
 /** `ruleId:severity:findings` of each rule an AMI trips, separated by `; `. */
@@ -154,16 +192,28 @@ function accountsCell(ids: readonly string[], accounts: AccountIndex): string {
 }
 
 export function renderImagesCsv(report: Report): string {
+  return [...imagesCsvChunks(report)].join('');
+}
+
+/** The plan's CSV in pieces (see renderImagesCsv). */
+export function imagesCsvChunks(report: Report, chunkRows = CSV_CHUNK_ROWS): Generator<string> {
   const accounts = accountIndex(report);
-  const rows = (report.images ?? []).map((e) => [
+  const asOfMs = asOfMsOf(report);
+  const rows = function* (): Generator<string[]> {
+    for (const e of report.images ?? []) yield imageRow(e, accounts, asOfMs);
+  };
+  return csvChunks([...IMAGE_COLUMNS], rows(), chunkRows);
+}
+
+function imageRow(e: ImagePlanEntry, accounts: AccountIndex, asOfMs: ReturnType<typeof asOfMsOf>): string[] {
+  return [
     e.priority, e.imageId, e.name, e.ownerId, e.ownerAlias, e.state, e.deprecationTime, e.creationDate, e.worstSeverity, imageRules(e),
     e.instances.total, e.instances.running, e.instances.stopped, e.instances.other, accountsCell(e.accounts, accounts), e.regions.join(' '), e.findings, e.waived,
     e.references?.length, e.references ? launchingGroups(e.references).join(';') : null,
     e.oldestFirstSeenAt, e.overdue,
     e.successor ? Object.keys(e.successor).sort().map((r) => `${r}=${e.successor![r]!.imageId ?? '-'}`).join(' ') : null,
-    e.successor ? successorLines(e, asOfMsOf(report)).map((l) => `${l.regions}: ${l.text}`).join('\n') : null,
-  ].map(csvCell));
-  return csv([[...IMAGE_COLUMNS], ...rows]);
+    e.successor ? successorLines(e, asOfMs).map((l) => `${l.regions}: ${l.text}`).join('\n') : null,
+  ].map(csvCell);
 }
 
 /** The Allowed AMIs what-if (`-whatif.csv`, when the report has one): one row per account and AMI. */

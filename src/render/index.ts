@@ -4,16 +4,19 @@
  * enum all derive from RENDERERS; adding a format is one entry here (and its golden file).
  */
 import type { Report } from '../model/types.js';
-import { renderCoverageCsv, renderFindingsCsv, renderImagesCsv, renderWhatIfCsv } from './csv.js';
+import { coverageCsvChunks, findingsCsvChunks, imagesCsvChunks, renderWhatIfCsv } from './csv.js';
 import { renderOwnedImagesCsv } from './owned.js';
 import { renderHtml, type TemplateSet } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderOcsfChunks } from './ocsf.js';
-import { renderAsffFiles } from './asff.js';
+import { asffFiles } from './asff.js';
 import { renderRolloutScript } from './successor.js';
 
-/** A rendered file: its name suffix and its text, whole or in pieces (large JSON). */
+/**
+ * A rendered file: its name suffix and its text, whole or in pieces (the long formats: JSON, CSV,
+ * OCSF), the pieces made while the file is written (each iteration makes them anew).
+ */
 export interface RenderedFile { suffix: string; content: string | Iterable<string>; /** This file's own mode (the rollout script: 600 always). */ mode?: number }
 
 /**
@@ -35,8 +38,12 @@ export interface Renderer<F extends string = string> {
   byDefault: boolean;
   /** It reads ctx.templates (the edge loads them only when a chosen format needs them). */
   needsTemplates: boolean;
-  render(report: Report, ctx: RenderContext): RenderedFile[];
+  /** Its files, made one after the other as the writer takes them (ASFF cuts its files as it goes). */
+  render(report: Report, ctx: RenderContext): Iterable<RenderedFile>;
 }
+
+/** Pieces made anew each time they are iterated. */
+const pieces = (make: () => Iterator<string>): Iterable<string> => ({ [Symbol.iterator]: make });
 
 export const RENDERERS = [
   {
@@ -46,9 +53,9 @@ export const RENDERERS = [
   {
     format: 'csv', description: 'findings, AMI plan (-images), coverage and Allowed AMIs what-if (-whatif, when there is one) CSVs', byDefault: true, needsTemplates: false,
     render: (report) => [
-      { suffix: '.csv', content: renderFindingsCsv(report) },
-      { suffix: '-images.csv', content: renderImagesCsv(report) },
-      { suffix: '-coverage.csv', content: renderCoverageCsv(report) },
+      { suffix: '.csv', content: pieces(() => findingsCsvChunks(report)) },
+      { suffix: '-images.csv', content: pieces(() => imagesCsvChunks(report)) },
+      { suffix: '-coverage.csv', content: pieces(() => coverageCsvChunks(report)) },
       ...whatIfFile(report),
       // ami-audit images: the owned AMIs (absent in scan reports)
       ...(report.ownedImages ? [{ suffix: '-owned-images.csv', content: renderOwnedImagesCsv(report) }] : []),
@@ -56,7 +63,7 @@ export const RENDERERS = [
   },
   {
     format: 'json', description: 'the report model', byDefault: true, needsTemplates: false,
-    render: (report) => [{ suffix: '.json', content: renderJsonChunks(report) }],
+    render: (report) => [{ suffix: '.json', content: pieces(() => renderJsonChunks(report)) }],
   },
   {
     format: 'md', description: 'a Markdown summary for a ticket', byDefault: true, needsTemplates: false,
@@ -71,11 +78,11 @@ export const RENDERERS = [
   },
   {
     format: 'ocsf', description: 'OCSF 1.3 Detection Findings, one JSON array (.ocsf.json)', byDefault: false, needsTemplates: false,
-    render: (report, ctx) => [{ suffix: '.ocsf.json', content: renderOcsfChunks(report, { writtenAt: ctx.writtenAt }) }],
+    render: (report, ctx) => [{ suffix: '.ocsf.json', content: pieces(() => renderOcsfChunks(report, { writtenAt: ctx.writtenAt })) }],
   },
   {
     format: 'asff', description: 'AWS Security Finding Format batches for securityhub batch-import-findings (-asff-<account>-<region>-001.json, ...)', byDefault: false, needsTemplates: false,
-    render: (report, ctx) => renderAsffFiles(report, { writtenAt: ctx.writtenAt }),
+    render: (report, ctx) => ({ [Symbol.iterator]: () => asffFiles(report, { writtenAt: ctx.writtenAt }) }),
   },
 ] as const satisfies readonly Renderer<string>[];
 
@@ -115,10 +122,15 @@ export function contentText(f: RenderedFile): string {
 }
 
 /**
- * The files of one format (CSV gives the findings, the AMI plan and the coverage file). The
- * templates are the context's: null is fine for a format that does not read them.
+ * The files of one format (CSV gives the findings, the AMI plan and the coverage file), all of
+ * them. The templates are the context's: null is fine for a format that does not read them.
  */
 export function renderFormat(format: Format, report: Report, templates: TemplateSet | RenderContext): RenderedFile[] {
+  return [...renderFiles(format, report, templates)];
+}
+
+/** The files of one format, made one at a time as they are taken: what the writer consumes. */
+export function renderFiles(format: Format, report: Report, templates: TemplateSet | RenderContext): Iterable<RenderedFile> {
   const ctx: RenderContext = templates && 'templates' in templates ? templates : { templates };
   return rendererOf(format).render(report, ctx);
 }

@@ -200,12 +200,17 @@ export function cloudFormationType(type: string): string {
  * be read.
  */
 export function ocsfEvents(report: Report, opts: ExportOptions = {}): Record<string, unknown>[] {
+  return [...ocsfEventStream(report, opts)];
+}
+
+/** The events of ocsfEvents one by one, each made when it is taken. */
+export function* ocsfEventStream(report: Report, opts: ExportOptions = {}): Generator<Record<string, unknown>> {
   const time = asOfMs(report);
   const written = writtenMs(report, opts);
   const rule = ruleLookup(report);
   const record = recordLookup(report);
   const imageRecord = imageRecordLookup(report);
-  const events = report.findings.map((f) => ocsfEvent(report, f, time, written, rule(f.ruleId), f.resource ? imageRecord(f) : record(f), findingState(f)));
+  for (const f of report.findings) yield ocsfEvent(report, f, time, written, rule(f.ruleId), f.resource ? imageRecord(f) : record(f), findingState(f));
   for (const d of resolvedEntries(report)) {
     const f: Finding = {
       ...d, instanceName: null, imageName: null, imageOwnerId: null, imageOwnerAlias: null, instanceState: null, remediation: '', waiver: null, expiredWaiver: null,
@@ -216,10 +221,9 @@ export function ocsfEvents(report: Report, opts: ExportOptions = {}): Record<str
       detail: `Resolved: run ${report.run.id} (as of ${report.run.asOf}) looked for it and no longer finds it${d.daysToFix !== undefined ? `, ${d.daysToFix} days after it was first seen` : ''}.`,
       extra: { resolved_at: d.resolvedAt ?? report.run.asOf, days_to_fix: d.daysToFix ?? null },
     };
-    events.push(ocsfEvent(report, f, time, written, rule(d.ruleId), d.resource ? imageRecord(d) : record(d), state));
+    yield ocsfEvent(report, f, time, written, rule(d.ruleId), d.resource ? imageRecord(d) : record(d), state);
   }
-  for (const c of failedScopes(report)) events.push(scopeEvent(report, c, time, written));
-  return events;
+  for (const c of failedScopes(report)) yield scopeEvent(report, c, time, written);
 }
 
 /** Where a finding stands, in OCSF's words: the activity (from its lifecycle) and its status. */
@@ -453,14 +457,27 @@ function complianceFields(rule: RuleInfo, statusCode: string): Record<string, un
   };
 }
 
-/** The `.ocsf.json` file: a JSON array, one event a line, in pieces so a large estate is written without one huge string. */
-export function* renderOcsfChunks(report: Report, opts: ExportOptions = {}): Generator<string> {
-  const events = ocsfEvents(report, opts);
-  if (events.length === 0) {
-    yield '[]\n';
-    return;
+/** Characters of events gathered into one piece of the `.ocsf.json` file. */
+export const OCSF_CHUNK_CHARS = 256 << 10;
+
+/**
+ * The `.ocsf.json` file: a JSON array, one event a line, written event by event (each event is
+ * made, put in a line and let go before the next) in pieces of about `chunkChars` characters, so a
+ * large estate is written without its events, or one huge string, held at once.
+ */
+export function* renderOcsfChunks(report: Report, opts: ExportOptions = {}, chunkChars = OCSF_CHUNK_CHARS): Generator<string> {
+  let piece = '';
+  let previous: string | null = null;
+  for (const event of ocsfEventStream(report, opts)) {
+    if (previous === null) piece = '[\n';
+    else {
+      piece += `${previous},\n`;
+      if (piece.length >= chunkChars) {
+        yield piece;
+        piece = '';
+      }
+    }
+    previous = jsonLine(event);
   }
-  yield '[\n';
-  for (let i = 0; i < events.length; i++) yield `${jsonLine(events[i])}${i < events.length - 1 ? ',\n' : '\n'}`;
-  yield ']\n';
+  yield previous === null ? '[]\n' : `${piece}${previous}\n]\n`;
 }

@@ -7,6 +7,7 @@ import type { Report } from '../model/types.js';
 import { canonicalJson } from '../rules/engine.js';
 import { cmp } from '../model/ids.js';
 import { reportSchema } from '../schema/report.js';
+import { findingRefs, toFindingRecord } from '../model/finding-record.js';
 
 /** The long lists of a report, read element by element. */
 export const STREAMED = ['coverage', 'instances', 'findings'] as const;
@@ -56,13 +57,15 @@ export class ContentDigest {
 
 const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** The content digest of a report model, as a reader of its JSON computes it. */
+/** The content digest of a report model, as a reader of its JSON computes it (over the findings' records, as the file stores them). */
 export function reportDigest(report: Report): string {
   const d = new ContentDigest();
+  const refs = findingRefs(report);
   for (const [key, value] of Object.entries(report)) {
     if ((STREAMED as readonly string[]).includes(key) && Array.isArray(value)) {
       d.arrayStart(key);
-      for (const v of value) d.element(key, v);
+      if (key === 'findings') for (const v of value) d.element(key, toFindingRecord(v, refs));
+      else for (const v of value) d.element(key, v);
     } else if (value !== undefined) d.member(key, value);
   }
   return d.digest();

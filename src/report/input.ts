@@ -8,6 +8,9 @@
  * depth, is ever built. An `InputFileReader` validates each element as it arrives (against the
  * report schema, and account ids, regions and instance ids where they enter) and keeps only what
  * its caller needs: a diff needs run, coverage and findings, a re-evaluation needs instances.
+ * A version 4 report stores each finding as a record that refers to its instance, AMI, rule and
+ * waiver (src/model/finding-record.ts): the reader makes them whole findings again once the file is
+ * read, keeping for it what findings take from the instances when the instances are not kept.
  *
  * Saved data is untrusted: everything keyed by an AWS string lives in a Map.
  */
@@ -23,7 +26,8 @@ import { mergeMissingIds, ok, partial, STATUS_RANK } from '../model/coverage.js'
 import { coverageGaps, imagePlan } from './plan.js';
 import { ContentDigest, REPORT_KEYS, STREAMED } from './digest.js';
 import { accountDirectory } from './build.js';
-import { reportSchema } from '../schema/report.js';
+import { FULL_FINDING_FIELDS, reportSchema } from '../schema/report.js';
+import { findingRefs, fromFindingRecord, type FindingRecord } from '../model/finding-record.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
 
@@ -264,6 +268,18 @@ function elementValidator(key: Streamed): ValidateFunction {
   return v;
 }
 
+/** A finding of a version 1 to 3 report: every field present (a version 4 record leaves out what its references give). */
+let fullFindingValidator: ValidateFunction | null = null;
+function fullFinding(): ValidateFunction {
+  if (!fullFindingValidator) {
+    elementValidator('findings');
+    fullFindingValidator = elementAjv!.compile({
+      allOf: [{ $ref: `${reportSchema.$id}#/properties/findings/items` }, { required: [...FULL_FINDING_FIELDS], properties: { waiver: { not: { type: 'string' } }, expiredWaiver: { not: { type: 'string' } } } }],
+    });
+  }
+  return fullFindingValidator;
+}
+
 function notAReport(file: string, path: string, message: string): UserError {
   return new UserError(`${file}: ${path || '(root)'}: ${message}; this is not a complete ami-audit report (schema ${REPORT_SCHEMA_VERSION})`);
 }
@@ -310,7 +326,11 @@ export class InputFileReader implements DocumentHandler {
   private readonly arrays = new Set<string>();
   private readonly coverage: CoverageEntry[] = [];
   private readonly instances: InstanceRecord[] = [];
-  private readonly findings: Finding[] = [];
+  /** Version 1 to 3: findings; version 4: their records, made findings again when the file is read. */
+  private readonly findings: (Finding | FindingRecord)[] = [];
+  /** What findings refer to of the instances, kept when the instances themselves are not (a diff of a version 4 report). */
+  private readonly instanceRefs: InstanceRecord[] = [];
+  private version: number | null = null;
   private readonly instanceScopes = new Map<string, string>();
   private readonly dump = new Map<string, InstanceRecord>();
   private readonly dumpScopes = new Set<string>();
@@ -335,7 +355,10 @@ export class InputFileReader implements DocumentHandler {
   member(key: string, value: unknown): void {
     this.digest?.member(key, value);
     this.head.set(key, value);
-    if (key === 'schemaVersion') this.checkVersion(value);
+    if (key === 'schemaVersion') {
+      this.checkVersion(value);
+      this.version = value as number;
+    }
   }
 
   private checkVersion(v: unknown): void {
@@ -369,11 +392,25 @@ export class InputFileReader implements DocumentHandler {
       const scope = `${i.accountId}|${i.region}`;
       if (!this.instanceScopes.has(scope)) this.instanceScopes.set(scope, at);
       if (this.keep.instances) this.instances.push(i.Tags ? { ...i, Tags: sortedTags(i.Tags) } : i);
+      else if (this.keep.findings && typeof i.InstanceId === 'string') {
+        // a version 4 finding takes its instance's name, state and tag values from here
+        this.instanceRefs.push({ accountId: i.accountId, region: i.region, InstanceId: i.InstanceId, ...(i.State ? { State: { Name: i.State.Name } } : {}), ...(i.Tags ? { Tags: i.Tags } : {}) });
+      }
     } else {
-      const f = value as Finding;
+      const f = value as Finding | FindingRecord;
+      if (this.version !== null && this.version < 4) this.checkFullFinding(at, f);
       checkId(file, `${at}.accountId`, f.accountId, ACCOUNT_ID_RE, 'a 12-digit account id', 'this is not a report ami-audit wrote');
       checkId(file, `${at}.region`, f.region, REGION_NAME_RE, 'a region name', 'this is not a report ami-audit wrote');
       if (this.keep.findings) this.findings.push(f);
+    }
+  }
+
+  /** A finding of a version 1 to 3 report has every field. */
+  private checkFullFinding(at: string, f: unknown): void {
+    const validate = fullFinding();
+    if (!validate(f)) {
+      const e = firstError(validate.errors);
+      throw notAReport(this.file, join(at, e.path), e.message);
     }
   }
 
@@ -428,7 +465,15 @@ export class InputFileReader implements DocumentHandler {
           throw new UserError(`${file}: ${at}: account ${scope.replace('|', ', region ')} has no coverage entry; this is not a complete ami-audit report`);
         }
       }
-      const report = upgradeReport(skeleton, this.coverage, this.instances, this.findings);
+      const version = skeleton.schemaVersion as number;
+      // a file whose schemaVersion came after its findings: those are checked now
+      if (version < 4 && this.version === null) this.findings.forEach((f, n) => this.checkFullFinding(`findings[${n}]`, f));
+      if (version >= 4 && this.findings.length) {
+        const refs = findingRefs({ ...(skeleton as Partial<Report>), instances: this.keep.instances ? this.instances : this.instanceRefs });
+        for (let n = 0; n < this.findings.length; n++) this.findings[n] = fromFindingRecord(this.findings[n] as FindingRecord, refs);
+      }
+      this.instanceRefs.length = 0;
+      const report = upgradeReport(skeleton, this.coverage, this.instances, this.findings as Finding[]);
       return this.digest ? { file, kind: 'report', report, digest: this.digest.digest() } : { file, kind: 'report', report };
     }
     if (this.arrays.has('InstanceImageMetadata')) {

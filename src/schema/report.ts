@@ -1,7 +1,9 @@
 /**
- * JSON Schema of the report model, schemaVersion 3 (published as docs/schema/report.schema.json).
- * Version 1 and 2 reports validate too (readers upgrade them): the fields version 2 added are
- * required only from version 2 on, `history` only in version 3.
+ * JSON Schema of the report model, schemaVersion 4 (published as docs/schema/report.schema.json).
+ * Version 1, 2 and 3 reports validate too (readers upgrade them): the fields version 2 added are
+ * required only from version 2 on; every field of a finding is required up to version 3, while a
+ * version 4 finding is a record that refers to its instance, AMI, rule and waiver
+ * (src/model/finding-record.ts).
  */
 import { LIFECYCLES, SCOPE_STATUSES, SEVERITIES } from '../model/types.js';
 
@@ -226,16 +228,59 @@ const ownedImage = {
   },
 };
 
+/** Every field of a finding, as versions 1 to 3 required them (a version 4 record leaves out what its references give). */
+export const FULL_FINDING_FIELDS = ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'instanceName', 'imageId', 'imageName', 'imageOwnerId', 'imageOwnerAlias', 'instanceState', 'message', 'remediation', 'waiver', 'expiredWaiver'] as const;
+
+/** One element of findings[]: a version 4 record, or (versions 1 to 3) a whole finding. */
+const findingItem = {
+  type: 'object',
+  required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'imageId', 'message'],
+  properties: {
+    id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id, unique in the report: a hash of rule id, account, region, instance id (for a record without one, a key from its content), image id and, for a rule that can hit one instance for several reasons, the reason.' },
+    ruleId: { ...str, description: 'The rule (rules[].id): version 4 takes the remediation from it.' },
+    severity, accountId: str, region: str,
+    instanceId: { ...str, description: 'With accountId and region, the instance (instances[]: accountId, region, InstanceId) whose name, state and tag values version 4 takes; "" for a finding about a resource.' },
+    imageId: { ...nstr, description: 'The AMI (images[].imageId): version 4 takes its name, owner and alias from the plan.' },
+    instanceName: { ...nstr, description: 'The instance\'s Name tag. Version 4: only where instances[] does not give it.' },
+    instanceState: { ...nstr, description: 'Version 4: only where instances[] does not give it.' },
+    imageName: { ...nstr, description: 'Version 4: only where images[] does not give it.' },
+    imageOwnerId: { ...nstr, description: 'Version 4: only where images[] does not give it.' },
+    imageOwnerAlias: { ...nstr, description: 'Version 4: only where images[] does not give it.' },
+    tags: { type: 'array', items: nstr, description: 'The values of the report\'s tagColumns for this instance, in that order (null: no such tag). Absent when there are no tag columns, and in version 1 reports; version 4: only where instances[] does not give them.' },
+    resource: {
+      type: 'object',
+      description: 'Set when the subject of the finding is a resource, not an instance (launchable-bad-ami: the launch template, SSM parameter or recipe that references the AMI); instanceId is then "". Absent on instance findings.',
+      required: ['type', 'arn', 'name', 'version', 'usedBy'],
+      properties: { type: str, arn: str, name: nstr, version: nstr, usedBy: strs, usedByUnknown: { const: true } },
+    },
+    message: str,
+    remediation: { ...str, description: 'Version 4: only where it is not the rule\'s (rules[].remediation).' },
+    waiver: { oneOf: [{ type: 'null' }, str, waiverRef], description: 'The waiver that holds it. Version 4: its id (waivers[].id), absent when none (the whole reference only where waivers[] has no such entry); versions 1 to 3: the reference, or null.' },
+    expiredWaiver: { oneOf: [{ type: 'null' }, str, waiverRef], description: 'A waiver that matched but had expired, written as waiver is.' },
+    firstSeenAt: { ...dateTime, description: 'With a run history: the as-of of the first recorded run that saw it (for an escalated finding, of the finding it replaces). Absent without one.' },
+    lastSeenAt: { ...dateTime, description: 'With a run history: the as-of of the last run that saw it (this one). Version 4: absent when it is run.asOf.' },
+    ageDays: { ...int, description: 'Whole days from firstSeenAt to the as-of.' },
+    dueAt: { oneOf: [{ type: 'null' }, dateTime], description: 'firstSeenAt (for an escalated finding: the escalation) + the SLA days of its severity; null when its severity has no SLA.' },
+    overdue: { type: 'boolean', description: 'The as-of is past dueAt and no valid waiver holds the finding.' },
+    lifecycle: { enum: [...LIFECYCLES], description: 'new: first seen by this run; open: seen before and again; escalated: replaces a less severe finding on the same instance and AMI; reopened: seen again after it was resolved.' },
+    reopenedCount: { ...int, description: 'Times it came back after it was resolved.' },
+    escalatedFrom,
+    escalatedAt: { ...dateTime, description: 'For an escalated finding: the as-of of the run that first saw the escalation; dueAt counts from it. Absent in reports written before it existed.' },
+  },
+};
+
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://ami-audit.dev/schema/report.schema.json',
-  title: 'ami-audit report, schemaVersion 3',
+  title: 'ami-audit report, schemaVersion 4',
   type: 'object',
   required: ['schemaVersion', 'tool', 'run', 'coverage', 'instances', 'notFoundInstanceIds', 'findings', 'waivers', 'rules', 'summary', 'diff'],
-  if: { properties: { schemaVersion: { enum: [2, 3] } } },
-  then: { required: [...V2_FIELDS] },
+  allOf: [
+    { if: { properties: { schemaVersion: { enum: [2, 3, 4] } } }, then: { required: [...V2_FIELDS] } },
+    { if: { properties: { schemaVersion: { enum: [1, 2, 3] } } }, then: { properties: { findings: { items: { required: [...FULL_FINDING_FIELDS], properties: { waiver: { not: { type: 'string' } }, expiredWaiver: { not: { type: 'string' } } } } } } } },
+  ],
   properties: {
-    schemaVersion: { enum: [1, 2, 3], description: 'Version of this model; readers refuse newer versions. Version 1 reports lack tagColumns, images, owners, coverageGaps and findings[].tags; version 2 reports lack history and the history fields of findings and images; readers upgrade them.' },
+    schemaVersion: { enum: [1, 2, 3, 4], description: 'Version of this model; readers refuse newer versions. Version 1 reports lack tagColumns, images, owners, coverageGaps and findings[].tags; version 2 reports lack history and the history fields of findings and images; version 3 reports repeat in every finding the strings of its instance, AMI, rule and waiver, which version 4 findings refer to; readers upgrade them.' },
     tagColumns: { ...strs, description: 'Instance tag keys carried into findings (--tag-columns, config report.tagColumns), in order; [] when none.' },
     images: { type: 'array', items: imagePlanEntry, description: 'The remediation plan: one entry per AMI with findings, in priority order (AMIs with unwaived findings first, then worst severity, overdue findings (with a run history; most first), affected running instances (most first), earliest deprecation, image id).' },
     owners: { type: 'array', items: ownerRollup, description: 'Findings by value of the first tag column, the untagged group (value null) included; [] without tag columns. Sorted by worst severity, unwaived findings (most first), value (untagged last).' },
@@ -330,35 +375,8 @@ export const reportSchema = {
     uncheckedInstanceIds: { type: 'array', items: str, description: 'Ids given with --instance-ids that were not found while some scope could not be checked: they may live there. Absent in reports written before it existed.' },
     findings: {
       type: 'array',
-      description: 'Sorted by severity (highest first), rule, account, region, instance.',
-      items: {
-        type: 'object',
-        required: ['id', 'ruleId', 'severity', 'accountId', 'region', 'instanceId', 'instanceName', 'imageId', 'imageName', 'imageOwnerId', 'imageOwnerAlias', 'instanceState', 'message', 'remediation', 'waiver', 'expiredWaiver'],
-        properties: {
-          id: { ...str, pattern: '^[0-9a-f]{20}$', description: 'Stable id, unique in the report: a hash of rule id, account, region, instance id (for a record without one, a key from its content), image id and, for a rule that can hit one instance for several reasons, the reason.' },
-          ruleId: str, severity, accountId: str, region: str, instanceId: str, instanceName: nstr, imageId: nstr, imageName: nstr,
-          imageOwnerId: nstr, imageOwnerAlias: nstr, instanceState: nstr,
-          tags: { type: 'array', items: nstr, description: 'The values of the report\'s tagColumns for this instance, in that order (null: no such tag). Absent when there are no tag columns, and in version 1 reports.' },
-          resource: {
-            type: 'object',
-            description: 'Set when the subject of the finding is a resource, not an instance (launchable-bad-ami: the launch template, SSM parameter or recipe that references the AMI); instanceId is then "". Absent on instance findings.',
-            required: ['type', 'arn', 'name', 'version', 'usedBy'],
-            properties: { type: str, arn: str, name: nstr, version: nstr, usedBy: strs, usedByUnknown: { const: true } },
-          },
-          message: str, remediation: str,
-          waiver: { oneOf: [{ type: 'null' }, waiverRef] },
-          expiredWaiver: { oneOf: [{ type: 'null' }, waiverRef] },
-          firstSeenAt: { ...dateTime, description: 'With a run history: the as-of of the first recorded run that saw it (for an escalated finding, of the finding it replaces). Absent without one.' },
-          lastSeenAt: { ...dateTime, description: 'With a run history: the as-of of the last run that saw it (this one).' },
-          ageDays: { ...int, description: 'Whole days from firstSeenAt to the as-of.' },
-          dueAt: { oneOf: [{ type: 'null' }, dateTime], description: 'firstSeenAt (for an escalated finding: the escalation) + the SLA days of its severity; null when its severity has no SLA.' },
-          overdue: { type: 'boolean', description: 'The as-of is past dueAt and no valid waiver holds the finding.' },
-          lifecycle: { enum: [...LIFECYCLES], description: 'new: first seen by this run; open: seen before and again; escalated: replaces a less severe finding on the same instance and AMI; reopened: seen again after it was resolved.' },
-          reopenedCount: { ...int, description: 'Times it came back after it was resolved.' },
-          escalatedFrom,
-          escalatedAt: { ...dateTime, description: 'For an escalated finding: the as-of of the run that first saw the escalation; dueAt counts from it. Absent in reports written before it existed.' },
-        },
-      },
+      description: 'Sorted by severity (highest first), rule, account, region, instance. From version 4, each finding refers to what it concerns instead of repeating its strings: its instance by accountId, region and instanceId (instances[]: accountId, region, InstanceId), its AMI by imageId (images[]), its rule by ruleId (rules[]), its waiver by id (waivers[]). instanceName, instanceState, tags, imageName, imageOwnerId, imageOwnerAlias and remediation are written only where those give another value (a finding about a resource, a record without an instance id); lastSeenAt only where it is not run.asOf; waiver and expiredWaiver are the waiver\'s id, absent when none. Versions 1 to 3 write every field of every finding.',
+      items: findingItem,
     },
     waivers: {
       type: 'array',

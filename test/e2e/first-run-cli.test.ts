@@ -13,6 +13,7 @@ import { generateFleet } from '../../src/emulator/generate.js';
 import { parseGenerateSpec } from '../../src/cli/main.js';
 import type { Emulator } from '../../src/emulator/server.js';
 import type { Report } from '../../src/model/types.js';
+import { readJsonReport } from '../helpers/report-file.js';
 
 /** The config schema shipped with the package (package.json "files" has docs/). */
 const CONFIG_SCHEMA_PATH = join(ROOT, 'docs', 'schema', 'config.schema.json');
@@ -115,7 +116,7 @@ describe('a run of the demo organisation', () => {
     const r = await scan('trust', ['--format', 'json']);
     expect(r.code).toBe(3);
     const json = readdirSync(join(dir, 'trust')).find((f) => f.endsWith('.json'))!;
-    const report = JSON.parse(readFileSync(join(dir, 'trust', json), 'utf8')) as Report;
+    const report = readJsonReport(join(dir, 'trust', json));
     const org = report.accounts!.map((x) => x.accountId);
     expect(report.run.warnings).toContain(`Trusted the AMIs of the organisation's ${org.length} accounts (--org): an AMI they own is neither untrusted-owner nor non-public-ami; set "trustOrganization": false in the config to judge them like any other owner.`);
     expect(report.run.options.trustedAccounts).toEqual(expect.arrayContaining(org));
@@ -126,7 +127,7 @@ describe('a run of the demo organisation', () => {
     writeFileSync(cfg, JSON.stringify({ trustOrganization: false }));
     const again = await scan('no-trust', ['--format', 'json', '--config', cfg]);
     expect(again.code).toBe(3);
-    const other = JSON.parse(readFileSync(join(dir, 'no-trust', readdirSync(join(dir, 'no-trust')).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+    const other = readJsonReport(join(dir, 'no-trust', readdirSync(join(dir, 'no-trust')).find((f) => f.endsWith('.json'))!));
     expect(other.run.warnings ?? []).not.toContainEqual(expect.stringMatching(/organisation's/));
     expect(other.findings.filter((f) => ['untrusted-owner', 'non-public-ami'].includes(f.ruleId) && ownedByOrg(f)).length).toBeGreaterThan(0);
   });
@@ -196,7 +197,7 @@ describe('emulator --generate', () => {
       const out = join(dir, 'generated-org');
       const r = await cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--format', 'json', '--out', out, '--quiet']);
       expect(r.stderr).toBe('');
-      const report = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+      const report = readJsonReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
       expect(report.accounts!.map((a) => a.ouPath).filter(Boolean).sort()).toEqual(['Root', 'Root/Unit 1', 'Root/Unit 1', 'Root/Unit 2']);
     } finally {
       await e.close();

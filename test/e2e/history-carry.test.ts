@@ -15,6 +15,7 @@ import type { Finding, Report } from '../../src/model/types.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { cli } from '../helpers/cli.js';
 import { NOW } from '../helpers/emulator.js';
+import { readJsonReport } from '../helpers/report-file.js';
 
 const ENV = { AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTEST0000', AWS_SECRET_ACCESS_KEY: 'test-secret-key-do-not-print', AWS_REGION: 'us-east-1' };
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
     await emu.close();
   }
   savedFile = latest(out);
-  scanned = JSON.parse(readFileSync(savedFile, 'utf8')) as Report;
+  scanned = readJsonReport(savedFile);
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,7 +43,7 @@ function latest(out: string): string {
   const names = readdirSync(out).filter((x) => /^ami-audit-\d{8}T\d{6}Z(-\d+)?\.json$/.test(x)).sort();
   return join(out, names.at(-1)!);
 }
-const read = (out: string): Report => JSON.parse(readFileSync(latest(out), 'utf8')) as Report;
+const read = (out: string): Report => readJsonReport(latest(out));
 const byName = (r: Report, name: string, ruleId: string): Finding => {
   const f = r.findings.find((x) => x.instanceName === name && x.ruleId === ruleId);
   if (!f) throw new Error(`no finding on ${name} ${ruleId}`);

@@ -7,7 +7,7 @@
  * command's list, import and prune; --fail-on-overdue.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator/server.js';
@@ -17,6 +17,7 @@ import type { Finding, Report } from '../../src/model/types.js';
 import { reportValidator } from '../../src/schema/validate.js';
 import { cli } from '../helpers/cli.js';
 import { NOW } from '../helpers/emulator.js';
+import { readJsonReport } from '../helpers/report-file.js';
 
 const { prod, dev } = DEMO_ACCOUNTS;
 let dir: string;
@@ -50,7 +51,7 @@ async function scan(out: string, asOf: string, edits: Edit[] = [], extra: string
 
 function latest(out: string): Report {
   const names = readdirSync(out).filter((x) => /^ami-audit-\d{8}T\d{6}Z(-\d+)?\.json$/.test(x)).sort();
-  return JSON.parse(readFileSync(join(out, names.at(-1)!), 'utf8')) as Report;
+  return readJsonReport(join(out, names.at(-1)!));
 }
 
 const byName = (r: Report, name: string, ruleId?: string): Finding => {

@@ -11,6 +11,7 @@ import { coverageGaps } from '../../src/report/plan.js';
 import type { CoverageEntry, Finding, Report } from '../../src/model/types.js';
 
 import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js';
+import { readJsonReport } from '../helpers/report-file.js';
 
 export { CHROMIUM, CHROMIUM_ARGS };
 
@@ -190,7 +191,7 @@ describe('the demo, as a newcomer runs it', () => {
   test('npx ami-audit demo exits 3 and its HTML shows findings for every rule, the coverage gaps and the waivers', async () => {
     const { spawnCli } = await import('../helpers/cli.js');
     const { RULES } = await import('../../src/rules/registry.js');
-    const { readdirSync, readFileSync } = await import('node:fs');
+    const { readdirSync } = await import('node:fs');
     const out = mkdtempSync(join(tmpdir(), 'ami-audit-demo-'));
     const r = await spawnCli(['demo', '--out', out]);
     expect(r.code).toBe(3);
@@ -218,7 +219,7 @@ describe('the demo, as a newcomer runs it', () => {
     expect(await p.locator('#verdict').innerText()).toMatch(/^Partial: \d+ of \d+ account\/region scopes .* See the \d+ gaps?( \(and \d+ skipped\))?\./);
     expect(await p.locator('#verdict a[href="#gaps"]').count()).toBe(1);
     for (const s of ['#verdict', 'button.card.sev-high', '#top-plan tbody tr', '#gaps']) expect([s, await onScreen(s)]).toEqual([s, true]);
-    const json = JSON.parse(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!), 'utf8')) as Report;
+    const json = readJsonReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
     expect(await p.locator('#top-plan tbody tr').first().locator('code').innerText()).toBe(json.images[0]!.imageId);
     expect(await p.locator('#partial-banner').innerText()).toContain('the role is missing or does not trust the caller');
     expect(errors).toEqual([]);

@@ -3,7 +3,7 @@
  * a failed Allowed AMIs read, the run deadline and the exit code of a partial run with findings.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../src/emulator/server.js';
@@ -11,6 +11,7 @@ import type { FaultPlan } from '../../src/emulator/faults.js';
 import type { Report } from '../../src/model/types.js';
 import { emulator } from '../helpers/emulator.js';
 import { cli } from '../helpers/cli.js';
+import { readJsonReport } from '../helpers/report-file.js';
 
 let e: Emulator | null = null;
 afterEach(async () => {
@@ -18,7 +19,7 @@ afterEach(async () => {
   e = null;
 });
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ami-audit-trust-'));
-const jsonReport = (dir: string): Report => JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8'));
+const jsonReport = (dir: string): Report => readJsonReport(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!));
 const scan = (faults: FaultPlan | undefined, args: string[]) => async () => {
   e = await emulator(faults ? { faults } : {});
   const out = tmp();

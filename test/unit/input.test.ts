@@ -69,15 +69,15 @@ describe('saved reports', () => {
     expect(inventoryOf(r).coverage).toEqual(inv.coverage);
   });
   test('a newer schemaVersion is refused', () => {
-    expect(() => readReportDoc('new.json', { ...fixtureReport(), schemaVersion: 4 })).toThrow(/newer than this ami-audit reads \(3\)/);
+    expect(() => readReportDoc('new.json', { ...fixtureReport(), schemaVersion: 5 })).toThrow(/newer than this ami-audit reads \(4\)/);
   });
   test('a version 1 report is read and upgraded to the current version; a version 2 report must have the plan', () => {
     const { tagColumns: _t, images: _i, owners: _o, coverageGaps: _g, ...v1 } = JSON.parse(JSON.stringify(fixtureReport()));
     const r = readReportDoc('old.json', { ...v1, schemaVersion: 1 });
-    expect(r.schemaVersion).toBe(3);
+    expect(r.schemaVersion).toBe(4);
     expect(r.history).toBeNull();
     // a version 2 report (no history) is read as well
-    expect(readReportDoc('v2.json', { ...JSON.parse(JSON.stringify(fixtureReport())), schemaVersion: 2, history: undefined }).schemaVersion).toBe(3);
+    expect(readReportDoc('v2.json', { ...JSON.parse(JSON.stringify(fixtureReport())), schemaVersion: 2, history: undefined }).schemaVersion).toBe(4);
     // a version 1 report predates --references: its plan is rebuilt without them
     expect(r.images).toEqual(fixtureReport().images.map(({ references: _r, ...i }) => i));
     expect(r.coverageGaps).toEqual(fixtureReport().coverageGaps);

@@ -5,6 +5,7 @@ import { mergeShards } from '../../src/report/merge.js';
 import { parseShard, sealShard, shardAccounts, shardInfo } from '../../src/report/shard.js';
 import { buildReport } from '../../src/report/build.js';
 import { mergeInputs, parseInputDoc, type ParsedInput } from '../../src/report/input.js';
+import { renderJsonChunks } from '../../src/render/json.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import type { Inventory, Report } from '../../src/model/types.js';
@@ -33,7 +34,8 @@ function shardDocs(n: number, at = asOf, scope: Record<string, unknown> = SCOPE,
     };
     tweak?.(inv, i + 1);
     const report = sealShard(buildReport({ inventory: inv, settings, asOf: at.toMillis(), tool }), key);
-    return JSON.parse(JSON.stringify(report)) as Report;
+    // as the shard's JSON file holds it (findings as their records)
+    return JSON.parse([...renderJsonChunks(report)].join('')) as Report;
   });
 }
 

@@ -258,13 +258,13 @@ describe('schema version 2', () => {
   test('a built report is version 3 and validates; a version 2 report without the plan does not', () => {
     const r = JSON.parse(JSON.stringify(build([onAmi('ami-0000000000000000a', 'running')], { tagColumns: ['team'] })));
     const validate = reportValidator();
-    expect(r.schemaVersion).toBe(3);
+    expect(r.schemaVersion).toBe(4);
     expect(validate(r)).toBe(true);
     for (const k of ['tagColumns', 'images', 'owners', 'coverageGaps']) {
       const { [k]: _gone, ...rest } = r;
       expect(validate(rest)).toBe(false);
     }
-    expect(validate({ ...r, schemaVersion: 4 })).toBe(false);
+    expect(validate({ ...r, schemaVersion: 5 })).toBe(false);
     expect(validate({ ...r, images: [{ ...r.images[0], priority: 0 }] })).toBe(false);
   });
 
@@ -278,7 +278,7 @@ describe('schema version 2', () => {
     expect(doc.schemaVersion).toBe(1);
     expect(reportValidator()(doc)).toBe(true);
     const r = readReportDoc('old.json', doc);
-    expect(r.schemaVersion).toBe(3);
+    expect(r.schemaVersion).toBe(4);
     expect(r.tagColumns).toEqual([]);
     expect(r.owners).toEqual([]);
     expect(r.images.length).toBeGreaterThan(0);
@@ -302,7 +302,8 @@ describe('schema version 2', () => {
 });
 
 describe('a version 1 report on the command line', () => {
-  const jsonIn = (dir: string): Report => JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8'));
+  // read back as a reader does (a version 4 file's findings refer to their instances and rules)
+  const jsonIn = (dir: string): Report => readReportDoc('report.json', JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8')));
 
   test('report --input re-renders it as the current version, with --tag-columns', async () => {
     const out = mkdtempSync(join(tmpdir(), 'ami-audit-plan-'));
@@ -310,7 +311,7 @@ describe('a version 1 report on the command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3); // the fixture's coverage is partial
     const rep = jsonIn(out);
-    expect(rep.schemaVersion).toBe(3);
+    expect(rep.schemaVersion).toBe(4);
     expect(reportValidator()(rep)).toBe(true);
     expect(rep.tagColumns).toEqual(['team', 'owner']);
     expect(rep.images.length).toBeGreaterThan(0);

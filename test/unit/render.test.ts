@@ -215,7 +215,7 @@ describe('JSON', () => {
     expect(validate(doc)).toBe(true);
     expect(validate.errors ?? []).toEqual([]);
     expect(validate({ ...doc, run: { ...doc.run, startedAt: 'yesterday' } })).toBe(false);
-    expect(validate({ ...doc, schemaVersion: 4 })).toBe(false);
+    expect(validate({ ...doc, schemaVersion: 5 })).toBe(false);
   });
   test('the published schema file is the one the code holds', () => {
     const published = JSON.parse(readFileSync(new URL('../../docs/schema/report.schema.json', import.meta.url), 'utf8'));
