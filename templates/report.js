@@ -654,7 +654,7 @@
     });
   });
   $('f-print').addEventListener('change', function (e) {
-    document.body.className = e.target.checked ? 'print-findings' : '';
+    document.body.classList.toggle('print-findings', e.target.checked);
     if (printing) drawForPrint();
   });
 
