@@ -196,7 +196,8 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
         if (!c) return { cls: 'none', text: '', title: `${label} / ${region}: not scanned` };
-        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
+        // a partial scope's cell: what it read and that it is partial; what failed is in its title and the list under the matrix
+        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : c.status === 'partial' ? `${formatNumber(c.instanceCount)} partial` : gapCell(c);
         const refs = c.references ? `; ${referenceLookupText(c.references)}` : '';
         const title = `${label} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}${refs}`;
         return { cls: c.status, text, parts: breakable(text), title };
@@ -419,6 +420,11 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: Accou
     accountsTitle: img.accounts.map(accounts.label).join(', '),
     regions: img.regions.length,
     regionsText: few(img.regions, 3),
+    /** The first regions, each kept whole on a line, and how many more. */
+    regionsShown: img.regions.slice(0, 3),
+    regionsMore: Math.max(0, img.regions.length - 3),
+    /** The deprecation time in two pieces a line may break between (the day, the time of day), never inside either. */
+    deprecationParts: img.deprecationTime === null ? null : img.deprecationTime.split(/(?=T)/),
     regionsTitle: img.regions.join(', '),
     findings: img.findings,
     waived: img.waived,
@@ -784,7 +790,7 @@ export function htmlView(report: Report, files: DetailFiles = {}) {
       ['Source', r.source === 'scan' ? 'live scan' : r.source === 'report' ? 'saved ami-audit report, re-evaluated' : 'AWS CLI output'],
       ['Tag columns', tagColumns.length ? tagColumns.join(', ') : 'none'],
       ['Tool', `${report.tool.name} ${report.tool.version}, report schema ${report.schemaVersion}`],
-    ].map(([label, value]) => ({ label, value })),
+    ].map(([label, value]) => (label === 'Regions' ? { label, value, count: r.regions.length, items: r.regions } : { label, value })),
     options: optionList(r.options),
     cards: SEVERITIES_DESC.filter((x) => x !== 'info' || s.bySeverity.info > 0).map((sev) => ({ sev, index: SEV_ORDER.indexOf(sev), count: s.bySeverity[sev], colour: SEV_COLOURS[sev] })),
     summary: s,
