@@ -196,8 +196,7 @@ function matrix(coverage: CoverageEntry[], regions: string[], accounts: AccountI
       cells: regions.map((region) => {
         const c = m.get(region) ?? all;
         if (!c) return { cls: 'none', text: '', title: `${label} / ${region}: not scanned` };
-        // a partial scope's cell: what it read and that it is partial; what failed is in its title and the list under the matrix
-        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : c.status === 'partial' ? `${formatNumber(c.instanceCount)} partial` : gapCell(c);
+        const text = c.status === 'ok' ? formatNumber(c.instanceCount) : c.status === 'skipped' ? 'skip' : gapCell(c);
         const refs = c.references ? `; ${referenceLookupText(c.references)}` : '';
         const title = `${label} / ${region}: ${c.status === 'ok' ? `ok, ${c.instanceCount} instances, ${c.pageCount} pages` : gapText(c)}${refs}`;
         return { cls: c.status, text, parts: breakable(text), title };
