@@ -279,7 +279,7 @@
     var tg = terms.map(function (t) { return groupWords.map(function (w) { return w.indexOf(t) >= 0; }); });
     var ta = terms.map(function (t) { return accountWords.map(function (w) { return w.indexOf(t) >= 0; }); });
     var tr = terms.map(function (t) { return regionWords.map(function (w) { return w.indexOf(t) >= 0; }); });
-    var tagOn = filters.tags.some(function (f) { return f !== ''; });
+    var tagOn = hasTag && filters.tags.some(function (f) { return f !== ''; });
     for (var g = 0; g < G.groups.length; g++) {
       var grp = G.groups[g];
       if (filters.sev !== '' && grp[GSEV] !== +filters.sev) continue;
@@ -614,7 +614,8 @@
       groupRefresh();
       drawGroups();
       $('f-count').textContent = fmt(groupTotals.open) + ' open and ' + fmt(groupTotals.waived) + ' waived findings match (' + fmt(G.findings) + ' in the report), in ' + fmt(groupMatch.length) + ' group' + (groupMatch.length === 1 ? '' : 's') +
-        '; of the sample below, ' + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived.';
+        '; of the sample below, ' + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived.' +
+        (!G.tagCombos && filters.tags.some(function (f) { return f !== ''; }) ? ' The tag filters narrow the sample only: the tags have too many values to count the groups by.' : '');
     } else $('f-count').textContent = fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings match (' + fmt(data.rows.length) + ' in the report).';
     var d = describe();
     $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';

@@ -282,6 +282,11 @@ export const GROUPED_ABOVE = 5_000;
 const SAMPLE_ROWS = 5_000, SAMPLE_PER_GROUP = 20;
 /** Count cells (a group's findings in one account and region) the grouped page holds at most; groups past it are left out and counted. */
 const MAX_CELLS = 250_000;
+/**
+ * Combinations of tag values the cells count by, at most: tag columns with more (a Name tag, an id)
+ * are not counted by, and their filters narrow the sample only (the page says so).
+ */
+const MAX_TAG_COMBOS = 2_000;
 
 /** Where the page's reader finds every finding: the run's CSV and JSON files, by name when the edge gave them. */
 export interface DetailFiles {
@@ -349,6 +354,9 @@ function groupedData(findings: readonly Finding[], images: readonly ImagePlanEnt
     if (n === undefined) { comboIndex.set(k, (n = combos.length)); combos.push(values); }
     return n;
   };
+  const tagKeys = new Set<string>();
+  if (tagColumns.length) for (const f of findings) if (tagKeys.add(JSON.stringify(tagColumns.map((_, i) => f.tags?.[i] ?? null))).size > MAX_TAG_COMBOS) break;
+  const byTags = tagColumns.length > 0 && tagKeys.size <= MAX_TAG_COMBOS;
   const perGroup = Math.max(1, Math.min(SAMPLE_PER_GROUP, Math.floor(SAMPLE_ROWS / Math.max(1, order.length))));
   const groups: unknown[][] = [];
   const sample: Finding[] = [];
@@ -357,7 +365,7 @@ function groupedData(findings: readonly Finding[], images: readonly ImagePlanEnt
     const cells = new Map<string, number[]>();
     for (const f of g.list) {
       const a = ai.get(f.accountId)!, r = gi.get(f.region)!;
-      const t = tagColumns.length ? comboOf(f) : null;
+      const t = byTags ? comboOf(f) : null;
       const k = t === null ? `${a}|${r}` : `${a}|${r}|${t}`;
       let c = cells.get(k);
       if (!c) cells.set(k, (c = [...(t === null ? [a, r] : [a, r, t]), 0, 0, ...(history ? [0] : [])]));
@@ -379,8 +387,9 @@ function groupedData(findings: readonly Finding[], images: readonly ImagePlanEnt
   }
   return {
     /** Numbers per cell: account, region, (tag values,) open, waived, (overdue). */
-    width: 4 + (tagColumns.length ? 1 : 0) + (history ? 1 : 0),
-    tagCombos: tagColumns.length ? combos : null,
+    width: 4 + (byTags ? 1 : 0) + (history ? 1 : 0),
+    /** null: the cells are not counted by tag values (none asked for, or too many), and the tag filters narrow the sample only. */
+    tagCombos: byTags ? combos : null,
     groups,
     findings: findings.length,
     omitted: { groups: omittedGroups, findings: omittedFindings },

@@ -92,4 +92,19 @@ describe('a report above the threshold, in the browser', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  test('a tag column with few values is counted by: its filter answers on the groups', async () => {
+    const teams = ['payments', 'search', 'platform'];
+    const tagged = { ...report, tagColumns: ['team'], findings: report.findings.map((f, i) => ({ ...f, tags: [i % 7 === 0 ? null : teams[i % 3]!] })) };
+    const tagFile = join(mkdtempSync(join(tmpdir(), 'ami-audit-grouped-')), 'report.html');
+    writeFileSync(tagFile, renderHtml(tagged, loadTemplates(), FILES));
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`file://${tagFile}`);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: 60_000 });
+    await page.selectOption('select.f-tag', { label: 'search' });
+    expect(await openCount(page)).toBe(tagged.findings.filter((f) => !f.waiver && f.tags[0] === 'search').length);
+    await page.selectOption('select.f-tag', { label: '(untagged)' });
+    expect(await openCount(page)).toBe(tagged.findings.filter((f) => !f.waiver && f.tags[0] === null).length);
+    await page.close();
+  }, 60_000);
 });
