@@ -20,7 +20,7 @@ const scale = Number(opt('scale', '1'));
 const dist = pathToFileURL(`${opt('dist', new URL('../dist', import.meta.url).pathname)}/`);
 const lib = (p) => import(new URL(p, dist).href);
 const [{ generateFleet }, { evaluate, DEFAULT_SETTINGS }, { ok: okScope }, { imagePlan }, { sortInstances, sortCoverage }] = await Promise.all([
-  lib('emulator/generate.js'), lib('rules/engine.js'), lib('report/coverage.js'), lib('report/plan.js'), lib('report/build.js'),
+  lib('emulator/generate.js'), lib('rules/engine.js'), lib('model/coverage.js'), lib('report/plan.js'), lib('report/build.js'),
 ]);
 
 const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];

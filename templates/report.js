@@ -59,12 +59,13 @@
     fill($('f-ou'), ous);
     if (data.noOu) option($('f-ou'), NO_OU, '(no OU)');
   }
+  /** Above a threshold of findings (src/render/html.ts: GROUPED_ABOVE) the findings come grouped, data.rows a sample of them. */
+  var G = data.grouped || null;
   var tagValues = tagColumns.map(function (_, t) {
     var seen = {}, list = [];
-    data.rows.forEach(function (r) {
-      var v = r[TAGS] ? r[TAGS][t] : null;
-      if (v != null && !Object.prototype.hasOwnProperty.call(seen, v)) { seen[v] = true; list.push(v); }
-    });
+    var add = function (v) { if (v != null && !Object.prototype.hasOwnProperty.call(seen, v)) { seen[v] = true; list.push(v); } };
+    data.rows.forEach(function (r) { add(r[TAGS] ? r[TAGS][t] : null); });
+    if (G && G.tagCombos) G.tagCombos.forEach(function (c) { add(c[t]); });
     return list.sort();
   });
   each(document.querySelectorAll('select.f-tag'), function (select) {
@@ -262,6 +263,83 @@
     el.hidden = pages <= 1 && el.getAttribute('data-hide-single') === 'true';
   }
 
+  /* ---- the grouped findings (a large report): counts per group, account and region ---- */
+  // A group: [severity, rule, plan entry, resource 1/0, AMI id, AMI name, cells, sampled rows]; its cells, G.width
+  // numbers each: account, region, (tag values,) open, waived, (overdue). Every filter answers from the cells.
+  var GSEV = 0, GRULE = 1, GPLAN = 2, GRES = 3, GAMI = 4, GANAME = 5, GCELLS = 6;
+  var groupMatch = [], groupTotals = { open: 0, waived: 0 }, matchedCells = [];
+  var groupWords = G ? G.groups.map(function (g) { return [data.rules[g[GRULE]], data.sev[g[GSEV]], g[GAMI], g[GANAME]].join('\u0001').toLowerCase(); }) : [];
+  var accountWords = data.accounts.map(function (id, i) { return [id, accountNames[i], accountOuPaths[i]].join('\u0001').toLowerCase(); });
+  var regionWords = data.regions.map(function (r) { return r.toLowerCase(); });
+  function groupRefresh() {
+    groupMatch = []; matchedCells = []; groupTotals = { open: 0, waived: 0 };
+    if (!G) return;
+    var W = G.width, hasTag = !!G.tagCombos, o = hasTag ? 3 : 2, terms = filters.terms;
+    // per term: which groups, accounts and regions hold it
+    var tg = terms.map(function (t) { return groupWords.map(function (w) { return w.indexOf(t) >= 0; }); });
+    var ta = terms.map(function (t) { return accountWords.map(function (w) { return w.indexOf(t) >= 0; }); });
+    var tr = terms.map(function (t) { return regionWords.map(function (w) { return w.indexOf(t) >= 0; }); });
+    var tagOn = hasTag && filters.tags.some(function (f) { return f !== ''; });
+    for (var g = 0; g < G.groups.length; g++) {
+      var grp = G.groups[g];
+      if (filters.sev !== '' && grp[GSEV] !== +filters.sev) continue;
+      if (filters.rule !== '' && grp[GRULE] !== +filters.rule) continue;
+      var c = grp[GCELLS], m = { g: g, open: 0, waived: 0, accounts: {}, regions: {}, nAccounts: 0, nRegions: 0 };
+      for (var i = 0; i < c.length; i += W) {
+        var a = c[i], r = c[i + 1];
+        if (filters.account !== '' && a !== +filters.account) continue;
+        if (filters.ou !== '' && !inOu(accountOus[a], filters.ou)) continue;
+        if (filters.region !== '' && r !== +filters.region) continue;
+        if (tagOn) {
+          var combo = G.tagCombos[c[i + 2]], ok = true;
+          for (var t = 0; t < filters.tags.length && ok; t++) {
+            var f = filters.tags[t];
+            if (f !== '') ok = f === UNTAGGED ? combo[t] == null : combo[t] === tagValues[t][+f];
+          }
+          if (!ok) continue;
+        }
+        var hit = true;
+        for (var k = 0; k < terms.length && hit; k++) hit = tg[k][g] || ta[k][a] || tr[k][r];
+        if (!hit) continue;
+        var open = filters.overdue ? c[i + o + 2] : c[i + o], waived = filters.overdue ? 0 : c[i + o + 1];
+        if (!open && !waived) continue;
+        m.open += open; m.waived += waived;
+        if (!m.accounts[a]) { m.accounts[a] = true; m.nAccounts++; }
+        if (!m.regions[r]) { m.regions[r] = true; m.nRegions++; }
+        matchedCells.push([g, a, r, open, waived]);
+      }
+      if (m.open || m.waived) { groupMatch.push(m); groupTotals.open += m.open; groupTotals.waived += m.waived; }
+    }
+  }
+  var groupPage = 0, groupBody = $('t-groups') ? $('t-groups').tBodies[0] : null;
+  /** A few names, then how many more: "a, b, c +4". */
+  function some(keys, name, n) {
+    var list = Object.keys(keys).map(Number).sort(function (x, y) { return x - y; }).map(name);
+    return list.length <= n ? list.join(', ') : list.slice(0, n).join(', ') + ' +' + fmt(list.length - n);
+  }
+  function drawGroups() {
+    if (!groupBody) return;
+    var frag = document.createDocumentFragment(), total = groupMatch.length;
+    var pages = Math.max(1, Math.ceil(total / PAGE));
+    groupPage = Math.min(groupPage, pages - 1);
+    var start = printing && $('f-print').checked ? 0 : groupPage * PAGE, end = Math.min(total, printing && $('f-print').checked ? PRINT_MAX : start + PAGE);
+    for (var n = start; n < end; n++) {
+      var m = groupMatch[n], grp = G.groups[m.g], tr = document.createElement('tr'), sev = data.sev[grp[GSEV]];
+      cell(tr, sev, 'sevcell sev-' + sev);
+      var rc = cell(tr, data.rules[grp[GRULE]] + (grp[GRES] ? ' (resources)' : '')), ctl = data.ruleControls ? data.ruleControls[grp[GRULE]] : '';
+      if (ctl) { var cs = document.createElement('span'); cs.className = 'ctl'; cs.textContent = ctl; rc.appendChild(cs); }
+      sub(cell(tr, grp[GAMI] || '(unknown AMI)', 'nowrap'), grp[GANAME]);
+      cell(tr, fmt(m.open), 'num');
+      cell(tr, fmt(m.waived), 'num');
+      cell(tr, fmt(m.nAccounts) + ': ' + some(m.accounts, function (a) { return data.accounts[a]; }, 3), 'ids', some(m.accounts, accountLabel, 50));
+      cell(tr, fmt(m.nRegions) + ': ' + some(m.regions, function (r) { return data.regions[r]; }, 3), 'ids', some(m.regions, function (r) { return data.regions[r]; }, 50));
+      frag.appendChild(tr);
+    }
+    groupBody.textContent = '';
+    groupBody.appendChild(frag);
+    drawPager($('p-groups'), total, start, end, groupPage, function (to) { groupPage = to; drawGroups(); });
+  }
+
   /* ---- the remediation plan ---- */
   var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
   var planOriginal = [], planRefs = {};
@@ -280,6 +358,10 @@
    */
   function planMatches() {
     var hits = {};
+    if (G) {
+      groupMatch.forEach(function (m) { var p = G.groups[m.g][GPLAN]; if (p != null) hits[p] = (hits[p] || 0) + m.open + m.waived; });
+      return hits;
+    }
     for (var n = 0; n < matching.length; n++) {
       var p = data.rows[matching[n]][PLAN];
       if (p != null) hits[p] = (hits[p] || 0) + 1;
@@ -333,7 +415,7 @@
     var note = document.createElement('p');
     note.className = 'muted';
     var count = fmt(instances.length) + ' instance' + (instances.length === 1 ? '' : 's') + (resources ? ' and ' + fmt(resources) + ' resource' + (resources === 1 ? '' : 's') + ' that reference it' : '');
-    note.textContent = count + (active() ? ' matching the filter' : '') +
+    note.textContent = G ? count + ' in the sample of the findings' + (active() ? ' matching the filter' : '') + ': the findings CSV and the JSON report have every one.' : count + (active() ? ' matching the filter' : '') +
       (order.length > PLAN_INSTANCES ? '; the first ' + PLAN_INSTANCES + ' are listed, the findings table and the CSV have them all.' : '.');
     td.appendChild(note); td.appendChild(wrap); tr.appendChild(td);
     return tr;
@@ -407,7 +489,15 @@
   }
   function drawCharts() {
     var byRule = {}, byAcct = {}, zero = function () { return data.sev.map(function () { return 0; }); };
-    for (var n = 0; n < matching.length; n++) {
+    if (G) {
+      matchedCells.forEach(function (c) {
+        if (!c[3]) return;
+        var grp = G.groups[c[0]], rk = data.rules[grp[GRULE]], ak = data.accounts[c[1]];
+        (byRule[rk] || (byRule[rk] = zero()))[grp[GSEV]] += c[3];
+        (byAcct[ak] || (byAcct[ak] = zero()))[grp[GSEV]] += c[3];
+      });
+    }
+    for (var n = 0; !G && n < matching.length; n++) {
       var r = data.rows[matching[n]];
       if (r[WAIVER] != null) continue;
       var rk = data.rules[r[RULE]], ak = data.accounts[r[ACCT]];
@@ -442,7 +532,18 @@
       return;
     }
     var counts = weeks.map(function () { return 0; }), seen = {}, total = 0;
-    for (var n = 0; n < matching.length; n++) {
+    if (G) {
+      // an AMI's instances in one account and region: as many as its rule with the most matching findings there
+      var most = {};
+      matchedCells.forEach(function (c) {
+        var grp = G.groups[c[0]], w = grp[GPLAN] == null ? null : data.planWeeks[grp[GPLAN]];
+        if (w == null || grp[GRES]) return;
+        var key = grp[GPLAN] + '/' + c[1] + '/' + c[2], n = c[3] + c[4];
+        if (!most[key] || most[key].n < n) most[key] = { w: w, n: n };
+      });
+      Object.keys(most).forEach(function (k) { counts[most[k].w] += most[k].n; total += most[k].n; });
+    }
+    for (var n = 0; !G && n < matching.length; n++) {
       var r = data.rows[matching[n]], w = r[PLAN] == null ? null : data.planWeeks[r[PLAN]];
       if (w == null || r[SUBJECT]) continue; // instances only
       var id = r[ACCT] + '/' + r[REGION] + '/' + r[INST];
@@ -478,9 +579,12 @@
 
   /* ---- the coverage matrix and its failures, under the OU filter ---- */
   var coverageRows = document.querySelectorAll('#coverage table.matrix tbody tr, #gap-details > li[data-account]');
+  var coverageOu = '';
   function drawCoverage() {
     var note = $('coverage-filter');
-    if (!note) return;
+    // the matrix follows the OU filter only: redrawn when it changes
+    if (!note || filters.ou === coverageOu) return;
+    coverageOu = filters.ou;
     var shown = {}, all = {};
     each(coverageRows, function (el) {
       var ou = el.getAttribute('data-ou'), id = el.getAttribute('data-account');
@@ -504,9 +608,15 @@
   function refresh() {
     matching = [];
     for (var i = 0; i < data.rows.length; i++) if (matches(i)) matching.push(i);
-    open.page = 0; waived.page = 0; planPage = 0;
+    open.page = 0; waived.page = 0; planPage = 0; groupPage = 0;
     open.update(); waived.update();
-    $('f-count').textContent = fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings match (' + fmt(data.rows.length) + ' in the report).';
+    if (G) {
+      groupRefresh();
+      drawGroups();
+      $('f-count').textContent = fmt(groupTotals.open) + ' open and ' + fmt(groupTotals.waived) + ' waived findings match (' + fmt(G.findings) + ' in the report), in ' + fmt(groupMatch.length) + ' group' + (groupMatch.length === 1 ? '' : 's') +
+        '; of the sample below, ' + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived.' +
+        (!G.tagCombos && filters.tags.some(function (f) { return f !== ''; }) ? ' The tag filters narrow the sample only: the tags have too many values to count the groups by.' : '');
+    } else $('f-count').textContent = fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings match (' + fmt(data.rows.length) + ' in the report).';
     var d = describe();
     $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
     each(document.querySelectorAll('button.card[data-sev]'), function (b) { b.setAttribute('aria-pressed', filters.sev === b.getAttribute('data-sev') ? 'true' : 'false'); });
@@ -545,7 +655,7 @@
     });
   });
   $('f-print').addEventListener('change', function (e) {
-    document.body.className = e.target.checked ? 'print-findings' : '';
+    document.body.classList.toggle('print-findings', e.target.checked);
     if (printing) drawForPrint();
   });
 
@@ -558,6 +668,7 @@
   function drawForPrint() {
     var all = $('f-print').checked;
     [open, waived].forEach(function (t) { t.draw(all ? 0 : t.page * PAGE, all ? PRINT_MAX : PAGE); });
+    drawGroups();
     if (all) {
       var d = describe(), cut = open.rows.length > PRINT_MAX || waived.rows.length > PRINT_MAX;
       $('f-active').textContent = (d ? 'Filter: ' + d + '. ' : 'No filter: every finding. ') + fmt(open.rows.length) + ' open and ' + fmt(waived.rows.length) + ' waived findings' +
@@ -574,6 +685,7 @@
       reopened.forEach(function (d) { d.open = true; });
     } else {
       open.draw(open.page * PAGE, PAGE); waived.draw(waived.page * PAGE, PAGE);
+      drawGroups();
       var d = describe();
       $('f-active').textContent = d ? 'Filter: ' + d + '.' : '';
       reopened.forEach(function (d) { d.open = false; });

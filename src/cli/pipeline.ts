@@ -129,8 +129,9 @@ export async function produce(inventory: Inventory, settings: EvalSettings, asOf
         findings: report.summary.findingsUnwaived, overdue: report.history?.overdue ?? 0,
       });
     }
-    const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString() };
-    const files = await writeReportSet(out.outDir, `ami-audit-${out.stamp}`, function* () {
+    const stem = `ami-audit-${out.stamp}`;
+    const ctx = { templates: needsTemplates(out.formats) ? loadTemplates() : (null as never), writtenAt: new Date().toISOString(), stem, formats: out.formats };
+    const files = await writeReportSet(out.outDir, stem, function* () {
       for (const format of out.formats) yield* renderFiles(format, report, ctx);
     }, out.fileMode);
     if (store) {

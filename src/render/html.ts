@@ -214,19 +214,22 @@ function ouIndexer(accounts: AccountIndex): (accountId: string) => number[] | nu
   return (id) => accounts.ouKeys(id)?.map((k) => index.get(k)!) ?? null;
 }
 
+/** The rules, accounts and regions of the findings, each once and in order: the page's data indexes them. */
+function dictionaries(findings: readonly Finding[]): { rules: string[]; accounts: string[]; regions: string[] } {
+  const dict = (values: string[]) => [...new Set(values)].sort(cmp);
+  return { rules: dict(findings.map((f) => f.ruleId)), accounts: dict(findings.map((f) => f.accountId)), regions: dict(findings.map((f) => f.region)) };
+}
+
 /**
  * The findings table's data: dictionaries for repeated values, one array per finding. Beside the
  * account ids, their names and OU paths (null when unknown), and the OU filter's choices: every OU
  * path and the OUs above it (`noOu`: some account has none). A finding about a resource has one
  * more element than an instance finding: [label, ARN, Auto Scaling groups] (templates/report.js: SUBJECT).
  */
-export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] }), ruleInfos: Report['rules'] = []) {
+export function tableData(findings: Finding[], diff: ReportDiff | null, images: ImagePlanEntry[] = [], tagColumns: string[] = [], directory: AccountIndex = accountIndex({ accounts: [] }), ruleInfos: Report['rules'] = [], shown: Finding[] = findings) {
   const statusOf = diff ? diffStatusOf(diff) : null;
-  const dict = (values: string[]) => [...new Set(values)].sort(cmp);
   const sev = SEVERITIES_DESC as readonly string[];
-  const rules = dict(findings.map((f) => f.ruleId));
-  const accounts = dict(findings.map((f) => f.accountId));
-  const regions = dict(findings.map((f) => f.region));
+  const { rules, accounts, regions } = dictionaries(findings);
   const idx = (list: readonly string[]) => new Map(list.map((v, i) => [v, i]));
   const si = idx(sev), ri = idx(rules), ai = idx(accounts), gi = idx(regions);
   // The plan entry of each finding's AMI (null groups the findings whose AMI id is unknown).
@@ -255,7 +258,8 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
     noOu: ous.none,
     /** Per plan entry: its AMI id and name, for the plan's instance lists. */
     images: images.map((img) => [img.imageId, img.name]),
-    rows: findings.map((f) => {
+    /** The findings drawn instance by instance: every one, or above GROUPED_ABOVE a sample (`grouped`). */
+    rows: shown.map((f) => {
       const d = statusOf?.(f.id);
       return [
         si.get(f.severity), ri.get(f.ruleId), ai.get(f.accountId), gi.get(f.region), f.instanceId, f.instanceName, f.imageId, f.imageName,
@@ -265,6 +269,131 @@ export function tableData(findings: Finding[], diff: ReportDiff | null, images: 
         ...(f.resource ? [[findingSubject(f).label, f.resource.arn, [...f.resource.usedBy]]] : []),
       ];
     }),
+  };
+}
+
+/**
+ * Above this many findings the page shows them grouped by severity, rule and AMI, with their
+ * counts by account and region, and instance rows only for a sample: the whole detail stays in
+ * the CSV and JSON reports (issue 22: the organisation's HTML within 10 MB and fast in a browser).
+ */
+export const GROUPED_ABOVE = 5_000;
+/** Instance rows of the grouped page's sample, at most, and at most this many of each group (open, then waived). */
+const SAMPLE_ROWS = 5_000, SAMPLE_PER_GROUP = 20;
+/** Count cells (a group's findings in one account and region) the grouped page holds at most; groups past it are left out and counted. */
+const MAX_CELLS = 250_000;
+/**
+ * Combinations of tag values the cells count by, at most: tag columns with more (a Name tag, an id)
+ * are not counted by, and their filters narrow the sample only (the page says so).
+ */
+const MAX_TAG_COMBOS = 2_000;
+
+/** Where the page's reader finds every finding: the run's CSV and JSON files, by name when the edge gave them. */
+export interface DetailFiles {
+  /** The files' common name (`ami-audit-20261126-000000`), without a suffix. */
+  stem?: string;
+  /** The formats the run writes (`--format`). */
+  formats?: readonly string[];
+}
+
+/** `ami-audit-….csv and ami-audit-….json`, or what to do when the run wrote neither. */
+export function detailFilesText(files: DetailFiles = {}): string {
+  if (!files.stem || !files.formats) return 'the findings CSV and the JSON report of this run';
+  const names = [files.formats.includes('csv') ? `${files.stem}.csv` : null, files.formats.includes('json') ? `${files.stem}.json` : null].filter((x): x is string => x !== null);
+  if (names.length === 0) return 'the findings CSV and the JSON report, which this run did not write (--format): run it with --format csv or json to have them';
+  return names.join(' and ');
+}
+
+/** Up to `n` of a group's findings, one account after another so that the sample spans the accounts (the findings' own order within each). */
+function spread(list: readonly Finding[], n: number): Finding[] {
+  if (list.length <= n) return [...list];
+  const byAccount = new Map<string, Finding[]>();
+  for (const f of list) {
+    const b = byAccount.get(f.accountId);
+    if (b) b.push(f);
+    else byAccount.set(f.accountId, [f]);
+  }
+  const buckets = [...byAccount.values()];
+  const out: Finding[] = [];
+  for (let round = 0; out.length < n; round++) {
+    for (const b of buckets) {
+      if (round < b.length) out.push(b[round]!);
+      if (out.length === n) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The grouped findings (above GROUPED_ABOVE): a group per severity, rule, AMI and kind of subject
+ * (instance or resource), in plan order, worst first; per group its findings counted by account,
+ * region (and tag values) as flat cells `[account, region, (tag values,) open, waived, (overdue)]`
+ * indexing the table's dictionaries, so that every filter of the page answers with exact counts;
+ * and the sample of findings drawn instance by instance.
+ */
+function groupedData(findings: readonly Finding[], images: readonly ImagePlanEntry[], dict: { rules: string[]; accounts: string[]; regions: string[] }, tagColumns: readonly string[], history: boolean) {
+  const sev = SEVERITIES_DESC as readonly string[];
+  const idx = (list: readonly string[]) => new Map(list.map((v, i) => [v, i]));
+  const si = idx(sev), ri = idx(dict.rules), ai = idx(dict.accounts), gi = idx(dict.regions);
+  const plan = new Map<string | null, number>(images.map((img, i) => [img.imageId, i]));
+  const byKey = new Map<string, { sev: number; rule: number; plan: number | null; resource: boolean; imageId: string | null; imageName: string | null; list: Finding[] }>();
+  for (const f of findings) {
+    const key = `${f.severity}\u0000${f.ruleId}\u0000${f.imageId ?? ''}\u0000${f.resource ? 1 : 0}`;
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { sev: si.get(f.severity)!, rule: ri.get(f.ruleId)!, plan: plan.get(f.imageId) ?? null, resource: Boolean(f.resource), imageId: f.imageId, imageName: f.imageName, list: [] }));
+    g.list.push(f);
+  }
+  const order = [...byKey.values()].sort((a, b) => (a.plan ?? Infinity) - (b.plan ?? Infinity) || a.sev - b.sev || a.rule - b.rule || Number(a.resource) - Number(b.resource) || cmp(a.imageId ?? '', b.imageId ?? ''));
+  // tag values in combinations, each once, indexed from the cells
+  const combos: (string | null)[][] = [];
+  const comboIndex = new Map<string, number>();
+  const comboOf = (f: Finding) => {
+    const values = tagColumns.map((_, i) => f.tags?.[i] ?? null);
+    const k = JSON.stringify(values);
+    let n = comboIndex.get(k);
+    if (n === undefined) { comboIndex.set(k, (n = combos.length)); combos.push(values); }
+    return n;
+  };
+  const tagKeys = new Set<string>();
+  if (tagColumns.length) for (const f of findings) if (tagKeys.add(JSON.stringify(tagColumns.map((_, i) => f.tags?.[i] ?? null))).size > MAX_TAG_COMBOS) break;
+  const byTags = tagColumns.length > 0 && tagKeys.size <= MAX_TAG_COMBOS;
+  const perGroup = Math.max(1, Math.min(SAMPLE_PER_GROUP, Math.floor(SAMPLE_ROWS / Math.max(1, order.length))));
+  const groups: unknown[][] = [];
+  const sample: Finding[] = [];
+  let cellCount = 0, omittedGroups = 0, omittedFindings = 0;
+  for (const g of order) {
+    const cells = new Map<string, number[]>();
+    for (const f of g.list) {
+      const a = ai.get(f.accountId)!, r = gi.get(f.region)!;
+      const t = byTags ? comboOf(f) : null;
+      const k = t === null ? `${a}|${r}` : `${a}|${r}|${t}`;
+      let c = cells.get(k);
+      if (!c) cells.set(k, (c = [...(t === null ? [a, r] : [a, r, t]), 0, 0, ...(history ? [0] : [])]));
+      const at = t === null ? 2 : 3;
+      if (f.waiver) c[at + 1]! += 1;
+      else c[at]! += 1;
+      if (history && f.overdue) c[at + 2]! += 1;
+    }
+    if (groups.length > 0 && cellCount + cells.size > MAX_CELLS) {
+      omittedGroups += 1;
+      omittedFindings += g.list.length;
+      continue;
+    }
+    cellCount += cells.size;
+    const open = g.list.filter((f) => !f.waiver), waived = g.list.filter((f) => f.waiver);
+    const picked = [...spread(open, perGroup), ...spread(waived, perGroup)];
+    sample.push(...picked);
+    groups.push([g.sev, g.rule, g.plan, g.resource ? 1 : 0, g.imageId, g.imageName, [...cells.values()].flat(), picked.length]);
+  }
+  return {
+    /** Numbers per cell: account, region, (tag values,) open, waived, (overdue). */
+    width: 4 + (byTags ? 1 : 0) + (history ? 1 : 0),
+    /** null: the cells are not counted by tag values (none asked for, or too many), and the tag filters narrow the sample only. */
+    tagCombos: byTags ? combos : null,
+    groups,
+    findings: findings.length,
+    omitted: { groups: omittedGroups, findings: omittedFindings },
+    sample,
   };
 }
 
@@ -299,6 +428,11 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: Accou
     accountsTitle: img.accounts.map(accounts.label).join(', '),
     regions: img.regions.length,
     regionsText: few(img.regions, 3),
+    /** The first regions, each kept whole on a line, and how many more. */
+    regionsShown: img.regions.slice(0, 3),
+    regionsMore: Math.max(0, img.regions.length - 3),
+    /** The deprecation time in two pieces a line may break between (the day, the time of day), never inside either. */
+    deprecationParts: img.deprecationTime === null ? null : img.deprecationTime.split(/(?=T)/),
     regionsTitle: img.regions.join(', '),
     findings: img.findings,
     waived: img.waived,
@@ -593,7 +727,7 @@ const TOP_IMAGES = 5;
 /** Coverage gap groups on the first screen; the coverage section has them all. */
 const TOP_GAPS = 6;
 
-export function htmlView(report: Report) {
+export function htmlView(report: Report, files: DetailFiles = {}) {
   const s = report.summary;
   const r = report.run;
   const accounts = accountIndex(report);
@@ -614,6 +748,8 @@ export function htmlView(report: Report) {
   const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
   const gapOus = ouIndexer(accounts);
+  const grouped = report.findings.length > GROUPED_ABOVE ? groupedData(report.findings, images, dictionaries(report.findings), tagColumns, Boolean(report.history)) : null;
+  const shown = grouped?.sample ?? report.findings;
   return {
     title: `AMI audit ${r.startedAt}`,
     tool: report.tool,
@@ -662,7 +798,7 @@ export function htmlView(report: Report) {
       ['Source', r.source === 'scan' ? 'live scan' : r.source === 'report' ? 'saved ami-audit report, re-evaluated' : 'AWS CLI output'],
       ['Tag columns', tagColumns.length ? tagColumns.join(', ') : 'none'],
       ['Tool', `${report.tool.name} ${report.tool.version}, report schema ${report.schemaVersion}`],
-    ].map(([label, value]) => ({ label, value })),
+    ].map(([label, value]) => (label === 'Regions' ? { label, value, count: r.regions.length, items: r.regions } : { label, value })),
     options: optionList(r.options),
     cards: SEVERITIES_DESC.filter((x) => x !== 'info' || s.bySeverity.info > 0).map((sev) => ({ sev, index: SEV_ORDER.indexOf(sev), count: s.bySeverity[sev], colour: SEV_COLOURS[sev] })),
     summary: s,
@@ -700,7 +836,19 @@ export function htmlView(report: Report) {
     /** ami-audit images: the "Your AMIs" section (src/render/owned.ts); null in scan reports. */
     ownedImages: ownedImagesView(report),
     controls: controlSummary(report).map((c) => ({ ...c, label: `${c.framework} ${c.id}`, none: c.findings === 0 })),
-    data: { ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(report.findings) },
+    /** Above GROUPED_ABOVE findings: the page shows them grouped, with a sample of instances, and names the files that hold every one. */
+    detailFiles: detailFilesText(files),
+    grouped: grouped ? {
+      findings: grouped.findings,
+      groups: grouped.groups.length,
+      sample: grouped.sample.length,
+      omitted: grouped.omitted,
+      files: detailFilesText(files),
+    } : null,
+    data: {
+      ...tableData(report.findings, report.diff, images, tagColumns, accounts, report.rules, shown), planWeeks: planWeeks(images, asOfMs), timelineMax: timeline.chartHeight - 20, hist: historyRows(shown),
+      grouped: grouped ? { width: grouped.width, tagCombos: grouped.tagCombos, groups: grouped.groups, findings: grouped.findings, omitted: grouped.omitted } : null,
+    },
   };
 }
 
@@ -722,7 +870,7 @@ export function csp(t: TemplateSet): string {
   return `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'`;
 }
 
-export function renderHtml(report: Report, templates: TemplateSet): string {
+export function renderHtml(report: Report, templates: TemplateSet, files: DetailFiles = {}): string {
   // every string the page shows (text, attributes, the findings' data) cleaned once, then escaped by Handlebars or JSON
-  return compile(templates)({ ...cleanDeep(htmlView(report)), csp: csp(templates) });
+  return compile(templates)({ ...cleanDeep(htmlView(report, files)), csp: csp(templates) });
 }

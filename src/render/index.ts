@@ -27,6 +27,9 @@ export interface RenderedFile { suffix: string; content: string | Iterable<strin
 export interface RenderContext {
   templates: TemplateSet;
   writtenAt?: string;
+  /** The files' common name and the formats the run writes: the HTML names the files that hold every finding when it shows fewer. */
+  stem?: string;
+  formats?: readonly string[];
 }
 
 export interface Renderer<F extends string = string> {
@@ -48,7 +51,7 @@ const pieces = (make: () => Iterator<string>): Iterable<string> => ({ [Symbol.it
 export const RENDERERS = [
   {
     format: 'html', description: 'one self-contained HTML report', byDefault: true, needsTemplates: true,
-    render: (report, ctx) => [{ suffix: '.html', content: renderHtml(report, ctx.templates) }],
+    render: (report, ctx) => [{ suffix: '.html', content: renderHtml(report, ctx.templates, { stem: ctx.stem, formats: ctx.formats }) }],
   },
   {
     format: 'csv', description: 'findings, AMI plan (-images), coverage and Allowed AMIs what-if (-whatif, when there is one) CSVs', byDefault: true, needsTemplates: false,

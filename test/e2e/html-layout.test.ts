@@ -18,7 +18,7 @@ import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
 import { DEFAULT_REGIONS, generateFleet } from '../../src/emulator/generate.js';
-import { error as errorEntry, ok as okEntry } from '../../src/model/coverage.js';
+import { error as errorEntry, ok as okEntry, partial as partialEntry } from '../../src/model/coverage.js';
 import { FIXED_NOW, fixtureReport } from '../helpers/fixture.js';
 import { withHistory } from '../helpers/history-fixture.js';
 import type { AccountInfo, Inventory, InstanceRecord, Report } from '../../src/model/types.js';
@@ -296,6 +296,66 @@ describe('on A4 paper', () => {
     const pages = pdfWords(pdf);
     for (const p of pages) expect(p.words.filter((w) => w.xMax > p.width + 0.5).map((w) => w.text)).toEqual([]);
     expect(pages.map(text).join(' ')).toContain('Findings, instance by instance');
+    await page.close();
+  }, 120_000);
+});
+
+/**
+ * Issue 25 item 13: at every width from 1280 to 1920 px and on A4 paper, the tables of a 17-region
+ * organisation (20 accounts, one refused, four scopes partial in different regions) fit the page:
+ * no table wider than its box, every column of "Fix first" and of the plan on screen, every region
+ * of the coverage matrix in view without scrolling, and on paper nothing past the page's edge, no
+ * region name or account id broken across lines.
+ */
+describe('tables fit the page width, on screen and on A4 (issue 25 item 13)', () => {
+  const base = orgReport(3_000, 20);
+  const partialAt = new Map([[1, 'ap-northeast-1'], [5, 'eu-central-1'], [9, 'sa-east-1'], [13, 'us-west-2']].map(([i, region]) => [`${base.run.accounts[i as number]}/${region}`, true]));
+  const report: Report = {
+    ...base,
+    coverage: base.coverage.map((c) => (partialAt.has(`${c.accountId}/${c.region}`)
+      ? partialEntry(c.accountId, c.region, [{ action: 'DescribeInstanceImageMetadata', code: 'ThrottlingException', message: 'Rate exceeded' }, { action: 'GetAllowedImagesSettings', code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' }], { instanceCount: c.instanceCount, pageCount: 1, apiCalls: 4 })
+      : c)),
+  };
+  const file = write(report, 'fit.html');
+
+  test.each([1280, 1920])('at %i px every table fits its box and the page; the matrix shows all 17 regions without scrolling', async (width) => {
+    const { page, errors } = await open(`file://${file}`, width);
+    for (const id of ['#coverage', '#plan', '#findings']) await page.locator(id).scrollIntoViewIfNeeded();
+    await page.locator('#coverage').scrollIntoViewIfNeeded();
+    await shot(page, `fit-coverage-${width}`);
+    expect(await tableOverflows(page)).toEqual([]);
+    // every column of the tables people read first ends inside the window
+    for (const sel of ['#top-plan table th:last-child', '#t-plan th:last-child', 'table.matrix thead th:last-child']) {
+      expect([sel, (await pastRight(page, sel)) <= 0]).toEqual([sel, true]);
+    }
+    expect(await page.locator('table.matrix thead th').allInnerTexts()).toHaveLength(18);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  test('on A4 nothing is past the paper\'s edge, the matrix prints every region, and no region name or account id is split', async () => {
+    const { page } = await open(`file://${file}`, 1280);
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    if (SHOTS) writeFileSync(join(SHOTS, 'fit-a4.pdf'), pdf);
+    const dir = mkdtempSync(join(tmpdir(), 'ami-audit-pdf-'));
+    writeFileSync(join(dir, 'r.pdf'), pdf);
+    const xml = execFileSync('pdftotext', ['-bbox', join(dir, 'r.pdf'), '-'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const pages = xml.split('<page ').slice(1).map((p) => ({
+      width: Number(/width="([\d.]+)"/.exec(p)![1]),
+      words: [...p.matchAll(/<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<\/word>/g)].map((m) => ({ text: m[2]!, xMax: Number(m[1]) })),
+    }));
+    // region names and account ids whole on the portrait pages (the plan, the lists); the
+    // landscape matrix's headers may wrap a region's name at its hyphens, its cells never
+    const words = pages.filter((p) => p.width < 700).flatMap((p) => p.words.map((w) => w.text.replace(/[,;:.()]+$/, '')));
+    for (const p of pages) expect(p.words.filter((w) => w.xMax > p.width + 0.5).map((w) => w.text)).toEqual([]);
+    // the matrix: a page with every region's name whole in its header
+    const matrixPage = pages.find((p) => p.words.some((w) => w.text === 'Coverage'));
+    expect(matrixPage).toBeDefined();
+    for (const region of DEFAULT_REGIONS) expect([region, pages.some((p) => p.words.some((w) => w.text.replace(/,$/, '') === region))]).toEqual([region, true]);
+    // a region name or an account id is never cut across lines: no word is the first part of one
+    const broken = words.filter((w) => (/^[a-z]{2}-([a-z]+-)?$/.test(w) && DEFAULT_REGIONS.some((r) => r.startsWith(w))) ||
+      (/^\d{4,11}$/.test(w) && report.run.accounts.some((a) => a.startsWith(w))));
+    expect(broken).toEqual([]);
     await page.close();
   }, 120_000);
 });
