@@ -121,8 +121,9 @@ try {
   const result = {
     instances: records.length, findings: base.findings.length, weeks, churn, buildS: +buildS.toFixed(2),
     recordFirstS: +times[0].toFixed(2), recordSecondS: +(times[1] ?? NaN).toFixed(2), recordMedianS: +median(times).toFixed(2), recordLastS: +times.at(-1).toFixed(2), recordCpuMedianS: +median(cpus).toFixed(2),
-    historyMb: +sizeMb.toFixed(1),
-    cpuByPhaseMedianS: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median(phases.map((p) => p[k])).toFixed(2)])), resolvedLastWeek: out.history.resolved.length, trendPoints: out.history.trend.length,
+    historyMb: +sizeMb.toFixed(1), recordCpuS: cpus.map((c) => +c.toFixed(2)),
+    cpuByPhaseMedianS: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median(phases.map((p) => p[k])).toFixed(2)])),
+    cpuByPhaseS: phases.map((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, +v.toFixed(2)]))), resolvedLastWeek: out.history.resolved.length, trendPoints: out.history.trend.length,
   };
   console.log(JSON.stringify(result));
   console.log(`history at org scale: ${result.instances} instances, ${result.findings} findings a run (report built in ${result.buildS}s); recording a run: ${result.recordFirstS}s into an empty history, ${result.recordSecondS}s the week after, median ${result.recordMedianS}s (CPU ${result.recordCpuMedianS}s), ${result.recordLastS}s at week ${weeks}; after ${weeks} weekly runs with ${churn * 100}% churn a week the file is ${result.historyMb} MB (target under 100)`);
