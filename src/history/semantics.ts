@@ -114,15 +114,16 @@ function unchanged(before: FindingState, f: Finding, waived: boolean): boolean {
 /**
  * The open findings of a history, column by column (the store keeps them so: one value per
  * history): id, first and last sight, the run that saw it last, runs seen, the signature of what
- * its row says (null: unknown, written again when next seen), reopened count, escalation.
+ * its row says (NaN: unknown, written again when next seen), reopened count, escalation.
  */
 export interface OpenColumns {
   ids: readonly string[];
   first: readonly string[];
   last: readonly string[];
   lastRun: readonly string[];
-  runs: readonly number[];
-  sig: readonly (number | null)[];
+  runs: ArrayLike<number>;
+  /** NaN: not known. */
+  sig: ArrayLike<number>;
   reopened: readonly number[];
   escAt: readonly (string | null)[];
   escFrom: readonly FindingState['escalatedFrom'][];
@@ -151,7 +152,7 @@ export function openStateAt(open: OpenColumns, i: number, f: Finding): FindingSt
   return {
     id: open.ids[i]!, ruleId: f.ruleId, severity: f.severity, message: f.message, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, resource: f.resource ?? null,
     firstSeenAt: open.first[i]!, lastSeenAt: open.last[i]!, lastRunId: open.lastRun[i]!, runsSeen: open.runs[i]!, status: 'open', resolvedAt: null, reopenedCount: open.reopened[i]!,
-    escalatedAt: open.escAt[i]!, escalatedFrom: open.escFrom[i]!, waived: f.waiver !== null && f.waiver !== undefined, sig: open.sig[i]!,
+    escalatedAt: open.escAt[i]!, escalatedFrom: open.escFrom[i]!, waived: f.waiver !== null && f.waiver !== undefined, sig: Number.isNaN(open.sig[i]) ? null : open.sig[i]!,
   };
 }
 
@@ -355,8 +356,7 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
     if (typeof before === 'number') {
       // open, read by position: seen again unchanged needs no state (the store moves its last sight)
       const open = sight!.open;
-      const sig = open.sig[before];
-      if (sig !== null && sig !== undefined && sig === signature({ severity: f.severity, message: f.message, waived, resource: f.resource })) {
+      if (open.sig[before] === signature({ severity: f.severity, message: f.message, waived, resource: f.resource })) {
         touched.push(f.id);
         return age(f, { firstSeenAt: open.first[before]!, escalatedAt: open.escAt[before]!, escalatedFrom: open.escFrom[before]!, reopenedCount: open.reopened[before]!, lifecycle: 'open' });
       }

@@ -24,7 +24,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { UserError, WriteError } from '../model/errors.js';
 import type { Finding, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
-import { openStateAt, signature, type FindingState, type PriorHistory, type Resolution, type RunSummary } from './semantics.js';
+import { openStateAt, signature, type FindingState, type OpenColumns, type PriorHistory, type Resolution, type RunSummary } from './semantics.js';
 
 /** "AMIA": the application id of an ami-audit history. */
 export const APPLICATION_ID = 0x414d4941;
@@ -41,90 +41,142 @@ export const DEFAULT_HISTORY_FILE = 'ami-audit-history.sqlite';
  * severity, message, where it is), written only when any of it changes; its sight columns are
  * those of when it was last written: the open set's win.
  */
-interface OpenSet {
+interface OpenSet extends OpenColumns {
   ids: string[];
   first: string[];
   last: string[];
   lastRun: string[];
-  runs: number[];
-  /** null: not known (a row written before history schema 2): the row is written again the next time it is seen. */
-  sig: (number | null)[];
+  runs: Uint32Array;
+  /** NaN: not known (a row written before history schema 2): the row is written again the next time it is seen. */
+  sig: Float64Array;
   reopened: number[];
   escAt: (string | null)[];
   escFrom: FindingState['escalatedFrom'][];
 }
 
-const emptyOpenSet = (): OpenSet => ({ ids: [], first: [], last: [], lastRun: [], runs: [], sig: [], reopened: [], escAt: [], escFrom: [] });
-
-function pushOpen(s: OpenSet, id: string, first: string, last: string, lastRun: string, runs: number, sig: number | null, reopened: number, escAt: string | null, escFrom: FindingState['escalatedFrom']): void {
-  s.ids.push(id);
-  s.first.push(first);
-  s.last.push(last);
-  s.lastRun.push(lastRun);
-  s.runs.push(runs);
-  s.sig.push(sig);
-  s.reopened.push(reopened);
-  s.escAt.push(escAt);
-  s.escFrom.push(escFrom);
+/** An open set with room for `cap` findings, filled by `put`, cut to size by `done`. */
+function openBuilder(cap: number): { put: (id: string, first: string, last: string, lastRun: string, runs: number, sig: number | null, reopened: number, escAt: string | null, escFrom: FindingState['escalatedFrom']) => void; done: () => OpenSet } {
+  const s: OpenSet = {
+    ids: new Array<string>(cap), first: new Array<string>(cap), last: new Array<string>(cap), lastRun: new Array<string>(cap), runs: new Uint32Array(cap), sig: new Float64Array(cap),
+    reopened: new Array<number>(cap).fill(0), escAt: new Array<string | null>(cap).fill(null), escFrom: new Array<FindingState['escalatedFrom']>(cap).fill(null),
+  };
+  let k = 0;
+  return {
+    put: (id, first, last, lastRun, runs, sig, reopened, escAt, escFrom) => {
+      s.ids[k] = id;
+      s.first[k] = first;
+      s.last[k] = last;
+      s.lastRun[k] = lastRun;
+      s.runs[k] = runs;
+      s.sig[k] = sig === null ? NaN : sig;
+      if (reopened) s.reopened[k] = reopened;
+      if (escAt !== null) s.escAt[k] = escAt;
+      if (escFrom !== null) s.escFrom[k] = escFrom;
+      k++;
+    },
+    done: () => {
+      for (const col of [s.ids, s.first, s.last, s.lastRun, s.reopened, s.escAt, s.escFrom]) col.length = k;
+      return { ...s, runs: s.runs.subarray(0, k), sig: s.sig.subarray(0, k) };
+    },
+  };
 }
+
+const emptyOpenSet = (): OpenSet => openBuilder(0).done();
+
+const sigOf = (s: OpenColumns, i: number): number | null => (Number.isNaN(s.sig[i]) ? null : s.sig[i]!);
 
 /** The encoding's version (inside the value; the schema version covers the table). */
 const OPEN_SET_FORMAT = 1;
+const HEX_ID = /^[0-9a-f]{20}$/;
 
 /**
- * The open set as stored: JSON with the instants and run ids each written once (the findings
- * name them by index: a week's run has one last sight for nearly all of them), the reopened and
- * escalated ones apart (few), deflated.
+ * The open set as stored, deflated: a JSON head (the format, the count, the instants and run ids
+ * each written once, the reopened and escalated findings apart: few; the ids as JSON unless every
+ * one is a 20-digit hex id, as the engine makes them), then the columns in binary: the ids (10
+ * bytes each), first sight, last sight and last run as indexes into the head's lists, runs seen
+ * (32-bit each), the signatures (64-bit floats: 53-bit integers, NaN when unknown).
  */
 function encodeOpenSet(s: OpenSet): Buffer {
   const dict = (): [string[], (v: string) => number] => {
     const list: string[] = [];
     const index = new Map<string, number>();
+    let lastV: string | undefined;
+    let lastI = -1;
     return [list, (v) => {
+      if (v === lastV) return lastI;
       let i = index.get(v);
       if (i === undefined) {
         i = list.length;
         list.push(v);
         index.set(v, i);
       }
+      lastV = v;
+      lastI = i;
       return i;
     }];
   };
   const [t, ti] = dict();
   const [r, ri] = dict();
   const n = s.ids.length;
-  const f = new Array<number>(n), l = new Array<number>(n), lr = new Array<number>(n);
+  const hex = s.ids.every((id) => HEX_ID.test(id));
+  const ints = new Uint32Array(4 * n);
   const x: [number, number, number, FindingState['escalatedFrom']][] = [];
   for (let i = 0; i < n; i++) {
-    f[i] = ti(s.first[i]!);
-    l[i] = ti(s.last[i]!);
-    lr[i] = ri(s.lastRun[i]!);
+    ints[i] = ti(s.first[i]!);
+    ints[n + i] = ti(s.last[i]!);
+    ints[2 * n + i] = ri(s.lastRun[i]!);
+    ints[3 * n + i] = s.runs[i]!;
     const escAt = s.escAt[i]!, escFrom = s.escFrom[i]!;
     if (s.reopened[i] || escAt !== null || escFrom !== null) x.push([i, s.reopened[i]!, escAt === null ? -1 : ti(escAt), escFrom]);
   }
-  return deflateSync(JSON.stringify({ v: OPEN_SET_FORMAT, t, r, id: s.ids, f, l, lr, n: s.runs, s: s.sig, x }), { level: 1 });
+  const head = Buffer.from(JSON.stringify({ v: OPEN_SET_FORMAT, n, t, r, x, ...(hex ? {} : { ids: s.ids }) }), 'utf8');
+  const ids = hex ? Buffer.from(s.ids.join(''), 'hex') : Buffer.alloc(0);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  return deflateSync(Buffer.concat([len, head, ids, Buffer.from(ints.buffer), Buffer.from(s.sig.buffer, s.sig.byteOffset, 8 * n)]), { level: 1 });
 }
 
 function decodeOpenSet(data: Buffer, file: string): OpenSet {
-  let v: { v: number; t: string[]; r: string[]; id: string[]; f: number[]; l: number[]; lr: number[]; n: number[]; s: (number | null)[]; x: [number, number, number, FindingState['escalatedFrom']][] };
+  const corrupted = (why: string): UserError => new UserError(`${file}: the history is corrupted (its open findings ${why}); restore it from a backup, or move it away to start a new history`);
+  let buf: Buffer;
+  let head: { v: number; n: number; t: string[]; r: string[]; x: [number, number, number, FindingState['escalatedFrom']][]; ids?: string[] };
+  let at: number;
   try {
-    v = JSON.parse(inflateSync(data).toString('utf8'));
+    buf = inflateSync(data);
+    const headLen = buf.readUInt32LE(0);
+    head = JSON.parse(buf.toString('utf8', 4, 4 + headLen));
+    at = 4 + headLen;
   } catch (e) {
-    throw new UserError(`${file}: the history is corrupted (its open findings cannot be read: ${(e as Error).message}); restore it from a backup, or move it away to start a new history`);
+    throw corrupted(`cannot be read: ${(e as Error).message}`);
   }
-  if (v?.v !== OPEN_SET_FORMAT || !Array.isArray(v.id)) throw new UserError(`${file}: the history is corrupted (its open findings are in an unknown form); restore it from a backup, or move it away to start a new history`);
-  const n = v.id.length;
+  const n = head?.n;
+  if (head?.v !== OPEN_SET_FORMAT || !Number.isInteger(n) || n < 0) throw corrupted('are in an unknown form');
+  const idBytes = head.ids ? 0 : 10 * n;
+  if (buf.length !== at + idBytes + 16 * n + 8 * n || (head.ids && head.ids.length !== n)) throw corrupted('are cut short');
+  let ids: string[];
+  if (head.ids) ids = head.ids;
+  else {
+    const text = buf.toString('hex', at, at + idBytes);
+    ids = new Array<string>(n);
+    for (let i = 0; i < n; i++) ids[i] = text.slice(20 * i, 20 * i + 20);
+  }
+  at += idBytes;
+  // copied out: a typed array needs its own alignment
+  const ints = new Uint32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + 16 * n));
+  const sigs = new Float64Array(buf.buffer.slice(buf.byteOffset + at + 16 * n, buf.byteOffset + at + 24 * n));
+  const { t, r } = head;
   const s: OpenSet = {
-    ids: v.id, first: new Array(n), last: new Array(n), lastRun: new Array(n), runs: v.n, sig: v.s,
+    ids, first: new Array<string>(n), last: new Array<string>(n), lastRun: new Array<string>(n), runs: ints.subarray(3 * n, 4 * n), sig: sigs,
     reopened: new Array<number>(n).fill(0), escAt: new Array<string | null>(n).fill(null), escFrom: new Array<FindingState['escalatedFrom']>(n).fill(null),
   };
-  const { t, r, f, l, lr } = v;
   for (let i = 0; i < n; i++) {
-    s.first[i] = t[f[i]!]!;
-    s.last[i] = t[l[i]!]!;
-    s.lastRun[i] = r[lr[i]!]!;
+    const first = t[ints[i]!], last = t[ints[n + i]!], lastRun = r[ints[2 * n + i]!];
+    if (first === undefined || last === undefined || lastRun === undefined) throw corrupted('name an instant or a run they do not list');
+    s.first[i] = first;
+    s.last[i] = last;
+    s.lastRun[i] = lastRun;
   }
-  for (const [i, reopened, escAt, escFrom] of v.x) {
+  for (const [i, reopened, escAt, escFrom] of head.x) {
     s.reopened[i] = reopened;
     s.escAt[i] = escAt < 0 ? null : t[escAt]!;
     s.escFrom[i] = escFrom;
@@ -191,10 +243,12 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   // 3: the open findings' sight in one value (OpenSet), built from their rows
   (db) => {
     db.exec('CREATE TABLE open_set (run_id TEXT NOT NULL, data BLOB NOT NULL)');
-    const set = emptyOpenSet();
+    const count = db.prepare("SELECT count(*) FROM findings WHERE status = 'open'").pluck().get() as number;
+    const build = openBuilder(count);
     const rows = db.prepare("SELECT id, first_seen_at, last_seen_at, last_run_id, runs_seen, sig, reopened_count, escalated_at, escalated_from FROM findings WHERE status = 'open'").raw(true).iterate() as IterableIterator<
       [string, string, string, string, number, number | null, number, string | null, string | null]>;
-    for (const [id, first, last, lastRun, runs, sig, reopened, escAt, escFrom] of rows) pushOpen(set, id, first, last, lastRun, runs, sig, reopened, escAt, escFrom ? JSON.parse(escFrom) : null);
+    for (const [id, first, last, lastRun, runs, sig, reopened, escAt, escFrom] of rows) build.put(id, first, last, lastRun, runs, sig, reopened, escAt, escFrom ? JSON.parse(escFrom) : null);
+    const set = build.done();
     const newest = db.prepare('SELECT id FROM runs ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
     if (set.ids.length) db.prepare('INSERT INTO open_set (run_id, data) VALUES (?, ?)').run(newest ?? '', encodeOpenSet(set));
   },
@@ -516,21 +570,22 @@ export class HistoryStore {
           changed[i] = f;
         }
       }
-      const next = emptyOpenSet();
+      const next = openBuilder(prev.ids.length + added.length);
       const { asOf, id: runId } = rows.run;
       const sigs = new Map<string, number>();
       const add = (f: FindingState): void => {
         const sig = signature(f);
         sigs.set(f.id, sig);
-        if (f.status === 'open') pushOpen(next, f.id, f.firstSeenAt, f.lastSeenAt, f.lastRunId, f.runsSeen, sig, f.reopenedCount, f.escalatedAt, f.escalatedFrom);
+        if (f.status === 'open') next.put(f.id, f.firstSeenAt, f.lastSeenAt, f.lastRunId, f.runsSeen, sig, f.reopenedCount, f.escalatedAt, f.escalatedFrom);
       };
       for (let i = 0; i < prev.ids.length; i++) {
         const m = mark[i];
         if (m === 2) add(changed[i]!);
-        else if (m === 1) pushOpen(next, prev.ids[i]!, prev.first[i]!, asOf, runId, prev.runs[i]! + 1, prev.sig[i]!, prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
-        else pushOpen(next, prev.ids[i]!, prev.first[i]!, prev.last[i]!, prev.lastRun[i]!, prev.runs[i]!, prev.sig[i]!, prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
+        else if (m === 1) next.put(prev.ids[i]!, prev.first[i]!, asOf, runId, prev.runs[i]! + 1, sigOf(prev, i), prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
+        else next.put(prev.ids[i]!, prev.first[i]!, prev.last[i]!, prev.lastRun[i]!, prev.runs[i]!, sigOf(prev, i), prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
       }
       for (const f of added) add(f);
+      const set = next.done();
       const up = db.prepare(`INSERT OR REPLACE INTO findings (id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id, runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived, sig)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       for (const f of rows.findings) {
@@ -538,8 +593,8 @@ export class HistoryStore {
           f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0, sigs.get(f.id) ?? signature(f));
       }
       db.exec('DELETE FROM open_set');
-      db.prepare('INSERT INTO open_set (run_id, data) VALUES (?, ?)').run(runId, encodeOpenSet(next));
-      this.open = next;
+      db.prepare('INSERT INTO open_set (run_id, data) VALUES (?, ?)').run(runId, encodeOpenSet(set));
+      this.open = set;
       const res = db.prepare('INSERT INTO resolutions (run_seq, finding_id, severity, days_to_fix) VALUES (?, ?, ?, ?)');
       for (const r of rows.resolutions) res.run(seq, r.findingId, r.severity, r.daysToFix);
     });
