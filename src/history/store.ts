@@ -16,6 +16,13 @@
  * finding id: first and last sight, runs seen, status, resolution, reopened count, severity, rule,
  * message and where it is (account, region, instance id, AMI, resource), its escalation; and each
  * resolution with its days to fix. No instance records, no raw answers.
+ *
+ * History schema 3 keeps the sight of the open findings (first and last sight, last run, runs
+ * seen, signature, reopened count, escalation) as one value, the open set (OpenSet, table
+ * `open_set`): a run reads it in one piece and writes it in one statement, and writes the row of
+ * a finding in `findings` only when its state changes (new, resolved, escalated, reopened, another
+ * severity, rule, message, waiver or resource). A week in which most findings are seen again
+ * unchanged thus reads and writes little more than the open set and the run's own rows.
  */
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -479,7 +486,8 @@ export class HistoryStore {
         if (goneIds.length) for (const r of byIds(FULL, goneIds)) gone.push(sight(full(r), index.get(r[0] as string)!));
         // the findings no longer open that this run sees again (reopened): among those the open set has not
         const back = new Map<string, FindingState>();
-        if (others.length) {
+        // (none in a history that has no finding yet)
+        if (others.length && this.db.prepare('SELECT 1 FROM findings LIMIT 1').get()) {
           const LIGHT = 'SELECT id, status, sig, first_seen_at, last_seen_at, last_run_id, runs_seen, resolved_at, reopened_count, escalated_at, escalated_from FROM findings';
           for (const r of byIds(LIGHT, others)) {
             const [id, status, sig, firstSeenAt, lastSeenAt, lastRunId, runsSeen, resolvedAt, reopenedCount, escalatedAt, escalatedFrom] = r as [
@@ -560,23 +568,25 @@ export class HistoryStore {
           if (i !== undefined) mark[i] = 0;
         }
       }
-      const changed = new Array<FindingState | undefined>(prev.ids.length);
-      const added: FindingState[] = [];
-      for (const f of rows.findings) {
+      // the changed findings (by their place in rows.findings) and their signatures
+      const changed = new Int32Array(prev.ids.length);
+      const added: number[] = [];
+      const sigs = new Float64Array(rows.findings.length);
+      for (let k = 0; k < rows.findings.length; k++) {
+        const f = rows.findings[k]!;
+        sigs[k] = signature(f);
         const i = index.get(f.id);
-        if (i === undefined) added.push(f);
+        if (i === undefined) added.push(k);
         else {
           mark[i] = 2;
-          changed[i] = f;
+          changed[i] = k;
         }
       }
       const next = openBuilder(prev.ids.length + added.length);
       const { asOf, id: runId } = rows.run;
-      const sigs = new Map<string, number>();
-      const add = (f: FindingState): void => {
-        const sig = signature(f);
-        sigs.set(f.id, sig);
-        if (f.status === 'open') next.put(f.id, f.firstSeenAt, f.lastSeenAt, f.lastRunId, f.runsSeen, sig, f.reopenedCount, f.escalatedAt, f.escalatedFrom);
+      const add = (k: number): void => {
+        const f = rows.findings[k]!;
+        if (f.status === 'open') next.put(f.id, f.firstSeenAt, f.lastSeenAt, f.lastRunId, f.runsSeen, sigs[k]!, f.reopenedCount, f.escalatedAt, f.escalatedFrom);
       };
       for (let i = 0; i < prev.ids.length; i++) {
         const m = mark[i];
@@ -584,13 +594,14 @@ export class HistoryStore {
         else if (m === 1) next.put(prev.ids[i]!, prev.first[i]!, asOf, runId, prev.runs[i]! + 1, sigOf(prev, i), prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
         else next.put(prev.ids[i]!, prev.first[i]!, prev.last[i]!, prev.lastRun[i]!, prev.runs[i]!, sigOf(prev, i), prev.reopened[i]!, prev.escAt[i]!, prev.escFrom[i]!);
       }
-      for (const f of added) add(f);
+      for (const k of added) add(k);
       const set = next.done();
       const up = db.prepare(`INSERT OR REPLACE INTO findings (id, rule_id, severity, message, account_id, region, instance_id, image_id, resource, first_seen_at, last_seen_at, last_run_id, runs_seen, status, resolved_at, reopened_count, escalated_at, escalated_from, waived, sig)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      for (const f of rows.findings) {
+      for (let k = 0; k < rows.findings.length; k++) {
+        const f = rows.findings[k]!;
         up.run(f.id, f.ruleId, f.severity, f.message, f.accountId, f.region, f.instanceId, f.imageId, f.resource ? JSON.stringify(f.resource) : null, f.firstSeenAt, f.lastSeenAt, f.lastRunId,
-          f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0, sigs.get(f.id) ?? signature(f));
+          f.runsSeen, f.status, f.resolvedAt, f.reopenedCount, f.escalatedAt, f.escalatedFrom ? JSON.stringify(f.escalatedFrom) : null, f.waived ? 1 : 0, sigs[k]);
       }
       db.exec('DELETE FROM open_set');
       db.prepare('INSERT INTO open_set (run_id, data) VALUES (?, ?)').run(runId, encodeOpenSet(set));

@@ -197,7 +197,7 @@ describe('the history file', () => {
     expect(wholeHistory(file)).toEqual(fixture.after);
   });
 
-  test('seen again unchanged: the row is not read back whole, and one statement moves the sight of all but the unverified', () => {
+  test('seen again unchanged: the row is not read back whole, and the open set moves the sight of all but the unverified', () => {
     const file = join(dir(), 'h.sqlite');
     record(file, 'run-1', '2026-01-01T00:00:00Z', 3);
     const s = HistoryStore.open(file, 1);
