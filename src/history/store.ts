@@ -94,7 +94,6 @@ const sigOf = (s: OpenColumns, i: number): number | null => (Number.isNaN(s.sig[
 
 /** The encoding's version (inside the value; the schema version covers the table). */
 const OPEN_SET_FORMAT = 1;
-const HEX_ID = /^[0-9a-f]{20}$/;
 
 /**
  * The open set as stored, deflated: a JSON head (the format, the count, the instants and run ids
@@ -125,7 +124,14 @@ function encodeOpenSet(s: OpenSet): Buffer {
   const [t, ti] = dict();
   const [r, ri] = dict();
   const n = s.ids.length;
-  const hex = s.ids.every((id) => HEX_ID.test(id));
+  // 20-digit lowercase hex ids (as the engine makes them) as 10 bytes each: what reads back the same
+  let hex = s.ids.every((id) => id.length === 20);
+  let idBytes = Buffer.alloc(0);
+  if (hex) {
+    const joined = s.ids.join('');
+    idBytes = Buffer.from(joined, 'hex');
+    hex = idBytes.length === 10 * n && idBytes.toString('hex') === joined;
+  }
   const ints = new Uint32Array(4 * n);
   const x: [number, number, number, FindingState['escalatedFrom']][] = [];
   for (let i = 0; i < n; i++) {
@@ -137,7 +143,7 @@ function encodeOpenSet(s: OpenSet): Buffer {
     if (s.reopened[i] || escAt !== null || escFrom !== null) x.push([i, s.reopened[i]!, escAt === null ? -1 : ti(escAt), escFrom]);
   }
   const head = Buffer.from(JSON.stringify({ v: OPEN_SET_FORMAT, n, t, r, x, ...(hex ? {} : { ids: s.ids }) }), 'utf8');
-  const ids = hex ? Buffer.from(s.ids.join(''), 'hex') : Buffer.alloc(0);
+  const ids = hex ? idBytes : Buffer.alloc(0);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
   return deflateSync(Buffer.concat([len, head, ids, Buffer.from(ints.buffer), Buffer.from(s.sig.buffer, s.sig.byteOffset, 8 * n)]), { level: 1 });
