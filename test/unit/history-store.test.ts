@@ -237,6 +237,25 @@ describe('the history file', () => {
     }, /h\.sqlite: (the history is corrupted|not an ami-audit history)/);
   });
 
+  test('open findings that cannot be read (the open set damaged) are refused with one line, the file untouched', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    db.prepare('UPDATE open_set SET data = ?').run(Buffer.from('not deflated at all'));
+    db.close();
+    const before = readFileSync(file);
+    refused(() => {
+      const s = HistoryStore.open(file, 1);
+      try {
+        s.begin();
+        s.load(new Map());
+      } finally {
+        s.close();
+      }
+    }, /h\.sqlite: the history is corrupted \(its open findings cannot be read/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
   test('locked by another writer: waits --history-wait, then one line, exit 2', () => {
     const file = join(dir(), 'h.sqlite');
     record(file, 'run-1', '2026-01-01T00:00:00Z');
