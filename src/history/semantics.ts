@@ -111,6 +111,51 @@ function unchanged(before: FindingState, f: Finding, waived: boolean): boolean {
     && (before.resource === null ? !f.resource : JSON.stringify(before.resource) === JSON.stringify(f.resource ?? null));
 }
 
+/**
+ * The open findings of a history, column by column (the store keeps them so: one value per
+ * history): id, first and last sight, the run that saw it last, runs seen, the signature of what
+ * its row says (NaN: unknown, written again when next seen), reopened count, escalation.
+ */
+export interface OpenColumns {
+  ids: readonly string[];
+  first: readonly string[];
+  last: readonly string[];
+  lastRun: readonly string[];
+  runs: ArrayLike<number>;
+  /** NaN: not known. */
+  sig: ArrayLike<number>;
+  reopened: readonly number[];
+  escAt: readonly (string | null)[];
+  escFrom: readonly FindingState['escalatedFrom'][];
+}
+
+/**
+ * What a store that read the history for this run's findings can hand over instead of one state
+ * per finding: position by position, where each of them stands among the open findings; the few
+ * others the history has (no longer open: reopened if seen); the open findings this run does not
+ * see, whole. The semantics use it only when its ids are this run's findings, in their order.
+ */
+export interface OpenSight {
+  /** This run's finding ids, in the order the store was given them. */
+  ids: readonly string[];
+  /** Per finding of this run: its index in `open` when it is open, else -1. */
+  at: Int32Array;
+  open: OpenColumns;
+  /** This run's findings that the history has and that are not open (resolved or escalated earlier). */
+  others: ReadonlyMap<string, FindingState>;
+  /** The open findings this run does not see. */
+  gone: readonly FindingState[];
+}
+
+/** The state of the open finding at `i` of the columns, seen again as `f` (its rule, severity, message and place are f's: its id is a hash of them). */
+export function openStateAt(open: OpenColumns, i: number, f: Finding): FindingState {
+  return {
+    id: open.ids[i]!, ruleId: f.ruleId, severity: f.severity, message: f.message, accountId: f.accountId, region: f.region, instanceId: f.instanceId, imageId: f.imageId, resource: f.resource ?? null,
+    firstSeenAt: open.first[i]!, lastSeenAt: open.last[i]!, lastRunId: open.lastRun[i]!, runsSeen: open.runs[i]!, status: 'open', resolvedAt: null, reopenedCount: open.reopened[i]!,
+    escalatedAt: open.escAt[i]!, escalatedFrom: open.escFrom[i]!, waived: f.waiver !== null && f.waiver !== undefined, sig: Number.isNaN(open.sig[i]) ? null : open.sig[i]!,
+  };
+}
+
 /** What earlier runs left. */
 export interface PriorHistory {
   /** Oldest first. */
@@ -118,6 +163,8 @@ export interface PriorHistory {
   findings: ReadonlyMap<string, FindingState>;
   /** Every resolution recorded (for the median days to fix). */
   resolutions: readonly (Pick<Resolution, 'severity' | 'daysToFix'> & { count?: number })[];
+  /** From a store read for this run's findings: the same states, by position (`findings` is then built only when read). */
+  sight?: OpenSight;
 }
 
 export interface HistoryInput {
@@ -265,19 +312,34 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const runId = current.run.id;
   const optionsOf = new Map(prior.runs.map((r) => [r.id, { filters: r.filters ?? [] } as RunOptions]));
   const n = current.findings.length;
-  const seen = new Set<string>();
-  const befores: (FindingState | undefined)[] = new Array(n);
+  // Each finding's state before this run: a state, or (read by position) its index among the open findings, or none (new).
+  const befores: (FindingState | number | undefined)[] = new Array(n);
   // Escalations: findings new to the history that replace an open one, gone now, on the same instance and AMI.
   const fresh: Finding[] = [];
-  for (let i = 0; i < n; i++) {
-    const f = current.findings[i]!;
-    seen.add(f.id);
-    const b = prior.findings.get(f.id);
-    befores[i] = b;
-    if (!b) fresh.push(f);
+  let goneOpen: readonly FindingState[];
+  const sight = prior.sight && prior.sight.ids.length === n && current.findings.every((f, i) => f.id === prior.sight!.ids[i]) ? prior.sight : null;
+  if (sight) {
+    for (let i = 0; i < n; i++) {
+      const f = current.findings[i]!;
+      const at = sight.at[i]!;
+      const b = at >= 0 ? at : sight.others.get(f.id);
+      befores[i] = b;
+      if (b === undefined) fresh.push(f);
+    }
+    goneOpen = sight.gone;
+  } else {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const f = current.findings[i]!;
+      seen.add(f.id);
+      const b = prior.findings.get(f.id);
+      befores[i] = b;
+      if (!b) fresh.push(f);
+    }
+    const gone: FindingState[] = [];
+    for (const s of prior.findings.values()) if (s.status === 'open' && !seen.has(s.id)) gone.push(s);
+    goneOpen = gone;
   }
-  const goneOpen: FindingState[] = [];
-  for (const s of prior.findings.values()) if (s.status === 'open' && !seen.has(s.id)) goneOpen.push(s);
   const escalationOf = new Map<string, FindingState>();
   const escalatedAway = new Set<string>();
   for (const p of pairEscalations(fresh, goneOpen)) {
@@ -289,8 +351,17 @@ export function applyHistory(input: HistoryInput): HistoryOutcome {
   const touched: string[] = [];
   const age = ager(asOf, sla);
   const findings = current.findings.map((f, i): Finding => {
-    const before = befores[i];
     const waived = f.waiver !== null && f.waiver !== undefined;
+    let before = befores[i];
+    if (typeof before === 'number') {
+      // open, read by position: seen again unchanged needs no state (the store moves its last sight)
+      const open = sight!.open;
+      if (open.sig[before] === signature({ severity: f.severity, message: f.message, waived, resource: f.resource })) {
+        touched.push(f.id);
+        return age(f, { firstSeenAt: open.first[before]!, escalatedAt: open.escAt[before]!, escalatedFrom: open.escFrom[before]!, reopenedCount: open.reopened[before]!, lifecycle: 'open' });
+      }
+      before = openStateAt(open, before, f);
+    }
     let state: FindingState;
     let lifecycle: Lifecycle;
     if (!before) {

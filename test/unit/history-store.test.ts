@@ -5,14 +5,15 @@
  * as it was before the run.
  */
 import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, HISTORY_SCHEMA_VERSION, HistoryStore } from '../../src/history/store.js';
-import { signature, type FindingState, type RunSummary } from '../../src/history/semantics.js';
-import type { Finding } from '../../src/model/types.js';
+import { DateTime } from 'luxon';
+import { applyHistory, DEFAULT_SLA, signature, type FindingState, type HistoryOutcome, type RunSummary } from '../../src/history/semantics.js';
+import type { CoverageEntry, Finding } from '../../src/model/types.js';
 import { UserError, WriteError } from '../../src/model/errors.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'ami-audit-history-'));
@@ -113,9 +114,64 @@ describe('the history file', () => {
     again.close();
   });
 
-  test('a schema 1 history with rows is migrated forward; a run then reads and writes it as any other', () => {
+  // history-schema2.sqlite: three runs as the schema 2 store wrote them; history-schema2.json: what
+  // that store answered for a fourth run (test/fixtures/history-schema2.mjs made both)
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-schema2.json', import.meta.url), 'utf8')) as {
+    input: { id: string; asOf: string; coverage: CoverageEntry[]; findings: Finding[] };
+    before: unknown; next: { findings: unknown; history: unknown }; after: unknown;
+  };
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+  const wholeHistory = (file: string): unknown => {
+    const s = HistoryStore.open(file, 1);
+    try {
+      const p = s.load();
+      return plain({ runs: p.runs, findings: [...p.findings.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), resolutions: [...p.resolutions].sort((a, b) => a.severity.localeCompare(b.severity) || a.daysToFix - b.daysToFix) });
+    } finally {
+      s.close();
+    }
+  };
+  /** The fourth run, recorded as the pipeline records a run. */
+  const fourthRun = (file: string): HistoryOutcome => {
+    const r = fixture.input;
+    const s = HistoryStore.open(file, 1);
+    try {
+      s.begin();
+      const prior = s.load(new Map(r.findings.map((f) => [f.id, f])));
+      const run = { id: r.id, asOf: r.asOf, options: {} };
+      const o = applyHistory({ current: { findings: r.findings, coverage: r.coverage, run }, status: 'complete', asOf: DateTime.fromISO(r.asOf, { zone: 'utc' }).toMillis(), sla: DEFAULT_SLA, prior });
+      s.save(o.rows, { toolVersion: 'fixture', fingerprint: 'sha256:fixture', source: 'scan', coverage: r.coverage.map((c) => ({ accountId: c.accountId, region: c.region, status: c.status })), findings: r.findings.length, overdue: o.history.overdue });
+      s.commit();
+      return o;
+    } finally {
+      s.close();
+    }
+  };
+  const schema2 = (): string => {
     const file = join(dir(), 'h.sqlite');
-    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    copyFileSync(new URL('../fixtures/history-schema2.sqlite', import.meta.url), file);
+    return file;
+  };
+  const schemaOf = (file: string): number => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.pragma('user_version', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  };
+
+  test('a schema 2 history is migrated forward: it loads as it did, and the next run gives what schema 2 gave', () => {
+    const file = schema2();
+    expect(schemaOf(file)).toBe(2);
+    expect(wholeHistory(file)).toEqual(fixture.before);
+    expect(schemaOf(file)).toBe(HISTORY_SCHEMA_VERSION);
+    const o = fourthRun(file);
+    expect(plain({ findings: o.findings, history: o.history })).toEqual(fixture.next);
+    expect(wholeHistory(file)).toEqual(fixture.after);
+  });
+
+  test('a schema 1 history (no signatures) is migrated forward; its rows are written again when seen, with the same answers', () => {
+    const file = schema2();
     // back to what schema 1 wrote: no signature column
     const db = new Database(file);
     db.exec('ALTER TABLE findings DROP COLUMN sig');
@@ -124,22 +180,24 @@ describe('the history file', () => {
     const s = HistoryStore.open(file, 1);
     try {
       s.begin();
-      const seen = new Map([[finding(1).id, { id: finding(1).id, ruleId: 'deprecated-ami', severity: 'high', message: 'Deprecated 1.', accountId: '111111111111', region: 'us-east-1', instanceId: finding(1).instanceId, imageId: 'ami-0b752bf1df193a6c4', waiver: null } as unknown as Finding]]);
+      const seen = new Map(fixture.input.findings.map((f) => [f.id, f]));
       const prior = s.load(seen);
       // a row written before signatures: unknown, so the run writes it again
-      expect(prior.findings.get(finding(1).id)).toMatchObject({ firstSeenAt: '2026-01-01T00:00:00Z', message: 'Deprecated 1.', sig: null });
-      // the open findings this run did not see are read whole
-      expect(prior.findings.get(finding(0).id)).toEqual(finding(0, { lastRunId: 'run-1' }));
+      expect(prior.findings.get('deprecated-ami-1-1')).toMatchObject({ firstSeenAt: '2026-01-01T00:00:00Z', message: 'Deprecated 17 days ago.', sig: null });
+      // the open findings this run does not see are read whole
+      expect(prior.findings.get('not-allowed-ami-1-6')).toMatchObject({ message: 'Not allowed.', severity: 'critical', lastRunId: 'run-3' });
       s.rollback();
     } finally {
       s.close();
     }
-    const again = new Database(file, { readonly: true });
-    expect(again.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
-    again.close();
+    expect(schemaOf(file)).toBe(HISTORY_SCHEMA_VERSION);
+    expect(wholeHistory(file)).toEqual(fixture.before);
+    const o = fourthRun(file);
+    expect(plain({ findings: o.findings, history: o.history })).toEqual(fixture.next);
+    expect(wholeHistory(file)).toEqual(fixture.after);
   });
 
-  test('seen again unchanged: the row is not read back whole, and one statement moves the sight of all but the unverified', () => {
+  test('seen again unchanged: the row is not read back whole, and the open set moves the sight of all but the unverified', () => {
     const file = join(dir(), 'h.sqlite');
     record(file, 'run-1', '2026-01-01T00:00:00Z', 3);
     const s = HistoryStore.open(file, 1);
@@ -177,6 +235,25 @@ describe('the history file', () => {
         s.close();
       }
     }, /h\.sqlite: (the history is corrupted|not an ami-audit history)/);
+  });
+
+  test('open findings that cannot be read (the open set damaged) are refused with one line, the file untouched', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    db.prepare('UPDATE open_set SET data = ?').run(Buffer.from('not deflated at all'));
+    db.close();
+    const before = readFileSync(file);
+    refused(() => {
+      const s = HistoryStore.open(file, 1);
+      try {
+        s.begin();
+        s.load(new Map());
+      } finally {
+        s.close();
+      }
+    }, /h\.sqlite: the history is corrupted \(its open findings cannot be read/);
+    expect(readFileSync(file).equals(before)).toBe(true);
   });
 
   test('locked by another writer: waits --history-wait, then one line, exit 2', () => {
