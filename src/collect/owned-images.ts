@@ -4,7 +4,8 @@
  * access for AMIs (GetImageBlockPublicAccessState), each AMI's launch permissions
  * (DescribeImageAttribute launchPermission), its ancestry (GetImageAncestry), and, for the AMIs that
  * matter, who uses them: a usage report (CreateImageUsageReport for instances and launch templates,
- * or one of the same AMI younger than --usage-max-age reused), polled with
+ * or one of the same AMI reused: available and younger than --usage-max-age, or still pending
+ * whatever its age, since EC2 allows one pending report per AMI), polled with
  * DescribeImageUsageReports until it is available or --usage-wait has passed, then read with
  * DescribeImageUsageReportEntries (every page).
  *
@@ -304,16 +305,20 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     return out;
   };
 
-  // Reports of these AMIs that are young enough are reused (available, or pending and waited for).
+  // Existing reports of these AMIs are reused: an available one younger than --usage-max-age, else
+  // a pending one whatever its age (waited for like a new one): EC2 allows one pending report per
+  // AMI and region, so another CreateImageUsageReport would be refused until it is available.
   const reports = new Map<string, ReportState>();
   try {
     const existing = await describe('ImageIds', wanted.map((i) => i.imageId));
     const t = now();
     for (const r of existing) {
-      if (!Number.isFinite(r.createdMs) || t - r.createdMs > s.maxAgeMs || (r.state !== 'available' && r.state !== 'pending')) continue;
+      const usable = r.state === 'pending' || (r.state === 'available' && Number.isFinite(r.createdMs) && t - r.createdMs <= s.maxAgeMs);
+      if (!usable) continue;
       const had = reports.get(r.imageId);
-      // the newest available one, else the newest pending one
-      const better = !had || (r.state === 'available' && had.state !== 'available') || (r.state === had.state && r.createdMs > had.createdMs);
+      // the newest young available one, else the newest pending one
+      const newer = !Number.isFinite(had?.createdMs) || r.createdMs > had!.createdMs;
+      const better = !had || (r.state === 'available' && had.state !== 'available') || (r.state === had.state && newer);
       if (better) reports.set(r.imageId, r);
     }
   } catch (e) {
@@ -333,7 +338,9 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     } catch (e) {
       if (!(e instanceof CallFailed)) throw e;
       failures.add(e.failure);
-      unknown(img, `no usage report: ${e.failure.code}`);
+      unknown(img, e.failure.code === 'ResourceLimitExceeded'
+        ? 'no usage report: ResourceLimitExceeded (EC2 allows one pending usage report per AMI, and 2,000 per account, in a region; one not seen here is still pending)'
+        : `no usage report: ${e.failure.code}`);
     }
   }
 
