@@ -16,7 +16,7 @@ import type { UsageSettings } from '../../src/collect/owned-images.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { NOW, ec2, withEmulator } from '../helpers/emulator.js';
-import { CreateImageUsageReportCommand } from '@aws-sdk/client-ec2';
+import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import { collectOptions } from '../helpers/collect.js';
 
 const OWNER = DEMO_PUBLISHER.owner;
@@ -168,6 +168,39 @@ describe('ami-audit images against the demo', () => {
     expect(cov.status).toBe('ok');
     // every call the second run made is counted, none more
     expect(cov.apiCalls).toBe(out.secondCalls);
+  });
+
+  test('a narrower report of the AMI (one resource type, some accounts) is never read as its whole usage', async () => {
+    const out = await withEmulator(demoFleet(NOW), async (e) => {
+      const owner = ec2(e, REGION);
+      // someone made a report of instances only, for one account; it is available and young
+      const { ReportId } = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }], AccountIds: [DEMO_ACCOUNTS.dev] }));
+      for (let k = 0; k < 3; k += 1) await owner.send(new DescribeImageUsageReportsCommand({ ReportIds: [ReportId!] }));
+      const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) }));
+      return { inv, narrowId: ReportId, creates: e.stats.byAction.CreateImageUsageReport };
+    });
+    const usage = out.inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(out.creates).toBe(2);
+    expect(usage.reportId).not.toBe(out.narrowId);
+    expect(usage).toMatchObject({ status: 'known' });
+    expect(usage.reused).toBeUndefined();
+    expect(usage.consumers.find((c) => c.accountId === DEMO_ACCOUNTS.prod)).toEqual({ accountId: DEMO_ACCOUNTS.prod, instances: 3, launchTemplates: 1 });
+  });
+
+  test('a narrower report of the AMI still pending: consumers unknown with the reason, no create EC2 would refuse', async () => {
+    const fleet = demoFleet(NOW);
+    fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usageReportPolls = -1;
+    const out = await withEmulator(fleet, async (e) => {
+      const owner = ec2(e, REGION);
+      await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: ['3'] }] }] }));
+      const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) }));
+      return { inv, creates: e.stats.byAction.CreateImageUsageReport, errors: { ...e.stats.errors } };
+    });
+    const usage = out.inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(out.creates).toBe(1);
+    expect(out.errors.ResourceLimitExceeded).toBeUndefined();
+    expect(usage).toMatchObject({ status: 'unknown', consumers: [] });
+    expect(usage.reason).toMatch(/^another usage report of this AMI, narrower than a full one \(launch template versions 3\), is still pending/);
   });
 
   test('a create refused because a report of the AMI is still pending: consumers unknown with the reason, never no consumers', async () => {
