@@ -4,7 +4,8 @@
  * access for AMIs (GetImageBlockPublicAccessState), each AMI's launch permissions
  * (DescribeImageAttribute launchPermission), its ancestry (GetImageAncestry), and, for the AMIs that
  * matter, who uses them: a usage report (CreateImageUsageReport for instances and launch templates,
- * or one of the same AMI younger than --usage-max-age reused), polled with
+ * or one of the same AMI reused: available and younger than --usage-max-age, or still pending
+ * whatever its age, since EC2 allows one pending report per AMI), polled with
  * DescribeImageUsageReports until it is available or --usage-wait has passed, then read with
  * DescribeImageUsageReportEntries (every page).
  *
@@ -256,7 +257,33 @@ export async function collectOwnedImages(req: OwnedImagesRequest): Promise<Owned
 
 type Send = CountedCalls['send'];
 
-interface ReportState { reportId: string; imageId: string; state: string; createdMs: number; reason: string | null }
+interface ReportState {
+  reportId: string; imageId: string; state: string; createdMs: number; reason: string | null;
+  /** What the report leaves out next to the one ami-audit makes (every account, instances and launch templates, 20 versions); null: nothing. */
+  narrower: string | null;
+}
+
+/** The launch template versions a report checks when it names none (the model's documented default). */
+const DEFAULT_VERSION_DEPTH = 20;
+
+/**
+ * What a report made elsewhere leaves out next to the one ami-audit makes: a resource type, accounts
+ * (AccountIds names some, so the others are not counted), launch template versions. Its entries are
+ * never read as the AMI's whole usage.
+ */
+function narrowerThanFull(r: { ResourceTypes?: { ResourceType?: string; ResourceTypeOptions?: { OptionName?: string; OptionValues?: string[] }[] }[]; AccountIds?: string[] }): string | null {
+  const types = r.ResourceTypes ?? [];
+  const out: string[] = [];
+  if (!types.some((t) => t.ResourceType === 'ec2:Instance')) out.push('no instances');
+  const lt = types.find((t) => t.ResourceType === 'ec2:LaunchTemplate');
+  if (!lt) out.push('no launch templates');
+  else {
+    const depth = lt.ResourceTypeOptions?.find((o) => o.OptionName === 'version-depth')?.OptionValues?.[0];
+    if (depth !== undefined && !(Number(depth) >= DEFAULT_VERSION_DEPTH)) out.push(`launch template versions ${depth}`);
+  }
+  if (r.AccountIds?.length) out.push(`${r.AccountIds.length} account${r.AccountIds.length === 1 ? '' : 's'} named`);
+  return out.length ? out.join(', ') : null;
+}
 
 function chunks<T>(items: readonly T[], n: number): T[][] {
   const out: T[][] = [];
@@ -294,7 +321,7 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
             seen.add(r.ReportId);
             fresh += 1;
             const created = r.CreationTime instanceof Date ? r.CreationTime.getTime() : NaN;
-            out.push({ reportId: r.ReportId, imageId: r.ImageId, state: r.State ?? 'unknown', createdMs: created, reason: r.StateReason ?? null });
+            out.push({ reportId: r.ReportId, imageId: r.ImageId, state: r.State ?? 'unknown', createdMs: created, reason: r.StateReason ?? null, narrower: narrowerThanFull(r) });
           }
           return fresh;
         },
@@ -304,16 +331,26 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     return out;
   };
 
-  // Reports of these AMIs that are young enough are reused (available, or pending and waited for).
+  // Existing reports of these AMIs are reused: an available one younger than --usage-max-age, else
+  // a pending one whatever its age (waited for like a new one): EC2 allows one pending report per
+  // AMI and region, so another CreateImageUsageReport would be refused until it is available. Only
+  // reports as wide as ami-audit's count; a narrower one still pending holds the AMI's report back.
   const reports = new Map<string, ReportState>();
+  const blocking = new Map<string, ReportState>();
   try {
     const existing = await describe('ImageIds', wanted.map((i) => i.imageId));
     const t = now();
     for (const r of existing) {
-      if (!Number.isFinite(r.createdMs) || t - r.createdMs > s.maxAgeMs || (r.state !== 'available' && r.state !== 'pending')) continue;
+      if (r.narrower !== null) {
+        if (r.state === 'pending') blocking.set(r.imageId, r);
+        continue;
+      }
+      const usable = r.state === 'pending' || (r.state === 'available' && Number.isFinite(r.createdMs) && t - r.createdMs <= s.maxAgeMs);
+      if (!usable) continue;
       const had = reports.get(r.imageId);
-      // the newest available one, else the newest pending one
-      const better = !had || (r.state === 'available' && had.state !== 'available') || (r.state === had.state && r.createdMs > had.createdMs);
+      // the newest young available one, else the newest pending one
+      const newer = !Number.isFinite(had?.createdMs) || r.createdMs > had!.createdMs;
+      const better = !had || (r.state === 'available' && had.state !== 'available') || (r.state === had.state && newer);
       if (better) reports.set(r.imageId, r);
     }
   } catch (e) {
@@ -324,16 +361,23 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
   const reused = new Set(reports.keys());
   for (const img of wanted) {
     if (reports.has(img.imageId)) continue;
+    const b = blocking.get(img.imageId);
+    if (b) {
+      unknown(img, `another usage report of this AMI, narrower than a full one (${b.narrower}), is still pending (${b.reportId}); EC2 allows one pending report per AMI, so none was created: run again once it is available`);
+      continue;
+    }
     try {
       const out = await send('CreateImageUsageReport', () => ec2().send(new sdk.ec2.CreateImageUsageReportCommand({
         ImageId: img.imageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate' }],
       }), opt));
       if (!out.ReportId) throw new CallFailed({ action: 'CreateImageUsageReport', code: 'MalformedResponse', message: `CreateImageUsageReport: the answer for ${img.imageId} has no reportId; the answer was not trusted` });
-      reports.set(img.imageId, { reportId: out.ReportId, imageId: img.imageId, state: 'pending', createdMs: now(), reason: null });
+      reports.set(img.imageId, { reportId: out.ReportId, imageId: img.imageId, state: 'pending', createdMs: now(), reason: null, narrower: null });
     } catch (e) {
       if (!(e instanceof CallFailed)) throw e;
       failures.add(e.failure);
-      unknown(img, `no usage report: ${e.failure.code}`);
+      unknown(img, e.failure.code === 'ResourceLimitExceeded'
+        ? 'no usage report: ResourceLimitExceeded (EC2 allows one pending usage report per AMI, and 2,000 per account, in a region; one not seen here is still pending)'
+        : `no usage report: ${e.failure.code}`);
     }
   }
 

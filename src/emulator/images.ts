@@ -10,6 +10,8 @@
  * an image with `usageReportPolls: -1` has reports that stay pending. A report's entries count, per
  * consumer account, the instances of the fleet that run the image and the launch templates whose
  * newest versions name it, plus the image's declared `usage` (accounts the fleet does not hold).
+ * An image has at most one pending report: another CreateImageUsageReport for it is refused with
+ * ResourceLimitExceeded until that one is available (a repeated ClientToken answers the same report).
  */
 import { createHash } from 'node:crypto';
 import type { Fleet, FleetImage } from './fleet.js';
@@ -151,6 +153,10 @@ export function createImageUsageReport(fleet: Fleet, call: Ec2Call, nowMs: numbe
   const token = call.params.get('ClientToken');
   const reportId = 'amiur-' + createHash('sha256').update(`${call.accountId}|${call.region}|${img.imageId}|${token ?? reports.size + '|' + nowMs}`).digest('hex').slice(0, 17);
   if (!reports.has(reportId)) {
+    // EC2 allows one in-progress (pending) usage report per AMI and region (User Guide, "View your
+    // AMI usage", Report quotas); the refusal's code is not documented: see docs/emulator.md
+    const pending = [...reports.values()].find((r) => r.imageId === img.imageId && r.ownerId === call.accountId && r.region === call.region && nowMs - r.createdMs < REPORT_LIFETIME_MS && stateOf(fleet, r) === 'pending');
+    if (pending) throw new ApiError('ResourceLimitExceeded', `The image ${img.imageId} already has a usage report in progress (${pending.reportId}); only one pending usage report per image is allowed.`);
     reports.set(reportId, {
       reportId, imageId: img.imageId, ownerId: call.accountId, region: call.region, types, accountIds, createdMs: nowMs, polls: 0,
       entries: usageEntries(fleet, img, call.region, types, accountIds),

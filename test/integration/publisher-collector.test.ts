@@ -15,13 +15,16 @@ import type { CollectOptions } from '../../src/collect/collector.js';
 import type { UsageSettings } from '../../src/collect/owned-images.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
-import { NOW, withEmulator } from '../helpers/emulator.js';
+import { NOW, ec2, withEmulator } from '../helpers/emulator.js';
+import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import { collectOptions } from '../helpers/collect.js';
 
 const OWNER = DEMO_PUBLISHER.owner;
 const REGION = DEMO_PUBLISHER.region;
 const USAGE: UsageSettings = { horizonDays: 30, waitMs: 5000, pollMs: 1, maxAgeMs: 86_400_000, imageIds: [] };
 const noWait = async (): Promise<void> => undefined;
+/** The EC2 actions of an images scope (what its apiCalls count). */
+const SCOPE_ACTIONS = ['DescribeImages', 'GetImageBlockPublicAccessState', 'DescribeImageAttribute', 'GetImageAncestry', 'CreateImageUsageReport', 'DescribeImageUsageReports', 'DescribeImageUsageReportEntries'];
 
 function images(over: Partial<NonNullable<CollectOptions['images']>> = {}): NonNullable<CollectOptions['images']> {
   return { usage: USAGE, ancestry: true, asOfMs: Date.parse(NOW), sleep: noWait, ...over };
@@ -140,5 +143,85 @@ describe('ami-audit images against the demo', () => {
     expect(out.creates).toBe(1);
     const g = (inv: typeof out.first) => inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
     expect(g(out.second)).toMatchObject({ status: 'known', reused: true, reportId: g(out.first).reportId });
+  });
+
+  test('a pending report older than --usage-max-age is waited for, never doubled (EC2 allows one pending report per AMI)', async () => {
+    const fleet = demoFleet(NOW);
+    const out = await withEmulator(fleet, async (e) => {
+      const opts = (usage: UsageSettings) => collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images({ usage }), now: () => new Date(NOW) });
+      // the first run does not wait: its report is left pending
+      const first = await collect(opts({ ...USAGE, waitMs: 0 }));
+      await new Promise((r) => setTimeout(r, 20));
+      // the second finds it pending and older than its --usage-max-age
+      const before = { ...e.stats.byAction };
+      const second = await collect(opts({ ...USAGE, maxAgeMs: 1 }));
+      const delta = (a: string) => (e.stats.byAction[a] ?? 0) - (before[a] ?? 0);
+      return { first, second, creates: e.stats.byAction.CreateImageUsageReport, secondCalls: SCOPE_ACTIONS.reduce((n, a) => n + delta(a), 0), errors: { ...e.stats.errors } };
+    });
+    const g = (inv: typeof out.first) => inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(g(out.first)).toMatchObject({ status: 'unknown', reason: 'the usage report was still pending after 0 s (--usage-wait)' });
+    expect(out.creates).toBe(1);
+    expect(out.errors.ResourceLimitExceeded).toBeUndefined();
+    expect(g(out.second)).toMatchObject({ status: 'known', reused: true, reportId: g(out.first).reportId });
+    expect(g(out.second).consumers.length).toBe(3);
+    const cov = out.second.coverage[0]!;
+    expect(cov.status).toBe('ok');
+    // every call the second run made is counted, none more
+    expect(cov.apiCalls).toBe(out.secondCalls);
+  });
+
+  test('a narrower report of the AMI (one resource type, some accounts) is never read as its whole usage', async () => {
+    const out = await withEmulator(demoFleet(NOW), async (e) => {
+      const owner = ec2(e, REGION);
+      // someone made a report of instances only, for one account; it is available and young
+      const { ReportId } = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }], AccountIds: [DEMO_ACCOUNTS.dev] }));
+      for (let k = 0; k < 3; k += 1) await owner.send(new DescribeImageUsageReportsCommand({ ReportIds: [ReportId!] }));
+      const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) }));
+      return { inv, narrowId: ReportId, creates: e.stats.byAction.CreateImageUsageReport };
+    });
+    const usage = out.inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(out.creates).toBe(2);
+    expect(usage.reportId).not.toBe(out.narrowId);
+    expect(usage).toMatchObject({ status: 'known' });
+    expect(usage.reused).toBeUndefined();
+    expect(usage.consumers.find((c) => c.accountId === DEMO_ACCOUNTS.prod)).toEqual({ accountId: DEMO_ACCOUNTS.prod, instances: 3, launchTemplates: 1 });
+  });
+
+  test('a narrower report of the AMI still pending: consumers unknown with the reason, no create EC2 would refuse', async () => {
+    const fleet = demoFleet(NOW);
+    fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usageReportPolls = -1;
+    const out = await withEmulator(fleet, async (e) => {
+      const owner = ec2(e, REGION);
+      await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: ['3'] }] }] }));
+      const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) }));
+      return { inv, creates: e.stats.byAction.CreateImageUsageReport, errors: { ...e.stats.errors } };
+    });
+    const usage = out.inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
+    expect(out.creates).toBe(1);
+    expect(out.errors.ResourceLimitExceeded).toBeUndefined();
+    expect(usage).toMatchObject({ status: 'unknown', consumers: [] });
+    expect(usage.reason).toMatch(/^another usage report of this AMI, narrower than a full one \(launch template versions 3\), is still pending/);
+  });
+
+  test('a create refused because a report of the AMI is still pending: consumers unknown with the reason, never no consumers', async () => {
+    const fleet = demoFleet(NOW);
+    // the listing of existing reports fails once, so the collector cannot see the pending one and asks for another
+    const out = await withEmulator(fleet, async (e) => {
+      const owner = ec2(e, REGION);
+      const { ReportId } = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate' }] }));
+      const before = { ...e.stats.byAction };
+      const inv = await collect(collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) }));
+      const calls = SCOPE_ACTIONS.reduce((n, a) => n + (e.stats.byAction[a] ?? 0) - (before[a] ?? 0), 0);
+      return { inv, pendingId: ReportId, calls };
+    }, { rules: [{ action: 'DescribeImageUsageReports', error: 'UnauthorizedOperation', count: 1 }] });
+    const golden = out.inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.usage).toMatchObject({ status: 'unknown', consumers: [] });
+    expect(golden.usage!.reason).toMatch(/^no usage report: ResourceLimitExceeded \(EC2 allows one pending usage report per AMI/);
+    const cov = out.inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.failures.map((f) => `${f.action} ${f.code}`).sort()).toEqual(['CreateImageUsageReport ResourceLimitExceeded', 'DescribeImageUsageReports UnauthorizedOperation']);
+    expect(cov.apiCalls).toBe(out.calls);
+    const report = buildReport({ inventory: out.inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!.status).toBe('unknown');
   });
 });

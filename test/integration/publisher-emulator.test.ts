@@ -68,6 +68,28 @@ describe('the publisher actions of the endpoint', () => {
     expect((await rejection(() => owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ssm:Parameter' }] })))).name).toBe('InvalidParameterValue');
   }));
 
+  test('one pending usage report per AMI: a second create is refused (ResourceLimitExceeded) until the first is available; the same client token is not a second report', () => withEmulator(demoFleet(NOW), async (e) => {
+    const owner = ec2(e);
+    const types = [{ ResourceType: 'ec2:Instance' as const }, { ResourceType: 'ec2:LaunchTemplate' as const }];
+    const first = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: types, ClientToken: 'run-1' }));
+    // a retry of the same request (same client token) answers the same report
+    expect((await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: types, ClientToken: 'run-1' }))).ReportId).toBe(first.ReportId);
+    const refused = await rejection(() => owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: types })));
+    expect(refused.name).toBe('ResourceLimitExceeded');
+    expect(refused.$metadata?.httpStatusCode).toBe(400);
+    expect(refused.message).toContain(first.ReportId!);
+    // another AMI of the same account is not held back
+    await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.publicImageId, ResourceTypes: types }));
+    // only the one report of the golden AMI exists
+    const listed = async () => (await owner.send(new DescribeImageUsageReportsCommand({ ImageIds: [DEMO_PUBLISHER.goldenImageId] }))).ImageUsageReports!;
+    expect((await listed()).map((r) => r.ReportId)).toEqual([first.ReportId]);
+    await listed();
+    expect((await listed())[0]!.State).toBe('available');
+    // once available, a new report of the AMI may be made
+    const second = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: types }));
+    expect(second.ReportId).not.toBe(first.ReportId);
+  }));
+
   test('the ancestry: the image, then its source, to the root', () => withEmulator(demoFleet(NOW), async (e) => {
     const out = await ec2(e).send(new GetImageAncestryCommand({ ImageId: DEMO_PUBLISHER.goldenImageId }));
     expect(out.ImageAncestryEntries!.map((a) => [a.ImageId, a.SourceImageId ?? null, a.ImageOwnerAlias ?? null])).toEqual([
