@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
+import { orgFleet, REGIONS17 } from './org-fleet.js';
 
 const root = new URL('..', import.meta.url);
 const lib = (p) => import(new URL(`dist/${p}`, root).href);
@@ -26,19 +27,8 @@ const opt = (name, dflt) => {
 const weeks = Number(opt('weeks', '52'));
 const churn = Number(opt('churn', '0.02'));
 const scale = Number(opt('scale', '1'));
-const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
 
-const fleet = generateFleet({ accounts: Math.round(300 * scale), regions: REGIONS17, instances: Math.round(150000 * scale), seed: 7, skewInstances: 0.5, skewScopes: 0.05, style: 'realistic' });
-const records = [];
-const coverage = [];
-for (const a of fleet.accounts) {
-  for (const region of REGIONS17) {
-    const list = a.instances?.[region] ?? [];
-    coverage.push(okScope(a.accountId, region, { instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' }));
-    for (const i of list) records.push({ ...i, accountId: a.accountId, region });
-  }
-}
-const accounts = fleet.accounts.map((a) => a.accountId);
+const { records, coverage, accounts } = orgFleet({ generateFleet, okScope }, scale);
 
 /** The org run's inventory. */
 function inventory(w, id) {

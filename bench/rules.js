@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { orgFleet } from './org-fleet.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -23,17 +24,7 @@ const [{ generateFleet }, { evaluate, DEFAULT_SETTINGS }, { ok: okScope }, { ima
   lib('emulator/generate.js'), lib('rules/engine.js'), lib('model/coverage.js'), lib('report/plan.js'), lib('report/build.js'),
 ]);
 
-const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
-const fleet = generateFleet({ accounts: Math.round(300 * scale), regions: REGIONS17, instances: Math.round(150000 * scale), seed: 7, skewInstances: 0.5, skewScopes: 0.05, style: 'realistic' });
-const records = [];
-const coverage = [];
-for (const a of fleet.accounts) {
-  for (const region of REGIONS17) {
-    const list = a.instances?.[region] ?? [];
-    coverage.push(okScope(a.accountId, region, { instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' }));
-    for (const i of list) records.push({ ...i, accountId: a.accountId, region });
-  }
-}
+const { records, coverage } = orgFleet({ generateFleet, okScope }, scale);
 const instances = sortInstances(records);
 const cov = sortCoverage(coverage);
 
