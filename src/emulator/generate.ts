@@ -65,7 +65,9 @@ export interface GenerateOptions {
   /**
    * With N > 0: an AWS Organizations organisation of the caller (its management account) and
    * every generated account, dealt round-robin (by account id) into N OUs under the root, so that
-   * `scan --org` discovers them. 0 or absent: no organisation.
+   * `scan --org` discovers them; a realistic fleet's golden images' owner (GOLDEN_IMAGE_ACCOUNT,
+   * running no instances) is a member too, as a platform team's account is. 0 or absent: no
+   * organisation, and no account beyond the generated ones.
    */
   organization?: number;
 }
@@ -85,22 +87,34 @@ function scopeCounts(opts: GenerateOptions, scopes: number, rand: () => number):
   return counts;
 }
 
+/** The account that owns a realistic fleet's private golden images (the platform team's). */
+export const GOLDEN_IMAGE_ACCOUNT = '555500000001';
+
 /** Builds a fleet deterministically from its options. */
 export function generateFleet(opts: GenerateOptions): Fleet {
   const fleet = opts.style === 'realistic' ? realisticFleet(opts) : uniformFleet(opts);
-  return opts.organization ? withOrganization(fleet, opts.organization) : fleet;
+  if (!opts.organization) return fleet;
+  // In a real estate the account that builds the golden images is one of the organisation's.
+  const shared = opts.style === 'realistic' ? [{ accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images' }] : [];
+  return withOrganization(fleet, opts.organization, shared);
 }
 
-/** The fleet with an organisation: the caller manages it; its accounts in `units` OUs, dealt by account id. */
-function withOrganization(fleet: Fleet, units: number): Fleet {
+/**
+ * The fleet with an organisation: the caller manages it; its accounts, and the `shared` accounts
+ * (added to the fleet, running no instances), in `units` OUs, dealt by account id.
+ */
+function withOrganization(fleet: Fleet, units: number, shared: { accountId: string; name: string }[]): Fleet {
   const rootId = 'r-gen0';
   const ous = Array.from({ length: units }, (_, i) => ({ id: `ou-gen0-${String(i + 1).padStart(8, '0')}`, name: `Unit ${i + 1}`, parentId: rootId }));
-  const ids = [...fleet.accounts.map((a) => a.accountId)].filter((id) => id !== fleet.caller.accountId).sort();
+  const added = shared.filter((s) => s.accountId !== fleet.caller.accountId && !fleet.accounts.some((a) => a.accountId === s.accountId));
+  const accounts: FleetAccount[] = [...fleet.accounts, ...added.map((s) => ({ accountId: s.accountId, name: s.name, instances: {} }))];
+  const nameOf = new Map(added.map((s) => [s.accountId, s.name]));
+  const ids = accounts.map((a) => a.accountId).filter((id) => id !== fleet.caller.accountId).sort();
   const members: FleetOrgMember[] = [
     { accountId: fleet.caller.accountId, name: 'management', email: 'aws+management@example.com', state: 'ACTIVE', parentId: rootId },
-    ...ids.map((accountId, i) => ({ accountId, name: `account-${String(i + 1).padStart(4, '0')}`, email: `aws+${accountId}@example.com`, state: 'ACTIVE' as const, parentId: ous[i % units]!.id })),
+    ...ids.map((accountId, i) => ({ accountId, name: nameOf.get(accountId) ?? `account-${String(i + 1).padStart(4, '0')}`, email: `aws+${accountId}@example.com`, state: 'ACTIVE' as const, parentId: ous[i % units]!.id })),
   ];
-  return { ...fleet, organization: { id: 'o-generated00', managementAccountId: fleet.caller.accountId, rootId, units: ous, members } };
+  return { ...fleet, accounts, organization: { id: 'o-generated00', managementAccountId: fleet.caller.accountId, rootId, units: ous, members } };
 }
 
 function uniformFleet(opts: GenerateOptions): Fleet {
@@ -240,7 +254,7 @@ function realisticImages(rand: () => number, now: number): ImageMetadata[] {
   const problem: ImageMetadata[] = [];
   const base = (ImageId: string, Name: string, OwnerId: string, alias: string | undefined, c: number, deprecateDays: number | null, extra: Partial<ImageMetadata> = {}): ImageMetadata => ({
     ImageId, Name, OwnerId, State: 'available', ...(alias ? { ImageOwnerAlias: alias } : {}), CreationDate: isoMs(c),
-    ...(deprecateDays === null ? {} : { DeprecationTime: isoMs(c + deprecateDays * DAY) }), ImageAllowed: true, IsPublic: OwnerId !== '555500000001', ...extra,
+    ...(deprecateDays === null ? {} : { DeprecationTime: isoMs(c + deprecateDays * DAY) }), ImageAllowed: true, IsPublic: OwnerId !== GOLDEN_IMAGE_ACCOUNT, ...extra,
   });
   const id = (): string => `ami-0${hexOf(rand, 16)}`;
   const families: [number, () => ImageMetadata][] = [
@@ -251,13 +265,13 @@ function realisticImages(rand: () => number, now: number): ImageMetadata[] {
     [20, () => { const c = created(); return base(id(), `bottlerocket-aws-k8s-1.${27 + int(6)}-${arch()}-v1.${20 + int(20)}.${int(5)}-${hexOf(rand, 8)}`, '092701018921', 'amazon', c, 730); }],
     [50, () => { const c = created(); return base(id(), `ubuntu/images/hvm-ssd-gp3/ubuntu-${rand() < 0.6 ? 'noble-24.04' : 'jammy-22.04'}-${arch() === 'arm64' ? 'arm64' : 'amd64'}-server-${ymd(c)}`, '099720109477', undefined, c, 730); }],
     [20, () => { const c = created(); return base(id(), `RHEL-9.${int(5)}.0_HVM-${ymd(c)}-x86_64-${int(90)}-Hourly2-GP3`, '309956199498', undefined, c, 730); }],
-    [66, () => { const c = created(); return base(id(), `golden-${TEAMS[int(TEAMS.length)]}-${rand() < 0.5 ? 'al2023' : 'ubuntu2404'}-${ymd(c, '-')}-build${int(900) + 100}`, '555500000001', undefined, c, rand() < 0.6 ? 365 : null); }],
+    [66, () => { const c = created(); return base(id(), `golden-${TEAMS[int(TEAMS.length)]}-${rand() < 0.5 ? 'al2023' : 'ubuntu2404'}-${ymd(c, '-')}-build${int(900) + 100}`, GOLDEN_IMAGE_ACCOUNT, undefined, c, rand() < 0.6 ? 365 : null); }],
     [10, () => { const c = created(); return base(id(), `${['nginx-plus', 'f5-bigip', 'paloalto-vm', 'sophos-utm', 'tableau-server'][int(5)]}-${int(20)}.${int(10)}-${hexOf(rand, 8)}-${hexOf(rand, 4)}-${hexOf(rand, 4)}-${hexOf(rand, 12)}`, '679593333241', 'aws-marketplace', c, rand() < 0.5 ? 730 : null); }],
   ];
   for (const [n, make] of families) for (let k = 0; k < n; k++) healthy.push(make());
   // The problems: deregistered and disabled images, images outside the Allowed AMIs criteria, and
   // images whose metadata the caller cannot see.
-  for (let k = 0; k < 8; k++) { const c = created(); problem.push(base(id(), `golden-legacy-${hexOf(rand, 6)}-${ymd(c, '-')}`, '555500000001', undefined, c, 365, { State: 'deregistered' })); }
+  for (let k = 0; k < 8; k++) { const c = created(); problem.push(base(id(), `golden-legacy-${hexOf(rand, 6)}-${ymd(c, '-')}`, GOLDEN_IMAGE_ACCOUNT, undefined, c, 365, { State: 'deregistered' })); }
   for (let k = 0; k < 4; k++) { const c = created(); problem.push(base(id(), `RHEL-8.${int(10)}.0_HVM-${ymd(c)}-x86_64-${int(90)}-Hourly2-GP2`, '309956199498', undefined, c, 730, { State: 'disabled' })); }
   for (let k = 0; k < 10; k++) { const c = created(); problem.push(base(id(), `${['community-nginx', 'hardened-debian', 'cheap-k3s', 'free-vpn-server'][int(4)]}-${ymd(c)}-${hexOf(rand, 6)}`, String(200000000000 + int(700000000000)), undefined, c, null, { ImageAllowed: false })); }
   for (let k = 0; k < 6; k++) { const c = created(); problem.push(base(id(), `${['openvpn-as', 'jenkins-bitnami', 'gitlab-ce'][int(3)]}-${int(10)}.${int(10)}-${hexOf(rand, 8)}-${hexOf(rand, 4)}-${hexOf(rand, 12)}`, '679593333241', 'aws-marketplace', c, null, { ImageAllowed: false })); }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { cli, ROOT } from '../helpers/cli.js';
 import { emulator, NOW } from '../helpers/emulator.js';
 import { demoFleet } from '../../src/emulator/demo.js';
-import { generateFleet } from '../../src/emulator/generate.js';
+import { generateFleet, GOLDEN_IMAGE_ACCOUNT } from '../../src/emulator/generate.js';
 import { parseGenerateSpec } from '../../src/cli/main.js';
 import type { Emulator } from '../../src/emulator/server.js';
 import type { Report } from '../../src/model/types.js';
@@ -198,11 +198,33 @@ describe('emulator --generate', () => {
       const r = await cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', '--format', 'json', '--out', out, '--quiet']);
       expect(r.stderr).toBe('');
       const report = readJsonReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
-      expect(report.accounts!.map((a) => a.ouPath).filter(Boolean).sort()).toEqual(['Root', 'Root/Unit 1', 'Root/Unit 1', 'Root/Unit 2']);
+      // the three generated accounts and the golden images' account, dealt into the two OUs
+      expect(report.accounts!.map((a) => a.ouPath).filter(Boolean).sort()).toEqual(['Root', 'Root/Unit 1', 'Root/Unit 1', 'Root/Unit 2', 'Root/Unit 2']);
+      expect(report.accounts!.find((a) => a.accountId === GOLDEN_IMAGE_ACCOUNT)).toMatchObject({ name: 'platform-golden-images' });
     } finally {
       await e.close();
     }
   });
+  test('style=realistic,org=N: the golden images\' account is in the organisation, so scan --org trusts it and a lifecycle finding leads the plan', async () => {
+    const fleet = generateFleet(parseGenerateSpec('accounts=12,regions=3,instances=6000,seed=7,style=realistic,org=4'));
+    const golden = new Set(Object.values(fleet.accounts.flatMap((a) => Object.values(a.instances ?? {}).flat())).flatMap((i) => (i.ImageMetadata?.Name?.startsWith('golden-') ? [i.ImageMetadata.OwnerId!] : [])));
+    expect(golden.size).toBe(1);
+    expect(fleet.organization!.members.map((m) => m.accountId)).toContain([...golden][0]);
+    const e = await emulator({ fleet });
+    try {
+      const out = join(dir, 'generated-org-golden');
+      const r = await cli(['scan', '--endpoint-url', e.url, '--org', '--role-name', 'AmiAuditReadOnly', '--all-regions', '--format', 'json', '--out', out, '--quiet', '--no-history']);
+      expect(r.stderr).toBe('');
+      const report = readJsonReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
+      const onGolden = report.findings.filter((f) => f.imageName?.startsWith('golden-'));
+      expect(onGolden.length).toBeGreaterThan(0);
+      expect([...new Set(onGolden.filter((f) => f.ruleId === 'untrusted-owner' || f.ruleId === 'non-public-ami').map((f) => `${f.ruleId} on ${f.imageName}`))].slice(0, 5)).toEqual([]);
+      const lifecycle = ['deprecated-ami', 'deregistered-ami', 'disabled-ami'];
+      expect(report.images.slice(0, 3).flatMap((i) => i.rules.map((x) => x.ruleId)).filter((id) => lifecycle.includes(id))).not.toEqual([]);
+    } finally {
+      await e.close();
+    }
+  }, 60_000);
   test('an unknown key is refused with the keys there are', async () => {
     expect(() => parseGenerateSpec('accounts=3,stile=realistic')).toThrow(/unknown key "stile"; the keys are accounts=N,.*style=uniform\|realistic,org=N/);
     const r = await cli(['emulator', '--generate', 'accounts=3,orgs=2', '--port', '0']);

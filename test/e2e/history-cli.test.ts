@@ -3,7 +3,8 @@
  * finding seen; not looked at because the account's role failed (unverified, not resolved); then
  * resolved; an escalation as the as-of passes a deprecation; a waiver that holds past the due date
  * and then expires (overdue again); a reopened finding; a narrower --ou run that neither resolves
- * nor sees the others; shards merged and recorded by merge (and never by a shard); the history
+ * nor sees the others; shards merged and recorded by merge (and never by a shard), and a merge
+ * with a shard missing that neither resolves nor sees that shard's findings; the history
  * command's list, import and prune; --fail-on-overdue.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -15,6 +16,9 @@ import { demoFleet, DEMO_ACCOUNTS } from '../../src/emulator/demo.js';
 import type { Fleet } from '../../src/emulator/fleet.js';
 import type { Finding, Report } from '../../src/model/types.js';
 import { reportValidator } from '../../src/schema/validate.js';
+import { HistoryStore } from '../../src/history/store.js';
+import { shardAccounts } from '../../src/report/shard.js';
+import type { FindingState } from '../../src/history/semantics.js';
 import { cli } from '../helpers/cli.js';
 import { NOW } from '../helpers/emulator.js';
 import { readJsonReport } from '../helpers/report-file.js';
@@ -46,6 +50,16 @@ async function scan(out: string, asOf: string, edits: Edit[] = [], extra: string
     return { code: r.code, stderr: r.stderr, report: latest(out) };
   } finally {
     await emu.close();
+  }
+}
+
+/** Each finding's state as the history holds it after the last recorded run. */
+function readState(file: string): ReadonlyMap<string, FindingState> {
+  const store = HistoryStore.open(file, 1, { create: false, readonly: true });
+  try {
+    return store.load().findings;
+  } finally {
+    store.close();
   }
 }
 
@@ -182,6 +196,62 @@ describe('a history built by scheduled runs', () => {
       const pruned = await cli(['history', 'prune', '--keep', '10d', '--history', join(weekly, 'ami-audit-history.sqlite')]);
       expect(pruned.code).toBe(0);
       expect(pruned.stdout).toMatch(/pruned \d+ runs? before 2026-12-29T00:00:00Z/);
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
+
+  test('a merge with a shard missing, into the history of a full merge: the missing shard\'s findings are neither resolved nor seen', async () => {
+    const base = join(dir, 'missing-shard');
+    const h = join(base, 'history.sqlite');
+    const fleet = demoFleet(NOW);
+    const emu = await startEmulator({ fleet });
+    try {
+      const shard = async (k: number, asOf: string): Promise<string> => {
+        const out = join(base, `${asOf.slice(0, 10)}-shard-${k}`);
+        const r = await cli(['scan', '--endpoint-url', emu.url, '--org', '--role-name', 'AmiAuditReadOnly', '--regions', 'us-east-1', 'eu-west-1', '--as-of', asOf, '--format', 'json', '--quiet', '--shard', `${k}/2`, '--out', out], { env: ENV, now: new Date(asOf) });
+        expect(r.stderr).toBe('');
+        return join(out, readdirSync(out).find((f) => f.endsWith('.json'))!);
+      };
+      const merge = async (parts: string[], asOf: string): Promise<{ code: number; report: Report }> => {
+        const out = join(base, `${asOf.slice(0, 10)}-merged`);
+        const r = await cli(['merge', ...parts, '--out', out, '--history', h, '--format', 'json', '--quiet'], { env: ENV, now: new Date(asOf) });
+        return { code: r.code, report: latest(out) };
+      };
+      // week 1: every shard merged and recorded
+      const full = await merge([await shard(1, '2026-11-26T00:00:00Z'), await shard(2, '2026-11-26T00:00:00Z')], '2026-11-26T00:00:00Z');
+      // exit 3: the demo's legacy account refuses the role, in every run alike
+      expect(full.code).toBe(3);
+      expect(full.report.history).toMatchObject({ runsBefore: 0 });
+      // shard 2 of 2: every second account of the sorted list, prod among them
+      const missingAccounts = new Set(shardAccounts(full.report.run.accounts, 2, 2));
+      expect(missingAccounts.has(prod)).toBe(true);
+      const lost = full.report.findings.filter((f) => missingAccounts.has(f.accountId));
+      const kept = full.report.findings.filter((f) => !missingAccounts.has(f.accountId));
+      expect(lost.length).toBeGreaterThan(0);
+      expect(kept.length).toBeGreaterThan(0);
+      const before = readState(h);
+
+      // week 2: shard 2's report is lost; merge the one part there is into the same history
+      const partial = await merge([await shard(1, '2026-12-03T00:00:00Z')], '2026-12-03T00:00:00Z');
+      expect(partial.code).toBe(3);
+      expect(partial.report.coverage.filter((c) => missingAccounts.has(c.accountId)).every((c) => c.status === 'error' && c.errorCode === 'ShardMissing')).toBe(true);
+      expect(partial.report.findings.some((f) => missingAccounts.has(f.accountId))).toBe(false);
+      // not resolved: the merge did not look at the missing shard's accounts
+      const resolved = new Set(partial.report.history!.resolved.map((f) => f.id));
+      expect(lost.filter((f) => resolved.has(f.id))).toEqual([]);
+      expect(partial.report.history!.resolved).toEqual([]);
+      // not seen: unverified, their last sight and runs seen those of week 1
+      expect(partial.report.history!.unverified).toBe(lost.length);
+      const after = readState(h);
+      for (const f of lost) {
+        expect(after.get(f.id)).toMatchObject({ status: 'open', firstSeenAt: '2026-11-26T00:00:00Z', lastSeenAt: '2026-11-26T00:00:00Z', lastRunId: full.report.run.id, runsSeen: 1 });
+        expect(after.get(f.id)!.runsSeen).toBe(before.get(f.id)!.runsSeen);
+      }
+      // the present shard's findings: seen again, open
+      expect(partial.report.findings.map((f) => f.id).sort()).toEqual(kept.map((f) => f.id).sort());
+      for (const f of partial.report.findings) expect(f).toMatchObject({ lifecycle: 'open', firstSeenAt: '2026-11-26T00:00:00Z', ageDays: 7 });
+      for (const f of kept) expect(after.get(f.id)).toMatchObject({ status: 'open', lastSeenAt: '2026-12-03T00:00:00Z', lastRunId: partial.report.run.id, runsSeen: 2 });
     } finally {
       await emu.close();
     }

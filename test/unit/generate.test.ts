@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { generateFleet, instanceIdFor, REALISTIC_AMIS, zonePrefix, prng } from '../../src/emulator/generate.js';
+import { generateFleet, GOLDEN_IMAGE_ACCOUNT, instanceIdFor, REALISTIC_AMIS, zonePrefix, prng } from '../../src/emulator/generate.js';
 import { fleetSize, validateFleet } from '../../src/emulator/fleet.js';
 import { demoFleet, DEMO_REFERENCES } from '../../src/emulator/demo.js';
 import { validateFaults, parseThrottle } from '../../src/emulator/faults.js';
@@ -99,6 +99,24 @@ describe('realistic fleets (the benchmark\'s)', () => {
     const states = f.accounts.flatMap((a) => Object.values(a.allowedImages ?? {}));
     expect(states).toContain('enabled');
     expect(states).toContain('audit-mode');
+  });
+  test('org=N: the golden images\' owner is a member of the organisation, running nothing; without org the fleet has no such account', () => {
+    const small = { accounts: 5, regions: 2, instances: 400, seed: 7, style: 'realistic' as const };
+    const plain = generateFleet(small);
+    const withOrg = generateFleet({ ...small, organization: 2 });
+    const owners = new Set(plain.accounts.flatMap((a) => Object.values(a.instances ?? {}).flat()).filter((i) => i.ImageMetadata?.Name?.startsWith('golden-')).map((i) => i.ImageMetadata!.OwnerId));
+    expect([...owners]).toEqual([GOLDEN_IMAGE_ACCOUNT]);
+    expect(plain.accounts.map((a) => a.accountId)).not.toContain(GOLDEN_IMAGE_ACCOUNT);
+    expect(plain.organization).toBeUndefined();
+    // the generated accounts and their instances are those of the fleet without org; the golden images' account is added, empty
+    expect(withOrg.accounts.slice(0, 5)).toEqual(plain.accounts);
+    expect(withOrg.accounts.slice(5)).toEqual([{ accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images', instances: {} }]);
+    expect(withOrg.organization!.members.map((m) => m.accountId).sort()).toEqual([withOrg.caller.accountId, ...withOrg.accounts.map((a) => a.accountId)].sort());
+    expect(() => validateFleet(JSON.parse(JSON.stringify(withOrg)))).not.toThrow();
+    // a uniform fleet's organisation holds only the generated accounts
+    const uniform = generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3, organization: 2 });
+    expect(uniform.accounts.map((a) => a.accountId)).toEqual(generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3 }).accounts.map((a) => a.accountId));
+    expect(uniform.organization!.members).toHaveLength(4);
   });
   test('the default style is unchanged by the realistic one', () => {
     const uniform = generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3 });
