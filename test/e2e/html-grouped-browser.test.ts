@@ -93,6 +93,25 @@ describe('a report above the threshold, in the browser', () => {
     await page.close();
   }, 60_000);
 
+  test('the plan right under the first screen is paged 25 AMIs at a time; printing draws every AMI', async () => {
+    expect(report.images.length).toBeGreaterThan(25);
+    const { page, errors } = await open();
+    const rows = page.locator('#t-plan tbody tr.plan-row');
+    expect(await rows.count()).toBe(25);
+    const pages = Math.ceil(report.images.length / 25);
+    expect(await page.locator('#p-plan span').textContent()).toBe(`rows 1-25 of ${report.images.length} (page 1 of ${pages})`);
+    await page.locator('#p-plan button', { hasText: 'Next' }).click();
+    expect(await rows.first().getAttribute('data-plan')).toBe('25');
+    // a filter starts the plan on its first page again
+    await page.selectOption('#f-sev', { label: 'high' });
+    expect(await page.locator('#p-plan span').textContent()).toMatch(/^rows 1-/);
+    await page.selectOption('#f-sev', '');
+    await page.emulateMedia({ media: 'print' });
+    await page.waitForFunction((n) => document.querySelectorAll('#t-plan tbody tr.plan-row').length === n, report.images.length, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   test('a tag column with few values is counted by: its filter answers on the groups', async () => {
     const teams = ['payments', 'search', 'platform'];
     const tagged = { ...report, tagColumns: ['team'], findings: report.findings.map((f, i) => ({ ...f, tags: [i % 7 === 0 ? null : teams[i % 3]!] })) };
