@@ -93,7 +93,7 @@ describe('a report above the threshold, in the browser', () => {
     await page.close();
   }, 60_000);
 
-  test('the plan right under the first screen is paged 25 AMIs at a time; printing draws every AMI', async () => {
+  test('the plan right under the first screen is paged 25 AMIs at a time, the address follows the filters; printing draws every AMI', async () => {
     expect(report.images.length).toBeGreaterThan(25);
     const { page, errors } = await open();
     const rows = page.locator('#t-plan tbody tr.plan-row');
@@ -105,6 +105,8 @@ describe('a report above the threshold, in the browser', () => {
     // a filter starts the plan on its first page again
     await page.selectOption('#f-sev', { label: 'high' });
     expect(await page.locator('#p-plan span').textContent()).toMatch(/^rows 1-/);
+    // the address follows once the filters rest, to be linked from a ticket
+    await page.waitForFunction(() => location.hash === '#filter?sev=high', null, { timeout: 10_000 });
     await page.selectOption('#f-sev', '');
     await page.emulateMedia({ media: 'print' });
     await page.waitForFunction((n) => document.querySelectorAll('#t-plan tbody tr.plan-row').length === n, report.images.length, { timeout: 10_000 });
