@@ -38,6 +38,14 @@ async function open(): Promise<{ page: Page; errors: string[] }> {
 /** The open findings the page counts under its filters: the first number of the count line. */
 const openCount = async (page: Page) => Number((await page.locator('#f-count').textContent())!.split(' open')[0]!.replace(/,/g, ''));
 const unwaived = (pred: (f: Finding) => boolean) => report.findings.filter((f) => !f.waiver && pred(f)).length;
+/** Waits until an expression is true in the page (evaluated as the debugger does: the page's CSP forbids eval). */
+async function until(page: Page, expr: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await page.evaluate(expr)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`not true within 10 s: ${expr}`);
+}
 const accountValue = (page: Page, id: string) => page.locator('#f-account option', { hasText: id }).getAttribute('value') as Promise<string>;
 
 describe('a report above the threshold, in the browser', () => {
@@ -106,10 +114,10 @@ describe('a report above the threshold, in the browser', () => {
     await page.selectOption('#f-sev', { label: 'high' });
     expect(await page.locator('#p-plan span').textContent()).toMatch(/^rows 1-/);
     // the address follows once the filters rest, to be linked from a ticket
-    await page.waitForFunction(() => location.hash === '#filter?sev=high', null, { timeout: 10_000 });
+    await until(page, "location.hash === '#filter?sev=high'");
     await page.selectOption('#f-sev', '');
     await page.emulateMedia({ media: 'print' });
-    await page.waitForFunction((n) => document.querySelectorAll('#t-plan tbody tr.plan-row').length === n, report.images.length, { timeout: 10_000 });
+    await until(page, `document.querySelectorAll('#t-plan tbody tr.plan-row').length === ${report.images.length}`);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
