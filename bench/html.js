@@ -146,6 +146,7 @@ async function measure(file) {
     firstScreenMs: round(median(loads.map((l) => l.firstScreen))), firstScreenWorstMs: round(Math.max(...loads.map((l) => l.firstScreen))),
     filterMedianMs: Object.fromEntries(Object.entries(filters).filter(([k]) => !k.endsWith(':count') && !k.endsWith(':handled')).map(([k, v]) => [k, round(median(v))])),
     filterWorstMs: round(worst),
+    filterWorstEachMs: Object.fromEntries(Object.entries(filters).filter(([k]) => !k.endsWith(':count') && !k.endsWith(':handled')).map(([k, v]) => [k, round(Math.max(...v))])),
     handledMedianMs: Object.fromEntries(Object.entries(filters).filter(([k]) => k.endsWith(":handled")).map(([k, v]) => [k.slice(0, -8), round(median(v))])),
     counts: Object.fromEntries(Object.entries(filters).filter(([k]) => k.endsWith(':count')).map(([k, v]) => [k.slice(0, -6), v])),
   };
@@ -169,7 +170,8 @@ try {
   const filterMedians = Object.entries(m.filterMedianMs).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`org HTML${made ? ` (${made.instances} instances, ${made.findings} findings, rendered in ${result.renderS}s)` : ''}: ${result.htmlMb} MB (target ${TARGET.mb}: ${met(result.htmlMb <= TARGET.mb)})${grouped ? ', findings grouped with a sample of instances' : ''}`);
   console.log(`Chromium, median of ${runs}: first contentful paint ${m.fcpMs} ms, DOMContentLoaded ${m.domContentLoadedMs} ms, script ready ${m.readyMs} ms, first screen painted ${m.firstScreenMs} ms (worst ${m.firstScreenWorstMs}; target ${TARGET.firstScreenMs}: ${met(m.firstScreenWorstMs <= TARGET.firstScreenMs)})`);
-  console.log(`a filter answered (set or reset, to the next painted frame), median ms: ${filterMedians}; worst ${m.filterWorstMs} ms (target ${TARGET.filterMs}: ${met(m.filterWorstMs <= TARGET.filterMs)})`);
+  const filterWorsts = Object.entries(m.filterWorstEachMs).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`a filter answered (set or reset, to the next painted frame), median ms: ${filterMedians}; worst ${m.filterWorstMs} ms (target ${TARGET.filterMs}: ${met(m.filterWorstMs <= TARGET.filterMs)}); worst of each: ${filterWorsts}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

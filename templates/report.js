@@ -248,9 +248,9 @@
     var self = this;
     drawPager(this.pager, this.rows.length, start, end, this.page, function (to) { self.page = to; self.draw(self.page * PAGE, PAGE); });
   };
-  /** Previous, "rows a-b of n (page p of q)", Next; `go` is called with the page to show. */
-  function drawPager(el, total, start, end, page, go) {
-    var pages = Math.max(1, Math.ceil(total / PAGE));
+  /** Previous, "rows a-b of n (page p of q)", Next; `go` is called with the page to show; `size` rows a page (PAGE). */
+  function drawPager(el, total, start, end, page, go, size) {
+    var pages = Math.max(1, Math.ceil(total / (size || PAGE)));
     el.textContent = '';
     var prev = document.createElement('button'), next = document.createElement('button'), info = document.createElement('span');
     prev.type = next.type = 'button';
@@ -344,12 +344,16 @@
   var planTable = $('t-plan'), planBody = planTable ? planTable.tBodies[0] : null;
   var planOriginal = [], planRefs = {};
   if (planBody) {
-    each(planBody.rows, function (tr) {
+    // the rows as written, kept aside (moved, not copied: drawPlan draws copies of them)
+    each(Array.prototype.slice.call(planBody.rows), function (tr) {
       // an AMI's row, and under it, when something references it, the list of what does
-      if (tr.className === 'plan-refs') planRefs[+tr.getAttribute('data-plan')] = tr.cloneNode(true);
-      else planOriginal.push(tr.cloneNode(true));
+      if (tr.className === 'plan-refs') planRefs[+tr.getAttribute('data-plan')] = tr;
+      else planOriginal.push(tr);
     });
   }
+  /** AMIs a page of the plan: PAGE, and in a large report (findings grouped) PLAN_PAGE_LARGE, so that
+      the plan right under the first screen stays short to lay out again on every filter. */
+  var PLAN_PAGE_LARGE = 25, planSize = G ? PLAN_PAGE_LARGE : PAGE;
   var expanded = {};
 
   /**
@@ -425,10 +429,10 @@
     if (!planBody) return;
     var on = active(), hits = on ? planMatches() : null, frag = document.createDocumentFragment(), shown = [];
     for (var p = 0; p < planOriginal.length; p++) if (!on || hits[p]) shown.push(p);
-    // paged as the findings are: PAGE AMIs a page, every one when printing
-    var pages = Math.max(1, Math.ceil(shown.length / PAGE));
+    // paged as the findings are (planSize AMIs a page), every one when printing
+    var pages = Math.max(1, Math.ceil(shown.length / planSize));
     planPage = Math.min(planPage, pages - 1);
-    var start = printing ? 0 : planPage * PAGE, end = printing ? shown.length : Math.min(shown.length, start + PAGE);
+    var start = printing ? 0 : planPage * planSize, end = printing ? shown.length : Math.min(shown.length, start + planSize);
     for (var k = start; k < end; k++) {
       var i = shown[k], tr = on ? matchedPlanRow(i, hits[i]) : planOriginal[i].cloneNode(true);
       var b = tr.querySelector('button.expand');
@@ -440,7 +444,7 @@
     planBody.textContent = '';
     planBody.appendChild(frag);
     $('plan-filter').textContent = on ? 'Filtered to ' + describe() + ': ' + fmt(shown.length) + ' of ' + fmt(planOriginal.length) + ' AMIs have matching findings. Their numbers are the whole run\'s; "match" is how many of their findings match.' : '';
-    if (planPager) drawPager(planPager, shown.length, start, end, planPage, function (to) { planPage = to; drawPlan(); });
+    if (planPager) drawPager(planPager, shown.length, start, end, planPage, function (to) { planPage = to; drawPlan(); }, planSize);
   }
   if (planBody) {
     planBody.addEventListener('click', function (e) {
@@ -624,7 +628,9 @@
     drawCharts();
     drawCoverage();
     if (printing) drawForPrint();
-    writeHash();
+    // A large page's address is written once the filters rest (history.replaceState costs Chromium
+    // some 20 ms a call on a page of that size): the answer is drawn first, and typing writes it once.
+    if (G) { clearTimeout(hashTimer); hashTimer = setTimeout(writeHash, HASH_DELAY); } else writeHash();
   }
   Object.keys(SELECTS).forEach(function (name) {
     $(SELECTS[name]).addEventListener('change', function (e) { filters[name] = e.target.value; refresh(); });
@@ -701,7 +707,7 @@
   // `#filter?sev=high&rule=deprecated-ami&account=123456789012&ou=<OU ids>&region=eu-west-1&tag.team=payments&q=words`:
   // values by name (an empty tag value: untagged), so a filtered view can be linked from a ticket and
   // opens filtered. Only the fragment changes (history.replaceState): no request, no new history entry.
-  var HASH = '#filter?', ouKeys = data.ouKeys || [];
+  var HASH = '#filter?', ouKeys = data.ouKeys || [], HASH_DELAY = 250, hashTimer = null;
   function hashOf() {
     var q = [], add = function (k, v) { q.push(encodeURIComponent(k) + '=' + encodeURIComponent(v)); };
     if (filters.sev !== '') add('sev', data.sev[+filters.sev]);

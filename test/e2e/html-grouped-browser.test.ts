@@ -38,6 +38,14 @@ async function open(): Promise<{ page: Page; errors: string[] }> {
 /** The open findings the page counts under its filters: the first number of the count line. */
 const openCount = async (page: Page) => Number((await page.locator('#f-count').textContent())!.split(' open')[0]!.replace(/,/g, ''));
 const unwaived = (pred: (f: Finding) => boolean) => report.findings.filter((f) => !f.waiver && pred(f)).length;
+/** Waits until an expression is true in the page (evaluated as the debugger does: the page's CSP forbids eval). */
+async function until(page: Page, expr: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await page.evaluate(expr)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`not true within 10 s: ${expr}`);
+}
 const accountValue = (page: Page, id: string) => page.locator('#f-account option', { hasText: id }).getAttribute('value') as Promise<string>;
 
 describe('a report above the threshold, in the browser', () => {
@@ -89,6 +97,27 @@ describe('a report above the threshold, in the browser', () => {
     // the plan follows: only AMIs with matching findings
     const plan = (await page.locator('#plan-filter').textContent())!;
     expect(plan).toMatch(/AMIs have matching findings/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  test('the plan right under the first screen is paged 25 AMIs at a time, the address follows the filters; printing draws every AMI', async () => {
+    expect(report.images.length).toBeGreaterThan(25);
+    const { page, errors } = await open();
+    const rows = page.locator('#t-plan tbody tr.plan-row');
+    expect(await rows.count()).toBe(25);
+    const pages = Math.ceil(report.images.length / 25);
+    expect(await page.locator('#p-plan span').textContent()).toBe(`rows 1-25 of ${report.images.length} (page 1 of ${pages})`);
+    await page.locator('#p-plan button', { hasText: 'Next' }).click();
+    expect(await rows.first().getAttribute('data-plan')).toBe('25');
+    // a filter starts the plan on its first page again
+    await page.selectOption('#f-sev', { label: 'high' });
+    expect(await page.locator('#p-plan span').textContent()).toMatch(/^rows 1-/);
+    // the address follows once the filters rest, to be linked from a ticket
+    await until(page, "location.hash === '#filter?sev=high'");
+    await page.selectOption('#f-sev', '');
+    await page.emulateMedia({ media: 'print' });
+    await until(page, `document.querySelectorAll('#t-plan tbody tr.plan-row').length === ${report.images.length}`);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
