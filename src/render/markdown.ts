@@ -236,14 +236,15 @@ function ownedSection(doc: Doc, report: Report, c: Caps): void {
   if (!blast.length) doc.push('No deprecated AMI is still used, and no deprecated AMI\'s consumers are unknown.');
   else {
     doc.push('Deprecated AMIs still used, the most consumer accounts first: deregistering or disabling one breaks its consumers\' relaunches, scale-outs and launch templates.', '');
-    doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Usage report |');
-    doc.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|');
+    doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Who | Usage report |');
+    doc.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|');
     for (const r of shownBlast) {
       const counts = r.usageUnknown
         ? ['consumers unknown', '?', '?', '?', '?']
         : [num(r.consumerAccounts), num(r.consumerAccounts - r.outside), num(r.outside), num(r.instances), num(r.launchTemplates)];
       const age = r.usageUnknown ? r.usage : r.usageAge ? `report ${r.usageAge}` : '';
-      doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(age, 300)} |`);
+      const who = r.usageUnknown ? '?' : r.usage;
+      doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(who, 600)} | ${mdCell(age, 300)} |`);
     }
     if (blast.length > shownBlast.length) doc.push('', `... and ${num(blast.length - shownBlast.length)} more deprecated AMIs still used or with consumers unknown (the -owned-images.csv has them all).`);
     doc.omit('deprecated AMIs still used', blast.length - shownBlast.length);

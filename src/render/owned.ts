@@ -5,9 +5,9 @@
  * every AWS string goes through csvCell here and Handlebars' escaping in templates/partials/publisher.hbs.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { OwnedImage, Report } from '../model/types.js';
-import { accountIndex } from './accounts.js';
-import { csvCell } from './sanitize.js';
+import type { ImageConsumer, OwnedImage, Report } from '../model/types.js';
+import { NAME_MAX, OU_MAX, accountIndex, type AccountIndex } from './accounts.js';
+import { csvCell, termSafe } from './sanitize.js';
 import { parseInstantMs } from '../model/time.js';
 
 const BOM = '\ufeff';
@@ -32,13 +32,34 @@ function ageText(img: OwnedImage, asOfMs: number): string | null {
   return h < 1 ? 'under an hour old' : h < 48 ? `${h} h old` : `${Math.floor(h / 24)} days old`;
 }
 
-function usageText(img: OwnedImage, label: (id: string) => string): string {
+/** One line of display text, bounded; null when nothing is left. */
+function oneLine(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const t = termSafe(value, Infinity).replace(/\s+/g, ' ').trim();
+  if (!t) return null;
+  const chars = [...t];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : t;
+}
+
+/**
+ * A consumer account as the report names it: `222222222222 (payments-prod, Root/Workloads/Prod)`,
+ * the name and OU path from the report's accounts, else from the consumer itself, either left out
+ * when unknown. Display text: each format escapes it its own way.
+ */
+export function consumerLabel(c: ImageConsumer, accounts: AccountIndex): string {
+  const known = accounts.labelWithOu(c.accountId);
+  if (known !== c.accountId) return known;
+  const parts = [oneLine(c.name, NAME_MAX), oneLine(c.ouPath, OU_MAX)].filter((x): x is string => x !== null);
+  return parts.length ? `${c.accountId} (${parts.join(', ')})` : c.accountId;
+}
+
+function usageText(img: OwnedImage, label: (c: ImageConsumer) => string): string {
   const u = img.usage;
   if (!u || u.status === 'not-requested') return 'not asked (no usage report)';
   if (u.status === 'unknown') return `consumers unknown: ${u.reason ?? 'the usage report did not complete'}`;
   const users = u.consumers.filter((c) => c.instances + c.launchTemplates > 0);
   if (!users.length) return 'no consumer account';
-  return users.map((c) => `${label(c.accountId)}${c.inOrganization === false ? ' (outside the organisation)' : ''}: ${c.instances} instance${c.instances === 1 ? '' : 's'}, ${c.launchTemplates} launch template${c.launchTemplates === 1 ? '' : 's'}`).join('; ');
+  return users.map((c) => `${label(c)}${c.inOrganization === false ? ' (outside the organisation)' : ''}: ${c.instances} instance${c.instances === 1 ? '' : 's'}, ${c.launchTemplates} launch template${c.launchTemplates === 1 ? '' : 's'}`).join('; ');
 }
 
 function ancestryText(img: OwnedImage): string | null {
@@ -64,7 +85,7 @@ export function ownedImagesView(report: Report) {
       deprecationTime: img.deprecationTime ?? 'none', deprecated: dep !== null && dep !== undefined && dep <= asOfMs,
       lastLaunchedTime: img.lastLaunchedTime ?? 'never (or not reported)', protection: img.deregistrationProtection ?? 'not reported',
       unprotected: !(img.deregistrationProtection ?? '').startsWith('enabled'),
-      sharing: sharingText(img), usage: usageText(img, (id) => accounts.label(id)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
+      sharing: sharingText(img), usage: usageText(img, (c) => consumerLabel(c, accounts)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
       consumerAccounts: users.length, outside: users.filter((c) => c.inOrganization === false).length,
       instances: users.reduce((n, c) => n + c.instances, 0), launchTemplates: users.reduce((n, c) => n + c.launchTemplates, 0),
       ancestry: ancestryText(img), findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,

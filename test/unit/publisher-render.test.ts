@@ -144,3 +144,34 @@ describe('owned-image findings in a diff', () => {
     expect(d2.unverified.find((f) => f.ruleId === 'public-ami')!.notLookedAt).toBe('owned-images');
   });
 });
+
+describe('a consumer\'s OU path, known from the organisation, is shown where the consumers are named', () => {
+  const OU = 'Root/Workloads/<b>Prod</b>';
+  const inv: Inventory = {
+    ...inventory([owned({ usage: { status: 'known', reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T22:00:00Z', consumers: [{ accountId: '222222222222', instances: 7, launchTemplates: 0 }] } })]),
+    accounts: [
+      { accountId: '111111111111', name: 'images', ouPath: 'Root/Platform', state: 'ACTIVE' },
+      { accountId: '222222222222', name: 'payments-prod', ouPath: OU, state: 'ACTIVE' },
+    ],
+  };
+  const report = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+
+  test('the JSON holds it', () => {
+    expect(report.ownedImages![0]!.usage!.consumers[0]).toMatchObject({ name: 'payments-prod', ouPath: OU, inOrganization: true });
+  });
+
+  test('HTML "Who" cell: the account, its name and OU path, escaped', () => {
+    const html = renderHtml(report, loadTemplates());
+    const blast = html.slice(html.indexOf('id="t-blast"'), html.indexOf('</table>', html.indexOf('id="t-blast"')));
+    expect(blast).toContain('222222222222 (payments-prod, Root/Workloads/&lt;b&gt;Prod&lt;/b&gt;): 7 instances, 0 launch templates');
+    expect(blast).not.toContain('<b>Prod');
+  });
+
+  test('Markdown blast radius: the consumers with their OU path, escaped', () => {
+    const md = renderMarkdown(report);
+    const blast = md.slice(md.indexOf('### Blast radius'), md.indexOf('### Every owned AMI'));
+    const row = blast.split('\n').find((l) => l.includes('ami-0123456789abcdef0'))!;
+    expect(row).toContain('222222222222 (payments-prod, Root/Workloads/&lt;b&gt;Prod&lt;/b&gt;): 7 instances');
+    expect(row).not.toContain('<b>');
+  });
+});
