@@ -9,7 +9,7 @@ import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageR
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
 import { WHATIF_REASON, whatIfCriteriaText, whatIfLine, whatIfNotEvaluated } from './whatif.js';
-import { ownedImagesView } from './owned.js';
+import { ownedImagesView, ownedPlanUsage, type OwnedPlanUsage } from './owned.js';
 import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
@@ -309,10 +309,10 @@ function verdict(report: Report, failures: CoverageGap[]): string {
   return `**Verdict: PARTIAL.** ${gaps}${interrupted}: no findings there does not mean no problems there.`;
 }
 
-function imageRow(e: ImagePlanEntry, c: Caps, accounts: AccountIndex): string {
+function imageRow(e: ImagePlanEntry, c: Caps, accounts: AccountIndex, owned: OwnedPlanUsage | null): string {
   const cells = [
     String(e.priority), mdCell(e.imageId ?? '(unknown AMI)', 80), mdCell(e.name ?? '', 80), mdCell(planOwner(e, accounts.label), 120), e.worstSeverity,
-    mdCell(planRules(e), 400), mdCell(planInstances(e), 80), mdCell(listSome(e.accounts.map(accounts.label), c.names), 600), names(e.regions, c.names), planFindings(e),
+    mdCell(planRules(e), 400), mdCell(owned ? owned.text : planInstances(e), 120), mdCell(listSome(e.accounts.map(accounts.label), c.names), 600), names(e.regions, c.names), planFindings(e),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -370,7 +370,8 @@ function render(report: Report, c: Caps): Doc {
     doc.push('In priority order: worst severity, then running instances affected, then earliest deprecation. Fixing the first removes the most risk.', '');
     doc.push('| # | AMI | Name | Owner | Worst | Rules (severity, findings) | Instances | Accounts | Regions | Findings |');
     doc.push('|---:|---|---|---|---|---|---|---|---|---:|');
-    for (const e of shownImages) doc.push(imageRow(e, c, accounts));
+    const owned = ownedPlanUsage(report);
+    for (const e of shownImages) doc.push(imageRow(e, c, accounts, owned(e)));
     const rest = images.slice(shownImages.length);
     if (rest.length) {
       const findings = rest.reduce((n, e) => n + e.findings, 0);

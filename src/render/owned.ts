@@ -5,7 +5,7 @@
  * every AWS string goes through csvCell here and Handlebars' escaping in templates/partials/publisher.hbs.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { ImageConsumer, OwnedImage, Report } from '../model/types.js';
+import type { ImageConsumer, ImagePlanEntry, OwnedImage, Report } from '../model/types.js';
 import { NAME_MAX, OU_MAX, accountIndex, type AccountIndex } from './accounts.js';
 import { csvCell, termSafe } from './sanitize.js';
 import { parseInstantMs } from '../model/time.js';
@@ -67,6 +67,62 @@ function ancestryText(img: OwnedImage): string | null {
   if (!img.ancestry) return null;
   const last = img.ancestry[img.ancestry.length - 1];
   return img.ancestry.map((a) => a.imageId + (a.imageOwnerAlias ? ` (${a.imageOwnerAlias})` : '')).join(' <- ') + (last?.sourceImageId ? ` <- ${last.sourceImageId} (no longer described)` : '');
+}
+
+/** What the plan says of an owned AMI instead of its instance counts: the text, and whether it points to "Your AMIs". */
+export interface OwnedPlanUsage {
+  text: string;
+  /** The consumers are not known from a usage report: the text is "owned AMI: see Your AMIs". */
+  see: boolean;
+}
+
+export const SEE_YOUR_AMIS = 'owned AMI: see Your AMIs';
+
+const pl = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * For the plan ("Fix first", "AMIs to fix first") of a report with the publisher view: an entry
+ * whose findings are all about an owned AMI itself (`ec2:Image`) has no instance finding, so its
+ * instance counts (0) and accounts (the owner) would say nobody uses it. What is true instead: the
+ * consumers of its usage report (`7 instances in 3 accounts, by the usage report of 2026-11-25`),
+ * or, when no usage report says (not asked, pending, refused), that it is an owned AMI to look up
+ * in "Your AMIs". null for every other entry (and in a report without the publisher view).
+ */
+export function ownedPlanUsage(report: Pick<Report, 'ownedImages' | 'findings'>): (e: ImagePlanEntry) => OwnedPlanUsage | null {
+  const owned = report.ownedImages;
+  if (!owned?.length) return () => null;
+  const byId = new Map<string, OwnedImage[]>();
+  for (const img of owned) {
+    const list = byId.get(img.imageId);
+    if (list) list.push(img);
+    else byId.set(img.imageId, [img]);
+  }
+  // AMIs with a finding about anything but the owned AMI itself (an instance, a launch template): their counts stand
+  const other = new Set<string | null>();
+  for (const f of report.findings) if (f.resource?.type !== 'ec2:Image') other.add(f.imageId ?? null);
+  return (e) => {
+    if (e.imageId === null || other.has(e.imageId) || e.instances.total > 0) return null;
+    const imgs = byId.get(e.imageId);
+    if (!imgs) return null;
+    if (imgs.some((i) => i.usage?.status !== 'known')) return { text: SEE_YOUR_AMIS, see: true };
+    const accounts = new Set<string>();
+    let instances = 0;
+    let templates = 0;
+    let oldest: number | null = null;
+    for (const i of imgs) {
+      for (const c of i.usage!.consumers) {
+        if (c.instances + c.launchTemplates <= 0) continue;
+        accounts.add(c.accountId);
+        instances += c.instances;
+        templates += c.launchTemplates;
+      }
+      const t = i.usage!.reportCreationTime ? parseInstantMs(i.usage!.reportCreationTime) : null;
+      if (t !== null && t !== undefined && (oldest === null || t < oldest)) oldest = t;
+    }
+    const of = oldest === null ? 'by its usage report' : `by the usage report of ${new Date(oldest).toISOString().slice(0, 10)}`;
+    if (!accounts.size) return { text: `no consumer account, ${of}`, see: false };
+    return { text: `${pl(instances, 'instance')}${templates ? ` and ${pl(templates, 'launch template')}` : ''} in ${pl(accounts.size, 'account')}, ${of}`, see: false };
+  };
 }
 
 /** The HTML view: null in a report without the publisher view. */
