@@ -148,13 +148,17 @@ export function ownedImagesView(report: Report) {
     };
   };
   const rows = owned.map(row);
-  const bpa = report.coverage.filter((c) => c.imageBlockPublicAccessState !== undefined && c.imageBlockPublicAccessState !== 'block-new-sharing')
+  // a state that could not be read (GetImageBlockPublicAccessState refused: the scope's gap names it) is neither on nor off
+  const bpa = report.coverage.filter((c) => c.imageBlockPublicAccessState !== undefined && c.imageBlockPublicAccessState !== 'block-new-sharing' && c.imageBlockPublicAccessState !== 'unknown')
     .map((c) => `${accounts.label(c.accountId)} ${c.region}: ${c.imageBlockPublicAccessState}`);
+  const bpaUnknown = report.coverage.filter((c) => c.imageBlockPublicAccessState === 'unknown' && c.status !== 'error' && c.status !== 'skipped')
+    .map((c) => `${accounts.label(c.accountId)} ${c.region}`);
   return {
     total: rows.length,
     blastRadius: rows.filter((r) => r.consumerAccounts > 0 || r.usageUnknown),
     rows,
     bpaOpen: bpa,
+    bpaUnknown,
   };
 }
 

@@ -18,6 +18,10 @@ import { settingsFrom } from '../../src/config/config.js';
 import { NOW, ec2, withEmulator } from '../helpers/emulator.js';
 import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import { collectOptions } from '../helpers/collect.js';
+import { renderOwnedImagesCsv } from '../../src/render/owned.js';
+import { renderHtml } from '../../src/render/html.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { loadTemplates } from '../../src/io/files.js';
 
 const OWNER = DEMO_PUBLISHER.owner;
 const REGION = DEMO_PUBLISHER.region;
@@ -223,5 +227,50 @@ describe('ami-audit images against the demo', () => {
     expect(cov.apiCalls).toBe(out.calls);
     const report = buildReport({ inventory: out.inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     expect(report.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!.status).toBe('unknown');
+  });
+
+  test('a denied GetImageAncestry: partial, named, each AMI\'s ancestry "not read" with the code, never an AMI without ancestry', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'GetImageAncestry', error: 'UnauthorizedOperation' }] });
+    const cov = inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.failures.map((f) => `${f.action} ${f.code}`)).toEqual(['GetImageAncestry UnauthorizedOperation']);
+    expect(cov.failures[0]!.message).toMatch(/and 2 more AMIs alike/);
+    for (const img of inv.ownedImages!) {
+      expect(img.ancestry).toBeUndefined();
+      expect(img.ancestryError).toMatch(/^UnauthorizedOperation: /);
+    }
+    // the rest was read: sharing and consumers
+    const golden = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.sharing).not.toBeNull();
+    expect(golden.usage!.status).toBe('known');
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.run.status).toBe('partial');
+    expect(report.coverageGaps.map((g) => `${g.status} ${g.action} ${g.cause}`)).toEqual(['partial GetImageAncestry UnauthorizedOperation']);
+    // a root that could not be read is not judged: no inherited finding, and no "clean" ancestry either
+    expect(report.findings.filter((f) => f.ruleId === 'flagged-root-ami')).toEqual([]);
+    const rows = renderOwnedImagesCsv(report).split('\r\n').filter((l) => l.includes(DEMO_PUBLISHER.goldenImageId));
+    expect(rows[0]).toMatch(/,not read: UnauthorizedOperation: /);
+    const html = renderHtml(report, loadTemplates());
+    const owned = html.slice(html.indexOf('id="t-owned"'), html.indexOf('</table>', html.indexOf('id="t-owned"')));
+    expect(owned).toContain('<td>not read: UnauthorizedOperation: ');
+  });
+
+  test('a denied GetImageBlockPublicAccessState: partial, named, the state "unknown", never said to be off or on', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'GetImageBlockPublicAccessState', error: 'UnauthorizedOperation' }] });
+    const cov = inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.imageBlockPublicAccessState).toBe('unknown');
+    expect(cov.failures.map((f) => `${f.action} ${f.code}`)).toEqual(['GetImageBlockPublicAccessState UnauthorizedOperation']);
+    // the AMIs were all read
+    expect(inv.ownedImages).toHaveLength(3);
+    expect(inv.ownedImages!.every((i) => i.sharing !== null && i.ancestry !== undefined)).toBe(true);
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.coverageGaps.map((g) => `${g.status} ${g.action} ${g.cause}`)).toEqual(['partial GetImageBlockPublicAccessState UnauthorizedOperation']);
+    const html = renderHtml(report, loadTemplates());
+    const section = html.slice(html.indexOf('id="owned-images"'), html.indexOf('</section>', html.indexOf('id="owned-images"')));
+    expect(section).not.toMatch(/Block public access for AMIs is not on in/);
+    expect(section).toContain(`Block public access for AMIs could not be read in: ${OWNER}`);
+    const md = renderMarkdown(report);
+    expect(md).not.toMatch(/Image block public access is off/);
   });
 });
