@@ -273,4 +273,24 @@ describe('ami-audit images against the demo', () => {
     const md = renderMarkdown(report);
     expect(md).not.toMatch(/Image block public access is off/);
   });
+
+  test('paging: DescribeImageUsageReports, every page, while reports are pending and once available', async () => {
+    const fleet = demoFleet(NOW);
+    const golden = fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    // twelve more shared, deprecated AMIs, each used by one account: thirteen reports to follow
+    const more: FleetImage[] = Array.from({ length: 12 }, (_, k) => ({
+      ...golden, imageId: `ami-0dec${k.toString(16).padStart(13, '0')}`, name: `golden-${k}`,
+      usage: [{ accountId: String(900000000000 + k), resourceType: 'ec2:Instance' as const, count: k + 1 }],
+    }));
+    fleet.images!.push(...more);
+    const { inv, calls } = await run(fleet, undefined, { pageSize: 5 });
+    expect(inv.coverage[0]).toMatchObject({ status: 'ok', ownedImageCount: 15 });
+    expect(calls.CreateImageUsageReport).toBe(13);
+    // the listing of existing reports (none: one page), then each poll of 13 reports in pages of 5: 3 calls each, 2 pending polls and the available one
+    expect(calls.DescribeImageUsageReports).toBe(1 + 3 * 3);
+    for (const [k, img] of more.entries()) {
+      const u = inv.ownedImages!.find((i) => i.imageId === img.imageId)!.usage!;
+      expect(u).toMatchObject({ status: 'known', consumers: [{ accountId: String(900000000000 + k), instances: k + 1, launchTemplates: 0 }] });
+    }
+  });
 });
