@@ -125,6 +125,19 @@ export function ownedPlanUsage(report: Pick<Report, 'ownedImages' | 'findings'>)
   };
 }
 
+/** Its watermarks (DescribeImages imageWatermarkSet), each with the AMI and region it was first attached to: they survive copies. */
+function watermarkText(img: OwnedImage): string | null {
+  const marks = img.imageWatermarks ?? [];
+  if (!marks.length) return null;
+  return marks.map((w) => `watermark ${w.WatermarkKey ?? '(no key)'} from ${w.SourceImageId ?? 'an unnamed AMI'} (${w.SourceImageRegion ?? 'region not given'})`).join('; ');
+}
+
+/** The watermarks in one CSV cell: `key@sourceImageId/sourceImageRegion`, space-separated. */
+function watermarkCell(img: OwnedImage): string | null {
+  const marks = img.imageWatermarks ?? [];
+  return marks.length ? marks.map((w) => `${w.WatermarkKey ?? ''}@${w.SourceImageId ?? ''}/${w.SourceImageRegion ?? ''}`).join(' ') : null;
+}
+
 /** The HTML view: null in a report without the publisher view. */
 export function ownedImagesView(report: Report) {
   const owned = report.ownedImages;
@@ -144,7 +157,7 @@ export function ownedImagesView(report: Report) {
       sharing: sharingText(img), usage: usageText(img, (c) => consumerLabel(c, accounts)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
       consumerAccounts: users.length, outside: users.filter((c) => c.inOrganization === false).length,
       instances: users.reduce((n, c) => n + c.instances, 0), launchTemplates: users.reduce((n, c) => n + c.launchTemplates, 0),
-      ancestry: ancestryText(img), findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
+      ancestry: [ancestryText(img), watermarkText(img)].filter((x) => x !== null).join('; ') || null, findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
     };
   };
   const rows = owned.map(row);
@@ -165,7 +178,7 @@ export function ownedImagesView(report: Report) {
 export const OWNED_IMAGE_COLUMNS = [
   'accountId', 'accountName', 'region', 'imageId', 'name', 'state', 'creationDate', 'deprecationTime', 'lastLaunchedTime', 'deregistrationProtection', 'public',
   'sharedAccounts', 'sharedOrganizations', 'sharedOus', 'usageStatus', 'usageReportId', 'usageReportCreationTime', 'consumerAccounts', 'consumersOutsideOrganization',
-  'consumerInstances', 'consumerLaunchTemplates', 'consumers', 'ancestry', 'sourceImageId', 'sourceImageRegion',
+  'consumerInstances', 'consumerLaunchTemplates', 'consumers', 'ancestry', 'sourceImageId', 'sourceImageRegion', 'watermarks',
 ] as const;
 
 /** The `-owned-images.csv` file: one row per owned AMI, the blast radius first (the report's order). */
@@ -180,7 +193,7 @@ export function renderOwnedImagesCsv(report: Report): string {
       img.sharing?.organizationalUnitArns.join(' ') ?? null, img.usage?.status ?? null, img.usage?.reportId ?? null, img.usage?.reportCreationTime ?? null,
       img.usage?.status === 'known' ? users.length : null, img.usage?.status === 'known' ? users.filter((c) => c.inOrganization === false).length : null,
       img.usage?.status === 'known' ? users.reduce((n, c) => n + c.instances, 0) : null, img.usage?.status === 'known' ? users.reduce((n, c) => n + c.launchTemplates, 0) : null,
-      users.map((c) => `${c.accountId}=${c.instances}i/${c.launchTemplates}lt`).join(' '), ancestryText(img), img.sourceImageId ?? null, img.sourceImageRegion ?? null,
+      users.map((c) => `${c.accountId}=${c.instances}i/${c.launchTemplates}lt`).join(' '), ancestryText(img), img.sourceImageId ?? null, img.sourceImageRegion ?? null, watermarkCell(img),
     ].map(csvCell);
   });
   return BOM + stringify([[...OWNED_IMAGE_COLUMNS], ...rows], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });

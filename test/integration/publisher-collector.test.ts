@@ -293,4 +293,25 @@ describe('ami-audit images against the demo', () => {
       expect(u).toMatchObject({ status: 'known', consumers: [{ accountId: String(900000000000 + k), instances: k + 1, launchTemplates: 0 }] });
     }
   });
+
+  test('watermarks: DescribeImages imageWatermarkSet kept, shown with the ancestry in the HTML and in the -owned-images.csv', async () => {
+    const { inv } = await run(demoFleet(NOW));
+    const current = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.currentImageId)!;
+    const key = `${OWNER}:golden-approved`;
+    expect(current.imageWatermarks).toEqual([{ WatermarkKey: key, SourceImageId: DEMO_PUBLISHER.currentImageId, SourceImageRegion: REGION, SourceImageCreationTime: expect.any(String), WatermarkCreationTime: expect.any(String) }]);
+    // an AMI without a watermark has none
+    expect(inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.imageWatermarks).toBeUndefined();
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    const text = `watermark ${key} from ${DEMO_PUBLISHER.currentImageId} (${REGION})`;
+    const html = renderHtml(report, loadTemplates());
+    const owned = html.slice(html.indexOf('id="t-owned"'), html.indexOf('</table>', html.indexOf('id="t-owned"')));
+    const row = owned.split('<tr>').find((r) => r.includes(`<code>${DEMO_PUBLISHER.currentImageId}</code>`))!;
+    expect(row).toContain(text);
+    const csv = renderOwnedImagesCsv(report).replace(/^\ufeff/, '').split('\r\n');
+    const header = csv[0]!.split(',');
+    expect(header.at(-1)).toBe('watermarks');
+    const cells = csv.find((l) => l.startsWith(`${OWNER},`) && l.includes(`,${DEMO_PUBLISHER.currentImageId},`))!;
+    expect(cells.endsWith(`,${key}@${DEMO_PUBLISHER.currentImageId}/${REGION}`)).toBe(true);
+  });
 });
+
