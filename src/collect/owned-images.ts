@@ -301,15 +301,17 @@ async function collectUsage(req: OwnedImagesRequest, s: UsageSettings, list: Own
     img.usage = { status: 'unknown', reportId: r?.reportId ?? null, reportCreationTime: r ? new Date(r.createdMs).toISOString() : null, consumers: [], reason };
   };
 
+  /** --page-size caps these pages like the others (MaxResults has no upper bound in the API; ami-audit asks 200 at most). */
+  const reportsPage = Math.min(REPORTS_PAGE, Math.max(5, req.pageSize ?? REPORTS_PAGE));
   /** DescribeImageUsageReports by image ids or report ids, every page. */
   const describe = async (by: 'ImageIds' | 'ReportIds', ids: string[]): Promise<ReportState[]> => {
     const out: ReportState[] = [];
     for (const batch of chunks(ids, IDS_PER_CALL)) {
       const seen = new Set<string>();
       const res = await paginate({
-        action: 'DescribeImageUsageReports', pageSize: REPORTS_PAGE,
+        action: 'DescribeImageUsageReports', pageSize: reportsPage,
         fetch: async (token) => {
-          const page = await send('DescribeImageUsageReports', () => ec2().send(new sdk.ec2.DescribeImageUsageReportsCommand({ [by]: batch, MaxResults: REPORTS_PAGE, ...(token ? { NextToken: token } : {}) }), opt));
+          const page = await send('DescribeImageUsageReports', () => ec2().send(new sdk.ec2.DescribeImageUsageReportsCommand({ [by]: batch, MaxResults: reportsPage, ...(token ? { NextToken: token } : {}) }), opt));
           if (!Array.isArray(page.ImageUsageReports)) throw new CallFailed({ action: 'DescribeImageUsageReports', code: 'MalformedResponse', message: 'DescribeImageUsageReports: the answer has no imageUsageReportSet; the answer was not trusted' });
           onPage();
           return { items: page.ImageUsageReports, nextToken: page.NextToken };

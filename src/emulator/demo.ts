@@ -359,6 +359,8 @@ function publisherImages(at: (days: number) => string): FleetImage[] {
       imageId: P.currentImageId, name: 'golden-al2023-2026-11', ownerId: P.owner, architecture: 'x86_64', creationDate: at(-15), deprecationTime: at(350),
       regions: [P.region], sharedWithOrganizations: [orgArn], deregistrationProtection: 'enabled-with-cooldown', lastLaunchedTime: at(-1),
       sourceImageId: 'ami-0f082000000000000', sourceImageRegion: P.region,
+      // approved by the platform team: the watermark names the key, and the AMI and region it was attached in (it survives copies)
+      imageWatermarks: [{ WatermarkKey: `${P.owner}:golden-approved`, SourceImageId: P.currentImageId, SourceImageRegion: P.region, SourceImageCreationTime: at(-15), WatermarkCreationTime: at(-14) }],
     },
     {
       imageId: P.publicImageId, name: 'test-public-2025', ownerId: P.owner, architecture: 'x86_64', creationDate: at(-500), regions: [P.region], public: true,

@@ -1,5 +1,6 @@
 /** EC2 Query-protocol actions of the local endpoint, answered from the fleet. */
 import { createHash } from 'node:crypto';
+import type { ImageWatermark } from '../model/types.js';
 import type { Fleet, FleetAccount, FleetImage, FleetImageCriterion, FleetInstance, FleetLaunchTemplate, FleetLaunchTemplateVersion } from './fleet.js';
 import { optInStatus } from './fleet.js';
 import { el, esc } from './xml.js';
@@ -188,6 +189,12 @@ function stateXml(name: string, s: { Code?: number; Name?: string } | undefined)
   return s ? `<${name}>${el('code', s.Code)}${el('name', s.Name)}</${name}>` : '';
 }
 
+/** The `imageWatermarkSet` of DescribeImages and DescribeInstanceImageMetadata (the model's ImageWatermarkList). */
+function watermarkSet(marks: readonly ImageWatermark[] | undefined): string {
+  if (!marks?.length) return '';
+  return `<imageWatermarkSet>${marks.map((w) => `<item>${el('watermarkKey', w.WatermarkKey)}${el('sourceImageRegion', w.SourceImageRegion)}${el('sourceImageId', w.SourceImageId)}${el('sourceImageCreationTime', w.SourceImageCreationTime)}${el('watermarkCreationTime', w.WatermarkCreationTime)}</item>`).join('')}</imageWatermarkSet>`;
+}
+
 function imageXml(i: FleetInstance, flip: boolean): string {
   const m = i.ImageMetadata;
   if (!m) return '';
@@ -196,9 +203,7 @@ function imageXml(i: FleetInstance, flip: boolean): string {
     el('imageOwnerAlias', m.ImageOwnerAlias), el('creationDate', m.CreationDate), el('deprecationTime', m.DeprecationTime),
     el('imageAllowed', m.ImageAllowed), el('isPublic', m.IsPublic),
   ];
-  if (m.ImageWatermarks) {
-    parts.push(`<imageWatermarkSet>${m.ImageWatermarks.map((w) => `<item>${el('watermarkKey', w.WatermarkKey)}${el('sourceImageRegion', w.SourceImageRegion)}${el('sourceImageId', w.SourceImageId)}${el('sourceImageCreationTime', w.SourceImageCreationTime)}${el('watermarkCreationTime', w.WatermarkCreationTime)}</item>`).join('')}</imageWatermarkSet>`);
-  }
+  if (m.ImageWatermarks) parts.push(m.ImageWatermarks.length ? watermarkSet(m.ImageWatermarks) : '<imageWatermarkSet></imageWatermarkSet>');
   if (flip) parts.reverse();
   return `<imageMetadata>${parts.join('')}</imageMetadata>`;
 }
@@ -584,7 +589,8 @@ function imageItem(img: FleetImage, allowed: boolean | undefined, flip: boolean)
   const rest = el('creationDate', img.creationDate) + el('isPublic', pub) + el('architecture', img.architecture) + el('imageType', 'machine')
     + el('imageOwnerAlias', img.ownerAlias) + el('name', img.name) + el('rootDeviceType', 'ebs') + el('rootDeviceName', '/dev/xvda')
     + el('virtualizationType', 'hvm') + el('hypervisor', 'xen') + el('deprecationTime', img.deprecationTime) + el('imageAllowed', allowed)
-    + el('deregistrationProtection', img.deregistrationProtection ?? 'disabled') + el('lastLaunchedTime', img.lastLaunchedTime) + el('sourceImageId', img.sourceImageId) + el('sourceImageRegion', img.sourceImageRegion);
+    + el('deregistrationProtection', img.deregistrationProtection ?? 'disabled') + el('lastLaunchedTime', img.lastLaunchedTime) + el('sourceImageId', img.sourceImageId) + el('sourceImageRegion', img.sourceImageRegion)
+    + watermarkSet(img.imageWatermarks);
   return `<item>${flip ? rest + head : head + rest}</item>`;
 }
 

@@ -3,7 +3,7 @@
  * launch templates, groups, the organisation). Types only, so that the fleet's checks, the
  * organisation builder and the generator import them without importing each other.
  */
-import type { InstanceRecord } from '../model/types.js';
+import type { ImageWatermark, InstanceRecord } from '../model/types.js';
 
 export type FleetInstance = Omit<InstanceRecord, 'accountId' | 'region'>;
 
@@ -210,6 +210,8 @@ export interface FleetImage {
   /** The image it was created or copied from (GetImageAncestry, DescribeImages sourceImageId). */
   sourceImageId?: string;
   sourceImageRegion?: string;
+  /** DescribeImages imageWatermarkSet: the watermarks attached to it (key `accountId:watermarkName`, the AMI and Region it was first attached to, times ISO 8601). */
+  imageWatermarks?: ImageWatermark[];
   /** Usage a usage report finds beside the fleet's own instances and launch templates (consumers the fleet does not hold). */
   usage?: { accountId: string; resourceType: 'ec2:Instance' | 'ec2:LaunchTemplate'; count: number; regions?: string[] }[];
   /** DescribeImageUsageReports answers that list a report as pending before it is available (default 2; -1: never available). */

@@ -263,6 +263,11 @@ function checkImages(f: Record<string, unknown>, regions: Set<string>, fail: (pa
       if (x.deregistrationProtection !== undefined && !['disabled', 'enabled-with-cooldown', 'enabled-without-cooldown'].includes(x.deregistrationProtection as string)) fail(`${p}.deregistrationProtection`, 'expected disabled, enabled-with-cooldown or enabled-without-cooldown');
       date(x.lastLaunchedTime, `${p}.lastLaunchedTime`, true);
       if (x.sourceImageId !== undefined && (typeof x.sourceImageId !== 'string' || !/^ami-[0-9a-f]{8,17}$/.test(x.sourceImageId))) fail(`${p}.sourceImageId`, 'expected an AMI id');
+      if (x.imageWatermarks !== undefined && (!Array.isArray(x.imageWatermarks) || !x.imageWatermarks.every((w) => isObject(w)
+        && typeof w.WatermarkKey === 'string' && /^\d{12}:.{3,128}$/.test(w.WatermarkKey) && typeof w.SourceImageId === 'string' && /^ami-[0-9a-f]{8,17}$/.test(w.SourceImageId)
+        && typeof w.SourceImageRegion === 'string' && [w.SourceImageCreationTime, w.WatermarkCreationTime].every((t) => t === undefined || (typeof t === 'string' && Number.isFinite(Date.parse(t))))))) {
+        fail(`${p}.imageWatermarks`, 'expected [{WatermarkKey: accountId:name, SourceImageId, SourceImageRegion, SourceImageCreationTime?, WatermarkCreationTime?}]');
+      }
       if (x.usageReportPolls !== undefined && (!Number.isInteger(x.usageReportPolls) || (x.usageReportPolls as number) < -1)) fail(`${p}.usageReportPolls`, 'expected an integer >= -1');
       if (x.usage !== undefined && (!Array.isArray(x.usage) || !x.usage.every((u) => isObject(u) && typeof u.accountId === 'string' && ACCOUNT_RE.test(u.accountId) && (u.resourceType === 'ec2:Instance' || u.resourceType === 'ec2:LaunchTemplate') && Number.isInteger(u.count) && (u.count as number) > 0))) fail(`${p}.usage`, 'expected [{accountId, resourceType: ec2:Instance | ec2:LaunchTemplate, count}]');
     });

@@ -6,7 +6,7 @@
  * that pages and filters them, so the file stays usable at tens of thousands of findings.
  */
 import { createHash } from 'node:crypto';
-import { ownedImagesView } from './owned.js';
+import { ownedImagesView, ownedPlanUsage, type OwnedPlanUsage } from './owned.js';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
@@ -403,7 +403,7 @@ function few(values: string[], n: number): string {
 }
 
 /** One AMI of the plan as the page shows it. */
-function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: AccountIndex) {
+function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: AccountIndex, owned: OwnedPlanUsage | null) {
   const deprecatesMs = img.deprecationTime === null ? null : parseInstantMs(img.deprecationTime);
   return {
     index: i,
@@ -423,6 +423,8 @@ function planRow(img: ImagePlanEntry, i: number, asOfMs: number, accounts: Accou
     rules: [...img.rules].sort((a, b) => SEV_RANK_OF(b.severity) - SEV_RANK_OF(a.severity) || b.findings - a.findings || cmp(a.ruleId, b.ruleId))
       .map((r) => ({ ...r, label: img.findings === 0 ? 'waived' : String(r.findings) })),
     instances: img.instances,
+    /** An owned AMI (images run): its consumers from the usage report, or a pointer to "Your AMIs", instead of 0 instances. */
+    owned,
     accounts: img.accounts.length,
     accountsText: few(img.accounts, 3),
     accountsTitle: img.accounts.map(accounts.label).join(', '),
@@ -745,7 +747,8 @@ export function htmlView(report: Report, files: DetailFiles = {}) {
   const groups = gapGroups(report, accounts);
   const timeline = deprecationTimeline(report);
   const asOfMs = parseInstantMs(report.run.asOf) ?? 0;
-  const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts));
+  const ownedUsage = ownedPlanUsage(report);
+  const plan = images.map((img, i) => planRow(img, i, asOfMs, accounts, ownedUsage(img)));
   const failedAccounts = new Set(gaps.map((g) => g.accountId)).size;
   const gapOus = ouIndexer(accounts);
   const grouped = report.findings.length > GROUPED_ABOVE ? groupedData(report.findings, images, dictionaries(report.findings), tagColumns, Boolean(report.history)) : null;

@@ -9,7 +9,7 @@ import type { CoverageGap, DiffEntry, DiffScope, Finding, ImagePlanEntry, ImageR
 import { accountIndex, type AccountIndex } from './accounts.js';
 import { mdCell } from './sanitize.js';
 import { WHATIF_REASON, whatIfCriteriaText, whatIfLine, whatIfNotEvaluated } from './whatif.js';
-import { ownedImagesView } from './owned.js';
+import { ownedImagesView, ownedPlanUsage, type OwnedPlanUsage } from './owned.js';
 import { controlSummary, controlsByFramework, ruleControls } from './controls.js';
 import { asOfMsOf, rolloutLines, rolloutPlan, successorLines } from './successor.js';
 import {
@@ -236,14 +236,15 @@ function ownedSection(doc: Doc, report: Report, c: Caps): void {
   if (!blast.length) doc.push('No deprecated AMI is still used, and no deprecated AMI\'s consumers are unknown.');
   else {
     doc.push('Deprecated AMIs still used, the most consumer accounts first: deregistering or disabling one breaks its consumers\' relaunches, scale-outs and launch templates.', '');
-    doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Usage report |');
-    doc.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|');
+    doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Who | Usage report |');
+    doc.push('|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|---|');
     for (const r of shownBlast) {
       const counts = r.usageUnknown
         ? ['consumers unknown', '?', '?', '?', '?']
         : [num(r.consumerAccounts), num(r.consumerAccounts - r.outside), num(r.outside), num(r.instances), num(r.launchTemplates)];
       const age = r.usageUnknown ? r.usage : r.usageAge ? `report ${r.usageAge}` : '';
-      doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(age, 300)} |`);
+      const who = r.usageUnknown ? '?' : r.usage;
+      doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(who, 600)} | ${mdCell(age, 300)} |`);
     }
     if (blast.length > shownBlast.length) doc.push('', `... and ${num(blast.length - shownBlast.length)} more deprecated AMIs still used or with consumers unknown (the -owned-images.csv has them all).`);
     doc.omit('deprecated AMIs still used', blast.length - shownBlast.length);
@@ -308,10 +309,10 @@ function verdict(report: Report, failures: CoverageGap[]): string {
   return `**Verdict: PARTIAL.** ${gaps}${interrupted}: no findings there does not mean no problems there.`;
 }
 
-function imageRow(e: ImagePlanEntry, c: Caps, accounts: AccountIndex): string {
+function imageRow(e: ImagePlanEntry, c: Caps, accounts: AccountIndex, owned: OwnedPlanUsage | null): string {
   const cells = [
     String(e.priority), mdCell(e.imageId ?? '(unknown AMI)', 80), mdCell(e.name ?? '', 80), mdCell(planOwner(e, accounts.label), 120), e.worstSeverity,
-    mdCell(planRules(e), 400), mdCell(planInstances(e), 80), mdCell(listSome(e.accounts.map(accounts.label), c.names), 600), names(e.regions, c.names), planFindings(e),
+    mdCell(planRules(e), 400), mdCell(owned ? owned.text : planInstances(e), 120), mdCell(listSome(e.accounts.map(accounts.label), c.names), 600), names(e.regions, c.names), planFindings(e),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -369,7 +370,8 @@ function render(report: Report, c: Caps): Doc {
     doc.push('In priority order: worst severity, then running instances affected, then earliest deprecation. Fixing the first removes the most risk.', '');
     doc.push('| # | AMI | Name | Owner | Worst | Rules (severity, findings) | Instances | Accounts | Regions | Findings |');
     doc.push('|---:|---|---|---|---|---|---|---|---|---:|');
-    for (const e of shownImages) doc.push(imageRow(e, c, accounts));
+    const owned = ownedPlanUsage(report);
+    for (const e of shownImages) doc.push(imageRow(e, c, accounts, owned(e)));
     const rest = images.slice(shownImages.length);
     if (rest.length) {
       const findings = rest.reduce((n, e) => n + e.findings, 0);

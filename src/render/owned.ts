@@ -5,9 +5,9 @@
  * every AWS string goes through csvCell here and Handlebars' escaping in templates/partials/publisher.hbs.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { OwnedImage, Report } from '../model/types.js';
-import { accountIndex } from './accounts.js';
-import { csvCell } from './sanitize.js';
+import type { ImageConsumer, ImagePlanEntry, OwnedImage, Report } from '../model/types.js';
+import { NAME_MAX, OU_MAX, accountIndex, type AccountIndex } from './accounts.js';
+import { csvCell, termSafe } from './sanitize.js';
 import { parseInstantMs } from '../model/time.js';
 
 const BOM = '\ufeff';
@@ -32,13 +32,34 @@ function ageText(img: OwnedImage, asOfMs: number): string | null {
   return h < 1 ? 'under an hour old' : h < 48 ? `${h} h old` : `${Math.floor(h / 24)} days old`;
 }
 
-function usageText(img: OwnedImage, label: (id: string) => string): string {
+/** One line of display text, bounded; null when nothing is left. */
+function oneLine(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const t = termSafe(value, Infinity).replace(/\s+/g, ' ').trim();
+  if (!t) return null;
+  const chars = [...t];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : t;
+}
+
+/**
+ * A consumer account as the report names it: `222222222222 (payments-prod, Root/Workloads/Prod)`,
+ * the name and OU path from the report's accounts, else from the consumer itself, either left out
+ * when unknown. Display text: each format escapes it its own way.
+ */
+export function consumerLabel(c: ImageConsumer, accounts: AccountIndex): string {
+  const known = accounts.labelWithOu(c.accountId);
+  if (known !== c.accountId) return known;
+  const parts = [oneLine(c.name, NAME_MAX), oneLine(c.ouPath, OU_MAX)].filter((x): x is string => x !== null);
+  return parts.length ? `${c.accountId} (${parts.join(', ')})` : c.accountId;
+}
+
+function usageText(img: OwnedImage, label: (c: ImageConsumer) => string): string {
   const u = img.usage;
   if (!u || u.status === 'not-requested') return 'not asked (no usage report)';
   if (u.status === 'unknown') return `consumers unknown: ${u.reason ?? 'the usage report did not complete'}`;
   const users = u.consumers.filter((c) => c.instances + c.launchTemplates > 0);
   if (!users.length) return 'no consumer account';
-  return users.map((c) => `${label(c.accountId)}${c.inOrganization === false ? ' (outside the organisation)' : ''}: ${c.instances} instance${c.instances === 1 ? '' : 's'}, ${c.launchTemplates} launch template${c.launchTemplates === 1 ? '' : 's'}`).join('; ');
+  return users.map((c) => `${label(c)}${c.inOrganization === false ? ' (outside the organisation)' : ''}: ${c.instances} instance${c.instances === 1 ? '' : 's'}, ${c.launchTemplates} launch template${c.launchTemplates === 1 ? '' : 's'}`).join('; ');
 }
 
 function ancestryText(img: OwnedImage): string | null {
@@ -46,6 +67,75 @@ function ancestryText(img: OwnedImage): string | null {
   if (!img.ancestry) return null;
   const last = img.ancestry[img.ancestry.length - 1];
   return img.ancestry.map((a) => a.imageId + (a.imageOwnerAlias ? ` (${a.imageOwnerAlias})` : '')).join(' <- ') + (last?.sourceImageId ? ` <- ${last.sourceImageId} (no longer described)` : '');
+}
+
+/** What the plan says of an owned AMI instead of its instance counts: the text, and whether it points to "Your AMIs". */
+export interface OwnedPlanUsage {
+  text: string;
+  /** The consumers are not known from a usage report: the text is "owned AMI: see Your AMIs". */
+  see: boolean;
+}
+
+export const SEE_YOUR_AMIS = 'owned AMI: see Your AMIs';
+
+const pl = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * For the plan ("Fix first", "AMIs to fix first") of a report with the publisher view: an entry
+ * whose findings are all about an owned AMI itself (`ec2:Image`) has no instance finding, so its
+ * instance counts (0) and accounts (the owner) would say nobody uses it. What is true instead: the
+ * consumers of its usage report (`7 instances in 3 accounts, by the usage report of 2026-11-25`),
+ * or, when no usage report says (not asked, pending, refused), that it is an owned AMI to look up
+ * in "Your AMIs". null for every other entry (and in a report without the publisher view).
+ */
+export function ownedPlanUsage(report: Pick<Report, 'ownedImages' | 'findings'>): (e: ImagePlanEntry) => OwnedPlanUsage | null {
+  const owned = report.ownedImages;
+  if (!owned?.length) return () => null;
+  const byId = new Map<string, OwnedImage[]>();
+  for (const img of owned) {
+    const list = byId.get(img.imageId);
+    if (list) list.push(img);
+    else byId.set(img.imageId, [img]);
+  }
+  // AMIs with a finding about anything but the owned AMI itself (an instance, a launch template): their counts stand
+  const other = new Set<string | null>();
+  for (const f of report.findings) if (f.resource?.type !== 'ec2:Image') other.add(f.imageId ?? null);
+  return (e) => {
+    if (e.imageId === null || other.has(e.imageId) || e.instances.total > 0) return null;
+    const imgs = byId.get(e.imageId);
+    if (!imgs) return null;
+    if (imgs.some((i) => i.usage?.status !== 'known')) return { text: SEE_YOUR_AMIS, see: true };
+    const accounts = new Set<string>();
+    let instances = 0;
+    let templates = 0;
+    let oldest: number | null = null;
+    for (const i of imgs) {
+      for (const c of i.usage!.consumers) {
+        if (c.instances + c.launchTemplates <= 0) continue;
+        accounts.add(c.accountId);
+        instances += c.instances;
+        templates += c.launchTemplates;
+      }
+      const t = i.usage!.reportCreationTime ? parseInstantMs(i.usage!.reportCreationTime) : null;
+      if (t !== null && t !== undefined && (oldest === null || t < oldest)) oldest = t;
+    }
+    const of = oldest === null ? 'by its usage report' : `by the usage report of ${new Date(oldest).toISOString().slice(0, 10)}`;
+    if (!accounts.size) return { text: `no consumer account, ${of}`, see: false };
+    return { text: `${pl(instances, 'instance')}${templates ? ` and ${pl(templates, 'launch template')}` : ''} in ${pl(accounts.size, 'account')}, ${of}`, see: false };
+  };
+}
+
+/** Its watermarks (DescribeImages imageWatermarkSet), each with the AMI and region it was first attached to: they survive copies. */
+function watermarkText(img: OwnedImage): string | null {
+  const marks = img.imageWatermarks ?? [];
+  if (!marks.length) return null;
+  return marks.map((w) => `watermark ${w.WatermarkKey ?? '(no key)'} from ${w.SourceImageId ?? 'an unnamed AMI'} (${w.SourceImageRegion ?? 'region not given'})`).join('; ');
+}
+
+/** The watermarks in one CSV cell: `key@sourceImageId/sourceImageRegion`, space-separated. */
+function watermarkCell(img: OwnedImage): string | null {
+  const marks = img.imageWatermarks ?? [];
+  return marks.length ? marks.map((w) => `${w.WatermarkKey ?? ''}@${w.SourceImageId ?? ''}/${w.SourceImageRegion ?? ''}`).join(' ') : null;
 }
 
 /** The HTML view: null in a report without the publisher view. */
@@ -64,27 +154,31 @@ export function ownedImagesView(report: Report) {
       deprecationTime: img.deprecationTime ?? 'none', deprecated: dep !== null && dep !== undefined && dep <= asOfMs,
       lastLaunchedTime: img.lastLaunchedTime ?? 'never (or not reported)', protection: img.deregistrationProtection ?? 'not reported',
       unprotected: !(img.deregistrationProtection ?? '').startsWith('enabled'),
-      sharing: sharingText(img), usage: usageText(img, (id) => accounts.label(id)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
+      sharing: sharingText(img), usage: usageText(img, (c) => consumerLabel(c, accounts)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
       consumerAccounts: users.length, outside: users.filter((c) => c.inOrganization === false).length,
       instances: users.reduce((n, c) => n + c.instances, 0), launchTemplates: users.reduce((n, c) => n + c.launchTemplates, 0),
-      ancestry: ancestryText(img), findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
+      ancestry: [ancestryText(img), watermarkText(img)].filter((x) => x !== null).join('; ') || null, findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
     };
   };
   const rows = owned.map(row);
-  const bpa = report.coverage.filter((c) => c.imageBlockPublicAccessState !== undefined && c.imageBlockPublicAccessState !== 'block-new-sharing')
+  // a state that could not be read (GetImageBlockPublicAccessState refused: the scope's gap names it) is neither on nor off
+  const bpa = report.coverage.filter((c) => c.imageBlockPublicAccessState !== undefined && c.imageBlockPublicAccessState !== 'block-new-sharing' && c.imageBlockPublicAccessState !== 'unknown')
     .map((c) => `${accounts.label(c.accountId)} ${c.region}: ${c.imageBlockPublicAccessState}`);
+  const bpaUnknown = report.coverage.filter((c) => c.imageBlockPublicAccessState === 'unknown' && c.status !== 'error' && c.status !== 'skipped')
+    .map((c) => `${accounts.label(c.accountId)} ${c.region}`);
   return {
     total: rows.length,
     blastRadius: rows.filter((r) => r.consumerAccounts > 0 || r.usageUnknown),
     rows,
     bpaOpen: bpa,
+    bpaUnknown,
   };
 }
 
 export const OWNED_IMAGE_COLUMNS = [
   'accountId', 'accountName', 'region', 'imageId', 'name', 'state', 'creationDate', 'deprecationTime', 'lastLaunchedTime', 'deregistrationProtection', 'public',
   'sharedAccounts', 'sharedOrganizations', 'sharedOus', 'usageStatus', 'usageReportId', 'usageReportCreationTime', 'consumerAccounts', 'consumersOutsideOrganization',
-  'consumerInstances', 'consumerLaunchTemplates', 'consumers', 'ancestry', 'sourceImageId', 'sourceImageRegion',
+  'consumerInstances', 'consumerLaunchTemplates', 'consumers', 'ancestry', 'sourceImageId', 'sourceImageRegion', 'watermarks',
 ] as const;
 
 /** The `-owned-images.csv` file: one row per owned AMI, the blast radius first (the report's order). */
@@ -99,7 +193,7 @@ export function renderOwnedImagesCsv(report: Report): string {
       img.sharing?.organizationalUnitArns.join(' ') ?? null, img.usage?.status ?? null, img.usage?.reportId ?? null, img.usage?.reportCreationTime ?? null,
       img.usage?.status === 'known' ? users.length : null, img.usage?.status === 'known' ? users.filter((c) => c.inOrganization === false).length : null,
       img.usage?.status === 'known' ? users.reduce((n, c) => n + c.instances, 0) : null, img.usage?.status === 'known' ? users.reduce((n, c) => n + c.launchTemplates, 0) : null,
-      users.map((c) => `${c.accountId}=${c.instances}i/${c.launchTemplates}lt`).join(' '), ancestryText(img), img.sourceImageId ?? null, img.sourceImageRegion ?? null,
+      users.map((c) => `${c.accountId}=${c.instances}i/${c.launchTemplates}lt`).join(' '), ancestryText(img), img.sourceImageId ?? null, img.sourceImageRegion ?? null, watermarkCell(img),
     ].map(csvCell);
   });
   return BOM + stringify([[...OWNED_IMAGE_COLUMNS], ...rows], { record_delimiter: 'windows', quoted_match: /[",\r\n]/ });

@@ -4,6 +4,7 @@ import type { CoverageGap, DiffEntry, ImagePlanEntry, Report, ReportDiff, Severi
 import { failingFindings } from '../report/build.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { termSafe } from './sanitize.js';
+import { ownedPlanUsage, type OwnedPlanUsage } from './owned.js';
 import { asOfMsOf, successorLines } from './successor.js';
 import {
   changeText, diffCounts, diffSides, diffSubjects, elideMiddle, escalationText, flaggedImages, gapHead, gapWhere, groupedGaps, listSome, num, overdueSeverities, overdueText, planInstances, plural, ruleShares, SEVERITIES_DESC, UNVERIFIED_MEANS, unverifiedByScope, unverifiedWhy,
@@ -23,11 +24,12 @@ const GAP_REGIONS = 4;
  * One AMI of the plan on one line: its place, worst severity, id, blast radius and rules; its name
  * (untrusted, of any length) last, so that cutting it loses nothing else.
  */
-function imageLine(e: ImagePlanEntry): string {
-  const where = `${plural(e.accounts.length, 'account')}, ${plural(e.regions.length, 'region')}`;
+function imageLine(e: ImagePlanEntry, owned: OwnedPlanUsage | null): string {
+  // an owned AMI's findings are about the AMI, not instances: its consumers (or where to find them) instead of 0 instances
+  const where = owned ? owned.text : `${planInstances(e)}, ${plural(e.accounts.length, 'account')}, ${plural(e.regions.length, 'region')}`;
   const rules = e.rules.map((r) => termSafe(r.ruleId, 40)).join(', ');
   const name = e.name ? `  ${termSafe(e.name, 60)}` : '';
-  return `    ${String(e.priority).padStart(3)}  ${e.worstSeverity.padEnd(8)} ${termSafe(e.imageId ?? '(unknown AMI)', 40).padEnd(21)}  ${planInstances(e)}, ${where}; ${rules}${name}`;
+  return `    ${String(e.priority).padStart(3)}  ${e.worstSeverity.padEnd(8)} ${termSafe(e.imageId ?? '(unknown AMI)', 40).padEnd(21)}  ${where}; ${rules}${name}`;
 }
 
 /**
@@ -135,8 +137,9 @@ export function renderTextSummary(report: Report, files: string[] = [], opts: Su
   if (images.length) {
     const waivedOnly = (report.images ?? []).length - images.length;
     lines.push(`  fix first  ${images.length > maxImages ? `${maxImages} of ${num(images.length)} AMIs` : plural(images.length, 'AMI')} with unwaived findings${waivedOnly ? ` (+${num(waivedOnly)} with waived findings only)` : ''}, in priority order`);
+    const owned = ownedPlanUsage(report);
     for (const e of images.slice(0, maxImages)) {
-      lines.push(imageLine(e));
+      lines.push(imageLine(e, owned(e)));
       // --successors: what to replace it with, per region
       for (const l of successorLines(e, asOfMsOf(report))) lines.push(`           ${termSafe(l.regions, 80)}: ${termSafe(l.text, 240)}`);
     }

@@ -29,6 +29,7 @@ export const CONTROLS = {
   pci633: c(FRAMEWORKS.pci, '6.3.3', 'System components are protected from known vulnerabilities by installing applicable security patches/updates'),
   cis213: c(FRAMEWORKS.cis, '2.1.3', 'Ensure Only Approved AMIs (Images) are Used'),
   cis214: c(FRAMEWORKS.cis, '2.1.4', 'Ensure Images (AMI) are not older than 90 days'),
+  cis215: c(FRAMEWORKS.cis, '2.1.5', 'Ensure Images are not Publicly Available'),
   isoA88: c(FRAMEWORKS.iso, 'A.8.8', 'Management of technical vulnerabilities'),
   isoA89: c(FRAMEWORKS.iso, 'A.8.9', 'Configuration management'),
   e8PatchOs: c(FRAMEWORKS.e8, 'Patch operating systems', 'Patch operating systems'),

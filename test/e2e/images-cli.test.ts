@@ -58,7 +58,12 @@ test('images --org: the blast radius first, in every format; the gap named; exit
   expect(html.indexOf('id="t-blast"')).toBeLessThan(html.indexOf('id="t-owned"'));
   const csv = read('-owned-images.csv');
   expect(csv.split('\r\n')[1]).toContain(DEMO_PUBLISHER.goldenImageId);
-  expect(read('.md')).toContain('deprecated-ami-in-use');
+  const md = read('.md');
+  expect(md).toContain('deprecated-ami-in-use');
+  // the plan says who uses the golden AMI (7 instances and a launch template in 3 accounts), never "0 instances"
+  const plan = md.slice(md.indexOf('## AMIs to fix first'), md.indexOf('\n## ', md.indexOf('## AMIs to fix first') + 3));
+  expect(plan.split('\n').find((l) => l.includes(DEMO_PUBLISHER.goldenImageId))).toMatch(/\| 7 instances and 1 launch template in 3 accounts, by the usage report of \d{4}-\d{2}-\d{2} \|/);
+  expect(plan).not.toContain('0 instances (0 running)');
   const ocsf = read('.ocsf.json');
   expect(ocsf).toContain('deprecated-ami-in-use');
   expect(ocsf).toContain(`image/${DEMO_PUBLISHER.goldenImageId}`);

@@ -18,6 +18,10 @@ import { settingsFrom } from '../../src/config/config.js';
 import { NOW, ec2, withEmulator } from '../helpers/emulator.js';
 import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import { collectOptions } from '../helpers/collect.js';
+import { renderOwnedImagesCsv } from '../../src/render/owned.js';
+import { renderHtml } from '../../src/render/html.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { loadTemplates } from '../../src/io/files.js';
 
 const OWNER = DEMO_PUBLISHER.owner;
 const REGION = DEMO_PUBLISHER.region;
@@ -224,4 +228,90 @@ describe('ami-audit images against the demo', () => {
     const report = buildReport({ inventory: out.inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     expect(report.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!.status).toBe('unknown');
   });
+
+  test('a denied GetImageAncestry: partial, named, each AMI\'s ancestry "not read" with the code, never an AMI without ancestry', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'GetImageAncestry', error: 'UnauthorizedOperation' }] });
+    const cov = inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.failures.map((f) => `${f.action} ${f.code}`)).toEqual(['GetImageAncestry UnauthorizedOperation']);
+    expect(cov.failures[0]!.message).toMatch(/and 2 more AMIs alike/);
+    for (const img of inv.ownedImages!) {
+      expect(img.ancestry).toBeUndefined();
+      expect(img.ancestryError).toMatch(/^UnauthorizedOperation: /);
+    }
+    // the rest was read: sharing and consumers
+    const golden = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    expect(golden.sharing).not.toBeNull();
+    expect(golden.usage!.status).toBe('known');
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.run.status).toBe('partial');
+    expect(report.coverageGaps.map((g) => `${g.status} ${g.action} ${g.cause}`)).toEqual(['partial GetImageAncestry UnauthorizedOperation']);
+    // a root that could not be read is not judged: no inherited finding, and no "clean" ancestry either
+    expect(report.findings.filter((f) => f.ruleId === 'flagged-root-ami')).toEqual([]);
+    const rows = renderOwnedImagesCsv(report).split('\r\n').filter((l) => l.includes(DEMO_PUBLISHER.goldenImageId));
+    expect(rows[0]).toMatch(/,not read: UnauthorizedOperation: /);
+    const html = renderHtml(report, loadTemplates());
+    const owned = html.slice(html.indexOf('id="t-owned"'), html.indexOf('</table>', html.indexOf('id="t-owned"')));
+    expect(owned).toContain('<td>not read: UnauthorizedOperation: ');
+  });
+
+  test('a denied GetImageBlockPublicAccessState: partial, named, the state "unknown", never said to be off or on', async () => {
+    const { inv } = await run(demoFleet(NOW), { rules: [{ action: 'GetImageBlockPublicAccessState', error: 'UnauthorizedOperation' }] });
+    const cov = inv.coverage[0]!;
+    expect(cov.status).toBe('partial');
+    expect(cov.imageBlockPublicAccessState).toBe('unknown');
+    expect(cov.failures.map((f) => `${f.action} ${f.code}`)).toEqual(['GetImageBlockPublicAccessState UnauthorizedOperation']);
+    // the AMIs were all read
+    expect(inv.ownedImages).toHaveLength(3);
+    expect(inv.ownedImages!.every((i) => i.sharing !== null && i.ancestry !== undefined)).toBe(true);
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    expect(report.coverageGaps.map((g) => `${g.status} ${g.action} ${g.cause}`)).toEqual(['partial GetImageBlockPublicAccessState UnauthorizedOperation']);
+    const html = renderHtml(report, loadTemplates());
+    const section = html.slice(html.indexOf('id="owned-images"'), html.indexOf('</section>', html.indexOf('id="owned-images"')));
+    expect(section).not.toMatch(/Block public access for AMIs is not on in/);
+    expect(section).toContain(`Block public access for AMIs could not be read in: ${OWNER}`);
+    const md = renderMarkdown(report);
+    expect(md).not.toMatch(/Image block public access is off/);
+  });
+
+  test('paging: DescribeImageUsageReports, every page, while reports are pending and once available', async () => {
+    const fleet = demoFleet(NOW);
+    const golden = fleet.images!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!;
+    // twelve more shared, deprecated AMIs, each used by one account: thirteen reports to follow
+    const more: FleetImage[] = Array.from({ length: 12 }, (_, k) => ({
+      ...golden, imageId: `ami-0dec${k.toString(16).padStart(13, '0')}`, name: `golden-${k}`,
+      usage: [{ accountId: String(900000000000 + k), resourceType: 'ec2:Instance' as const, count: k + 1 }],
+    }));
+    fleet.images!.push(...more);
+    const { inv, calls } = await run(fleet, undefined, { pageSize: 5 });
+    expect(inv.coverage[0]).toMatchObject({ status: 'ok', ownedImageCount: 15 });
+    expect(calls.CreateImageUsageReport).toBe(13);
+    // the listing of existing reports (none: one page), then each poll of 13 reports in pages of 5: 3 calls each, 2 pending polls and the available one
+    expect(calls.DescribeImageUsageReports).toBe(1 + 3 * 3);
+    for (const [k, img] of more.entries()) {
+      const u = inv.ownedImages!.find((i) => i.imageId === img.imageId)!.usage!;
+      expect(u).toMatchObject({ status: 'known', consumers: [{ accountId: String(900000000000 + k), instances: k + 1, launchTemplates: 0 }] });
+    }
+  });
+
+  test('watermarks: DescribeImages imageWatermarkSet kept, shown with the ancestry in the HTML and in the -owned-images.csv', async () => {
+    const { inv } = await run(demoFleet(NOW));
+    const current = inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.currentImageId)!;
+    const key = `${OWNER}:golden-approved`;
+    expect(current.imageWatermarks).toEqual([{ WatermarkKey: key, SourceImageId: DEMO_PUBLISHER.currentImageId, SourceImageRegion: REGION, SourceImageCreationTime: expect.any(String), WatermarkCreationTime: expect.any(String) }]);
+    // an AMI without a watermark has none
+    expect(inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.imageWatermarks).toBeUndefined();
+    const report = buildReport({ inventory: inv, settings: settingsFrom({}), asOf: DateTime.fromISO(NOW, { zone: 'utc' }).toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    const text = `watermark ${key} from ${DEMO_PUBLISHER.currentImageId} (${REGION})`;
+    const html = renderHtml(report, loadTemplates());
+    const owned = html.slice(html.indexOf('id="t-owned"'), html.indexOf('</table>', html.indexOf('id="t-owned"')));
+    const row = owned.split('<tr>').find((r) => r.includes(`<code>${DEMO_PUBLISHER.currentImageId}</code>`))!;
+    expect(row).toContain(text);
+    const csv = renderOwnedImagesCsv(report).replace(/^\ufeff/, '').split('\r\n');
+    const header = csv[0]!.split(',');
+    expect(header.at(-1)).toBe('watermarks');
+    const cells = csv.find((l) => l.startsWith(`${OWNER},`) && l.includes(`,${DEMO_PUBLISHER.currentImageId},`))!;
+    expect(cells.endsWith(`,${key}@${DEMO_PUBLISHER.currentImageId}/${REGION}`)).toBe(true);
+  });
 });
+

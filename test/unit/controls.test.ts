@@ -50,9 +50,15 @@ describe('rule metadata', () => {
     }
   });
 
-  test('the CIS ids are the two the benchmark gives for running AMIs, and stale-ami is the only one on 2.1.4', () => {
+  test('the CIS ids are 2.1.x of the benchmark, from the table: 2.1.3 for running AMIs, 2.1.4 only for stale-ami, 2.1.5 for public AMIs', () => {
+    const table = new Set(Object.values(CONTROLS).filter((c) => c.framework === FRAMEWORKS.cis).map((c) => c.id));
+    expect([...table].sort()).toEqual(['2.1.3', '2.1.4', '2.1.5']);
     const cis = RULES.flatMap((r) => r.meta.controls.filter((c) => c.framework === FRAMEWORKS.cis).map((c) => `${r.meta.id}:${c.id}`)).sort();
-    expect(cis).toEqual(['not-allowed-ami:2.1.3', 'stale-ami:2.1.4', 'untrusted-owner:2.1.3']);
+    for (const x of cis) expect(table.has(x.split(':')[1]!)).toBe(true);
+    expect(cis).toContain('public-ami:2.1.5');
+    expect(cis.filter((x) => x.endsWith(':2.1.4'))).toEqual(['stale-ami:2.1.4']);
+    expect(cis.filter((x) => x.endsWith(':2.1.5'))).toEqual(['public-ami:2.1.5']);
+    expect(CONTROLS.cis215.title).toBe('Ensure Images are not Publicly Available');
   });
 });
 

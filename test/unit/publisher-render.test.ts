@@ -11,6 +11,7 @@ import { renderOwnedImagesCsv } from '../../src/render/owned.js';
 import { renderFormat } from '../../src/render/index.js';
 import { loadTemplates } from '../../src/io/files.js';
 import { MAX_CHARS, renderMarkdown } from '../../src/render/markdown.js';
+import { renderTextSummary } from '../../src/render/text.js';
 
 const AS_OF = DateTime.fromISO('2026-11-26T00:00:00Z', { zone: 'utc' });
 const EVIL = '=HYPERLINK("http://evil.example")<script>alert(1)</script>';
@@ -142,5 +143,86 @@ describe('owned-image findings in a diff', () => {
     const scan = buildReport({ inventory: { ...inventory([]), ownedImages: undefined }, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
     const d2 = diffReports(base, scan);
     expect(d2.unverified.find((f) => f.ruleId === 'public-ami')!.notLookedAt).toBe('owned-images');
+  });
+});
+
+describe('a consumer\'s OU path, known from the organisation, is shown where the consumers are named', () => {
+  const OU = 'Root/Workloads/<b>Prod</b>';
+  const inv: Inventory = {
+    ...inventory([owned({ usage: { status: 'known', reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T22:00:00Z', consumers: [{ accountId: '222222222222', instances: 7, launchTemplates: 0 }] } })]),
+    accounts: [
+      { accountId: '111111111111', name: 'images', ouPath: 'Root/Platform', state: 'ACTIVE' },
+      { accountId: '222222222222', name: 'payments-prod', ouPath: OU, state: 'ACTIVE' },
+    ],
+  };
+  const report = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+
+  test('the JSON holds it', () => {
+    expect(report.ownedImages![0]!.usage!.consumers[0]).toMatchObject({ name: 'payments-prod', ouPath: OU, inOrganization: true });
+  });
+
+  test('HTML "Who" cell: the account, its name and OU path, escaped', () => {
+    const html = renderHtml(report, loadTemplates());
+    const blast = html.slice(html.indexOf('id="t-blast"'), html.indexOf('</table>', html.indexOf('id="t-blast"')));
+    expect(blast).toContain('222222222222 (payments-prod, Root/Workloads/&lt;b&gt;Prod&lt;/b&gt;): 7 instances, 0 launch templates');
+    expect(blast).not.toContain('<b>Prod');
+  });
+
+  test('Markdown blast radius: the consumers with their OU path, escaped', () => {
+    const md = renderMarkdown(report);
+    const blast = md.slice(md.indexOf('### Blast radius'), md.indexOf('### Every owned AMI'));
+    const row = blast.split('\n').find((l) => l.includes('ami-0123456789abcdef0'))!;
+    expect(row).toContain('222222222222 (payments-prod, Root/Workloads/&lt;b&gt;Prod&lt;/b&gt;): 7 instances');
+    expect(row).not.toContain('<b>');
+  });
+});
+
+describe('the plan of an images run: an owned AMI is not "0 instances"', () => {
+  const consumers = [
+    { accountId: '111111111111', instances: 3, launchTemplates: 0 },
+    { accountId: '222222222222', instances: 2, launchTemplates: 1 },
+    { accountId: '999999999999', instances: 2, launchTemplates: 0 },
+  ];
+  const used = owned({ imageId: 'ami-0901d0000000000a1', usage: { status: 'known', reportId: 'amiur-0123456789abcdef0', reportCreationTime: '2026-11-25T22:00:00Z', consumers } });
+  const unknown = owned({ imageId: 'ami-0901d0000000000b2', name: 'golden-old', usage: { status: 'unknown', reportId: null, reportCreationTime: null, consumers: [], reason: 'the usage report was still pending after 300 s' } });
+  const report = buildReport({ inventory: inventory([used, unknown]), settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+  const entry = (id: string) => report.images.find((e) => e.imageId === id)!;
+
+  test('the plan holds both, with no instance findings', () => {
+    expect(entry(used.imageId).instances.total).toBe(0);
+    expect(entry(unknown.imageId).instances.total).toBe(0);
+  });
+
+  test('terminal: the consumers from the usage report, or "owned AMI: see Your AMIs"', () => {
+    const text = renderTextSummary(report);
+    const line = (id: string) => text.split('\n').find((l) => l.includes(id) && /^\s+\d+\s+(critical|high|medium|low)\s/.test(l))!;
+    expect(line(used.imageId)).toContain('7 instances and 1 launch template in 3 accounts, by the usage report of 2026-11-25');
+    expect(line(unknown.imageId)).toContain('owned AMI: see Your AMIs');
+    expect(text).not.toMatch(/0 instances \(0 running\)/);
+  });
+
+  test('Markdown: the same in the Instances cell of "AMIs to fix first"', () => {
+    const md = renderMarkdown(report);
+    const plan = md.slice(md.indexOf('## AMIs to fix first'), md.indexOf('\n## ', md.indexOf('## AMIs to fix first') + 3));
+    expect(plan.split('\n').find((l) => l.includes(used.imageId))).toContain('| 7 instances and 1 launch template in 3 accounts, by the usage report of 2026-11-25 |');
+    expect(plan.split('\n').find((l) => l.includes(unknown.imageId))).toContain('| owned AMI: see Your AMIs |');
+    expect(plan).not.toMatch(/0 instances \(0 running\)/);
+  });
+
+  test('HTML: "Fix first" and the plan say it, never "0 running"', () => {
+    const html = renderHtml(report, loadTemplates());
+    const rowsOf = (id: string) => html.split(/<tr[ >]/).filter((l) => l.includes(`<code>${id}</code>`) && /class="prio"/.test(l));
+    const usedRows = rowsOf(used.imageId);
+    expect(usedRows.length).toBe(2);
+    for (const r of usedRows) {
+      expect(r).toContain('7 instances and 1 launch template in 3 accounts, by the usage report of 2026-11-25');
+      expect(r).not.toMatch(/>0 running/);
+    }
+    const unknownRows = rowsOf(unknown.imageId);
+    expect(unknownRows.length).toBe(2);
+    for (const r of unknownRows) {
+      expect(r).toContain('owned AMI: see <a href="#owned-images">Your AMIs</a>');
+      expect(r).not.toMatch(/>0 running/);
+    }
   });
 });
