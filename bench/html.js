@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
+import { orgFleet, REGIONS17 } from './org-fleet.js';
 
 const root = new URL('..', import.meta.url);
 const lib = (p) => import(new URL(`dist/${p}`, root).href);
@@ -35,7 +36,6 @@ const scale = Number(opt('scale', '1'));
 const runs = Number(opt('runs', '5'));
 const given = opt('html');
 const keep = opt('keep');
-const REGIONS17 = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1'];
 const TARGET = { mb: 10, firstScreenMs: 1500, filterMs: 300 };
 
 /** The org run's report and its HTML, rendered in-process. */
@@ -43,17 +43,7 @@ async function orgHtml() {
   const [{ generateFleet }, { buildReport }, { DEFAULT_SETTINGS }, { ok: okScope }, { renderHtml }, { loadTemplates }] = await Promise.all([
     lib('emulator/generate.js'), lib('report/build.js'), lib('rules/engine.js'), lib('model/coverage.js'), lib('render/html.js'), lib('io/files.js'),
   ]);
-  const fleet = generateFleet({ accounts: Math.round(300 * scale), regions: REGIONS17, instances: Math.round(150000 * scale), seed: 7, skewInstances: 0.5, skewScopes: 0.05, style: 'realistic' });
-  const records = [];
-  const coverage = [];
-  for (const a of fleet.accounts) {
-    for (const region of REGIONS17) {
-      const list = a.instances?.[region] ?? [];
-      coverage.push(okScope(a.accountId, region, { instanceCount: list.length, allowedImagesState: a.allowedImages?.[region] ?? 'disabled' }));
-      for (const i of list) records.push({ ...i, accountId: a.accountId, region });
-    }
-  }
-  const accounts = fleet.accounts.map((a) => a.accountId);
+  const { records, coverage, accounts } = orgFleet({ generateFleet, okScope }, scale);
   // as scan --org describes the accounts: a name each, in one of six OUs under two parents
   const root = { id: 'r-ab12', name: 'Root' };
   const parents = [{ id: 'ou-ab12-00000001', name: 'Workloads' }, { id: 'ou-ab12-00000002', name: 'Sandbox' }];

@@ -19,7 +19,7 @@
  *   that expired waives nothing, so the finding is overdue again from that day).
  * The as-of decides every age and deadline, never the clock.
  */
-import type { Finding, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
+import type { Finding, FindingKeys, FindingResource, Lifecycle, Report, ReportHistory, ResolvedFinding, RunOptions, ScopeStatus, Severity } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { parseInstantMs } from '../model/time.js';
 import { compareFindings } from '../rules/engine.js';
@@ -464,14 +464,7 @@ export function nextPrior(prior: PriorHistory, rows: HistoryOutcome['rows']): Pr
 export const EMPTY_HISTORY: PriorHistory = Object.freeze({ runs: [], findings: new Map(), resolutions: [] });
 
 /** A finding of a saved report as its history left it: where it is (to pair escalations) and its sighting. */
-export interface CarriedFinding extends Sighting {
-  id: string;
-  ruleId: string;
-  severity: Severity;
-  accountId: string;
-  region: string;
-  instanceId: string;
-  imageId: string | null;
+export interface CarriedFinding extends Sighting, FindingKeys {
   resource?: FindingResource;
 }
 

@@ -8,17 +8,10 @@
  * finding about a resource, a report edited by hand), so that reading a record back always gives
  * the finding that was written. Pure.
  */
-import type { Finding, FindingResource, ImagePlanEntry, InstanceRecord, Report, RuleInfo, Severity, WaiverRef } from './types.js';
+import type { Finding, FindingKeys, FindingResource, ImagePlanEntry, InstanceRecord, Report, RuleInfo, WaiverRef } from './types.js';
 
 /** One finding of a version 4 report's `findings[]`. */
-export interface FindingRecord {
-  id: string;
-  ruleId: string;
-  severity: Severity;
-  accountId: string;
-  region: string;
-  instanceId: string;
-  imageId: string | null;
+export interface FindingRecord extends FindingKeys {
   /** Present only where the references do not give it (see the module's comment). */
   instanceName?: string | null;
   instanceState?: string | null;

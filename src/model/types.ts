@@ -312,6 +312,9 @@ export interface WaiverRef {
   approvedBy: string | null;
 }
 
+/** What names a finding and places it: its id, rule, severity, account, region, instance and AMI. */
+export type FindingKeys = Pick<Finding, 'id' | 'ruleId' | 'severity' | 'accountId' | 'region' | 'instanceId' | 'imageId'>;
+
 export interface Finding {
   id: string;
   ruleId: string;
