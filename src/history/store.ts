@@ -163,7 +163,12 @@ function decodeOpenSet(data: Buffer, file: string): OpenSet {
     throw corrupted(`cannot be read: ${(e as Error).message}`);
   }
   const n = head?.n;
-  if (head?.v !== OPEN_SET_FORMAT || !Number.isInteger(n) || n < 0) throw corrupted('are in an unknown form');
+  if (head?.v !== OPEN_SET_FORMAT || !Number.isInteger(n) || n < 0 || !Array.isArray(head.t) || !Array.isArray(head.r) || !Array.isArray(head.x)) throw corrupted('are in an unknown form');
+  // each extra names a finding of the set, and the instant of an escalation the set lists
+  for (const e of head.x) {
+    if (!Array.isArray(e) || !Number.isInteger(e[0]) || e[0] < 0 || e[0] >= n || !Number.isInteger(e[1]) || e[1] < 0
+      || !Number.isInteger(e[2]) || (e[2] !== -1 && typeof head.t[e[2]] !== 'string')) throw corrupted('are in an unknown form');
+  }
   const idBytes = head.ids ? 0 : 10 * n;
   if (buf.length !== at + idBytes + 16 * n + 8 * n || (head.ids && head.ids.length !== n)) throw corrupted('are cut short');
   let ids: string[];
@@ -409,6 +414,10 @@ export class HistoryStore {
     const row = this.db.prepare('SELECT data FROM open_set').raw(true).all() as [Buffer][];
     if (row.length > 1) throw new UserError(`${this.file}: the history is corrupted (${row.length} sets of open findings); restore it from a backup, or move it away to start a new history`);
     const set = row.length ? decodeOpenSet(row[0]![0], this.file) : emptyOpenSet();
+    // the set and the rows say the same of which findings are open: a set lost or left behind would
+    // read as "nothing open" and resolve nothing, ever again
+    const openRows = this.db.prepare("SELECT count(*) FROM findings WHERE status = 'open'").pluck().get() as number;
+    if (openRows !== set.ids.length) throw new UserError(`${this.file}: the history is corrupted (its open findings: ${set.ids.length} in the set, ${openRows} open rows); restore it from a backup, or move it away to start a new history`);
     this.open = this.db.inTransaction ? set : null;
     return set;
   }

@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
@@ -254,6 +255,54 @@ describe('the history file', () => {
       }
     }, /h\.sqlite: the history is corrupted \(its open findings cannot be read/);
     expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  test('a lost open set, while rows say findings are open, is refused as corrupted, never read as "nothing open"', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    db.prepare('DELETE FROM open_set').run();
+    db.close();
+    refused(() => {
+      const s = HistoryStore.open(file, 1);
+      try {
+        s.begin();
+        s.load(new Map());
+      } finally {
+        s.close();
+      }
+    }, /h\.sqlite: the history is corrupted \(its open findings/);
+  });
+
+  test('an open set whose header lacks its lists or names findings it does not hold is refused as corrupted, not a crash', () => {
+    const file = join(dir(), 'h.sqlite');
+    record(file, 'run-1', '2026-01-01T00:00:00Z');
+    const db = new Database(file);
+    const data = db.prepare('SELECT data FROM open_set').pluck().get() as Buffer;
+    const buf = inflateSync(data);
+    const headLen = buf.readUInt32LE(0);
+    const head = JSON.parse(buf.toString('utf8', 4, 4 + headLen)) as Record<string, unknown>;
+    const rest = buf.subarray(4 + headLen);
+    const write = (h: Record<string, unknown>): void => {
+      const text = Buffer.from(JSON.stringify(h), 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(text.length, 0);
+      db.prepare('UPDATE open_set SET data = ?').run(deflateSync(Buffer.concat([len, text, rest])));
+    };
+    const load = (): void => {
+      const s = HistoryStore.open(file, 1);
+      try {
+        s.begin();
+        s.load(new Map());
+      } finally {
+        s.close();
+      }
+    };
+    for (const bad of [{ ...head, x: undefined }, { ...head, t: 'x' }, { ...head, x: [[99, 1, -1, null]] }, { ...head, x: [[0, 1, 999, null]] }]) {
+      write(bad);
+      refused(load, /h\.sqlite: the history is corrupted \(its open findings/);
+    }
+    db.close();
   });
 
   test('locked by another writer: waits --history-wait, then one line, exit 2', () => {
