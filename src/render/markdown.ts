@@ -230,10 +230,12 @@ function ownedSection(doc: Doc, report: Report, c: Caps): void {
   const accounts = accountIndex(report);
   const unblocked = report.coverage.filter((x) => x.status !== 'error' && x.status !== 'skipped' && x.imageBlockPublicAccessState === 'unblocked').map((x) => `${accounts.label(x.accountId)} ${x.region}`);
   if (unblocked.length) doc.push(`Image block public access is off (unblocked: an AMI can be made public) in ${names(unblocked, c.names)}.`, '');
+  if (v.bpaUnknown.length) doc.push(`Image block public access could not be read in ${names(v.bpaUnknown, c.names)} (see the coverage gaps).`, '');
   const blast = v.rows.filter((r) => r.deprecated && (r.consumerAccounts > 0 || r.usageUnknown));
   const shownBlast = blast.slice(0, c.images);
   doc.push(`### Blast radius${shownBlast.length < blast.length ? ` (${shownBlast.length} of ${num(blast.length)})` : ''}`, '');
-  if (!blast.length) doc.push('No deprecated AMI is still used, and no deprecated AMI\'s consumers are unknown.');
+  const notAsked = v.deprecatedNotAsked ? ` ${plural(v.deprecatedNotAsked, 'deprecated AMI')} ${v.deprecatedNotAsked === 1 ? 'was' : 'were'} not asked about (no usage report): ${v.deprecatedNotAsked === 1 ? 'its' : 'their'} consumers are not known.` : '';
+  if (!blast.length) doc.push(v.deprecatedNotAsked ? `No deprecated AMI is known to be still used, and none has consumers unknown after a usage report.${notAsked}` : 'No deprecated AMI is still used, and no deprecated AMI\'s consumers are unknown.');
   else {
     doc.push('Deprecated AMIs still used, the most consumer accounts first: deregistering or disabling one breaks its consumers\' relaunches, scale-outs and launch templates.', '');
     doc.push('| AMI | Name | Account | Region | Deprecated since | Consumer accounts | In the organisation | Outside it | Instances | Launch templates | Deregistration protection | Who | Usage report |');
@@ -247,6 +249,7 @@ function ownedSection(doc: Doc, report: Report, c: Caps): void {
       doc.push(`| ${mdCell(r.imageId, 40)} | ${mdCell(r.name, 80)} | ${mdCell(r.account, 80)} | ${mdCell(r.region, 40)} | ${mdCell(r.deprecationTime, 40)} | ${counts.join(' | ')} | ${mdCell(r.protection, 40)} | ${mdCell(who, 600)} | ${mdCell(age, 300)} |`);
     }
     if (blast.length > shownBlast.length) doc.push('', `... and ${num(blast.length - shownBlast.length)} more deprecated AMIs still used or with consumers unknown (the -owned-images.csv has them all).`);
+    if (notAsked) doc.push('', notAsked.trim());
     doc.omit('deprecated AMIs still used', blast.length - shownBlast.length);
   }
   const shown = v.rows.slice(0, c.images);

@@ -154,7 +154,7 @@ export function ownedImagesView(report: Report) {
       deprecationTime: img.deprecationTime ?? 'none', deprecated: dep !== null && dep !== undefined && dep <= asOfMs,
       lastLaunchedTime: img.lastLaunchedTime ?? 'never (or not reported)', protection: img.deregistrationProtection ?? 'not reported',
       unprotected: !(img.deregistrationProtection ?? '').startsWith('enabled'),
-      sharing: sharingText(img), usage: usageText(img, (c) => consumerLabel(c, accounts)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown',
+      sharing: sharingText(img), usage: usageText(img, (c) => consumerLabel(c, accounts)), usageAge: ageText(img, asOfMs), usageUnknown: img.usage?.status === 'unknown', usageNotAsked: !img.usage || img.usage.status === 'not-requested',
       consumerAccounts: users.length, outside: users.filter((c) => c.inOrganization === false).length,
       instances: users.reduce((n, c) => n + c.instances, 0), launchTemplates: users.reduce((n, c) => n + c.launchTemplates, 0),
       ancestry: [ancestryText(img), watermarkText(img)].filter((x) => x !== null).join('; ') || null, findings: findings.get(`${img.accountId}|${img.region}|${img.imageId}`) ?? 0,
@@ -169,6 +169,8 @@ export function ownedImagesView(report: Report) {
   return {
     total: rows.length,
     blastRadius: rows.filter((r) => r.consumerAccounts > 0 || r.usageUnknown),
+    /** Deprecated AMIs whose usage was not asked for (no usage report): their consumers are not known either. */
+    deprecatedNotAsked: rows.filter((r) => r.deprecated && r.usageNotAsked).length,
     rows,
     bpaOpen: bpa,
     bpaUnknown,

@@ -226,3 +226,29 @@ describe('the plan of an images run: an owned AMI is not "0 instances"', () => {
     }
   });
 });
+
+describe('what the publisher view does not know is said, never shown as none', () => {
+  const notAsked = owned({ imageId: 'ami-0dep00000000000aa', name: 'golden-unshared', sharing: { public: false, accountIds: [], organizationArns: [], organizationalUnitArns: [] } });
+  const pending = owned({ imageId: 'ami-0dep00000000000bb', name: 'golden-pending', usage: { status: 'unknown', reportId: 'amiur-0000000000000000f', reportCreationTime: null, consumers: [], reason: 'the usage report was still pending after 300 s' } });
+  const inv = inventory([notAsked, pending]);
+  inv.coverage = [ok('111111111111', 'us-east-1', { ownedImageCount: 2, imageBlockPublicAccessState: 'unknown' })];
+  const report = buildReport({ inventory: inv, settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+
+  test('Markdown: a deprecated AMI nobody asked about is counted as not asked, never "no deprecated AMI is still used"; an unread block public access is said', () => {
+    const md = renderMarkdown(report);
+    expect(md).toContain('1 deprecated AMI was not asked about (no usage report): its consumers are not known.');
+    expect(md).toContain('Image block public access could not be read in');
+    const alone = buildReport({ inventory: inventory([notAsked]), settings: DEFAULT_SETTINGS, asOf: AS_OF.toMillis(), tool: { name: 'ami-audit', version: 'test' } });
+    const md2 = renderMarkdown(alone);
+    expect(md2).not.toContain('No deprecated AMI is still used');
+    expect(md2).toContain('not asked about');
+  });
+
+  test('HTML: consumers unknown show "?" in every count, never 0; the deprecated AMIs not asked about are counted', () => {
+    const html = renderHtml(report, loadTemplates());
+    const blast = html.slice(html.indexOf('id="t-blast"'), html.indexOf('</table>', html.indexOf('id="t-blast"')));
+    const row = blast.slice(blast.indexOf('ami-0dep00000000000bb'));
+    expect(row.slice(0, row.indexOf('</tr>'))).toMatch(/unknown<\/td><td class="num">\?<\/td><td class="num">\?<\/td><td class="num">\?<\/td>/);
+    expect(html).toContain('1 deprecated owned AMI(s) were not asked about (no usage report)');
+  });
+});
