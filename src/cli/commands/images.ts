@@ -18,9 +18,6 @@ const NOT_FOR_IMAGES: { id: keyof FlagValues; flag: string }[] = [
   { id: 'workers', flag: '--workers' }, { id: 'includeTerminated', flag: '--include-terminated' },
 ];
 
-export const DEFAULT_HORIZON_DAYS = 30;
-export const DEFAULT_USAGE_WAIT_SECONDS = 300;
-export const DEFAULT_USAGE_MAX_AGE_MS = 24 * 3_600_000;
 /** The first pause between DescribeImageUsageReports polls while reports are pending (it doubles up to 15 s). */
 export const USAGE_POLL_MS = 1000;
 
@@ -44,8 +41,8 @@ export const imagesCommand: CommandModule = {
 export function imagesMode(a: FlagValues): ImagesMode {
   return {
     usage: a.usageReports === false ? null : {
-      horizonDays: a.horizon ?? DEFAULT_HORIZON_DAYS, waitMs: (a.usageWait ?? DEFAULT_USAGE_WAIT_SECONDS) * 1000, pollMs: USAGE_POLL_MS,
-      maxAgeMs: a.usageMaxAge ?? DEFAULT_USAGE_MAX_AGE_MS, imageIds: a.imageIds ?? [],
+      horizonDays: setting('horizon', a, {}), waitMs: setting('usageWait', a, {}) * 1000, pollMs: USAGE_POLL_MS,
+      maxAgeMs: setting('usageMaxAge', a, {}), imageIds: a.imageIds ?? [],
     },
     ancestry: a.ancestry !== false,
     asOfMs: a.asOf?.toMillis(),

@@ -128,8 +128,8 @@ export function collectOptionsFrom(a: ScanArgs, cfg: AuditConfig, env: NodeJS.Pr
   return {
     client: {
       endpointUrl: a.endpointUrl, profile: a.profile, region: home, maxAttempts: setting('maxAttempts', a, cfg),
-      retryMode: setting('retryMode', a, cfg), connectTimeoutSeconds: a.cliConnectTimeout ?? 60, readTimeoutSeconds: a.cliReadTimeout ?? 60,
-      verifySsl: a.verifySsl ?? true, caBundle: a.caBundle,
+      retryMode: setting('retryMode', a, cfg), connectTimeoutSeconds: setting('cliConnectTimeout', a, cfg), readTimeoutSeconds: setting('cliReadTimeout', a, cfg),
+      verifySsl: setting('verifySsl', a, cfg), caBundle: a.caBundle,
     },
     accounts: [...new Set([...accountsFlag, ...(accountsFlag.length ? [] : cfgAccounts)])],
     roleName: setting('roleName', a, cfg),
@@ -306,7 +306,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   checkOrgRole(orgRequest, opts);
   await checkRegions(opts, a, io.env);
   if (preset) opts.client.credentials = preset.credentials;
-  opts.client.callTimeoutSeconds = a.callTimeout ?? 120;
+  opts.client.callTimeoutSeconds = setting('callTimeout', a, cfg);
   opts.client.env = io.env;
   const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
