@@ -20,6 +20,17 @@ import { UserError, WriteError } from '../../src/model/errors.js';
 const dir = (): string => mkdtempSync(join(tmpdir(), 'ami-audit-history-'));
 const zero = { info: 0, low: 0, medium: 0, high: 0, critical: 0 };
 
+/** Opens a history and loads it inside a run's transaction, as a run does first; closes it. */
+function loadInRun(file: string): void {
+  const s = HistoryStore.open(file, 1);
+  try {
+    s.begin();
+    s.load(new Map());
+  } finally {
+    s.close();
+  }
+}
+
 function finding(n: number, over: Partial<FindingState> = {}): FindingState {
   return {
     id: n.toString(16).padStart(20, '0'), ruleId: 'deprecated-ami', severity: 'high', message: `Deprecated ${n}.`, accountId: '111111111111', region: 'us-east-1',
@@ -245,15 +256,7 @@ describe('the history file', () => {
     db.prepare('UPDATE open_set SET data = ?').run(Buffer.from('not deflated at all'));
     db.close();
     const before = readFileSync(file);
-    refused(() => {
-      const s = HistoryStore.open(file, 1);
-      try {
-        s.begin();
-        s.load(new Map());
-      } finally {
-        s.close();
-      }
-    }, /h\.sqlite: the history is corrupted \(its open findings cannot be read/);
+    refused(() => loadInRun(file), /h\.sqlite: the history is corrupted \(its open findings cannot be read/);
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
@@ -263,15 +266,7 @@ describe('the history file', () => {
     const db = new Database(file);
     db.prepare('DELETE FROM open_set').run();
     db.close();
-    refused(() => {
-      const s = HistoryStore.open(file, 1);
-      try {
-        s.begin();
-        s.load(new Map());
-      } finally {
-        s.close();
-      }
-    }, /h\.sqlite: the history is corrupted \(its open findings/);
+    refused(() => loadInRun(file), /h\.sqlite: the history is corrupted \(its open findings/);
   });
 
   test('an open set whose header lacks its lists or names findings it does not hold is refused as corrupted, not a crash', () => {
@@ -289,18 +284,9 @@ describe('the history file', () => {
       len.writeUInt32LE(text.length, 0);
       db.prepare('UPDATE open_set SET data = ?').run(deflateSync(Buffer.concat([len, text, rest])));
     };
-    const load = (): void => {
-      const s = HistoryStore.open(file, 1);
-      try {
-        s.begin();
-        s.load(new Map());
-      } finally {
-        s.close();
-      }
-    };
     for (const bad of [{ ...head, x: undefined }, { ...head, t: 'x' }, { ...head, x: [[99, 1, -1, null]] }, { ...head, x: [[0, 1, 999, null]] }]) {
       write(bad);
-      refused(load, /h\.sqlite: the history is corrupted \(its open findings/);
+      refused(() => loadInRun(file), /h\.sqlite: the history is corrupted \(its open findings/);
     }
     db.close();
   });
