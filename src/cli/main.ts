@@ -1,6 +1,6 @@
 /**
  * The ami-audit command line: the parser (yargs in strict mode; the commands in src/cli/commands,
- * their flags from the options table, src/cli/options.ts), and the one place that turns outcomes
+ * their flags from the options table, src/config/options.ts), and the one place that turns outcomes
  * and errors into exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or fatal
  * error, 3 report written but coverage partial, 4 report files could not be written, 130 stopped
  * at once by a second interrupt (the process ends without waiting for the work in flight).

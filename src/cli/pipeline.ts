@@ -58,7 +58,7 @@ export interface HistoryOptions {
   sla: Sla;
 }
 
-// The checks of --format, --file-mode and --as-of live with the options (src/cli/options.ts).
+// The checks of --format, --file-mode and --as-of live with the options (src/config/options.ts).
 export { parseAsOf, parseFileMode, parseFormats } from '../config/options.js';
 
 export function fileStamp(iso: string): string {

@@ -17,7 +17,7 @@ import { TRUSTED_PUBLISHER_IDS, type TrustedPublishersMode } from '../rules/publ
 import { suggest, tagColumnProblem } from './options.js';
 import { CONFIG_SCHEMA_PATH } from '../paths.js';
 
-// The tag columns' checks live with the options they check (src/cli/options.ts).
+// The tag columns' checks live with the options they check (src/config/options.ts).
 export { MAX_TAG_COLUMNS, parseTagColumns, tagColumnProblem } from './options.js';
 
 export interface AccountEntry { accountId: string; name?: string; roleArn?: string; externalId?: string }

@@ -34,7 +34,7 @@ const ruleSettings = Object.fromEntries(RULES.map((r) => [r.meta.id, {
 
 /**
  * The keys whose schema is built here: the structured parts. Every other property comes from the
- * options table (src/cli/options.ts), which also gives the leaves of `organization` and `report`
+ * options table (src/config/options.ts), which also gives the leaves of `organization` and `report`
  * and the descriptions of `accounts` and `organization`.
  */
 const fragments = configFragments();

@@ -28,7 +28,7 @@ export interface CommandContext { io: CliIO; state: RunState }
 
 /**
  * A command: its name, its yargs command string (the name and its positionals), its description,
- * and its handler. Its flags come from the options table (src/cli/options.ts).
+ * and its handler. Its flags come from the options table (src/config/options.ts).
  */
 export interface CommandModule {
   name: CommandName;

@@ -35,7 +35,7 @@ import { HistoryStore } from '../../history/store.js';
 /** An accounts file is small: 64 MiB holds far more accounts than an organisation may have. */
 const ACCOUNTS_FILE_MAX_BYTES = 64 << 20;
 
-/** The checked flags of a scan (src/cli/options.ts). */
+/** The checked flags of a scan (src/config/options.ts). */
 export type ScanArgs = FlagValues;
 
 /** What --org and its narrowing flags (or the config's `organization`) ask for; null without discovery. */
