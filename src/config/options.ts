@@ -316,7 +316,7 @@ export const OPTIONS = {
     kind: custom({ type: 'string', array: true }, (v) => parseFormats(strings(v), []), { type: 'array', items: { enum: [...FORMATS] } }),
     help: `Report formats, comma- or space-separated: ${formatsHelp()}`, configHelp: 'Report formats to write.',
   }),
-  out: row({ flag: 'out', commands: [...OUTPUT_AND_DEMO, 'history'], config: 'out', kind: text(), help: 'Folder for the report files (default reports)', configHelp: 'Folder for reports.' }),
+  out: row({ fallback: 'reports', flag: 'out', commands: [...OUTPUT_AND_DEMO, 'history'], config: 'out', kind: text(), help: 'Folder for the report files (default reports)', configHelp: 'Folder for reports.' }),
   asOf: row({
     flag: 'as-of', commands: OUTPUT, kind: custom({ type: 'string' }, (v) => parseAsOf(str(v), DateTime.fromMillis(0))),
     help: 'Evaluate the rules as of this RFC 3339 date-time or date (default: for scan the run\'s start; for report the as-of stored in the saved report, else the present)',

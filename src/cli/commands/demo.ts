@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { readFlags } from '../../config/options.js';
+import { readFlags, setting } from '../../config/options.js';
 import { runScan } from './scan.js';
 import { imagesMode } from './images.js';
 import { termSafe } from '../../render/sanitize.js';
@@ -74,7 +74,7 @@ export const demoCommand: CommandModule = {
         endpointUrl: emu.url,
         credentials: { accessKeyId: 'AKIADEMODEMODEMO0000', secretAccessKey: 'demo-secret-not-a-real-key' },
       };
-      const history = a.history === false ? false : a.history ?? join(a.out ?? 'reports', DEMO_HISTORY_FILE);
+      const history = a.history === false ? false : a.history ?? join(setting('out', a, {}), DEMO_HISTORY_FILE);
       if (history !== false && emptyHistory(history, a.historyWait ?? DEFAULT_HISTORY_WAIT_SECONDS)) {
         const earlier = start.minus({ days: DEMO_EARLIER_DAYS });
         io.stderr.write(`ami-audit demo: recording an earlier run as of ${earlier.toISODate()} in ${history} first, so the report shows a trend and ages\n`);
@@ -84,12 +84,12 @@ export const demoCommand: CommandModule = {
       const scan: RunState = { code: 0 };
       await runScan({ ...a, history }, io, scan, preset);
       // the publisher view: the AMIs the demo organisation owns, who still runs them (ami-audit images)
-      const dir = join(a.out ?? 'reports', DEMO_PUBLISHER_DIR);
+      const dir = join(setting('out', a, {}), DEMO_PUBLISHER_DIR);
       io.stderr.write(`ami-audit demo: now the AMIs the demo organisation publishes (ami-audit images): who still runs them, how they are shared and guarded; reports in ${termSafe(dir, 400)}\n`);
       const images: RunState = { code: 0 };
       const { references: _r, successors: _s, ...config } = preset.config;
       await runScan({ ...a, out: dir, history: false }, io, images, { ...preset, config }, { config, mode: imagesMode({ ...a, asOf: undefined }) });
-      io.stderr.write(`ami-audit demo: the instance scan's reports are in ${termSafe(a.out ?? 'reports', 400)}, the publisher report (the AMIs you publish) in ${termSafe(dir, 400)}\n`);
+      io.stderr.write(`ami-audit demo: the instance scan's reports are in ${termSafe(setting('out', a, {}), 400)}, the publisher report (the AMIs you publish) in ${termSafe(dir, 400)}\n`);
       state.code = worstExitCode(scan.code, images.code);
     } finally {
       await emu.close();

@@ -17,13 +17,13 @@ import { applyHistory, coverageRows } from '../../history/semantics.js';
 import { HistoryStore, type RunRecord } from '../../history/store.js';
 import { termJson, termSafe } from '../../render/sanitize.js';
 import { DEFAULT_HISTORY_WAIT_SECONDS, DEMO_HISTORY_FILE, historyFile, slaFrom } from '../history-options.js';
-import { readFlags, type FlagValues } from '../../config/options.js';
+import { readFlags, setting, type FlagValues } from '../../config/options.js';
 import { loadConfig, type CliIO, type CommandModule } from './context.js';
 
 const ACTIONS = ['list', 'import', 'prune'] as const;
 
 function fileOf(a: FlagValues, cfgHistory: ReturnType<typeof loadConfig>): string {
-  const file = historyFile(a, cfgHistory, a.out ?? cfgHistory.out ?? 'reports');
+  const file = historyFile(a, cfgHistory, setting('out', a, cfgHistory));
   if (file === null) throw new UserError('--no-history: the history command needs a history; give --history FILE');
   return file;
 }

@@ -38,7 +38,7 @@ export const mergeCommand: CommandModule = {
     const settingsCfg = a.config === undefined && stored.config ? stored.config : cfg;
     if (a.config !== undefined) notes.push(`Waivers and rule settings from --config ${a.config}, not the ones stored in the shards.`);
     const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-    const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
+    const outDir = await ensureWritableDir(setting('out', a, cfg));
     const history = historyOptions(a, cfg, outDir, true);
     const res = await produce(inventory, settings, asOf, baseline, { formats, outDir, fileMode, failOn: setting('failOn', a, cfg), failOnOverdue: setting('failOnOverdue', a, cfg), history, stamp: fileStamp(startedAt), notes, quiet: a.quiet }, io.stdout);
     state.code = res.code;

@@ -57,7 +57,7 @@ async function runReport(a: FlagValues, io: CliIO, state: RunState): Promise<voi
     notes.push(`Waivers (${w}) and rule settings are the ones stored in ${list(stored.configFrom)}; --config replaces them.`);
   }
   const settings = settingsFrom(settingsCfg, { includeTerminated: a.includeTerminated, tagColumns: a.tagColumns });
-  const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
+  const outDir = await ensureWritableDir(setting('out', a, cfg));
   const history = historyOptions(a, cfg, outDir, false);
   // Saved reports written with a run history carry their findings' first sight, escalation and
   // lifecycle: without --history they are carried, aged at this as-of under the SLA of the config;

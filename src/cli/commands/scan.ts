@@ -308,7 +308,7 @@ export async function runScan(a: ScanArgs, io: CliIO, state: RunState, preset?: 
   if (preset) opts.client.credentials = preset.credentials;
   opts.client.callTimeoutSeconds = setting('callTimeout', a, cfg);
   opts.client.env = io.env;
-  const outDir = await ensureWritableDir(setting('out', a, cfg) ?? 'reports');
+  const outDir = await ensureWritableDir(setting('out', a, cfg));
   const shardKey = a.shard ? shardKeyFrom(io.env) : undefined;
   // a shard's report is not the run's: merge records the whole run
   const history = a.shard || images ? null : historyOptions(a, cfg, outDir, true);
