@@ -334,12 +334,30 @@ export const WRITE_CHUNK_CHARS = 1 << 20;
  * the temporary file's path; on any failure the temporary file is removed.
  */
 export async function writeTemp(path: string, content: string | Iterable<string>, mode: number, layer: FileLayer = nodeFileLayer, chunkChars = WRITE_CHUNK_CHARS): Promise<string> {
+  const written = await writeTempContent(path, content, mode, layer, chunkChars);
+  await written.finish();
+  return written.tmp;
+}
+
+/**
+ * The two halves of writeTemp: the content written (this call), and `finish` (fsync, the size on
+ * disk compared, close, mode), which a caller may let run while it makes the next file. Whichever
+ * half fails removes the temporary file and closes its descriptor.
+ */
+async function writeTempContent(path: string, content: string | Iterable<string>, mode: number, layer: FileLayer, chunkChars = WRITE_CHUNK_CHARS): Promise<{ tmp: string; finish: () => Promise<void> }> {
   const tmp = tempName(path);
   pending.add(tmp);
   let fd: number | null = null;
+  const fail = async (e: unknown): Promise<never> => {
+    if (fd !== null) await layer.close(fd).catch(() => undefined);
+    fd = null;
+    await layer.unlink(tmp).catch(() => undefined);
+    pending.delete(tmp);
+    throw writeError(path, e);
+  };
+  let total = 0;
   try {
     fd = layer.openSync(tmp, 'wx', mode);
-    let total = 0;
     const flush = async (text: string): Promise<void> => {
       if (text.length) total += await writeAll(layer, fd!, Buffer.from(text, 'utf8'));
     };
@@ -359,19 +377,48 @@ export async function writeTemp(path: string, content: string | Iterable<string>
       }
       await flush(parts.join(''));
     }
-    await layer.fsync(fd);
-    if ((await layer.size(fd)) !== total) throw failure('SIZEMISMATCH');
-    const closing = fd;
-    fd = null;
-    await layer.close(closing);
-    await layer.chmod(tmp, mode);
-    return tmp;
   } catch (e) {
-    if (fd !== null) await layer.close(fd).catch(() => undefined);
-    await layer.unlink(tmp).catch(() => undefined);
-    pending.delete(tmp);
-    throw writeError(path, e);
+    return fail(e);
   }
+  const finish = async (): Promise<void> => {
+    try {
+      await layer.fsync(fd!);
+      if ((await layer.size(fd!)) !== total) throw failure('SIZEMISMATCH');
+      const closing = fd!;
+      fd = null;
+      await layer.close(closing);
+      await layer.chmod(tmp, mode);
+    } catch (e) {
+      await fail(e);
+    }
+  };
+  return { tmp, finish };
+}
+
+/** Files whose fsync and close run while the next file is made, and claims made at once: the file system's own queue, not one round trip a file. */
+const FILES_IN_FLIGHT = 8;
+
+/**
+ * Runs `fn` on every item, at most `limit` at a time; waits for every call to settle, then throws
+ * the first failure (so no call is still running when the caller cleans up).
+ */
+async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failed: { e: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (e) {
+        failed ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw (failed as { e: unknown }).e;
+  return results;
 }
 
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
@@ -433,27 +480,40 @@ export interface ReportFile { suffix: string; content: string | Iterable<string>
 export async function writeReportSet(dir: string, stem: string, files: ReportFile[] | (() => Iterable<ReportFile>), mode: number, layer: FileLayer = nodeFileLayer): Promise<string[]> {
   const temps: { suffix: string; tmp: string; mode: number }[] = [];
   const published: string[] = [];
+  // each file's fsync and close run while the next one is made, at most FILES_IN_FLIGHT at once
+  const finishing = new Set<Promise<void>>();
+  let finishFailed: { e: unknown } | null = null;
+  const settle = async (): Promise<void> => {
+    await Promise.all(finishing);
+    if (finishFailed) throw (finishFailed as { e: unknown }).e;
+  };
   try {
     for (const f of typeof files === 'function' ? files() : files) {
-      temps.push({ suffix: f.suffix, tmp: await writeTemp(join(dir, `${stem}${f.suffix}`), f.content, f.mode ?? mode, layer), mode: f.mode ?? mode });
+      const fileMode = f.mode ?? mode;
+      const written = await writeTempContent(join(dir, `${stem}${f.suffix}`), f.content, fileMode, layer);
+      temps.push({ suffix: f.suffix, tmp: written.tmp, mode: fileMode });
+      const p: Promise<void> = written.finish().catch((e: unknown) => {
+        finishFailed ??= { e };
+      }).finally(() => finishing.delete(p));
+      finishing.add(p);
+      if (finishing.size >= FILES_IN_FLIGHT) await Promise.race(finishing);
+      if (finishFailed) throw (finishFailed as { e: unknown }).e;
     }
+    await settle();
     const order = [...temps].sort((a, b) => (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
     for (let n = 1; n <= 10_000; n++) {
       const s = n === 1 ? stem : `${stem}-${n}`;
-      let taken = false;
-      for (const t of order) {
+      const claimed = await eachLimited(order, FILES_IN_FLIGHT, async (t) => {
         const path = join(dir, `${s}${t.suffix}`);
-        if (!(await claim(layer, t.tmp, path, t.mode))) {
-          taken = true;
-          break;
-        }
+        if (!(await claim(layer, t.tmp, path, t.mode))) return false;
         published.push(path);
-      }
-      if (!taken) {
-        for (const t of temps) {
+        return true;
+      });
+      if (claimed.every(Boolean)) {
+        await eachLimited(temps, FILES_IN_FLIGHT, async (t) => {
           await layer.unlink(t.tmp).catch(() => undefined);
           pending.delete(t.tmp);
-        }
+        });
         return temps.map((t) => join(dir, `${s}${t.suffix}`));
       }
       // Another run holds one of these names: give back what this attempt took, try the next stem.
@@ -461,6 +521,8 @@ export async function writeReportSet(dir: string, stem: string, files: ReportFil
     }
     throw new WriteError(`cannot write reports into ${dir}: every name ${stem}-N is taken; choose another --out`, 'EEXIST');
   } catch (e) {
+    // nothing of this run is still being written when its files are removed
+    await Promise.all(finishing);
     for (const p of published) await layer.unlink(p).catch(() => undefined);
     for (const t of temps) {
       await layer.unlink(t.tmp).catch(() => undefined);

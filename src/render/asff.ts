@@ -112,7 +112,14 @@ export function clip(s: string, max: number): string {
  * as a six-byte \u escape (the worst case), the rest as itself.
  */
 export function asffWireBytes(value: unknown): number {
-  const text = JSON.stringify(value);
+  return wireBytesOfText(JSON.stringify(value));
+}
+
+/**
+ * The same count over a value's JSON text as written (jsonLine): jsonLine writes the characters it
+ * escapes as six ASCII bytes, which this counts as six, as asffWireBytes counts them unescaped.
+ */
+export function wireBytesOfText(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) n += text.charCodeAt(i) < 0x7f ? 1 : 6;
   return n;
@@ -405,8 +412,11 @@ interface AsffGroup {
   where: string;
   /** Findings in it (a bound on its batches). */
   size: number;
-  batches(): Generator<AsffFinding[]>;
+  batches(): Generator<AsffBatchEntry[]>;
 }
+
+/** One finding of a batch, with its JSON line as the file holds it (made once: it also gives the size). */
+interface AsffBatchEntry { finding: AsffFinding; line: string }
 
 /**
  * The findings to send, grouped by account and region (sorted), each group in report order with the
@@ -440,18 +450,19 @@ function* asffGroups(report: Report, limits: AsffLimits, opts: ExportOptions): G
       where: key.replace('\u0000', '-'),
       size: members.length,
       * batches() {
-        let batch: AsffFinding[] = [];
+        let batch: AsffBatchEntry[] = [];
         let bytes = 4; // "[\n" and "]\n"
         for (const at of members) {
           const a = make(at);
-          const size = asffWireBytes(a);
+          const line = jsonLine(a);
+          const size = wireBytesOfText(line);
           if (size > limits.findingBytes) throw new Error(`internal error: ASFF finding ${a.Id} is ${size} bytes, over ${limits.findingBytes}`);
           if (batch.length > 0 && (batch.length >= limits.findingsPerFile || bytes + size + 2 > limits.fileBytes)) {
             yield batch;
             batch = [];
             bytes = 4;
           }
-          batch.push(a);
+          batch.push({ finding: a, line });
           bytes += size + 2; // ",\n"
         }
         if (batch.length) yield batch;
@@ -466,7 +477,7 @@ function* asffGroups(report: Report, limits: AsffLimits, opts: ExportOptions): G
  */
 export function asffBatches(report: Report, limits: AsffLimits = ASFF_LIMITS, opts: ExportOptions = {}): AsffFinding[][] {
   const batches: AsffFinding[][] = [];
-  for (const g of asffGroups(report, limits, opts)) batches.push(...g.batches());
+  for (const g of asffGroups(report, limits, opts)) for (const b of g.batches()) batches.push(b.map((e) => e.finding));
   return batches;
 }
 
@@ -492,11 +503,11 @@ export function* asffFiles(report: Report, opts: ExportOptions = {}, limits: Asf
   for (const g of asffGroups(report, limits, opts)) {
     if (g.size <= NARROW_FILES) {
       let n = 0;
-      for (const b of g.batches()) yield { suffix: name(g.where, ++n, 3), content: jsonArrayText(b.map(jsonLine)) };
+      for (const b of g.batches()) yield { suffix: name(g.where, ++n, 3), content: jsonArrayText(b.map((e) => e.line)) };
       continue;
     }
     const texts: string[] = [];
-    for (const b of g.batches()) texts.push(jsonArrayText(b.map(jsonLine)));
+    for (const b of g.batches()) texts.push(jsonArrayText(b.map((e) => e.line)));
     const width = Math.max(3, String(texts.length).length);
     for (let n = 1; n <= texts.length; n++) yield { suffix: name(g.where, n, width), content: texts[n - 1]! };
   }

@@ -159,7 +159,12 @@ export function jsonArrayText(lines: readonly string[]): string {
 
 /** Drops null and undefined members, so an event carries only what is known. */
 function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v !== null && v !== undefined) out[k] = v;
+  }
+  return out as Partial<T>;
 }
 
 /**

@@ -84,6 +84,33 @@ describe('writing reports (disk full, short writes)', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  test('many files (ASFF writes one per account and region): every one complete and in place; a failed fsync of one while others are written removes them all and closes every descriptor', async () => {
+    const dir = tmp();
+    const set = Array.from({ length: 40 }, (_, i) => ({ suffix: `-asff-${String(i).padStart(3, '0')}.json`, content: [`[${i}`, ']\n'] }));
+    const files = await writeReportSet(dir, 's', set, 0o600);
+    expect(files).toHaveLength(40);
+    expect(files.map((f) => fs.readFileSync(f, 'utf8'))).toEqual(set.map((_, i) => `[${i}]\n`));
+    expect(fs.readdirSync(dir)).toHaveLength(40);
+
+    const dir2 = tmp();
+    const open = new Set<number>();
+    let fsyncs = 0;
+    const layer: FileLayer = {
+      ...nodeFileLayer,
+      openSync: (p, flags, mode) => { const fd = nodeFileLayer.openSync(p, flags, mode); open.add(fd); return fd; },
+      close: async (fd) => { open.delete(fd); await nodeFileLayer.close(fd); },
+      fsync: async (fd) => {
+        fsyncs += 1;
+        if (fsyncs === 5) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        await new Promise((r) => setTimeout(r, 5));
+        return nodeFileLayer.fsync(fd);
+      },
+    };
+    await expect(writeReportSet(dir2, 's', set, 0o600, layer)).rejects.toThrow(/I\/O error \(EIO\)/);
+    expect(fs.readdirSync(dir2)).toEqual([]);
+    expect([...open]).toEqual([]);
+  });
+
   test('a renderer that throws half way leaves nothing behind', async () => {
     const dir = tmp();
     function* parts(): Generator<string> {

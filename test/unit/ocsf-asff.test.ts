@@ -12,8 +12,8 @@ import { DateTime } from 'luxon';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { contentText, FORMATS, renderFormat, rendererOf, type RenderedFile } from '../../src/render/index.js';
-import { ASFF_LIMITS, asffBatches, asffWireBytes, type AsffFinding } from '../../src/render/asff.js';
-import { OCSF_VERSION } from '../../src/render/ocsf.js';
+import { ASFF_LIMITS, asffBatches, asffWireBytes, wireBytesOfText, type AsffFinding } from '../../src/render/asff.js';
+import { jsonLine, OCSF_VERSION } from '../../src/render/ocsf.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
 import { demoConfig } from '../../src/cli/demo-config.js';
@@ -386,6 +386,11 @@ describe('ASFF', () => {
     const split = asffBatches(r, { ...ASFF_LIMITS, fileBytes: Math.floor(one * 3.5) });
     expect(split.map((b) => b.length)).toEqual([3, 3, 3, 1]);
     for (const b of split) expect(asffWireBytes(b)).toBeLessThanOrEqual(Math.floor(one * 3.5));
+  });
+
+  test('the size a batch is cut by, counted on the line as written, is the size of the finding as any client could send it', () => {
+    const values = [...HOSTILE, 'plain', 'é🚀', '\u007f\u0085\u200b\u2028\u202e\u2066', 'a"b\\c\n\t'].map((v) => ({ v, nested: [v, { k: v }] }));
+    for (const v of values) expect(wireBytesOfText(jsonLine(v))).toBe(asffWireBytes(v));
   });
 
   test('a 10 KB AMI name, a 10 KB instance name and hostile tags are cut to the limits with an ellipsis', () => {
