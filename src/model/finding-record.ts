@@ -53,19 +53,41 @@ type RefSource = Partial<Pick<Report, 'instances' | 'images' | 'rules' | 'waiver
 const AMBIGUOUS = Symbol('ambiguous');
 const NULL_IMAGE = '\u0000null';
 
+/** Instances by account, region and instance id: the one record, or every record of a key that has more than one. */
+type InstanceIndex = Map<string, Map<string, Map<string, InstanceRecord | InstanceRecord[]>>>;
+
+const INDEXES = new WeakMap<readonly InstanceRecord[], { length: number; index: InstanceIndex }>();
+
+/**
+ * The index of a list of instance records, made once per list (the JSON, OCSF and ASFF renderers
+ * of one report share it; a list that grew since is indexed again). Records without an instance id
+ * are left out.
+ */
+export function instanceIndex(list: readonly InstanceRecord[]): InstanceIndex {
+  const known = INDEXES.get(list);
+  if (known && known.length === list.length) return known.index;
+  const index: InstanceIndex = new Map();
+  for (const r of list) {
+    if (typeof r?.InstanceId !== 'string' || r.InstanceId === '') continue;
+    let regions = index.get(r.accountId);
+    if (!regions) index.set(r.accountId, (regions = new Map()));
+    let ids = regions.get(r.region);
+    if (!ids) regions.set(r.region, (ids = new Map()));
+    const had = ids.get(r.InstanceId);
+    ids.set(r.InstanceId, had === undefined ? r : Array.isArray(had) ? [...had, r] : [had, r]);
+  }
+  INDEXES.set(list, { length: list.length, index });
+  return index;
+}
+
+/** The records of this account, region and instance id in the index: one, several (in list order), or none. */
+export function indexedInstance(index: InstanceIndex, accountId: string, region: string, instanceId: string): InstanceRecord | InstanceRecord[] | undefined {
+  return index.get(accountId)?.get(region)?.get(instanceId);
+}
+
 /** The references of a report (or of what a reader kept of one: `instances` may be a projection with the fields findings refer to). */
 export function findingRefs(report: RefSource): FindingRefs {
-  let instances: Map<string, InstanceRecord | typeof AMBIGUOUS> | null = null;
-  const instanceIndex = (): Map<string, InstanceRecord | typeof AMBIGUOUS> => {
-    if (instances) return instances;
-    instances = new Map();
-    for (const r of Array.isArray(report.instances) ? report.instances : []) {
-      if (typeof r?.InstanceId !== 'string' || r.InstanceId === '') continue;
-      const k = `${r.accountId}\u0000${r.region}\u0000${r.InstanceId}`;
-      instances.set(k, instances.has(k) ? AMBIGUOUS : r);
-    }
-    return instances;
-  };
+  const list = Array.isArray(report.instances) ? report.instances : [];
   const images = new Map<string, ImagePlanEntry | typeof AMBIGUOUS>();
   for (const e of Array.isArray(report.images) ? report.images : []) {
     const k = e.imageId ?? NULL_IMAGE;
@@ -77,7 +99,11 @@ export function findingRefs(report: RefSource): FindingRefs {
   for (const w of Array.isArray(report.waivers) ? report.waivers : []) waivers.set(w.id, waivers.has(w.id) ? AMBIGUOUS : w);
   const one = <T>(v: T | typeof AMBIGUOUS | undefined): T | undefined => (v === AMBIGUOUS ? undefined : v);
   return {
-    instance: (accountId, region, instanceId) => (instanceId === '' ? undefined : one(instanceIndex().get(`${accountId}\u0000${region}\u0000${instanceId}`))),
+    instance: (accountId, region, instanceId) => {
+      if (instanceId === '') return undefined;
+      const found = indexedInstance(instanceIndex(list), accountId, region, instanceId);
+      return Array.isArray(found) ? undefined : found;
+    },
     image: (imageId) => one(images.get(imageId ?? NULL_IMAGE)),
     rule: (ruleId) => one(rules.get(ruleId)),
     waiver: (id) => one(waivers.get(id)),

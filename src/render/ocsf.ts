@@ -14,6 +14,7 @@ import { RECORD_INSTANCE_ID_RE } from '../model/ids.js';
 import { controlLabel } from '../rules/controls.js';
 import { RULES } from '../rules/registry.js';
 import { parseInstantMs } from '../model/time.js';
+import { indexedInstance, instanceIndex } from '../model/finding-record.js';
 
 export const OCSF_VERSION = '1.3.0';
 /** The product and vendor name both formats give (the project has no company behind it). */
@@ -137,9 +138,12 @@ export function ruleLookup(report: Report): (ruleId: string) => RuleInfo {
 
 /** The instance records by account, region and instance id (a finding's InstanceType, LaunchTime, AMI details). */
 export function recordLookup(report: Report): (f: { accountId: string; region: string; instanceId: string }) => InstanceRecord | undefined {
-  const byKey = new Map<string, InstanceRecord>();
-  for (const r of report.instances) if (r.InstanceId) byKey.set(`${r.accountId}\u0000${r.region}\u0000${r.InstanceId}`, r);
-  return (f) => byKey.get(`${f.accountId}\u0000${f.region}\u0000${f.instanceId}`);
+  // the last record of a key, when a report has more than one
+  const index = instanceIndex(report.instances);
+  return (f) => {
+    const found = indexedInstance(index, f.accountId, f.region, f.instanceId);
+    return Array.isArray(found) ? found[found.length - 1] : found;
+  };
 }
 
 /**
