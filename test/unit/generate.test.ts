@@ -100,7 +100,7 @@ describe('realistic fleets (the benchmark\'s)', () => {
     expect(states).toContain('enabled');
     expect(states).toContain('audit-mode');
   });
-  test('org=N: the golden images\' owner is a member of the organisation, running nothing; without org the fleet has no such account', () => {
+  test('org=N: the golden images\' owner and the management account are members of the organisation and audited accounts, running nothing; without org the fleet has no such account', () => {
     const small = { accounts: 5, regions: 2, instances: 400, seed: 7, style: 'realistic' as const };
     const plain = generateFleet(small);
     const withOrg = generateFleet({ ...small, organization: 2 });
@@ -110,13 +110,18 @@ describe('realistic fleets (the benchmark\'s)', () => {
     expect(plain.organization).toBeUndefined();
     // the generated accounts and their instances are those of the fleet without org; the golden images' account is added, empty
     expect(withOrg.accounts.slice(0, 5)).toEqual(plain.accounts);
-    expect(withOrg.accounts.slice(5)).toEqual([{ accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images', instances: {} }]);
-    expect(withOrg.organization!.members.map((m) => m.accountId).sort()).toEqual([withOrg.caller.accountId, ...withOrg.accounts.map((a) => a.accountId)].sort());
+    expect(withOrg.accounts.slice(5)).toEqual([
+      { accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images', instances: {} },
+      // the management account (the caller) is audited as in a real estate: the role is there, running nothing
+      { accountId: withOrg.caller.accountId, name: 'management', instances: {} },
+    ]);
+    expect(withOrg.organization!.members.map((m) => m.accountId).sort()).toEqual(withOrg.accounts.map((a) => a.accountId).sort());
     expect(() => validateFleet(JSON.parse(JSON.stringify(withOrg)))).not.toThrow();
     // a uniform fleet's organisation holds only the generated accounts
     const uniform = generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3, organization: 2 });
-    expect(uniform.accounts.map((a) => a.accountId)).toEqual(generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3 }).accounts.map((a) => a.accountId));
+    expect(uniform.accounts.map((a) => a.accountId)).toEqual([...generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3 }).accounts.map((a) => a.accountId), uniform.caller.accountId]);
     expect(uniform.organization!.members).toHaveLength(4);
+    expect(uniform.organization!.members.map((m) => m.accountId).sort()).toEqual(uniform.accounts.map((a) => a.accountId).sort());
   });
   test('the default style is unchanged by the realistic one', () => {
     const uniform = generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3 });
