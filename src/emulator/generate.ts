@@ -38,6 +38,8 @@ export function instanceIdFor(n: number, salt = 0): string {
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 const DAY = 86_400_000;
+/** What a generated fleet's dates are relative to when its options give no `now` (its `asOf`). */
+const DEFAULT_NOW = '2026-11-26T00:00:00Z';
 
 export interface GenerateOptions {
   seed?: number;
@@ -49,7 +51,7 @@ export interface GenerateOptions {
   skewInstances?: number;
   /** Fraction of the scopes that hold those instances. */
   skewScopes?: number;
-  /** A date all generated dates are relative to (ISO); default 2026-11-26T00:00:00Z. */
+  /** A date all generated dates are relative to (ISO), and the fleet's `asOf`; default 2026-11-26T00:00:00Z. */
   now?: string;
   /** Fraction of instances whose AMI has a problem (default 0.15). */
   unhealthy?: number;
@@ -129,7 +131,7 @@ function withOrganization(fleet: Fleet, units: number, shared: { accountId: stri
 
 function uniformFleet(opts: GenerateOptions): Fleet {
   const rand = prng(opts.seed ?? 1);
-  const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
+  const now = Date.parse(opts.now ?? DEFAULT_NOW);
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
   const accounts: FleetAccount[] = [];
   for (let i = 0; i < opts.accounts; i++) accounts.push({ accountId: accountIdFor(i), instances: {} });
@@ -164,7 +166,7 @@ function uniformFleet(opts: GenerateOptions): Fleet {
     }
     acc.instances![region] = list;
   });
-  return { fleetVersion: 1, caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
+  return { fleetVersion: 1, asOf: new Date(now).toISOString(), caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
 }
 
 function imageCatalogue(now: number): { healthy: ImageMetadata[]; unhealthy: ImageMetadata[] } {
@@ -311,7 +313,7 @@ function realisticImages(rand: () => number, now: number): ImageMetadata[] {
 function realisticFleet(opts: GenerateOptions): Fleet {
   const rand = prng(opts.seed ?? 1);
   const int = (n: number): number => Math.floor(rand() * n);
-  const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
+  const now = Date.parse(opts.now ?? DEFAULT_NOW);
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
   const images = realisticImages(rand, now);
   const popularity = zipf(images.length);
@@ -370,5 +372,5 @@ function realisticFleet(opts: GenerateOptions): Fleet {
     }
     acc.instances![region] = list;
   });
-  return { fleetVersion: 1, caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
+  return { fleetVersion: 1, asOf: new Date(now).toISOString(), caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
 }

@@ -123,6 +123,12 @@ describe('realistic fleets (the benchmark\'s)', () => {
     expect(uniform.organization!.members).toHaveLength(4);
     expect(uniform.organization!.members.map((m) => m.accountId).sort()).toEqual(uniform.accounts.map((a) => a.accountId).sort());
   });
+  test('a generated fleet and the demo fleet say the instant their dates are relative to (the endpoint\'s clock)', () => {
+    expect(generateFleet({ accounts: 1, regions: 1, instances: 1 }).asOf).toBe('2026-11-26T00:00:00.000Z');
+    expect(generateFleet({ accounts: 1, regions: 1, instances: 1, now: '2025-01-02T03:04:05Z', style: 'realistic' }).asOf).toBe('2025-01-02T03:04:05.000Z');
+    expect(demoFleet('2026-11-26T00:00:00Z').asOf).toBe('2026-11-26T00:00:00Z');
+    expect(() => validateFleet(JSON.parse(JSON.stringify(generateFleet({ accounts: 1, regions: 1, instances: 1 }))))).not.toThrow();
+  });
   test('the default style is unchanged by the realistic one', () => {
     const uniform = generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3 });
     expect(uniform.accounts[0]!.instances!['us-east-1']![0]!.InstanceId).toBe(instanceIdFor(0, 3));
@@ -167,6 +173,8 @@ describe('fleet and fault documents', () => {
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [], accounts: [] }, 'regions'],
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222', instances: { 'eu-west-1': [] } }] }, 'accounts[0].instances.eu-west-1'],
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222' }, { accountId: '222222222222' }] }, 'duplicate account'],
+    [{ fleetVersion: 1, asOf: '2026-11-26', caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [] }, 'f.json: asOf: expected an ISO 8601 date-time in UTC'],
+    [{ fleetVersion: 1, asOf: '2026-13-40T00:00:00Z', caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [] }, 'asOf'],
   ])('bad fleet %j', (doc, msg) => {
     expect(() => validateFleet(doc, 'f.json')).toThrow(UserError);
     expect(() => validateFleet(doc, 'f.json')).toThrow(msg);
