@@ -158,6 +158,7 @@ export function demoFleet(nowIso: string): Fleet {
   const { security, prod, dev, legacy } = DEMO_ACCOUNTS;
   const fleet: Fleet = {
     fleetVersion: 1,
+    asOf: nowIso,
     caller: { accountId: security, arn: `arn:aws:iam::${security}:user/ami-auditor` },
     regions: [...DEMO_REGIONS.map((name) => ({ name })), { name: DEMO_OPT_IN_REGION, optIn: true }],
     accounts: [

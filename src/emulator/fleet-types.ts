@@ -229,6 +229,13 @@ export interface FleetPublicParameter {
 
 export interface Fleet {
   fleetVersion: 1;
+  /**
+   * ISO 8601: the instant the fleet's dates are relative to (the demo's and a generated fleet's
+   * now). The endpoint's clock starts there and runs in real time: what it stamps (a usage
+   * report's creation time, a public parameter's default LastModifiedDate) and what it judges by
+   * the time (a deprecated image, an Allowed AMIs age) follow it. Absent: the wall clock.
+   */
+  asOf?: string;
   caller: { accountId: string; arn?: string };
   regions: FleetRegion[];
   accounts: FleetAccount[];

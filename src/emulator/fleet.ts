@@ -11,6 +11,7 @@ export type * from './fleet-types.js';
 
 const ACCOUNT_RE = /^\d{12}$/;
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const ISO_INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 /** Checks a parsed fleet document; throws a UserError naming the path at fault. */
 export function validateFleet(doc: unknown, file = 'fleet'): Fleet {
@@ -20,6 +21,7 @@ export function validateFleet(doc: unknown, file = 'fleet'): Fleet {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(root)', 'expected a JSON object');
   const f = doc as Record<string, unknown>;
   if (f.fleetVersion !== 1) fail('fleetVersion', 'expected 1');
+  if (f.asOf !== undefined && (typeof f.asOf !== 'string' || !ISO_INSTANT_RE.test(f.asOf) || !Number.isFinite(Date.parse(f.asOf)))) fail('asOf', 'expected an ISO 8601 date-time in UTC such as 2026-11-26T00:00:00Z');
   const caller = f.caller as Record<string, unknown> | undefined;
   if (!caller || typeof caller.accountId !== 'string' || !ACCOUNT_RE.test(caller.accountId)) fail('caller.accountId', 'expected a 12-digit account id');
   if (!Array.isArray(f.regions) || f.regions.length === 0) fail('regions', 'expected a non-empty array of {name, optIn?}');

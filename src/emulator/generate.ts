@@ -38,6 +38,8 @@ export function instanceIdFor(n: number, salt = 0): string {
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 const DAY = 86_400_000;
+/** What a generated fleet's dates are relative to when its options give no `now` (its `asOf`). */
+const DEFAULT_NOW = '2026-11-26T00:00:00Z';
 
 export interface GenerateOptions {
   seed?: number;
@@ -49,7 +51,7 @@ export interface GenerateOptions {
   skewInstances?: number;
   /** Fraction of the scopes that hold those instances. */
   skewScopes?: number;
-  /** A date all generated dates are relative to (ISO); default 2026-11-26T00:00:00Z. */
+  /** A date all generated dates are relative to (ISO), and the fleet's `asOf`; default 2026-11-26T00:00:00Z. */
   now?: string;
   /** Fraction of instances whose AMI has a problem (default 0.15). */
   unhealthy?: number;
@@ -66,8 +68,9 @@ export interface GenerateOptions {
    * With N > 0: an AWS Organizations organisation of the caller (its management account) and
    * every generated account, dealt round-robin (by account id) into N OUs under the root, so that
    * `scan --org` discovers them; a realistic fleet's golden images' owner (GOLDEN_IMAGE_ACCOUNT,
-   * running no instances) is a member too, as a platform team's account is. 0 or absent: no
-   * organisation, and no account beyond the generated ones.
+   * running no instances) is a member too, as a platform team's account is. The management account
+   * is an audited account too (running no instances, the role there), so a generated `scan --org`
+   * is complete. 0 or absent: no organisation, and no account beyond the generated ones.
    */
   organization?: number;
 }
@@ -99,19 +102,28 @@ export function generateFleet(opts: GenerateOptions): Fleet {
   return withOrganization(fleet, opts.organization, shared);
 }
 
+/** The name of a generated organisation's management account (the caller's). */
+const MANAGEMENT_NAME = 'management';
+
 /**
  * The fleet with an organisation: the caller manages it; its accounts, and the `shared` accounts
- * (added to the fleet, running no instances), in `units` OUs, dealt by account id.
+ * (added to the fleet, running no instances), in `units` OUs, dealt by account id. The management
+ * account is an audited account as well (added to the fleet, running no instances): in AWS it is a
+ * member of its organisation, and an estate that deploys the audit role with self-managed
+ * StackSets, or by hand, has the role there too, so `scan --org --role-name R` covers it and a
+ * clean generated organisation's scan is complete.
  */
 function withOrganization(fleet: Fleet, units: number, shared: { accountId: string; name: string }[]): Fleet {
   const rootId = 'r-gen0';
   const ous = Array.from({ length: units }, (_, i) => ({ id: `ou-gen0-${String(i + 1).padStart(8, '0')}`, name: `Unit ${i + 1}`, parentId: rootId }));
-  const added = shared.filter((s) => s.accountId !== fleet.caller.accountId && !fleet.accounts.some((a) => a.accountId === s.accountId));
+  const caller = fleet.caller.accountId;
+  const wanted = [...shared, { accountId: caller, name: MANAGEMENT_NAME }];
+  const added = wanted.filter((s, i) => !fleet.accounts.some((a) => a.accountId === s.accountId) && wanted.findIndex((w) => w.accountId === s.accountId) === i);
   const accounts: FleetAccount[] = [...fleet.accounts, ...added.map((s) => ({ accountId: s.accountId, name: s.name, instances: {} }))];
   const nameOf = new Map(added.map((s) => [s.accountId, s.name]));
-  const ids = accounts.map((a) => a.accountId).filter((id) => id !== fleet.caller.accountId).sort();
+  const ids = accounts.map((a) => a.accountId).filter((id) => id !== caller).sort();
   const members: FleetOrgMember[] = [
-    { accountId: fleet.caller.accountId, name: 'management', email: 'aws+management@example.com', state: 'ACTIVE', parentId: rootId },
+    { accountId: caller, name: MANAGEMENT_NAME, email: 'aws+management@example.com', state: 'ACTIVE', parentId: rootId },
     ...ids.map((accountId, i) => ({ accountId, name: nameOf.get(accountId) ?? `account-${String(i + 1).padStart(4, '0')}`, email: `aws+${accountId}@example.com`, state: 'ACTIVE' as const, parentId: ous[i % units]!.id })),
   ];
   return { ...fleet, accounts, organization: { id: 'o-generated00', managementAccountId: fleet.caller.accountId, rootId, units: ous, members } };
@@ -119,7 +131,7 @@ function withOrganization(fleet: Fleet, units: number, shared: { accountId: stri
 
 function uniformFleet(opts: GenerateOptions): Fleet {
   const rand = prng(opts.seed ?? 1);
-  const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
+  const now = Date.parse(opts.now ?? DEFAULT_NOW);
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
   const accounts: FleetAccount[] = [];
   for (let i = 0; i < opts.accounts; i++) accounts.push({ accountId: accountIdFor(i), instances: {} });
@@ -154,7 +166,7 @@ function uniformFleet(opts: GenerateOptions): Fleet {
     }
     acc.instances![region] = list;
   });
-  return { fleetVersion: 1, caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
+  return { fleetVersion: 1, asOf: new Date(now).toISOString(), caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
 }
 
 function imageCatalogue(now: number): { healthy: ImageMetadata[]; unhealthy: ImageMetadata[] } {
@@ -301,7 +313,7 @@ function realisticImages(rand: () => number, now: number): ImageMetadata[] {
 function realisticFleet(opts: GenerateOptions): Fleet {
   const rand = prng(opts.seed ?? 1);
   const int = (n: number): number => Math.floor(rand() * n);
-  const now = Date.parse(opts.now ?? '2026-11-26T00:00:00Z');
+  const now = Date.parse(opts.now ?? DEFAULT_NOW);
   const regions = typeof opts.regions === 'number' ? DEFAULT_REGIONS.slice(0, opts.regions) : opts.regions;
   const images = realisticImages(rand, now);
   const popularity = zipf(images.length);
@@ -360,5 +372,5 @@ function realisticFleet(opts: GenerateOptions): Fleet {
     }
     acc.instances![region] = list;
   });
-  return { fleetVersion: 1, caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
+  return { fleetVersion: 1, asOf: new Date(now).toISOString(), caller: { accountId: '100000000000', arn: 'arn:aws:iam::100000000000:user/auditor' }, regions: regions.map((name) => ({ name })), accounts };
 }

@@ -30,6 +30,29 @@ export interface EmulatorOptions {
   port?: number;
   /** Latency added to every call, on top of the plan's per-service latency. */
   latencyMs?: number;
+  /**
+   * The endpoint's now (epoch ms): what it stamps and judges by the time. Default: the fleet's
+   * `asOf`, running in real time from the endpoint's start (fleetClock); the wall clock for a fleet
+   * without one.
+   */
+  clock?: () => number;
+}
+
+/**
+ * A fleet's clock: its `asOf` when the endpoint starts, advancing in real time from there (so a
+ * usage report made during a run of the demo as of a past day is of that day, and reports still
+ * age); the wall clock when the fleet gives no `asOf`.
+ */
+export function fleetClock(fleet: Fleet, elapsedMs: () => number = monotonicSince()): () => number {
+  if (fleet.asOf === undefined) return Date.now;
+  const start = Date.parse(fleet.asOf);
+  return () => start + elapsedMs();
+}
+
+/** Milliseconds since it was made, from the monotonic clock (a wall clock that jumps does not move it). */
+function monotonicSince(): () => number {
+  const t0 = performance.now();
+  return () => Math.floor(performance.now() - t0);
 }
 
 export interface EmulatorStats {
@@ -60,11 +83,15 @@ export class Emulator {
   /** Signs the Organizations NextTokens this endpoint issues. */
   private readonly tokenKey = randomBytes(32);
   private counter = 0;
-  /** When the endpoint was made: the LastModifiedDate of public parameters that give none. */
-  private readonly startMs = Date.now();
+  /** The endpoint's now: see EmulatorOptions.clock. */
+  private readonly now: () => number;
+  /** When the endpoint was made, by its clock: the LastModifiedDate of public parameters that give none. */
+  private readonly startMs: number;
   url = '';
 
   constructor(private readonly opts: EmulatorOptions) {
+    this.now = opts.clock ?? fleetClock(opts.fleet);
+    this.startMs = this.now();
     this.faults = new FaultState(opts.faults ?? {});
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -169,6 +196,7 @@ export class Emulator {
         else fail(service === 'sts' ? 'InvalidClientTokenId' : 'AuthFailure', service === 'sts' ? 'The security token included in the request is invalid.' : 'AWS was not able to validate the provided access credentials');
         return;
       }
+      // credentials expire by the wall clock, which is the SDK's: see sts()
       if (Date.now() >= session.expiresAt) {
         if (service === 'sts') fail('ExpiredToken', 'The security token included in the request is expired');
         else if (service === 'autoscaling') fail('ExpiredToken', 'The security token included in the request is expired', 403);
@@ -300,8 +328,8 @@ export class Emulator {
         else if (action === 'DescribeRegions') body = describeRegions(this.opts.fleet, call);
         else if (action === 'DescribeImageReferences') body = describeImageReferences(call);
         else if (action === 'DescribeLaunchTemplateVersions') body = describeLaunchTemplateVersions(call);
-        else if (action === 'DescribeImages') body = describeImages(this.opts.fleet, call, Date.now());
-        else if (PUBLISHER_ACTIONS.includes(action)) body = publisherAction(this.opts.fleet, action, call, Date.now());
+        else if (action === 'DescribeImages') body = describeImages(this.opts.fleet, call, this.now());
+        else if (PUBLISHER_ACTIONS.includes(action)) body = publisherAction(this.opts.fleet, action, call, this.now());
         else body = getAllowedImagesSettings(call);
         send(200, ec2Response(action, requestId, body));
       }
@@ -375,6 +403,8 @@ export class Emulator {
     const accessKeyId = 'ASIA' + randomBytes(10).toString('hex').toUpperCase().slice(0, 16);
     const secret = randomBytes(30).toString('base64');
     const token = 'FwoGZXIvYXdzE' + randomBytes(48).toString('base64');
+    // by the wall clock, not the fleet's: the SDK renews credentials by comparing their Expiration
+    // with its own clock (the `clockSkewSeconds` fault is how a skewed endpoint is played)
     const expiresAt = Date.now() + lifetime * 1000;
     this.sessions.set(accessKeyId, { accountId: m[1]!, roleArn, sessionName, token, expiresAt, roleName });
     return `<AssumedRoleUser><Arn>arn:aws:sts::${m[1]}:assumed-role/${roleName}/${sessionName}</Arn><AssumedRoleId>AROA${m[1]!.slice(0, 8)}EXAMPLE:${sessionName}</AssumedRoleId></AssumedRoleUser>`

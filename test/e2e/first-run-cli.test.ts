@@ -187,7 +187,8 @@ describe('emulator --generate', () => {
     expect(spec).toMatchObject({ accounts: 3, style: 'realistic', organization: 2 });
     const fleet = generateFleet(spec);
     expect(fleet.organization!.units).toHaveLength(2);
-    expect(fleet.organization!.members.map((m) => m.accountId).sort()).toEqual([fleet.caller.accountId, ...fleet.accounts.map((a) => a.accountId)].sort());
+    // every member, the management account included, is an audited account of the fleet
+    expect(fleet.organization!.members.map((m) => m.accountId).sort()).toEqual(fleet.accounts.map((a) => a.accountId).sort());
     // realistic: random instance ids and a Name and team tag on every instance
     const first = Object.values(fleet.accounts[0]!.instances!).flat()[0]!;
     expect(first.InstanceId).toMatch(/^i-0[0-9a-f]{16}$/);
@@ -201,6 +202,10 @@ describe('emulator --generate', () => {
       // the three generated accounts and the golden images' account, dealt into the two OUs
       expect(report.accounts!.map((a) => a.ouPath).filter(Boolean).sort()).toEqual(['Root', 'Root/Unit 1', 'Root/Unit 1', 'Root/Unit 2', 'Root/Unit 2']);
       expect(report.accounts!.find((a) => a.accountId === GOLDEN_IMAGE_ACCOUNT)).toMatchObject({ name: 'platform-golden-images' });
+      // the management account is audited too, with the role: a clean generated organisation's scan is complete
+      expect(report.coverage.filter((c) => c.status !== 'ok').map((c) => `${c.accountId}/${c.region}: ${c.status} ${c.errorCode ?? ''}`)).toEqual([]);
+      expect(report.coverage.map((c) => c.accountId)).toContain(fleet.caller.accountId);
+      expect([0, 1]).toContain(r.code);
     } finally {
       await e.close();
     }

@@ -39,6 +39,8 @@ test('images --org: the blast radius first, in every format; the gap named; exit
   const first = report.ownedImages![0]!;
   expect(first.imageId).toBe(DEMO_PUBLISHER.goldenImageId);
   expect(first.usage!.status).toBe('known');
+  // the endpoint serves the demo fleet as of 2026-11-26: its usage report is of that day, not of the wall clock's
+  expect(first.usage!.reportCreationTime).toMatch(/^2026-11-26T00:0/);
   const outside = first.usage!.consumers.find((c) => c.accountId === DEMO_PUBLISHER.outsideAccount)!;
   expect(outside).toMatchObject({ inOrganization: false, name: null });
   expect(first.usage!.consumers.find((c) => c.accountId === DEMO_ACCOUNTS.prod)).toMatchObject({ inOrganization: true, name: 'payments-prod' });
@@ -62,7 +64,7 @@ test('images --org: the blast radius first, in every format; the gap named; exit
   expect(md).toContain('deprecated-ami-in-use');
   // the plan says who uses the golden AMI (7 instances and a launch template in 3 accounts), never "0 instances"
   const plan = md.slice(md.indexOf('## AMIs to fix first'), md.indexOf('\n## ', md.indexOf('## AMIs to fix first') + 3));
-  expect(plan.split('\n').find((l) => l.includes(DEMO_PUBLISHER.goldenImageId))).toMatch(/\| 7 instances and 1 launch template in 3 accounts, by the usage report of \d{4}-\d{2}-\d{2} \|/);
+  expect(plan.split('\n').find((l) => l.includes(DEMO_PUBLISHER.goldenImageId))).toMatch(/\| 7 instances and 1 launch template in 3 accounts, by the usage report of 2026-11-26 \|/);
   expect(plan).not.toContain('0 instances (0 running)');
   const ocsf = read('.ocsf.json');
   expect(ocsf).toContain('deprecated-ami-in-use');

@@ -15,7 +15,7 @@ import type { CollectOptions } from '../../src/collect/collector.js';
 import type { UsageSettings } from '../../src/collect/owned-images.js';
 import { buildReport } from '../../src/report/build.js';
 import { settingsFrom } from '../../src/config/config.js';
-import { NOW, ec2, withEmulator } from '../helpers/emulator.js';
+import { NOW, ec2, emulator, withEmulator } from '../helpers/emulator.js';
 import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import { collectOptions } from '../helpers/collect.js';
 import { renderOwnedImagesCsv } from '../../src/render/owned.js';
@@ -137,13 +137,19 @@ describe('ami-audit images against the demo', () => {
   });
 
   test('a young report of the same AMI is reused, not made again', async () => {
-    const fleet = demoFleet(NOW);
-    const out = await withEmulator(fleet, async (e) => {
-      const o = collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) });
-      const first = await collect(o);
-      const second = await collect(o);
-      return { first, second, creates: e.stats.byAction.CreateImageUsageReport };
-    });
+    // a report's age is judged by the run's clock, the wall clock (as in AWS, where the service
+    // stamps reports by it too): here the endpoint's clock is the wall clock, not the fleet's asOf
+    const e = await emulator({ fleet: demoFleet(NOW), clock: Date.now });
+    const out = await (async () => {
+      try {
+        const o = collectOptions(e, { accounts: [OWNER], regions: [REGION], images: images(), now: () => new Date(NOW) });
+        const first = await collect(o);
+        const second = await collect(o);
+        return { first, second, creates: e.stats.byAction.CreateImageUsageReport };
+      } finally {
+        await e.close();
+      }
+    })();
     expect(out.creates).toBe(1);
     const g = (inv: typeof out.first) => inv.ownedImages!.find((i) => i.imageId === DEMO_PUBLISHER.goldenImageId)!.usage!;
     expect(g(out.second)).toMatchObject({ status: 'known', reused: true, reportId: g(out.first).reportId });

@@ -9,7 +9,7 @@ import {
   GetImageAncestryCommand, GetImageBlockPublicAccessStateCommand, DescribeImagesCommand,
 } from '@aws-sdk/client-ec2';
 import { demoFleet, DEMO_ACCOUNTS, DEMO_PUBLISHER } from '../../src/emulator/demo.js';
-import { NOW, ec2, rejection, withEmulator } from '../helpers/emulator.js';
+import { NOW, ec2, emulator, rejection, withEmulator } from '../helpers/emulator.js';
 import type { Emulator } from '../../src/emulator/server.js';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 
@@ -67,6 +67,35 @@ describe('the publisher actions of the endpoint', () => {
     expect((await rejection(() => owner.send(new DescribeImageUsageReportsCommand({ ReportIds: ['amiur-0123456789abcdef0'] })))).name).toBe('InvalidImageUsageReportId.NotFound');
     expect((await rejection(() => owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ssm:Parameter' }] })))).name).toBe('InvalidParameterValue');
   }));
+
+  test('usage reports are stamped by the fleet\'s clock: as of the fleet\'s asOf (running in real time from there), an injected clock, or the wall clock for a fleet without one', async () => {
+    const create = async (e: Emulator) => {
+      const owner = ec2(e);
+      const { ReportId } = await owner.send(new CreateImageUsageReportCommand({ ImageId: DEMO_PUBLISHER.goldenImageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }] }));
+      return (await owner.send(new DescribeImageUsageReportsCommand({ ReportIds: [ReportId!] }))).ImageUsageReports![0]!;
+    };
+    // the demo fleet as of NOW (days before the wall clock): a report made now is of NOW, plus the seconds the endpoint has run
+    const fleet = demoFleet(NOW);
+    expect(fleet.asOf).toBe(NOW);
+    const atAsOf = await withEmulator(fleet, create);
+    expect(atAsOf.CreationTime!.getTime() - Date.parse(NOW)).toBeGreaterThanOrEqual(0);
+    expect(atAsOf.CreationTime!.getTime() - Date.parse(NOW)).toBeLessThan(60_000);
+    expect(atAsOf.ExpirationTime!.getTime() - atAsOf.CreationTime!.getTime()).toBe(30 * 86_400_000);
+    // an injected clock wins
+    const fixed = Date.parse('2026-10-01T12:00:00Z');
+    const e = await emulator({ fleet: demoFleet(NOW), clock: () => fixed });
+    try {
+      expect((await create(e)).CreationTime!.toISOString()).toBe('2026-10-01T12:00:00.000Z');
+    } finally {
+      await e.close();
+    }
+    // a fleet that says no as-of: the wall clock, as before
+    const { asOf: _asOf, ...timeless } = demoFleet(NOW);
+    const before = Date.now();
+    const wall = await withEmulator(timeless, create);
+    expect(wall.CreationTime!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(wall.CreationTime!.getTime()).toBeLessThanOrEqual(Date.now());
+  });
 
   test('one pending usage report per AMI: a second create is refused (ResourceLimitExceeded) until the first is available; the same client token is not a second report', () => withEmulator(demoFleet(NOW), async (e) => {
     const owner = ec2(e);

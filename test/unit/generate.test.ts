@@ -100,7 +100,7 @@ describe('realistic fleets (the benchmark\'s)', () => {
     expect(states).toContain('enabled');
     expect(states).toContain('audit-mode');
   });
-  test('org=N: the golden images\' owner is a member of the organisation, running nothing; without org the fleet has no such account', () => {
+  test('org=N: the golden images\' owner and the management account are members of the organisation and audited accounts, running nothing; without org the fleet has no such account', () => {
     const small = { accounts: 5, regions: 2, instances: 400, seed: 7, style: 'realistic' as const };
     const plain = generateFleet(small);
     const withOrg = generateFleet({ ...small, organization: 2 });
@@ -110,13 +110,24 @@ describe('realistic fleets (the benchmark\'s)', () => {
     expect(plain.organization).toBeUndefined();
     // the generated accounts and their instances are those of the fleet without org; the golden images' account is added, empty
     expect(withOrg.accounts.slice(0, 5)).toEqual(plain.accounts);
-    expect(withOrg.accounts.slice(5)).toEqual([{ accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images', instances: {} }]);
-    expect(withOrg.organization!.members.map((m) => m.accountId).sort()).toEqual([withOrg.caller.accountId, ...withOrg.accounts.map((a) => a.accountId)].sort());
+    expect(withOrg.accounts.slice(5)).toEqual([
+      { accountId: GOLDEN_IMAGE_ACCOUNT, name: 'platform-golden-images', instances: {} },
+      // the management account (the caller) is audited as in a real estate: the role is there, running nothing
+      { accountId: withOrg.caller.accountId, name: 'management', instances: {} },
+    ]);
+    expect(withOrg.organization!.members.map((m) => m.accountId).sort()).toEqual(withOrg.accounts.map((a) => a.accountId).sort());
     expect(() => validateFleet(JSON.parse(JSON.stringify(withOrg)))).not.toThrow();
     // a uniform fleet's organisation holds only the generated accounts
     const uniform = generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3, organization: 2 });
-    expect(uniform.accounts.map((a) => a.accountId)).toEqual(generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3 }).accounts.map((a) => a.accountId));
+    expect(uniform.accounts.map((a) => a.accountId)).toEqual([...generateFleet({ accounts: 3, regions: 2, instances: 60, seed: 3 }).accounts.map((a) => a.accountId), uniform.caller.accountId]);
     expect(uniform.organization!.members).toHaveLength(4);
+    expect(uniform.organization!.members.map((m) => m.accountId).sort()).toEqual(uniform.accounts.map((a) => a.accountId).sort());
+  });
+  test('a generated fleet and the demo fleet say the instant their dates are relative to (the endpoint\'s clock)', () => {
+    expect(generateFleet({ accounts: 1, regions: 1, instances: 1 }).asOf).toBe('2026-11-26T00:00:00.000Z');
+    expect(generateFleet({ accounts: 1, regions: 1, instances: 1, now: '2025-01-02T03:04:05Z', style: 'realistic' }).asOf).toBe('2025-01-02T03:04:05.000Z');
+    expect(demoFleet('2026-11-26T00:00:00Z').asOf).toBe('2026-11-26T00:00:00Z');
+    expect(() => validateFleet(JSON.parse(JSON.stringify(generateFleet({ accounts: 1, regions: 1, instances: 1 }))))).not.toThrow();
   });
   test('the default style is unchanged by the realistic one', () => {
     const uniform = generateFleet({ accounts: 2, regions: 2, instances: 50, seed: 3 });
@@ -162,6 +173,8 @@ describe('fleet and fault documents', () => {
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [], accounts: [] }, 'regions'],
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222', instances: { 'eu-west-1': [] } }] }, 'accounts[0].instances.eu-west-1'],
     [{ fleetVersion: 1, caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [{ accountId: '222222222222' }, { accountId: '222222222222' }] }, 'duplicate account'],
+    [{ fleetVersion: 1, asOf: '2026-11-26', caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [] }, 'f.json: asOf: expected an ISO 8601 date-time in UTC'],
+    [{ fleetVersion: 1, asOf: '2026-13-40T00:00:00Z', caller: { accountId: '111111111111' }, regions: [{ name: 'us-east-1' }], accounts: [] }, 'asOf'],
   ])('bad fleet %j', (doc, msg) => {
     expect(() => validateFleet(doc, 'f.json')).toThrow(UserError);
     expect(() => validateFleet(doc, 'f.json')).toThrow(msg);
