@@ -28,7 +28,7 @@ export async function writeLargeFleet(path: string, instances: number, accounts 
   let deregistered = 0;
   let piece = '{\n  "InstanceImageMetadata": [\n';
   for (let n = 0; n < instances; n++) {
-    const k = (n * 7919) % 200;
+    const k = ((Math.imul(n, 2654435761) >>> 8) & 0xffff) % 200;
     if (k % 20 === 5) deregistered += 1;
     else if (k % 10 === 0) deprecated += 1;
     const account = String(100000000000 + (n % accounts));
