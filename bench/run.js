@@ -215,6 +215,8 @@ const runs = Number(opt('runs', '1'));
 const wantOrgTargets = !args.includes('--no-targets') && (!only || only.includes('org') || only.includes('targets'));
 const wantMillion = args.includes('--million') || Boolean(only?.includes('million'));
 if (wantOrgTargets || wantMillion || rows.length > 0) {
+  const { loadavg } = await import('node:os');
+  const loadAtStart = loadavg()[0];
   const orgSc = SCENARIOS.find((x) => x.name === 'org');
   const log = (l) => process.stderr.write(`${l}\n`);
   let org = null;
@@ -243,5 +245,5 @@ if (wantOrgTargets || wantMillion || rows.length > 0) {
     });
     process.stdout.write(JSON.stringify({ scenario: 'targets-million', ...million }) + '\n');
   }
-  printTargets(targetRows({ org, medium: by.medium, baseline: by.baseline, browser, million, millionAsked: wantMillion }), `(org: median of ${runs} run${runs === 1 ? '' : 's'})`);
+  printTargets(targetRows({ org, medium: by.medium, baseline: by.baseline, browser, million, millionAsked: wantMillion }), `(org: median of ${runs} run${runs === 1 ? '' : 's'}; load average over 1 min at the targets' start ${loadAtStart.toFixed(1)}, at their end ${loadavg()[0].toFixed(1)}, on ${(await import('node:os')).availableParallelism()} cores)`);
 }
