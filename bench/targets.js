@@ -100,7 +100,7 @@ export async function measureOrg({ startOrg, collect, accounts, regions, runs, l
         per[name].push(res);
         files[name] = filesIn(out);
         log(`targets: run ${r + 1}/${runs}: scan ${formats ? `--format ${formats.join(',')}` : '(default formats)'} ${res.wallS.toFixed(1)} s, CPU ${res.cpuS.toFixed(1)} s, peak RSS ${res.peakRssMb.toFixed(0)} MB`);
-        if (name === 'default') {
+        if (name === 'default' && r === 0) {
           const h = readdirSync(out).find((f) => f.endsWith('.html'));
           if (h) html = join(out, h);
         }
@@ -137,7 +137,7 @@ export async function browserFigures(file, runs) {
     child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      resolve(code === 0 && line ? JSON.parse(line) : { skipped: `bench/html.js failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' ')}` });
+      resolve(code === 0 && line ? JSON.parse(line) : { skipped: `bench/html.js failed (exit ${code}): ${(err.split('\n').find((l) => /Error/.test(l)) ?? err.trim().split('\n').slice(-1)[0] ?? '').trim()}` });
     });
   });
 }
