@@ -205,15 +205,15 @@ export function targetRows({ org, medium, baseline, browser, million, millionAsk
   const o = org ?? {};
   const inst = o.instances;
   row('orgDefaultOverJson', 'org default formats wall / json-only wall', o.default && o.default.wallS / o.json.wallS, 'x', T.jsonRatio, '<=',
-    o.default && `default ${o.default.wallS} s, json ${o.json.wallS} s; ${inst} instances`, 'every default format built whole in memory from a model that holds every instance and finding (HTML, CSV on top of JSON)', noOrg);
+    o.default && `default ${o.default.wallS} s, json ${o.json.wallS} s; ${inst} instances`, 'the CSV, HTML and Markdown rendered on top of the JSON from a model that holds every instance and finding', noOrg);
   row('orgDefaultOverCollect', 'org default formats wall / collection alone', o.default && o.default.wallS / o.collect.wallS, 'x', T.collectRatio, '<=',
-    o.default && `default ${o.default.wallS} s, collection alone (bench/client.js) ${o.collect.wallS} s`, 'the report path after collection: rules and plan (luxon per finding), the model, each format rendered whole', noOrg);
+    o.default && `default ${o.default.wallS} s, collection alone (bench/client.js) ${o.collect.wallS} s`, 'the report path after collection: rules, plan and model over every instance and finding, then each format (CSV and JSON about 3 s each at org scale), with garbage collection the largest single cost', noOrg);
   row('orgPeakRssEvery', 'org peak RSS, every format', o.every && o.every.peakRssMb, 'MB', T.rssMb, '<=',
     o.every && `every format ${o.every.peakRssMb} MB (${o.every.wallS} s); default ${o.default.peakRssMb} MB; json ${o.json.peakRssMb} MB; collection alone ${o.collect.peakRssMb} MB`,
-    'the inventory, the report model (every instance and finding) and whole-format strings held at once', noOrg);
+    'the inventory and the report model hold every instance and finding (the formats are written in pieces); the heap grows past what is live between collections', noOrg);
   row('orgCpuPerInstance', 'org CPU per instance, whole process', o.default && (o.default.cpuS * 1e6) / inst, 'µs', T.cpuUs, '<=',
     o.default && `default formats ${o.default.cpuS} s CPU; json ${fmt((o.json.cpuS * 1e6) / inst, 0)} µs; collection alone ${fmt((o.collect.cpuS * 1e6) / inst, 0)} µs`,
-    "the SDK's per-call pipeline in collection, then rules, model and rendering", noOrg);
+    "collection alone costs more than the target: an SDK client and its first call's setup per scope (docs/performance.md, the collector's floor), then rules, model and rendering", noOrg);
   row('mediumVsBaseline', 'medium vs sequential baseline loop', medium && baseline ? baseline.wallS / medium.wallS : NaN, 'x', T.mediumX, '>=',
     medium && baseline ? `baseline ${baseline.wallS} s, medium ${medium.wallS} s (${medium.instances} instances, concurrency ${medium.concurrency})` : undefined,
     'the SDK pipeline per call (0.5-1.5 ms of CPU each) on one core at concurrency 64', medium && baseline ? undefined : 'medium and baseline not both run');
