@@ -28,7 +28,7 @@ export function accountLabel(accountId: string, name: string | null | undefined)
 }
 
 /** One line, no control or escape characters, at most `max` characters; null when nothing is left. */
-function display(value: string | null | undefined, max: number): string | null {
+export function display(value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined) return null;
   const s = termSafe(value, Infinity).replace(/\s+/g, ' ').trim();
   if (!s) return null;

@@ -6,8 +6,8 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ImageConsumer, ImagePlanEntry, OwnedImage, Report } from '../model/types.js';
-import { NAME_MAX, OU_MAX, accountIndex, type AccountIndex } from './accounts.js';
-import { csvCell, termSafe } from './sanitize.js';
+import { NAME_MAX, OU_MAX, accountIndex, display, type AccountIndex } from './accounts.js';
+import { csvCell } from './sanitize.js';
 import { parseInstantMs } from '../model/time.js';
 
 const BOM = '\ufeff';
@@ -32,15 +32,6 @@ function ageText(img: OwnedImage, asOfMs: number): string | null {
   return h < 1 ? 'under an hour old' : h < 48 ? `${h} h old` : `${Math.floor(h / 24)} days old`;
 }
 
-/** One line of display text, bounded; null when nothing is left. */
-function oneLine(value: string | null | undefined, max: number): string | null {
-  if (value === null || value === undefined) return null;
-  const t = termSafe(value, Infinity).replace(/\s+/g, ' ').trim();
-  if (!t) return null;
-  const chars = [...t];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : t;
-}
-
 /**
  * A consumer account as the report names it: `222222222222 (payments-prod, Root/Workloads/Prod)`,
  * the name and OU path from the report's accounts, else from the consumer itself, either left out
@@ -49,7 +40,7 @@ function oneLine(value: string | null | undefined, max: number): string | null {
 export function consumerLabel(c: ImageConsumer, accounts: AccountIndex): string {
   const known = accounts.labelWithOu(c.accountId);
   if (known !== c.accountId) return known;
-  const parts = [oneLine(c.name, NAME_MAX), oneLine(c.ouPath, OU_MAX)].filter((x): x is string => x !== null);
+  const parts = [display(c.name, NAME_MAX), display(c.ouPath, OU_MAX)].filter((x): x is string => x !== null);
   return parts.length ? `${c.accountId} (${parts.join(', ')})` : c.accountId;
 }
 
