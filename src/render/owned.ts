@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { ImageConsumer, ImagePlanEntry, OwnedImage, Report } from '../model/types.js';
 import { NAME_MAX, OU_MAX, accountIndex, display, type AccountIndex } from './accounts.js';
 import { csvCell } from './sanitize.js';
+import { plural } from './summary.js';
 import { parseInstantMs } from '../model/time.js';
 
 const BOM = '\ufeff';
@@ -69,8 +70,6 @@ export interface OwnedPlanUsage {
 
 export const SEE_YOUR_AMIS = 'owned AMI: see Your AMIs';
 
-const pl = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-
 /**
  * For the plan ("Fix first", "AMIs to fix first") of a report with the publisher view: an entry
  * whose findings are all about an owned AMI itself (`ec2:Image`) has no instance finding, so its
@@ -112,7 +111,7 @@ export function ownedPlanUsage(report: Pick<Report, 'ownedImages' | 'findings'>)
     }
     const of = oldest === null ? 'by its usage report' : `by the usage report of ${new Date(oldest).toISOString().slice(0, 10)}`;
     if (!accounts.size) return { text: `no consumer account, ${of}`, see: false };
-    return { text: `${pl(instances, 'instance')}${templates ? ` and ${pl(templates, 'launch template')}` : ''} in ${pl(accounts.size, 'account')}, ${of}`, see: false };
+    return { text: `${plural(instances, 'instance')}${templates ? ` and ${plural(templates, 'launch template')}` : ''} in ${plural(accounts.size, 'account')}, ${of}`, see: false };
   };
 }
 
