@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { jsonParser } from 'stream-json/parser.js';
+import pLimit from 'p-limit';
 import { UserError, WriteError } from '../model/errors.js';
 import type { Report } from '../model/types.js';
 import type { TemplateSet } from '../render/html.js';
@@ -399,26 +400,15 @@ async function writeTempContent(path: string, content: string | Iterable<string>
 const FILES_IN_FLIGHT = 8;
 
 /**
- * Runs `fn` on every item, at most `limit` at a time; waits for every call to settle, then throws
- * the first failure (so no call is still running when the caller cleans up).
+ * Runs `fn` on every item, at most FILES_IN_FLIGHT at a time (p-limit); waits for every call to
+ * settle, then throws the first failure (so no call is still running when the caller cleans up).
  */
-async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failed: { e: unknown } | null = null;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (e) {
-        failed ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw (failed as { e: unknown }).e;
-  return results;
+async function eachInFlight<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const limit = pLimit(FILES_IN_FLIGHT);
+  const settled = await Promise.allSettled(items.map((item) => limit(() => fn(item))));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
 }
 
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
@@ -503,14 +493,14 @@ export async function writeReportSet(dir: string, stem: string, files: ReportFil
     const order = [...temps].sort((a, b) => (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
     for (let n = 1; n <= 10_000; n++) {
       const s = n === 1 ? stem : `${stem}-${n}`;
-      const claimed = await eachLimited(order, FILES_IN_FLIGHT, async (t) => {
+      const claimed = await eachInFlight(order, async (t) => {
         const path = join(dir, `${s}${t.suffix}`);
         if (!(await claim(layer, t.tmp, path, t.mode))) return false;
         published.push(path);
         return true;
       });
       if (claimed.every(Boolean)) {
-        await eachLimited(temps, FILES_IN_FLIGHT, async (t) => {
+        await eachInFlight(temps, async (t) => {
           await layer.unlink(t.tmp).catch(() => undefined);
           pending.delete(t.tmp);
         });
