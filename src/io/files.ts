@@ -328,6 +328,21 @@ async function writeAll(layer: FileLayer, fd: number, buf: Uint8Array): Promise<
 /** Characters gathered into one write when a file comes in pieces: memory stays bounded by it, not by the file. */
 export const WRITE_CHUNK_CHARS = 1 << 20;
 
+/** UTF-8 bytes a UTF-16 code unit can take at most (a surrogate pair: 4 bytes for 2 units). */
+const MAX_UTF8_BYTES_PER_CHAR = 3;
+
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+
+/** Write buffers kept for the next file (a report set can be thousands of files: ASFF's). */
+const spareBuffers: Buffer[] = [];
+function takeBuffer(size: number): Buffer {
+  const i = spareBuffers.findIndex((b) => b.length === size);
+  return i >= 0 ? spareBuffers.splice(i, 1)[0]! : Buffer.allocUnsafe(size);
+}
+function giveBuffer(buf: Buffer): void {
+  if (spareBuffers.length < 2) spareBuffers.push(buf);
+}
+
 /**
  * Writes content to a new temporary file next to `path`, completely: every write checked and
  * repeated until all bytes are down, fsync, the size on disk compared, close checked. Content in
@@ -364,19 +379,44 @@ async function writeTempContent(path: string, content: string | Iterable<string>
     };
     if (typeof content === 'string') await flush(content);
     else {
-      // pieces are gathered into writes of about chunkChars characters
-      let parts: string[] = [];
-      let size = 0;
-      for (const piece of content) {
-        parts.push(piece);
-        size += piece.length;
-        if (size >= chunkChars) {
-          await flush(parts.join(''));
-          parts = [];
-          size = 0;
+      // Each piece is encoded into one buffer the moment it arrives, and the buffer is written when
+      // it holds about chunkChars characters' bytes: the pieces die young, and no joined text of a
+      // write's size is made (a string that large is put straight in V8's old generation, so
+      // writing hundreds of MB that way grew the heap by as much between full collections).
+      const buf = takeBuffer(chunkChars * MAX_UTF8_BYTES_PER_CHAR);
+      let used = 0;
+      const drain = async (): Promise<void> => {
+        if (used) total += await writeAll(layer, fd!, buf.subarray(0, used));
+        used = 0;
+      };
+      // a pair of UTF-16 surrogates cut between two pieces is encoded whole, with the next piece
+      let held = '';
+      try {
+        for (let piece of content) {
+          if (held) {
+            piece = held + piece;
+            held = '';
+          }
+          if (piece.length > 0 && isHighSurrogate(piece.charCodeAt(piece.length - 1))) {
+            held = piece.slice(-1);
+            piece = piece.slice(0, -1);
+          }
+          if (piece.length * MAX_UTF8_BYTES_PER_CHAR > buf.length - used) {
+            await drain();
+            // a piece longer than the buffer is written on its own
+            if (piece.length * MAX_UTF8_BYTES_PER_CHAR > buf.length) {
+              await flush(piece);
+              continue;
+            }
+          }
+          used += buf.write(piece, used, 'utf8');
+          if (used >= chunkChars) await drain();
         }
+        await drain();
+        await flush(held);
+      } finally {
+        giveBuffer(buf);
       }
-      await flush(parts.join(''));
     }
   } catch (e) {
     return fail(e);

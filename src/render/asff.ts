@@ -23,7 +23,7 @@ import { groupsText, resourceLabel } from './summary.js';
 import { controlLabel } from './controls.js';
 import { parseInstantMs } from '../model/time.js';
 import {
-  COVERAGE_TYPE, exportId, failedScopes, findingTypes, instanceArn, jsonArrayText, jsonLine, msOf, partitionOfRegion, PRODUCT_NAME, recordLookup, resolvedEntries, ruleLookup,
+  COVERAGE_TYPE, exportId, failedScopes, findingTypes, instanceArn, jsonArrayPieces, jsonLine, msOf, partitionOfRegion, PRODUCT_NAME, recordLookup, resolvedEntries, ruleLookup,
   scopeFailureText, scopeMeaning, scopeRecordId, waiverText, writtenMs, type ExportOptions, asOfMs,
 } from './ocsf.js';
 
@@ -490,7 +490,7 @@ const NARROW_FILES = 999;
  * them (wider when there are more than 999); none when there is nothing to send.
  */
 export function renderAsffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): { suffix: string; content: string }[] {
-  return [...asffFiles(report, opts, limits)];
+  return [...asffFiles(report, opts, limits)].map((f) => ({ suffix: f.suffix, content: f.content.join('') }));
 }
 
 /**
@@ -498,16 +498,16 @@ export function renderAsffFiles(report: Report, opts: ExportOptions = {}, limits
  * most 999 findings (at most 999 files) is written as it goes; only a larger one keeps its files'
  * text until it knows how many digits their numbers take.
  */
-export function* asffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): Generator<{ suffix: string; content: string }> {
+export function* asffFiles(report: Report, opts: ExportOptions = {}, limits: AsffLimits = ASFF_LIMITS): Generator<{ suffix: string; content: string[] }> {
   const name = (where: string, n: number, width: number): string => `-asff-${where}-${String(n).padStart(width, '0')}.json`;
   for (const g of asffGroups(report, limits, opts)) {
     if (g.size <= NARROW_FILES) {
       let n = 0;
-      for (const b of g.batches()) yield { suffix: name(g.where, ++n, 3), content: jsonArrayText(b.map((e) => e.line)) };
+      for (const b of g.batches()) yield { suffix: name(g.where, ++n, 3), content: jsonArrayPieces(b.map((e) => e.line)) };
       continue;
     }
-    const texts: string[] = [];
-    for (const b of g.batches()) texts.push(jsonArrayText(b.map((e) => e.line)));
+    const texts: string[][] = [];
+    for (const b of g.batches()) texts.push(jsonArrayPieces(b.map((e) => e.line)));
     const width = Math.max(3, String(texts.length).length);
     for (let n = 1; n <= texts.length; n++) yield { suffix: name(g.where, n, width), content: texts[n - 1]! };
   }

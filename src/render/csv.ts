@@ -47,7 +47,7 @@ function csv(rows: unknown[][]): string {
 }
 
 /** Rows of a CSV file stringified at a time when it is written in pieces. */
-export const CSV_CHUNK_ROWS = 1000;
+export const CSV_CHUNK_ROWS = 100;
 
 /**
  * A CSV file in pieces: the byte order mark and the header, then the rows `chunkRows` at a time,

@@ -158,7 +158,19 @@ export function jsonLine(value: unknown): string {
 
 /** A JSON array, one element a line (greppable, diffable), newline-terminated. */
 export function jsonArrayText(lines: readonly string[]): string {
-  return lines.length === 0 ? '[]\n' : `[\n${lines.join(',\n')}\n]\n`;
+  return jsonArrayPieces(lines).join('');
+}
+
+/**
+ * The same text in pieces, the lines themselves among them: a file of many lines is written
+ * without first joining it into one long string.
+ */
+export function jsonArrayPieces(lines: readonly string[]): string[] {
+  if (lines.length === 0) return ['[]\n'];
+  const out: string[] = ['[\n'];
+  lines.forEach((l, i) => out.push(i === 0 ? l : `,\n${l}`));
+  out.push('\n]\n');
+  return out;
 }
 
 /** Drops null and undefined members, so an event carries only what is known. */
@@ -466,27 +478,17 @@ function complianceFields(rule: RuleInfo, statusCode: string): Record<string, un
   };
 }
 
-/** Characters of events gathered into one piece of the `.ocsf.json` file. */
-export const OCSF_CHUNK_CHARS = 256 << 10;
-
 /**
- * The `.ocsf.json` file: a JSON array, one event a line, written event by event (each event is
- * made, put in a line and let go before the next) in pieces of about `chunkChars` characters, so a
- * large estate is written without its events, or one huge string, held at once.
+ * The `.ocsf.json` file: a JSON array, one event a line, written event by event: each event is
+ * made, put in its line (the piece) and let go before the next, so a large estate is written
+ * without its events, or one huge string, held at once (the writer gathers the pieces into its
+ * writes, src/io/files.ts).
  */
-export function* renderOcsfChunks(report: Report, opts: ExportOptions = {}, chunkChars = OCSF_CHUNK_CHARS): Generator<string> {
-  let piece = '';
-  let previous: string | null = null;
+export function* renderOcsfChunks(report: Report, opts: ExportOptions = {}): Generator<string> {
+  let first = true;
   for (const event of ocsfEventStream(report, opts)) {
-    if (previous === null) piece = '[\n';
-    else {
-      piece += `${previous},\n`;
-      if (piece.length >= chunkChars) {
-        yield piece;
-        piece = '';
-      }
-    }
-    previous = jsonLine(event);
+    yield `${first ? '[\n' : ',\n'}${jsonLine(event)}`;
+    first = false;
   }
-  yield previous === null ? '[]\n' : `${piece}${previous}\n]\n`;
+  yield first ? '[]\n' : '\n]\n';
 }

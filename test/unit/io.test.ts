@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir, hostname } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { nodeFileLayer, readJsonFile, readTextFile, removeStaleTempFiles, writeReportSet, type FileLayer } from '../../src/io/files.js';
+import { nodeFileLayer, readJsonFile, readTextFile, removeStaleTempFiles, writeReportSet, writeTemp, type FileLayer } from '../../src/io/files.js';
 import { UserError, WriteError, EXIT } from '../../src/model/errors.js';
 
 const tmp = (): string => fs.mkdtempSync(join(tmpdir(), 'ami-audit-io-'));
@@ -109,6 +109,24 @@ describe('writing reports (disk full, short writes)', () => {
     await expect(writeReportSet(dir2, 's', set, 0o600, layer)).rejects.toThrow(/I\/O error \(EIO\)/);
     expect(fs.readdirSync(dir2)).toEqual([]);
     expect([...open]).toEqual([]);
+  });
+
+  test('a file in pieces is the pieces joined, byte for byte: characters of every UTF-8 length, a surrogate pair cut between two pieces, pieces longer than a write, and empty ones', async () => {
+    const dir = tmp();
+    const astral = '\u{1F512}'; // two UTF-16 units, four UTF-8 bytes
+    const pieces: string[] = ['', 'é€', astral[0]!, astral[1]!, 'x'.repeat(3000), astral[0]!, '', astral[1]! + 'tail'];
+    for (let i = 0; i < 2000; i++) pieces.push(i % 3 === 0 ? `${astral}${i}` : i % 3 === 1 ? `ü${i}€` : `plain ${i}\n`);
+    pieces.push('x'.repeat(1 << 21), astral[0]!);
+    pieces.push(astral[1]!);
+    const whole = pieces.join('');
+    // small writes (a chunk of 64 characters) and the default
+    for (const [name, chunk] of [['small', 64], ['default', undefined]] as const) {
+      const path = join(dir, `${name}.txt`);
+      const tmpFile = await writeTemp(path, pieces, 0o600, nodeFileLayer, chunk);
+      const bytes = fs.readFileSync(tmpFile);
+      expect(bytes.equals(Buffer.from(whole, 'utf8'))).toBe(true);
+      expect(bytes.includes(Buffer.from([0xef, 0xbf, 0xbd]))).toBe(false); // no U+FFFD from a pair cut in two
+    }
   });
 
   test('a renderer that throws half way leaves nothing behind', async () => {
