@@ -19,7 +19,7 @@ import { abortError, describeError } from './errors.js';
 import type { Filter } from './filters.js';
 import { collectScope, type ScopeResult } from './scope.js';
 import { collectOwnedImages, type UsageSettings } from './owned-images.js';
-import { Interner } from './intern.js';
+import { Interner } from '../model/intern.js';
 import { CoverageLedger } from './ledger.js';
 import { partitionOf } from './regions.js';
 import { DEFAULT_ENABLED_REGIONS, discoverRegions, planAccount, type AccountPlan } from './plan.js';

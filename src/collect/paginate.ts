@@ -11,7 +11,7 @@
  * got and records the scope as partial.
  */
 import type { ScopeFailure } from '../model/types.js';
-import { flat } from './intern.js';
+import { flat } from '../model/intern.js';
 
 /** More instances than this in one account x region is not an answer but a runaway paginator. */
 export const MAX_ITEMS_PER_SCOPE = 500_000;

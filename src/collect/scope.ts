@@ -13,7 +13,7 @@ import type { AllowedImagesState, CoverageEntry, ImageCriterion, InstanceRecord,
 import { describeError, errorCode, EXPIRED_CODES, isServerFailure } from './errors.js';
 import type { Filter } from './filters.js';
 import { ALLOWED_IMAGES_ACTION, error, ok, partial, type ScopeDetails } from '../model/coverage.js';
-import { flat, Interner } from './intern.js';
+import { flat, Interner } from '../model/intern.js';
 import { itemSetOf, parseItemSet } from './wire.js';
 import { paginate, type PaginateResult } from './paginate.js';
 import { byZone } from './zones.js';

@@ -15,7 +15,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { HttpResponse } from '@smithy/types';
 import type { ImageMetadata, ImageWatermark, InstanceRecord, Tag } from '../model/types.js';
-import { flat, type Interner } from './intern.js';
+import { flat, type Interner } from '../model/intern.js';
 import { redact } from './secrets.js';
 
 /** How much of a body the checks look at. */

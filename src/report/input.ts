@@ -28,6 +28,7 @@ import { ContentDigest, REPORT_KEYS, STREAMED } from './digest.js';
 import { accountDirectory } from './build.js';
 import { FULL_FINDING_FIELDS, reportSchema } from '../schema/report.js';
 import { findingRefs, fromFindingRecord, type FindingRecord } from '../model/finding-record.js';
+import { FINDING_OWN_VALUES, internRecord, Interner } from '../model/intern.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
 
@@ -336,6 +337,8 @@ export class InputFileReader implements DocumentHandler {
   private readonly dumpScopes = new Set<string>();
 
   private readonly digest: ContentDigest | null;
+  /** What the records read share (src/model/intern.ts): one copy of each repeated value, none of the text read. */
+  private readonly interner = new Interner();
 
   constructor(readonly file: string, private readonly keep: KeepOptions = { instances: true, findings: true }) {
     this.digest = keep.digest ? new ContentDigest() : null;
@@ -391,17 +394,17 @@ export class InputFileReader implements DocumentHandler {
       if (i.InstanceId !== undefined) checkId(file, `${at}.InstanceId`, i.InstanceId, INSTANCE_ID_RE, 'an instance id', 'this is not a report ami-audit wrote');
       const scope = `${i.accountId}|${i.region}`;
       if (!this.instanceScopes.has(scope)) this.instanceScopes.set(scope, at);
-      if (this.keep.instances) this.instances.push(i.Tags ? { ...i, Tags: sortedTags(i.Tags) } : i);
+      if (this.keep.instances) this.instances.push(internRecord(i.Tags ? { ...i, Tags: sortedTags(i.Tags) } : i, this.interner));
       else if (this.keep.findings && typeof i.InstanceId === 'string') {
         // a version 4 finding takes its instance's name, state and tag values from here
-        this.instanceRefs.push({ accountId: i.accountId, region: i.region, InstanceId: i.InstanceId, ...(i.State ? { State: { Name: i.State.Name } } : {}), ...(i.Tags ? { Tags: i.Tags } : {}) });
+        this.instanceRefs.push(internRecord({ accountId: i.accountId, region: i.region, InstanceId: i.InstanceId, ...(i.State ? { State: { Name: i.State.Name } } : {}), ...(i.Tags ? { Tags: i.Tags } : {}) }, this.interner));
       }
     } else {
       const f = value as Finding | FindingRecord;
       if (this.version !== null && this.version < 4) this.checkFullFinding(at, f);
       checkId(file, `${at}.accountId`, f.accountId, ACCOUNT_ID_RE, 'a 12-digit account id', 'this is not a report ami-audit wrote');
       checkId(file, `${at}.region`, f.region, REGION_NAME_RE, 'a region name', 'this is not a report ami-audit wrote');
-      if (this.keep.findings) this.findings.push(f);
+      if (this.keep.findings) this.findings.push(internRecord(f, this.interner, FINDING_OWN_VALUES));
     }
   }
 
@@ -443,7 +446,7 @@ export class InputFileReader implements DocumentHandler {
     const scope = `${account}|${region}`;
     this.dumpScopes.add(scope);
     const key = `${scope}|${typeof rec.InstanceId === 'string' ? rec.InstanceId : `#${n}`}`;
-    if (!this.dump.has(key)) this.dump.set(key, rec);
+    if (!this.dump.has(key)) this.dump.set(key, internRecord(rec, this.interner));
   }
 
   /** The whole file was read: what it is. */

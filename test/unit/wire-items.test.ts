@@ -8,7 +8,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DescribeInstanceImageMetadataCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { addAnswerCheck, itemSetOf, parseItemSet } from '../../src/collect/wire.js';
 import { toRecord } from '../../src/collect/scope.js';
-import { Interner } from '../../src/collect/intern.js';
+import { Interner } from '../../src/model/intern.js';
 import { describeInstanceImageMetadata } from '../../src/emulator/ec2.js';
 import { generateFleet } from '../../src/emulator/generate.js';
 import { demoFleet } from '../../src/emulator/demo.js';

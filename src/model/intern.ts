@@ -5,7 +5,7 @@
  * for each repeated sub-record (an AMI's metadata, an instance state, an operator, a tag). Records
  * are never modified once built, so sharing them is safe; only memory and time change.
  */
-import type { Tag } from '../model/types.js';
+import type { Tag } from './types.js';
 
 /** Entries a cache of shared sub-records holds at most: past that, new values are not shared. */
 const MAX_SHARED = 65_536;
@@ -96,4 +96,53 @@ export class Interner {
 export function flat(s: string): string {
   // Concatenating and cutting forces the engine to copy the characters into a new string.
   return (' ' + s).slice(1);
+}
+
+/** Fields of an instance record whose values are the instance's own (not worth a cache entry). */
+export const INSTANCE_OWN_VALUES: ReadonlySet<string> = new Set(['InstanceId', 'LaunchTime']);
+/** The same of a finding (or its record in a saved report). */
+export const FINDING_OWN_VALUES: ReadonlySet<string> = new Set(['id', 'instanceId', 'instanceName', 'message', 'firstSeenAt', 'lastSeenAt', 'dueAt', 'escalatedAt']);
+
+/**
+ * An instance record (or a finding) read from a file (a saved report, AWS CLI output) rebuilt the
+ * way the collector builds an instance's: the same keys in the same order, each string a flat copy shared by every
+ * equal value (a string the JSON reader cut from its text would keep that whole piece of text
+ * alive), tags through `tag()`, and the AMI's metadata one object for every record that has the
+ * same (found by the AMI id, the whole metadata compared). Records are never modified once built.
+ */
+export function internRecord<T extends object>(rec: T, interner: Interner, own: ReadonlySet<string> = INSTANCE_OWN_VALUES): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rec)) {
+    let value: unknown;
+    if (typeof v === 'string') value = own.has(k) ? flat(v) : interner.intern(v);
+    else if (k === 'Tags' && Array.isArray(v)) value = v.map((t: unknown) => (isPlainTag(t) ? interner.tag(t.Key, t.Value) : internValue(t, interner)));
+    else if (k === 'ImageMetadata' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const id = (v as { ImageId?: unknown }).ImageId;
+      value = interner.shared('record-image', JSON.stringify(v), () => internValue(v, interner), typeof id === 'string' ? id : '');
+    } else value = internValue(v, interner);
+    setOwn(out, k, value);
+  }
+  return out as T;
+}
+
+const isPlainTag = (t: unknown): t is Tag => {
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) return false;
+  const keys = Object.keys(t);
+  // the shape tag() makes: Key then Value, both strings (either may be absent)
+  return keys.every((k, i) => (k === 'Key' ? i === 0 : k === 'Value') && typeof (t as Record<string, unknown>)[k] === 'string');
+};
+
+/** A JSON value copied with its strings interned (and `__proto__` kept an own key, as JSON.parse does). */
+function internValue(v: unknown, interner: Interner): unknown {
+  if (typeof v === 'string') return interner.intern(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => internValue(x, interner));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, internValue(x, interner));
+  return out;
+}
+
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
