@@ -210,7 +210,7 @@ export function targetRows({ org, medium, baseline, browser, million, millionAsk
     o.default && `default ${o.default.wallS} s, collection alone (bench/client.js) ${o.collect.wallS} s`, 'the report path after collection: rules, plan and model over every instance and finding, then each format (CSV and JSON about 3 s each at org scale), with garbage collection the largest single cost', noOrg);
   row('orgPeakRssEvery', 'org peak RSS, every format', o.every && o.every.peakRssMb, 'MB', T.rssMb, '<=',
     o.every && `every format ${o.every.peakRssMb} MB (${o.every.wallS} s); default ${o.default.peakRssMb} MB; json ${o.json.peakRssMb} MB; collection alone ${o.collect.peakRssMb} MB`,
-    'the inventory and the report model hold every instance and finding (the formats are written in pieces); the heap grows past what is live between collections', noOrg);
+    'the inventory and the report model hold every instance and finding (about 1.2 KB an instance live at org scale; the formats are written in pieces, and the CLI lets the heap grow by half of what is live)', noOrg);
   row('orgCpuPerInstance', 'org CPU per instance, whole process', o.default && (o.default.cpuS * 1e6) / inst, 'µs', T.cpuUs, '<=',
     o.default && `default formats ${o.default.cpuS} s CPU; json ${fmt((o.json.cpuS * 1e6) / inst, 0)} µs; collection alone ${fmt((o.collect.cpuS * 1e6) / inst, 0)} µs`,
     "collection alone costs more than the target: an SDK client and its first call's setup per scope (docs/performance.md, the collector's floor), then rules, model and rendering", noOrg);
@@ -231,7 +231,7 @@ export function targetRows({ org, medium, baseline, browser, million, millionAsk
   const m = million?.merge;
   row('millionMergePeakRss', `${million && million.instances !== 1e6 ? million.instances.toLocaleString('en-US') : '1,000,000'} instances merged, every format, peak RSS`, m && (m.code === 0 || m.code === 3) ? m.peakRssMb : NaN, 'MB', T.millionRssMb, '<=',
     million ? `${million.instances} instances in ${million.shards} shards; merge exit ${m.code}, ${m.wallS} s, ${m.cpuS} s CPU, ${m.mb ?? 0} MB in ${m.files ?? 0} files; shards: ${million.shardRuns.map((s) => `${s.wallS} s / ${s.peakRssMb} MB / JSON ${s.jsonMb} MB`).join('; ')}` : undefined,
-    'merge parses every part whole and builds the model of every instance and finding, then each format whole',
+    'merge holds the model of every instance and finding (about 1.2 KB an instance live; the parts are read element by element and the formats written in pieces): spilling instances and findings to a file is what remains',
     million ? (m.code === 0 || m.code === 3 ? undefined : `merge failed (exit ${m.code}${m.signal ? `, ${m.signal}` : ''}; peak RSS ${m.peakRssMb} MB, heap limit ${million.heapMb} MB): ${m.error}`) : millionAsked ? 'failed' : 'not measured: run with --million (several minutes)');
   return rows;
 }
