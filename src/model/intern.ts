@@ -64,11 +64,12 @@ export class Interner {
    */
   tag(key: string | undefined, value: string | undefined): Tag {
     if (key === undefined) {
-      const k = value ?? '';
-      let t = this.keyless.get(k);
+      // no value at all is not an empty value: the two are cached apart
+      if (value === undefined) return {};
+      let t = this.keyless.get(value);
       if (!t) {
-        t = value === undefined ? {} : { Value: this.intern(value) };
-        if (this.keyless.size < MAX_SHARED) this.keyless.set(flat(k), t);
+        t = { Value: this.intern(value) };
+        if (this.keyless.size < MAX_SHARED) this.keyless.set(t.Value!, t);
       }
       return t;
     }

@@ -44,6 +44,14 @@ describe('internRecord', () => {
     expect(Object.keys(out)).toContain('__proto__');
   });
 
+  test('a tag without a key keeps what it has: no value, an empty value and a value are three tags', () => {
+    const interner = new Interner();
+    const shapes = [[{}], [{ Value: '' }], [{ Value: 'v' }], [{}], [{ Value: '' }]];
+    const out = shapes.map((Tags) => internRecord({ accountId: '111122223333', region: 'eu-west-1', Tags }, interner).Tags);
+    expect(out).toEqual(shapes);
+    expect(out.map((t) => JSON.stringify(t))).toEqual(shapes.map((t) => JSON.stringify(t)));
+  });
+
   test('a finding keeps its own values (id, message) and is equal to what was read', () => {
     const f = { id: 'f-1', ruleId: 'deprecated-ami', severity: 'high', accountId: '111122223333', region: 'eu-west-1', instanceId: 'i-1', message: 'AMI ami-1 was deprecated on 2026-01-01', waiver: null, tags: ['payments', null] };
     const out = internRecord(f, new Interner(), FINDING_OWN_VALUES);
