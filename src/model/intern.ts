@@ -105,11 +105,11 @@ export const INSTANCE_OWN_VALUES: ReadonlySet<string> = new Set(['InstanceId', '
 export const FINDING_OWN_VALUES: ReadonlySet<string> = new Set(['id', 'instanceId', 'instanceName', 'message', 'firstSeenAt', 'lastSeenAt', 'dueAt', 'escalatedAt']);
 
 /**
- * An instance record (or a finding) read from a file (a saved report, AWS CLI output) rebuilt the
- * way the collector builds an instance's: the same keys in the same order, each string a flat copy shared by every
- * equal value (a string the JSON reader cut from its text would keep that whole piece of text
- * alive), tags through `tag()`, and the AMI's metadata one object for every record that has the
- * same (found by the AMI id, the whole metadata compared). Records are never modified once built.
+ * An instance record (or a finding) read from a file (a saved report, AWS CLI output), rebuilt with
+ * the collector's interner: the same keys in the same order, each string a flat copy shared by
+ * every equal value (a string the JSON reader cut from its text would keep that whole piece of
+ * text alive), tags through `tag()`, and the AMI's metadata one object for every record that has
+ * the same (found by the AMI id, the whole metadata compared). Records are never modified once built.
  */
 export function internRecord<T extends object>(rec: T, interner: Interner, own: ReadonlySet<string> = INSTANCE_OWN_VALUES): T {
   const out: Record<string, unknown> = {};
