@@ -143,7 +143,8 @@ function internValue(v: unknown, interner: Interner): unknown {
   return out;
 }
 
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+/** Sets a property the way JSON.parse does: a `__proto__` key is an own property, never the prototype. */
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }

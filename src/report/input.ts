@@ -28,7 +28,7 @@ import { ContentDigest, REPORT_KEYS, STREAMED } from './digest.js';
 import { accountDirectory } from './build.js';
 import { FULL_FINDING_FIELDS, reportSchema } from '../schema/report.js';
 import { findingRefs, fromFindingRecord, type FindingRecord } from '../model/finding-record.js';
-import { FINDING_OWN_VALUES, internRecord, Interner } from '../model/intern.js';
+import { FINDING_OWN_VALUES, internRecord, Interner, setOwn } from '../model/intern.js';
 import { reportValidator } from '../schema/validate.js';
 import { checkConfig, jsonPath, type AuditConfig } from '../config/config.js';
 
@@ -65,11 +65,6 @@ export interface DocumentHandler {
 
 interface Frame { container: Record<string, unknown> | unknown[]; key: string | null }
 
-/** Sets a property the way JSON.parse does: a `__proto__` key is an own property, never the prototype. */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
-}
 
 function pathText(parts: (string | number)[]): string {
   const shown = parts.length > 12 ? [...parts.slice(0, 12), '…'] : parts;
