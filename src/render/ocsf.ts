@@ -156,14 +156,10 @@ export function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A JSON array, one element a line (greppable, diffable), newline-terminated. */
-export function jsonArrayText(lines: readonly string[]): string {
-  return jsonArrayPieces(lines).join('');
-}
-
 /**
- * The same text in pieces, the lines themselves among them: a file of many lines is written
- * without first joining it into one long string.
+ * A JSON array, one element a line (greppable, diffable), newline-terminated, in pieces: the lines
+ * themselves among them, so a file of many lines is written without first joining it into one
+ * long string.
  */
 export function jsonArrayPieces(lines: readonly string[]): string[] {
   if (lines.length === 0) return ['[]\n'];

@@ -16,7 +16,7 @@ import { reportValidator } from '../../src/schema/validate.js';
 import { coverageCsvChunks, findingsCsvChunks, imagesCsvChunks, renderCoverageCsv, renderFindingsCsv, renderImagesCsv } from '../../src/render/csv.js';
 import { renderOcsfChunks } from '../../src/render/ocsf.js';
 import { ASFF_LIMITS, asffBatches, asffFiles } from '../../src/render/asff.js';
-import { jsonArrayText, jsonLine } from '../../src/render/ocsf.js';
+import { jsonLine } from '../../src/render/ocsf.js';
 import { writeTemp } from '../../src/io/files.js';
 import { fixtureReport, generatedReport } from '../helpers/fixture.js';
 import { withHistory } from '../helpers/history-fixture.js';
@@ -154,7 +154,7 @@ describe('writers in pieces', () => {
     const small = { ...ASFF_LIMITS, findingsPerFile: 2 };
     const files = [...asffFiles(r, {}, small)];
     const batches = asffBatches(r, small);
-    expect(files.map((f) => f.content.join(''))).toEqual(batches.map((b) => jsonArrayText(b.map(jsonLine))));
+    expect(files.map((f) => f.content.join(''))).toEqual(batches.map((b) => `[\n${b.map(jsonLine).join(',\n')}\n]\n`));
     expect(files.every((f) => /^-asff-\d{12}-[a-z0-9-]+-\d{3}\.json$/.test(f.suffix))).toBe(true);
     // more than 999 files in one account and region: every number of the group is wider
     const many = { ...ASFF_LIMITS, findingsPerFile: 1 };
