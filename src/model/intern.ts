@@ -93,10 +93,17 @@ export class Interner {
   }
 }
 
-/** A copy that does not share storage with a larger string. */
+/**
+ * Below this length V8 copies the characters of a substring; from it on, a substring is a view of
+ * the string it was cut from (a sliced string: 32 bytes more, and that string kept alive).
+ */
+const SLICE_MIN = 13;
+
+/** A copy of its own: neither a view into a larger string nor a tree of pieces. */
 export function flat(s: string): string {
-  // Concatenating and cutting forces the engine to copy the characters into a new string.
-  return (' ' + s).slice(1);
+  // A short cut is a copy. A longer one is copied through JSON, whose reader builds every string it
+  // reads anew (lone surrogates included: the writer escapes them and the reader restores them).
+  return s.length < SLICE_MIN ? (' ' + s).slice(1) : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /** Fields of an instance record whose values are the instance's own (not worth a cache entry). */

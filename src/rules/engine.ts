@@ -9,6 +9,7 @@ import { RULES } from './registry.js';
 import { fmtDay, parseDate } from './dates.js';
 import { expiryMs } from '../model/time.js';
 import { cmp } from '../model/ids.js';
+import { Interner } from '../model/intern.js';
 import type { OrganizationView, RecordView, RuleContext, RuleHit } from './types.js';
 import type { OwnedImage } from '../model/types.js';
 import { ownedImageViews } from './owned.js';
@@ -68,7 +69,8 @@ export const GONE_STATES: ReadonlySet<string> = new Set(['terminated', 'shutting
 export function findingId(ruleId: string, accountId: string, region: string, instanceId: string, imageId: string | null, reason?: string): string {
   const parts = [ruleId, accountId, region, instanceId, imageId ?? ''];
   if (reason !== undefined) parts.push(reason);
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 20);
+  // the first 10 bytes as 20 hex digits, a string of its own (a cut of the whole hex digest would keep it alive)
+  return createHash('sha256').update(parts.join('\u0000')).digest().toString('hex', 0, 10);
 }
 
 /** JSON with every object's keys sorted: the same record gives the same text whatever the key order. */
@@ -306,6 +308,8 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
     };
   }));
   const findings: Finding[] = [];
+  // findings of one rule on one AMI mostly say the same: one copy of each message, not a tree of pieces each
+  const messages = new Interner();
   let evaluated = 0;
   let skipped = 0;
   const active = RULES.map((rule, i) => {
@@ -373,7 +377,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           ruleId: rule.meta.id, severity, accountId: rec.accountId, region: rec.region, instanceId: label,
           instanceName: rec.Tags?.find((t) => t.Key === 'Name')?.Value ?? null, imageId: view.imageId,
           imageName: rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
-          instanceState: rec.State?.Name ?? null, ...(tags ? { tags: [...tags] } : {}), message: hit.message, remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
+          instanceState: rec.State?.Name ?? null, ...(tags ? { tags: [...tags] } : {}), message: messages.intern(hit.message), remediation: rule.meta.remediation, waiver: null, expiredWaiver: null,
         };
         applyWaivers(f, rec);
         findings.push(f);
@@ -392,7 +396,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           id: findingId(rule.meta.id, r.accountId, r.region, r.arn, r.imageId, hit.key),
           ruleId: rule.meta.id, severity: severityOf(hit, base, byState), accountId: r.accountId, region: r.region, instanceId: '',
           instanceName: null, imageId: r.imageId, imageName: view.rec.ImageMetadata?.Name ?? null, imageOwnerId: view.imageOwner, imageOwnerAlias: view.ownerAlias,
-          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
+          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: messages.intern(hit.message), remediation: rule.meta.remediation,
           waiver: null, expiredWaiver: null,
           resource: { type: r.resourceType, arn: r.arn, name: r.name, version: r.version, usedBy: [...r.usedBy], ...(r.usedByUnknown ? { usedByUnknown: true as const } : {}) },
         };
@@ -414,7 +418,7 @@ export function evaluate(instances: InstanceRecord[], coverage: CoverageEntry[],
           id: findingId(rule.meta.id, img.accountId, img.region, arn, img.imageId, hit.key),
           ruleId: rule.meta.id, severity: severityOf(hit, base, byState), accountId: img.accountId, region: img.region, instanceId: '',
           instanceName: null, imageId: img.imageId, imageName: img.name, imageOwnerId: img.accountId, imageOwnerAlias: null,
-          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: hit.message, remediation: rule.meta.remediation,
+          instanceState: null, ...(tagColumns.length ? { tags: tagColumns.map(() => null) } : {}), message: messages.intern(hit.message), remediation: rule.meta.remediation,
           waiver: null, expiredWaiver: null,
           resource: { type: 'ec2:Image', arn, name: img.name, version: null, usedBy: [] },
         };
