@@ -108,6 +108,8 @@ export function flat(s: string): string {
 
 /** Fields of an instance record whose values are the instance's own (not worth a cache entry). */
 export const INSTANCE_OWN_VALUES: ReadonlySet<string> = new Set(['InstanceId', 'LaunchTime']);
+/** Fields of an instance record whose few values repeat across a fleet: one object for each, as the collector shares them. */
+const SHARED_PARTS: ReadonlySet<string> = new Set(['State', 'Operator']);
 /** The same of a finding (or its record in a saved report). */
 export const FINDING_OWN_VALUES: ReadonlySet<string> = new Set(['id', 'instanceId', 'instanceName', 'message', 'firstSeenAt', 'lastSeenAt', 'dueAt', 'escalatedAt']);
 
@@ -127,6 +129,9 @@ export function internRecord<T extends object>(rec: T, interner: Interner, own: 
     else if (k === 'ImageMetadata' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const id = (v as { ImageId?: unknown }).ImageId;
       value = interner.shared('record-image', JSON.stringify(v), () => internValue(v, interner), typeof id === 'string' ? id : '');
+    } else if (SHARED_PARTS.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      // a state or an operator repeats across a fleet: one object for each (found by its whole text)
+      value = interner.shared(`record-${k}`, JSON.stringify(v), () => internValue(v, interner));
     } else value = internValue(v, interner);
     setOwn(out, k, value);
   }

@@ -15,7 +15,7 @@ function record(n: number, extra: Record<string, unknown> = {}) {
   return {
     accountId: '111122223333', region: 'eu-west-1', InstanceId: `i-0${String(n).padStart(16, '0')}`, InstanceType: 't3.micro', LaunchTime: '2026-02-01T00:00:00.000Z',
     AvailabilityZone: 'eu-west-1a', State: { Code: 16, Name: 'running' }, OwnerId: '111122223333',
-    Tags: [{ Key: 'Name', Value: `web-${n}` }, { Key: 'team', Value: 'payments' }], ImageMetadata: JSON.parse(JSON.stringify(meta)) as typeof meta, ...extra,
+    Tags: [{ Key: 'Name', Value: `web-${n}` }, { Key: 'team', Value: 'payments' }], ImageMetadata: JSON.parse(JSON.stringify(meta)) as typeof meta, Operator: { Managed: false }, ...extra,
   };
 }
 
@@ -30,6 +30,15 @@ describe('internRecord', () => {
     expect(JSON.stringify(ib)).toBe(JSON.stringify(b));
     expect(ia.ImageMetadata).toBe(ib.ImageMetadata);
     expect(ia.Tags[1]).toBe(ib.Tags[1]);
+    // an instance state and an operator repeat across a fleet: one object each, as the collector builds them
+    expect(ia.State).toBe(ib.State);
+    expect(ia.Operator).toBe(ib.Operator);
+    const stopped = internRecord(record(4, { State: { Code: 80, Name: 'stopped' } }), interner);
+    expect(stopped.State).toEqual({ Code: 80, Name: 'stopped' });
+    expect(stopped.State).not.toBe(ia.State);
+    // the same values in another key order are another record's own: its order is kept
+    const reordered = internRecord(record(5, { State: { Name: 'running', Code: 16 } }), interner);
+    expect(Object.keys(reordered.State)).toEqual(['Name', 'Code']);
     // different metadata for the same AMI id is never shared
     const c = internRecord(record(3, { ImageMetadata: { ...meta, State: 'deregistered' } }), interner);
     expect(c.ImageMetadata).not.toBe(ia.ImageMetadata);
