@@ -231,7 +231,7 @@ export function targetRows({ org, medium, baseline, browser, million, millionAsk
   const m = million?.merge;
   row('millionMergePeakRss', `${million && million.instances !== 1e6 ? million.instances.toLocaleString('en-US') : '1,000,000'} instances merged, every format, peak RSS`, m && (m.code === 0 || m.code === 3) ? m.peakRssMb : NaN, 'MB', T.millionRssMb, '<=',
     million ? `${million.instances} instances in ${million.shards} shards; merge exit ${m.code}, ${m.wallS} s, ${m.cpuS} s CPU, ${m.mb ?? 0} MB in ${m.files ?? 0} files; shards: ${million.shardRuns.map((s) => `${s.wallS} s / ${s.peakRssMb} MB / JSON ${s.jsonMb} MB`).join('; ')}` : undefined,
-    'merge holds the model of every instance and finding (about 1.2 KB an instance live; the parts are read element by element and the formats written in pieces): spilling instances and findings to a file is what remains',
+    'merge holds the model of every instance and finding (about 0.7 KB an instance live once the report is built, more while the formats are written; the parts are read element by element and the formats written in pieces): spilling instances and findings to a file is what remains',
     million ? (m.code === 0 || m.code === 3 ? undefined : `merge failed (exit ${m.code}${m.signal ? `, ${m.signal}` : ''}; peak RSS ${m.peakRssMb} MB, heap limit ${million.heapMb} MB): ${m.error}`) : millionAsked ? 'failed' : 'not measured: run with --million (several minutes)');
   return rows;
 }
