@@ -23,7 +23,7 @@ function stringKinds(body: string): Record<string, number> {
     const snap = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     const m = snap.snapshot.meta, nf = m.node_fields.length, ef = m.edge_fields.length, types = m.node_types[0];
     const iType = m.node_fields.indexOf('type'), iName = m.node_fields.indexOf('name'), iEc = m.node_fields.indexOf('edge_count'), eTo = m.edge_fields.indexOf('to_node');
-    // only what globalThis.keep reaches: breadth first from the array it names
+    // only what globalThis.keep reaches: every node walked from the array it names
     const byIndex = new Map(); let e = 0;
     for (let i = 0; i < snap.nodes.length; i += nf) { byIndex.set(i, e); e += snap.nodes[i + iEc] * ef; }
     const strings = snap.strings; const eName = m.edge_fields.indexOf('name_or_index');
