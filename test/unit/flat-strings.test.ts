@@ -9,6 +9,7 @@ import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { flat } from '../../src/model/intern.js';
 
 const dist = (p: string): string => JSON.stringify(pathToFileURL(resolve('dist', p)).href);
 
@@ -54,6 +55,11 @@ function stringKinds(body: string): Record<string, number> {
 }
 
 describe('strings a run keeps', () => {
+  test('flat() gives back every string as it was: quotes, escapes, control characters, lone surrogates, any length', () => {
+    const samples = ['', 'a', 'i-0123456789abc', '"quoted" \\ back\\slash', 'tab\tline\nfeed\u0000nul', '\ud800 lone high, lone low \udfff', 'emoji \u{1F600} and \u00e9\u00e8 and \u4e2d\u6587', 'x'.repeat(100_000), '\u2028\u2029 separators'];
+    for (const s of samples) expect(flat(s)).toBe(s);
+  });
+
   test('flat() is a string of its own, short or long, not a view into what it was cut from', () => {
     const kinds = stringKinds(`
       const { flat } = await import(${dist('model/intern.js')});
