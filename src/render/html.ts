@@ -9,14 +9,16 @@ import { createHash } from 'node:crypto';
 import { ownedImagesView, ownedPlanUsage, type OwnedPlanUsage } from './owned.js';
 import Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
-import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity } from '../model/types.js';
+import type { CoverageEntry, DiffEntry, Finding, ImagePlanEntry, Report, ReportDiff, ReportHistory, RunOptions, Severity, WhatIf } from '../model/types.js';
 import { SEVERITIES } from '../model/types.js';
 import { cmp } from '../model/ids.js';
 import { controlSummary, controlsText, ruleControls } from './controls.js';
-import { WHATIF_REASON, whatIfLine } from './whatif.js';
+import { WHATIF_REASON, whatIfLine, whatIfNotEvaluated } from './whatif.js';
 
 /** What-if AMIs listed in the HTML; the JSON and the -whatif.csv have them all. */
 const WHATIF_ROWS = 50;
+/** Scopes the what-if did not evaluate that the page names (the -whatif.csv and the JSON have every one). */
+const WHATIF_SCOPES = 50;
 import { cleanDeep, jsonForScript } from './sanitize.js';
 import { accountIndex, isAccountState, type AccountIndex } from './accounts.js';
 import { rolloutLines, rolloutPlan, successorLines } from './successor.js';
@@ -125,6 +127,14 @@ function countBy(findings: Finding[], key: (f: Finding) => string): Map<string, 
 }
 
 const SEV_RANK_OF = (s: Severity | 'off') => (s === 'off' ? -1 : SEVERITIES.indexOf(s));
+
+/** The scopes the what-if did not evaluate, as the page names them: an organisation has thousands, so a few, then how many more. */
+function notEvaluatedView(scopes: WhatIf['scopes'], accounts: AccountIndex): { notEvaluated: { account: string; region: string; why: string | null }[]; notEvaluatedMore: number } {
+  return {
+    notEvaluated: scopes.slice(0, WHATIF_SCOPES).map((x) => ({ account: accounts.label(x.accountId), region: x.region, why: WHATIF_REASON[x.reason ?? ''] ?? x.reason })),
+    notEvaluatedMore: Math.max(0, scopes.length - WHATIF_SCOPES),
+  };
+}
 
 /**
  * Deprecations ahead of as-of, per week, for the next 90 days (instances evaluated, unwaived or
@@ -834,7 +844,8 @@ export function htmlView(report: Report, files: DetailFiles = {}) {
       line: whatIfLine(report.whatIf),
       images: report.whatIf.images.slice(0, WHATIF_ROWS).map((e) => ({ ...e, account: accounts.label(e.accountId), instanceCount: e.instances.length, instancesText: few(e.instances, 4), templateCount: e.launchTemplates.length, regionsText: e.regions.join(' '), refused: e.verdict === 'refused' })),
       more: Math.max(0, report.whatIf.images.length - WHATIF_ROWS),
-      notEvaluated: report.whatIf.scopes.filter((x) => !x.evaluated && x.reason !== 'not-audited').map((x) => ({ account: accounts.label(x.accountId), region: x.region, why: WHATIF_REASON[x.reason ?? ''] ?? x.reason })),
+      // an organisation has thousands of them: a few, then how many more and where they all are
+      ...notEvaluatedView(whatIfNotEvaluated(report.whatIf), accounts),
     } : null,
     /** ami-audit images: the "Your AMIs" section (src/render/owned.ts); null in scan reports. */
     ownedImages: ownedImagesView(report),
