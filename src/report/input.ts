@@ -65,7 +65,6 @@ export interface DocumentHandler {
 
 interface Frame { container: Record<string, unknown> | unknown[]; key: string | null }
 
-
 function pathText(parts: (string | number)[]): string {
   const shown = parts.length > 12 ? [...parts.slice(0, 12), '…'] : parts;
   return shown.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : p === '…' ? `${acc}…` : /^[A-Za-z_$][\w$]*$/.test(p) ? (acc ? `${acc}.${p}` : p) : `${acc}[${JSON.stringify(p)}]`), '');
