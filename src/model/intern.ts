@@ -108,10 +108,10 @@ export function flat(s: string): string {
 
 /** Fields of an instance record whose values are the instance's own (not worth a cache entry). */
 export const INSTANCE_OWN_VALUES: ReadonlySet<string> = new Set(['InstanceId', 'LaunchTime']);
-/** Fields of an instance record whose few values repeat across a fleet: one object for each, as the collector shares them. */
-const SHARED_PARTS: ReadonlySet<string> = new Set(['State', 'Operator']);
 /** The same of a finding (or its record in a saved report). */
 export const FINDING_OWN_VALUES: ReadonlySet<string> = new Set(['id', 'instanceId', 'instanceName', 'message', 'firstSeenAt', 'lastSeenAt', 'dueAt', 'escalatedAt']);
+/** Fields of an instance record whose few values repeat across a fleet: one object for each, as the collector shares them. */
+const SHARED_PARTS: ReadonlySet<string> = new Set(['State', 'Operator']);
 
 /**
  * An instance record (or a finding) read from a file (a saved report, AWS CLI output), rebuilt with
