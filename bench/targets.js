@@ -210,7 +210,7 @@ export function targetRows({ org, medium, baseline, browser, million, millionAsk
     o.default && `default ${o.default.wallS} s, collection alone (bench/client.js) ${o.collect.wallS} s`, 'the report path after collection: rules, plan and model over every instance and finding, then each format (CSV and JSON about 3 s each at org scale), with garbage collection the largest single cost', noOrg);
   row('orgPeakRssEvery', 'org peak RSS, every format', o.every && o.every.peakRssMb, 'MB', T.rssMb, '<=',
     o.every && `every format ${o.every.peakRssMb} MB (${o.every.wallS} s); default ${o.default.peakRssMb} MB; json ${o.json.peakRssMb} MB; collection alone ${o.collect.peakRssMb} MB`,
-    "the inventory and the report model hold every instance and finding (about 1.2 KB an instance live on the org fleet, findings included; the formats are written in pieces, and the CLI fixes V8's heap growth factor at 1.5)", noOrg);
+    "the inventory and the report model hold every instance and finding (its findings included; the formats are written in pieces, and the CLI fixes V8's heap growth factor at 1.5)", noOrg);
   row('orgCpuPerInstance', 'org CPU per instance, whole process', o.default && (o.default.cpuS * 1e6) / inst, 'µs', T.cpuUs, '<=',
     o.default && `default formats ${o.default.cpuS} s CPU; json ${fmt((o.json.cpuS * 1e6) / inst, 0)} µs; collection alone ${fmt((o.collect.cpuS * 1e6) / inst, 0)} µs`,
     "collection alone costs more than the target: an SDK client and its first call's setup per scope (docs/performance.md, the collector's floor), then rules, model and rendering", noOrg);
